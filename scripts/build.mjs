@@ -1,0 +1,28 @@
+// Bundles every entry point with esbuild. Type checking is separate: `npm run typecheck`.
+//   --watch       rebuild on change
+//   --production  minify, no source maps (used for the .vsix)
+//   --quiet       print nothing on success
+import * as esbuild from 'esbuild';
+import { chmodSync } from 'node:fs';
+
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+const quiet = args.has('--quiet');
+
+const node = { platform: 'node', target: 'node20', format: 'cjs', bundle: true, sourcemap: !production, minify: production, logLevel: quiet ? 'error' : 'info' };
+const entries = [
+  { ...node, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
+  { ...node, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
+  { ...node, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // Loaded into the user's Node processes with --require: no dependencies, no source map comment noise.
+  { ...node, entryPoints: ['server/src/preload/node-preload.ts'], outfile: 'dist/preload.js', sourcemap: false },
+  { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, sourcemap: !production, minify: production, logLevel: quiet ? 'error' : 'info',
+    entryPoints: ['webview/src/main.ts'], outfile: 'dist/webview.js' },
+];
+
+if (args.has('--watch')) {
+  for (const e of entries) await (await esbuild.context(e)).watch();
+} else {
+  await Promise.all(entries.map((e) => esbuild.build(e)));
+  chmodSync('dist/cli.js', 0o755);
+}

@@ -1,0 +1,47 @@
+// The contract between the build runner and each collector that instruments a build
+// (the Node preload, the rustc wrapper, later the C/C++ and bundler adapters).
+//
+// The runner calls, in order: prepare() before spawning (a collector may change argv and env),
+// onTick() at every sampler tick while the build runs, and collect() once the whole process tree has
+// exited or been stopped. collect() must return whatever was recorded, even when the build failed or
+// was killed half-way: partial data plus warnings, never an exception for a truncated file.
+
+import type { Contribution, Ms, ProcessInfo } from '../model';
+
+export interface InstrumentContext {
+  /** The command that will be spawned; a collector may rewrite it (e.g. add a flag). */
+  argv: string[];
+  /** The environment of the build; a collector may add variables (e.g. NODE_OPTIONS). */
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** A private directory for this run's instrumentation files; the runner deletes it afterwards. */
+  workDir: string;
+  /** Epoch time (ms) that every time in the profile is relative to. */
+  startEpochMs: number;
+  /** The sampling interval in ms: collectors that sample should use it. */
+  intervalMs: Ms;
+  /** Absolute path of the folder holding the bundled helper scripts (dist/): preload.js, rustc-wrapper.sh. */
+  distDir: string;
+}
+
+export interface CollectContext extends InstrumentContext {
+  /** The processes the sampler saw, with their argv, start and end. */
+  processes: ProcessInfo[];
+  /** When the tree ended, in ms since start. */
+  endMs: Ms;
+  /** The build's output as kept by the runner (the last few MiB of each stream). */
+  stdout: string;
+  stderr: string;
+}
+
+export interface Instrumentation {
+  readonly name: string;
+  /** Before spawn. May rewrite ctx.argv / ctx.env. */
+  prepare(ctx: InstrumentContext): void | Promise<void>;
+  /** While the build runs, at every sampler tick (ms since start). Cheap: it runs every few ms. */
+  onTick?(nowMs: Ms): void;
+  /** The innermost phase known to be running now, for progress reports ("Check", "regex_syntax › type_check_crate"). */
+  currentPhase?(): string | undefined;
+  /** After the tree ended. Times in the contribution are ms since ctx.startEpochMs. */
+  collect(ctx: CollectContext): Promise<Contribution>;
+}

@@ -1,0 +1,275 @@
+// The profile model: what one profiled build (or one imported trace) is, in memory.
+//
+// Units are part of every name: `...Ms` is milliseconds, `...Bytes` is bytes. Every time in a
+// profile is milliseconds since `run.startEpochMs` (the moment the build was spawned, or the
+// earliest event of an imported trace). The on-disk form is in `profile-file.ts` and documented in
+// docs/profile-format.md.
+//
+// This module imports nothing: it is shared by the CLI, the language server and (as types) the
+// webview.
+
+/** Milliseconds. An alias, so that signatures say which unit they take. */
+export type Ms = number;
+/** Bytes. An alias, so that signatures say which unit they take. */
+export type Bytes = number;
+
+export type RunStatus = 'ok' | 'failed' | 'cancelled' | 'killed';
+
+/** Where a memory series comes from: they measure different things and must not be mixed up. */
+export type SeriesKind =
+  | 'rss-tree' // sum of the RSS of every process of the build (process-tree sampler)
+  | 'rss-process' // RSS of one process (process-tree sampler)
+  | 'js-heap' // V8 used heap of one Node process (Node preload)
+  | 'allocator-heap' // allocator-level live heap (massif, heaptrack, dhat)
+  | 'compiler-reported'; // what a compiler says of itself (e.g. rustc's RSS at pass boundaries)
+
+export interface HostFacts {
+  platform: string;
+  arch: string;
+  cpus: number;
+  totalMemoryBytes: Bytes;
+  node: string;
+}
+
+export interface SamplerFacts {
+  /** `procfs` (Linux, /proc), `ps` (macOS and other Unix), `powershell` (Windows), `none`. */
+  kind: 'procfs' | 'ps' | 'powershell' | 'none';
+  /** The interval actually used. */
+  intervalMs: Ms;
+  /** The interval asked for, when the platform forced a coarser one. */
+  requestedIntervalMs?: Ms;
+  ticks: number;
+}
+
+export interface RunFacts {
+  /** The command as argv, as the user gave it (before any instrumentation was added). */
+  command: string[];
+  cwd: string;
+  /** ISO 8601 time of the spawn. */
+  startedAt: string;
+  /** Epoch time (ms, fractional) that every `...Ms` time of the profile is relative to. */
+  startEpochMs: number;
+  wallMs: Ms;
+  exitCode: number | null;
+  signal: string | null;
+  status: RunStatus;
+  /** Why the status is what it is, in words (e.g. "cancelled by the user", "timed out after 60000 ms"). */
+  statusReason?: string;
+  /** Versions of the tools involved, e.g. `{ rustc: "1.95.0", typescript: "6.0.3", node: "v20.20.2" }`. */
+  tools: Record<string, string>;
+  host?: HostFacts;
+  sampler?: SamplerFacts;
+  /** What contributed data: e.g. `["sampler:procfs", "node-preload", "rustc-time-passes"]`. */
+  sources: string[];
+  /** Set for profiles made by importing files rather than running a build. */
+  importedFrom?: string[];
+}
+
+/** A memory series: samples of one quantity over time. Times ascend (ties allowed). */
+export interface MemorySeries {
+  /** Unique within the profile, stable across runs of the same build where possible (e.g. `rss-tree`, `rss:1234`, `js-heap:1234`). */
+  id: string;
+  /** Human label with its source, e.g. "RSS of the process tree", "V8 heap of tsc (pid 1234)". */
+  name: string;
+  kind: SeriesKind;
+  /** Which tool measured it, e.g. "procfs sampler", "node preload". */
+  source: string;
+  pid?: number;
+  unit: 'bytes';
+  tMs: Float64Array;
+  bytes: Float64Array;
+}
+
+export interface SourceLocation {
+  file: string;
+  /** 1-based. */
+  line?: number;
+  /** 1-based. */
+  column?: number;
+}
+
+export interface Phase {
+  name: string;
+  /** Index of the parent in `Profile.phases`, or null for a root. Parents come before their children. */
+  parent: number | null;
+  startMs: Ms;
+  endMs: Ms;
+  pid?: number;
+  /** What kind of span: `crate`, `rustc-pass`, `tsc`, `measure`, `process`, ... */
+  category?: string;
+  source?: SourceLocation;
+  /** Memory at the boundaries as the compiler reports it (not sampled). */
+  memStartBytes?: Bytes;
+  memEndBytes?: Bytes;
+  /** What `memStartBytes`/`memEndBytes` measure. */
+  memKind?: SeriesKind;
+  /** Free-form details from the source (file path of a tsc check, rustc crate type ...). */
+  args?: Record<string, string | number | boolean>;
+}
+
+export interface Marker {
+  name: string;
+  /** `gc`, `mark`, `instant`, ... */
+  kind: string;
+  tMs: Ms;
+  durMs?: Ms;
+  pid?: number;
+  detail?: string;
+}
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number | null;
+  argv: string[];
+  /** First seen by the sampler (or spawn time for the root). */
+  startMs: Ms;
+  /** Last seen alive, or null when it was still alive at the end. */
+  endMs: Ms | null;
+  /** The process's own peak RSS: the kernel's high-water mark (VmHWM) where known, else the sampled maximum. */
+  peakRssBytes: Bytes | null;
+  /** How `peakRssBytes` was obtained. */
+  peakRssSource?: 'vmhwm' | 'sampled';
+  exitCode?: number | null;
+  /** `build` for the user's processes; `instrumentation` for what the profiler added (excluded from the tree sum). */
+  role?: 'build' | 'instrumentation';
+  /** Short label, e.g. "rustc regex_syntax", "tsc". */
+  label?: string;
+}
+
+/** An arena: a region of memory with a lifetime (filled in by the arena importers and inference). */
+export interface Arena {
+  id: string;
+  name: string;
+  category: string;
+  pid?: number;
+  startMs: Ms;
+  /** null when alive at the end of the profile. */
+  endMs: Ms | null;
+  /** Bytes over time: growth and frees. */
+  tMs: Float64Array;
+  bytes: Float64Array;
+  /** Times the arena was used, with the phase that used it where known. */
+  uses: { tMs: Ms; phase?: string }[];
+}
+
+export interface Warning {
+  /** Stable code, e.g. `sampler-coarse`, `unclosed-phase`, `preload-missing`. */
+  code: string;
+  message: string;
+  /** Where in an input the problem is. */
+  file?: string;
+  line?: number;
+  byteOffset?: number;
+}
+
+export interface Profile {
+  run: RunFacts;
+  processes: ProcessInfo[];
+  series: MemorySeries[];
+  phases: Phase[];
+  markers: Marker[];
+  arenas: Arena[];
+  warnings: Warning[];
+}
+
+/** A part of a profile produced by one collector or importer; merged into the profile by `mergeContribution`. */
+export interface Contribution {
+  /** `parent` indices are local to this array. */
+  phases?: Phase[];
+  series?: MemorySeries[];
+  markers?: Marker[];
+  arenas?: Arena[];
+  warnings?: Warning[];
+  tools?: Record<string, string>;
+  /** Labels/roles for processes the sampler saw, or processes the sampler missed. */
+  processes?: (Partial<ProcessInfo> & { pid: number })[];
+  sources?: string[];
+}
+
+export function emptyProfile(run: RunFacts): Profile {
+  return { run, processes: [], series: [], phases: [], markers: [], arenas: [], warnings: [] };
+}
+
+/** Adds a contribution to a profile in place, re-basing its phase parents. */
+export function mergeContribution(profile: Profile, c: Contribution): void {
+  if (c.phases?.length) {
+    const base = profile.phases.length;
+    for (const p of c.phases) profile.phases.push({ ...p, parent: p.parent === null ? null : p.parent + base });
+  }
+  if (c.series) profile.series.push(...c.series);
+  if (c.markers) profile.markers.push(...c.markers);
+  if (c.arenas) profile.arenas.push(...c.arenas);
+  if (c.warnings) profile.warnings.push(...c.warnings);
+  if (c.tools) Object.assign(profile.run.tools, c.tools);
+  if (c.sources) for (const s of c.sources) if (!profile.run.sources.includes(s)) profile.run.sources.push(s);
+  for (const p of c.processes ?? []) {
+    const known = profile.processes.find((q) => q.pid === p.pid);
+    if (known) Object.assign(known, definedOnly(p));
+    else profile.processes.push({ ppid: null, argv: [], startMs: 0, endMs: null, peakRssBytes: null, ...definedOnly(p) });
+  }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/** Accumulates samples into growable typed arrays without an array of objects per sample. */
+export class SeriesBuilder {
+  private t: Float64Array;
+  private v: Float64Array;
+  private n = 0;
+
+  constructor(initialCapacity = 1024) {
+    this.t = new Float64Array(initialCapacity);
+    this.v = new Float64Array(initialCapacity);
+  }
+
+  get length(): number {
+    return this.n;
+  }
+
+  push(tMs: Ms, bytes: Bytes): void {
+    if (this.n === this.t.length) {
+      const t = new Float64Array(this.n * 2);
+      const v = new Float64Array(this.n * 2);
+      t.set(this.t);
+      v.set(this.v);
+      this.t = t;
+      this.v = v;
+    }
+    this.t[this.n] = tMs;
+    this.v[this.n] = bytes;
+    this.n++;
+  }
+
+  lastBytes(): Bytes | undefined {
+    return this.n ? this.v[this.n - 1] : undefined;
+  }
+
+  build(meta: Omit<MemorySeries, 'tMs' | 'bytes' | 'unit'>): MemorySeries {
+    return { ...meta, unit: 'bytes', tMs: this.t.slice(0, this.n), bytes: this.v.slice(0, this.n) };
+  }
+}
+
+/** Index of the last sample at or before `tMs`, or -1. Samples must ascend in time. */
+export function sampleIndexAt(s: MemorySeries, tMs: Ms): number {
+  let lo = 0;
+  let hi = s.tMs.length - 1;
+  let best = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (s.tMs[mid]! <= tMs) {
+      best = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
+}
+
+/** The value of a step series at `tMs` (the last sample at or before it), or undefined before the first. */
+export function valueAt(s: MemorySeries, tMs: Ms): Bytes | undefined {
+  const i = sampleIndexAt(s, tMs);
+  return i < 0 ? undefined : s.bytes[i];
+}
