@@ -3,7 +3,7 @@
 //   --production  minify, no source maps (used for the .vsix)
 //   --quiet       print nothing on success
 import * as esbuild from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
@@ -18,8 +18,20 @@ const entries = [
   { ...node, entryPoints: ['server/src/preload/node-preload.ts'], outfile: 'dist/preload.js', sourcemap: false },
   { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, sourcemap: !production, minify: production, logLevel: quiet ? 'error' : 'info',
     entryPoints: ['webview/src/main.ts'], outfile: 'dist/webview.js' },
-];
+].filter((e) => existsSync(e.entryPoints[0]));
 
+// Shell scripts the runner hands to builds (e.g. the RUSTC_WRAPPER) are copied as they are.
+function copyScripts() {
+  const dir = 'server/src/collect-scripts';
+  if (!existsSync(dir)) return;
+  mkdirSync('dist', { recursive: true });
+  for (const f of readdirSync(dir)) {
+    copyFileSync(`${dir}/${f}`, `dist/${f}`);
+    chmodSync(`dist/${f}`, 0o755);
+  }
+}
+
+copyScripts();
 if (args.has('--watch')) {
   for (const e of entries) await (await esbuild.context(e)).watch();
 } else {

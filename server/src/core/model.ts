@@ -205,7 +205,7 @@ export function mergeContribution(profile: Profile, c: Contribution): void {
   for (const p of c.processes ?? []) {
     const known = profile.processes.find((q) => q.pid === p.pid);
     if (known) Object.assign(known, definedOnly(p));
-    else profile.processes.push({ ppid: null, argv: [], startMs: 0, endMs: null, peakRssBytes: null, ...definedOnly(p) });
+    else profile.processes.push({ ppid: null, argv: [], startMs: 0, endMs: null, peakRssBytes: null, ...definedOnly(p), pid: p.pid });
   }
 }
 

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond npm packages, on a bare machine of this project's kind
+# (Debian 12): /usr/bin/time, a C compiler, a Rust toolchain with cargo, and (through
+# install-vscode-test-deps.sh) Debian's chromium and code-server. Idempotent and quick when
+# everything is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v /usr/bin/time >/dev/null 2>&1 || need_apt+=(time)
+command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
+command -v ps >/dev/null 2>&1 || need_apt+=(procps)
+if ! command -v cargo >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo" ]; then need_apt+=(cargo rustc); fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "install-test-deps: missing ${need_apt[*]}; install them (apt-get install ${need_apt[*]}) or run as root" >&2
+    exit 1
+  fi
+  echo "install-test-deps: apt-get install ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if [ -f scripts/install-vscode-test-deps.sh ]; then bash scripts/install-vscode-test-deps.sh; fi

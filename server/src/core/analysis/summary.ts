@@ -1,0 +1,104 @@
+// The summary of an analysis, as text for a terminal and as the documented JSON of `cmi summary --json`.
+
+import { formatBytes, formatMs, formatPercent } from '../units';
+import type { Analysis, PhaseRow } from './analyze';
+
+export const SUMMARY_FORMAT = 'compiler-memory-insight/summary';
+export const SUMMARY_VERSION = 1;
+
+/** The JSON of `cmi summary --json` (documented in the README): bytes and milliseconds everywhere. */
+export function summaryJson(a: Analysis): Record<string, unknown> {
+  return {
+    format: SUMMARY_FORMAT,
+    version: SUMMARY_VERSION,
+    status: a.status,
+    statusReason: a.statusReason ?? null,
+    exitCode: a.exitCode,
+    signal: a.signal,
+    command: a.command,
+    wallMs: a.wallMs,
+    peak: a.peak && {
+      bytes: a.peak.bytes,
+      atMs: a.peak.atMs,
+      series: a.peak.series,
+      seriesName: a.peak.seriesName,
+      seriesKind: a.peak.seriesKind,
+      pid: a.peak.pid ?? null,
+      phasePath: a.peak.phasePath,
+    },
+    phases: a.phases.map((r) => ({
+      name: r.name,
+      path: r.path,
+      count: r.count,
+      pid: r.pid ?? null,
+      startMs: r.startMs,
+      durationMs: r.durationMs,
+      selfMs: r.selfMs,
+      memStartBytes: r.memStartBytes,
+      memEndBytes: r.memEndBytes,
+      memPeakBytes: r.memPeakBytes,
+      shareOfPeak: r.shareOfPeak,
+      memSeries: r.memSeries,
+      holdsPeak: r.holdsPeak,
+    })),
+    series: a.series.map((s) => ({ id: s.id, name: s.name, kind: s.kind, pid: s.pid ?? null, samples: s.samples, maxBytes: s.maxBytes, maxAtMs: s.maxAtMs })),
+    warnings: a.warnings,
+  };
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+function padLeft(s: string, n: number): string {
+  return s.length >= n ? s : ' '.repeat(n - s.length) + s;
+}
+
+function statusLine(a: Analysis): string {
+  const how = a.status === 'ok' ? 'ok' : `${a.status.toUpperCase()}${a.exitCode !== null ? ` (exit code ${a.exitCode})` : a.signal ? ` (${a.signal})` : ''}`;
+  return `${how}${a.statusReason && a.status !== 'ok' ? ` — ${a.statusReason}` : ''}`;
+}
+
+function phaseLabel(r: PhaseRow, width: number): string {
+  const label = r.path.join(' › ') + (r.count > 1 ? ` ×${r.count}` : '');
+  return label.length > width ? `…${label.slice(label.length - width + 1)}` : label;
+}
+
+/** A readable summary: the peak with its phase, the top phases by time and by memory. */
+export function summaryText(a: Analysis, opts: { top?: number } = {}): string {
+  const top = opts.top ?? 8;
+  const out: string[] = [];
+  out.push(`Build: ${a.command.join(' ')}`);
+  out.push(`Status: ${statusLine(a)} · wall ${formatMs(a.wallMs)}`);
+  if (a.peak) {
+    const where = a.peak.phasePath.length ? a.peak.phasePath.join(' › ') : '(no phase covers it)';
+    out.push(`Peak: ${formatBytes(a.peak.bytes)} (${a.peak.seriesName}) at ${formatMs(a.peak.atMs)} in ${where}${a.peak.pid !== undefined ? ` [pid ${a.peak.pid}]` : ''}`);
+  } else out.push('Peak: no memory was recorded');
+
+  const width = 52;
+  const header = `  ${pad('phase', width)} ${padLeft('time', 10)} ${padLeft('self', 10)} ${padLeft('start→end', 23)} ${padLeft('peak in it', 11)} ${padLeft('of peak', 8)}`;
+  const line = (r: PhaseRow) =>
+    `  ${pad(phaseLabel(r, width), width)} ${padLeft(formatMs(r.durationMs), 10)} ${padLeft(formatMs(r.selfMs), 10)} ${padLeft(`${formatBytes(r.memStartBytes)}→${formatBytes(r.memEndBytes)}`, 23)} ${padLeft(formatBytes(r.memPeakBytes), 11)} ${padLeft(formatPercent(r.shareOfPeak), 8)}${r.holdsPeak ? '  ◀ peak' : ''}`;
+
+  if (a.phases.length) {
+    out.push('', `Top phases by self time (of ${a.phases.length}):`, header);
+    for (const r of [...a.phases].sort((x, y) => y.selfMs - x.selfMs).slice(0, top)) out.push(line(r));
+    const growth = (r: PhaseRow) => (r.memStartBytes !== null && r.memEndBytes !== null ? r.memEndBytes - r.memStartBytes : -Infinity);
+    const growing = a.phases.filter((r) => growth(r) > 0).sort((x, y) => growth(y) - growth(x)).slice(0, top);
+    if (growing.length) {
+      out.push('', 'Top phases by memory growth (end − start):', header);
+      for (const r of growing) out.push(`${line(r)}  +${formatBytes(growth(r))}`);
+    }
+  } else out.push('', 'No phases were recorded (the compiler is not one this tool instruments yet; memory is still sampled).');
+
+  if (a.series.length) {
+    out.push('', 'Memory series:');
+    for (const s of a.series.slice(0, 12)) out.push(`  ${pad(s.name, 60)} ${padLeft(formatBytes(s.maxBytes), 11)} max · ${s.samples} samples`);
+    if (a.series.length > 12) out.push(`  … and ${a.series.length - 12} more`);
+  }
+  if (a.warnings.length) {
+    out.push('', `Warnings (${a.warnings.length}):`);
+    for (const w of a.warnings.slice(0, 10)) out.push(`  [${w.code}] ${w.message}${w.file ? ` (${w.file}${w.line !== undefined ? `:${w.line}` : ''})` : ''}`);
+    if (a.warnings.length > 10) out.push(`  … and ${a.warnings.length - 10} more (see --json)`);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,159 @@
+// The profile file: one versioned JSON document (reference: docs/profile-format.md).
+//
+// Samples are the bulk of a profile, so each series is stored as two delta-encoded integer arrays
+// rather than an array of objects: `tUs` (microseconds) and `bytes` (in units of `bytesScale`, the
+// largest power of two up to 4096 that divides every value — page-granular RSS becomes small
+// integers). A million samples take roughly 10 bytes each and load with one JSON.parse plus a prefix
+// sum.
+
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { Arena, MemorySeries, Profile } from './model';
+
+export const PROFILE_FORMAT = 'compiler-memory-insight/profile';
+export const PROFILE_VERSION = 1;
+
+/** A profile file that cannot be read: names the file and, where known, the place. */
+export class ProfileFileError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(`${file}${line !== undefined ? `:${line}${column !== undefined ? `:${column}` : ''}` : ''}: ${message}`);
+    this.name = 'ProfileFileError';
+  }
+}
+
+interface EncodedSamples {
+  n: number;
+  tUs: number[];
+  bytesScale: number;
+  bytes: number[];
+}
+
+function encodeSamples(tMs: Float64Array, bytes: Float64Array): EncodedSamples {
+  const n = tMs.length;
+  let scale = 4096;
+  for (let i = 0; i < n && scale > 1; i++) {
+    const b = Math.round(bytes[i]!);
+    while (scale > 1 && b % scale !== 0) scale >>= 1;
+  }
+  const tOut = new Array<number>(n);
+  const bOut = new Array<number>(n);
+  let prevT = 0;
+  let prevB = 0;
+  for (let i = 0; i < n; i++) {
+    const t = Math.round(tMs[i]! * 1000);
+    const b = Math.round(bytes[i]!) / scale;
+    tOut[i] = t - prevT;
+    bOut[i] = b - prevB;
+    prevT = t;
+    prevB = b;
+  }
+  return { n, tUs: tOut, bytesScale: scale, bytes: bOut };
+}
+
+function decodeSamples(e: EncodedSamples, where: string, file: string): { tMs: Float64Array; bytes: Float64Array } {
+  if (!Array.isArray(e.tUs) || !Array.isArray(e.bytes) || e.tUs.length !== e.bytes.length) {
+    throw new ProfileFileError(`${where}: tUs and bytes must be arrays of the same length`, file);
+  }
+  const n = e.tUs.length;
+  const scale = typeof e.bytesScale === 'number' && e.bytesScale > 0 ? e.bytesScale : 1;
+  const tMs = new Float64Array(n);
+  const bytes = new Float64Array(n);
+  let t = 0;
+  let b = 0;
+  for (let i = 0; i < n; i++) {
+    t += e.tUs[i]!;
+    b += e.bytes[i]!;
+    tMs[i] = t / 1000;
+    bytes[i] = b * scale;
+  }
+  if (!Number.isFinite(t) || !Number.isFinite(b)) throw new ProfileFileError(`${where}: samples are not all numbers`, file);
+  return { tMs, bytes };
+}
+
+/** The profile as the JSON text of the file. */
+export function serializeProfile(p: Profile): string {
+  const series = p.series.map(({ tMs, bytes, ...meta }: MemorySeries) => ({ ...meta, samples: encodeSamples(tMs, bytes) }));
+  const arenas = p.arenas.map(({ tMs, bytes, ...meta }: Arena) => ({ ...meta, samples: encodeSamples(tMs, bytes) }));
+  // Phases are the other bulk: one object per line keeps the file diffable and greppable.
+  const doc = { format: PROFILE_FORMAT, version: PROFILE_VERSION, run: p.run, processes: p.processes, warnings: p.warnings, markers: p.markers, series, arenas };
+  const head = JSON.stringify(doc);
+  const phases = p.phases.map((ph) => JSON.stringify(ph)).join(',\n');
+  return `${head.slice(0, -1)},"phases":[\n${phases}\n]}\n`;
+}
+
+/** Parses the text of a profile file; `file` names it in errors. */
+export function parseProfile(text: string, file = '<profile>'): Profile {
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /position (\d+)/.exec(msg);
+    if (m) {
+      const { line, column } = lineColumnAt(text, Number(m[1]));
+      throw new ProfileFileError(`not valid JSON (${msg.replace(/ in JSON at position \d+.*$/, '')})`, file, line, column);
+    }
+    const { line, column } = lineColumnAt(text, text.length);
+    throw new ProfileFileError(`not valid JSON: ${msg}${/end of JSON input|Unterminated/i.test(msg) ? ' — the file is truncated' : ''}`, file, line, column);
+  }
+  if (typeof doc !== 'object' || doc === null || doc.format !== PROFILE_FORMAT) {
+    throw new ProfileFileError(`not a Compiler Memory Insight profile (no "format": "${PROFILE_FORMAT}"); to read a compiler's trace, use \`cmi import\``, file);
+  }
+  if (typeof doc.version !== 'number' || doc.version > PROFILE_VERSION) {
+    throw new ProfileFileError(`profile format version ${String(doc.version)} is newer than this tool reads (${PROFILE_VERSION}); update Compiler Memory Insight`, file);
+  }
+  for (const key of ['run', 'processes', 'series', 'phases', 'markers', 'arenas', 'warnings']) {
+    if (doc[key] === undefined || (key !== 'run' && !Array.isArray(doc[key]))) throw new ProfileFileError(`missing or malformed "${key}"`, file);
+  }
+  type Enc<T> = Omit<T, 'tMs' | 'bytes'> & { samples: EncodedSamples };
+  const series = (doc.series as Enc<MemorySeries>[]).map(({ samples, ...meta }, i) => ({ ...meta, ...decodeSamples(samples, `series[${i}] (${meta.id})`, file) }));
+  const arenas = (doc.arenas as Enc<Arena>[]).map(({ samples, ...meta }, i) => ({ ...meta, ...decodeSamples(samples, `arenas[${i}] (${meta.id})`, file) }));
+  return {
+    run: doc.run as Profile['run'],
+    processes: doc.processes as Profile['processes'],
+    series,
+    phases: doc.phases as Profile['phases'],
+    markers: doc.markers as Profile['markers'],
+    arenas,
+    warnings: doc.warnings as Profile['warnings'],
+  };
+}
+
+function lineColumnAt(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    last = i;
+  }
+  return { line, column: offset - last };
+}
+
+/** Writes atomically: a temporary file beside the target, then a rename. */
+export async function writeProfile(file: string, p: Profile): Promise<void> {
+  await fsp.mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await fsp.writeFile(tmp, serializeProfile(p));
+    await fsp.rename(tmp, file);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+export async function readProfile(file: string): Promise<Profile> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ProfileFileError(code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`, file);
+  }
+  return parseProfile(text, file);
+}

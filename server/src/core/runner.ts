@@ -1,0 +1,282 @@
+// The build runner: spawns the build with its instrumentation, samples the process tree, keeps the
+// output, stops the whole tree on cancel or timeout, and always returns the profile recorded so far,
+// marked with how the build ended.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { CollectContext, InstrumentContext, Instrumentation } from './collect/instrumentation';
+import { ProcessTreeSampler } from './collect/process-sampler';
+import type { Ms, Profile, RunFacts, RunStatus } from './model';
+import { emptyProfile, mergeContribution } from './model';
+import { killTree } from './process-tree';
+
+export interface LiveProgress {
+  elapsedMs: Ms;
+  treeRssBytes: number;
+  peakTreeRssBytes: number;
+  processCount: number;
+  /** The innermost phase an instrumentation knows to be running. */
+  phase?: string;
+}
+
+export interface RunOptions {
+  argv: string[];
+  cwd: string;
+  /** Added to (and overriding) the current environment. */
+  env?: Record<string, string | undefined>;
+  /** Sampler interval, default 10 ms. */
+  intervalMs?: Ms;
+  /** Stop the tree after this long (0 or absent: no limit). The profile is marked `killed`. */
+  timeoutMs?: Ms;
+  /** Abort to cancel: the tree is stopped and the profile marked `cancelled`. */
+  signal?: AbortSignal;
+  instrumentations?: Instrumentation[];
+  /** Sampler backend; `auto` picks /proc on Linux. */
+  sampler?: 'auto' | 'procfs' | 'ps' | 'none';
+  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** Called at most every `progressEveryMs` (default 250 ms). */
+  onProgress?: (p: LiveProgress) => void;
+  progressEveryMs?: Ms;
+  /** Where preload.js and rustc-wrapper.sh are; found automatically next to the bundle or in <repo>/dist. */
+  distDir?: string;
+  /** Grace period between SIGTERM and SIGKILL when stopping the tree. */
+  killGraceMs?: Ms;
+}
+
+export interface RunResult {
+  profile: Profile;
+  /** The last few MiB of each stream. */
+  stdout: string;
+  stderr: string;
+}
+
+/** The command could not be started at all (as opposed to a build that failed). */
+export class SpawnError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SpawnError';
+  }
+}
+
+const OUTPUT_KEEP_CHARS = 4 * 1024 * 1024;
+
+/** Finds the folder with the bundled helper scripts: beside this bundle, or <repo>/dist from sources. */
+export function findDistDir(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'preload.js'))) return dir;
+    if (existsSync(path.join(dir, 'dist', 'preload.js'))) return path.join(dir, 'dist');
+    if (path.dirname(dir) === dir) throw new Error('cannot find dist/preload.js: run `npm run build` first');
+  }
+}
+
+function nowEpochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+class Tail {
+  private text = '';
+  add(chunk: string): void {
+    this.text += chunk;
+    if (this.text.length > OUTPUT_KEEP_CHARS * 1.5) this.text = this.text.slice(this.text.length - OUTPUT_KEEP_CHARS);
+  }
+  toString(): string {
+    return this.text.length > OUTPUT_KEEP_CHARS ? this.text.slice(this.text.length - OUTPUT_KEEP_CHARS) : this.text;
+  }
+}
+
+function hostFacts(): RunFacts['host'] {
+  return { platform: process.platform, arch: process.arch, cpus: os.cpus().length, totalMemoryBytes: os.totalmem(), node: process.version };
+}
+
+export async function runBuild(opts: RunOptions): Promise<RunResult> {
+  if (opts.argv.length === 0) throw new SpawnError('no command to run');
+  const intervalMs = opts.intervalMs && opts.intervalMs > 0 ? opts.intervalMs : 10;
+  const instrumentations = opts.instrumentations ?? [];
+  const distDir = opts.distDir ?? findDistDir();
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'cmi-run-'));
+  const ctx: InstrumentContext = {
+    argv: [...opts.argv],
+    env: { ...process.env, ...opts.env },
+    cwd: opts.cwd,
+    workDir,
+    startEpochMs: 0,
+    intervalMs,
+    distDir,
+  };
+  const warnings: Profile['warnings'] = [];
+  const active: Instrumentation[] = [];
+  try {
+    for (const inst of instrumentations) {
+      try {
+        await inst.prepare(ctx);
+        active.push(inst);
+      } catch (e) {
+        warnings.push({ code: 'instrumentation-failed', message: `${inst.name}: could not prepare (${(e as Error).message}); the build runs without it` });
+      }
+    }
+    if (opts.signal?.aborted) throw new SpawnError('cancelled before the build started');
+
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v;
+    ctx.startEpochMs = nowEpochMs();
+    const startedAt = new Date(ctx.startEpochMs).toISOString();
+    const child = spawn(ctx.argv[0]!, ctx.argv.slice(1), {
+      cwd: ctx.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group on POSIX, so the whole tree can be signalled; no console window on Windows.
+      detached: process.platform !== 'win32',
+      windowsHide: true,
+    });
+    const spawned = await new Promise<Error | null>((resolve) => {
+      child.once('spawn', () => resolve(null));
+      child.once('error', (e) => resolve(e));
+    });
+    if (spawned || child.pid === undefined) {
+      const code = (spawned as NodeJS.ErrnoException | null)?.code;
+      throw new SpawnError(
+        code === 'ENOENT'
+          ? `cannot run \`${opts.argv[0]}\`: command not found (cwd ${opts.cwd})`
+          : `cannot run \`${opts.argv.join(' ')}\`: ${spawned?.message ?? 'no process id'}`,
+      );
+    }
+    const rootPid = child.pid;
+
+    const stdout = new Tail();
+    const stderr = new Tail();
+    child.stdout!.setEncoding('utf8');
+    child.stderr!.setEncoding('utf8');
+    child.stdout!.on('data', (s: string) => {
+      stdout.add(s);
+      opts.onOutput?.('stdout', s);
+    });
+    child.stderr!.on('data', (s: string) => {
+      stderr.add(s);
+      opts.onOutput?.('stderr', s);
+    });
+
+    const distPrefix = distDir + path.sep;
+    let lastProgress = -Infinity;
+    const progressEvery = opts.progressEveryMs ?? 250;
+    const sampler: ProcessTreeSampler = new ProcessTreeSampler({
+      rootPid,
+      intervalMs,
+      startEpochMs: ctx.startEpochMs,
+      backend: opts.sampler ?? 'auto',
+      // Processes running our own scripts (the rustc wrapper) are not part of the build's memory.
+      isInstrumentation: (_pid, argv) => argv.some((a) => a.startsWith(distPrefix) && !a.endsWith('preload.js')),
+      onTick: (nowMs) => {
+        for (const inst of active) {
+          try {
+            inst.onTick?.(nowMs);
+          } catch {
+            // A collector's tick must never stop the sampler; collect() reports what it lost.
+          }
+        }
+        if (opts.onProgress && nowMs - lastProgress >= progressEvery) {
+          lastProgress = nowMs;
+          const live = sampler.live();
+          let phase: string | undefined;
+          for (const inst of active) phase ??= inst.currentPhase?.();
+          opts.onProgress({ elapsedMs: nowMs, treeRssBytes: live.treeRssBytes, peakTreeRssBytes: live.peakTreeRssBytes, processCount: live.processCount, ...(phase ? { phase } : {}) });
+        }
+      },
+    });
+    sampler.start();
+
+    // How the run ends: exit, cancellation or timeout.
+    let stoppedBy: { status: RunStatus; reason: string } | undefined;
+    const stopTree = (status: RunStatus, reason: string) => {
+      if (stoppedBy) return;
+      stoppedBy = { status, reason };
+      void killTree(rootPid, { graceMs: opts.killGraceMs ?? 2000 });
+    };
+    const onAbort = () => stopTree('cancelled', 'cancelled by the user');
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = opts.timeoutMs && opts.timeoutMs > 0 ? setTimeout(() => stopTree('killed', `timed out after ${opts.timeoutMs} ms`), opts.timeoutMs) : undefined;
+
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    const endEpochMs = nowEpochMs();
+    if (timer) clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+
+    // Processes that outlive the root (daemons, stragglers) would be orphans: stop them too.
+    const leftovers = sampler.knownPids().filter((pid) => pid !== rootPid && isAlive(pid));
+    if (leftovers.length) {
+      await Promise.all(leftovers.map((pid) => killTree(pid, { graceMs: 500 })));
+      warnings.push({ code: 'stragglers-stopped', message: `${leftovers.length} process(es) of the build were still running after it ended and were stopped (pids ${leftovers.slice(0, 8).join(', ')})` });
+    }
+    // The pipes close once every holder has exited; don't wait forever for a stray holder.
+    await Promise.race([
+      Promise.all([once(child.stdout!), once(child.stderr!)]),
+      new Promise((r) => setTimeout(r, 2000)),
+    ]);
+    const sampled = await sampler.stop();
+
+    let status: RunStatus;
+    let statusReason: string | undefined;
+    if (stoppedBy) {
+      status = stoppedBy.status;
+      statusReason = stoppedBy.reason;
+    } else if (exit.signal) {
+      status = 'killed';
+      statusReason = `killed by ${exit.signal}${exit.signal === 'SIGKILL' ? ' (possibly the out-of-memory killer: see `dmesg`)' : ''}`;
+    } else if (exit.code === 0) status = 'ok';
+    else {
+      status = 'failed';
+      statusReason = `exited with code ${exit.code}`;
+    }
+
+    const run: RunFacts = {
+      command: [...opts.argv],
+      cwd: opts.cwd,
+      startedAt,
+      startEpochMs: ctx.startEpochMs,
+      wallMs: endEpochMs - ctx.startEpochMs,
+      exitCode: exit.code,
+      signal: exit.signal,
+      status,
+      ...(statusReason ? { statusReason } : {}),
+      tools: {},
+      host: hostFacts(),
+      sampler: sampled.facts,
+      sources: [`sampler:${sampled.facts.kind}`],
+    };
+    const profile = emptyProfile(run);
+    mergeContribution(profile, { series: sampled.series, processes: sampled.processes, warnings: [...warnings, ...sampled.warnings] });
+
+    const collectCtx: CollectContext = { ...ctx, processes: profile.processes, endMs: run.wallMs, stdout: stdout.toString(), stderr: stderr.toString() };
+    for (const inst of active) {
+      try {
+        mergeContribution(profile, await inst.collect(collectCtx));
+      } catch (e) {
+        profile.warnings.push({ code: 'instrumentation-failed', message: `${inst.name}: could not read what it recorded (${(e as Error).message})` });
+      }
+    }
+    return { profile, stdout: stdout.toString(), stderr: stderr.toString() };
+  } finally {
+    if (!process.env.CMI_KEEP_WORKDIR) rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function once(stream: NodeJS.ReadableStream & { closed?: boolean; readableEnded?: boolean }): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.closed || stream.readableEnded) return resolve();
+    stream.once('close', () => resolve());
+    stream.once('end', () => resolve());
+  });
+}
