@@ -1,0 +1,157 @@
+// `npm run bench`: every figure is printed as a ratio against a reference measured in the same run.
+//
+//   overhead   real tsc and real cargo builds, under `cmi profile` vs. alone, median of paired runs
+//   fidelity   the sampler's tree peak vs. /usr/bin/time's max RSS of a program allocating a known amount
+//   file       a profile of one million samples: bytes per sample on disk, load time vs. JSON.parse
+//
+// Options: --runs N (paired runs per build, default 5), --only overhead|fidelity|file
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const cli = path.join(root, 'dist', 'cli.js');
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf('--runs') + 1]) || 5;
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-bench-'));
+const env = { ...process.env, PATH: `${os.homedir()}/.cargo/bin:${process.env.PATH}` };
+const results = [];
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+function report(name, value, reference, unit, target) {
+  const ratio = value / reference;
+  results.push({ name, value, reference, ratio, target });
+  console.log(`${name.padEnd(52)} ${ratio.toFixed(3)}×   (${value.toFixed(unit === 'ms' ? 0 : 2)} ${unit} vs ${reference.toFixed(unit === 'ms' ? 0 : 2)} ${unit}; target ${target})`);
+}
+function timeMs(cmd, argv, opts) {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, argv, { stdio: 'ignore', ...opts });
+  if (r.status !== 0 && r.status !== 2) throw new Error(`${cmd} ${argv.join(' ')} exited ${r.status}`);
+  return performance.now() - t0;
+}
+function profiledWallMs(argv, cwd, out) {
+  const r = spawnSync(process.execPath, [cli, 'profile', '--quiet', '--json', '--out', out, '--', ...argv], { cwd, env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cmi profile ${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout).wallMs;
+}
+
+// --- overhead -------------------------------------------------------------------------------------
+function overheadTsc() {
+  const ws = path.join(root, 'examples', 'workspace');
+  const tsc = path.join(ws, 'node_modules', 'typescript', 'lib', 'tsc.js');
+  if (!existsSync(tsc)) execFileSync('npm', ['ci', '--silent', '--no-audit', '--no-fund'], { cwd: ws, stdio: 'inherit' });
+  const argv = ['node', tsc, '-p', '.', '--outDir', path.join(tmp, 'tsc-out')];
+  const plain = [];
+  const profiled = [];
+  timeMs(argv[0], argv.slice(1), { cwd: ws }); // warm the file cache
+  for (let i = 0; i < runs; i++) {
+    plain.push(timeMs(argv[0], argv.slice(1), { cwd: ws }));
+    profiled.push(profiledWallMs(argv, ws, path.join(tmp, 'tsc.json')));
+  }
+  report(`overhead: tsc build (median of ${runs} pairs)`, median(profiled), median(plain), 'ms', '≤ 1.03');
+}
+
+function overheadCargo() {
+  const ws = path.join(root, 'test', 'workspaces', 'cargo-std');
+  if (!existsSync(path.join(ws, 'Cargo.toml'))) return console.log('overhead: cargo: test/workspaces/cargo-std missing, skipped');
+  const plain = [];
+  const profiled = [];
+  for (let i = 0; i < runs; i++) {
+    const target = path.join(tmp, `target-${i}`);
+    plain.push(timeMs('cargo', ['build', '-q'], { cwd: ws, env: { ...env, CARGO_TARGET_DIR: target } }));
+    rmSync(target, { recursive: true, force: true });
+    profiled.push(profiledWallMs(['cargo', 'build', '-q'], ws, path.join(tmp, 'cargo.json')));
+  }
+  report(`overhead: cargo build (median of ${runs} pairs)`, median(profiled), median(plain), 'ms', '≤ 1.03');
+}
+
+// --- fidelity -------------------------------------------------------------------------------------
+function fidelity() {
+  const src = path.join(root, 'test', 'programs', 'alloc.c');
+  if (!existsSync('/usr/bin/time')) return console.log('fidelity: /usr/bin/time missing, skipped');
+  const bin = path.join(tmp, 'alloc');
+  execFileSync('cc', ['-O0', '-o', bin, src]);
+  const ratios = [];
+  let last;
+  for (let i = 0; i < runs; i++) {
+    const t = spawnSync('/usr/bin/time', ['-f', '%M', bin, '200'], { encoding: 'utf8' });
+    const maxRssBytes = Number(t.stderr.trim().split('\n').pop()) * 1024;
+    const out = path.join(tmp, 'alloc.json');
+    profiledWallMs([bin, '200'], tmp, out);
+    const s = JSON.parse(execFileSync(process.execPath, [cli, 'summary', '--json', out], { encoding: 'utf8' }));
+    ratios.push(s.peak.bytes / maxRssBytes);
+    last = { sampled: s.peak.bytes, maxRssBytes };
+  }
+  const m = median(ratios);
+  results.push({ name: 'fidelity', ratio: m });
+  console.log(`${`fidelity: sampled tree peak / max RSS (${runs} runs)`.padEnd(52)} ${m.toFixed(3)}×   (last: ${(last.sampled / 2 ** 20).toFixed(1)} MiB vs ${(last.maxRssBytes / 2 ** 20).toFixed(1)} MiB from /usr/bin/time -f %M; target 0.97–1.0)`);
+}
+
+// --- the profile file -----------------------------------------------------------------------------
+async function fileSize() {
+  const { serializeProfile, parseProfile } = require(path.join(root, 'dist', 'bench-profile-file.js'));
+  const n = 1_000_000;
+  const tMs = new Float64Array(n);
+  const bytes = new Float64Array(n);
+  let rssPages = 50_000;
+  let seed = 42;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let i = 0; i < n; i++) {
+    tMs[i] = i * 10 + rnd() * 0.5; // 10 ms ticks with jitter
+    rssPages += Math.round((rnd() - 0.48) * 40); // a growing random walk, in pages
+    bytes[i] = Math.max(1, rssPages) * 4096;
+  }
+  const profile = {
+    run: { command: ['bench'], cwd: '/', startedAt: new Date(0).toISOString(), startEpochMs: 0, wallMs: n * 10, exitCode: 0, signal: null, status: 'ok', tools: {}, sources: [] },
+    processes: [], phases: [], markers: [], arenas: [], warnings: [],
+    series: [{ id: 'rss-tree', name: 'RSS of the process tree', kind: 'rss-tree', source: 'bench', unit: 'bytes', tMs, bytes }],
+  };
+  const text = serializeProfile(profile);
+  const file = path.join(tmp, 'million.json');
+  writeFileSync(file, text);
+  const size = statSync(file).size;
+  // The reference: a JSON file of the same size (an array of numbers, as a naive format would be).
+  const naive = [];
+  let len = 2;
+  for (let i = 0; len < size; i++) {
+    const s = `{"t":${tMs[i % n].toFixed(2)},"b":${bytes[i % n]}}`;
+    naive.push(s);
+    len += s.length + 1;
+  }
+  const refText = `[${naive.join(',')}]`;
+  const loads = [];
+  const refs = [];
+  for (let i = 0; i < 5; i++) {
+    let t0 = performance.now();
+    parseProfile(readFileSync(file, 'utf8'), file);
+    loads.push(performance.now() - t0);
+    t0 = performance.now();
+    JSON.parse(refText);
+    refs.push(performance.now() - t0);
+  }
+  console.log(`${'file: bytes per sample (1M samples)'.padEnd(52)} ${(size / n).toFixed(2)} B/sample (${(size / 2 ** 20).toFixed(1)} MiB; an object per sample would take ${(naive.slice(0, 1000).join(',').length / 1000 + 1).toFixed(1)} B)`);
+  report('file: load 1M samples vs JSON.parse same size', median(loads), median(refs), 'ms', '≈ 1 (no target)');
+}
+
+try {
+  if (only !== 'file') execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--quiet'], { cwd: root });
+  // The file benchmark calls the core directly: bundle that module alone.
+  execFileSync(path.join(root, 'node_modules', '.bin', 'esbuild'), ['server/src/core/profile-file.ts', '--bundle', '--platform=node', '--format=cjs', '--log-level=error', '--outfile=dist/bench-profile-file.js'], { cwd: root });
+  console.log(`Compiler Memory Insight benchmarks — ${os.cpus().length} cores, ${process.platform}, node ${process.version}\n`);
+  if (!only || only === 'file') await fileSize();
+  if (!only || only === 'fidelity') fidelity();
+  if (!only || only === 'overhead') {
+    overheadTsc();
+    overheadCargo();
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

@@ -1,0 +1,154 @@
+// `cmi` end to end on real compilers: what a user runs and what they read.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseTscDiagnostics } from '../server/src/core/importers/tsc-diagnostics';
+import { readProfile } from '../server/src/core/profile-file';
+import { cliPath, isAlive, repoRoot } from './helpers';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-cli-test-'));
+const env = { ...process.env, PATH: `${os.homedir()}/.cargo/bin:${process.env.PATH}` };
+
+interface SummaryJson {
+  profile: string;
+  status: string;
+  exitCode: number | null;
+  peak: { bytes: number; atMs: number; series: string; phasePath: string[]; pid: number | null } | null;
+  phases: { name: string; path: string[]; count: number; durationMs: number; selfMs: number; startMs: number; memStartBytes: number | null; memEndBytes: number | null; memPeakBytes: number | null }[];
+  series: { id: string; kind: string; samples: number; maxBytes: number | null; pid: number | null }[];
+  warnings: { code: string; message: string }[];
+}
+
+function cmi(args: string[], cwd = repoRoot) {
+  const r = spawnSync(process.execPath, [cliPath, ...args], { cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('cmi profile: TypeScript 6 (the real tsc)', () => {
+  const out = path.join(tmp, 'tsc.json');
+  const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'lib', 'tsc.js');
+  let run: ReturnType<typeof cmi>;
+  let summary: SummaryJson;
+  beforeAll(() => {
+    run = cmi(['profile', '--json', '--out', out, '--', process.execPath, tsc, '-p', 'test/workspaces/tsc-small', '--extendedDiagnostics', '--outDir', path.join(tmp, 'tsc-out')]);
+    summary = JSON.parse(run.stdout) as SummaryJson;
+  });
+
+  it('succeeds and writes the profile', () => {
+    expect(run.code, run.stderr).toBe(0);
+    expect(summary.status).toBe('ok');
+    expect(existsSync(out)).toBe(true);
+  });
+
+  it('has the Parse, Bind, Check and Emit phases, and their durations agree with what tsc printed in the same run', () => {
+    // The build's own output is echoed on stderr; tsc's statistics table is in it.
+    const printed = parseTscDiagnostics(run.stderr);
+    for (const name of ['Parse', 'Bind', 'Check', 'Emit']) {
+      const rows = summary.phases.filter((r) => r.name === name);
+      expect(rows.length, `phase ${name}`).toBeGreaterThan(0);
+      const oursMs = rows.reduce((s, r) => s + r.durationMs, 0);
+      const tscMs = printed.timesMs[`${name} time`];
+      expect(tscMs, `tsc printed "${name} time"`).toBeDefined();
+      // tsc prints seconds with two decimals.
+      expect(Math.abs(oursMs - tscMs!), `${name}: ours ${oursMs} ms, tsc ${tscMs} ms`).toBeLessThanOrEqual(15);
+    }
+  });
+
+  it('records a V8 heap series of the tsc process', () => {
+    const heap = summary.series.filter((s) => s.kind === 'js-heap');
+    expect(heap.length).toBeGreaterThan(0);
+    expect(heap[0]!.samples).toBeGreaterThan(2);
+    expect(heap[0]!.maxBytes).toBeGreaterThan(10 * 2 ** 20);
+  });
+
+  it('puts the peak inside a phase, and no sample of its series exceeds it', async () => {
+    expect(summary.peak).not.toBeNull();
+    expect(summary.peak!.phasePath.length).toBeGreaterThan(0);
+    const profile = await readProfile(out);
+    const s = profile.series.find((x) => x.id === summary.peak!.series)!;
+    expect(Math.max(...s.bytes)).toBe(summary.peak!.bytes);
+    const inner = summary.peak!.phasePath.at(-1)!;
+    const spans = profile.phases.filter((p) => p.name === inner);
+    expect(spans.some((p) => p.startMs <= summary.peak!.atMs && summary.peak!.atMs <= p.endMs)).toBe(true);
+  });
+
+  it('prints a readable summary with the peak and its phase', () => {
+    const text = cmi(['summary', out]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`Peak: [\\d.]+ MiB \\(RSS of the process tree\\) at [\\d.]+ m?s in ${summary.peak!.phasePath.join(' › ')}`));
+    expect(text.stdout).toContain('Top phases by self time');
+  });
+});
+
+describe('cmi profile: Cargo workspace of std-only crates', () => {
+  const ws = path.join(repoRoot, 'test', 'workspaces', 'cargo-std');
+  const out = path.join(tmp, 'cargo.json');
+  let run: ReturnType<typeof cmi>;
+  let summary: SummaryJson;
+  beforeAll(() => {
+    run = cmi(['profile', '--json', '--out', out, '--', 'cargo', 'build', '-j2'], ws);
+    summary = JSON.parse(run.stdout) as SummaryJson;
+  });
+  const crates = readFileSync(path.join(ws, 'Cargo.toml'), 'utf8').match(/members\s*=\s*\[([^\]]*)\]/)![1]!.match(/"([^"]+)"/g)!.map((m) => path.basename(m.slice(1, -1)).replace(/-/g, '_'));
+
+  it('has one phase per crate, with rustc passes nested under it', async () => {
+    expect(run.code, run.stderr).toBe(0);
+    const profile = await readProfile(out);
+    const cratePhases = profile.phases.filter((p) => p.category === 'crate');
+    for (const c of crates) expect(cratePhases.map((p) => p.name), `crate ${c}`).toContain(c);
+    for (const c of crates) {
+      expect(summary.phases.some((r) => r.path[0] === c && r.path.includes('type_check_crate')), `${c} › … › type_check_crate`).toBe(true);
+    }
+  });
+
+  it('has an RSS series for each rustc process', async () => {
+    const profile = await readProfile(out);
+    for (const p of profile.phases.filter((x) => x.category === 'crate' && crates.includes(x.name))) {
+      const s = profile.series.find((x) => x.kind === 'rss-process' && x.pid === p.pid);
+      expect(s, `RSS series of ${p.name} (pid ${p.pid})`).toBeDefined();
+      expect(s!.tMs.length).toBeGreaterThan(0);
+      expect(profile.processes.find((x) => x.pid === p.pid)?.label).toContain('rustc');
+    }
+  });
+
+  it('leaves the workspace\'s own target/ alone', () => {
+    expect(existsSync(path.join(ws, 'target'))).toBe(false);
+  });
+});
+
+describe('cmi profile: how builds end', () => {
+  it('a failing build: exit code 1, the profile is written and marked failed with the exit code', async () => {
+    const out = path.join(tmp, 'fail.json');
+    const r = cmi(['profile', '--quiet', '--out', out, '--', 'sh', '-c', 'exit 3']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Status: FAILED (exit code 3)');
+    expect((await readProfile(out)).run).toMatchObject({ status: 'failed', exitCode: 3 });
+  });
+
+  it('Ctrl-C: the whole tree stops, the profile is written and marked cancelled, exit code 4', async () => {
+    const out = path.join(tmp, 'cancel.json');
+    const child = spawn(process.execPath, [cliPath, 'profile', '--quiet', '--out', out, '--', 'sh', '-c', 'sleep 60 & sleep 60; wait'], { cwd: tmp, env });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    await new Promise((r) => setTimeout(r, 800));
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(4);
+    const profile = await readProfile(out);
+    expect(profile.run.status).toBe('cancelled');
+    expect(profile.processes.length).toBeGreaterThanOrEqual(3);
+    expect(profile.processes.filter((p) => isAlive(p.pid))).toEqual([]);
+    expect(stdout).toContain('CANCELLED');
+  });
+
+  it('usage errors exit 2 and a missing command exits 3, with messages on stderr', () => {
+    const u = cmi(['profile']);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toContain('cmi profile needs a command');
+    const m = cmi(['profile', '--quiet', '--out', path.join(tmp, 'x.json'), '--', 'no-such-compiler-xyz']);
+    expect(m.code).toBe(3);
+    expect(m.stderr).toContain('cannot run `no-such-compiler-xyz`: command not found');
+  });
+});
