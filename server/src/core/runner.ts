@@ -192,7 +192,8 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     const stopTree = (status: RunStatus, reason: string) => {
       if (stoppedBy) return;
       stoppedBy = { status, reason };
-      void killTree(rootPid, { graceMs: opts.killGraceMs ?? 2000 });
+      // Pids the sampler saw include processes that left the group (setsid) or were orphaned.
+      void killTree(rootPid, { graceMs: opts.killGraceMs ?? 2000, extraPids: sampler.knownPids() });
     };
     const onAbort = () => stopTree('cancelled', 'cancelled by the user');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -208,7 +209,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     // Processes that outlive the root (daemons, stragglers) would be orphans: stop them too.
     const leftovers = sampler.knownPids().filter((pid) => pid !== rootPid && isAlive(pid));
     if (leftovers.length) {
-      await Promise.all(leftovers.map((pid) => killTree(pid, { graceMs: 500 })));
+      await killTree(rootPid, { graceMs: 500, extraPids: leftovers });
       warnings.push({ code: 'stragglers-stopped', message: `${leftovers.length} process(es) of the build were still running after it ended and were stopped (pids ${leftovers.slice(0, 8).join(', ')})` });
     }
     // The pipes close once every holder has exited; don't wait forever for a stray holder.
