@@ -137,9 +137,14 @@ async function cmdProfile(argv: string[]): Promise<number> {
   await writeProfile(out, profile);
   const analysis = analyze(profile);
   if (values.json) process.stdout.write(`${JSON.stringify({ profile: out, ...summaryJson(analysis) }, null, 2)}\n`);
-  else process.stdout.write(`${summaryText(analysis)}\n\nProfile written to ${path.relative(process.cwd(), out) || out}\n`);
+  else process.stdout.write(`${summaryText(analysis)}\n\nProfile written to ${displayPath(out)}\n`);
   if (profile.run.status === 'ok') return EXIT.ok;
   return profile.run.status === 'failed' ? EXIT.buildFailed : EXIT.buildStopped;
+}
+
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') ? rel : file;
 }
 
 async function cmdSummary(argv: string[]): Promise<number> {

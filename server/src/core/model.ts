@@ -273,3 +273,39 @@ export function valueAt(s: MemorySeries, tMs: Ms): Bytes | undefined {
   const i = sampleIndexAt(s, tMs);
   return i < 0 ? undefined : s.bytes[i];
 }
+
+/**
+ * Gives every process that has phases but no single phase spanning its life a root phase for the
+ * process itself (category `process`, named after its label), spanning from its start to its end,
+ * with that process's root phases under it. So the time a process spends outside its compiler's
+ * phases (start-up, exit, writing its report) still has a phase path, e.g. `tsc` rather than none.
+ * Keeps parents before children.
+ */
+export function addProcessRootPhases(p: Profile, endMs: Ms): void {
+  const rootsByPid = new Map<number, number[]>();
+  p.phases.forEach((ph, i) => {
+    if (ph.parent === null && ph.pid !== undefined) rootsByPid.set(ph.pid, [...(rootsByPid.get(ph.pid) ?? []), i]);
+  });
+  const wrappers: Phase[] = [];
+  const wrapperOf = new Map<number, number>();
+  for (const [pid, roots] of rootsByPid) {
+    const proc = p.processes.find((q) => q.pid === pid);
+    if (!proc) continue;
+    const startMs = Math.min(proc.startMs, ...roots.map((i) => p.phases[i]!.startMs));
+    const stopMs = Math.max(proc.endMs ?? endMs, ...roots.map((i) => p.phases[i]!.endMs));
+    const lifeMs = stopMs - startMs;
+    const single = roots.length === 1 ? p.phases[roots[0]!]! : undefined;
+    if (single && single.endMs - single.startMs >= 0.95 * lifeMs) continue;
+    wrapperOf.set(pid, wrappers.length);
+    wrappers.push({ name: proc.label ?? proc.argv[0] ?? `pid ${pid}`, parent: null, startMs, endMs: stopMs, pid, category: 'process' });
+  }
+  if (!wrappers.length) return;
+  const shift = wrappers.length;
+  p.phases = [
+    ...wrappers,
+    ...p.phases.map((ph) => ({
+      ...ph,
+      parent: ph.parent !== null ? ph.parent + shift : ph.pid !== undefined && wrapperOf.has(ph.pid) ? wrapperOf.get(ph.pid)! : null,
+    })),
+  ];
+}

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { CollectContext, InstrumentContext, Instrumentation } from './collect/instrumentation';
 import { ProcessTreeSampler } from './collect/process-sampler';
 import type { Ms, Profile, RunFacts, RunStatus } from './model';
-import { emptyProfile, mergeContribution } from './model';
+import { addProcessRootPhases, emptyProfile, mergeContribution } from './model';
 import { killTree } from './process-tree';
 
 export interface LiveProgress {
@@ -259,6 +259,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
         profile.warnings.push({ code: 'instrumentation-failed', message: `${inst.name}: could not read what it recorded (${(e as Error).message})` });
       }
     }
+    addProcessRootPhases(profile, run.wallMs);
     return { profile, stdout: stdout.toString(), stderr: stderr.toString() };
   } finally {
     if (!process.env.CMI_KEEP_WORKDIR) rmSync(workDir, { recursive: true, force: true });

@@ -31,14 +31,21 @@ export interface PhaseRow {
   durationMs: Ms;
   /** Duration minus the time covered by child phases. */
   selfMs: Ms;
-  /** Memory at the start of the first span and at the end of the last: as the compiler reported it, else sampled. */
+  /** Memory of `memSeries` at the start of the first span and at the end of the last. */
   memStartBytes: Bytes | null;
   memEndBytes: Bytes | null;
-  /** The highest sample of the phase's memory series inside its spans (not only at the boundaries). */
+  /** Sum over the spans of (memory at end − memory at start): what the phase itself added. */
+  memDeltaBytes: Bytes | null;
+  /** The highest sample of `memSeries` inside the spans (not only at their boundaries). */
   memPeakBytes: Bytes | null;
+  /** Memory at the boundaries as the compiler itself reported it (first start, last end, summed change), and what it measures. */
+  reportedStartBytes: Bytes | null;
+  reportedEndBytes: Bytes | null;
+  reportedDeltaBytes: Bytes | null;
+  reportedKind: SeriesKind | null;
   /** memPeakBytes / the global peak. */
   shareOfPeak: number | null;
-  /** Which series memStart/End/Peak come from. */
+  /** The sampled series memStart/End/Delta/Peak come from: the phase's process RSS, else the peak's series; null when there is none. */
   memSeries: string | null;
   /** True when the global peak falls inside one of this row's spans. */
   holdsPeak: boolean;
@@ -161,6 +168,15 @@ export function maxInRange(s: MemorySeries, startMs: Ms, endMs: Ms): Bytes | und
   return best;
 }
 
+function maxDefined(...xs: (number | undefined)[]): number | undefined {
+  const d = xs.filter((x): x is number => x !== undefined);
+  return d.length ? Math.max(...d) : undefined;
+}
+
+function addNullable(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : a + b;
+}
+
 /** Time covered by the union of intervals, clipped to [lo, hi]. */
 function coveredMs(intervals: [number, number][], lo: number, hi: number): number {
   const clipped = intervals.map(([a, b]) => [Math.max(a, lo), Math.min(b, hi)] as [number, number]).filter(([a, b]) => b > a);
@@ -207,11 +223,14 @@ export function analyze(p: Profile): Analysis {
     const kids = (children.get(i) ?? []).map((c) => [p.phases[c]!.startMs, p.phases[c]!.endMs] as [number, number]);
     const selfMs = durationMs - coveredMs(kids, ph.startMs, ph.endMs);
     const memSeries = (ph.pid !== undefined ? processSeries.get(ph.pid) : undefined) ?? primary;
-    const memStart = ph.memStartBytes ?? (memSeries ? valueAt(memSeries, ph.startMs) : undefined) ?? null;
-    const memEnd = ph.memEndBytes ?? (memSeries ? valueAt(memSeries, ph.endMs) : undefined) ?? null;
-    const sampledPeak = memSeries ? maxInRange(memSeries, ph.startMs, ph.endMs) : undefined;
-    const candidates = [sampledPeak, ph.memStartBytes, ph.memEndBytes].filter((v): v is number => v !== undefined && v !== null);
-    const memPeak = candidates.length ? Math.max(...candidates) : null;
+    // Sampled figures, all from one series; without any series, what the compiler reported stands in.
+    const memStart = (memSeries ? valueAt(memSeries, ph.startMs) : ph.memStartBytes) ?? null;
+    const memEnd = (memSeries ? valueAt(memSeries, ph.endMs) : ph.memEndBytes) ?? null;
+    const memPeak = (memSeries ? maxInRange(memSeries, ph.startMs, ph.endMs) : maxDefined(ph.memStartBytes, ph.memEndBytes)) ?? null;
+    const memDelta = memStart !== null && memEnd !== null ? memEnd - memStart : null;
+    const repStart = ph.memStartBytes ?? null;
+    const repEnd = ph.memEndBytes ?? null;
+    const repDelta = repStart !== null && repEnd !== null ? repEnd - repStart : null;
     const row = rows.get(key);
     if (!row) {
       rows.set(key, {
@@ -224,7 +243,12 @@ export function analyze(p: Profile): Analysis {
         selfMs,
         memStartBytes: memStart,
         memEndBytes: memEnd,
+        memDeltaBytes: memDelta,
         memPeakBytes: memPeak,
+        reportedStartBytes: repStart,
+        reportedEndBytes: repEnd,
+        reportedDeltaBytes: repDelta,
+        reportedKind: repStart !== null || repEnd !== null ? (ph.memKind ?? 'compiler-reported') : null,
         shareOfPeak: null,
         memSeries: memSeries?.id ?? null,
         holdsPeak: holding.has(i),
@@ -236,7 +260,13 @@ export function analyze(p: Profile): Analysis {
       if (ph.startMs < row.startMs) {
         row.startMs = ph.startMs;
         row.memStartBytes = memStart;
-      } else row.memEndBytes = memEnd ?? row.memEndBytes;
+        row.reportedStartBytes = repStart;
+      } else {
+        row.memEndBytes = memEnd ?? row.memEndBytes;
+        row.reportedEndBytes = repEnd ?? row.reportedEndBytes;
+      }
+      row.memDeltaBytes = addNullable(row.memDeltaBytes, memDelta);
+      row.reportedDeltaBytes = addNullable(row.reportedDeltaBytes, repDelta);
       if (memPeak !== null && (row.memPeakBytes === null || memPeak > row.memPeakBytes)) row.memPeakBytes = memPeak;
       if (row.pid !== ph.pid) delete row.pid;
       row.holdsPeak ||= holding.has(i);

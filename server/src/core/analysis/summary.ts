@@ -36,7 +36,12 @@ export function summaryJson(a: Analysis): Record<string, unknown> {
       selfMs: r.selfMs,
       memStartBytes: r.memStartBytes,
       memEndBytes: r.memEndBytes,
+      memDeltaBytes: r.memDeltaBytes,
       memPeakBytes: r.memPeakBytes,
+      reportedStartBytes: r.reportedStartBytes,
+      reportedEndBytes: r.reportedEndBytes,
+      reportedDeltaBytes: r.reportedDeltaBytes,
+      reportedKind: r.reportedKind,
       shareOfPeak: r.shareOfPeak,
       memSeries: r.memSeries,
       holdsPeak: r.holdsPeak,
@@ -56,6 +61,17 @@ function padLeft(s: string, n: number): string {
 function statusLine(a: Analysis): string {
   const how = a.status === 'ok' ? 'ok' : `${a.status.toUpperCase()}${a.exitCode !== null ? ` (exit code ${a.exitCode})` : a.signal ? ` (${a.signal})` : ''}`;
   return `${how}${a.statusReason && a.status !== 'ok' ? ` — ${a.statusReason}` : ''}`;
+}
+
+function kindLabel(kind: PhaseRow['reportedKind']): string {
+  switch (kind) {
+    case 'js-heap':
+      return 'V8 heap (reported)';
+    case 'allocator-heap':
+      return 'heap (reported)';
+    default:
+      return 'RSS (reported by the compiler)';
+  }
 }
 
 function phaseLabel(r: PhaseRow, width: number): string {
@@ -82,11 +98,15 @@ export function summaryText(a: Analysis, opts: { top?: number } = {}): string {
   if (a.phases.length) {
     out.push('', `Top phases by self time (of ${a.phases.length}):`, header);
     for (const r of [...a.phases].sort((x, y) => y.selfMs - x.selfMs).slice(0, top)) out.push(line(r));
-    const growth = (r: PhaseRow) => (r.memStartBytes !== null && r.memEndBytes !== null ? r.memEndBytes - r.memStartBytes : -Infinity);
+    // Growth of the phase's own spans: the compiler's figure where it gives one (e.g. tsc's heap), else sampled RSS.
+    const growth = (r: PhaseRow) => r.reportedDeltaBytes ?? r.memDeltaBytes ?? -Infinity;
     const growing = a.phases.filter((r) => growth(r) > 0).sort((x, y) => growth(y) - growth(x)).slice(0, top);
     if (growing.length) {
-      out.push('', 'Top phases by memory growth (end − start):', header);
-      for (const r of growing) out.push(`${line(r)}  +${formatBytes(growth(r))}`);
+      out.push('', 'Top phases by memory growth (sum over their spans of end − start):');
+      for (const r of growing) {
+        const what = r.reportedDeltaBytes !== null ? kindLabel(r.reportedKind) : 'RSS';
+        out.push(`  ${pad(phaseLabel(r, width), width)} ${padLeft(`+${formatBytes(growth(r))}`, 12)} ${what}${r.holdsPeak ? '  ◀ peak' : ''}`);
+      }
     }
   } else out.push('', 'No phases were recorded (the compiler is not one this tool instruments yet; memory is still sampled).');
 
