@@ -1,0 +1,62 @@
+// Every command of the extension, as a table of factories (rust-analyzer's commands). The table is
+// registered once at activation; `disabled` is what runs while the server is starting or down.
+import * as vscode from 'vscode';
+import type { BuildProgressParams, ProfileBuildResult } from '../../protocol/custom-messages';
+import type { CommandFactory, Ctx, ProfileOutcome } from './ctx';
+import { profileBuildCommand } from './profile-build-command';
+import type { ServerState } from './status-bar';
+
+function cancelProfiling(ctx: Ctx) {
+  return () => {
+    const run = ctx.activeRun;
+    if (!run) {
+      ctx.notify('info', 'Compiler Memory: no build is being profiled.');
+      return false;
+    }
+    ctx.log.info(`cancelling \`${run.label}\``);
+    run.cancellation.cancel();
+    return true;
+  };
+}
+
+function showBuildOutput(ctx: Ctx) {
+  return () => ctx.buildOutput.show();
+}
+
+/** Internal (not contributed, so not in the palette): a snapshot of what the extension shows, for tests and bug reports. */
+function internalState(ctx: Ctx) {
+  return (): InternalState => ({
+    activation: ctx.activation ?? null,
+    server: ctx.serverState,
+    storageDir: ctx.storageDir,
+    running: ctx.activeRun ? { label: ctx.activeRun.label, progress: ctx.activeRun.progress } : null,
+    statusBar: ctx.statusBarText,
+    buildOutputTail: ctx.buildOutput.tail,
+    lastResult: ctx.lastResult ?? null,
+    lastOutcome: ctx.lastOutcome ?? null,
+    lastNotice: ctx.lastNotice ?? null,
+    workspaceTrusted: vscode.workspace.isTrusted,
+  });
+}
+
+export interface InternalState {
+  activation: Ctx['activation'] | null;
+  server: ServerState;
+  storageDir: string;
+  running: { label: string; progress: BuildProgressParams | undefined } | null;
+  statusBar: { text: string; tooltip: string };
+  /** The end of what the Build Output channel shows. */
+  buildOutputTail: string;
+  lastResult: ProfileBuildResult | null;
+  lastOutcome: ProfileOutcome | null;
+  lastNotice: Ctx['lastNotice'] | null;
+  workspaceTrusted: boolean;
+}
+
+export const commands: Record<string, CommandFactory> = {
+  // Checks workspace trust before the server's state, so both variants are the same command.
+  'compilerMemory.profileBuild': { enabled: profileBuildCommand, disabled: profileBuildCommand },
+  'compilerMemory.cancelProfiling': { enabled: cancelProfiling, disabled: cancelProfiling },
+  'compilerMemory.showBuildOutput': { enabled: showBuildOutput, disabled: showBuildOutput },
+  'compilerMemory.internal.state': { enabled: internalState, disabled: internalState },
+};

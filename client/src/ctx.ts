@@ -1,0 +1,265 @@
+// The extension's context: owns the language client, the status bar item, the two output channels,
+// the commands and every disposable (rust-analyzer's ctx.ts). Commands are registered once, at
+// activation, and exist while the server is starting or down: they then say so instead of failing.
+import * as vscode from 'vscode';
+import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
+import type { BuildProgressParams, InitializationOptions, ProfileBuildParams, ProfileBuildResult } from '../../protocol/custom-messages';
+import { BuildOutput } from './build-output';
+import { messageTypes, type MessageTypes } from './messages';
+import { renderLive, renderResult, renderServer, type ServerState } from './status-bar';
+
+export type Cmd = (...args: unknown[]) => unknown;
+
+export interface CommandFactory {
+  /** The command once the server is up (ready or busy). */
+  enabled: (ctx: Ctx) => Cmd;
+  /** The command while the server is starting or down; when absent, running it says the server isn't up. */
+  disabled?: (ctx: Ctx) => Cmd;
+}
+
+/** A build being profiled now. */
+export class ActiveRun {
+  readonly cancellation = new vscode.CancellationTokenSource();
+  progress: BuildProgressParams | undefined;
+  onProgress: ((p: BuildProgressParams) => void) | undefined;
+
+  constructor(
+    readonly runId: string,
+    readonly label: string,
+  ) {}
+}
+
+/** What the last Profile Build command came to, for the status bar and the tests. */
+export type ProfileOutcome =
+  | { kind: 'profiled'; result: ProfileBuildResult }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'error'; message: string };
+
+export class Ctx {
+  readonly log: vscode.LogOutputChannel;
+  readonly buildOutput: BuildOutput;
+  private readonly statusBar: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+  private disposed = false;
+  private client: LanguageClient | undefined;
+  private messages: MessageTypes | undefined;
+  private server: ServerState = { health: 'starting' };
+  private readonly serverChanged = this.push(new vscode.EventEmitter<ServerState>());
+  private active: ActiveRun | undefined;
+  private last: ProfileBuildResult | undefined;
+  lastOutcome: ProfileOutcome | undefined;
+  /** The last message shown to the user, for the tests. */
+  lastNotice: { severity: 'info' | 'warning' | 'error'; message: string } | undefined;
+  /** Activation time as the extension measures it: loading its bundle plus activate(); hostWaitMs is VS Code's own time between the two. */
+  activation: { totalMs: number; bundleMs: number; activateMs: number; hostWaitMs: number } | undefined;
+
+  constructor(readonly extensionContext: vscode.ExtensionContext) {
+    this.log = this.push(vscode.window.createOutputChannel('Compiler Memory Insight', { log: true }));
+    this.buildOutput = this.push(new BuildOutput());
+    this.statusBar = this.push(vscode.window.createStatusBarItem('compilerMemory.status', vscode.StatusBarAlignment.Left, 0));
+    this.statusBar.name = 'Compiler Memory Insight';
+    this.updateStatusBar();
+    this.statusBar.show();
+    extensionContext.subscriptions.push(this);
+  }
+
+  push<T extends vscode.Disposable>(d: T): T {
+    this.disposables.push(d);
+    return d;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.active?.cancellation.cancel();
+    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+  }
+
+  /** Where the server writes profiles: the workspace's storage, or the global storage without a folder. */
+  get storageDir(): string {
+    return (this.extensionContext.storageUri ?? this.extensionContext.globalStorageUri).fsPath;
+  }
+
+  get serverState(): ServerState {
+    return this.server;
+  }
+
+  get serverIsUp(): boolean {
+    return this.server.health === 'ready' || this.server.health === 'busy';
+  }
+
+  /** Sends `compilerMemory/profileBuild`; cancelling the token stops the build. */
+  profileBuild(params: ProfileBuildParams, token: vscode.CancellationToken): Promise<ProfileBuildResult> {
+    if (!this.client || !this.messages || !this.serverIsUp) return Promise.reject(new Error('the Compiler Memory language server is not running'));
+    return this.client.sendRequest(this.messages.profileBuild, params, token);
+  }
+
+  get activeRun(): ActiveRun | undefined {
+    return this.active;
+  }
+
+  get lastResult(): ProfileBuildResult | undefined {
+    return this.last;
+  }
+
+  get statusBarText(): { text: string; tooltip: string } {
+    const tooltip = this.statusBar.tooltip;
+    return { text: this.statusBar.text, tooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? '') };
+  }
+
+  registerCommands(table: Record<string, CommandFactory>): void {
+    for (const [name, factory] of Object.entries(table)) {
+      this.push(
+        vscode.commands.registerCommand(name, (...args: unknown[]) => {
+          const make = this.serverIsUp ? factory.enabled : (factory.disabled ?? serverNotUp);
+          return make(this)(...args);
+        }),
+      );
+    }
+  }
+
+  /** Starts the language server; resolves once it runs (its `ready` status follows). Never rejects. */
+  async startServer(): Promise<void> {
+    try {
+      await this.createAndStartClient();
+    } catch (e) {
+      this.log.error(`the language server could not start: ${(e as Error).message}`);
+      this.setServerState({ health: 'stopped', message: (e as Error).message });
+    }
+  }
+
+  private async createAndStartClient(): Promise<void> {
+    // Loaded here rather than imported at the top: evaluating vscode-languageclient is most of the
+    // bundle's cost, and activation should not wait for it.
+    const lib = await import('vscode-languageclient/node');
+    if (this.disposed) return;
+    const { LanguageClient, State, TransportKind } = lib;
+    const messages = (this.messages = messageTypes(lib));
+    const module = this.extensionContext.asAbsolutePath('dist/server.js');
+    const serverOptions: ServerOptions = {
+      run: { module, transport: TransportKind.ipc },
+      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    };
+    const initializationOptions: InitializationOptions = { storageDir: this.storageDir };
+    const clientOptions: LanguageClientOptions = {
+      // No documents yet: the server only runs builds. Hovers on phase names will add selectors.
+      documentSelector: [],
+      outputChannel: this.log,
+      initializationOptions,
+    };
+    const client = new LanguageClient('compilerMemory', 'Compiler Memory Insight', serverOptions, clientOptions);
+    this.client = client;
+    this.push(client.onNotification(messages.serverStatus, (s) => this.setServerState({ health: s.health, ...(s.message ? { message: s.message } : {}) })));
+    this.push(client.onNotification(messages.buildProgress, (p) => this.onBuildProgress(p)));
+    this.push(
+      client.onNotification(messages.buildOutput, (o) => {
+        if (o.runId === this.active?.runId) this.buildOutput.append(o.text);
+      }),
+    );
+    this.push(
+      client.onDidChangeState((e) => {
+        if (e.newState === State.Starting) this.setServerState({ health: 'starting' });
+        // Running: the server's own `ready` notification follows once it is initialized.
+        else if (e.newState === State.Stopped) this.setServerState({ health: 'stopped', message: 'the language server stopped' });
+      }),
+    );
+    this.push({ dispose: () => void (client.isRunning() ? client.stop().catch(() => undefined) : undefined) });
+    await client.start();
+  }
+
+  /** Stops the language server (on deactivation), cancelling a running build first. */
+  async stopServer(): Promise<void> {
+    this.active?.cancellation.cancel();
+    const client = this.client;
+    this.client = undefined;
+    if (client?.isRunning()) await client.stop(2000).catch((e: Error) => this.log.warn(`stopping the language server: ${e.message}`));
+  }
+
+  setServerState(state: ServerState): void {
+    if (state.health !== this.server.health) this.log.info(`server: ${state.health}${state.message ? ` (${state.message})` : ''}`);
+    this.server = state;
+    this.serverChanged.fire(state);
+    this.updateStatusBar();
+  }
+
+  /** Resolves true once the server is up, false when it is down or not up within `timeoutMs`. */
+  whenServerUp(timeoutMs: number): Promise<boolean> {
+    const settled = (s: ServerState) => (s.health === 'ready' || s.health === 'busy' ? true : s.health === 'starting' ? undefined : false);
+    const now = settled(this.server);
+    if (now !== undefined) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const done = (up: boolean) => {
+        clearTimeout(timer);
+        listener.dispose();
+        resolve(up);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const listener = this.serverChanged.event((s) => {
+        const up = settled(s);
+        if (up !== undefined) done(up);
+      });
+    });
+  }
+
+  beginRun(run: ActiveRun): void {
+    this.active = run;
+    void vscode.commands.executeCommand('setContext', 'compilerMemory.profiling', true);
+    this.updateStatusBar();
+  }
+
+  endRun(run: ActiveRun, result: ProfileBuildResult | undefined): void {
+    if (this.active === run) {
+      this.active = undefined;
+      void vscode.commands.executeCommand('setContext', 'compilerMemory.profiling', false);
+    }
+    run.cancellation.dispose();
+    if (result) this.last = result;
+    this.updateStatusBar();
+  }
+
+  private onBuildProgress(p: BuildProgressParams): void {
+    const run = this.active;
+    if (!run || p.runId !== run.runId) return;
+    run.progress = p;
+    run.onProgress?.(p);
+    this.updateStatusBar();
+  }
+
+  private updateStatusBar(): void {
+    const view =
+      this.active ? renderLive({ label: this.active.label, ...(this.active.progress ? { progress: this.active.progress } : {}) })
+      : this.server.health === 'stopped' || this.server.health === 'error' ? renderServer(this.server)
+      : this.last ? renderResult(this.last)
+      : renderServer(this.server);
+    this.statusBar.text = view.text;
+    this.statusBar.tooltip = view.tooltip;
+    this.statusBar.command = view.command;
+    this.statusBar.backgroundColor = view.background;
+  }
+
+  /** Shows a message (not waiting for it to be dismissed) and runs the action picked, if any. */
+  notify(severity: 'info' | 'warning' | 'error', message: string, actions: Record<string, () => unknown> = {}): void {
+    this.lastNotice = { severity, message };
+    this.log[severity === 'warning' ? 'warn' : severity](message);
+    const items = Object.keys(actions);
+    const shown =
+      severity === 'info' ? vscode.window.showInformationMessage(message, ...items)
+      : severity === 'warning' ? vscode.window.showWarningMessage(message, ...items)
+      : vscode.window.showErrorMessage(message, ...items);
+    void Promise.resolve(shown).then((picked) => {
+      if (picked) void actions[picked]?.();
+    });
+  }
+}
+
+/** The stand-in for a command that needs the server while the server is not up. */
+export function serverNotUp(ctx: Ctx): Cmd {
+  return () => {
+    const s = ctx.serverState;
+    if (s.health === 'starting') ctx.notify('info', 'Compiler Memory: the language server is still starting; try again in a moment.');
+    else
+      ctx.notify('error', `Compiler Memory: the language server is not running${s.message ? ` (${s.message})` : ''}.`, {
+        'Show Log': () => ctx.log.show(),
+      });
+    return undefined;
+  };
+}

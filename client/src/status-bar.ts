@@ -1,0 +1,103 @@
+// What the status bar item says, as a function of the server's state, the running build and the last
+// result. Kept apart from the item itself so that the text is decided in one place.
+import * as vscode from 'vscode';
+import type { BuildProgressParams, ProfileBuildResult, ServerHealth } from '../../protocol/custom-messages';
+
+export interface ServerState {
+  /** `stopped`: the client gave up on the server (it crashed too often or could not start). */
+  health: ServerHealth | 'stopped';
+  message?: string;
+}
+
+export interface LiveBuild {
+  label: string;
+  progress?: BuildProgressParams;
+}
+
+export interface StatusView {
+  text: string;
+  tooltip: vscode.MarkdownString;
+  command?: string;
+  background?: vscode.ThemeColor;
+}
+
+const SHOW_OUTPUT = 'compilerMemory.showBuildOutput';
+const PROFILE = 'compilerMemory.profileBuild';
+const CANCEL = 'compilerMemory.cancelProfiling';
+
+function tooltip(): vscode.MarkdownString {
+  const md = new vscode.MarkdownString('', true);
+  md.isTrusted = { enabledCommands: [SHOW_OUTPUT, PROFILE, CANCEL] };
+  md.appendMarkdown('**Compiler Memory Insight**\n\n');
+  return md;
+}
+
+function bullet(md: vscode.MarkdownString, label: string, value: string, code = false): void {
+  md.appendMarkdown(`- ${label}: `);
+  if (code) md.appendMarkdown('`' + value.replace(/`/g, "'") + '`');
+  else md.appendText(value);
+  md.appendMarkdown('\n');
+}
+
+/** The innermost phase of the peak's path, as the status bar names it. */
+export function peakPhaseName(result: ProfileBuildResult): string {
+  return result.summary.peak?.phasePath.at(-1) ?? 'no phase';
+}
+
+export function renderResult(result: ProfileBuildResult): StatusView {
+  const { summary } = result;
+  const peak = summary.peak ? `${summary.peak.bytesText} peak · ${peakPhaseName(result)}` : 'no memory recorded';
+  const md = tooltip();
+  bullet(md, 'Build', `${summary.status}${summary.statusReason && summary.status !== 'ok' ? ` (${summary.statusReason})` : ''}`);
+  bullet(md, 'Command', summary.command.join(' '), true);
+  bullet(md, 'Wall time', summary.wallText);
+  if (summary.peak) {
+    bullet(md, 'Peak', `${summary.peak.bytesText} at ${summary.peak.atText}, ${summary.peak.seriesName}`);
+    bullet(md, 'Phase at the peak', summary.peak.phasePath.length ? summary.peak.phasePath.join(' › ') : 'no phase covers it');
+  }
+  bullet(md, 'Phases', String(summary.phaseCount));
+  if (summary.warningsCount) bullet(md, 'Warnings', String(summary.warningsCount));
+  bullet(md, 'Profile', result.profilePath, true);
+  md.appendMarkdown(`\n[Show Build Output](command:${SHOW_OUTPUT}) · [Profile Again](command:${PROFILE})`);
+
+  switch (summary.status) {
+    case 'ok':
+      return { text: `$(pulse) ${peak}`, tooltip: md, command: SHOW_OUTPUT };
+    case 'failed':
+      return { text: `$(error) build failed · ${peak}`, tooltip: md, command: SHOW_OUTPUT, background: new vscode.ThemeColor('statusBarItem.errorBackground') };
+    case 'cancelled':
+    case 'killed':
+      return { text: `$(warning) ${summary.status} · ${peak}`, tooltip: md, command: SHOW_OUTPUT, background: new vscode.ThemeColor('statusBarItem.warningBackground') };
+  }
+}
+
+export function renderLive(live: LiveBuild): StatusView {
+  const md = tooltip();
+  bullet(md, 'Profiling', live.label, true);
+  const p = live.progress;
+  if (p) {
+    bullet(md, 'RSS of the process tree', `${p.treeRssText} (peak ${p.peakTreeRssText}), ${p.processCount} process${p.processCount === 1 ? '' : 'es'}`);
+    bullet(md, 'Phase', p.phase ?? 'not known yet');
+    bullet(md, 'Elapsed', p.elapsedText);
+  }
+  md.appendMarkdown(`\n[Cancel](command:${CANCEL}) · [Show Build Output](command:${SHOW_OUTPUT})`);
+  const text = p ? `$(loading~spin) ${p.treeRssText}${p.phase ? ` · ${p.phase}` : ''}` : '$(loading~spin) profiling…';
+  return { text, tooltip: md, command: CANCEL };
+}
+
+export function renderServer(state: ServerState): StatusView {
+  const md = tooltip();
+  switch (state.health) {
+    case 'starting':
+      md.appendText('The language server is starting.');
+      return { text: '$(loading~spin) Compiler Memory', tooltip: md };
+    case 'ready':
+    case 'busy':
+      md.appendMarkdown(`Ready. [Profile Build](command:${PROFILE})`);
+      return { text: '$(pulse) Compiler Memory', tooltip: md, command: PROFILE };
+    case 'error':
+    case 'stopped':
+      md.appendText(`The language server ${state.health === 'stopped' ? 'stopped' : 'reported an error'}${state.message ? `: ${state.message}` : ''}. See the "Compiler Memory Insight" output.`);
+      return { text: '$(error) Compiler Memory', tooltip: md, background: new vscode.ThemeColor('statusBarItem.errorBackground') };
+  }
+}

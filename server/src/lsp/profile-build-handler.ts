@@ -1,0 +1,119 @@
+// `compilerMemory/profileBuild`: runs the engine for the client, streams its progress and output as
+// notifications, writes the profile to the extension's storage and answers with a summary.
+// The LSP request's cancellation token is mapped to the AbortSignal the engine stops the tree on.
+
+import * as path from 'node:path';
+import type { Connection } from 'vscode-languageserver/node';
+import { LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
+import {
+  BuildOutputNotification,
+  BuildProgressNotification,
+  ProfileBuildErrorCodes,
+  ProfileBuildRequest,
+  type ProfileBuildParams,
+  type ProfileBuildResult,
+  type ServerHealth,
+} from '../../../protocol/custom-messages';
+import { analyze } from '../core/analysis/analyze';
+import { profileBuild, SpawnError } from '../core/profile-build';
+import { writeProfile } from '../core/profile-file';
+import { formatBytes, formatMs } from '../core/units';
+import { notificationType, requestType } from './messages';
+import { OutputBatcher } from './output-batcher';
+import { profileFileName, profilesDir, pruneProfiles } from './profile-store';
+import { summarize } from './summarize';
+
+/** At most 5 progress notifications a second. */
+export const PROGRESS_EVERY_MS = 200;
+
+export interface ProfileBuildDeps {
+  connection: Connection;
+  /** The folder profiles are written under (from the client's initializationOptions). */
+  storageDir(): string;
+  setHealth(health: ServerHealth, message?: string): void;
+}
+
+function checkParams(p: ProfileBuildParams): string | undefined {
+  if (!p || typeof p !== 'object') return 'missing params';
+  if (typeof p.runId !== 'string') return 'runId must be a string';
+  if (!Array.isArray(p.argv) || p.argv.length === 0 || !p.argv.every((a) => typeof a === 'string')) return 'argv must be a non-empty array of strings';
+  if (typeof p.cwd !== 'string' || !path.isAbsolute(p.cwd)) return 'cwd must be an absolute path';
+  if (p.intervalMs !== undefined && !(typeof p.intervalMs === 'number' && p.intervalMs > 0)) return 'intervalMs must be a positive number';
+  if (p.timeoutMs !== undefined && !(typeof p.timeoutMs === 'number' && p.timeoutMs >= 0)) return 'timeoutMs must be a number ≥ 0';
+  return undefined;
+}
+
+const profileBuildType = requestType(ProfileBuildRequest.type);
+const buildProgress = notificationType(BuildProgressNotification.type);
+const buildOutput = notificationType(BuildOutputNotification.type);
+
+export function registerProfileBuild(deps: ProfileBuildDeps): void {
+  const { connection } = deps;
+  let running: string | undefined;
+
+  connection.onRequest(profileBuildType, async (params, token): Promise<ProfileBuildResult> => {
+    const bad = checkParams(params);
+    if (bad) throw new ResponseError(ProfileBuildErrorCodes.spawnFailed, `${ProfileBuildRequest.method}: ${bad}`);
+    const label = params.argv.join(' ');
+    if (running !== undefined) throw new ResponseError(ProfileBuildErrorCodes.busy, `A build is already being profiled (\`${running}\`).`);
+
+    running = label;
+    deps.setHealth('busy', `profiling \`${label}\``);
+    connection.console.info(`profiling \`${label}\` in ${params.cwd}`);
+    const abort = new AbortController();
+    const onCancel = token.onCancellationRequested(() => {
+      connection.console.info(`cancel requested: stopping the process tree of \`${label}\``);
+      abort.abort();
+    });
+    const output = new OutputBatcher((stream, text) => void connection.sendNotification(buildOutput, { runId: params.runId, stream, text }));
+    try {
+      let profile;
+      try {
+        profile = await profileBuild({
+          argv: params.argv,
+          cwd: params.cwd,
+          ...(params.env ? { env: params.env } : {}),
+          ...(params.intervalMs ? { intervalMs: params.intervalMs } : {}),
+          ...(params.timeoutMs ? { timeoutMs: params.timeoutMs } : {}),
+          signal: abort.signal,
+          progressEveryMs: PROGRESS_EVERY_MS,
+          onOutput: output.push,
+          onProgress: (p) =>
+            void connection.sendNotification(buildProgress, {
+              runId: params.runId,
+              ...p,
+              elapsedText: formatMs(p.elapsedMs),
+              treeRssText: formatBytes(p.treeRssBytes),
+              peakTreeRssText: formatBytes(p.peakTreeRssBytes),
+            }),
+        });
+      } catch (e) {
+        if (abort.signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled before the build started');
+        if (e instanceof SpawnError) throw new ResponseError(ProfileBuildErrorCodes.spawnFailed, e.message);
+        throw e;
+      } finally {
+        output.flush();
+      }
+
+      const analysis = analyze(profile);
+      const dir = profilesDir(deps.storageDir());
+      const profilePath = path.join(dir, profileFileName(profile.run.startedAt, params.argv));
+      try {
+        await writeProfile(profilePath, profile);
+      } catch (e) {
+        throw new ResponseError(ProfileBuildErrorCodes.writeFailed, `The build ran, but its profile could not be written to ${profilePath}: ${(e as Error).message}`);
+      }
+      await pruneProfiles(dir);
+      const summary = summarize(analysis);
+      connection.console.info(`${summary.status}: \`${label}\` in ${summary.wallText}, peak ${summary.peak?.bytesText ?? '–'}; profile ${profilePath}`);
+      return { summary, profilePath };
+    } catch (e) {
+      connection.console.error(`profiling \`${label}\` failed: ${(e as Error).message}`);
+      throw e;
+    } finally {
+      onCancel.dispose();
+      running = undefined;
+      deps.setHealth('ready');
+    }
+  });
+}

@@ -1,0 +1,31 @@
+// Where the server keeps the profiles it makes: `<storageDir>/profiles/`, the extension's own
+// storage (never the user's repository), keeping the most recent ones.
+
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+
+export const PROFILE_SUFFIX = '.cmi-profile.json';
+export const KEEP_PROFILES = 20;
+
+export function profilesDir(storageDir: string): string {
+  return path.join(storageDir, 'profiles');
+}
+
+/** e.g. `2025-11-21T09-40-12-345Z-cargo.cmi-profile.json`: sorts by time, says which tool. */
+export function profileFileName(startedAt: string, argv: readonly string[]): string {
+  const stamp = startedAt.replace(/[:.]/g, '-');
+  // `node …/tsc.js -p .` is better named after the script than after node.
+  const main = argv.find((a, i) => i > 0 && /\.[cm]?js$/.test(a)) ?? argv[0] ?? 'build';
+  const tool = path.basename(main).replace(/\.[cm]?js$/, '').replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40) || 'build';
+  return `${stamp}-${tool}${PROFILE_SUFFIX}`;
+}
+
+/** Deletes all but the newest `keep` profiles; never fails the caller. */
+export async function pruneProfiles(dir: string, keep = KEEP_PROFILES): Promise<void> {
+  try {
+    const files = (await fsp.readdir(dir)).filter((f) => f.endsWith(PROFILE_SUFFIX)).sort();
+    await Promise.all(files.slice(0, Math.max(0, files.length - keep)).map((f) => fsp.rm(path.join(dir, f), { force: true })));
+  } catch {
+    // A missing folder or a file someone else removed: nothing to prune.
+  }
+}

@@ -1,0 +1,24 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { extension, profileBuild, state } from './helpers';
+
+suite('A folder with nothing to build', () => {
+  test('the extension is not activated by the folder', () => {
+    assert.equal(extension().isActive, false);
+  });
+
+  test('Profile Build activates it and says there is no build, pointing at the setting', async function () {
+    this.timeout(60_000);
+    const outcome = await profileBuild();
+    assert.equal(outcome.kind, 'refused', JSON.stringify(outcome));
+    assert.match((outcome as { reason: string }).reason, /no build to profile in plain: set compilerMemory\.build\.command, or open a folder with a tsconfig\.json or Cargo\.toml/);
+    assert.equal(extension().isActive, true);
+    const s = await state();
+    assert.equal(s.lastNotice?.severity, 'error');
+    assert.equal(s.lastResult, null);
+  });
+
+  test('Show Build Output works whatever the server is doing', async () => {
+    await vscode.commands.executeCommand('compilerMemory.showBuildOutput');
+  });
+});

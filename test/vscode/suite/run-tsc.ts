@@ -1,0 +1,6 @@
+// extensionTestsPath for the TypeScript workspace (a copy of test/workspaces/tsc-small).
+import { runMocha } from './mocha-runner';
+
+export function run(): Promise<void> {
+  return runMocha('ext-tsc', ['activation.test.js', 'profile-tsc.test.js', 'build-outcomes.test.js']);
+}

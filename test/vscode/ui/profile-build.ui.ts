@@ -1,0 +1,35 @@
+// Through the real workbench: palette → "Compiler Memory: Profile Build" → the progress notification
+// with the live RSS → the status bar item with the peak. Screenshots in test-artifacts/vscode/screenshots/.
+import * as assert from 'node:assert/strict';
+import { log, openWorkbench, runCommand, screenshot, statusItem, toast } from '../harness/browser';
+import { runUiCheck } from '../harness/checks';
+import { workspace } from '../harness/env';
+
+void runUiCheck('ui-profile-build', async (page, step) => {
+  await step('the workbench opens the TypeScript workspace with the extension', async () => {
+    await openWorkbench(page, workspace('tsc-ui'));
+    await statusItem(page).filter({ hasText: 'Compiler Memory' }).waitFor({ timeout: 60_000 });
+    log('status bar item:', await statusItem(page).innerText());
+  });
+
+  await step('Profile Build from the palette shows a progress notification with the live RSS, peak and phase', async () => {
+    await runCommand(page, 'Compiler Memory: Profile Build');
+    await toast(page, 'Profiling').waitFor({ timeout: 30_000 });
+    // Live figures come every 200 ms; tsc spends about a second in its Check phase.
+    const live = toast(page, /RSS \d+(\.\d)? MiB · peak \d+(\.\d)? MiB · (?!no phase yet)[A-Za-z]/);
+    await live.waitFor({ timeout: 30_000 });
+    log('notification:', (await live.innerText()).replace(/\s+/g, ' '));
+    await screenshot(page, 'ui-profile-build-1-progress');
+  });
+
+  await step('afterwards the status bar item shows the peak and its phase', async () => {
+    const item = statusItem(page).filter({ hasText: /peak/ });
+    await item.waitFor({ timeout: 120_000 });
+    const text = (await item.innerText()).trim();
+    log('status bar item:', text);
+    assert.match(text, /^\d+(\.\d)? MiB peak · \S.*$/);
+    await item.hover();
+    await page.locator('.monaco-hover', { hasText: 'Phase at the peak' }).first().waitFor({ timeout: 10_000 });
+    await screenshot(page, 'ui-profile-build-2-peak');
+  });
+});
