@@ -1,0 +1,446 @@
+// The Node preload: loaded into every Node process of a profiled build with
+// `NODE_OPTIONS=--require <dist>/preload.js` (set up by server/src/core/collect/node-preload.ts).
+//
+// It runs inside the USER's processes, so: Node built-ins only, it never throws, it is cheap, and it
+// changes nothing the program can observe except what is documented here:
+//   - the global `onProfilerEvent` (non-enumerable) in TypeScript 6 tsc processes;
+//   - `--extendedDiagnostics` appended to tsc 6's process.argv when the command has no diagnostics
+//     flag, because tsc only calls onProfilerEvent when its performance module is on: tsc then also
+//     prints its statistics table after its usual output;
+//   - listeners for SIGTERM/SIGINT/SIGHUP in processes other than tsc. They flush the records; when no
+//     other listener exists, the preload removes its own and re-raises the signal, so the process
+//     still dies by that signal. (A JavaScript signal listener only runs when the event loop turns:
+//     a program blocked in synchronous code handles the signal once it unblocks. tsc compiles
+//     synchronously from start to end, so no listener is installed there: a cancelled tsc dies at
+//     once, and loses at most FLUSH_EVERY_MS of records.)
+//   - an unref'd timer, a PerformanceObserver and a v8.GCProfiler: they keep nothing alive.
+// With CMI_NODE_DIR unset it does nothing at all; in worker threads it does nothing either.
+//
+// OUTPUT: one file per process, `$CMI_NODE_DIR/node-<pid>.ndjson` (`node-<pid>-<n>.ndjson` if the
+// pid was reused), one JSON object per line, appended in batches (at most every FLUSH_EVERY_MS, or
+// when a buffer fills), so a process killed half-way leaves what it had. All times are epoch
+// milliseconds (performance.timeOrigin + performance.now(), 3 decimals); sizes are bytes.
+//   {"t":"header","v":1,"pid","ppid","argv","execArgv","argv0","node","timeOriginMs","cwd","intervalMs",
+//    "tsc"?:{"version","main","addedArgs":[...],"hooked"}}       argv: process.argv as the program gave it;
+//       tsc: the main script is TypeScript's tsc; hooked: it is tsc 6 and its marks are recorded
+//       (tsc 7's lib/tsc.js only launches the native binary)
+//   {"t":"heap","tMs":[...],"bytes":[...]}                          V8 used heap from the timer
+//   {"t":"tscMarks","newNames":[...],"tMs":[...],"mark":[...],"heapBytes":[...],
+//    "folded"?:{"atMark":[...],"key":[...],"spans":[...],"ms":[...]}}
+//       tsc's performance marks in order; `mark` indexes the name table (the concatenation of every
+//       newNames so far); heapBytes is the V8 used heap read at that mark, 0 where not read.
+//       folded: before<key>/after<key> spans of FOLDED_MARK_KEYS not recorded one by one: `spans`
+//       of them, `ms` in all, all between recorded mark atMark-1 and atMark (0-based, across records)
+//   {"t":"gc","winStartMs":[...],"winEndMs":[...],"durMs":[...],"type":[...],"beforeBytes":[...],"afterBytes":[...]}
+//       from v8.GCProfiler, which gives heap before/after every GC even while the event loop is
+//       blocked, but no time: each GC happened inside [winStartMs, winEndMs] (between two drains)
+//   {"t":"gcEntries","startMs":[...],"durMs":[...],"kind":[...]}   PerformanceObserver 'gc' entries: exact times,
+//       but only delivered when the event loop turns (none while a synchronous compiler runs)
+//   {"t":"marks","name":[...],"tMs":[...]}                          the program's performance.mark()s
+//   {"t":"measures","name":[...],"startMs":[...],"durMs":[...]}     the program's performance.measure()s
+//   {"t":"exit","tMs","code"?,"signal"?,"heapBytes"}               written last, at exit or on a signal
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
+import * as v8 from 'node:v8';
+import { isMainThread } from 'node:worker_threads';
+
+/** Write buffered records at least this often (from the timer, and from tsc's marks while it blocks the loop). */
+const FLUSH_EVERY_MS = 250;
+/** tsc marks kept in memory between flushes (typed arrays: no object per mark). */
+const MARK_CAPACITY = 8192;
+const HEAP_CAPACITY = 2048;
+
+/**
+ * tsc marks every comment and every source-map mapping it emits (250,000 marks for rxjs, where
+ * everything else is 8,000): recording each cost 3 % of the compile. Their spans are summed in
+ * place instead, and written as totals ("folded") at the next recorded mark.
+ */
+const FOLDED_MARK_KEYS = ['Comment', 'Sourcemap'];
+
+const MARK_INSTANT = 0;
+const MARK_BEGIN = 1;
+const MARK_END = 2;
+
+type PerfEntryLike = { entryType: string; name: string; startTime: number; duration: number; detail?: unknown };
+
+try {
+  const dir = process.env.CMI_NODE_DIR;
+  if (dir && isMainThread) start(dir);
+} catch {
+  // Never disturb the program: without a profile it still runs as it would have.
+}
+
+function start(dir: string): void {
+  const timeOriginMs = performance.timeOrigin;
+  const intervalMs = Math.max(1, Number(process.env.CMI_INTERVAL_MS) || 10);
+  const fd = openOutput(dir);
+  if (fd === undefined) return;
+  let failed = false;
+  let finished = false;
+
+  // ---- output -------------------------------------------------------------------------------
+  // Epoch ms with 3 decimals, formatted from integer microseconds: 3x cheaper than toFixed(3), and
+  // formatting is most of what a tsc mark costs.
+  const epoch = (tPerfMs: number) => {
+    const us = String(Math.round((timeOriginMs + tPerfMs) * 1000));
+    return us.slice(0, -3) + '.' + us.slice(-3);
+  };
+  let lastFlushMs = performance.now();
+  const write = (text: string) => {
+    if (failed || !text) return;
+    try {
+      fs.writeSync(fd, text);
+    } catch {
+      failed = true; // disk full, directory gone: stop recording, keep the program running
+    }
+  };
+
+  // ---- heap from the timer ------------------------------------------------------------------
+  const heapT = new Float64Array(HEAP_CAPACITY);
+  const heapB = new Float64Array(HEAP_CAPACITY);
+  let heapN = 0;
+  const usedHeapBytes = () => v8.getHeapStatistics().used_heap_size;
+
+  // ---- GCs: v8.GCProfiler, drained at every heap read (so a GC is known to lie between two reads) ----
+  let gcProfiler: v8.GCProfiler | undefined;
+  let gcWindowStart = performance.now();
+  const gcs: string[][] = [[], [], [], [], [], []]; // winStart, winEnd, dur, type, before, after
+  if (typeof v8.GCProfiler === 'function') {
+    try {
+      gcProfiler = new v8.GCProfiler();
+      gcProfiler.start();
+    } catch {
+      gcProfiler = undefined;
+    }
+  }
+  const drainGc = (tMs: number, restart: boolean) => {
+    if (!gcProfiler) return;
+    const result = gcProfiler.stop() as GCProfilerResult | undefined;
+    if (restart) gcProfiler.start();
+    else gcProfiler = undefined;
+    for (const s of result?.statistics ?? []) {
+      gcs[0]!.push(epoch(gcWindowStart));
+      gcs[1]!.push(epoch(tMs));
+      gcs[2]!.push((s.cost / 1000).toFixed(3));
+      gcs[3]!.push(JSON.stringify(String(s.gcType)));
+      gcs[4]!.push(String(s.beforeGC?.heapStatistics?.usedHeapSize ?? 0));
+      gcs[5]!.push(String(s.afterGC?.heapStatistics?.usedHeapSize ?? 0));
+    }
+    gcWindowStart = tMs;
+  };
+
+  // ---- tsc 6: its performance marks through the global onProfilerEvent ----------------------
+  const typescript = detectTsc();
+  const tsc = typescript && typescript.major < 7 ? typescript : undefined; // 7 is a launcher of a native binary
+  const markT = tsc ? new Float64Array(MARK_CAPACITY) : undefined;
+  const markId = tsc ? new Uint32Array(MARK_CAPACITY) : undefined;
+  const markHeap = tsc ? new Float64Array(MARK_CAPACITY) : undefined;
+  let markN = 0;
+  const markNames: string[] = [];
+  let markNamesWritten = 0;
+  const markIndex = new Map<string, number>();
+  const markKind: number[] = [];
+  const markFoldSlot: number[] = []; // index in FOLDED_MARK_KEYS, or -1
+  let markTotal = 0; // marks recorded so far: the index of the next one
+  const foldBeginT = FOLDED_MARK_KEYS.map(() => NaN);
+  const foldSpans = FOLDED_MARK_KEYS.map(() => 0);
+  const foldMs = FOLDED_MARK_KEYS.map(() => 0);
+  let foldPending = false;
+  const folds: string[][] = [[], [], [], []]; // atMark, key, spans, ms
+  const emitFolds = () => {
+    for (let i = 0; i < FOLDED_MARK_KEYS.length; i++) {
+      if (!foldSpans[i]) continue;
+      folds[0]!.push(String(markTotal));
+      folds[1]!.push(JSON.stringify(FOLDED_MARK_KEYS[i]));
+      folds[2]!.push(String(foldSpans[i]));
+      folds[3]!.push(foldMs[i]!.toFixed(3));
+      foldSpans[i] = foldMs[i] = 0;
+    }
+    foldPending = false;
+  };
+  let depth = 0;
+  let lastHeapReadMs = -Infinity;
+
+  // ---- the program's own performance entries, and GC entries --------------------------------
+  const perfMarks: string[][] = [[], []];
+  const perfMeasures: string[][] = [[], [], []];
+  const gcEntries: string[][] = [[], [], []];
+  const onEntry = (e: PerfEntryLike) => {
+    if (e.entryType === 'gc') {
+      gcEntries[0]!.push(epoch(e.startTime));
+      gcEntries[1]!.push(e.duration.toFixed(3));
+      const detail = e.detail as { kind?: number } | undefined;
+      gcEntries[2]!.push(String(detail?.kind ?? (e as { kind?: number }).kind ?? 0));
+    } else if (e.entryType === 'mark') {
+      perfMarks[0]!.push(JSON.stringify(e.name));
+      perfMarks[1]!.push(epoch(e.startTime));
+    } else if (e.entryType === 'measure') {
+      perfMeasures[0]!.push(JSON.stringify(e.name));
+      perfMeasures[1]!.push(epoch(e.startTime));
+      perfMeasures[2]!.push(e.duration.toFixed(3));
+    }
+  };
+  let observer: PerformanceObserver | undefined;
+  try {
+    observer = new PerformanceObserver((list) => {
+      try {
+        for (const e of list.getEntries()) onEntry(e);
+      } catch {
+        // ignore
+      }
+    });
+    // tsc's own marks reach perf_hooks only under --generateCpuProfile; they come through onProfilerEvent.
+    observer.observe({ entryTypes: tsc ? ['gc'] : ['gc', 'mark', 'measure'] });
+  } catch {
+    observer = undefined;
+  }
+
+  const flush = () => {
+    let out = '';
+    if (heapN) {
+      out += `{"t":"heap","tMs":[${join(heapT, heapN, epoch)}],"bytes":[${join(heapB, heapN, String)}]}\n`;
+      heapN = 0;
+    }
+    if ((markN || folds[0]!.length) && markT && markId && markHeap) {
+      const newNames = markNames.slice(markNamesWritten);
+      markNamesWritten = markNames.length;
+      out += `{"t":"tscMarks","newNames":${JSON.stringify(newNames)},"tMs":[${join(markT, markN, epoch)}],"mark":[${join(markId, markN, String)}],"heapBytes":[${join(markHeap, markN, String)}]`;
+      if (folds[0]!.length) out += `,"folded":{"atMark":[${folds[0]}],"key":[${folds[1]}],"spans":[${folds[2]}],"ms":[${folds[3]}]}`;
+      out += '}\n';
+      markN = 0;
+      for (const a of folds) a.length = 0;
+    }
+    if (gcs[0]!.length) {
+      out += `{"t":"gc","winStartMs":[${gcs[0]}],"winEndMs":[${gcs[1]}],"durMs":[${gcs[2]}],"type":[${gcs[3]}],"beforeBytes":[${gcs[4]}],"afterBytes":[${gcs[5]}]}\n`;
+      for (const a of gcs) a.length = 0;
+    }
+    if (gcEntries[0]!.length) {
+      out += `{"t":"gcEntries","startMs":[${gcEntries[0]}],"durMs":[${gcEntries[1]}],"kind":[${gcEntries[2]}]}\n`;
+      for (const a of gcEntries) a.length = 0;
+    }
+    if (perfMarks[0]!.length) {
+      out += `{"t":"marks","name":[${perfMarks[0]}],"tMs":[${perfMarks[1]}]}\n`;
+      for (const a of perfMarks) a.length = 0;
+    }
+    if (perfMeasures[0]!.length) {
+      out += `{"t":"measures","name":[${perfMeasures[0]}],"startMs":[${perfMeasures[1]}],"durMs":[${perfMeasures[2]}]}\n`;
+      for (const a of perfMeasures) a.length = 0;
+    }
+    write(out);
+    lastFlushMs = performance.now();
+  };
+
+  // ---- header -------------------------------------------------------------------------------
+  const header: Record<string, unknown> = {
+    t: 'header',
+    v: 1,
+    pid: process.pid,
+    ppid: process.ppid,
+    argv: process.argv.slice(),
+    execArgv: process.execArgv,
+    argv0: process.argv0,
+    node: process.version,
+    timeOriginMs,
+    cwd: safeCwd(),
+    intervalMs,
+  };
+  if (tsc) {
+    const addedArgs = tscArgsToAdd(process.argv.slice(2));
+    process.argv.push(...addedArgs); // before tsc reads it: tsc's sys.args is taken when _tsc.js loads
+    header.tsc = { version: tsc.version, main: tsc.main, addedArgs, hooked: true };
+  } else if (typescript) {
+    header.tsc = { version: typescript.version, main: typescript.main, addedArgs: [], hooked: false };
+  }
+  write(JSON.stringify(header) + '\n');
+
+  // ---- tsc hook -----------------------------------------------------------------------------
+  if (tsc && markT && markId && markHeap) {
+    const intern = (name: string): number => {
+      const id = markNames.length;
+      markNames.push(name);
+      markIndex.set(name, id);
+      const m = /^(SolutionBuilder::)?(before|after|begin|end)(.+)$/.exec(name);
+      markKind.push(!m ? MARK_INSTANT : m[2] === 'before' || m[2] === 'begin' ? MARK_BEGIN : MARK_END);
+      markFoldSlot.push(m && !m[1] && (m[2] === 'before' || m[2] === 'after') ? FOLDED_MARK_KEYS.indexOf(m[3]!) : -1);
+      return id;
+    };
+    const onMark = (name: string): void => {
+      try {
+        const t = performance.now();
+        const id = markIndex.get(name) ?? intern(name);
+        const kind = markKind[id];
+        const slot = markFoldSlot[id]!;
+        if (slot >= 0) {
+          if (kind === MARK_BEGIN) foldBeginT[slot] = t;
+          else if (!Number.isNaN(foldBeginT[slot])) {
+            foldMs[slot] += t - foldBeginT[slot]!;
+            foldSpans[slot]!++;
+            foldBeginT[slot] = NaN;
+            foldPending = true;
+          }
+          return;
+        }
+        if (foldPending) emitFolds();
+        // Read the heap (~1 µs, plus ~10 µs to drain the GC profiler) where a top-level phase starts or
+        // ends (Program, Bind and Check per source file, Emit: depth 0), and otherwise at most once
+        // per interval. Reading it at every mark would cost more than the rest of the preload.
+        let read = t - lastHeapReadMs >= intervalMs;
+        if (kind === MARK_BEGIN) {
+          if (depth === 0) read = true;
+          depth++;
+        } else if (kind === MARK_END && depth > 0) {
+          depth--;
+          if (depth === 0) read = true;
+        }
+        markT[markN] = t;
+        markId[markN] = id;
+        if (read) {
+          markHeap[markN] = usedHeapBytes();
+          lastHeapReadMs = t;
+          drainGc(t, true);
+        } else markHeap[markN] = 0;
+        markN++;
+        markTotal++;
+        if (markN === MARK_CAPACITY || t - lastFlushMs >= FLUSH_EVERY_MS) flush();
+      } catch {
+        // never let the profiler break the compiler
+      }
+    };
+    const previous = (globalThis as { onProfilerEvent?: unknown }).onProfilerEvent;
+    const hook = typeof previous === 'function' ? (n: string) => (onMark(n), (previous as (n: string) => void)(n)) : onMark;
+    Object.defineProperty(globalThis, 'onProfilerEvent', { value: hook, writable: true, configurable: true, enumerable: false });
+  }
+
+  // ---- the timer: heap while the event loop turns -------------------------------------------
+  const timer = setInterval(() => {
+    try {
+      const t = performance.now();
+      heapT[heapN] = t;
+      heapB[heapN] = usedHeapBytes();
+      heapN++;
+      drainGc(t, true);
+      if (heapN === HEAP_CAPACITY || t - lastFlushMs >= FLUSH_EVERY_MS) flush();
+    } catch {
+      // ignore
+    }
+  }, intervalMs);
+  timer.unref();
+
+  // ---- the end ------------------------------------------------------------------------------
+  const finish = (code: number | undefined, signal: string | undefined) => {
+    if (finished) return;
+    finished = true;
+    try {
+      clearInterval(timer);
+      const t = performance.now();
+      const heapBytes = usedHeapBytes();
+      drainGc(t, false);
+      if (foldPending) emitFolds();
+      if (observer) {
+        // tsc ends with a synchronous process.exit(): observer callbacks never ran, take what is queued.
+        for (const e of observer.takeRecords()) onEntry(e);
+        observer.disconnect();
+      }
+      flush();
+      const exit: Record<string, unknown> = { t: 'exit', tMs: Number(epoch(t)), heapBytes };
+      if (code !== undefined) exit.code = code;
+      if (signal) exit.signal = signal;
+      write(JSON.stringify(exit) + '\n');
+      fs.closeSync(fd);
+    } catch {
+      // ignore
+    }
+  };
+  process.on('exit', (code) => finish(code, undefined));
+
+  if (!tsc) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      try {
+        if (process.listenerCount(signal) > 1) {
+          flush(); // the program handles the signal itself and may well keep running
+          return;
+        }
+        finish(undefined, signal);
+        for (const s of SIGNALS) process.removeListener(s, onSignal);
+        process.kill(process.pid, signal); // default action again: death by this signal
+      } catch {
+        // ignore
+      }
+    };
+    const SIGNALS: NodeJS.Signals[] = process.platform === 'win32' ? ['SIGINT'] : ['SIGTERM', 'SIGINT', 'SIGHUP'];
+    for (const s of SIGNALS) process.on(s, onSignal);
+  }
+}
+
+interface GCProfilerResult {
+  statistics: { gcType: string; cost: number; beforeGC?: { heapStatistics?: { usedHeapSize?: number } }; afterGC?: { heapStatistics?: { usedHeapSize?: number } } }[];
+}
+
+function join(a: Float64Array | Uint32Array, n: number, f: (x: number) => string): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += (i ? ',' : '') + f(a[i]!);
+  return s;
+}
+
+function openOutput(dir: string): number | undefined {
+  for (let n = 1; n < 100; n++) {
+    const file = path.join(dir, n === 1 ? `node-${process.pid}.ndjson` : `node-${process.pid}-${n}.ndjson`);
+    try {
+      return fs.openSync(file, 'wx');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+    }
+  }
+  return undefined;
+}
+
+function safeCwd(): string | undefined {
+  try {
+    return process.cwd();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The main script is TypeScript's tsc: the compiler itself up to 6, a launcher of the native binary from 7. */
+function detectTsc(): { version: string; major: number; main: string } | undefined {
+  const script = process.argv[1];
+  if (!script || !/tsc(\.js)?$/i.test(script)) return undefined;
+  let main: string;
+  try {
+    main = fs.realpathSync(script);
+  } catch {
+    return undefined;
+  }
+  const m = /[\\/]typescript[\\/](?:lib[\\/]_?tsc\.js|bin[\\/]tsc)$/.exec(main);
+  if (!m) return undefined;
+  try {
+    const pkgDir = main.slice(0, m.index + '/typescript'.length);
+    const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+    const major = Number(/^(\d+)\./.exec(pkg.version ?? '')?.[1]);
+    if (pkg.name !== 'typescript' || !Number.isFinite(major)) return undefined;
+    return { version: pkg.version!, major, main };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What to add to tsc's arguments so that its performance module is on. Nothing when a diagnostics
+ * flag is already there, or for the commands that print something else (--version, --help, --init,
+ * --showConfig, --listFilesOnly), whose output must not change. Kept in step with
+ * `tscDiagnosticsFlagToAdd` in server/src/core/collect/node-preload.ts.
+ */
+function tscArgsToAdd(args: string[]): string[] {
+  const opts = args.map((a) => (a.startsWith('-') ? a.replace(/^--?/, '').toLowerCase() : ''));
+  const isBuild = opts.includes('b') || opts.includes('build');
+  for (let i = 0; i < opts.length; i++) {
+    const o = opts[i]!;
+    if ((o === 'diagnostics' || o === 'extendeddiagnostics') && args[i + 1]?.toLowerCase() !== 'false') return [];
+    if (['version', 'help', 'h', '?', 'all', 'init', 'showconfig', 'listfilesonly'].includes(o)) return [];
+    if (o === 'v' && !isBuild) return []; // -v is --version, except with --build where it is --verbose
+  }
+  return ['--extendedDiagnostics'];
+}
