@@ -93,13 +93,10 @@ export function parseProfile(text: string, file = '<profile>'): Profile {
     doc = JSON.parse(text) as Record<string, unknown>;
   } catch (e) {
     const msg = (e as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    if (m) {
-      const { line, column } = lineColumnAt(text, Number(m[1]));
-      throw new ProfileFileError(`not valid JSON (${msg.replace(/ in JSON at position \d+.*$/, '')})`, file, line, column);
-    }
-    const { line, column } = lineColumnAt(text, text.length);
-    throw new ProfileFileError(`not valid JSON: ${msg}${/end of JSON input|Unterminated/i.test(msg) ? ' — the file is truncated' : ''}`, file, line, column);
+    const offset = jsonErrorOffset(msg, text);
+    const { line, column } = lineColumnAt(text, offset);
+    const truncated = offset >= text.trimEnd().length;
+    throw new ProfileFileError(`not valid JSON (${shortJsonMessage(msg)})${truncated ? ' — the file is truncated' : ''}`, file, line, column);
   }
   if (typeof doc !== 'object' || doc === null || doc.format !== PROFILE_FORMAT) {
     throw new ProfileFileError(`not a Compiler Memory Insight profile (no "format": "${PROFILE_FORMAT}"); to read a compiler's trace, use \`cmi import\``, file);
@@ -122,6 +119,33 @@ export function parseProfile(text: string, file = '<profile>'): Profile {
     arenas,
     warnings: doc.warnings as Profile['warnings'],
   };
+}
+
+/** Where JSON.parse stopped: V8 says "at position N", or quotes the text around the bad token. */
+function jsonErrorOffset(msg: string, text: string): number {
+  const pos = /position (\d+)/.exec(msg);
+  if (pos) return Number(pos[1]);
+  // Long inputs are quoted as ...context... around the token; short ones whole, as a JSON string.
+  const near = /Unexpected token '(.+?)', (.*) is not valid JSON/.exec(msg);
+  if (near) {
+    let snippet = near[2]!;
+    // V8 writes ..."context"... with the context's own quotes unescaped.
+    if (snippet.startsWith('...') || snippet.endsWith('...')) snippet = snippet.replace(/^\.\.\./, '').replace(/\.\.\.$/, '').replace(/^"([\s\S]*)"$/, '$1');
+    else {
+      try {
+        snippet = JSON.parse(snippet) as string;
+      } catch {
+        // Not a quoted string after all: search for it as it is.
+      }
+    }
+    const at = text.indexOf(snippet);
+    if (at >= 0) return at + Math.max(0, snippet.indexOf(near[1]!));
+  }
+  return text.length;
+}
+
+function shortJsonMessage(msg: string): string {
+  return msg.replace(/, .* is not valid JSON$/, '').replace(/ in JSON at position \d+.*$/, '');
 }
 
 function lineColumnAt(text: string, offset: number): { line: number; column: number } {
