@@ -153,7 +153,10 @@ describe('node preload: TypeScript 6 tsc', () => {
       const spans = phases.reduce((n, p) => n + (Number(p.args?.[`${measure} spans`]) || 0), 0);
       const ms = phases.reduce((n, p) => n + (Number(p.args?.[`${measure} ms`]) || 0), 0);
       expect(spans, measure).toBeGreaterThan(minSpans);
-      expect(Math.abs(ms - table.timesMs[measure]!), measure).toBeLessThanOrEqual(15);
+      // Each of these tens of thousands of sub-millisecond spans is timed by the hook a few hundred
+      // nanoseconds apart from tsc's own clock reads, so the totals may drift apart by up to ~1 µs
+      // per span on a busy machine (seen: 22 ms over ~50,000 spans).
+      expect(Math.abs(ms - table.timesMs[measure]!), measure).toBeLessThanOrEqual(15 + spans * 0.001);
     }
   });
 

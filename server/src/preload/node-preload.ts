@@ -40,6 +40,7 @@
 //   {"t":"measures","name":[...],"startMs":[...],"durMs":[...]}     the program's performance.measure()s
 //   {"t":"exit","tMs","code"?,"signal"?,"heapBytes"}               written last, at exit or on a signal
 
+import { tscDiagnosticsFlagToAdd } from '../core/collect/tsc-flags';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
@@ -247,7 +248,7 @@ function start(dir: string): void {
     intervalMs,
   };
   if (tsc) {
-    const addedArgs = tscArgsToAdd(process.argv.slice(2));
+    const addedArgs = tscDiagnosticsFlagToAdd(process.argv.slice(2));
     process.argv.push(...addedArgs); // before tsc reads it: tsc's sys.args is taken when _tsc.js loads
     header.tsc = { version: tsc.version, main: tsc.main, addedArgs, hooked: true };
   } else if (typescript) {
@@ -427,20 +428,3 @@ function detectTsc(): { version: string; major: number; main: string } | undefin
   }
 }
 
-/**
- * What to add to tsc's arguments so that its performance module is on. Nothing when a diagnostics
- * flag is already there, or for the commands that print something else (--version, --help, --init,
- * --showConfig, --listFilesOnly), whose output must not change. Kept in step with
- * `tscDiagnosticsFlagToAdd` in server/src/core/collect/node-preload.ts.
- */
-function tscArgsToAdd(args: string[]): string[] {
-  const opts = args.map((a) => (a.startsWith('-') ? a.replace(/^--?/, '').toLowerCase() : ''));
-  const isBuild = opts.includes('b') || opts.includes('build');
-  for (let i = 0; i < opts.length; i++) {
-    const o = opts[i]!;
-    if ((o === 'diagnostics' || o === 'extendeddiagnostics') && args[i + 1]?.toLowerCase() !== 'false') return [];
-    if (['version', 'help', 'h', '?', 'all', 'init', 'showconfig', 'listfilesonly'].includes(o)) return [];
-    if (o === 'v' && !isBuild) return []; // -v is --version, except with --build where it is --verbose
-  }
-  return ['--extendedDiagnostics'];
-}

@@ -6,6 +6,7 @@
 // adds --extendedDiagnostics and collect() lays out the phases of its statistics table (totals only).
 // The same fallback applies to a tsc 6 table on stdout when no tsc process was seen by the preload.
 
+import { tscDiagnosticsFlagToAdd } from './tsc-flags';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Contribution, Marker, MemorySeries, Phase, ProcessInfo, Warning } from '../model';
@@ -663,22 +664,6 @@ function isNativeExecutable(file: string): boolean {
   return magic === 0x7f454c46 || (b[0] === 0x4d && b[1] === 0x5a) || [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe].includes(magic);
 }
 
-/**
- * `--extendedDiagnostics` unless a diagnostics flag is there or the command prints something else
- * (--version, --help, --init, --showConfig, --listFilesOnly). Kept in step with `tscArgsToAdd` in
- * server/src/preload/node-preload.ts.
- */
-export function tscDiagnosticsFlagToAdd(args: string[]): string[] {
-  const opts = args.map((a) => (a.startsWith('-') ? a.replace(/^--?/, '').toLowerCase() : ''));
-  const isBuild = opts.includes('b') || opts.includes('build');
-  for (let i = 0; i < opts.length; i++) {
-    const o = opts[i]!;
-    if ((o === 'diagnostics' || o === 'extendeddiagnostics') && args[i + 1]?.toLowerCase() !== 'false') return [];
-    if (['version', 'help', 'h', '?', 'all', 'init', 'showconfig', 'listfilesonly'].includes(o)) return [];
-    if (o === 'v' && !isBuild) return [];
-  }
-  return ['--extendedDiagnostics'];
-}
 
 /** The process that ran tsc: the native binary for tsc 7, else a Node process running tsc. */
 function tscProcess(processes: ProcessInfo[], native: boolean, endMs: number): ProcessInfo | undefined {
@@ -691,3 +676,5 @@ function tscProcess(processes: ProcessInfo[], native: boolean, endMs: number): P
 export function quoteNodeOption(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => '\\' + c)}"`;
 }
+
+export { tscDiagnosticsFlagToAdd };

@@ -661,6 +661,8 @@ const C_COMPILERS = /^(cc|c\+\+|gcc|g\+\+|clang|clang\+\+|cc1|cc1plus|cc1obj|as)
  * tell: `rustc regex_syntax`, `node tsc`, `cc1 parser.c`.
  */
 export function processLabel(argv: string[], fallbackName = '?'): string {
+  // Programs that set their process title (npm: "npm exec tsc -p .") leave one space-separated string.
+  if (argv.length === 1 && /\s/.test(argv[0]!)) argv = argv[0]!.trim().split(/\s+/);
   const exe = argv[0] ? path.basename(argv[0].replace(/\\/g, '/')).replace(/\.exe$/i, '') : '';
   if (!exe) return fallbackName || '?';
   const rest = argv.slice(1);
