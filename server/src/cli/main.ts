@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze } from '../core/analysis/analyze';
 import { summaryJson, summaryText } from '../core/analysis/summary';
+import { ImportError, importFiles, importers } from '../core/importers';
 import { profileBuildWithOutput, SpawnError } from '../core/profile-build';
 import { ProfileFileError, readProfile, writeProfile } from '../core/profile-file';
 import { formatBytes, formatMs } from '../core/units';
@@ -29,6 +30,9 @@ const HELP = `cmi — Compiler Memory Insight: which phase of a build holds the 
 Usage:
   cmi profile [options] -- <command…>   run a build, sample its memory, record its phases
   cmi summary <profile.json> [--json]   the analysis of a profile: peak, its phase, phase table
+  cmi import FILE… [--format NAME] [--out FILE]
+                                        read what a compiler or profiler wrote into a profile
+                                        (several files of one run merge into one profile)
   cmi help | cmi --version
 
 profile options:
@@ -40,6 +44,11 @@ profile options:
   --no-node-preload   don't inject the Node preload (V8 heap, performance marks, tsc phases)
   --no-rustc          don't instrument rustc/cargo
   --sampler KIND      auto | procfs | ps | none
+
+import options:
+  --format NAME       skip sniffing (\`cmi import --list-formats\` lists them)
+  --out FILE          where to write the profile (default: cmi-profile.json)
+  --json              print the summary as JSON
 
 summary options:
   --json              JSON with status, peak, phases[], series[], warnings[] (bytes and ms)
@@ -147,6 +156,26 @@ function displayPath(file: string): string {
   return rel && !rel.startsWith('..') ? rel : file;
 }
 
+async function cmdImport(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { format: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, 'list-formats': { type: 'boolean' } },
+  });
+  if (values['list-formats']) {
+    for (const i of importers) process.stdout.write(`${i.format.padEnd(20)} ${i.description}\n`);
+    return EXIT.ok;
+  }
+  if (!positionals.length) throw new UsageError('cmi import takes one or more files: cmi import FILE… [--format NAME] [--out FILE]');
+  const profile = await importFiles(positionals, values.format ? { format: values.format } : {});
+  const out = path.resolve(values.out ?? 'cmi-profile.json');
+  await writeProfile(out, profile);
+  const analysis = analyze(profile);
+  if (values.json) process.stdout.write(`${JSON.stringify({ profile: out, ...summaryJson(analysis) }, null, 2)}\n`);
+  else process.stdout.write(`${summaryText(analysis)}\n\nProfile written to ${displayPath(out)}\n`);
+  return EXIT.ok;
+}
+
 async function cmdSummary(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, top: { type: 'string' } } });
   if (positionals.length !== 1) throw new UsageError('cmi summary takes one profile file: cmi summary <profile.json> [--json]');
@@ -165,6 +194,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdProfile(rest);
       case 'summary':
         return await cmdSummary(rest);
+      case 'import':
+        return await cmdImport(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -183,7 +214,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`cmi: ${(e as Error).message}\n`);
       return EXIT.usage;
     }
-    if (e instanceof ProfileFileError || e instanceof SpawnError) {
+    if (e instanceof ProfileFileError || e instanceof SpawnError || e instanceof ImportError) {
       process.stderr.write(`cmi: ${e.message}\n`);
       return EXIT.input;
     }

@@ -67,6 +67,8 @@ export interface Analysis {
   exitCode: number | null;
   signal: string | null;
   command: string[];
+  /** For imported profiles: the files they were read from. */
+  importedFrom?: string[];
   wallMs: Ms;
   peak: Peak | null;
   phases: PhaseRow[];
@@ -286,6 +288,7 @@ export function analyze(p: Profile): Analysis {
     exitCode: p.run.exitCode,
     signal: p.run.signal,
     command: p.run.command,
+    ...(p.run.importedFrom ? { importedFrom: p.run.importedFrom } : {}),
     wallMs: p.run.wallMs,
     peak,
     phases,

@@ -16,6 +16,7 @@ export function summaryJson(a: Analysis): Record<string, unknown> {
     exitCode: a.exitCode,
     signal: a.signal,
     command: a.command,
+    importedFrom: a.importedFrom ?? null,
     wallMs: a.wallMs,
     peak: a.peak && {
       bytes: a.peak.bytes,
@@ -83,7 +84,8 @@ function phaseLabel(r: PhaseRow, width: number): string {
 export function summaryText(a: Analysis, opts: { top?: number } = {}): string {
   const top = opts.top ?? 8;
   const out: string[] = [];
-  out.push(`Build: ${a.command.join(' ')}`);
+  if (a.command.length) out.push(`Build: ${a.command.join(' ')}`);
+  if (a.importedFrom?.length) out.push(`Imported from: ${a.importedFrom.join(', ')}`);
   out.push(`Status: ${statusLine(a)} · wall ${formatMs(a.wallMs)}`);
   if (a.peak) {
     const where = a.peak.phasePath.length ? a.peak.phasePath.join(' › ') : '(no phase covers it)';

@@ -1,0 +1,167 @@
+// The importer registry: sniff a file's format, import it, and merge several files of one run into
+// one profile on one clock.
+
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { Contribution, Profile, RunFacts } from '../model';
+import { emptyProfile, mergeContribution } from '../model';
+import type { ImportOptions, ImportResult, Importer } from './importer';
+import { ImportError } from './importer';
+import { importRustcTimePasses, isRustcTimePasses, RustcTimePassesError } from './rustc-time-passes';
+import { importTscDiagnostics, isTscDiagnostics, TscDiagnosticsError } from './tsc-diagnostics';
+
+export { ImportError } from './importer';
+export type { Importer, ImportResult } from './importer';
+
+const HEAD_BYTES = 64 * 1024;
+
+/** An importer of a text format that is read whole (the reports compilers print are small). */
+function textImporter(
+  format: string,
+  description: string,
+  sniff: (text: string) => boolean,
+  parse: (text: string, file: string) => Contribution,
+  mapError: (e: unknown, file: string) => unknown,
+): Importer {
+  return {
+    format,
+    description,
+    sniff: (head) => sniff(head),
+    async importFile(file) {
+      const text = await readText(file);
+      try {
+        return { ...parse(text, file), sources: [format] };
+      } catch (e) {
+        throw mapError(e, file);
+      }
+    },
+  };
+}
+
+export const importers: Importer[] = [
+  textImporter('rustc-time-passes', 'rustc -Z time-passes (text or JSON), also cargo output and the rustc wrapper files', isRustcTimePasses, importRustcTimePasses, (e, file) =>
+    e instanceof RustcTimePassesError ? new ImportError(e.code === 'not-this-format' ? 'not-this-format' : 'broken', e.message.replace(/^[^:]*:(\d+:)? /, ''), file, e.line) : e,
+  ),
+  textImporter('tsc-diagnostics', 'tsc --diagnostics / --extendedDiagnostics output (TypeScript 6 and 7)', isTscDiagnostics, importTscDiagnostics, (e, file) =>
+    e instanceof TscDiagnosticsError ? new ImportError('broken', e.message.replace(/^.*?:\d+: /, ''), file, e.line) : e,
+  ),
+];
+
+/** Reads a file as text, gunzipping it when it is gzip. */
+export async function readText(file: string): Promise<string> {
+  const bytes = await readBytes(file);
+  return Buffer.from(isGzip(bytes) ? gunzipSync(bytes) : bytes).toString('utf8');
+}
+
+async function readBytes(file: string, limit?: number): Promise<Buffer> {
+  try {
+    if (limit === undefined) return await fsp.readFile(file);
+    const fh = await fsp.open(file, 'r');
+    try {
+      const buf = Buffer.alloc(limit);
+      const { bytesRead } = await fh.read(buf, 0, limit, 0);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ImportError('broken', code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`, file);
+  }
+}
+
+function isGzip(b: Uint8Array): boolean {
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+/** The start of a file as text (gunzipped when gzip: as much as the first 64 KiB of it inflate to). */
+export async function readHead(file: string): Promise<{ head: string; bytes: Buffer }> {
+  const bytes = await readBytes(file, HEAD_BYTES);
+  if (!isGzip(bytes)) return { head: bytes.toString('utf8'), bytes };
+  const { createGunzip } = await import('node:zlib');
+  const head = await new Promise<string>((resolve) => {
+    const z = createGunzip();
+    const chunks: Buffer[] = [];
+    let n = 0;
+    z.on('data', (c: Buffer) => {
+      chunks.push(c);
+      n += c.length;
+      if (n >= HEAD_BYTES) z.destroy();
+    });
+    const done = () => resolve(Buffer.concat(chunks).subarray(0, HEAD_BYTES).toString('utf8'));
+    z.on('close', done);
+    z.on('error', done);
+    z.end(bytes);
+  });
+  return { head, bytes };
+}
+
+export function importerFor(format: string): Importer {
+  const imp = importers.find((i) => i.format === format);
+  if (!imp) throw new ImportError('not-this-format', `unknown format "${format}" (known: ${importers.map((i) => i.format).join(', ')})`, format);
+  return imp;
+}
+
+/** The importer whose sniffer accepts the file, or an ImportError naming what was tried. */
+export async function detectImporter(file: string): Promise<Importer> {
+  const { head, bytes } = await readHead(file);
+  const name = path.basename(file);
+  for (const imp of importers) if (imp.sniff(head, name, bytes)) return imp;
+  throw new ImportError('not-this-format', `not a format this tool reads (tried ${importers.map((i) => i.format).join(', ')}); pass --format NAME to force one`, file);
+}
+
+export async function importFile(file: string, opts: ImportOptions & { format?: string } = {}): Promise<ImportResult> {
+  const imp = opts.format ? importerFor(opts.format) : await detectImporter(file);
+  const result = await imp.importFile(file, opts);
+  return { ...result, sources: result.sources?.length ? result.sources : [imp.format] };
+}
+
+/** Moves every time of a contribution by `offsetMs`. */
+export function shiftContribution(c: Contribution, offsetMs: number): Contribution {
+  if (offsetMs === 0) return c;
+  return {
+    ...c,
+    phases: c.phases?.map((p) => ({ ...p, startMs: p.startMs + offsetMs, endMs: p.endMs + offsetMs })),
+    series: c.series?.map((s) => ({ ...s, tMs: s.tMs.map((t) => t + offsetMs) })),
+    markers: c.markers?.map((m) => ({ ...m, tMs: m.tMs + offsetMs })),
+    arenas: c.arenas?.map((a) => ({ ...a, startMs: a.startMs + offsetMs, endMs: a.endMs === null ? null : a.endMs + offsetMs, tMs: a.tMs.map((t) => t + offsetMs), uses: a.uses.map((u) => ({ ...u, tMs: u.tMs + offsetMs })) })),
+    processes: c.processes?.map((p) => ({ ...p, ...(p.startMs !== undefined ? { startMs: p.startMs + offsetMs } : {}), ...(p.endMs !== undefined && p.endMs !== null ? { endMs: p.endMs + offsetMs } : {}) })),
+  };
+}
+
+/**
+ * Imports files of one run into one profile. Files whose format carries an absolute clock are
+ * placed on it (time 0 = the earliest of them); the others start at time 0.
+ */
+export async function importFiles(files: string[], opts: ImportOptions & { format?: string } = {}): Promise<Profile> {
+  const results: { file: string; r: ImportResult }[] = [];
+  for (const file of files) results.push({ file, r: await importFile(file, opts) });
+  const origins = results.map((x) => x.r.originEpochMs).filter((o): o is number => o !== undefined);
+  const origin = origins.length ? Math.min(...origins) : 0;
+  const run: RunFacts = {
+    command: [],
+    cwd: process.cwd(),
+    startedAt: origins.length ? new Date(origin).toISOString() : '',
+    startEpochMs: origin,
+    wallMs: 0,
+    exitCode: null,
+    signal: null,
+    status: 'ok',
+    tools: {},
+    sources: [],
+    importedFrom: files.map((f) => path.resolve(f)),
+  };
+  const profile = emptyProfile(run);
+  for (const { r } of results) {
+    const { originEpochMs, run: facts, ...contribution } = r;
+    mergeContribution(profile, shiftContribution(contribution, originEpochMs !== undefined ? originEpochMs - origin : 0));
+    if (facts) Object.assign(profile.run, { ...facts, tools: { ...profile.run.tools, ...facts.tools }, sources: profile.run.sources, importedFrom: run.importedFrom });
+  }
+  let end = 0;
+  for (const p of profile.phases) end = Math.max(end, p.endMs);
+  for (const s of profile.series) if (s.tMs.length) end = Math.max(end, s.tMs[s.tMs.length - 1]!);
+  for (const m of profile.markers) end = Math.max(end, m.tMs + (m.durMs ?? 0));
+  if (!profile.run.wallMs) profile.run.wallMs = end;
+  return profile;
+}
