@@ -54,6 +54,13 @@ describe('cmi import', () => {
     expect(r.stdout).toContain('type_check_crate');
     const p = await readProfile(out);
     expect(p.phases.length).toBeGreaterThan(40);
+    // No sampler here: the RSS rustc reported at its pass boundaries is the memory curve, and its
+    // peak is the largest figure in the file (rss_end of codegen, 297.7 MiB).
+    const series = p.series.find((s) => s.kind === 'compiler-reported')!;
+    const text = readFileSync(fx('rustc', 'time-passes.regex-syntax.debug.json.txt'), 'utf8');
+    const largest = Math.max(...[...text.matchAll(/"rss_(?:start|end)":(\d+)/g)].map((m) => Number(m[1])));
+    expect(Math.max(...series.bytes)).toBe(largest);
+    expect(r.stdout).toMatch(/Peak: 297\.7 MiB \(memory reported by the compiler at phase boundaries\) at [\d.]+ s in rustc #1 › codegen_crate/);
   });
 
   it('exits 3 with the file named for a file it cannot read, and 2 without files', () => {

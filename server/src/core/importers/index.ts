@@ -4,7 +4,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { Contribution, Profile, RunFacts } from '../model';
+import type { Contribution, MemorySeries, Profile, RunFacts, SeriesKind } from '../model';
 import { emptyProfile, mergeContribution } from '../model';
 import type { ImportOptions, ImportResult, Importer } from './importer';
 import { ImportError } from './importer';
@@ -131,6 +131,40 @@ export function shiftContribution(c: Contribution, offsetMs: number): Contributi
 }
 
 /**
+ * Memory the compilers reported at phase boundaries (rustc's RSS, tsc's heap), as series: an
+ * imported report has no sampler, and these points are then the only memory curve there is.
+ */
+export function reportedSeries(p: Profile): MemorySeries[] {
+  const groups = new Map<string, { pid?: number; kind: SeriesKind; points: [number, number][] }>();
+  for (const ph of p.phases) {
+    if (ph.memStartBytes === undefined && ph.memEndBytes === undefined) continue;
+    const kind: SeriesKind = ph.memKind === 'js-heap' || ph.memKind === 'allocator-heap' ? ph.memKind : 'compiler-reported';
+    const key = `${kind}:${ph.pid ?? ''}`;
+    const g = groups.get(key) ?? { ...(ph.pid !== undefined ? { pid: ph.pid } : {}), kind, points: [] };
+    if (ph.memStartBytes !== undefined) g.points.push([ph.startMs, ph.memStartBytes]);
+    if (ph.memEndBytes !== undefined) g.points.push([ph.endMs, ph.memEndBytes]);
+    groups.set(key, g);
+  }
+  const out: MemorySeries[] = [];
+  for (const [key, g] of groups) {
+    if (p.series.some((s) => s.id === `reported:${key}`)) continue;
+    g.points.sort((a, b) => a[0] - b[0]);
+    const what = g.kind === 'js-heap' ? 'V8 heap' : g.kind === 'allocator-heap' ? 'heap' : 'memory';
+    out.push({
+      id: `reported:${key}`,
+      name: `${what} reported by the compiler at phase boundaries${g.pid !== undefined ? ` (pid ${g.pid})` : ''}`,
+      kind: g.kind,
+      source: 'compiler report',
+      ...(g.pid !== undefined ? { pid: g.pid } : {}),
+      unit: 'bytes',
+      tMs: Float64Array.from(g.points, (x) => x[0]),
+      bytes: Float64Array.from(g.points, (x) => x[1]),
+    });
+  }
+  return out;
+}
+
+/**
  * Imports files of one run into one profile. Files whose format carries an absolute clock are
  * placed on it (time 0 = the earliest of them); the others start at time 0.
  */
@@ -158,6 +192,7 @@ export async function importFiles(files: string[], opts: ImportOptions & { forma
     mergeContribution(profile, shiftContribution(contribution, originEpochMs !== undefined ? originEpochMs - origin : 0));
     if (facts) Object.assign(profile.run, { ...facts, tools: { ...profile.run.tools, ...facts.tools }, sources: profile.run.sources, importedFrom: run.importedFrom });
   }
+  profile.series.push(...reportedSeries(profile));
   let end = 0;
   for (const p of profile.phases) end = Math.max(end, p.endMs);
   for (const s of profile.series) if (s.tMs.length) end = Math.max(end, s.tMs[s.tMs.length - 1]!);
