@@ -1,17 +1,21 @@
 // The importer registry: sniff a file's format, import it, and merge several files of one run into
 // one profile on one clock.
 
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { Contribution, MemorySeries, Profile, RunFacts, SeriesKind } from '../model';
 import { emptyProfile, mergeContribution } from '../model';
 import type { ImportOptions, ImportResult, Importer } from './importer';
 import { ImportError } from './importer';
+import { isGzip, readFileBytes, readFileText } from './read-file';
+import { dhatImporter } from './dhat';
+import { gccTimeReportImporter } from './gcc-time-report';
+import { heaptrackImporter } from './heaptrack';
+import { massifImporter } from './massif';
 import { importRustcTimePasses, isRustcTimePasses, RustcTimePassesError } from './rustc-time-passes';
 import { importTscDiagnostics, isTscDiagnostics, TscDiagnosticsError } from './tsc-diagnostics';
 
 export { ImportError } from './importer';
+export { readFileText } from './read-file';
 export type { Importer, ImportResult } from './importer';
 
 const HEAD_BYTES = 64 * 1024;
@@ -29,7 +33,7 @@ function textImporter(
     description,
     sniff: (head) => sniff(head),
     async importFile(file) {
-      const text = await readText(file);
+      const text = await readFileText(file);
       try {
         return { ...parse(text, file), sources: [format] };
       } catch (e) {
@@ -39,7 +43,12 @@ function textImporter(
   };
 }
 
+// Sniffed in this order: the JSON formats with distinctive keys (DHAT) before generic ones.
 export const importers: Importer[] = [
+  dhatImporter,
+  massifImporter,
+  heaptrackImporter,
+  gccTimeReportImporter,
   textImporter('rustc-time-passes', 'rustc -Z time-passes (text or JSON), also cargo output and the rustc wrapper files', isRustcTimePasses, importRustcTimePasses, (e, file) =>
     e instanceof RustcTimePassesError ? new ImportError(e.code === 'not-this-format' ? 'not-this-format' : 'broken', e.message.replace(/^[^:]*:(\d+:)? /, ''), file, e.line) : e,
   ),
@@ -48,36 +57,9 @@ export const importers: Importer[] = [
   ),
 ];
 
-/** Reads a file as text, gunzipping it when it is gzip. */
-export async function readText(file: string): Promise<string> {
-  const bytes = await readBytes(file);
-  return Buffer.from(isGzip(bytes) ? gunzipSync(bytes) : bytes).toString('utf8');
-}
-
-async function readBytes(file: string, limit?: number): Promise<Buffer> {
-  try {
-    if (limit === undefined) return await fsp.readFile(file);
-    const fh = await fsp.open(file, 'r');
-    try {
-      const buf = Buffer.alloc(limit);
-      const { bytesRead } = await fh.read(buf, 0, limit, 0);
-      return buf.subarray(0, bytesRead);
-    } finally {
-      await fh.close();
-    }
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ImportError('broken', code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`, file);
-  }
-}
-
-function isGzip(b: Uint8Array): boolean {
-  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
-}
-
 /** The start of a file as text (gunzipped when gzip: as much as the first 64 KiB of it inflate to). */
 export async function readHead(file: string): Promise<{ head: string; bytes: Buffer }> {
-  const bytes = await readBytes(file, HEAD_BYTES);
+  const bytes = await readFileBytes(file, HEAD_BYTES);
   if (!isGzip(bytes)) return { head: bytes.toString('utf8'), bytes };
   const { createGunzip } = await import('node:zlib');
   const head = await new Promise<string>((resolve) => {

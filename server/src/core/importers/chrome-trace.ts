@@ -1,0 +1,781 @@
+// Importer of the Trace Event Format (Chrome/Perfetto JSON): clang -ftime-trace, tsc --generateTrace,
+// rustc -Z llvm-time-trace, the trace protocol compilers speak to this tool, and our own exports.
+//
+//   array form:  [ {event}, {event}, ... ]            (tsc: written incrementally, the "]" comes last
+//                                                      and is missing when tsc is killed)
+//   object form: { "traceEvents": [ ... ], "beginningOfTime": <µs epoch>, "otherData": {...}, ... }
+//
+// Events: X (complete), B/E (begin/end, matched per pid+tid stack), b/e and S/F (async, one track per
+// pid+cat+id), n/i/I/R (instants → markers), C (counters → memory series when they measure bytes),
+// M (process_name/thread_name → labels). ts and dur are µs; the result is ms from the file's start
+// (its `beginningOfTime` when it has one, which then gives originEpochMs; else its earliest event).
+// Events may come in any order (clang and tsc write X events when they end): nesting is inferred per
+// thread (or async track) from interval containment, parents before children.
+// clang's "Total <name>" summary events (ts 0, each on a fake thread) are no timeline phases: they
+// become args `Total <name>` (ms) of the process's root phase.
+//
+// Big files: the input is streamed (gunzipped when gzip) in ~1 MiB chunks; a byte-level scanner finds
+// the event objects of the top-level array and JSON.parses them a chunk at a time, so no string of
+// the whole file is ever built and memory stays in proportion to the phases kept, not to the text.
+
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import type { Marker, MemorySeries, Phase, ProcessInfo, RunFacts, SeriesKind, Warning } from '../model';
+import { SeriesBuilder } from '../model';
+import type { ImportOptions, ImportResult, Importer } from './importer';
+import { ImportError } from './importer';
+
+const FORMAT = 'chrome-trace';
+const CHUNK_BYTES = 1 << 20;
+/** Intervals that differ by less than this are treated as equal when nesting (float noise in tsc's µs). */
+const NEST_EPS_MS = 0.0005;
+/** At most this many warnings of one code are listed; the rest are counted in a last one. */
+const WARNINGS_PER_CODE = 5;
+/** A top-level member other than traceEvents bigger than this is skipped rather than kept. */
+const MAX_MEMBER_BYTES = 16 << 20;
+/** An event longer than this is taken for one whose quotes or braces do not balance. */
+const MAX_EVENT_BYTES = 16 << 20;
+
+const SERIES_KINDS: SeriesKind[] = ['rss-tree', 'rss-process', 'js-heap', 'allocator-heap', 'compiler-reported'];
+
+/** Is this the start of a Trace Event file? */
+export function isChromeTrace(head: string): boolean {
+  const t = head.trimStart();
+  if (t.startsWith('[')) return /^\[\s*(\{\s*"[^"]*"\s*:[^]*?)?"ph"\s*:\s*"/.test(t.slice(0, 4096)) || /^\[\s*\]\s*$/.test(t);
+  if (t.startsWith('{')) return /"traceEvents"\s*:\s*\[/.test(t);
+  return false;
+}
+
+type Args = Record<string, string | number | boolean>;
+
+/** One event as JSON.parse gives it; only the fields used. */
+interface RawEvent {
+  ph?: unknown;
+  name?: unknown;
+  cat?: unknown;
+  ts?: unknown;
+  dur?: unknown;
+  pid?: unknown;
+  tid?: unknown;
+  id?: unknown;
+  id2?: unknown;
+  s?: unknown;
+  args?: unknown;
+}
+
+/** A phase still in µs of the file, on one thread or async track. */
+interface Span extends Phase {
+  /** File order, to keep ties stable. */
+  seq: number;
+}
+
+interface Track {
+  pid: number;
+  /** tid, or an async track's cat+id. */
+  key: string;
+  tid?: number;
+  spans: Span[];
+  /** Open B events (or async b events), innermost last. */
+  open: { name: string; cat?: string; tsUs: number; args?: Args; byteOffset: number }[];
+}
+
+/** Turns parsed events into phases, series, markers as they come; `finish` nests and rebases them. */
+class TraceBuilder {
+  readonly warnings: Warning[] = [];
+  private readonly warnCounts = new Map<string, number>();
+  private readonly tracks = new Map<string, Track>();
+  private readonly threadNames = new Map<string, string>();
+  private readonly processNames = new Map<number, string>();
+  private readonly counters = new Map<string, { pid: number; name: string; key: string; kind: SeriesKind; builder: SeriesBuilder; sorted: boolean; lastUs: number }>();
+  private readonly skippedCounters = new Set<string>();
+  private readonly markers: Marker[] = [];
+  private readonly totals = new Map<number, Args>();
+  private readonly interned = new Map<string, string>();
+  private minUs = Infinity;
+  private maxUs = -Infinity;
+  private seq = 0;
+  events = 0;
+
+  constructor(private readonly file: string) {}
+
+  warn(code: string, message: string, byteOffset?: number): void {
+    const n = (this.warnCounts.get(code) ?? 0) + 1;
+    this.warnCounts.set(code, n);
+    if (n > WARNINGS_PER_CODE) return;
+    this.warnings.push({ code, message, file: this.file, ...(byteOffset !== undefined ? { byteOffset } : {}) });
+  }
+
+  private intern(s: string): string {
+    const known = this.interned.get(s);
+    if (known !== undefined) return known;
+    if (this.interned.size < 100_000) this.interned.set(s, s);
+    return s;
+  }
+
+  private track(pid: number, key: string, tid?: number): Track {
+    const k = `${pid}\u0000${key}`;
+    let t = this.tracks.get(k);
+    if (!t) {
+      t = { pid, key, spans: [], open: [], ...(tid !== undefined ? { tid } : {}) };
+      this.tracks.set(k, t);
+    }
+    return t;
+  }
+
+  private see(tsUs: number): void {
+    if (tsUs < this.minUs) this.minUs = tsUs;
+    if (tsUs > this.maxUs) this.maxUs = tsUs;
+  }
+
+  private span(t: Track, name: string, cat: string | undefined, startUs: number, endUs: number, args: Args | undefined): void {
+    const s: Span = { name, parent: null, startMs: startUs, endMs: endUs, pid: t.pid, seq: this.seq++ };
+    if (cat) s.category = cat;
+    if (args) {
+      s.args = args;
+      const file = typeof args.path === 'string' ? args.path : name === 'Source' && typeof args.detail === 'string' ? args.detail : undefined;
+      if (file) s.source = { file };
+    }
+    t.spans.push(s);
+  }
+
+  add(e: RawEvent, byteOffset: number): void {
+    this.events++;
+    const ph = typeof e.ph === 'string' ? e.ph : '';
+    const name = typeof e.name === 'string' ? this.intern(e.name) : '';
+    const cat = typeof e.cat === 'string' && e.cat !== '' ? this.intern(e.cat) : undefined;
+    const pid = typeof e.pid === 'number' ? e.pid : 0;
+    const tid = typeof e.tid === 'number' ? e.tid : typeof e.tid === 'string' ? e.tid : 0;
+    const ts = typeof e.ts === 'number' ? e.ts : NaN;
+    if (ph === 'M') {
+      const label = isObject(e.args) && typeof e.args.name === 'string' ? e.args.name : undefined;
+      if (label === undefined) return;
+      if (name === 'process_name') this.processNames.set(pid, label);
+      else if (name === 'thread_name') this.threadNames.set(`${pid}\u0000${tid}`, label);
+      return;
+    }
+    if (!Number.isFinite(ts)) {
+      if (ph !== '') this.warn('event-without-ts', `an "${ph}" event without a numeric ts (${JSON.stringify(name)}) was skipped`, byteOffset);
+      return;
+    }
+    switch (ph) {
+      case 'X': {
+        const dur = typeof e.dur === 'number' && e.dur >= 0 ? e.dur : 0;
+        if (ts === 0 && name.startsWith('Total ')) {
+          // clang's per-name summaries: not a moment of the timeline.
+          const totals = this.totals.get(pid) ?? {};
+          totals[name] = dur / 1000;
+          this.totals.set(pid, totals);
+          return;
+        }
+        this.see(ts);
+        this.see(ts + dur);
+        this.span(this.track(pid, `t${tid}`, typeof tid === 'number' ? tid : undefined), name, cat, ts, ts + dur, primitiveArgs(e.args));
+        return;
+      }
+      case 'B': {
+        this.see(ts);
+        const args = primitiveArgs(e.args);
+        this.track(pid, `t${tid}`, typeof tid === 'number' ? tid : undefined).open.push({ name, tsUs: ts, byteOffset, ...(cat ? { cat } : {}), ...(args ? { args } : {}) });
+        return;
+      }
+      case 'E': {
+        this.see(ts);
+        this.close(this.track(pid, `t${tid}`, typeof tid === 'number' ? tid : undefined), name, ts, byteOffset, 'E');
+        return;
+      }
+      case 'b':
+      case 'S': {
+        this.see(ts);
+        const args = primitiveArgs(e.args);
+        this.track(pid, asyncKey(cat, e)).open.push({ name, tsUs: ts, byteOffset, ...(cat ? { cat } : {}), ...(args ? { args } : {}) });
+        return;
+      }
+      case 'e':
+      case 'F': {
+        this.see(ts);
+        this.close(this.track(pid, asyncKey(cat, e)), name, ts, byteOffset, ph);
+        return;
+      }
+      case 'i':
+      case 'I':
+      case 'n':
+      case 'R': {
+        this.see(ts);
+        const args = primitiveArgs(e.args);
+        const m: Marker = { name, kind: cat ?? 'instant', tMs: ts, pid };
+        if (args) m.detail = JSON.stringify(args);
+        this.markers.push(m);
+        return;
+      }
+      case 'C': {
+        this.see(ts);
+        if (!isObject(e.args)) return;
+        for (const key in e.args) {
+          const v = e.args[key];
+          if (typeof v !== 'number') continue;
+          this.counter(pid, name, key, cat, ts, v, byteOffset);
+        }
+        return;
+      }
+      default:
+        this.warn('unknown-event', `events of phase type ${JSON.stringify(ph)} are not read (first: ${JSON.stringify(name)})`, byteOffset);
+    }
+  }
+
+  private close(t: Track, name: string, tsUs: number, byteOffset: number, ph: string): void {
+    const open = t.open;
+    let i = open.length - 1;
+    // An end names its begin (or names nothing: then the innermost open one).
+    if (name !== '' && i >= 0 && open[i]!.name !== name) {
+      let j = i - 1;
+      while (j >= 0 && open[j]!.name !== name) j--;
+      if (j < 0) {
+        this.warn('unbalanced-end', `an "${ph}" event for ${JSON.stringify(name)} at ts ${tsUs} µs has no open begin on its thread; skipped`, byteOffset);
+        return;
+      }
+      for (let k = i; k > j; k--) {
+        const b = open[k]!;
+        this.warn('unbalanced-begin', `the begin of ${JSON.stringify(b.name)} (byte ${b.byteOffset}) is closed by the end of its enclosing ${JSON.stringify(name)}`, b.byteOffset);
+        this.span(t, b.name, b.cat, b.tsUs, tsUs, b.args);
+      }
+      open.length = j + 1;
+      i = j;
+    }
+    if (i < 0) {
+      this.warn('unbalanced-end', `an "${ph}" event at ts ${tsUs} µs has no open begin on its thread; skipped`, byteOffset);
+      return;
+    }
+    const b = open.pop()!;
+    this.span(t, b.name, b.cat, b.tsUs, tsUs, b.args);
+  }
+
+  private counter(pid: number, name: string, key: string, cat: string | undefined, tsUs: number, value: number, byteOffset: number): void {
+    const id = `${pid}\u0000${name}\u0000${key}`;
+    let c = this.counters.get(id);
+    if (!c) {
+      const what = `${name} ${key} ${cat ?? ''}`;
+      if (!/mem|heap|rss|byte|alloc/i.test(what)) {
+        if (!this.skippedCounters.has(name)) {
+          this.skippedCounters.add(name);
+          this.warn('counter-not-memory', `counter ${JSON.stringify(name)} does not look like memory (no mem/heap/rss/bytes in its name or keys); skipped`, byteOffset);
+        }
+        return;
+      }
+      const kind: SeriesKind =
+        cat && (SERIES_KINDS as string[]).includes(cat) ? (cat as SeriesKind) : /js.?heap|v8/i.test(what) ? 'js-heap' : /heap|alloc|malloc/i.test(what) ? 'allocator-heap' : 'compiler-reported';
+      c = { pid, name, key, kind, builder: new SeriesBuilder(64), sorted: true, lastUs: -Infinity };
+      this.counters.set(id, c);
+    }
+    if (tsUs < c.lastUs) c.sorted = false;
+    c.lastUs = tsUs;
+    c.builder.push(tsUs, value * unitScale(`${name} ${key}`));
+  }
+
+  /** Unclosed begins at the end of the file: they run to its last event. */
+  private closeOpen(): void {
+    for (const t of this.tracks.values()) {
+      if (!t.open.length) continue;
+      this.warn('unclosed-phase', `${t.open.length} phase(s) never ended on ${t.key.startsWith('t') ? `pid ${t.pid} tid ${t.tid ?? t.key.slice(1)}` : `async track ${t.key.slice(2)}`} (innermost ${JSON.stringify(t.open[t.open.length - 1]!.name)}); they are ended at the last event of the trace`, t.open[0]!.byteOffset);
+      while (t.open.length) {
+        const b = t.open.pop()!;
+        this.span(t, b.name, b.cat, b.tsUs, Math.max(b.tsUs, this.maxUs), b.args);
+      }
+    }
+  }
+
+  finish(beginningOfTimeUs: number | undefined): Omit<ImportResult, 'run'> {
+    this.closeOpen();
+    for (const [code, n] of this.warnCounts) {
+      if (n > WARNINGS_PER_CODE) this.warnings.push({ code, message: `${n - WARNINGS_PER_CODE} more "${code}" warnings like the above`, file: this.file });
+    }
+    const originUs = beginningOfTimeUs !== undefined ? 0 : Number.isFinite(this.minUs) ? this.minUs : 0;
+    const toMs = (us: number) => (us - originUs) / 1000;
+
+    // Phases: per track, sorted by start (longer first), nested by containment.
+    const tracks = [...this.tracks.values()].filter((t) => t.spans.length).sort((a, b) => a.pid - b.pid);
+    const threadsPerPid = new Map<number, number>();
+    for (const t of tracks) threadsPerPid.set(t.pid, (threadsPerPid.get(t.pid) ?? 0) + 1);
+    const phases: Phase[] = [];
+    let overlaps = 0;
+    for (const t of tracks) {
+      const spans = t.spans;
+      for (const s of spans) {
+        s.startMs = toMs(s.startMs);
+        s.endMs = toMs(s.endMs);
+      }
+      spans.sort((a, b) => a.startMs - b.startMs || b.endMs - a.endMs || a.seq - b.seq);
+      const base = phases.length;
+      const stack: number[] = [];
+      const label = t.key.startsWith('t') ? this.threadNames.get(`${t.pid}\u0000${t.key.slice(1)}`) ?? `tid ${t.key.slice(1)}` : `async ${t.key.slice(2)}`;
+      for (let i = 0; i < spans.length; i++) {
+        const s = spans[i]!;
+        while (stack.length) {
+          const top = spans[stack[stack.length - 1]!]!;
+          if (s.startMs >= top.startMs - NEST_EPS_MS && s.endMs <= top.endMs + NEST_EPS_MS) break;
+          if (s.startMs < top.endMs - NEST_EPS_MS) overlaps++;
+          stack.pop();
+        }
+        const phase: Phase = s;
+        delete (phase as Partial<Span>).seq;
+        phase.parent = stack.length ? base + stack[stack.length - 1]! : null;
+        if (phase.parent === null && (threadsPerPid.get(t.pid) ?? 0) > 1) phase.args = { ...phase.args, thread: label };
+        phases.push(phase);
+        stack.push(i);
+      }
+    }
+    if (overlaps) this.warnings.push({ code: 'overlapping-phases', message: `${overlaps} phase(s) overlap a phase of their thread without nesting in it; they are placed beside it`, file: this.file });
+
+    // clang's totals: args of the longest root phase of their process.
+    for (const [pid, totals] of this.totals) {
+      let root: Phase | undefined;
+      for (const p of phases) if (p.parent === null && p.pid === pid && (!root || p.endMs - p.startMs > root.endMs - root.startMs)) root = p;
+      if (root) root.args = { ...root.args, ...totals };
+    }
+
+    const series: MemorySeries[] = [];
+    for (const c of this.counters.values()) {
+      const s = c.builder.build({
+        id: `${FORMAT}:${c.pid}:${c.name}${c.key === 'bytes' || c.key === 'value' ? '' : `.${c.key}`}`,
+        name: c.name.replace(/\s*\[bytes\]$/, '') + (c.key === 'bytes' || c.key === 'value' ? '' : ` ${c.key}`),
+        kind: c.kind,
+        source: 'trace events',
+        pid: c.pid,
+      });
+      for (let i = 0; i < s.tMs.length; i++) s.tMs[i] = toMs(s.tMs[i]!);
+      if (!c.sorted) sortSeries(s);
+      series.push(s);
+    }
+    for (const m of this.markers) m.tMs = toMs(m.tMs);
+
+    const pids = new Set<number>([...phases.map((p) => p.pid!), ...series.map((s) => s.pid!), ...this.processNames.keys()]);
+    const processes: (Partial<ProcessInfo> & { pid: number })[] = [...pids].sort((a, b) => a - b).map((pid) => {
+      const label = this.processNames.get(pid);
+      return label !== undefined ? { pid, label } : { pid };
+    });
+    if (this.events === 0) this.warnings.push({ code: 'empty-trace', message: 'the trace holds no events', file: this.file });
+    return {
+      phases,
+      series,
+      markers: this.markers,
+      processes,
+      warnings: this.warnings,
+      sources: [FORMAT],
+      ...(beginningOfTimeUs !== undefined ? { originEpochMs: beginningOfTimeUs / 1000 } : {}),
+    };
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The args an event carries, keeping only primitive values; undefined when none. */
+function primitiveArgs(args: unknown): Args | undefined {
+  if (!isObject(args)) return undefined;
+  let n = 0;
+  let nested = false;
+  for (const k in args) {
+    const t = typeof args[k];
+    if (t === 'string' || t === 'number' || t === 'boolean') n++;
+    else nested = true;
+  }
+  if (n === 0) return undefined;
+  if (!nested) return args as Args;
+  const out: Args = {};
+  for (const k in args) {
+    const v = args[k];
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+  }
+  return out;
+}
+
+function asyncKey(cat: string | undefined, e: RawEvent): string {
+  const id = e.id2 !== undefined ? JSON.stringify(e.id2) : String(e.id ?? '');
+  return `a:${cat ?? ''}:${id}`;
+}
+
+/** Counters whose name gives a unit other than bytes. */
+function unitScale(what: string): number {
+  if (/\b(KiB|KB|kB)\b/.test(what)) return 1024;
+  if (/\b(MiB|MB)\b/.test(what)) return 1024 * 1024;
+  return 1;
+}
+
+function sortSeries(s: MemorySeries): void {
+  const order = Array.from(s.tMs.keys()).sort((a, b) => s.tMs[a]! - s.tMs[b]! || a - b);
+  const t = Float64Array.from(order, (i) => s.tMs[i]!);
+  const v = Float64Array.from(order, (i) => s.bytes[i]!);
+  s.tMs.set(t);
+  s.bytes.set(v);
+}
+
+// --- the streaming scanner ----------------------------------------------------------------------
+
+const enum C {
+  Quote = 0x22,
+  Backslash = 0x5c,
+  LBrace = 0x7b,
+  RBrace = 0x7d,
+  LBracket = 0x5b,
+  RBracket = 0x5d,
+  Comma = 0x2c,
+  Colon = 0x3a,
+}
+
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** End (exclusive) of the JSON object or array starting at `i`, or -1 when `buf` ends first. */
+function scanComposite(buf: Buffer, i: number, n: number): number {
+  let depth = 0;
+  while (i < n) {
+    const c = buf[i]!;
+    if (c === C.Quote) {
+      i++;
+      for (;;) {
+        if (i >= n) return -1;
+        const d = buf[i]!;
+        if (d === C.Quote) break;
+        i += d === C.Backslash ? 2 : 1;
+      }
+    } else if (c === C.LBrace || c === C.LBracket) depth++;
+    else if (c === C.RBrace || c === C.RBracket) {
+      if (--depth === 0) return i + 1;
+    }
+    i++;
+  }
+  return -1;
+}
+
+/** End (exclusive) of the string starting at `i` (a quote), or -1. */
+function scanString(buf: Buffer, i: number, n: number): number {
+  i++;
+  while (i < n) {
+    const d = buf[i]!;
+    if (d === C.Quote) return i + 1;
+    i += d === C.Backslash ? 2 : 1;
+  }
+  return -1;
+}
+
+/** End (exclusive) of a scalar (number, true, false, null) starting at `i`, or -1. */
+function scanScalar(buf: Buffer, i: number, n: number): number {
+  while (i < n) {
+    const c = buf[i]!;
+    if (c === C.Comma || c === C.RBrace || c === C.RBracket || isWs(c)) return i;
+    i++;
+  }
+  return -1;
+}
+
+function describeByte(buf: Buffer, i: number): string {
+  const s = buf.toString('utf8', i, Math.min(buf.length, i + 12)).split('\n')[0]!;
+  return JSON.stringify(s);
+}
+
+type State =
+  | 'start' // before the top-level value
+  | 'events' // inside the events array, before a value, a comma or the closing bracket
+  | 'key' // inside the top-level object, before a key, a comma or the closing brace
+  | 'colon' // after a key
+  | 'value' // after a key's colon
+  | 'after-array' // after the closing bracket of the array form
+  | 'done' // after the top-level object
+  | 'ignored'; // after garbage: the rest is not read
+
+/** Reads a trace from a stream of chunks. */
+class TraceReader {
+  private state: State = 'start';
+  private form: 'array' | 'object' | undefined;
+  private carry: Buffer | undefined;
+  /** Offset in the (gunzipped) input of the first byte of the current buffer. */
+  private base = 0;
+  private key = '';
+  /** Top-level members other than traceEvents, parsed. */
+  readonly members: Record<string, unknown> = {};
+  private sawEvents = false;
+
+  constructor(
+    readonly file: string,
+    readonly builder: TraceBuilder,
+  ) {}
+
+  private broken(reason: string, offset: number): never {
+    throw new ImportError('broken', reason, this.file, undefined, offset);
+  }
+
+  push(chunk: Buffer): void {
+    if (this.state === 'ignored') return;
+    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    this.carry = undefined;
+    const n = buf.length;
+    let i = 0;
+    // Event objects found in this buffer: parsed together in one JSON.parse.
+    let firstStart = -1;
+    let lastEnd = -1;
+    const starts: number[] = [];
+    const ends: number[] = [];
+    const flush = () => {
+      if (firstStart >= 0) this.parseEvents(buf, firstStart, lastEnd, starts, ends);
+      firstStart = -1;
+      starts.length = 0;
+      ends.length = 0;
+    };
+    while (i < n) {
+      const c = buf[i]!;
+      if (isWs(c)) {
+        i++;
+        continue;
+      }
+      switch (this.state) {
+        case 'start':
+          if (c === C.LBracket) {
+            this.form = 'array';
+            this.state = 'events';
+            this.sawEvents = true;
+          } else if (c === C.LBrace) {
+            this.form = 'object';
+            this.state = 'key';
+          } else throw new ImportError('not-this-format', `not a Trace Event file: it starts with ${describeByte(buf, i)}, not "[" or "{"`, this.file, undefined, this.base + i);
+          i++;
+          break;
+        case 'events': {
+          if (c === C.LBrace) {
+            const end = scanComposite(buf, i, n);
+            if (end < 0) {
+              flush();
+              // An event bigger than any real one: its quotes or braces are unbalanced.
+              if (n - i > MAX_EVENT_BYTES) {
+                const next = this.skipBroken(buf, i);
+                if (next > i) {
+                  i = next;
+                  break;
+                }
+              }
+              this.carry = buf.subarray(i);
+              this.base += i;
+              return;
+            }
+            if (firstStart < 0) firstStart = i;
+            starts.push(i);
+            ends.push(end);
+            lastEnd = end;
+            i = end;
+          } else if (c === C.Comma) i++;
+          else if (c === C.RBracket) {
+            flush();
+            this.state = this.form === 'array' ? 'after-array' : 'key';
+            i++;
+          } else {
+            flush();
+            if (this.builder.events === 0) this.broken(`expected an event object, found ${describeByte(buf, i)}`, this.base + i);
+            this.builder.warn('garbage', `unexpected ${describeByte(buf, i)} between events at byte ${this.base + i}; the rest of the file is ignored`, this.base + i);
+            this.state = 'ignored';
+            return;
+          }
+          break;
+        }
+        case 'key': {
+          if (c === C.Comma) {
+            i++;
+            break;
+          }
+          if (c === C.RBrace) {
+            this.state = 'done';
+            i++;
+            break;
+          }
+          if (c !== C.Quote) this.broken(`expected a member name in the top-level object, found ${describeByte(buf, i)}`, this.base + i);
+          const end = scanString(buf, i, n);
+          if (end < 0) return this.keep(buf, i);
+          this.key = JSON.parse(buf.toString('utf8', i, end)) as string;
+          this.state = 'colon';
+          i = end;
+          break;
+        }
+        case 'colon':
+          if (c !== C.Colon) this.broken(`expected ":" after ${JSON.stringify(this.key)}, found ${describeByte(buf, i)}`, this.base + i);
+          this.state = 'value';
+          i++;
+          break;
+        case 'value': {
+          if (this.key === 'traceEvents' && c === C.LBracket) {
+            this.state = 'events';
+            this.sawEvents = true;
+            i++;
+            break;
+          }
+          const end = c === C.LBrace || c === C.LBracket ? scanComposite(buf, i, n) : c === C.Quote ? scanString(buf, i, n) : scanScalar(buf, i, n);
+          if (end < 0) {
+            if (n - i > MAX_MEMBER_BYTES) this.broken(`the top-level member ${JSON.stringify(this.key)} is bigger than ${MAX_MEMBER_BYTES} bytes`, this.base + i);
+            return this.keep(buf, i);
+          }
+          if (this.key !== 'traceEvents' && this.key !== 'stackFrames' && this.key !== 'samples' && this.key !== 'systemTraceEvents') {
+            try {
+              this.members[this.key] = JSON.parse(buf.toString('utf8', i, end));
+            } catch (e) {
+              this.builder.warn('bad-member', `the top-level member ${JSON.stringify(this.key)} is not valid JSON (${(e as Error).message}); ignored`, this.base + i);
+            }
+          }
+          this.state = 'key';
+          i = end;
+          break;
+        }
+        case 'after-array':
+        case 'done':
+          this.builder.warn('trailing-data', `unexpected ${describeByte(buf, i)} after the end of the trace at byte ${this.base + i}; ignored`, this.base + i);
+          this.state = 'ignored';
+          this.base += n;
+          return;
+      }
+    }
+    flush();
+    this.base += n;
+  }
+
+  /**
+   * The event at `i` never closes (an unbalanced quote or brace): skip it, with a warning, to the next
+   * line or "},{" that starts an event. Returns where to go on, or `i` when there is no such place.
+   */
+  private skipBroken(buf: Buffer, i: number): number {
+    const a = buf.indexOf('\n{', i + 1);
+    const b = buf.indexOf('},{', i + 1);
+    const next = a < 0 ? (b < 0 ? -1 : b + 2) : b < 0 ? a + 1 : Math.min(a + 1, b + 2);
+    if (next < 0) return i;
+    this.builder.warn('bad-event', `the event at byte ${this.base + i} is not valid JSON (its quotes or braces do not balance); skipped to byte ${this.base + next}`, this.base + i);
+    return next;
+  }
+
+  private keep(buf: Buffer, i: number): void {
+    this.carry = buf.subarray(i);
+    this.base += i;
+  }
+
+  private parseEvents(buf: Buffer, from: number, to: number, starts: number[], ends: number[]): void {
+    let events: unknown;
+    try {
+      events = JSON.parse(`[${buf.toString('utf8', from, to)}]`);
+    } catch {
+      // Find the broken ones: one at a time.
+      for (let k = 0; k < starts.length; k++) {
+        try {
+          this.addEvent(JSON.parse(buf.toString('utf8', starts[k], ends[k])), this.base + starts[k]!);
+        } catch (e) {
+          this.builder.warn('bad-event', `the event at byte ${this.base + starts[k]!} is not valid JSON (${(e as Error).message}); skipped`, this.base + starts[k]!);
+        }
+      }
+      return;
+    }
+    const list = events as unknown[];
+    for (let k = 0; k < list.length; k++) this.addEvent(list[k], this.base + starts[k]!);
+  }
+
+  private addEvent(e: unknown, byteOffset: number): void {
+    if (isObject(e)) this.builder.add(e as RawEvent, byteOffset);
+  }
+
+  /** At the end of the input: what was left unfinished. */
+  end(): void {
+    // What is left of the events array may be a broken event followed by good ones.
+    while (this.state === 'events' && this.carry?.length) {
+      const carry = this.carry;
+      const next = this.skipBroken(carry, 0);
+      if (next === 0) break;
+      this.carry = undefined;
+      this.base += next;
+      this.push(carry.subarray(next));
+    }
+    const at = this.base;
+    switch (this.state) {
+      case 'start':
+        throw new ImportError('not-this-format', 'not a Trace Event file: it is empty', this.file);
+      case 'events':
+        if (this.carry?.length) {
+          this.builder.warn('truncated', `the trace is cut off at byte ${at + this.carry.length} inside the event starting at byte ${at}, and has no closing "]" (was the writer killed?); the ${this.builder.events} events before it are kept`, at);
+        } else this.builder.warn('truncated', `the trace ends at byte ${at} without its closing "]" (was the writer killed?); its ${this.builder.events} events are kept`, at);
+        break;
+      case 'key':
+      case 'colon':
+      case 'value':
+        if (!this.sawEvents) throw new ImportError('not-this-format', 'not a Trace Event file: a JSON object without a "traceEvents" array', this.file);
+        this.builder.warn('truncated', `the trace ends at byte ${at + (this.carry?.length ?? 0)} before the end of its top-level object; its ${this.builder.events} events are kept`, at);
+        break;
+      default:
+        if (!this.sawEvents) throw new ImportError('not-this-format', 'not a Trace Event file: a JSON object without a "traceEvents" array', this.file);
+    }
+  }
+
+  beginningOfTimeUs(): number | undefined {
+    const b = this.members.beginningOfTime;
+    return typeof b === 'number' && Number.isFinite(b) ? b : undefined;
+  }
+}
+
+/** Run facts from our own exports' `otherData` (see export/chrome-trace.ts). */
+function runFacts(members: Record<string, unknown>): Partial<RunFacts> | undefined {
+  const other = members.otherData;
+  if (!isObject(other) || typeof other['cmi.run'] !== 'string') return undefined;
+  try {
+    const r = JSON.parse(other['cmi.run']) as Partial<RunFacts>;
+    const out: Partial<RunFacts> = {};
+    if (Array.isArray(r.command)) out.command = r.command.map(String);
+    if (typeof r.status === 'string') out.status = r.status;
+    if (typeof r.statusReason === 'string') out.statusReason = r.statusReason;
+    if (typeof r.exitCode === 'number' || r.exitCode === null) out.exitCode = r.exitCode;
+    if (typeof r.signal === 'string' || r.signal === null) out.signal = r.signal;
+    if (typeof r.wallMs === 'number') out.wallMs = r.wallMs;
+    if (isObject(r.tools)) out.tools = Object.fromEntries(Object.entries(r.tools).map(([k, v]) => [k, String(v)]));
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Imports a Trace Event file (plain or gzip), streaming. Throws ImportError. */
+export async function importChromeTrace(file: string, opts: ImportOptions = {}): Promise<ImportResult> {
+  const builder = new TraceBuilder(file);
+  const reader = new TraceReader(file, builder);
+  let gzip: boolean;
+  try {
+    const fh = await open(file, 'r');
+    try {
+      const magic = Buffer.alloc(2);
+      const { bytesRead } = await fh.read(magic, 0, 2, 0);
+      gzip = bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ImportError('broken', code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`, file);
+  }
+  const raw = createReadStream(file, { highWaterMark: CHUNK_BYTES });
+  const stream: NodeJS.ReadableStream = gzip ? raw.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : raw;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      opts.signal?.throwIfAborted();
+      reader.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof ImportError || (e as Error).name === 'AbortError') throw e;
+    if (!gzip) throw new ImportError('broken', `cannot read: ${(e as Error).message}`, file);
+    if (builder.events === 0) throw new ImportError('broken', `cannot gunzip: ${(e as Error).message}`, file);
+    builder.warn('gzip', `the gzip data is broken (${(e as Error).message}); the events before it are kept`);
+  } finally {
+    raw.destroy();
+  }
+  reader.end();
+  const result: ImportResult = builder.finish(reader.beginningOfTimeUs());
+  const run = runFacts(reader.members);
+  if (run) result.run = run;
+  return result;
+}
+
+export const chromeTraceImporter: Importer = {
+  format: FORMAT,
+  description: 'Trace Event Format JSON (Chrome/Perfetto): clang -ftime-trace, tsc --generateTrace, rustc -Z llvm-time-trace, our exports; plain or gzip, any size',
+  sniff: (head) => isChromeTrace(head),
+  importFile: importChromeTrace,
+};

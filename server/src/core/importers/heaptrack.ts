@@ -1,0 +1,331 @@
+// heaptrack's interpreted data file (`heaptrack.<name>.<pid>.zst`): zstd-compressed text, one record
+// per line, every number hex, tables indexed implicitly (1-based, in order of definition):
+//
+//   v 10400 3                      heaptrack version, file format version
+//   X <command line>               I <page size> <physical pages>
+//   s <len> <string>               string table (modules, functions, files)
+//   i <ip> <module> [<fn> [<file> <line>]]…   instruction pointer; extra triples = inlined frames
+//   t <ip idx> <parent trace idx>  backtrace tree (0 = root)
+//   a <size> <trace idx>           allocation info (0-based); "+ <idx>" / "- <idx>" allocate / free one block of it
+//   c <ms>                         a timestamp: the events after it happened after that ms
+//   R <rss pages>                  RSS sample
+//
+// What it becomes: an 'allocator-heap' series of live bytes (a sample at every `c`, plus the peak
+// itself placed at the `c` before it), an 'rss-process' series from the `R` lines, a 'peak' marker and
+// 'peak-site' markers for what is live at the peak, by allocation site (the first frame above the
+// allocator wrappers, names resolved through the ip and string tables), and the process (no pid in
+// the file: the pid is taken from the file name `heaptrack.<name>.<pid>.zst` when it has one).
+// A cut .zst keeps what could be decoded, with a warning naming the byte offset.
+
+import { readFileBytes } from './read-file';
+import * as path from 'node:path';
+import { Decompress } from 'fzstd';
+import type { Marker, MemorySeries, Warning } from '../model';
+import { SeriesBuilder } from '../model';
+import type { ImportResult, Importer } from './importer';
+import { ImportError } from './importer';
+import { ALLOCATOR, MAX_PEAK_SITES, type MassifSite } from './massif';
+
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+
+export function isZstd(b: Uint8Array): boolean {
+  return b.length >= 4 && ZSTD_MAGIC.every((x, i) => b[i] === x);
+}
+
+/** Sniffs heaptrack data: a zstd file named *heaptrack*, or (decompressed) text starting "v <hex> <hex>\nX ". */
+export function isHeaptrack(head: string, fileName: string, bytes: Uint8Array): boolean {
+  if (isZstd(bytes)) return /heaptrack/.test(fileName) && !/\.raw\.zst$/.test(fileName);
+  return /^v [0-9a-f]+ [0-9a-f]+\nX /.test(head);
+}
+
+/** Decompresses a zstd stream; a cut or corrupt stream yields what decoded before the damage. */
+export function decompressZstd(bytes: Uint8Array): { data: Uint8Array; error?: string; byteOffset?: number } {
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  const d = new Decompress((chunk) => {
+    chunks.push(chunk);
+    n += chunk.length;
+  });
+  const CHUNK = 1 << 16;
+  let off = 0;
+  try {
+    for (; off < bytes.length; off += CHUNK) d.push(bytes.subarray(off, Math.min(off + CHUNK, bytes.length)), off + CHUNK >= bytes.length);
+  } catch (e) {
+    return { data: concat(chunks, n), error: (e as Error).message, byteOffset: Math.min(off, bytes.length) };
+  }
+  return { data: concat(chunks, n) };
+}
+
+function concat(chunks: Uint8Array[], n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+export interface HeaptrackData {
+  version?: number;
+  formatVersion?: number;
+  cmd: string;
+  pageSizeBytes: number;
+  peakBytes: number;
+  peakTimeMs: number;
+  /** Live bytes by allocation site at the peak, biggest first. */
+  peakSites: MassifSite[];
+  allocations: number;
+  frees: number;
+  heap: SeriesBuilder;
+  rss: SeriesBuilder;
+  lastTimeMs: number;
+  /** Decompressed text length. */
+  textBytes: number;
+  /** The trailing "# strings" comment was seen (absent when heaptrack was killed or the file cut). */
+  complete: boolean;
+  warnings: Warning[];
+}
+
+const hex = (s: string | undefined) => (s === undefined ? NaN : parseInt(s, 16));
+
+/** Parses the decompressed text. Throws ImportError for a malformed line. */
+export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
+  const strings: string[] = [''];
+  const ipModule: number[] = [0];
+  const ipFunction: number[] = [0];
+  const ipFile: number[] = [0];
+  const ipLine: number[] = [0];
+  const traceIp: number[] = [0];
+  const traceParent: number[] = [0];
+  // Allocation infos are the one 0-based table ("+ 0" follows the first "a").
+  const infoSize: number[] = [];
+  const infoTrace: number[] = [];
+  const out: HeaptrackData = {
+    cmd: '', pageSizeBytes: 4096, peakBytes: 0, peakTimeMs: 0, peakSites: [], allocations: 0, frees: 0,
+    heap: new SeriesBuilder(), rss: new SeriesBuilder(), lastTimeMs: 0, textBytes: text.length, complete: false, warnings: [],
+  };
+  let live = 0;
+  let t = 0;
+  // Live blocks per allocation info, and a copy of it at the peak (taken lazily: only the last peak counts).
+  let liveCount = new Float64Array(1024);
+  let peakEvent = -1;
+  let event = 0;
+  const lines = text.split('\n');
+  const cut = !text.endsWith('\n');
+  if (cut) {
+    out.warnings.push({ code: 'heaptrack-truncated', message: `the data ends in the middle of a line (cut?): "${lines[lines.length - 1]}" is skipped`, file });
+  }
+  const lastLine = cut ? lines.length - 1 : lines.length;
+  const broken = (i: number, why: string): never => {
+    throw new ImportError('broken', `${why}: "${lines[i]!.slice(0, 80)}"`, file, i + 1);
+  };
+  // Pass 1: tables, series, the peak (as an event index).
+  for (let i = 0; i < lastLine; i++) {
+    const l = lines[i]!;
+    if (!l) continue;
+    const k = l.charCodeAt(0);
+    if (k === 43 /* + */ || k === 45 /* - */) {
+      const idx = hex(l.slice(2));
+      const size = infoSize[idx];
+      if (size === undefined) broken(i, 'allocation info index out of range');
+      if (idx >= liveCount.length) {
+        const grown = new Float64Array(Math.max(idx + 1, liveCount.length * 2));
+        grown.set(liveCount);
+        liveCount = grown;
+      }
+      if (k === 43) {
+        live += size!;
+        liveCount[idx]!++;
+        out.allocations++;
+        if (live > out.peakBytes) {
+          out.peakBytes = live;
+          out.peakTimeMs = t;
+          peakEvent = event;
+        }
+      } else {
+        live -= size!;
+        liveCount[idx]!--;
+        out.frees++;
+      }
+      event++;
+      continue;
+    }
+    const f = l.split(' ');
+    switch (l[0]) {
+      case 's':
+        strings.push(l.slice(l.indexOf(' ', 2) + 1));
+        break;
+      case 'i':
+        ipModule.push(hex(f[2]));
+        ipFunction.push(f[3] !== undefined ? hex(f[3]) : 0);
+        ipFile.push(f[4] !== undefined ? hex(f[4]) : 0);
+        ipLine.push(f[5] !== undefined ? hex(f[5]) : 0);
+        break;
+      case 't':
+        traceIp.push(hex(f[1]));
+        traceParent.push(hex(f[2]));
+        break;
+      case 'a':
+        infoSize.push(hex(f[1]));
+        infoTrace.push(hex(f[2]));
+        if (Number.isNaN(infoSize[infoSize.length - 1])) broken(i, 'not an allocation info');
+        break;
+      case 'c': {
+        const ms = hex(f[1]);
+        if (Number.isNaN(ms)) broken(i, 'not a timestamp');
+        t = ms;
+        out.heap.push(t, live);
+        break;
+      }
+      case 'R':
+        out.rss.push(t, hex(f[1]) * out.pageSizeBytes);
+        break;
+      case 'v':
+        out.version = hex(f[1]);
+        out.formatVersion = hex(f[2]);
+        break;
+      case 'X':
+        out.cmd = l.slice(2);
+        break;
+      case 'I':
+        out.pageSizeBytes = hex(f[1]);
+        break;
+      case '#':
+        if (l.startsWith('# strings')) out.complete = true;
+        break;
+      case 'A': // attached to a running process
+        break;
+      default:
+        broken(i, 'unknown record');
+    }
+  }
+  out.lastTimeMs = t;
+  if (!out.complete) out.warnings.push({ code: 'heaptrack-incomplete', message: 'no trailing "# strings" line: heaptrack stopped before the end of the run (killed, crashed, or the file was cut); what was recorded is kept', file });
+  // Pass 2: replay the + and - up to the peak, for what is live at it.
+  if (peakEvent >= 0) {
+    liveCount.fill(0);
+    event = 0;
+    for (let i = 0; i < lastLine && event <= peakEvent; i++) {
+      const l = lines[i]!;
+      const k = l.charCodeAt(0);
+      if (k !== 43 && k !== 45) continue;
+      liveCount[hex(l.slice(2))]! += k === 43 ? 1 : -1;
+      event++;
+    }
+    const sites = new Map<string, MassifSite>();
+    for (let idx = 0; idx < infoSize.length; idx++) {
+      const bytes = liveCount[idx]! * infoSize[idx]!;
+      if (bytes <= 0) continue;
+      // The first frame above the allocator wrappers (xmalloc, operator new, …).
+      let trace = infoTrace[idx]!;
+      let chosen = trace;
+      while (trace > 0) {
+        const fn = strings[ipFunction[traceIp[trace]!]!] ?? '';
+        chosen = trace;
+        if (fn && !ALLOCATOR.test(fn)) break;
+        trace = traceParent[trace]!;
+      }
+      const ip = traceIp[chosen] ?? 0;
+      const fn = strings[ipFunction[ip]!] || '??';
+      const location = ipFile[ip] ? `${strings[ipFile[ip]!]}:${ipLine[ip]}` : strings[ipModule[ip]!] ? `in ${strings[ipModule[ip]!]}` : undefined;
+      const key = `${fn}\u0000${location ?? ''}`;
+      const known = sites.get(key);
+      if (known) known.bytes += bytes;
+      else sites.set(key, location ? { bytes, fn, location } : { bytes, fn });
+    }
+    out.peakSites = [...sites.values()].sort((a, b) => b.bytes - a.bytes);
+  }
+  return out;
+}
+
+/** The pid in a file name such as `heaptrack.cc1.12345.zst`, when it has one. */
+export function heaptrackPid(file: string): number | undefined {
+  const m = /^heaptrack\..*\.(\d+)\.(?:zst|gz)$/.exec(path.basename(file));
+  return m ? Number(m[1]) : undefined;
+}
+
+export function heaptrackToResult(d: HeaptrackData, file = '<input>', extraWarnings: Warning[] = []): ImportResult {
+  const pid = heaptrackPid(file);
+  const argv = d.cmd.split(/\s+/).filter(Boolean);
+  const label = argv[0] ? path.basename(argv[0]) : 'heaptrack';
+  const who = `${label}${pid !== undefined ? ` (pid ${pid})` : ''}`;
+  const pidField = pid !== undefined ? { pid } : {};
+  // The heap series with the peak placed at the tick before it (events between ticks have no time of their own).
+  const heapT: number[] = [];
+  const heapV: number[] = [];
+  const built = d.heap.build({ id: 'x', name: 'x', kind: 'allocator-heap', source: 'heaptrack' });
+  let placed = false;
+  heapT.push(0);
+  heapV.push(0);
+  for (let i = 0; i < built.tMs.length; i++) {
+    if (!placed && built.tMs[i]! > d.peakTimeMs) {
+      heapT.push(d.peakTimeMs);
+      heapV.push(d.peakBytes);
+      placed = true;
+    }
+    heapT.push(built.tMs[i]!);
+    heapV.push(built.bytes[i]!);
+  }
+  if (!placed && d.peakBytes > 0) {
+    heapT.push(d.peakTimeMs);
+    heapV.push(d.peakBytes);
+  }
+  const idPart = pid !== undefined ? `:${pid}` : `:${label}`;
+  const series: MemorySeries[] = [
+    {
+      id: `heaptrack-heap${idPart}`,
+      name: `heap of ${who} (heaptrack: live bytes from malloc & co.)`,
+      kind: 'allocator-heap',
+      source: 'heaptrack',
+      ...pidField,
+      unit: 'bytes',
+      tMs: Float64Array.from(heapT),
+      bytes: Float64Array.from(heapV),
+    },
+  ];
+  if (d.rss.length) series.push({ ...d.rss.build({ id: `heaptrack-rss${idPart}`, name: `RSS of ${who} (heaptrack samples, including heaptrack's overhead)`, kind: 'rss-process', source: 'heaptrack', ...pidField }) });
+  const markers: Marker[] = [
+    { name: `heaptrack peak of ${who}`, kind: 'peak', tMs: d.peakTimeMs, ...pidField, detail: `${d.peakBytes} bytes live (${d.allocations} allocations, ${d.frees} frees in the file)` },
+    ...d.peakSites.slice(0, MAX_PEAK_SITES).map((s) => ({ name: s.fn, kind: 'peak-site', tMs: d.peakTimeMs, ...pidField, detail: `${s.bytes} ${s.fn}${s.location ? ` ${s.location}` : ''}` })),
+  ];
+  return {
+    series,
+    markers,
+    warnings: [...extraWarnings, ...d.warnings],
+    sources: ['heaptrack'],
+    ...(d.version !== undefined ? { tools: { heaptrack: `${d.version >> 16}.${(d.version >> 8) & 0xff}.${d.version & 0xff}` } } : {}),
+    processes: pid !== undefined ? [{ pid, argv, label, startMs: 0, endMs: d.lastTimeMs }] : [],
+  };
+}
+
+/** Imports heaptrack data from the file's bytes (zstd, or already decompressed text). */
+export function importHeaptrackBytes(bytes: Uint8Array, file = '<input>'): ImportResult {
+  const warnings: Warning[] = [];
+  let data = bytes;
+  if (isZstd(bytes)) {
+    const z = decompressZstd(bytes);
+    if (z.error !== undefined) {
+      if (!z.data.length) throw new ImportError('broken', `zstd data is damaged (${z.error}): nothing could be decoded`, file, undefined, z.byteOffset);
+      warnings.push({ code: 'zstd-truncated', message: `zstd data is damaged or cut near byte ${z.byteOffset} (${z.error}): ${z.data.length} bytes decoded before it are kept`, file, byteOffset: z.byteOffset! });
+    }
+    data = z.data;
+  }
+  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  if (/^v [0-9a-f]+ [0-9a-f]+\nx /.test(text)) throw new ImportError('broken', 'this is a RAW heaptrack recording (heaptrack -r): run heaptrack_interpret on it first', file);
+  if (!/^v [0-9a-f]+ [0-9a-f]+\n/.test(text)) {
+    throw new ImportError('not-this-format', 'no "v <version> <format>" line of heaptrack data', file);
+  }
+  return heaptrackToResult(parseHeaptrack(text, file), file, warnings);
+}
+
+export const heaptrackImporter: Importer = {
+  format: 'heaptrack',
+  description:
+    'heaptrack data files (.zst, interpreted): live heap over time from every malloc/free, RSS samples, the peak and the allocation sites live at it (as peak-site markers)',
+  sniff: (head, fileName, bytes) => isHeaptrack(head, fileName, bytes),
+  async importFile(file) {
+    const bytes = await readFileBytes(file);
+    return importHeaptrackBytes(bytes, file);
+  },
+};

@@ -1,0 +1,268 @@
+// valgrind massif output (massif.out.PID): one file per process, each with its own clock.
+//
+//   desc: --time-unit=ms [--pages-as-heap=yes] ...
+//   cmd: <command line>
+//   time_unit: ms | i | B
+//   #-----------
+//   snapshot=0
+//   #-----------
+//   time=1916
+//   mem_heap_B=655407
+//   mem_heap_extra_B=31785
+//   mem_stacks_B=0
+//   heap_tree=empty | detailed | peak
+//   n6: 1074904 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.
+//    n1: 65536 0x6A122F: toplev::main(int, char**) (in /usr/lib/gcc/x86_64-linux-gnu/12/cc1plus)
+//
+// What it becomes:
+//  - an 'allocator-heap' series of mem_heap_B + mem_heap_extra_B (with --pages-as-heap: mapped pages,
+//    closer to RSS, and the series says so), and a second series for stacks when --stacks=yes gave any;
+//  - a marker of kind 'peak' at the peak snapshot (heap_tree=peak), and one marker of kind 'peak-site'
+//    per allocation site live at the peak (the first frame above malloc & co. and unknown frames, see
+//    `sitesOf`; the biggest MAX_PEAK_SITES), detail "<bytes> <function> <file:line | in module>" (the
+//    model has no field for sites: markers carry them);
+//  - the process (pid from the file name massif.out.PID, argv from `cmd:`).
+// Times: time_unit ms is wall ms since the process started under valgrind. With `i` (instructions) or
+// `B` (bytes allocated) there is no clock: the axis is pseudo-time (1 ms per million units) and a
+// warning says so.
+
+import { readFileText } from './read-file';
+import * as path from 'node:path';
+import type { Marker, MemorySeries, Warning } from '../model';
+import { SeriesBuilder } from '../model';
+import type { ImportResult, Importer } from './importer';
+import { ImportError } from './importer';
+
+export interface MassifSnapshot {
+  index: number;
+  /** In the file's time unit. */
+  time: number;
+  heapBytes: number;
+  heapExtraBytes: number;
+  stacksBytes: number;
+  tree: 'empty' | 'detailed' | 'peak';
+  /** 1-based line of `snapshot=`. */
+  line: number;
+}
+
+export interface MassifSite {
+  bytes: number;
+  /** Function (or the whole description when it has no `0xADDR: fn` form). */
+  fn: string;
+  /** `file:line`, or `in /module`, when massif gives it. */
+  location?: string;
+}
+
+export interface ParsedMassif {
+  desc: string;
+  cmd: string;
+  timeUnit: 'ms' | 'i' | 'B';
+  pagesAsHeap: boolean;
+  snapshots: MassifSnapshot[];
+  /** Index into snapshots of the heap_tree=peak snapshot. */
+  peak?: number;
+  /** Allocation sites live at the peak (see `sitesOf`), biggest first. */
+  peakSites: MassifSite[];
+  warnings: Warning[];
+}
+
+/** Sniffs massif output: starts with "desc:" then "cmd:" then "time_unit:". */
+export function isMassif(text: string): boolean {
+  return /^desc:.*\ncmd:.*\ntime_unit:\s*(?:ms|i|B)\s*\n/.test(text);
+}
+
+const NODE = /^( *)n(\d+): (\d+) (.*)$/;
+const FRAME = /^0x[0-9A-Fa-f]+: (.*?)(?: \((in [^()]*|[^()]*:\d+)\))?$/;
+
+interface TreeLine {
+  depth: number;
+  bytes: number;
+  desc: string;
+}
+
+/** Allocation functions and wrappers, and unknown frames: a site is the first frame above them. */
+export const ALLOCATOR = /^(?:\?\?\?|x(?:malloc|calloc|realloc|strdup|memdup)|malloc|calloc|realloc|memalign|posix_memalign|aligned_alloc|operator new(?:\[\])?\(|__mmap64|mmap|mmap64|mremap|brk|__brk|sbrk|__sbrk|_obstack_newchunk|ggc_internal_(?:cleared_)?alloc|__rust_alloc|__rust_realloc|alloc::alloc::|__rdl_alloc|__libc_)/;
+const BELOW_THRESHOLD = /^in \d+ places?, (?:all )?below massif's threshold/;
+
+/**
+ * The allocation sites live at the peak, from the peak snapshot's tree: walking down from the root, a
+ * node whose function is an allocator wrapper or unknown ("???") is looked through, and the first
+ * other frame is a site. Sites partition the peak (less what massif folded "below threshold").
+ * Biggest first; frames with the same function and location are summed.
+ */
+export function sitesOf(tree: { depth: number; bytes: number; desc: string }[]): MassifSite[] {
+  const found = new Map<string, MassifSite>();
+  const visit = (i: number): void => {
+    const node = tree[i]!;
+    const site = parseSite(node.bytes, node.desc);
+    const kids: number[] = [];
+    for (let j = i + 1; j < tree.length && tree[j]!.depth > node.depth; j++) if (tree[j]!.depth === node.depth + 1) kids.push(j);
+    const lookThrough = node.depth === 0 || (ALLOCATOR.test(site.fn) && kids.length > 0);
+    if (lookThrough) {
+      for (const k of kids) visit(k);
+      return;
+    }
+    if (BELOW_THRESHOLD.test(node.desc)) return;
+    const key = `${site.fn}\u0000${site.location ?? ''}`;
+    const known = found.get(key);
+    if (known) known.bytes += site.bytes;
+    else found.set(key, site);
+  };
+  if (tree.length) visit(0);
+  return [...found.values()].sort((a, b) => b.bytes - a.bytes);
+}
+
+/** Splits a massif tree node description into function and location. */
+export function parseSite(bytes: number, desc: string): MassifSite {
+  const m = FRAME.exec(desc);
+  if (!m) return { bytes, fn: desc };
+  return m[2] ? { bytes, fn: m[1]!, location: m[2] } : { bytes, fn: m[1]! };
+}
+
+export function parseMassif(text: string, file = '<input>'): ParsedMassif {
+  if (!isMassif(text)) throw new ImportError('not-this-format', 'no "desc:" / "cmd:" / "time_unit:" header of valgrind massif', file);
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const warnings: Warning[] = [];
+  if (!text.endsWith('\n')) {
+    // massif ends every line with a newline: the last one was cut (a killed run or a cut copy).
+    warnings.push({ code: 'massif-truncated', message: `the file ends in the middle of a line (cut?): "${lines[lines.length - 1]}" is skipped`, file, line: lines.length });
+    lines.pop();
+  }
+  const desc = lines[0]!.slice(5).trim();
+  const cmd = lines[1]!.slice(4).trim();
+  const timeUnit = lines[2]!.slice(10).trim() as ParsedMassif['timeUnit'];
+  const out: ParsedMassif = { desc, cmd, timeUnit, pagesAsHeap: /--pages-as-heap=yes/.test(desc), snapshots: [], peakSites: [], warnings };
+  let i = 3;
+  const peakTree: TreeLine[] = [];
+  const broken = (why: string, line: number): never => {
+    throw new ImportError('broken', why, file, line);
+  };
+  while (i < lines.length) {
+    if (lines[i] !== '#-----------') broken(`expected "#-----------" before a snapshot, found "${lines[i]}"`, i + 1);
+    const start = i;
+    // A snapshot is 9 header lines; fewer means the file was cut inside it.
+    if (i + 7 >= lines.length) {
+      out.warnings.push({ code: 'massif-truncated', message: `the file ends inside snapshot ${out.snapshots.length} (cut?): it is skipped`, file, line: start + 1 });
+      break;
+    }
+    const field = (k: number, name: string): string => {
+      const l = lines[i + k]!;
+      if (!l.startsWith(name + '=')) broken(`expected "${name}=", found "${l}"`, i + k + 1);
+      return l.slice(name.length + 1);
+    };
+    const num = (k: number, name: string): number => {
+      const v = field(k, name);
+      if (!/^\d+$/.test(v)) broken(`${name} is not a number: "${v}"`, i + k + 1);
+      return Number(v);
+    };
+    const index = num(1, 'snapshot');
+    if (lines[i + 2] !== '#-----------') broken(`expected "#-----------", found "${lines[i + 2]}"`, i + 3);
+    const snap: MassifSnapshot = {
+      index,
+      time: num(3, 'time'),
+      heapBytes: num(4, 'mem_heap_B'),
+      heapExtraBytes: num(5, 'mem_heap_extra_B'),
+      stacksBytes: num(6, 'mem_stacks_B'),
+      tree: field(7, 'heap_tree') as MassifSnapshot['tree'],
+      line: start + 2,
+    };
+    if (!['empty', 'detailed', 'peak'].includes(snap.tree)) broken(`unknown heap_tree "${snap.tree}"`, i + 8);
+    i += 8;
+    const treeStart = i;
+    while (i < lines.length && lines[i] !== '#-----------') {
+      const m = NODE.exec(lines[i]!);
+      if (!m) {
+        broken(`not a heap tree line: "${lines[i]}"`, i + 1);
+      }
+      if (snap.tree === 'peak') peakTree.push({ depth: m![1]!.length, bytes: Number(m![3]), desc: m![4]! });
+      i++;
+    }
+    if (snap.tree !== 'empty' && i === treeStart) out.warnings.push({ code: 'massif-truncated', message: `snapshot ${index} has no heap tree (cut?)`, file, line: treeStart });
+    if (snap.tree === 'peak') out.peak = out.snapshots.length;
+    out.snapshots.push(snap);
+  }
+  if (!out.snapshots.length) broken('no snapshot', lines.length);
+  out.peakSites = sitesOf(peakTree);
+  return out;
+}
+
+/** How many peak sites become markers. */
+export const MAX_PEAK_SITES = 20;
+
+/** The pid in a file name such as `massif.out.701` or `gxx-O2.massif.out.701`. */
+export function pidFromFileName(file: string): number | undefined {
+  const m = /(?:^|\.)out\.(\d+)$/.exec(path.basename(file));
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The time of a snapshot on the profile's axis (ms, or pseudo-ms for instructions / bytes). */
+function toMs(time: number, unit: ParsedMassif['timeUnit']): number {
+  return unit === 'ms' ? time : time / 1e6;
+}
+
+export function massifToResult(parsed: ParsedMassif, file = '<input>'): ImportResult {
+  const pid = pidFromFileName(file);
+  const argv = parsed.cmd.split(/\s+/).filter(Boolean);
+  const label = argv[0] ? path.basename(argv[0]) : 'massif';
+  const who = `${label}${pid !== undefined ? ` (pid ${pid})` : ''}`;
+  const warnings: Warning[] = [...parsed.warnings];
+  if (parsed.timeUnit !== 'ms') {
+    warnings.push({
+      code: 'pseudo-time',
+      message: `massif's time unit is ${parsed.timeUnit === 'i' ? 'instructions' : 'bytes allocated'} (--time-unit=${parsed.timeUnit}), not ms: the time axis is pseudo-time, 1 ms per million ${parsed.timeUnit === 'i' ? 'instructions' : 'bytes'}`,
+      file,
+    });
+  }
+  const heap = new SeriesBuilder(parsed.snapshots.length);
+  const stacks = new SeriesBuilder(parsed.snapshots.length);
+  for (const s of parsed.snapshots) {
+    heap.push(toMs(s.time, parsed.timeUnit), s.heapBytes + s.heapExtraBytes);
+    stacks.push(toMs(s.time, parsed.timeUnit), s.stacksBytes);
+  }
+  const pidPart = pid !== undefined ? `:${pid}` : '';
+  const series: MemorySeries[] = [
+    heap.build({
+      id: `massif${parsed.pagesAsHeap ? '-pages' : '-heap'}${pidPart}`,
+      name: parsed.pagesAsHeap ? `mapped pages of ${who} (massif --pages-as-heap, closer to RSS)` : `heap of ${who} (massif: useful + allocator overhead)`,
+      kind: 'allocator-heap',
+      source: 'valgrind massif',
+      ...(pid !== undefined ? { pid } : {}),
+    }),
+  ];
+  if (parsed.snapshots.some((s) => s.stacksBytes > 0)) {
+    series.push(stacks.build({ id: `massif-stacks${pidPart}`, name: `stacks of ${who} (massif --stacks=yes)`, kind: 'allocator-heap', source: 'valgrind massif', ...(pid !== undefined ? { pid } : {}) }));
+  }
+  const markers: Marker[] = [];
+  if (parsed.peak !== undefined) {
+    const p = parsed.snapshots[parsed.peak]!;
+    const tMs = toMs(p.time, parsed.timeUnit);
+    const total = p.heapBytes + p.heapExtraBytes + p.stacksBytes;
+    const pidField = pid !== undefined ? { pid } : {};
+    markers.push({ name: `massif peak of ${who}`, kind: 'peak', tMs, ...pidField, detail: `${total} bytes (heap ${p.heapBytes} + extra ${p.heapExtraBytes} + stacks ${p.stacksBytes}) at snapshot ${p.index}` });
+    for (const s of parsed.peakSites.slice(0, MAX_PEAK_SITES)) markers.push({ name: s.fn, kind: 'peak-site', tMs, ...pidField, detail: `${s.bytes} ${s.fn}${s.location ? ` ${s.location}` : ''}` });
+  } else warnings.push({ code: 'massif-no-peak', message: 'no peak snapshot (heap_tree=peak) in the file', file });
+  const last = parsed.snapshots[parsed.snapshots.length - 1]!;
+  return {
+    series,
+    markers,
+    warnings,
+    sources: ['massif'],
+    processes: pid !== undefined ? [{ pid, argv, label, startMs: 0, endMs: toMs(last.time, parsed.timeUnit) }] : [],
+  };
+}
+
+export function importMassif(text: string, file = '<input>'): ImportResult {
+  return massifToResult(parseMassif(text, file), file);
+}
+
+
+export const massifImporter: Importer = {
+  format: 'massif',
+  description:
+    'valgrind massif output (massif.out.PID): heap (or mapped pages with --pages-as-heap) over time per process, the peak, and the allocation sites live at it (as peak-site markers)',
+  sniff: (head) => isMassif(head),
+  async importFile(file) {
+    return importMassif(await readFileText(file), file);
+  },
+};
