@@ -21,4 +21,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# Workspaces whose builds the tests run with their own npm packages (rollup, rolldown).
+for ws in test/workspaces/rollup-small; do
+  if [ -f "$ws/package-lock.json" ]; then (cd "$ws" && npm ci --no-audit --no-fund --silent); fi
+done
+
 if [ -f scripts/install-vscode-test-deps.sh ]; then bash scripts/install-vscode-test-deps.sh; fi

@@ -4,6 +4,8 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze } from '../core/analysis/analyze';
+import type { HeapProfilerKind } from '../core/collect/heap-profiler';
+import { HEAP_PROFILER_KINDS } from '../core/collect/heap-profiler';
 import { summaryJson, summaryText } from '../core/analysis/summary';
 import { ImportError, importFiles, importers } from '../core/importers';
 import { profileBuildWithOutput, SpawnError } from '../core/profile-build';
@@ -43,6 +45,10 @@ profile options:
   --quiet             don't echo the build's output (it is still kept for errors)
   --no-node-preload   don't inject the Node preload (V8 heap, performance marks, tsc phases)
   --no-rustc          don't instrument rustc/cargo
+  --no-cc             don't instrument gcc/clang (per translation unit -ftime-report/-ftime-trace)
+  --no-bundlers       don't add rollup --perf, esbuild --timing, rolldown RD_LOG, Voyd's perf switch
+  --no-trace-file     don't offer CMI_TRACE_FILE/CMI_TRACE_DIR (Trace Event files the build writes)
+  --heap-profiler K   run the build under massif, heaptrack or dhat and import its output
   --sampler KIND      auto | procfs | ps | none
 
 import options:
@@ -81,6 +87,10 @@ async function cmdProfile(argv: string[]): Promise<number> {
       quiet: { type: 'boolean' },
       'no-node-preload': { type: 'boolean' },
       'no-rustc': { type: 'boolean' },
+      'no-cc': { type: 'boolean' },
+      'no-bundlers': { type: 'boolean' },
+      'no-trace-file': { type: 'boolean' },
+      'heap-profiler': { type: 'string' },
       sampler: { type: 'string' },
     },
   });
@@ -89,6 +99,10 @@ async function cmdProfile(argv: string[]): Promise<number> {
   if (!command.length) throw new UsageError('cmi profile needs a command: cmi profile [options] -- <command…>');
   const sampler = values.sampler ?? 'auto';
   if (!['auto', 'procfs', 'ps', 'none'].includes(sampler)) throw new UsageError(`--sampler takes auto, procfs, ps or none, not "${sampler}"`);
+  const heapProfiler = values['heap-profiler'];
+  if (heapProfiler !== undefined && !(HEAP_PROFILER_KINDS as readonly string[]).includes(heapProfiler)) {
+    throw new UsageError(`--heap-profiler takes ${HEAP_PROFILER_KINDS.join(', ')}, not "${heapProfiler}"`);
+  }
   const out = path.resolve(values.out ?? 'cmi-profile.json');
 
   const tty = process.stderr.isTTY === true;
@@ -121,6 +135,10 @@ async function cmdProfile(argv: string[]): Promise<number> {
       sampler: sampler as 'auto',
       noNodePreload: values['no-node-preload'],
       noRustc: values['no-rustc'],
+      noCc: values['no-cc'],
+      noBundlers: values['no-bundlers'],
+      noTraceFile: values['no-trace-file'],
+      ...(heapProfiler ? { heapProfiler: heapProfiler as HeapProfilerKind } : {}),
       onOutput: values.quiet
         ? undefined
         : (_stream, text) => {

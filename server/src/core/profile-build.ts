@@ -1,8 +1,13 @@
 // The engine's front door for "profile this build": the runner with every instrumentation that
 // applies. The CLI's `cmi profile` and the language server's Profile Build both call this.
 
+import { bundlerInstrumentations } from './collect/bundlers';
+import { ccInstrumentation } from './collect/cc';
+import type { HeapProfilerKind } from './collect/heap-profiler';
+import { heapProfilerInstrumentation } from './collect/heap-profiler';
 import { nodePreloadInstrumentation } from './collect/node-preload';
 import { rustcInstrumentation } from './collect/rustc';
+import { traceFileInstrumentation } from './collect/trace-file';
 import type { Instrumentation } from './collect/instrumentation';
 import type { Profile } from './model';
 import type { RunOptions } from './runner';
@@ -16,12 +21,27 @@ export interface ProfileBuildOptions extends Omit<RunOptions, 'instrumentations'
   noNodePreload?: boolean;
   /** Leave out the rustc/Cargo adapter. */
   noRustc?: boolean;
+  /** Leave out the C/C++ adapter (gcc -ftime-report, clang -ftime-trace per translation unit). */
+  noCc?: boolean;
+  /** Leave out the bundler adapters (rollup --perf, rolldown RD_LOG, esbuild --timing, Voyd's perf switch). */
+  noBundlers?: boolean;
+  /** Don't offer CMI_TRACE_FILE / CMI_TRACE_DIR to the build. */
+  noTraceFile?: boolean;
+  /** Run the build under a heap profiler and import its output (opt-in: it slows the build down a lot). */
+  heapProfiler?: HeapProfilerKind;
 }
 
-export function defaultInstrumentations(opts: { noNodePreload?: boolean; noRustc?: boolean } = {}): Instrumentation[] {
+export type InstrumentationChoice = Pick<ProfileBuildOptions, 'noNodePreload' | 'noRustc' | 'noCc' | 'noBundlers' | 'noTraceFile' | 'heapProfiler'>;
+
+export function defaultInstrumentations(opts: InstrumentationChoice = {}): Instrumentation[] {
   const list: Instrumentation[] = [];
   if (!opts.noNodePreload) list.push(nodePreloadInstrumentation());
   if (!opts.noRustc) list.push(rustcInstrumentation());
+  if (!opts.noCc) list.push(ccInstrumentation());
+  if (!opts.noBundlers) list.push(...bundlerInstrumentations());
+  if (!opts.noTraceFile) list.push(traceFileInstrumentation());
+  // Last: it wraps the final argv (after the rustc adapter may have rewritten a direct rustc call).
+  if (opts.heapProfiler) list.push(heapProfilerInstrumentation(opts.heapProfiler));
   return list;
 }
 
@@ -31,6 +51,6 @@ export async function profileBuild(opts: ProfileBuildOptions): Promise<Profile> 
 }
 
 export async function profileBuildWithOutput(opts: ProfileBuildOptions) {
-  const { noNodePreload, noRustc, ...run } = opts;
-  return runBuild({ ...run, instrumentations: defaultInstrumentations({ noNodePreload, noRustc }) });
+  const { noNodePreload, noRustc, noCc, noBundlers, noTraceFile, heapProfiler, ...run } = opts;
+  return runBuild({ ...run, instrumentations: defaultInstrumentations({ noNodePreload, noRustc, noCc, noBundlers, noTraceFile, heapProfiler }) });
 }

@@ -18,7 +18,8 @@
 import type { Ms, Phase, Warning } from '../model';
 import type { ImportResult, Importer } from './importer';
 import { ImportError } from './importer';
-import { layoutReportTree, readReportText, stripAnsi } from './rollup-perf';
+import { readFileText } from './read-file';
+import { layoutReportTree, stripAnsi } from './rollup-perf';
 
 export const ESBUILD_TIMING_FORMAT = 'esbuild-timing';
 
@@ -115,5 +116,5 @@ export const esbuildTimingImporter: Importer = {
   format: ESBUILD_TIMING_FORMAT,
   description: "esbuild's hidden --timing report (stderr): indented tree of phase times",
   sniff: (head) => isEsbuildTiming(head),
-  importFile: async (file) => importEsbuildTiming(await readReportText(file), file),
+  importFile: async (file) => importEsbuildTiming(await readFileText(file), file),
 };

@@ -11,6 +11,10 @@ import { dhatImporter } from './dhat';
 import { gccTimeReportImporter } from './gcc-time-report';
 import { heaptrackImporter } from './heaptrack';
 import { massifImporter } from './massif';
+import { esbuildTimingImporter } from './esbuild-timing';
+import { rolldownLogImporter } from './rolldown-log';
+import { rollupPerfImporter } from './rollup-perf';
+import { voydPerfImporter } from './voyd-perf';
 import { importRustcTimePasses, isRustcTimePasses, RustcTimePassesError } from './rustc-time-passes';
 import { importTscDiagnostics, isTscDiagnostics, TscDiagnosticsError } from './tsc-diagnostics';
 
@@ -49,6 +53,10 @@ export const importers: Importer[] = [
   massifImporter,
   heaptrackImporter,
   gccTimeReportImporter,
+  rollupPerfImporter,
+  rolldownLogImporter,
+  voydPerfImporter,
+  esbuildTimingImporter,
   textImporter('rustc-time-passes', 'rustc -Z time-passes (text or JSON), also cargo output and the rustc wrapper files', isRustcTimePasses, importRustcTimePasses, (e, file) =>
     e instanceof RustcTimePassesError ? new ImportError(e.code === 'not-this-format' ? 'not-this-format' : 'broken', e.message.replace(/^[^:]*:(\d+:)? /, ''), file, e.line) : e,
   ),

@@ -11,18 +11,23 @@
 // events are "enter" (an async span enters many times) and "close, time.busy: X, time.idle: Y" with
 // ns/µs/ms/s units (µ is U+00B5; 3 significant digits). Other records are plain events.
 //
-// A span instance is identified by its "in" stack. It starts at its first "enter" since that stack's
-// last close (or, with no enter in the log, at close − busy − idle) and ends at its close. Its parent
-// is the instance of the stack without its first line that is open at the child's close. A span
-// still open at the end of the log (a cut log, a killed build), or an ancestor that never appeared
-// itself, ends at the last timestamp, with a warning. The phase is named after the span's last path
-// segment (`link`, `instantiate_chunks`); args hold the full span path, busy/idle ms and the span's fields.
+// A span instance is identified by its "in" stack. It ends at its close; it starts at its first
+// "enter" within the rounding of close − busy − idle (busy + idle run from the span's creation), or at
+// that estimate when the log has no such enter (the root `build` span is created before the first
+// record: time 0 is then its estimated start, and originEpochMs is moved back to it). Its parent is the
+// instance of the stack without its first line that is open at the child's close. Spans of worker
+// threads carry no parent context (a one-line stack): they go under the innermost span containing them
+// in time (args.parentByTime). A span still open at the end of the log (a cut log, a killed build), or
+// an ancestor that never appeared itself, ends at the last timestamp, with a warning. The phase is
+// named after the span's last path segment (`link`, `instantiate_chunks`); args hold the full span
+// path, busy/idle ms and the span's fields.
 // INFO/WARN/ERROR events become markers; DEBUG/TRACE events are counted only.
 
 import type { Marker, Ms, Phase, Warning } from '../model';
 import type { ImportResult, Importer } from './importer';
 import { ImportError } from './importer';
-import { readReportText, stripAnsi } from './rollup-perf';
+import { readFileText } from './read-file';
+import { stripAnsi } from './rollup-perf';
 
 export const ROLLDOWN_LOG_FORMAT = 'rolldown-log';
 
@@ -259,5 +264,5 @@ export const rolldownLogImporter: Importer = {
   format: ROLLDOWN_LOG_FORMAT,
   description: "rolldown's RD_LOG tracing output (JS API, readable format): span enter/close with µs timestamps",
   sniff: (head) => isRolldownLog(head),
-  importFile: async (file) => importRolldownLog(await readReportText(file), file),
+  importFile: async (file) => importRolldownLog(await readFileText(file), file),
 };

@@ -19,15 +19,14 @@
 // (memStartBytes = max − delta, memEndBytes = max, memKind js-heap) and gives two points of a js-heap
 // series; a summed label (plugin hooks, "generate ast") keeps its figures as args only.
 //
-// The helpers at the end (readReportText, stripAnsi, layoutReportTree) are shared with the other
+// The helpers at the end (stripAnsi, layoutReportTree) are shared with the other
 // bundler report importers (esbuild-timing, voyd-perf).
 
-import { promises as fsp } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import type { MemorySeries, Ms, Phase, Warning } from '../model';
 import { SeriesBuilder } from '../model';
 import type { ImportResult, Importer } from './importer';
 import { ImportError } from './importer';
+import { readFileText } from './read-file';
 
 export const ROLLUP_PERF_FORMAT = 'rollup-perf';
 
@@ -207,23 +206,11 @@ export const rollupPerfImporter: Importer = {
   format: ROLLUP_PERF_FORMAT,
   description: 'rollup --perf report (CLI stdout, ANSI codes allowed) or bundle.getTimings() JSON',
   sniff: (head) => isRollupPerf(head),
-  importFile: async (file) => importRollupPerf(await readReportText(file), file),
+  importFile: async (file) => importRollupPerf(await readFileText(file), file),
 };
 
 // ---------------------------------------------------------------------------------------------
 // Shared by the bundler report importers
-
-/** Reads a report file as text (gunzipped when gzip); a missing file is an ImportError. */
-export async function readReportText(file: string): Promise<string> {
-  let bytes: Buffer;
-  try {
-    bytes = await fsp.readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ImportError('broken', code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`, file);
-  }
-  return (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
-}
 
 export interface ReportNode {
   name: string;

@@ -25,7 +25,8 @@
 import type { Ms, Phase, Warning } from '../model';
 import type { ImportResult, Importer } from './importer';
 import { ImportError } from './importer';
-import { layoutReportTree, readReportText } from './rollup-perf';
+import { readFileText } from './read-file';
+import { layoutReportTree } from './rollup-perf';
 
 export const VOYD_PERF_FORMAT = 'voyd-perf';
 export const VOYD_PERF_PREFIX = '[voyd:compiler:perf] ';
@@ -194,5 +195,5 @@ export const voydPerfImporter: Importer = {
   format: VOYD_PERF_FORMAT,
   description: "Voyd's compiler perf summary (VOYD_COMPILER_PERF=1): [voyd:compiler:perf] {json} lines or the JSON alone",
   sniff: (head) => isVoydPerf(head),
-  importFile: async (file) => importVoydPerf(await readReportText(file), file),
+  importFile: async (file) => importVoydPerf(await readFileText(file), file),
 };

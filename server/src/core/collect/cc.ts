@@ -1,0 +1,455 @@
+// The C/C++ collector: every translation unit compiled by gcc/g++ (or clang) during a build (make,
+// CMake, ninja, a direct compiler call) becomes a phase named after its source file, attached to the
+// compiler process that compiled it, with the compiler's own phases nested below it. The user adds
+// no flags.
+//
+// gcc: the driver (gcc, g++, cc, whatever path the build calls it by) looks for its compiler proper
+// (cc1, cc1plus) in COMPILER_PATH before its own libexec directory. The profiler puts two shims named
+// cc1 and cc1plus in a directory of the run's workDir and prepends it to COMPILER_PATH: so even the
+// absolute compiler paths that CMake and ninja bake into their build files go through it, and nothing
+// is written into the user's build configuration (a CMake configure run under the profiler caches
+// nothing of it). The shims run <distDir>/cc-wrapper.sh, which execs the real cc1 in place (same pid)
+// with `-ftime-report` and captures that process's report into a file of its own, so the reports of
+// `make -j` compiles never interleave; warnings and errors still reach the build's stderr. See the
+// script for the file layout. -ftime-report does not change the generated code or the object files.
+//
+// clang: clang has no separate cc1 process. A `clang`/`clang++` command, and `clang`/`clang++` found
+// on PATH by make (not by a CMake configure, which would cache the shim's path), run the same wrapper,
+// which adds `-ftime-trace` to compiles; clang writes <object>.json beside the object; it is imported
+// as a Chrome trace (clang's `beginningOfTime` puts it on the run's clock) and then removed, so the
+// build directory holds only what the user's build writes.
+//
+// Placement: gcc's report has durations only. A TU's phase spans TOTAL (wall) and ends when cc1
+// printed its report (the wrapper's filter stamps that moment), so its length is exactly gcc's TOTAL;
+// the phases inside are laid out by the gcc-time-report importer one after the other (reconstructed,
+// a warning says so).
+//
+// Up-to-date builds: nothing is forced to rebuild (no private build directory, unlike cargo's): when
+// nothing was compiled, a warning says so and suggests `make -B` or a clean build.
+
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Contribution, Ms, Phase, ProcessInfo, Warning } from '../model';
+import { ImportError, importFile } from '../importers/index';
+import type { ImportResult } from '../importers/importer';
+import { chromeTraceImporter } from '../importers/chrome-trace';
+import { importGccTimeReport } from '../importers/gcc-time-report';
+import { massifImporter } from '../importers/massif';
+import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
+
+export const CC_WRAPPER_FILE = 'cc-wrapper.sh';
+
+export interface CcInstrumentationOptions {
+  /** Instrument whatever the command is (a script that runs make, a custom build tool). Default: only make, cmake, ninja, meson, scons and compiler commands. */
+  always?: boolean;
+}
+
+export function ccInstrumentation(options: CcInstrumentationOptions = {}): Instrumentation {
+  return new CcInstrumentation(options);
+}
+
+const BUILD_TOOLS = new Set(['make', 'gmake', 'cmake', 'ninja', 'samu', 'meson', 'scons', 'bear', 'ccache']);
+const GCC_RE = /^(?:[\w.-]+-)?(?:gcc|g\+\+|cc|c\+\+)(?:-\d+(?:\.\d+)*)?$/;
+const CLANG_RE = /^clang(\+\+)?(?:-\d+(?:\.\d+)*)?$/;
+
+/** What kind of command this is for the C/C++ adapter, or undefined when it is none of its business. */
+export function ccCommandKind(argv: readonly string[]): 'build-tool' | 'cmake-configure' | 'gcc' | 'clang' | undefined {
+  const exe = argv[0] ? path.basename(argv[0].replace(/\\/g, '/')).replace(/\.exe$/i, '') : '';
+  if (exe === 'cmake') return argv.includes('--build') || argv.includes('--install') ? 'build-tool' : 'cmake-configure';
+  if (BUILD_TOOLS.has(exe)) return 'build-tool';
+  if (CLANG_RE.test(exe)) return 'clang';
+  if (GCC_RE.test(exe)) return 'gcc';
+  return undefined;
+}
+
+/** cc1/cc1plus/clang options whose value is the next argument. */
+const TAKES_VALUE = new Set([
+  '-o', '-dumpbase', '-dumpbase-ext', '-dumpdir', '-auxbase', '-auxbase-strip', '-imultiarch', '-imultilib', '-iprefix', '-isystem',
+  '-idirafter', '-iquote', '-include', '-imacros', '-isysroot', '-iwithprefix', '-iwithprefixbefore', '-I', '-D', '-U', '-MF', '-MT',
+  '-MQ', '-MD', '-MMD', '-x', '-main-file-name', '-Xclang', '-target', '--target', '-arch', '-L', '-l',
+]);
+const SOURCE_RE = /\.(c|cc|cp|cxx|cpp|CPP|c\+\+|C|i|ii|m|mi|mm|M|mii|cu|h|hh|hpp|hxx|H|tcc)$/;
+
+/** The source file and output of a compiler's argv (argv[0] is the compiler). */
+export function ccSourceOf(argv: readonly string[]): { source?: string; output?: string; compileOnly: boolean } {
+  let source: string | undefined;
+  let output: string | undefined;
+  let compileOnly = false;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-c') compileOnly = true;
+    if (TAKES_VALUE.has(a)) {
+      if (a === '-o') output = argv[i + 1];
+      i++;
+      continue;
+    }
+    if (a.startsWith('-o') && a.length > 2 && !a.startsWith('-openmp')) output ??= a.slice(2);
+    if (!a.startsWith('-') && SOURCE_RE.test(a) && source === undefined) source = a;
+  }
+  return { source, output, compileOnly };
+}
+
+/** A command found on PATH, skipping one directory. */
+function which(name: string, pathVar: string | undefined, skipDir: string): string | undefined {
+  for (const d of (pathVar ?? '').split(path.delimiter)) {
+    if (!d || path.resolve(d) === skipDir) continue;
+    const full = path.join(d, name);
+    try {
+      fs.accessSync(full, fs.constants.X_OK);
+      return full;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+interface Record_ {
+  name: string;
+  pid: number;
+  filterPid?: number;
+  ppid?: number;
+  prog: string;
+  startEpochMs?: number;
+  cwd: string;
+  reportEpochMs?: number;
+  endEpochMs?: number;
+  report: string;
+  argv: string[];
+}
+
+function parseRecord(name: string, text: string, argv: string[]): Record_ | undefined {
+  const lines = text.split('\n');
+  const h = /^# cmi-cc-wrapper 1 pid=(\d+) filter=(\d*) ppid=(\d*) prog=(\S+) start=(\S*) cwd=(.*)$/.exec(lines[0] ?? '');
+  if (!h) return undefined;
+  const stamp = (s: string | undefined) => (s && /^\d+[.,]\d+$/.test(s) ? Number(s.replace(',', '.')) * 1000 : undefined);
+  const r: Record_ = { name, pid: Number(h[1]), prog: h[4]!, cwd: h[6]!, report: '', argv };
+  if (h[2]) r.filterPid = Number(h[2]);
+  if (h[3]) r.ppid = Number(h[3]);
+  const start = stamp(h[5]);
+  if (start !== undefined) r.startEpochMs = start;
+  const report: string[] = [];
+  for (const l of lines.slice(1)) {
+    let m: RegExpExecArray | null;
+    if ((m = /^# report (\S*)$/.exec(l))) {
+      const s = stamp(m[1]);
+      if (s !== undefined) r.reportEpochMs = s;
+    } else if ((m = /^# end (\S*)$/.exec(l))) {
+      const s = stamp(m[1]);
+      if (s !== undefined) r.endEpochMs = s;
+    } else report.push(l);
+  }
+  r.report = report.join('\n').trim();
+  return r;
+}
+
+/**
+ * Imports a file with the registered importer of `format`. While an importer that exists in this tree
+ * is not registered yet (gcc-time-report, massif, chrome-trace), it is called directly.
+ */
+export async function importAs(file: string, format: string): Promise<ImportResult> {
+  try {
+    return await importFile(file, { format });
+  } catch (e) {
+    if (!(e instanceof ImportError && e.kind === 'not-this-format' && /unknown format/.test(e.message))) throw e;
+    const direct: Record<string, () => Promise<ImportResult>> = {
+      'gcc-time-report': async () => importGccTimeReport(fs.readFileSync(file, 'utf8'), file),
+      massif: async () => massifImporter.importFile(file),
+      'chrome-trace': async () => chromeTraceImporter.importFile(file),
+    };
+    const imp = direct[format];
+    if (!imp) throw e;
+    const r = await imp();
+    return { ...r, sources: r.sources?.length ? r.sources : [format] };
+  }
+}
+
+class CcInstrumentation implements Instrumentation {
+  readonly name = 'cc';
+  private applies = false;
+  private active = false;
+  private dir = '';
+  private shimDir = '';
+  private readonly warnings: Warning[] = [];
+  private readonly tools: Record<string, string> = {};
+
+  constructor(private readonly options: CcInstrumentationOptions) {}
+
+  prepare(ctx: InstrumentContext): void {
+    const kind = ccCommandKind(ctx.argv);
+    if (!kind && !this.options.always) return;
+    this.applies = true;
+    if (process.platform === 'win32') {
+      this.warnings.push({ code: 'cc-unsupported-platform', message: 'C/C++ compile phases are not recorded on Windows yet (the compiler wrapper is a bash script)' });
+      return;
+    }
+    const wrapper = path.join(ctx.distDir, CC_WRAPPER_FILE);
+    if (!fs.existsSync(wrapper)) {
+      this.warnings.push({ code: 'cc-wrapper-missing', message: `${wrapper} is missing (run \`npm run build\`): C/C++ compiles were not profiled` });
+      return;
+    }
+    this.dir = path.join(ctx.workDir, 'cc-reports');
+    this.shimDir = path.join(ctx.workDir, 'cc-shims');
+    fs.mkdirSync(this.dir, { recursive: true });
+    fs.mkdirSync(this.shimDir, { recursive: true });
+    const shim = (name: string, mode: string) => {
+      const file = path.join(this.shimDir, name);
+      fs.writeFileSync(file, `#!/bin/sh\nexec /bin/bash '${wrapper.replace(/'/g, `'\\''`)}' ${mode} "$@"\n`, { mode: 0o755 });
+      return file;
+    };
+    shim('cc1', 'cc1');
+    shim('cc1plus', 'cc1plus');
+
+    const userCompilerPath = ctx.env.COMPILER_PATH;
+    if (userCompilerPath !== undefined) ctx.env.CMI_CC_USER_COMPILER_PATH = userCompilerPath;
+    else delete ctx.env.CMI_CC_USER_COMPILER_PATH;
+    ctx.env.COMPILER_PATH = userCompilerPath ? `${this.shimDir}${path.delimiter}${userCompilerPath}` : this.shimDir;
+    ctx.env.CMI_CC_DIR = this.dir;
+
+    // clang: through the wrapper for a direct call, and on PATH for make (never for a CMake configure,
+    // which would cache the shim's path in the user's build directory).
+    const realClang = which('clang', ctx.env.PATH, this.shimDir);
+    const realClangxx = which('clang++', ctx.env.PATH, this.shimDir);
+    if (kind === 'clang') {
+      const isxx = /\+\+/.test(path.basename(ctx.argv[0]!));
+      ctx.env[isxx ? 'CMI_CC_REAL_CLANGXX' : 'CMI_CC_REAL_CLANG'] = ctx.argv[0]!.includes('/') ? ctx.argv[0]! : which(ctx.argv[0]!, ctx.env.PATH, this.shimDir) ?? ctx.argv[0]!;
+      ctx.argv = ['/bin/bash', wrapper, isxx ? 'clang++' : 'clang', ...ctx.argv.slice(1)];
+    } else if (kind !== 'cmake-configure' && (realClang || realClangxx)) {
+      if (realClang) {
+        ctx.env.CMI_CC_REAL_CLANG = realClang;
+        shim('clang', 'clang');
+      }
+      if (realClangxx) {
+        ctx.env.CMI_CC_REAL_CLANGXX = realClangxx;
+        shim('clang++', 'clang++');
+      }
+      ctx.env.PATH = `${this.shimDir}${path.delimiter}${ctx.env.PATH ?? ''}`;
+    }
+    const gccVersion = probeVersion('gcc', ctx);
+    if (gccVersion) this.tools.gcc = gccVersion;
+    this.active = true;
+  }
+
+  async collect(ctx: CollectContext): Promise<Contribution> {
+    if (!this.applies) return {};
+    const warnings = [...this.warnings];
+    const base: Contribution = { warnings, tools: { ...this.tools }, sources: [] };
+    if (!this.active) return base;
+
+    const records: Record_[] = [];
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(this.dir).filter((n) => n.endsWith('.tr')).sort();
+    } catch {
+      // nothing recorded: said below
+    }
+    for (const name of names) {
+      const file = path.join(this.dir, name);
+      const rec = parseRecord(name, readOr(file, ''), readArgs(file.replace(/\.tr$/, '.args')));
+      if (rec) records.push(rec);
+    }
+    if (!records.length) {
+      warnings.push({
+        code: 'cc-nothing-compiled',
+        message: 'no C/C++ file was compiled (everything was up to date, or the build failed before compiling): run a clean build or `make -B` to profile the compiles',
+      });
+      return base;
+    }
+
+    const rel = (epochMs: number): Ms => epochMs - ctx.startEpochMs;
+    const placed: { startMs: Ms; phases: Phase[] }[] = [];
+    const processes: (Partial<ProcessInfo> & { pid: number })[] = [];
+    const sources = new Set<string>();
+    const tools: Record<string, string> = {};
+    let reconstructed = 0;
+    for (const rec of records) {
+      const proc = matchProcess(ctx.processes, rec.pid, rec.startEpochMs === undefined ? undefined : rel(rec.startEpochMs));
+      const driver = rec.ppid === undefined ? undefined : ctx.processes.find((p) => p.pid === rec.ppid);
+      const { source, output } = ccSourceOf(rec.argv);
+      const driverOut = driver ? ccSourceOf(driver.argv).output : undefined;
+      const srcAbs = source === undefined ? undefined : path.resolve(rec.cwd || ctx.cwd, source);
+      const tuName = srcAbs === undefined ? `${rec.prog} (pid ${rec.pid})` : displayPath(srcAbs, ctx.cwd);
+      const procStart = rec.startEpochMs !== undefined ? rel(rec.startEpochMs) : proc?.startMs ?? 0;
+      const procEnd = rec.endEpochMs !== undefined ? rel(rec.endEpochMs) : proc?.endMs ?? ctx.endMs;
+      const args: Record<string, string | number | boolean> = { compiler: rec.prog };
+      if (srcAbs) args.source = srcAbs;
+      const object = rec.prog.startsWith('cc1') ? driverOut : output;
+      if (object) args.object = path.resolve(rec.cwd || ctx.cwd, object);
+      if (rec.ppid !== undefined) args.driverPid = rec.ppid;
+      const label = `${rec.prog} ${srcAbs ? path.basename(srcAbs) : ''}`.trim();
+      // The sampler may have read argv while the pid still ran the shim (`sh .../cc-shims/cc1`): the shim
+      // and cc1 share the name "cc1", so it sees no exec. The wrapper's record is the compiler's argv.
+      if (proc) processes.push({ pid: rec.pid, label, role: 'build', ...(rec.argv.length ? { argv: rec.argv } : {}) });
+      else processes.push({ pid: rec.pid, ppid: rec.ppid ?? null, argv: rec.argv, startMs: procStart, endMs: procEnd, peakRssBytes: null, label, role: 'build' });
+      if (rec.filterPid !== undefined && ctx.processes.some((p) => p.pid === rec.filterPid)) {
+        processes.push({ pid: rec.filterPid, label: `cc-wrapper filter (${label})`, role: 'instrumentation' });
+      }
+
+      if (rec.prog === 'clang' || rec.prog === 'clang++') {
+        const ph = await this.clangPhases(rec, tuName, args, procStart, procEnd, ctx, warnings, sources);
+        if (ph) placed.push({ startMs: ph[0]!.startMs, phases: ph });
+        continue;
+      }
+
+      // gcc: the report, placed so that it ends when cc1 printed it.
+      if (!rec.report) {
+        const stopped = rec.endEpochMs === undefined;
+        warnings.push({
+          code: 'cc-no-report',
+          message: `${rec.prog} ${tuName} (pid ${rec.pid}) printed no time report (${stopped ? 'it was stopped' : 'it failed or crashed'})`,
+          file: rec.name,
+        });
+        placed.push({ startMs: procStart, phases: [{ name: tuName, parent: null, startMs: procStart, endMs: procEnd, pid: rec.pid, category: 'translation-unit', args: { ...args, incomplete: true } }] });
+        continue;
+      }
+      const reportFile = path.join(this.dir, rec.name.replace(/\.tr$/, '.ftime-report.txt'));
+      let result: ImportResult;
+      try {
+        fs.writeFileSync(reportFile, `\n${rec.report}\n`);
+        result = await importAs(reportFile, 'gcc-time-report');
+      } catch (e) {
+        warnings.push({ code: 'cc-report-unreadable', message: `the time report of ${tuName} (pid ${rec.pid}) could not be read: ${(e as Error).message}`, file: rec.name });
+        continue;
+      }
+      for (const s of result.sources ?? ['gcc-time-report']) sources.add(s);
+      Object.assign(tools, result.tools ?? {});
+      const local = result.phases ?? [];
+      const rootIdx = local.findIndex((p) => p.parent === null);
+      const root = local[rootIdx];
+      if (!root) continue;
+      const totalMs = root.endMs - root.startMs;
+      let endMs = rec.reportEpochMs !== undefined ? rel(rec.reportEpochMs) : procEnd;
+      if (rec.reportEpochMs === undefined) reconstructed++;
+      // The filter reads byte by byte and can lag behind on a busy machine: the report cannot come
+      // after the process ended (the sampler last saw it alive at endMs, so it ended within a tick).
+      if (proc?.endMs != null) endMs = Math.min(endMs, proc.endMs + ctx.intervalMs);
+      if (rec.endEpochMs !== undefined) endMs = Math.min(endMs, rel(rec.endEpochMs));
+      // TOTAL is rounded to 10 ms: never start before the process did.
+      if (endMs - totalMs < procStart) endMs = procStart + totalMs;
+      const shift = endMs - totalMs - root.startMs;
+      const phases: Phase[] = [];
+      const indexMap = new Map<number, number>();
+      local.forEach((p, i) => {
+        // Only the first block's tree (one cc1 prints one report).
+        if (i !== rootIdx && (p.parent === null || !indexMap.has(p.parent))) return;
+        indexMap.set(i, phases.length);
+        const isRoot = i === rootIdx;
+        phases.push({
+          ...p,
+          name: isRoot ? tuName : p.name,
+          parent: isRoot ? null : indexMap.get(p.parent!)!,
+          startMs: p.startMs + shift,
+          endMs: p.endMs + shift,
+          pid: rec.pid,
+          ...(isRoot ? { category: 'translation-unit', args: { ...(p.args ?? {}), ...args } } : {}),
+        });
+      });
+      placed.push({ startMs: phases[0]!.startMs, phases });
+    }
+
+    // The wrapper's own processes (the shims and bash before their exec, the process substitution).
+    for (const p of ctx.processes) {
+      if (processes.some((q) => q.pid === p.pid)) continue;
+      if (p.argv.some((a) => path.basename(a) === CC_WRAPPER_FILE || a.startsWith(this.shimDir + path.sep)) || p.argv[0] === CC_WRAPPER_FILE) {
+        processes.push({ pid: p.pid, label: 'cc-wrapper', role: 'instrumentation' });
+      }
+    }
+    placed.sort((a, b) => a.startMs - b.startMs);
+    const phases: Phase[] = [];
+    for (const { phases: local } of placed) {
+      const offset = phases.length;
+      for (const p of local) phases.push({ ...p, parent: p.parent === null ? null : p.parent + offset });
+    }
+    if (records.some((r) => r.prog.startsWith('cc1'))) {
+      warnings.push({
+        code: 'cc-placement-reconstructed',
+        message:
+          'gcc -ftime-report has durations, no time stamps: each file\'s span is gcc\'s TOTAL, ending when cc1 printed its report; the phases inside it are laid out one after the other (reconstructed)' +
+          (reconstructed ? `; ${reconstructed} report(s) had no time stamp (bash < 5) and end at the process's end` : ''),
+      });
+    }
+    // The gcc importer's own placement warning is said above, once for the build.
+    return { ...base, tools: { ...this.tools, ...tools }, phases, processes, sources: [...sources] };
+  }
+
+  private async clangPhases(
+    rec: Record_,
+    tuName: string,
+    args: Record<string, string | number | boolean>,
+    procStart: Ms,
+    procEnd: Ms,
+    ctx: CollectContext,
+    warnings: Warning[],
+    sources: Set<string>,
+  ): Promise<Phase[] | undefined> {
+    const { source, output, compileOnly } = ccSourceOf(rec.argv);
+    if (!compileOnly || !source) return undefined; // a link or a probe: no trace
+    const obj = output ?? path.basename(source).replace(/\.[^.]*$/, '.o');
+    const json = path.resolve(rec.cwd || ctx.cwd, obj.replace(/\.[^./]*$/, '') + '.json');
+    const root: Phase = { name: tuName, parent: null, startMs: procStart, endMs: procEnd, pid: rec.pid, category: 'translation-unit', args };
+    if (!fs.existsSync(json)) {
+      warnings.push({ code: 'cc-no-trace', message: `clang wrote no -ftime-trace file for ${tuName} (expected ${json})` });
+      return [root];
+    }
+    try {
+      const r = await importAs(json, 'chrome-trace');
+      for (const s of r.sources ?? ['chrome-trace']) sources.add(s);
+      const local = r.phases ?? [];
+      let shift: Ms;
+      if (r.originEpochMs !== undefined) shift = r.originEpochMs - ctx.startEpochMs;
+      else {
+        const s = Math.min(...local.map((p) => p.startMs));
+        shift = procStart - (Number.isFinite(s) ? s : 0);
+      }
+      const phases: Phase[] = [root];
+      for (const p of local) phases.push({ ...p, parent: p.parent === null ? 0 : p.parent + 1, startMs: p.startMs + shift, endMs: p.endMs + shift, pid: rec.pid });
+      for (const p of phases.slice(1)) {
+        root.startMs = Math.min(root.startMs, p.startMs);
+        root.endMs = Math.max(root.endMs, p.endMs);
+      }
+      return phases;
+    } catch (e) {
+      warnings.push({ code: 'cc-trace-unreadable', message: `the -ftime-trace file of ${tuName} could not be read: ${(e as Error).message}`, file: json });
+      return [root];
+    } finally {
+      // The profiler asked for it: leave the build directory as the user's build leaves it.
+      fs.rmSync(json, { force: true });
+    }
+  }
+}
+
+function probeVersion(cmd: string, ctx: InstrumentContext): string | undefined {
+  try {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined && k !== 'COMPILER_PATH') env[k] = v;
+    return execFileSync(cmd, ['-dumpfullversion'], { env, encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function displayPath(abs: string, cwd: string): string {
+  const r = path.relative(cwd, abs);
+  return r && !r.startsWith('..') && !path.isAbsolute(r) ? r : abs;
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+function readArgs(file: string): string[] {
+  const argv = readOr(file, '').split('\0');
+  if (argv[argv.length - 1] === '') argv.pop();
+  return argv;
+}
+
+function matchProcess(processes: readonly ProcessInfo[], pid: number, startMs: Ms | undefined): ProcessInfo | undefined {
+  const c = processes.filter((p) => p.pid === pid);
+  if (c.length <= 1 || startMs === undefined) return c[0];
+  return c.reduce((a, b) => (Math.abs(b.startMs - startMs) < Math.abs(a.startMs - startMs) ? b : a));
+}

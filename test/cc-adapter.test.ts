@@ -1,0 +1,124 @@
+// The C/C++ adapter on a real build: `make -j2` of test/workspaces/c-multi with the real gcc, through
+// the runner. Each .c file becomes a phase attached to the cc1 process that compiled it, with gcc's
+// -ftime-report phases nested under it.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ccCommandKind, ccInstrumentation, ccSourceOf } from '../server/src/core/collect/cc';
+import type { Profile } from '../server/src/core/model';
+import { runBuild } from '../server/src/core/runner';
+import { distDir, repoRoot } from './helpers';
+
+const SOURCES = ['hashtab.c', 'lexer.c', 'main.c', 'parser.c', 'strbuf.c', 'vm.c'];
+
+function copyWorkspace(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmi-c-multi-'));
+  fs.cpSync(path.join(repoRoot, 'test', 'workspaces', 'c-multi'), dir, { recursive: true });
+  return dir;
+}
+
+function tuPhases(profile: Profile) {
+  return profile.phases.filter((p) => p.category === 'translation-unit');
+}
+
+describe('C/C++ adapter (gcc, make -j2)', () => {
+  let ws = '';
+  let profile: Profile;
+  let stderr = '';
+  let objectsBefore: Map<string, Buffer>;
+
+  beforeAll(async () => {
+    ws = copyWorkspace();
+    // The same objects without the profiler, to check -ftime-report changes nothing in them.
+    execFileSync('make', ['-j2'], { cwd: ws, stdio: 'ignore' });
+    objectsBefore = new Map(SOURCES.map((s) => [s, fs.readFileSync(path.join(ws, s.replace(/\.c$/, '.o')))]));
+    execFileSync('make', ['clean'], { cwd: ws, stdio: 'ignore' });
+    const r = await runBuild({ argv: ['make', '-j2'], cwd: ws, distDir, instrumentations: [ccInstrumentation()] });
+    profile = r.profile;
+    stderr = r.stderr;
+  });
+  afterAll(() => {
+    if (ws) fs.rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('builds, with one phase per .c file', () => {
+    expect(profile.run.status).toBe('ok');
+    expect(fs.existsSync(path.join(ws, 'minivm'))).toBe(true);
+    expect(tuPhases(profile).map((p) => p.name).sort()).toEqual(SOURCES);
+    expect(profile.run.tools.gcc).toMatch(/^\d+\./);
+  });
+
+  it('attaches each file to the cc1 process that compiled it', () => {
+    for (const tu of tuPhases(profile)) {
+      const proc = profile.processes.find((p) => p.pid === tu.pid)!;
+      expect(proc, tu.name).toBeDefined();
+      expect(path.basename(proc.argv[0]!)).toBe('cc1');
+      expect(proc.argv).toContain(tu.name);
+      expect(proc.role).toBe('build');
+      expect(proc.label).toBe(`cc1 ${tu.name}`);
+      // The driver (gcc) is its parent and wrote the object the phase names.
+      const driver = profile.processes.find((p) => p.pid === tu.args!.driverPid)!;
+      expect(path.basename(driver.argv[0]!)).toBe('gcc');
+      expect(tu.args!.object).toBe(path.join(ws, tu.name.replace(/\.c$/, '.o')));
+      // Within the process's life (the sampler's view, a tick of slack on each side).
+      expect(tu.startMs).toBeGreaterThanOrEqual(proc.startMs - 20);
+      if (proc.endMs !== null) expect(tu.endMs).toBeLessThanOrEqual(proc.endMs + 10 + 1e-6);
+    }
+    // Compiled two at a time: at least two TUs overlap.
+    const tus = tuPhases(profile).sort((a, b) => a.startMs - b.startMs);
+    expect(tus.some((t, i) => i > 0 && t.startMs < tus[i - 1]!.endMs) || tus.length < 2).toBe(true);
+  });
+
+  it("nests gcc's phases, and the file's span is gcc's TOTAL", () => {
+    for (const tu of tuPhases(profile)) {
+      const idx = profile.phases.indexOf(tu);
+      const children = profile.phases.filter((p) => p.parent === idx).map((p) => p.name);
+      expect(children, tu.name).toEqual(expect.arrayContaining(['phase setup', 'phase parsing', 'phase opt and generate']));
+      // gcc's TOTAL (wall, in the report's 10 ms resolution) is the file's span.
+      expect(typeof tu.args!.wallMs).toBe('number');
+      expect(tu.endMs - tu.startMs).toBeCloseTo(tu.args!.wallMs as number, 6);
+      for (const p of profile.phases.filter((q) => q.parent === idx)) {
+        expect(p.pid).toBe(tu.pid);
+        expect(p.startMs).toBeGreaterThanOrEqual(tu.startMs - 1e-6);
+        expect(p.endMs).toBeLessThanOrEqual(tu.endMs + 1e-6);
+      }
+    }
+    expect(profile.warnings.map((w) => w.code)).toContain('cc-placement-reconstructed');
+  });
+
+  it("keeps the build's output and objects as without the profiler", () => {
+    expect(stderr).not.toMatch(/Time variable|TOTAL/);
+    for (const s of SOURCES) expect(fs.readFileSync(path.join(ws, s.replace(/\.c$/, '.o'))).equals(objectsBefore.get(s)!), s).toBe(true);
+  });
+
+  it('says so when everything was up to date', async () => {
+    const r = await runBuild({ argv: ['make', '-j2'], cwd: ws, distDir, instrumentations: [ccInstrumentation()] });
+    expect(tuPhases(r.profile)).toHaveLength(0);
+    expect(r.profile.warnings.find((w) => w.code === 'cc-nothing-compiled')?.message).toMatch(/make -B/);
+  });
+
+  it('passes warnings through and profiles a direct gcc call', async () => {
+    fs.writeFileSync(path.join(ws, 'warn.c'), 'int f(void) { int x; return x; }\n');
+    const r = await runBuild({ argv: ['gcc', '-O2', '-Wall', '-c', 'warn.c', '-o', 'warn.o'], cwd: ws, distDir, instrumentations: [ccInstrumentation()] });
+    expect(r.stderr).toMatch(/warn\.c:1:.*uninitialized/);
+    expect(r.stderr).not.toMatch(/Time variable/);
+    expect(tuPhases(r.profile).map((p) => p.name)).toEqual(['warn.c']);
+  });
+});
+
+describe('C/C++ adapter: command and argv parsing', () => {
+  it('knows build tools and compilers', () => {
+    expect(ccCommandKind(['make', '-j2'])).toBe('build-tool');
+    expect(ccCommandKind(['cmake', '--build', 'build'])).toBe('build-tool');
+    expect(ccCommandKind(['cmake', '-S', '.', '-B', 'build'])).toBe('cmake-configure');
+    expect(ccCommandKind(['/usr/bin/x86_64-linux-gnu-gcc-12', '-c', 'a.c'])).toBe('gcc');
+    expect(ccCommandKind(['clang++-14'])).toBe('clang');
+    expect(ccCommandKind(['cargo', 'build'])).toBeUndefined();
+  });
+  it("finds the source of a cc1 command line", () => {
+    const argv = ['/usr/lib/gcc/x86_64-linux-gnu/12/cc1', '-quiet', '-imultiarch', 'x86_64-linux-gnu', 'src/a.c', '-quiet', '-dumpbase', 'a.c', '-dumpbase-ext', '.c', '-O2', '-o', '/tmp/cc1.s'];
+    expect(ccSourceOf(argv)).toEqual({ source: 'src/a.c', output: '/tmp/cc1.s', compileOnly: false });
+  });
+});

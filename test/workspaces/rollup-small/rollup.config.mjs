@@ -1,0 +1,4 @@
+export default {
+  input: 'src/main.js',
+  output: { file: 'out/bundle.js', format: 'es' },
+};
