@@ -135,6 +135,8 @@ export interface BuildSummary {
   warningsCount: number;
   /** The engine's plain-text summary (peak, top phases, series, warnings), for the log. */
   report: string;
+  /** The files a profile was imported from (`compilerMemory/importProfile`); null for a profiled build. */
+  importedFrom: string[] | null;
 }
 
 export interface ProfileBuildResult {
@@ -194,6 +196,38 @@ export namespace BuildOutputNotification {
   export const method = 'compilerMemory/buildOutput' as const;
   export const type = notification<BuildOutputParams>(method);
 }
+
+// ---------------------------------------------------------------------------------------------------
+// compilerMemory/importProfile
+
+export interface ImportProfileParams {
+  /** Absolute paths of the files of one run (e.g. rustc's `-Z time-passes` output, tsc's diagnostics). */
+  files: string[];
+  /** An importer's name (e.g. `rustc-time-passes`); absent: each file's format is sniffed. */
+  format?: string;
+}
+
+/** The same shape as Profile Build's answer: the summary (with `importedFrom` set) and where the profile was written. */
+export type ImportProfileResult = ProfileBuildResult;
+
+/**
+ * client → server: import the files into one profile with the engine's importers, write it to the
+ * storage folder beside the profiled builds, answer with its summary. Runs nothing, so it is allowed
+ * in an untrusted workspace. Fails (ResponseError) when a file can't be imported
+ * (`ImportProfileErrorCodes.importFailed`; the message names the file and the place, e.g.
+ * `/p/x.json: not a format this tool reads …`, `/p/y.txt:12: …`), when the profile can't be written
+ * (`ProfileBuildErrorCodes.writeFailed`) or when the request was cancelled (LSP's RequestCancelled).
+ */
+export namespace ImportProfileRequest {
+  export const method = 'compilerMemory/importProfile' as const;
+  export const type = request<ImportProfileParams, ImportProfileResult>(method);
+}
+
+/** Error codes of ResponseErrors to `compilerMemory/importProfile` (besides ProfileBuildErrorCodes.writeFailed). */
+export const ImportProfileErrorCodes = {
+  /** A file is missing, unreadable, of no format the importers read, or broken (the message says which and where). */
+  importFailed: -32004,
+} as const;
 
 /** Error codes of ResponseErrors to `compilerMemory/profileBuild` (in the range LSP leaves to servers). */
 export const ProfileBuildErrorCodes = {

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { BuildProgressParams, ProfileBuildResult } from '../../protocol/custom-messages';
 import type { CommandFactory, Ctx, ProfileOutcome } from './ctx';
+import { importProfileCommand } from './import-profile-command';
 import { profileBuildCommand } from './profile-build-command';
 import type { ServerState } from './status-bar';
 
@@ -56,6 +57,8 @@ export interface InternalState {
 export const commands: Record<string, CommandFactory> = {
   // Checks workspace trust before the server's state, so both variants are the same command.
   'compilerMemory.profileBuild': { enabled: profileBuildCommand, disabled: profileBuildCommand },
+  // Runs nothing, so no trust check; waits for a server that is starting, says so when it is down.
+  'compilerMemory.importProfile': { enabled: importProfileCommand, disabled: importProfileCommand },
   'compilerMemory.cancelProfiling': { enabled: cancelProfiling, disabled: cancelProfiling },
   'compilerMemory.showBuildOutput': { enabled: showBuildOutput, disabled: showBuildOutput },
   'compilerMemory.internal.state': { enabled: internalState, disabled: internalState },

@@ -3,12 +3,15 @@
 // activation, and exist while the server is starting or down: they then say so instead of failing.
 import * as vscode from 'vscode';
 import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
-import type { BuildProgressParams, InitializationOptions, ProfileBuildParams, ProfileBuildResult } from '../../protocol/custom-messages';
+import type { BuildProgressParams, ImportProfileParams, ImportProfileResult, InitializationOptions, ProfileBuildParams, ProfileBuildResult } from '../../protocol/custom-messages';
 import { BuildOutput } from './build-output';
 import { messageTypes, type MessageTypes } from './messages';
 import { renderLive, renderResult, renderServer, type ServerState } from './status-bar';
 
 export type Cmd = (...args: unknown[]) => unknown;
+
+/** How long a command waits for a language server that is still starting. */
+export const SERVER_START_TIMEOUT_MS = 30_000;
 
 export interface CommandFactory {
   /** The command once the server is up (ready or busy). */
@@ -29,9 +32,10 @@ export class ActiveRun {
   ) {}
 }
 
-/** What the last Profile Build command came to, for the status bar and the tests. */
+/** What the last Profile Build or Import Profile command came to, for the status bar and the tests. */
 export type ProfileOutcome =
   | { kind: 'profiled'; result: ProfileBuildResult }
+  | { kind: 'imported'; result: ImportProfileResult }
   | { kind: 'refused'; reason: string }
   | { kind: 'error'; message: string };
 
@@ -91,6 +95,22 @@ export class Ctx {
   profileBuild(params: ProfileBuildParams, token: vscode.CancellationToken): Promise<ProfileBuildResult> {
     if (!this.client || !this.messages || !this.serverIsUp) return Promise.reject(new Error('the Compiler Memory language server is not running'));
     return this.client.sendRequest(this.messages.profileBuild, params, token);
+  }
+
+  /** Sends `compilerMemory/importProfile`; cancelling the token stops the import. */
+  importProfile(params: ImportProfileParams, token: vscode.CancellationToken): Promise<ImportProfileResult> {
+    if (!this.client || !this.messages || !this.serverIsUp) return Promise.reject(new Error('the Compiler Memory language server is not running'));
+    return this.client.sendRequest(this.messages.importProfile, params, token);
+  }
+
+  /**
+   * Inside a command's progress notification: waits for a server that is still starting (saying so in
+   * the notification). False when it is down or not up in time; the caller then runs serverNotUp().
+   */
+  async serverUpFor(progress: vscode.Progress<{ message?: string }>): Promise<boolean> {
+    if (this.serverIsUp) return true;
+    progress.report({ message: 'waiting for the language server…' });
+    return this.whenServerUp(SERVER_START_TIMEOUT_MS);
   }
 
   get activeRun(): ActiveRun | undefined {
@@ -213,6 +233,12 @@ export class Ctx {
     }
     run.cancellation.dispose();
     if (result) this.last = result;
+    this.updateStatusBar();
+  }
+
+  /** Shows a profile that was not built here (imported) as the last result, as a build's would be. */
+  showResult(result: ImportProfileResult): void {
+    this.last = result;
     this.updateStatusBar();
   }
 

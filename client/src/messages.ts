@@ -5,6 +5,7 @@ import type * as lc from 'vscode-languageclient/node';
 import {
   BuildOutputNotification,
   BuildProgressNotification,
+  ImportProfileRequest,
   ProfileBuildRequest,
   ServerStatusNotification,
   type NotificationDecl,
@@ -18,6 +19,7 @@ export function messageTypes(lib: LanguageClientModule) {
   const notification = <P>(d: NotificationDecl<P>) => new lib.NotificationType<P>(d.method);
   return {
     profileBuild: request(ProfileBuildRequest.type),
+    importProfile: request(ImportProfileRequest.type),
     serverStatus: notification(ServerStatusNotification.type),
     buildProgress: notification(BuildProgressNotification.type),
     buildOutput: notification(BuildOutputNotification.type),

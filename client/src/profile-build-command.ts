@@ -8,9 +8,6 @@ import * as config from './config';
 import { REQUEST_CANCELLED, responseErrorCode } from './messages';
 import { ActiveRun, serverNotUp, type Cmd, type Ctx, type ProfileOutcome } from './ctx';
 
-/** How long Profile Build waits for a language server that is still starting. */
-const SERVER_START_TIMEOUT_MS = 30_000;
-
 class ServerNotUp extends Error {}
 
 export function profileBuildCommand(ctx: Ctx): Cmd {
@@ -77,10 +74,7 @@ async function profileBuild(ctx: Ctx): Promise<ProfileOutcome> {
         const onCancel = token.onCancellationRequested(() => run.cancellation.cancel());
         run.onProgress = (p) => progress.report({ message: progressMessage(p) });
         try {
-          if (!ctx.serverIsUp) {
-            progress.report({ message: 'waiting for the language server…' });
-            if (!(await ctx.whenServerUp(SERVER_START_TIMEOUT_MS))) throw new ServerNotUp();
-          }
+          if (!(await ctx.serverUpFor(progress))) throw new ServerNotUp();
           progress.report({ message: 'starting…' });
           return await ctx.profileBuild(params, run.cancellation.token);
         } finally {

@@ -46,10 +46,17 @@ export function peakPhaseName(result: ProfileBuildResult): string {
 
 export function renderResult(result: ProfileBuildResult): StatusView {
   const { summary } = result;
-  const peak = summary.peak ? `${summary.peak.bytesText} peak · ${peakPhaseName(result)}` : 'no memory recorded';
+  const imported = summary.importedFrom !== null;
+  // An imported file may carry phases and times but no memory at all (nothing was sampled here).
+  const peak = summary.peak ? `${summary.peak.bytesText} peak · ${peakPhaseName(result)}` : imported ? 'imported · no memory series' : 'no memory recorded';
   const md = tooltip();
-  bullet(md, 'Build', `${summary.status}${summary.statusReason && summary.status !== 'ok' ? ` (${summary.statusReason})` : ''}`);
-  bullet(md, 'Command', summary.command.join(' '), true);
+  if (imported) {
+    bullet(md, 'Imported from', summary.importedFrom!.join(', '), true);
+    if (summary.command.length) bullet(md, 'Command', summary.command.join(' '), true);
+  } else {
+    bullet(md, 'Build', `${summary.status}${summary.statusReason && summary.status !== 'ok' ? ` (${summary.statusReason})` : ''}`);
+    bullet(md, 'Command', summary.command.join(' '), true);
+  }
   bullet(md, 'Wall time', summary.wallText);
   if (summary.peak) {
     bullet(md, 'Peak', `${summary.peak.bytesText} at ${summary.peak.atText}, ${summary.peak.seriesName}`);
@@ -58,7 +65,7 @@ export function renderResult(result: ProfileBuildResult): StatusView {
   bullet(md, 'Phases', String(summary.phaseCount));
   if (summary.warningsCount) bullet(md, 'Warnings', String(summary.warningsCount));
   bullet(md, 'Profile', result.profilePath, true);
-  md.appendMarkdown(`\n[Show Build Output](command:${SHOW_OUTPUT}) · [Profile Again](command:${PROFILE})`);
+  md.appendMarkdown(`\n[Show Build Output](command:${SHOW_OUTPUT}) · [${imported ? 'Profile Build' : 'Profile Again'}](command:${PROFILE})`);
 
   switch (summary.status) {
     case 'ok':

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { createConnection, type InitializeResult } from 'vscode-languageserver/node';
 import { ServerStatusNotification, type InitializationOptions, type ServerHealth } from '../../protocol/custom-messages';
 import { notificationType } from './lsp/messages';
+import { registerImportProfile } from './lsp/import-profile-handler';
 import { registerProfileBuild } from './lsp/profile-build-handler';
 
 const connection = createConnection();
@@ -32,17 +33,17 @@ connection.onInitialized(() => {
   setHealth('ready');
 });
 
-registerProfileBuild({
-  connection,
-  storageDir: () => {
-    if (storageDir) return storageDir;
-    // The client always passes a storage folder; a client that does not gets a private temp folder
-    // rather than the user's repository.
-    storageDir = path.join(os.tmpdir(), `compiler-memory-insight-${process.pid}`);
-    connection.console.warn(`no storage folder given by the client: profiles go to ${storageDir}`);
-    return storageDir;
-  },
-  setHealth,
-});
+/** Where profiles go, built or imported. */
+function profileStorageDir(): string {
+  if (storageDir) return storageDir;
+  // The client always passes a storage folder; a client that does not gets a private temp folder
+  // rather than the user's repository.
+  storageDir = path.join(os.tmpdir(), `compiler-memory-insight-${process.pid}`);
+  connection.console.warn(`no storage folder given by the client: profiles go to ${storageDir}`);
+  return storageDir;
+}
+
+registerProfileBuild({ connection, storageDir: profileStorageDir, setHealth });
+registerImportProfile({ connection, storageDir: profileStorageDir });
 
 connection.listen();

@@ -20,6 +20,11 @@ export function profileFileName(startedAt: string, argv: readonly string[]): str
   return `${stamp}-${tool}${PROFILE_SUFFIX}`;
 }
 
+/** e.g. `2025-11-21T09-40-12-345Z-import-time-passes_json_txt.cmi-profile.json`: named after the import time and the first file. */
+export function importedProfileFileName(importedAt: Date, files: readonly string[]): string {
+  return profileFileName(importedAt.toISOString(), [`import-${path.basename(files[0] ?? 'profile')}`]);
+}
+
 /** Deletes all but the newest `keep` profiles; never fails the caller. */
 export async function pruneProfiles(dir: string, keep = KEEP_PROFILES): Promise<void> {
   try {

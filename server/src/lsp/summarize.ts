@@ -58,5 +58,6 @@ export function summarize(a: Analysis): BuildSummary {
     phaseCount: a.phases.length,
     warningsCount: a.warnings.length,
     report: summaryText(a),
+    importedFrom: a.importedFrom ?? null,
   };
 }

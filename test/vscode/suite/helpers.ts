@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { InternalState } from '../../../client/src/commands';
 import type { ProfileOutcome } from '../../../client/src/ctx';
-import type { ProfileBuildResult } from '../../../protocol/custom-messages';
+import type { ImportProfileResult, ProfileBuildResult } from '../../../protocol/custom-messages';
 
 export const EXTENSION_ID = 'compiler-memory-insight.compiler-memory-insight';
 
@@ -53,6 +53,18 @@ export async function profileBuild(): Promise<ProfileOutcome> {
   const outcome = await vscode.commands.executeCommand<ProfileOutcome>('compilerMemory.profileBuild');
   assert.ok(outcome, 'Profile Build returned nothing');
   return outcome;
+}
+
+/** Runs Import Profile… with `files` as its argument (paths or Uris), as the tests call it instead of the dialog. */
+export async function importProfile(files: unknown[], options?: { format?: string }): Promise<ProfileOutcome> {
+  const outcome = await vscode.commands.executeCommand<ProfileOutcome>('compilerMemory.importProfile', files, options);
+  assert.ok(outcome, 'Import Profile returned nothing');
+  return outcome;
+}
+
+export function imported(outcome: ProfileOutcome): ImportProfileResult {
+  assert.equal(outcome.kind, 'imported', `Import Profile did not import: ${JSON.stringify(outcome)}`);
+  return (outcome as Extract<ProfileOutcome, { kind: 'imported' }>).result;
 }
 
 export function profiled(outcome: ProfileOutcome): ProfileBuildResult {

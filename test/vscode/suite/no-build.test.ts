@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { extension, profileBuild, state } from './helpers';
+import * as path from 'node:path';
+import { repoRoot } from '../harness/env';
+import { extension, importProfile, imported, profileBuild, state } from './helpers';
 
 suite('A folder with nothing to build', () => {
   test('the extension is not activated by the folder', () => {
@@ -16,6 +18,16 @@ suite('A folder with nothing to build', () => {
     const s = await state();
     assert.equal(s.lastNotice?.severity, 'error');
     assert.equal(s.lastResult, null);
+  });
+
+  test('Import Profile works in it, right after activation (waiting for the server if it is still starting)', async function () {
+    this.timeout(60_000);
+    console.log(`language server before the import: ${(await state()).server.health}`);
+    const file = path.join(repoRoot, 'test/fixtures/typescript/ts7-extendedDiagnostics.stdout.txt');
+    const { summary } = imported(await importProfile([file]));
+    assert.deepEqual(summary.importedFrom, [file]);
+    assert.deepEqual(summary.topPhasesByTime.map((p) => p.path.join(' › ')), ['Check', 'Emit', 'Parse', 'Bind', 'Config']);
+    assert.equal((await state()).statusBar.text, `$(pulse) ${summary.peak?.bytesText} peak · Emit`);
   });
 
   test('Show Build Output works whatever the server is doing', async () => {

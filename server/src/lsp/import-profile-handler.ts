@@ -1,0 +1,77 @@
+// `compilerMemory/importProfile`: imports files the compilers wrote (rustc's -Z time-passes, tsc's
+// diagnostics, …) with the engine's importer registry, writes the profile into the same storage as
+// the profiled builds and answers with the same summary. Runs nothing. The LSP request's
+// cancellation token is mapped to the AbortSignal the importers take.
+
+import * as path from 'node:path';
+import type { Connection } from 'vscode-languageserver/node';
+import { LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
+import { ImportProfileErrorCodes, ImportProfileRequest, ProfileBuildErrorCodes, type ImportProfileParams, type ImportProfileResult } from '../../../protocol/custom-messages';
+import { analyze } from '../core/analysis/analyze';
+import { ImportError, importFiles } from '../core/importers';
+import { writeProfile } from '../core/profile-file';
+import { requestType } from './messages';
+import { importedProfileFileName, profilesDir, pruneProfiles } from './profile-store';
+import { summarize } from './summarize';
+
+export interface ImportProfileDeps {
+  connection: Connection;
+  /** The folder profiles are written under (from the client's initializationOptions). */
+  storageDir(): string;
+}
+
+function checkParams(p: ImportProfileParams): string | undefined {
+  if (!p || typeof p !== 'object') return 'missing params';
+  if (!Array.isArray(p.files) || p.files.length === 0 || !p.files.every((f) => typeof f === 'string' && path.isAbsolute(f))) return 'files must be a non-empty array of absolute paths';
+  if (p.format !== undefined && (typeof p.format !== 'string' || !p.format)) return 'format must be a non-empty string';
+  return undefined;
+}
+
+const importProfileType = requestType(ImportProfileRequest.type);
+
+function cancelled(): ResponseError<void> {
+  return new ResponseError(LSPErrorCodes.RequestCancelled, 'the import was cancelled');
+}
+
+export function registerImportProfile(deps: ImportProfileDeps): void {
+  const { connection } = deps;
+
+  connection.onRequest(importProfileType, async (params, token): Promise<ImportProfileResult> => {
+    const bad = checkParams(params);
+    if (bad) throw new ResponseError(ImportProfileErrorCodes.importFailed, `${ImportProfileRequest.method}: ${bad}`);
+    const label = params.files.join(', ');
+    connection.console.info(`importing ${label}${params.format ? ` as ${params.format}` : ''}`);
+    const abort = new AbortController();
+    const onCancel = token.onCancellationRequested(() => abort.abort());
+    try {
+      let profile;
+      try {
+        profile = await importFiles(params.files, { signal: abort.signal, ...(params.format ? { format: params.format } : {}) });
+      } catch (e) {
+        if (abort.signal.aborted) throw cancelled();
+        // The ImportError's message names the file and the place (line or byte offset).
+        if (e instanceof ImportError) throw new ResponseError(ImportProfileErrorCodes.importFailed, e.message);
+        throw e;
+      }
+      if (abort.signal.aborted) throw cancelled();
+
+      const analysis = analyze(profile);
+      const dir = profilesDir(deps.storageDir());
+      const profilePath = path.join(dir, importedProfileFileName(new Date(), params.files));
+      try {
+        await writeProfile(profilePath, profile);
+      } catch (e) {
+        throw new ResponseError(ProfileBuildErrorCodes.writeFailed, `The files were imported, but the profile could not be written to ${profilePath}: ${(e as Error).message}`);
+      }
+      await pruneProfiles(dir);
+      const summary = summarize(analysis);
+      connection.console.info(`imported ${label}: ${summary.phaseCount} phases, peak ${summary.peak?.bytesText ?? '–'}; profile ${profilePath}`);
+      return { summary, profilePath };
+    } catch (e) {
+      connection.console.error(`importing ${label} failed: ${(e as Error).message}`);
+      throw e;
+    } finally {
+      onCancel.dispose();
+    }
+  });
+}
