@@ -1,0 +1,44 @@
+// Every real fixture is recognised by sniffing alone, and importing it without naming its format
+// gives the same profile as naming it: "re-import without the file name gives the same".
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { detectImporter, importFile } from '../server/src/core/importers';
+import { repoRoot } from './helpers';
+
+const fx = (...p: string[]) => path.join(repoRoot, 'test', 'fixtures', ...p);
+
+const cases: [string, string][] = [
+  [fx('rustc', 'time-passes.regex-syntax.debug.txt'), 'rustc-time-passes'],
+  [fx('rustc', 'time-passes.regex-syntax.debug.json.txt'), 'rustc-time-passes'],
+  [fx('rustc', 'cargo-build.debug.j2.wrapper-prefixed.stderr.txt'), 'rustc-time-passes'],
+  [fx('typescript', 'ts6-extendedDiagnostics.stdout.txt'), 'tsc-diagnostics'],
+  [fx('typescript', 'ts7-extendedDiagnostics.stdout.txt'), 'tsc-diagnostics'],
+  [fx('gcc', 'gxx.better_sqlite3.O2.ftime-report.txt'), 'gcc-time-report'],
+  [fx('gcc', 'gxx.better_sqlite3.O2.ftime-report-details.txt'), 'gcc-time-report'],
+  [fx('massif', 'gxx-O2.massif.out.4217'), 'massif'],
+  [fx('massif', 'cc1plus-O2.pages-as-heap.massif.out.5882'), 'massif'],
+  [fx('dhat', 'gcc-test_extension-O2.dhat.out.17923'), 'dhat'],
+  [fx('heaptrack', 'cc1-test_extension-O2.heaptrack.zst'), 'heaptrack'],
+  [fx('heaptrack', 'rustc-wordfreq-O.preload.heaptrack.zst'), 'heaptrack'],
+  [fx('rollup', 'rollup.three.perf.stdout.txt'), 'rollup-perf'],
+  [fx('rollup', 'rollup.three.api-getTimings.json'), 'rollup-perf'],
+  [fx('rolldown', 'api.RD_LOG-stages-filter.NO_COLOR.stdout.txt'), 'rolldown-log'],
+  [fx('voyd', 'markdown.emit-wasm.node22.stderr+time-v.txt'), 'voyd-perf'],
+  [fx('esbuild', 'esbuild.three.timing.stderr.txt'), 'esbuild-timing'],
+];
+
+/** A readable dump of what a user compares: phase names and times, series maxima, warnings. */
+function dump(r: Awaited<ReturnType<typeof importFile>>): string {
+  const phases = (r.phases ?? []).map((p) => `${p.parent ?? '-'} ${p.name} ${p.startMs.toFixed(3)}+${(p.endMs - p.startMs).toFixed(3)}`);
+  const series = (r.series ?? []).map((s) => `${s.id} ${s.tMs.length} ${Math.max(0, ...s.bytes)}`);
+  return [...phases, ...series, ...(r.warnings ?? []).map((w) => w.code)].join('\n');
+}
+
+describe('sniffing', () => {
+  for (const [file, format] of cases) {
+    it(`${path.relative(fx(), file)} is ${format}, and imports the same sniffed or named`, async () => {
+      expect((await detectImporter(file)).format).toBe(format);
+      expect(dump(await importFile(file))).toBe(dump(await importFile(file, { format })));
+    });
+  }
+});
