@@ -4,7 +4,10 @@
 //   fidelity   the sampler's tree peak vs. /usr/bin/time's max RSS of a program allocating a known amount
 //   file       a profile of one million samples: bytes per sample on disk, load time vs. JSON.parse
 //
-// Options: --runs N (paired runs per build, default 7), --only overhead|fidelity|file
+//   import     a generated Trace Event file of 200 MB: throughput and peak memory vs JSON.parse
+//              (bench/chrome-trace-import.mjs; --gb1 also imports a generated 1 GB file)
+//
+// Options: --runs N (paired runs per build, default 7), --only overhead|fidelity|file|import, --gb1
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -154,6 +157,10 @@ try {
   execFileSync(path.join(root, 'node_modules', '.bin', 'esbuild'), ['server/src/core/profile-file.ts', '--bundle', '--platform=node', '--format=cjs', '--log-level=error', '--outfile=dist/bench-profile-file.js'], { cwd: root });
   console.log(`Compiler Memory Insight benchmarks — ${os.cpus().length} cores, ${process.platform}, node ${process.version}\n`);
   if (!only || only === 'file') await fileSize();
+  if (!only || only === 'import') {
+    const { benchChromeTraceImport } = await import('./chrome-trace-import.mjs');
+    await benchChromeTraceImport({ report, tmpDir: tmp, gb1: args.includes('--gb1') });
+  }
   if (!only || only === 'fidelity') fidelity();
   if (!only || only === 'overhead') {
     overheadTsc();

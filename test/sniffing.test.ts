@@ -25,6 +25,11 @@ const cases: [string, string][] = [
   [fx('rolldown', 'api.RD_LOG-stages-filter.NO_COLOR.stdout.txt'), 'rolldown-log'],
   [fx('voyd', 'markdown.emit-wasm.node22.stderr+time-v.txt'), 'voyd-perf'],
   [fx('esbuild', 'esbuild.three.timing.stderr.txt'), 'esbuild-timing'],
+  [fx('chrome-trace', 'clang14.better_sqlite3.O2.json'), 'chrome-trace'],
+  [fx('chrome-trace', 'clang14.better_sqlite3.O2.gran0.json.gz'), 'chrome-trace'],
+  [fx('chrome-trace', 'tsc6.rxjs.trace.json'), 'chrome-trace'],
+  [fx('chrome-trace', 'tsc7.tsc-small.trace.json'), 'chrome-trace'],
+  [fx('chrome-trace', 'rustc.cargo-std-tokenizer-build-script.llvm_timings.json.gz'), 'chrome-trace'],
 ];
 
 /** A readable dump of what a user compares: phase names and times, series maxima, warnings. */

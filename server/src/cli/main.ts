@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze } from '../core/analysis/analyze';
+import { writeChromeTrace } from '../core/export/chrome-trace';
 import type { HeapProfilerKind } from '../core/collect/heap-profiler';
 import { HEAP_PROFILER_KINDS } from '../core/collect/heap-profiler';
 import { summaryJson, summaryText } from '../core/analysis/summary';
@@ -35,6 +36,9 @@ Usage:
   cmi import FILE… [--format NAME] [--out FILE]
                                         read what a compiler or profiler wrote into a profile
                                         (several files of one run merge into one profile)
+  cmi export <profile.json> --chrome-trace OUT
+                                        write a Trace Event file (opens in Perfetto): phases,
+                                        memory counters, arenas, the peak, the run facts
   cmi help | cmi --version
 
 profile options:
@@ -194,6 +198,16 @@ async function cmdImport(argv: string[]): Promise<number> {
   return EXIT.ok;
 }
 
+async function cmdExport(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'chrome-trace': { type: 'string' } } });
+  if (positionals.length !== 1 || !values['chrome-trace']) throw new UsageError('cmi export takes a profile and an output: cmi export <profile.json> --chrome-trace OUT.json');
+  const profile = await readProfile(positionals[0]!);
+  const out = path.resolve(values['chrome-trace']);
+  await writeChromeTrace(out, profile);
+  process.stderr.write(`Trace Event file written to ${displayPath(out)} (open it in Perfetto or chrome://tracing)\n`);
+  return EXIT.ok;
+}
+
 async function cmdSummary(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, top: { type: 'string' } } });
   if (positionals.length !== 1) throw new UsageError('cmi summary takes one profile file: cmi summary <profile.json> [--json]');
@@ -214,6 +228,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdSummary(rest);
       case 'import':
         return await cmdImport(rest);
+      case 'export':
+        return await cmdExport(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -76,6 +76,9 @@ export interface Analysis {
   warnings: Warning[];
 }
 
+/** Sample times are stored to the microsecond (profile-file.ts): a sample within that of a phase's edge is inside it. */
+const TIME_RESOLUTION_MS = 0.001;
+
 /** The series whose maximum is "the peak": the whole tree's RSS when sampled, else the most telling heap. */
 const PEAK_KIND_ORDER: SeriesKind[] = ['rss-tree', 'allocator-heap', 'rss-process', 'js-heap', 'compiler-reported'];
 
@@ -115,7 +118,7 @@ export function innermostPhaseAt(p: Profile, tMs: Ms, pid?: number, depths = pha
   const containing: number[] = [];
   for (let i = 0; i < p.phases.length; i++) {
     const ph = p.phases[i]!;
-    if (ph.startMs <= tMs && tMs <= ph.endMs) containing.push(i);
+    if (ph.startMs - TIME_RESOLUTION_MS <= tMs && tMs <= ph.endMs + TIME_RESOLUTION_MS) containing.push(i);
   }
   const pick = (list: number[]) =>
     list.reduce<number | undefined>((best, i) => {
@@ -164,7 +167,7 @@ export function findPeak(p: Profile, depths = phaseDepths(p.phases)): Peak | nul
 export function maxInRange(s: MemorySeries, startMs: Ms, endMs: Ms): Bytes | undefined {
   let i = sampleIndexAt(s, startMs);
   let best: number | undefined = i >= 0 ? s.bytes[i] : undefined;
-  for (i = Math.max(i + 1, 0); i < s.tMs.length && s.tMs[i]! <= endMs; i++) {
+  for (i = Math.max(i + 1, 0); i < s.tMs.length && s.tMs[i]! <= endMs + TIME_RESOLUTION_MS; i++) {
     if (best === undefined || s.bytes[i]! > best) best = s.bytes[i]!;
   }
   return best;

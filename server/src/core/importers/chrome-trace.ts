@@ -14,9 +14,16 @@
 // clang's "Total <name>" summary events (ts 0, each on a fake thread) are no timeline phases: they
 // become args `Total <name>` (ms) of the process's root phase.
 //
-// Big files: the input is streamed (gunzipped when gzip) in ~1 MiB chunks; a byte-level scanner finds
-// the event objects of the top-level array and JSON.parses them a chunk at a time, so no string of
-// the whole file is ever built and memory stays in proportion to the phases kept, not to the text.
+// Big files: the input is streamed (gunzipped when gzip) in ~1 MiB chunks and never held whole (files
+// beyond V8's longest string import). Events of the common shape (no escapes in keys or in the fields
+// used, flat args) are read straight from the bytes (readEvent) into phases, with no object per event;
+// the others are delimited by a byte scanner (strings, escapes, depth) and JSON.parsed a chunk at a
+// time. Memory is in proportion to the phases kept; bench/chrome-trace-import.mjs measures it.
+//
+// Damage: a file cut short (writer killed) keeps its events, with a warning giving the byte; an event
+// that is not valid JSON is skipped with a warning (when its quotes don't balance, up to the next line
+// or "},{"); a file that starts as something else is 'not-this-format'; a top-level array whose first
+// element is no event is 'broken' at its byte. Byte offsets are in the gunzipped data for gzip files.
 
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -64,11 +71,8 @@ interface RawEvent {
   args?: unknown;
 }
 
-/** A phase still in µs of the file, on one thread or async track. */
-interface Span extends Phase {
-  /** File order, to keep ties stable. */
-  seq: number;
-}
+/** A phase still on the file's clock, on one thread or async track (in file order: the sort is stable). */
+type Span = Phase;
 
 interface Track {
   pid: number;
@@ -87,14 +91,13 @@ class TraceBuilder {
   private readonly tracks = new Map<string, Track>();
   private readonly threadNames = new Map<string, string>();
   private readonly processNames = new Map<number, string>();
-  private readonly counters = new Map<string, { pid: number; name: string; key: string; kind: SeriesKind; builder: SeriesBuilder; sorted: boolean; lastUs: number }>();
+  private readonly counters = new Map<string, { pid: number; name: string; key: string; kind: SeriesKind; scale: number; builder: SeriesBuilder; sorted: boolean; lastUs: number }>();
   private readonly skippedCounters = new Set<string>();
   private readonly markers: Marker[] = [];
   private readonly totals = new Map<number, Args>();
   private readonly interned = new Map<string, string>();
   private minUs = Infinity;
   private maxUs = -Infinity;
-  private seq = 0;
   events = 0;
 
   constructor(private readonly file: string) {}
@@ -113,6 +116,19 @@ class TraceBuilder {
     return s;
   }
 
+  private lastThread: Track | undefined;
+  private lastThreadTid: number | string | undefined;
+
+  /** The track of a thread (the last one is kept at hand: events of one thread come in runs). */
+  private thread(pid: number, tid: number | string): Track {
+    const last = this.lastThread;
+    if (last && last.pid === pid && this.lastThreadTid === tid) return last;
+    const t = this.track(pid, `t${tid}`, typeof tid === 'number' ? tid : undefined);
+    this.lastThread = t;
+    this.lastThreadTid = tid;
+    return t;
+  }
+
   private track(pid: number, key: string, tid?: number): Track {
     const k = `${pid}\u0000${key}`;
     let t = this.tracks.get(k);
@@ -129,13 +145,18 @@ class TraceBuilder {
   }
 
   private span(t: Track, name: string, cat: string | undefined, startUs: number, endUs: number, args: Args | undefined): void {
-    const s: Span = { name, parent: null, startMs: startUs, endMs: endUs, pid: t.pid, seq: this.seq++ };
-    if (cat) s.category = cat;
+    // In ms of the file's clock until `finish` moves them to its origin (doubles from the start: a
+    // field that turns from integer to double later makes V8 migrate every object). One literal per
+    // shape, so that no object needs a second property store (millions of them in big traces).
+    const startMs = startUs / 1000;
+    const endMs = endUs / 1000;
+    const pid = t.pid;
+    let s: Span;
     if (args) {
-      s.args = args;
       const file = typeof args.path === 'string' ? args.path : name === 'Source' && typeof args.detail === 'string' ? args.detail : undefined;
-      if (file) s.source = { file };
-    }
+      if (file) s = cat ? { name, parent: null, startMs, endMs, pid, category: cat, args, source: { file } } : { name, parent: null, startMs, endMs, pid, args, source: { file } };
+      else s = cat ? { name, parent: null, startMs, endMs, pid, category: cat, args } : { name, parent: null, startMs, endMs, pid, args };
+    } else s = cat ? { name, parent: null, startMs, endMs, pid, category: cat } : { name, parent: null, startMs, endMs, pid };
     t.spans.push(s);
   }
 
@@ -170,18 +191,18 @@ class TraceBuilder {
         }
         this.see(ts);
         this.see(ts + dur);
-        this.span(this.track(pid, `t${tid}`, typeof tid === 'number' ? tid : undefined), name, cat, ts, ts + dur, primitiveArgs(e.args));
+        this.span(this.thread(pid, tid), name, cat, ts, ts + dur, primitiveArgs(e.args));
         return;
       }
       case 'B': {
         this.see(ts);
         const args = primitiveArgs(e.args);
-        this.track(pid, `t${tid}`, typeof tid === 'number' ? tid : undefined).open.push({ name, tsUs: ts, byteOffset, ...(cat ? { cat } : {}), ...(args ? { args } : {}) });
+        this.thread(pid, tid).open.push({ name, tsUs: ts, byteOffset, ...(cat ? { cat } : {}), ...(args ? { args } : {}) });
         return;
       }
       case 'E': {
         this.see(ts);
-        this.close(this.track(pid, `t${tid}`, typeof tid === 'number' ? tid : undefined), name, ts, byteOffset, 'E');
+        this.close(this.thread(pid, tid), name, ts, byteOffset, 'E');
         return;
       }
       case 'b':
@@ -264,12 +285,12 @@ class TraceBuilder {
       }
       const kind: SeriesKind =
         cat && (SERIES_KINDS as string[]).includes(cat) ? (cat as SeriesKind) : /js.?heap|v8/i.test(what) ? 'js-heap' : /heap|alloc|malloc/i.test(what) ? 'allocator-heap' : 'compiler-reported';
-      c = { pid, name, key, kind, builder: new SeriesBuilder(64), sorted: true, lastUs: -Infinity };
+      c = { pid, name, key, kind, scale: unitScale(`${name} ${key}`), builder: new SeriesBuilder(64), sorted: true, lastUs: -Infinity };
       this.counters.set(id, c);
     }
     if (tsUs < c.lastUs) c.sorted = false;
     c.lastUs = tsUs;
-    c.builder.push(tsUs, value * unitScale(`${name} ${key}`));
+    c.builder.push(tsUs, value * c.scale);
   }
 
   /** Unclosed begins at the end of the file: they run to its last event. */
@@ -291,6 +312,7 @@ class TraceBuilder {
     }
     const originUs = beginningOfTimeUs !== undefined ? 0 : Number.isFinite(this.minUs) ? this.minUs : 0;
     const toMs = (us: number) => (us - originUs) / 1000;
+    const originMs = originUs / 1000;
 
     // Phases: per track, sorted by start (longer first), nested by containment.
     const tracks = [...this.tracks.values()].filter((t) => t.spans.length).sort((a, b) => a.pid - b.pid);
@@ -301,10 +323,10 @@ class TraceBuilder {
     for (const t of tracks) {
       const spans = t.spans;
       for (const s of spans) {
-        s.startMs = toMs(s.startMs);
-        s.endMs = toMs(s.endMs);
+        s.startMs -= originMs;
+        s.endMs -= originMs;
       }
-      spans.sort((a, b) => a.startMs - b.startMs || b.endMs - a.endMs || a.seq - b.seq);
+      spans.sort((a, b) => a.startMs - b.startMs || b.endMs - a.endMs);
       const base = phases.length;
       const stack: number[] = [];
       const label = t.key.startsWith('t') ? this.threadNames.get(`${t.pid}\u0000${t.key.slice(1)}`) ?? `tid ${t.key.slice(1)}` : `async ${t.key.slice(2)}`;
@@ -317,7 +339,6 @@ class TraceBuilder {
           stack.pop();
         }
         const phase: Phase = s;
-        delete (phase as Partial<Span>).seq;
         phase.parent = stack.length ? base + stack[stack.length - 1]! : null;
         if (phase.parent === null && (threadsPerPid.get(t.pid) ?? 0) > 1) phase.args = { ...phase.args, thread: label };
         phases.push(phase);
@@ -475,6 +496,333 @@ function describeByte(buf: Buffer, i: number): string {
   return JSON.stringify(s);
 }
 
+// --- the fast path: events of the common shape read straight from the bytes ----------------------
+//
+// JSON.parse of every event would build an object per event only to read six fields of it. Events
+// whose keys and strings have no escapes and whose args are flat are read here instead; anything
+// else (escapes, nested args, exponents, odd literals) returns NEED_JSON and goes through JSON.parse.
+
+const INCOMPLETE = -1;
+const NEED_JSON = -2;
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+const ONE_CHAR = Array.from({ length: 128 }, (_, k) => String.fromCharCode(k));
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Buffer, a: number, b: number) => string }).latin1Slice;
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice?: (this: Buffer, a: number, b: number) => string }).utf8Slice;
+
+function decode(buf: Buffer, a: number, b: number, ascii: boolean): string {
+  if (b - a === 1 && ascii) return ONE_CHAR[buf[a]!]!;
+  if (ascii) return latin1Slice ? latin1Slice.call(buf, a, b) : buf.toString('latin1', a, b);
+  return utf8Slice ? utf8Slice.call(buf, a, b) : buf.toString('utf8', a, b);
+}
+
+/** Where parsing a value ended (set by the value readers). */
+let valueEnd = 0;
+
+function skipWsAt(buf: Buffer, i: number, n: number): number {
+  while (i < n) {
+    const c = buf[i]!;
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+    i++;
+  }
+  return i;
+}
+
+/** Short strings seen before (keys, names, categories), by a hash of their bytes: one string each. */
+const shortStrings = new Map<number, string>();
+
+function shortString(buf: Buffer, a: number, b: number): string {
+  let h = b - a;
+  for (let k = a; k < b; k++) h = (Math.imul(h, 31) + buf[k]!) | 0;
+  const known = shortStrings.get(h);
+  if (known !== undefined && known.length === b - a) {
+    let same = true;
+    for (let k = 0; k < known.length; k++) {
+      if (known.charCodeAt(k) !== buf[a + k]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return known;
+  }
+  const s = decode(buf, a, b, true);
+  if (shortStrings.size < 65536) shortStrings.set(h, s);
+  return s;
+}
+
+/** A string without escapes at `i` (a quote): its value, or INCOMPLETE / NEED_JSON. */
+function readString(buf: Buffer, i: number, n: number, short = false): string | number {
+  let j = i + 1;
+  let ascii = true;
+  while (j < n) {
+    const c = buf[j]!;
+    if (c === C.Quote) break;
+    if (c === C.Backslash) return NEED_JSON;
+    if (c >= 0x80) ascii = false;
+    j++;
+  }
+  if (j >= n) return INCOMPLETE;
+  valueEnd = j + 1;
+  return short && ascii && j - i <= 64 ? shortString(buf, i + 1, j) : decode(buf, i + 1, j, ascii);
+}
+
+/** A number at `i`; NaN with valueEnd = INCOMPLETE or NEED_JSON when it cannot be read here. */
+function readNumber(buf: Buffer, i: number, n: number): number {
+  let j = i;
+  const neg = buf[j] === 0x2d;
+  if (neg) j++;
+  let m = 0;
+  let digits = 0;
+  let frac = 0;
+  while (j < n) {
+    const d = buf[j]! - 0x30;
+    if (d < 0 || d > 9) break;
+    m = m * 10 + d;
+    digits++;
+    j++;
+  }
+  if (j < n && buf[j] === 0x2e) {
+    j++;
+    while (j < n) {
+      const d = buf[j]! - 0x30;
+      if (d < 0 || d > 9) break;
+      m = m * 10 + d;
+      digits++;
+      frac++;
+      j++;
+    }
+  }
+  if (j >= n) {
+    valueEnd = INCOMPLETE;
+    return NaN;
+  }
+  const c = buf[j]!;
+  if (digits === 0 || c === 0x65 || c === 0x45) {
+    valueEnd = NEED_JSON;
+    return NaN;
+  }
+  valueEnd = j;
+  // Up to 15 digits the mantissa is exact and one division by an exact power of ten rounds correctly.
+  if (digits > 15) return Number(buf.toString('latin1', i, j));
+  const v = frac ? m / POW10[frac]! : m;
+  return neg ? -v : v;
+}
+
+/** A literal (true, false, null) at `i`; undefined with valueEnd set when not readable. */
+function readLiteral(buf: Buffer, i: number, n: number): boolean | null | undefined {
+  const c = buf[i];
+  const len = c === 0x74 ? 4 : c === 0x66 ? 5 : c === 0x6e ? 4 : 0;
+  if (len === 0) {
+    valueEnd = NEED_JSON;
+    return undefined;
+  }
+  if (i + len > n) {
+    valueEnd = INCOMPLETE;
+    return undefined;
+  }
+  const word = buf.toString('latin1', i, i + len);
+  valueEnd = i + len;
+  if (word === 'true') return true;
+  if (word === 'false') return false;
+  if (word === 'null') return null;
+  valueEnd = NEED_JSON;
+  return undefined;
+}
+
+/** The end of any value at `i` (skipped), or INCOMPLETE / NEED_JSON. */
+function skipValue(buf: Buffer, i: number, n: number): number {
+  const c = buf[i]!;
+  if (c === C.LBrace || c === C.LBracket) return scanComposite(buf, i, n);
+  if (c === C.Quote) {
+    const end = scanString(buf, i, n);
+    return end;
+  }
+  const end = scanScalar(buf, i, n);
+  return end < 0 ? INCOMPLETE : end;
+}
+
+/** A flat object of strings, numbers and literals at `i`; nested ones are JSON.parsed. */
+function readArgs(buf: Buffer, i: number, n: number): Record<string, unknown> | number {
+  const out: Record<string, unknown> = {};
+  let j = skipWsAt(buf, i + 1, n);
+  if (j >= n) return INCOMPLETE;
+  if (buf[j] === C.RBrace) {
+    valueEnd = j + 1;
+    return out;
+  }
+  for (;;) {
+    if (buf[j] !== C.Quote) return NEED_JSON;
+    const key = readString(buf, j, n, true);
+    if (typeof key === 'number') return key;
+    if (key === '__proto__') return NEED_JSON;
+    j = skipWsAt(buf, valueEnd, n);
+    if (j >= n) return INCOMPLETE;
+    if (buf[j] !== C.Colon) return NEED_JSON;
+    j = skipWsAt(buf, j + 1, n);
+    if (j >= n) return INCOMPLETE;
+    const c = buf[j]!;
+    let v: unknown;
+    if (c === C.Quote) {
+      v = readString(buf, j, n);
+      if (typeof v === 'number') return v;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      v = readNumber(buf, j, n);
+      if (valueEnd < 0) return valueEnd;
+    } else if (c === C.LBrace || c === C.LBracket) {
+      const end = scanComposite(buf, j, n);
+      if (end < 0) return INCOMPLETE;
+      try {
+        v = JSON.parse(buf.toString('utf8', j, end));
+      } catch {
+        return NEED_JSON;
+      }
+      valueEnd = end;
+    } else {
+      v = readLiteral(buf, j, n);
+      if (valueEnd < 0) return valueEnd;
+    }
+    out[key] = v;
+    j = skipWsAt(buf, valueEnd, n);
+    if (j >= n) return INCOMPLETE;
+    if (buf[j] === C.Comma) {
+      j = skipWsAt(buf, j + 1, n);
+      if (j >= n) return INCOMPLETE;
+      continue;
+    }
+    if (buf[j] === C.RBrace) {
+      valueEnd = j + 1;
+      return out;
+    }
+    return NEED_JSON;
+  }
+}
+
+const enum Field {
+  Other,
+  Ph,
+  Name,
+  Cat,
+  Ts,
+  Dur,
+  Pid,
+  Tid,
+  Id,
+  Args,
+  S,
+  /** Rare, structured: left to JSON.parse. */
+  Id2,
+}
+
+/** Which field a key (bytes a..b, no escapes) names. */
+function fieldOf(buf: Buffer, a: number, b: number): Field {
+  const len = b - a;
+  const c0 = buf[a]!;
+  const c1 = buf[a + 1];
+  if (len === 2) {
+    if (c0 === 0x70 && c1 === 0x68) return Field.Ph; // ph
+    if (c0 === 0x74 && c1 === 0x73) return Field.Ts; // ts
+    if (c0 === 0x69 && c1 === 0x64) return Field.Id; // id
+  } else if (len === 3) {
+    const c2 = buf[a + 2];
+    if (c1 === 0x69 && c2 === 0x64) return c0 === 0x70 ? Field.Pid : c0 === 0x74 ? Field.Tid : Field.Other; // pid tid
+    if (c0 === 0x69 && c1 === 0x64 && c2 === 0x32) return Field.Id2; // id2
+    if (c0 === 0x64 && c1 === 0x75 && c2 === 0x72) return Field.Dur; // dur
+    if (c0 === 0x63 && c1 === 0x61 && c2 === 0x74) return Field.Cat; // cat
+  } else if (len === 4) {
+    const word = buf.toString('latin1', a, b);
+    if (word === 'name') return Field.Name;
+    if (word === 'args') return Field.Args;
+  } else if (len === 1 && c0 === 0x73) return Field.S;
+  return Field.Other;
+}
+
+/**
+ * Reads the event object at `i` into `e`. Returns its end, INCOMPLETE when `buf` ends first, or
+ * NEED_JSON when it has something this reader leaves to JSON.parse (escapes, id2, exponents ...).
+ */
+function readEvent(buf: Buffer, i: number, n: number, e: RawEvent): number {
+  e.ph = e.name = e.cat = e.ts = e.dur = e.pid = e.tid = e.id = e.id2 = e.s = e.args = undefined;
+  let j = skipWsAt(buf, i + 1, n);
+  if (j >= n) return INCOMPLETE;
+  if (buf[j] === C.RBrace) return j + 1;
+  for (;;) {
+    if (buf[j] !== C.Quote) return NEED_JSON;
+    let k = j + 1;
+    while (k < n && buf[k] !== C.Quote) {
+      if (buf[k] === C.Backslash) return NEED_JSON;
+      k++;
+    }
+    if (k >= n) return INCOMPLETE;
+    const field = fieldOf(buf, j + 1, k);
+    if (field === Field.Id2) return NEED_JSON;
+    j = skipWsAt(buf, k + 1, n);
+    if (j >= n) return INCOMPLETE;
+    if (buf[j] !== C.Colon) return NEED_JSON;
+    j = skipWsAt(buf, j + 1, n);
+    if (j >= n) return INCOMPLETE;
+    const c = buf[j]!;
+    let v: unknown;
+    if (field === Field.Other) {
+      const end = skipValue(buf, j, n);
+      if (end < 0) return end;
+      valueEnd = end;
+    } else if (c === C.Quote) {
+      v = readString(buf, j, n, field !== Field.Id);
+      if (typeof v === 'number') return v;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      v = readNumber(buf, j, n);
+      if (valueEnd < 0) return valueEnd;
+    } else if (c === C.LBrace) {
+      if (field !== Field.Args) return NEED_JSON;
+      v = readArgs(buf, j, n);
+      if (typeof v === 'number') return v;
+    } else {
+      v = readLiteral(buf, j, n);
+      if (valueEnd < 0) return valueEnd;
+    }
+    switch (field) {
+      case Field.Ph:
+        e.ph = v;
+        break;
+      case Field.Name:
+        e.name = v;
+        break;
+      case Field.Cat:
+        e.cat = v;
+        break;
+      case Field.Ts:
+        e.ts = v;
+        break;
+      case Field.Dur:
+        e.dur = v;
+        break;
+      case Field.Pid:
+        e.pid = v;
+        break;
+      case Field.Tid:
+        e.tid = v;
+        break;
+      case Field.Id:
+        e.id = v;
+        break;
+      case Field.Args:
+        e.args = v;
+        break;
+      case Field.S:
+        e.s = v;
+        break;
+    }
+    j = skipWsAt(buf, valueEnd, n);
+    if (j >= n) return INCOMPLETE;
+    if (buf[j] === C.Comma) {
+      j = skipWsAt(buf, j + 1, n);
+      if (j >= n) return INCOMPLETE;
+      continue;
+    }
+    if (buf[j] === C.RBrace) return j + 1;
+    return NEED_JSON;
+  }
+}
+
 type State =
   | 'start' // before the top-level value
   | 'events' // inside the events array, before a value, a comma or the closing bracket
@@ -496,6 +844,7 @@ class TraceReader {
   /** Top-level members other than traceEvents, parsed. */
   readonly members: Record<string, unknown> = {};
   private sawEvents = false;
+  private readonly scratch: RawEvent = { ph: undefined, name: undefined, cat: undefined, ts: undefined, dur: undefined, pid: undefined, tid: undefined, id: undefined, id2: undefined, s: undefined, args: undefined };
 
   constructor(
     readonly file: string,
@@ -518,7 +867,8 @@ class TraceReader {
     const starts: number[] = [];
     const ends: number[] = [];
     const flush = () => {
-      if (firstStart >= 0) this.parseEvents(buf, firstStart, lastEnd, starts, ends);
+      if (firstStart < 0) return;
+      this.parseEvents(buf, firstStart, lastEnd, starts, ends);
       firstStart = -1;
       starts.length = 0;
       ends.length = 0;
@@ -543,6 +893,13 @@ class TraceReader {
           break;
         case 'events': {
           if (c === C.LBrace) {
+            const fastEnd = readEvent(buf, i, n, this.scratch);
+            if (fastEnd > 0) {
+              flush(); // keep the file's order
+              this.builder.add(this.scratch, this.base + i);
+              i = fastEnd;
+              break;
+            }
             const end = scanComposite(buf, i, n);
             if (end < 0) {
               flush();

@@ -7,6 +7,7 @@ import { emptyProfile, mergeContribution } from '../model';
 import type { ImportOptions, ImportResult, Importer } from './importer';
 import { ImportError } from './importer';
 import { isGzip, readFileBytes, readFileText } from './read-file';
+import { chromeTraceImporter } from './chrome-trace';
 import { dhatImporter } from './dhat';
 import { gccTimeReportImporter } from './gcc-time-report';
 import { heaptrackImporter } from './heaptrack';
@@ -50,6 +51,7 @@ function textImporter(
 // Sniffed in this order: the JSON formats with distinctive keys (DHAT) before generic ones.
 export const importers: Importer[] = [
   dhatImporter,
+  chromeTraceImporter,
   massifImporter,
   heaptrackImporter,
   gccTimeReportImporter,
