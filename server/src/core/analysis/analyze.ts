@@ -3,6 +3,10 @@
 
 import type { Bytes, MemorySeries, Ms, Phase, Profile, RunStatus, SeriesKind, Warning } from '../model';
 import { sampleIndexAt, valueAt } from '../model';
+import type { ArenaRow, ArenasAtPeak } from './arenas';
+import { arenaEventsPerPhase, arenaRows, arenasAtPeak } from './arenas';
+
+export type { ArenaRow, ArenasAtPeak } from './arenas';
 
 export interface Peak {
   bytes: Bytes;
@@ -49,6 +53,9 @@ export interface PhaseRow {
   memSeries: string | null;
   /** True when the global peak falls inside one of this row's spans. */
   holdsPeak: boolean;
+  /** Arenas created and freed while this row's spans were the innermost phase of their process. */
+  arenasCreated: number;
+  arenasFreed: number;
 }
 
 export interface SeriesRow {
@@ -73,6 +80,10 @@ export interface Analysis {
   peak: Peak | null;
   phases: PhaseRow[];
   series: SeriesRow[];
+  /** Every arena, ranked: held past their last use first (largest saving first), then by bytes at the peak. */
+  arenas: ArenaRow[];
+  /** The arenas live at the peak; null without a peak or without arenas. */
+  arenasAtPeak: ArenasAtPeak | null;
   warnings: Warning[];
 }
 
@@ -220,8 +231,13 @@ export function analyze(p: Profile): Analysis {
   const holding = new Set<number>();
   for (let i = peak?.phaseIndex ?? null; i !== null && i !== undefined; i = p.phases[i]!.parent) holding.add(i);
 
+  const phaseAt = (tMs: Ms, pid?: number) => innermostPhaseAt(p, tMs, pid, depths);
+  const arenaEvents = arenaEventsPerPhase(p, phaseAt);
+
   const rows = new Map<string, PhaseRow>();
   p.phases.forEach((ph, i) => {
+    const created = arenaEvents.created.get(i) ?? 0;
+    const freed = arenaEvents.freed.get(i) ?? 0;
     const path = phasePath(p.phases, i);
     const key = path.join('\u0000');
     const durationMs = Math.max(0, ph.endMs - ph.startMs);
@@ -257,6 +273,8 @@ export function analyze(p: Profile): Analysis {
         shareOfPeak: null,
         memSeries: memSeries?.id ?? null,
         holdsPeak: holding.has(i),
+        arenasCreated: created,
+        arenasFreed: freed,
       });
     } else {
       row.count++;
@@ -275,6 +293,8 @@ export function analyze(p: Profile): Analysis {
       if (memPeak !== null && (row.memPeakBytes === null || memPeak > row.memPeakBytes)) row.memPeakBytes = memPeak;
       if (row.pid !== ph.pid) delete row.pid;
       row.holdsPeak ||= holding.has(i);
+      row.arenasCreated += created;
+      row.arenasFreed += freed;
     }
   });
   const phases = [...rows.values()];
@@ -284,6 +304,8 @@ export function analyze(p: Profile): Analysis {
     const m = seriesMax(s);
     return { id: s.id, name: s.name, kind: s.kind, ...(s.pid !== undefined ? { pid: s.pid } : {}), samples: s.tMs.length, maxBytes: m?.bytes ?? null, maxAtMs: m?.atMs ?? null };
   });
+
+  const arenas = arenaRows(p, peak, phaseAt, (i) => phasePath(p.phases, i));
 
   return {
     status: p.run.status,
@@ -296,6 +318,8 @@ export function analyze(p: Profile): Analysis {
     peak,
     phases,
     series,
+    arenas,
+    arenasAtPeak: arenasAtPeak(p, peak, arenas),
     warnings: p.warnings,
   };
 }

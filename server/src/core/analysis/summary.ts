@@ -46,8 +46,29 @@ export function summaryJson(a: Analysis): Record<string, unknown> {
       shareOfPeak: r.shareOfPeak,
       memSeries: r.memSeries,
       holdsPeak: r.holdsPeak,
+      arenasCreated: r.arenasCreated,
+      arenasFreed: r.arenasFreed,
     })),
     series: a.series.map((s) => ({ id: s.id, name: s.name, kind: s.kind, pid: s.pid ?? null, samples: s.samples, maxBytes: s.maxBytes, maxAtMs: s.maxAtMs })),
+    arenas: a.arenas.map((r) => ({
+      id: r.id,
+      name: r.name,
+      category: r.category,
+      pid: r.pid ?? null,
+      startMs: r.startMs,
+      endMs: r.endMs,
+      peakBytes: r.peakBytes,
+      bytesAtPeak: r.bytesAtPeak,
+      shareOfPeak: r.shareOfPeak,
+      uses: r.uses,
+      lastUseMs: r.lastUseMs,
+      lastUsePhase: r.lastUsePhase,
+      heldPastLastUse: r.heldPastLastUse,
+      potentialSavingBytes: r.potentialSavingBytes,
+      createdInPhase: r.createdInPhase,
+      freedInPhase: r.freedInPhase,
+    })),
+    arenasAtPeak: a.arenasAtPeak,
     warnings: a.warnings,
   };
 }
@@ -78,6 +99,30 @@ function kindLabel(kind: PhaseRow['reportedKind']): string {
 function phaseLabel(r: PhaseRow, width: number): string {
   const label = r.path.join(' › ') + (r.count > 1 ? ` ×${r.count}` : '');
   return label.length > width ? `…${label.slice(label.length - width + 1)}` : label;
+}
+
+/** The arenas: those live at the peak, then those held past their last use with what freeing them would save. */
+function arenaLines(a: Analysis, top: number): string[] {
+  const out: string[] = [];
+  const live = a.arenasAtPeak;
+  if (live) {
+    const heap = live.heap ? `; ${formatPercent(live.heap.shareOfHeap)} of ${live.heap.seriesName} then, ${formatBytes(live.heap.bytes)}` : '';
+    out.push(`Arenas live at the peak: ${live.count}, ${formatBytes(live.bytes)} (${formatPercent(live.shareOfPeak)} of the peak${heap}) · ${a.arenas.length} arenas in all`);
+  } else out.push(`Arenas: ${a.arenas.length} (no memory peak to set them against)`);
+  const held = a.arenas.filter((r) => r.heldPastLastUse);
+  if (held.length) {
+    const total = held.reduce((s, r) => s + r.potentialSavingBytes, 0);
+    out.push('', `Arenas held past their last use (${held.length}; freeing each right after its last use would save up to ${formatBytes(total)} at the peak):`);
+    out.push(`  ${pad('arena', 36)} ${pad('category', 12)} ${padLeft('at peak', 11)} ${padLeft('saving', 11)} ${padLeft('of peak', 8)}  last use`);
+    for (const r of held.slice(0, top)) {
+      const name = r.name.length > 36 ? `${r.name.slice(0, 35)}…` : r.name;
+      out.push(
+        `  ${pad(name, 36)} ${pad(r.category, 12)} ${padLeft(formatBytes(r.bytesAtPeak), 11)} ${padLeft(formatBytes(r.potentialSavingBytes), 11)} ${padLeft(formatPercent(r.shareOfPeak), 8)}  ${r.lastUsePhase ?? '(no phase)'} at ${formatMs(r.lastUseMs)}`,
+      );
+    }
+    if (held.length > top) out.push(`  … and ${held.length - top} more (see --json)`);
+  } else if (live) out.push('No arena is held past its last use at the peak.');
+  return out;
 }
 
 /** A readable summary: the peak with its phase, the top phases by time and by memory. */
@@ -117,6 +162,7 @@ export function summaryText(a: Analysis, opts: { top?: number } = {}): string {
     for (const s of a.series.slice(0, 12)) out.push(`  ${pad(s.name, 60)} ${padLeft(formatBytes(s.maxBytes), 11)} max · ${s.samples} samples`);
     if (a.series.length > 12) out.push(`  … and ${a.series.length - 12} more`);
   }
+  if (a.arenas.length) out.push('', ...arenaLines(a, top));
   if (a.warnings.length) {
     out.push('', `Warnings (${a.warnings.length}):`);
     for (const w of a.warnings.slice(0, 10)) out.push(`  [${w.code}] ${w.message}${w.file ? ` (${w.file}${w.line !== undefined ? `:${w.line}` : ''})` : ''}`);

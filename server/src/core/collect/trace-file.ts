@@ -20,7 +20,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Contribution, Marker, MemorySeries, Ms, Phase, ProcessInfo, Warning } from '../model';
+import type { Arena, Contribution, Marker, MemorySeries, Ms, Phase, ProcessInfo, Warning } from '../model';
 import { importAs } from './cc';
 import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
 
@@ -56,7 +56,7 @@ class TraceFileInstrumentation implements Instrumentation {
     if (!files.length) return {};
 
     const warnings: Warning[] = [];
-    const out = { phases: [] as Phase[], series: [] as MemorySeries[], markers: [] as Marker[], processes: [] as (Partial<ProcessInfo> & { pid: number })[] };
+    const out = { phases: [] as Phase[], series: [] as MemorySeries[], markers: [] as Marker[], arenas: [] as Arena[], processes: [] as (Partial<ProcessInfo> & { pid: number })[] };
     const sources = new Set<string>();
     const tools: Record<string, string> = {};
     const seriesIds = new Set<string>();
@@ -83,6 +83,7 @@ class TraceFileInstrumentation implements Instrumentation {
       for (const p of r.phases ?? []) if (p.pid !== undefined) filePids.add(p.pid);
       for (const s of r.series ?? []) if (s.pid !== undefined) filePids.add(s.pid);
       for (const m of r.markers ?? []) if (m.pid !== undefined) filePids.add(m.pid);
+      for (const a of r.arenas ?? []) if (a.pid !== undefined) filePids.add(a.pid);
       const mapPid = new Map<number, number | undefined>();
       const unmatched: number[] = [];
       for (const pid of filePids) {
@@ -105,7 +106,7 @@ class TraceFileInstrumentation implements Instrumentation {
       let shiftMs: Ms;
       if (r.originEpochMs !== undefined) shiftMs = r.originEpochMs - ctx.startEpochMs;
       else {
-        const span = spanOf(r.phases, r.series, r.markers);
+        const span = spanOf(r.phases, r.series, r.markers, r.arenas);
         const writerPid = pidOf([...filePids][0]);
         const writer = ctx.processes.find((p) => p.pid === writerPid) ?? root;
         const startMs = writer?.startMs ?? 0;
@@ -136,6 +137,17 @@ class TraceFileInstrumentation implements Instrumentation {
         const pid = pidOf(m.pid);
         out.markers.push({ ...m, tMs: m.tMs + shiftMs, ...(pid !== undefined ? { pid } : {}) });
       }
+      for (const a of r.arenas ?? []) {
+        const pid = pidOf(a.pid);
+        out.arenas.push({
+          ...a,
+          startMs: a.startMs + shiftMs,
+          endMs: a.endMs === null ? null : a.endMs + shiftMs,
+          tMs: a.tMs.map((t) => t + shiftMs),
+          uses: a.uses.map((u) => ({ ...u, tMs: u.tMs + shiftMs })),
+          ...(pid !== undefined ? { pid } : {}),
+        });
+      }
       // Labels from process_name metadata, for real processes only (the sampler owns their times).
       for (const p of r.processes ?? []) {
         if (real.has(p.pid) && p.label) out.processes.push({ pid: p.pid, label: p.label });
@@ -145,7 +157,7 @@ class TraceFileInstrumentation implements Instrumentation {
   }
 }
 
-function spanOf(phases?: Phase[], series?: MemorySeries[], markers?: Marker[]): { first: Ms; last: Ms } {
+function spanOf(phases?: Phase[], series?: MemorySeries[], markers?: Marker[], arenas?: Arena[]): { first: Ms; last: Ms } {
   let first = Infinity;
   let last = -Infinity;
   for (const p of phases ?? []) {
@@ -160,6 +172,10 @@ function spanOf(phases?: Phase[], series?: MemorySeries[], markers?: Marker[]): 
   for (const m of markers ?? []) {
     first = Math.min(first, m.tMs);
     last = Math.max(last, m.tMs + (m.durMs ?? 0));
+  }
+  for (const a of arenas ?? []) {
+    first = Math.min(first, a.startMs);
+    last = Math.max(last, a.endMs ?? a.startMs, a.tMs.length ? a.tMs[a.tMs.length - 1]! : a.startMs);
   }
   return Number.isFinite(first) ? { first, last } : { first: 0, last: 0 };
 }

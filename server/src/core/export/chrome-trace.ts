@@ -6,7 +6,9 @@
 //               next lane (tid 2, 3, ...), so the X events of every tid are well-formed
 //   series      one C counter per series, ONE key ("bytes"), its unit in the name:
 //               "RSS of tsc (pid 42) [bytes]"; its kind as the event's cat
-//   arenas      b/e async events, cat "arena", id = the arena's id
+//   arenas      the arena protocol (docs/instrumentation.md): b (category, first bytes), n "bytes"
+//               (total bytes now), n "use" (args.phase), e (the free; none when alive at the end),
+//               cat "arena", id = the arena's id
 //   the peak    an instant event (global scope) named with its value and phase path
 //   markers     instant events (thread scope), cat = the marker's kind
 //   run facts   "otherData" (strings, as Perfetto shows them; "cmi.run" holds the facts as JSON)
@@ -127,12 +129,26 @@ export function* chromeTraceChunks(profile: Profile): Generator<string> {
     for (let i = 0; i < s.tMs.length; i++) yield ev({ name, ph: 'C', cat: s.kind, pid, tid: 1, ts: us(s.tMs[i]!), args: { bytes: s.bytes[i]! } });
   }
 
-  // Arenas: async spans.
+  // Arenas: the trace protocol of docs/instrumentation.md (async b, n "bytes" / n "use", e; cat "arena").
   for (const a of profile.arenas) {
     const pid = pidOf(a.pid);
-    const endMs = a.endMs ?? run.wallMs;
-    yield ev({ name: a.name, ph: 'b', cat: 'arena', id: a.id, pid, tid: 1, ts: us(a.startMs), args: { category: a.category } });
-    yield ev({ name: a.name, ph: 'e', cat: 'arena', id: a.id, pid, tid: 1, ts: us(Math.max(a.startMs, endMs)) });
+    const base = { cat: 'arena', id: a.id, pid, tid: 1 };
+    const n = a.tMs.length;
+    // The create carries the first sample when it is at the start; the free's 0 is the e event itself.
+    const first = n > 0 && a.tMs[0]! <= a.startMs ? 1 : 0;
+    const last = a.endMs !== null && n > first && a.bytes[n - 1] === 0 && a.tMs[n - 1]! >= a.endMs ? n - 1 : n;
+    yield ev({ name: a.name, ph: 'b', ...base, ts: us(a.startMs), args: { category: a.category, bytes: first ? a.bytes[0]! : 0 } });
+    const uses = [...a.uses].sort((x, y) => x.tMs - y.tMs);
+    let u = 0;
+    for (let i = first; i <= last; i++) {
+      const t = i < last ? a.tMs[i]! : Infinity;
+      for (; u < uses.length && uses[u]!.tMs < t; u++) {
+        const use = uses[u]!;
+        yield ev({ name: 'use', ph: 'n', ...base, ts: us(use.tMs), ...(use.phase !== undefined ? { args: { phase: use.phase } } : {}) });
+      }
+      if (i < last) yield ev({ name: 'bytes', ph: 'n', ...base, ts: us(t), args: { bytes: a.bytes[i]! } });
+    }
+    if (a.endMs !== null) yield ev({ name: a.name, ph: 'e', ...base, ts: us(Math.max(a.startMs, a.endMs)) });
   }
 
   // Markers, then the peak.

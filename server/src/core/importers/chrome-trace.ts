@@ -7,7 +7,8 @@
 //
 // Events: X (complete), B/E (begin/end, matched per pid+tid stack), b/e and S/F (async, one track per
 // pid+cat+id), n/i/I/R (instants → markers), C (counters → memory series when they measure bytes),
-// M (process_name/thread_name → labels). ts and dur are µs; the result is ms from the file's start
+// M (process_name/thread_name → labels). Async b/n/e events of cat "arena" are the arena protocol
+// (docs/instrumentation.md) and become arenas, not phases: see TraceBuilder.buildArenas. ts and dur are µs; the result is ms from the file's start
 // (its `beginningOfTime` when it has one, which then gives originEpochMs; else its earliest event).
 // Events may come in any order (clang and tsc write X events when they end): nesting is inferred per
 // thread (or async track) from interval containment, parents before children.
@@ -28,7 +29,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import type { Marker, MemorySeries, Phase, ProcessInfo, RunFacts, SeriesKind, Warning } from '../model';
+import type { Arena, Marker, MemorySeries, Phase, ProcessInfo, RunFacts, SeriesKind, Warning } from '../model';
 import { SeriesBuilder } from '../model';
 import type { ImportOptions, ImportResult, Importer } from './importer';
 import { ImportError } from './importer';
@@ -84,6 +85,30 @@ interface Track {
   open: { name: string; cat?: string; tsUs: number; args?: Args; byteOffset: number }[];
 }
 
+/** One event of the arena protocol (cat "arena"), kept until `finish` orders them per arena. */
+interface ArenaEvent {
+  kind: 'create' | 'bytes' | 'use' | 'free';
+  tsUs: number;
+  name: string;
+  category?: string;
+  bytes?: number;
+  phase?: string;
+  byteOffset: number;
+}
+
+/** An arena being rebuilt from its events (times still µs on the file's clock). */
+interface OpenArena {
+  id: string;
+  name: string;
+  category: string;
+  pid: number;
+  startUs: number;
+  endUs: number | null;
+  t: number[];
+  v: number[];
+  uses: { tUs: number; phase?: string }[];
+}
+
 /** Turns parsed events into phases, series, markers as they come; `finish` nests and rebases them. */
 class TraceBuilder {
   readonly warnings: Warning[] = [];
@@ -95,6 +120,8 @@ class TraceBuilder {
   private readonly skippedCounters = new Set<string>();
   private readonly markers: Marker[] = [];
   private readonly totals = new Map<number, Args>();
+  /** Arena protocol events per pid + id, in file order. */
+  private readonly arenaEvents = new Map<string, { pid: number; id: string; events: ArenaEvent[] }>();
   private readonly interned = new Map<string, string>();
   private minUs = Infinity;
   private maxUs = -Infinity;
@@ -179,6 +206,11 @@ class TraceBuilder {
       if (ph !== '') this.warn('event-without-ts', `an "${ph}" event without a numeric ts (${JSON.stringify(name)}) was skipped`, byteOffset);
       return;
     }
+    if (cat === 'arena' && (ph === 'b' || ph === 'n' || ph === 'e')) {
+      this.see(ts);
+      this.arenaEvent(ph, name, pid, ts, e, byteOffset);
+      return;
+    }
     switch (ph) {
       case 'X': {
         const dur = typeof e.dur === 'number' && e.dur >= 0 ? e.dur : 0;
@@ -244,6 +276,119 @@ class TraceBuilder {
     }
   }
 
+  /** An event of the arena protocol (docs/instrumentation.md): kept per arena until `finish`. */
+  private arenaEvent(ph: 'b' | 'n' | 'e', name: string, pid: number, tsUs: number, e: RawEvent, byteOffset: number): void {
+    const id = arenaId(e);
+    if (id === undefined) {
+      this.warn('arena-without-id', `an arena "${ph}" event (${JSON.stringify(name)}) at ts ${tsUs} µs has no id; skipped`, byteOffset);
+      return;
+    }
+    const args = isObject(e.args) ? e.args : undefined;
+    const bytes = typeof args?.bytes === 'number' && Number.isFinite(args.bytes) ? args.bytes : undefined;
+    let ev: ArenaEvent;
+    if (ph === 'b') {
+      const category = typeof args?.category === 'string' && args.category !== '' ? this.intern(args.category) : undefined;
+      ev = { kind: 'create', tsUs, name, byteOffset, ...(category !== undefined ? { category } : {}), ...(bytes !== undefined ? { bytes } : {}) };
+    } else if (ph === 'e') ev = { kind: 'free', tsUs, name, byteOffset };
+    else if (name === 'use') {
+      const phase = typeof args?.phase === 'string' && args.phase !== '' ? this.intern(args.phase) : undefined;
+      ev = { kind: 'use', tsUs, name, byteOffset, ...(phase !== undefined ? { phase } : {}) };
+    } else if (bytes !== undefined) ev = { kind: 'bytes', tsUs, name, byteOffset, bytes };
+    else {
+      this.warn('arena-bad-event', `an arena "n" event named ${JSON.stringify(name)} at ts ${tsUs} µs is neither "use" nor "bytes" with a numeric args.bytes; skipped`, byteOffset);
+      return;
+    }
+    const key = `${pid}\u0000${id}`;
+    let a = this.arenaEvents.get(key);
+    if (!a) {
+      a = { pid, id, events: [] };
+      this.arenaEvents.set(key, a);
+    }
+    a.events.push(ev);
+  }
+
+  /**
+   * The arenas, from their events ordered by time. Damage is warned about and the rest kept: a free,
+   * growth or use with no create before it starts the arena at the file's first event; a create while
+   * the same id is alive frees the earlier arena there; growth after the free is dropped; a use after
+   * the free is kept; an arena never freed is alive at the end (endMs null).
+   */
+  private buildArenas(toMs: (us: number) => number): Arena[] {
+    const out: Arena[] = [];
+    const fileStartUs = Number.isFinite(this.minUs) ? this.minUs : 0;
+    for (const { pid, id, events } of this.arenaEvents.values()) {
+      events.sort((a, b) => a.tsUs - b.tsUs);
+      let cur: OpenArena | undefined;
+      let generation = 0;
+      const finishArena = (a: OpenArena) =>
+        out.push({
+          id: a.id,
+          name: a.name,
+          category: a.category,
+          pid: a.pid,
+          startMs: toMs(a.startUs),
+          endMs: a.endUs === null ? null : toMs(a.endUs),
+          tMs: Float64Array.from(a.t, toMs),
+          bytes: Float64Array.from(a.v),
+          uses: a.uses.map((u) => (u.phase !== undefined ? { tMs: toMs(u.tUs), phase: u.phase } : { tMs: toMs(u.tUs) })),
+        });
+      const open = (startUs: number, name: string, category: string): OpenArena => {
+        if (cur) finishArena(cur);
+        generation++;
+        cur = { id: generation > 1 ? `${id}#${generation}` : id, name, category, pid, startUs, endUs: null, t: [], v: [], uses: [] };
+        return cur;
+      };
+      const describe = (a: OpenArena) => `arena ${JSON.stringify(a.name)} (id ${JSON.stringify(id)}, pid ${pid})`;
+      for (const ev of events) {
+        if (ev.kind === 'create') {
+          if (cur && cur.endUs === null) {
+            this.warn('arena-created-twice', `${describe(cur)} is created again at ts ${ev.tsUs} µs while alive; the earlier one is taken as freed there`, ev.byteOffset);
+            cur.endUs = ev.tsUs;
+            cur.t.push(ev.tsUs);
+            cur.v.push(0);
+          }
+          const a = open(ev.tsUs, ev.name || `arena ${id}`, ev.category ?? 'arena');
+          a.t.push(ev.tsUs);
+          a.v.push(ev.bytes ?? 0);
+          continue;
+        }
+        if (!cur) {
+          const name = ev.kind === 'free' && ev.name ? ev.name : `arena ${id}`;
+          this.warn('arena-unmatched', `the ${ev.kind} of arena ${JSON.stringify(name)} (id ${JSON.stringify(id)}, pid ${pid}) at ts ${ev.tsUs} µs has no create before it; the arena is taken to exist from the start of the file`, ev.byteOffset);
+          const a = open(fileStartUs, name, 'arena');
+          a.t.push(fileStartUs);
+          a.v.push(0); // its bytes before are unknown
+        }
+        const a: OpenArena = cur!;
+        switch (ev.kind) {
+          case 'bytes':
+            if (a.endUs !== null) {
+              this.warn('arena-bytes-after-free', `bytes recorded for ${describe(a)} at ts ${ev.tsUs} µs, after its free at ${a.endUs} µs; ignored`, ev.byteOffset);
+              break;
+            }
+            a.t.push(ev.tsUs);
+            a.v.push(ev.bytes!);
+            break;
+          case 'use':
+            if (a.endUs !== null) this.warn('arena-use-after-free', `${describe(a)} is used at ts ${ev.tsUs} µs, after its free at ${a.endUs} µs (the use is kept)`, ev.byteOffset);
+            a.uses.push(ev.phase !== undefined ? { tUs: ev.tsUs, phase: ev.phase } : { tUs: ev.tsUs });
+            break;
+          case 'free':
+            if (a.endUs !== null) {
+              this.warn('arena-double-free', `${describe(a)} is freed again at ts ${ev.tsUs} µs (first at ${a.endUs} µs); ignored`, ev.byteOffset);
+              break;
+            }
+            a.endUs = ev.tsUs;
+            a.t.push(ev.tsUs);
+            a.v.push(0);
+            break;
+        }
+      }
+      if (cur) finishArena(cur);
+    }
+    return out;
+  }
+
   private close(t: Track, name: string, tsUs: number, byteOffset: number, ph: string): void {
     const open = t.open;
     let i = open.length - 1;
@@ -307,12 +452,13 @@ class TraceBuilder {
 
   finish(beginningOfTimeUs: number | undefined): Omit<ImportResult, 'run'> {
     this.closeOpen();
-    for (const [code, n] of this.warnCounts) {
-      if (n > WARNINGS_PER_CODE) this.warnings.push({ code, message: `${n - WARNINGS_PER_CODE} more "${code}" warnings like the above`, file: this.file });
-    }
     const originUs = beginningOfTimeUs !== undefined ? 0 : Number.isFinite(this.minUs) ? this.minUs : 0;
     const toMs = (us: number) => (us - originUs) / 1000;
     const originMs = originUs / 1000;
+    const arenas = this.buildArenas(toMs);
+    for (const [code, n] of this.warnCounts) {
+      if (n > WARNINGS_PER_CODE) this.warnings.push({ code, message: `${n - WARNINGS_PER_CODE} more "${code}" warnings like the above`, file: this.file });
+    }
 
     // Phases: per track, sorted by start (longer first), nested by containment.
     const tracks = [...this.tracks.values()].filter((t) => t.spans.length).sort((a, b) => a.pid - b.pid);
@@ -369,7 +515,7 @@ class TraceBuilder {
     }
     for (const m of this.markers) m.tMs = toMs(m.tMs);
 
-    const pids = new Set<number>([...phases.map((p) => p.pid!), ...series.map((s) => s.pid!), ...this.processNames.keys()]);
+    const pids = new Set<number>([...phases.map((p) => p.pid!), ...series.map((s) => s.pid!), ...arenas.map((a) => a.pid!), ...this.processNames.keys()]);
     const processes: (Partial<ProcessInfo> & { pid: number })[] = [...pids].sort((a, b) => a - b).map((pid) => {
       const label = this.processNames.get(pid);
       return label !== undefined ? { pid, label } : { pid };
@@ -379,6 +525,7 @@ class TraceBuilder {
       phases,
       series,
       markers: this.markers,
+      ...(arenas.length ? { arenas } : {}),
       processes,
       warnings: this.warnings,
       sources: [FORMAT],
@@ -409,6 +556,12 @@ function primitiveArgs(args: unknown): Args | undefined {
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
   }
   return out;
+}
+
+/** The id of an arena event: `id`, else `id2`'s local or global id (a number or a string). */
+function arenaId(e: RawEvent): string | undefined {
+  const id = e.id ?? (isObject(e.id2) ? (e.id2.local ?? e.id2.global) : undefined);
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
 }
 
 function asyncKey(cat: string | undefined, e: RawEvent): string {

@@ -189,6 +189,7 @@ export async function importFiles(files: string[], opts: ImportOptions & { forma
   for (const p of profile.phases) end = Math.max(end, p.endMs);
   for (const s of profile.series) if (s.tMs.length) end = Math.max(end, s.tMs[s.tMs.length - 1]!);
   for (const m of profile.markers) end = Math.max(end, m.tMs + (m.durMs ?? 0));
+  for (const a of profile.arenas) end = Math.max(end, a.endMs ?? a.startMs, a.tMs.length ? a.tMs[a.tMs.length - 1]! : a.startMs);
   if (!profile.run.wallMs) profile.run.wallMs = end;
   return profile;
 }

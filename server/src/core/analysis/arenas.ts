@@ -1,0 +1,186 @@
+// Arena lifetimes against the peak: which arenas are live at the global peak, with their bytes and
+// share of it; each arena's last use; the arenas held past their last use (alive at the peak although
+// their last use came before it), each with what freeing it right after that use would have saved at
+// the peak, ranked; and where (in which phase) each arena was created and freed.
+// Pure: takes a Profile and the peak from analyze.ts, returns values.
+
+import type { Arena, Bytes, MemorySeries, Ms, Profile, SeriesKind } from '../model';
+import { valueAt } from '../model';
+
+/** The peak as arenas need it (a subset of analyze.ts's Peak, so that this module does not import it). */
+export interface PeakRef {
+  bytes: Bytes;
+  atMs: Ms;
+  pid?: number;
+}
+
+/** Finds the innermost phase index covering a time for a process (analyze.ts's innermostPhaseAt). */
+export type PhaseAt = (tMs: Ms, pid?: number) => number | undefined;
+
+export interface ArenaRow {
+  id: string;
+  name: string;
+  category: string;
+  pid?: number;
+  startMs: Ms;
+  /** null when the arena was still alive at the end of the profile. */
+  endMs: Ms | null;
+  /** The maximum of its bytes series. */
+  peakBytes: Bytes;
+  /** Its bytes at the global peak's time; 0 when it was not alive then (or there is no peak). */
+  bytesAtPeak: Bytes;
+  /** bytesAtPeak / the global peak's bytes; null without a peak. */
+  shareOfPeak: number | null;
+  /** How many uses were recorded. */
+  uses: number;
+  /** Time of its last recorded use; null when no use was recorded. */
+  lastUseMs: Ms | null;
+  /** The phase of its last use: the one the use names, else the innermost phase of its process at that time. */
+  lastUsePhase: string | null;
+  /** Alive at the peak although its last recorded use came before the peak. Never true for an arena with no recorded use. */
+  heldPastLastUse: boolean;
+  /** What freeing it right after its last use would have saved at the peak: bytesAtPeak when held past its last use, else 0. */
+  potentialSavingBytes: Bytes;
+  /** Phase paths (joined with " › ") where it was created and freed; null when no phase covers that moment (or never freed). */
+  createdInPhase: string | null;
+  freedInPhase: string | null;
+}
+
+export interface ArenasAtPeak {
+  atMs: Ms;
+  /** Arenas alive at the peak's time. */
+  count: number;
+  /** Their bytes at that time, summed. */
+  bytes: Bytes;
+  /** bytes / the global peak's bytes. */
+  shareOfPeak: number;
+  /** Of them, held past their last use, and what freeing those after their last use would save. */
+  heldPastLastUse: number;
+  potentialSavingBytes: Bytes;
+  /**
+   * A heap series (js-heap or allocator-heap) at the same moment, when the profile has one: arenas
+   * usually count heap bytes, and their share of the heap is the more telling figure when the peak is RSS.
+   */
+  heap: { series: string; seriesName: string; seriesKind: SeriesKind; bytes: Bytes; shareOfHeap: number } | null;
+}
+
+/** Whether the arena is alive at `tMs` (created at or before it, not yet freed). */
+export function aliveAt(a: Arena, tMs: Ms): boolean {
+  return a.startMs <= tMs && (a.endMs === null || a.endMs > tMs);
+}
+
+/** The arena's bytes at `tMs` (the last sample at or before it), 0 before its first sample or once freed. */
+export function arenaBytesAt(a: Arena, tMs: Ms): Bytes {
+  if (!aliveAt(a, tMs)) return 0;
+  const v = valueAt({ tMs: a.tMs, bytes: a.bytes } as MemorySeries, tMs);
+  return v ?? 0;
+}
+
+function maxOf(xs: Float64Array): Bytes {
+  let m = 0;
+  for (let i = 0; i < xs.length; i++) if (xs[i]! > m) m = xs[i]!;
+  return m;
+}
+
+/**
+ * The arena rows, ranked: held past their last use first (largest saving first), then the others by
+ * bytes at the peak, then by their own peak.
+ */
+export function arenaRows(p: Profile, peak: PeakRef | null, phaseAt: PhaseAt, phasePathOf: (index: number) => string[]): ArenaRow[] {
+  const pathAt = (tMs: Ms, pid?: number): string | null => {
+    const i = phaseAt(tMs, pid);
+    return i === undefined ? null : phasePathOf(i).join(' › ');
+  };
+  const rows: ArenaRow[] = p.arenas.map((a) => {
+    let last: Arena['uses'][number] | undefined;
+    for (const u of a.uses) if (!last || u.tMs >= last.tMs) last = u;
+    let lastUsePhase: string | null = null;
+    if (last) {
+      if (last.phase !== undefined) lastUsePhase = last.phase;
+      else {
+        const i = phaseAt(last.tMs, a.pid);
+        lastUsePhase = i === undefined ? null : p.phases[i]!.name;
+      }
+    }
+    const bytesAtPeak = peak ? arenaBytesAt(a, peak.atMs) : 0;
+    const held = !!peak && !!last && aliveAt(a, peak.atMs) && last.tMs < peak.atMs;
+    return {
+      id: a.id,
+      name: a.name,
+      category: a.category,
+      ...(a.pid !== undefined ? { pid: a.pid } : {}),
+      startMs: a.startMs,
+      endMs: a.endMs,
+      peakBytes: maxOf(a.bytes),
+      bytesAtPeak,
+      shareOfPeak: peak && peak.bytes > 0 ? bytesAtPeak / peak.bytes : null,
+      uses: a.uses.length,
+      lastUseMs: last ? last.tMs : null,
+      lastUsePhase,
+      heldPastLastUse: held,
+      potentialSavingBytes: held ? bytesAtPeak : 0,
+      createdInPhase: pathAt(a.startMs, a.pid),
+      freedInPhase: a.endMs === null ? null : pathAt(a.endMs, a.pid),
+    };
+  });
+  return rows
+    .map((r, i) => ({ r, i }))
+    .sort(
+      (x, y) =>
+        Number(y.r.heldPastLastUse) - Number(x.r.heldPastLastUse) ||
+        y.r.potentialSavingBytes - x.r.potentialSavingBytes ||
+        y.r.bytesAtPeak - x.r.bytesAtPeak ||
+        y.r.peakBytes - x.r.peakBytes ||
+        x.i - y.i,
+    )
+    .map((x) => x.r);
+}
+
+/** The arenas live at the peak, summed; null without a peak or without arenas. */
+export function arenasAtPeak(p: Profile, peak: PeakRef | null, rows: ArenaRow[]): ArenasAtPeak | null {
+  if (!peak || p.arenas.length === 0) return null;
+  let count = 0;
+  let bytes = 0;
+  for (const a of p.arenas) {
+    if (!aliveAt(a, peak.atMs)) continue;
+    count++;
+    bytes += arenaBytesAt(a, peak.atMs);
+  }
+  const held = rows.filter((r) => r.heldPastLastUse);
+  // The heap the arenas live in: of the peak's process where there is one, else the largest then.
+  let heap: ArenasAtPeak['heap'] = null;
+  let heapOwn = false;
+  for (const s of p.series) {
+    if (s.kind !== 'js-heap' && s.kind !== 'allocator-heap') continue;
+    const v = valueAt(s, peak.atMs);
+    if (v === undefined || v <= 0) continue;
+    const own = peak.pid !== undefined && s.pid === peak.pid;
+    if (heap && (heapOwn && !own || heapOwn === own && v <= heap.bytes)) continue;
+    heap = { series: s.id, seriesName: s.name, seriesKind: s.kind, bytes: v, shareOfHeap: bytes / v };
+    heapOwn = own;
+  }
+  return {
+    atMs: peak.atMs,
+    count,
+    bytes,
+    shareOfPeak: peak.bytes > 0 ? bytes / peak.bytes : 0,
+    heldPastLastUse: held.length,
+    potentialSavingBytes: held.reduce((s, r) => s + r.potentialSavingBytes, 0),
+    heap,
+  };
+}
+
+/** How many arenas were created and freed inside each phase (the innermost phase of their process at that moment). */
+export function arenaEventsPerPhase(p: Profile, phaseAt: PhaseAt): { created: Map<number, number>; freed: Map<number, number> } {
+  const created = new Map<number, number>();
+  const freed = new Map<number, number>();
+  for (const a of p.arenas) {
+    const c = phaseAt(a.startMs, a.pid);
+    if (c !== undefined) created.set(c, (created.get(c) ?? 0) + 1);
+    if (a.endMs !== null) {
+      const f = phaseAt(a.endMs, a.pid);
+      if (f !== undefined) freed.set(f, (freed.get(f) ?? 0) + 1);
+    }
+  }
+  return { created, freed };
+}
