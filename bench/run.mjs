@@ -4,10 +4,11 @@
 //   fidelity   the sampler's tree peak vs. /usr/bin/time's max RSS of a program allocating a known amount
 //   file       a profile of one million samples: bytes per sample on disk, load time vs. JSON.parse
 //
+//   arena      the arena API's cost in the example compiler, off and on (bench/arena-api.mjs)
 //   import     a generated Trace Event file of 200 MB: throughput and peak memory vs JSON.parse
 //              (bench/chrome-trace-import.mjs; --gb1 also imports a generated 1 GB file)
 //
-// Options: --runs N (paired runs per build, default 7), --only overhead|fidelity|file|import, --gb1
+// Options: --runs N (paired runs per build, default 7), --only overhead|fidelity|file|import|arena, --gb1
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -160,6 +161,11 @@ try {
   if (!only || only === 'import') {
     const { benchChromeTraceImport } = await import('./chrome-trace-import.mjs');
     await benchChromeTraceImport({ report, tmpDir: tmp, gb1: args.includes('--gb1') });
+  }
+  if (!only || only === 'arena') {
+    const { benchArenaApi } = await import('./arena-api.mjs');
+    // It prints its own lines (median of paired ratios), in the same form as these.
+    await benchArenaApi({ tmpDir: tmp, runs });
   }
   if (!only || only === 'fidelity') fidelity();
   if (!only || only === 'overhead') {

@@ -29,4 +29,9 @@ for ws in test/workspaces/rollup-small; do
   if [ -f "$ws/package-lock.json" ]; then (cd "$ws" && npm install --no-audit --no-fund --no-save --loglevel=error); fi
 done
 
+# The example workspace (tinyc and the TypeScript it is compiled with), profiled by the tests.
+if [ -f examples/workspace/package-lock.json ] && [ ! -d examples/workspace/node_modules ]; then
+  (cd examples/workspace && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 if [ -f scripts/install-vscode-test-deps.sh ]; then bash scripts/install-vscode-test-deps.sh; fi

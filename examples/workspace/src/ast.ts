@@ -6,6 +6,7 @@
 // really releases every node of that module.
 
 import { performance } from "node:perf_hooks";
+import { ArenaHandle, createArena } from "./arena-hooks"; // arena-api
 
 export type NodeId = number;
 export const NO_NODE: NodeId = -1;
@@ -144,8 +145,15 @@ export function estimateNodeBytes(node: Node): number {
 }
 
 let nextArenaId = 0;
+/** Nodes between two size reports to the profiler (a power of two). */
+const ARENA_REPORT_EVERY = 4096; // arena-api
 
-/** Owns every AST node of one module. */
+/**
+ * Owns every AST node of one module. Reports itself to Compiler Memory Insight when profiled
+ * (src/arena-hooks.ts): created here, its size every ARENA_REPORT_EVERY nodes and when its module is
+ * parsed, each reader (`used()`), and its free. The lines marked `arena-api` are all of it: the
+ * benchmark removes them to measure what they cost.
+ */
 export class AstArena {
   readonly id = nextArenaId++;
   private nodes: Node[] = [];
@@ -153,14 +161,25 @@ export class AstArena {
   /** performance.now() at creation and when freed (null while alive). */
   readonly createdAt = performance.now();
   private freedTime: number | null = null;
+  private readonly lane: ArenaHandle; // arena-api
 
-  constructor(readonly moduleName: string) {}
+  constructor(readonly moduleName: string) {
+    this.lane = createArena(`ast:${moduleName}`, "ast"); // arena-api
+  }
 
   alloc<N extends Node>(node: N): NodeId {
     if (this.freedTime !== null) throw new Error(`arena ${this.moduleName}: alloc after free`);
     this.allocatedBytes += estimateNodeBytes(node);
-    return this.nodes.push(node) - 1;
+    const id = this.nodes.push(node) - 1;
+    if ((id & (ARENA_REPORT_EVERY - 1)) === ARENA_REPORT_EVERY - 1) this.lane.grow(this.bytes); // arena-api
+    return id;
   }
+
+  /** Reports the arena's size now (the parser calls it when the module is parsed). */
+  reportBytes(): void { this.lane.grow(this.bytes); } // arena-api
+
+  /** A reader (a linker pass, code generation) starts using the nodes. */
+  used(): void { this.lane.use(); } // arena-api
 
   get(id: NodeId): Node {
     if (this.freedTime !== null) throw new Error(`arena ${this.moduleName}: use after free (node ${id})`);
@@ -197,5 +216,6 @@ export class AstArena {
     if (this.freedTime !== null) return;
     this.nodes = [];
     this.freedTime = performance.now();
+    this.lane.free(); // arena-api
   }
 }

@@ -44,6 +44,7 @@ export function instantiateChunks(program: LinkedProgram, options: InstantiateOp
     modules: chunk.modules.map((index) => {
       const m = program.modules[index]!;
       const instantiated = new ModuleEmitter(m, program.symbols).emit();
+      m.arena.used(); // arena-api: reported when the read ends, so the last use is the end of the last read
       if (options.freeAsts) m.arena.free(); // last reader of this AST is done
       checkpoint(done++);
       return instantiated;

@@ -113,6 +113,7 @@ class Linker {
   /** Declares every top-level function and let, and builds the import graph. */
   bind(): void {
     for (const m of this.modules) {
+      m.arena.used(); // arena-api
       const program = m.arena.expect(m.program, Kind.Program);
       for (const id of program.items) {
         const item = m.arena.get(id);
@@ -270,6 +271,7 @@ class Resolver {
 
   run(): void {
     const arena = this.m.arena;
+    arena.used(); // arena-api
     for (const id of arena.expect(this.m.program, Kind.Program).items) {
       const item = arena.get(id);
       if (item.kind === Kind.Let) {

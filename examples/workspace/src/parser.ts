@@ -38,6 +38,7 @@ export interface ParsedModule {
 export function parseModule(name: string, source: string): ParsedModule {
   const arena = new AstArena(name);
   const program = new Parser(new Scanner(name, source), arena).parseProgram();
+  arena.reportBytes(); // arena-api
   return { name, arena, program };
 }
 

@@ -14,6 +14,10 @@
 //     synchronously from start to end, so no listener is installed there: a cancelled tsc dies at
 //     once, and loses at most FLUSH_EVERY_MS of records.)
 //   - an unref'd timer, a PerformanceObserver and a v8.GCProfiler: they keep nothing alive.
+//   - the arena hook, a non-enumerable global under Symbol.for('compiler-memory-insight.arena') that
+//     the arena API (server/src/arena-api/index.ts documents the contract) finds at call time. Its
+//     calls also read the V8 heap (at most once per interval), so a synchronous compiler that reports
+//     arenas gets a heap curve while it blocks the event loop.
 // With CMI_NODE_DIR unset it does nothing at all; in worker threads it does nothing either.
 //
 // OUTPUT: one file per process, `$CMI_NODE_DIR/node-<pid>.ndjson` (`node-<pid>-<n>.ndjson` if the
@@ -38,6 +42,12 @@
 //       but only delivered when the event loop turns (none while a synchronous compiler runs)
 //   {"t":"marks","name":[...],"tMs":[...]}                          the program's performance.mark()s
 //   {"t":"measures","name":[...],"startMs":[...],"durMs":[...]}     the program's performance.measure()s
+//   {"t":"arenas","new"?:{"id":[...],"name":[...],"category":[...]},"newPhases"?:[...],
+//    "tMs":[...],"kind":[...],"arena":[...],"value":[...]}
+//       calls of the arena API (server/src/arena-api: the hook below); new: arenas created since the
+//       last record; kind 0 create, 1 bytes (value: the arena's total bytes), 2 use (value: index in
+//       the phase-name table, the concatenation of every newPhases so far, or -1 when the program
+//       named no phase), 3 free
 //   {"t":"exit","tMs","code"?,"signal"?,"heapBytes"}               written last, at exit or on a signal
 
 import { tscDiagnosticsFlagToAdd } from '../core/collect/tsc-flags';
@@ -52,6 +62,13 @@ const FLUSH_EVERY_MS = 250;
 /** tsc marks kept in memory between flushes (typed arrays: no object per mark). */
 const MARK_CAPACITY = 8192;
 const HEAP_CAPACITY = 2048;
+/** Arena events kept in memory between flushes (typed arrays: no object per call). */
+const ARENA_CAPACITY = 4096;
+const ARENA_HOOK = Symbol.for('compiler-memory-insight.arena');
+const ARENA_CREATE = 0;
+const ARENA_BYTES = 1;
+const ARENA_USE = 2;
+const ARENA_FREE = 3;
 
 /**
  * tsc marks every comment and every source-map mapping it emits (250,000 marks for rxjs, where
@@ -198,8 +215,32 @@ function start(dir: string): void {
     observer = undefined;
   }
 
+  // ---- arenas: the calls of the arena API through the global hook ---------------------------
+  const arenaT = new Float64Array(ARENA_CAPACITY);
+  const arenaKind = new Uint8Array(ARENA_CAPACITY);
+  const arenaId = new Uint32Array(ARENA_CAPACITY);
+  const arenaValue = new Float64Array(ARENA_CAPACITY);
+  let arenaN = 0;
+  let arenaCount = 0;
+  const newArenas: string[][] = [[], [], []]; // id, name, category
+  const arenaPhaseIndex = new Map<string, number>();
+  const newArenaPhases: string[] = [];
+
   const flush = () => {
     let out = '';
+    if (arenaN || newArenas[0]!.length) {
+      out += '{"t":"arenas"';
+      if (newArenas[0]!.length) {
+        out += `,"new":{"id":[${newArenas[0]}],"name":[${newArenas[1]}],"category":[${newArenas[2]}]}`;
+        for (const a of newArenas) a.length = 0;
+      }
+      if (newArenaPhases.length) {
+        out += `,"newPhases":[${newArenaPhases}]`;
+        newArenaPhases.length = 0;
+      }
+      out += `,"tMs":[${join(arenaT, arenaN, epoch)}],"kind":[${join(arenaKind, arenaN, String)}],"arena":[${join(arenaId, arenaN, String)}],"value":[${join(arenaValue, arenaN, String)}]}\n`;
+      arenaN = 0;
+    }
     if (heapN) {
       out += `{"t":"heap","tMs":[${join(heapT, heapN, epoch)}],"bytes":[${join(heapB, heapN, String)}]}\n`;
       heapN = 0;
@@ -314,6 +355,74 @@ function start(dir: string): void {
     Object.defineProperty(globalThis, 'onProfilerEvent', { value: hook, writable: true, configurable: true, enumerable: false });
   }
 
+  // ---- arena hook ---------------------------------------------------------------------------
+  {
+    const event = (kind: number, id: number, value: number): void => {
+      const t = performance.now();
+      arenaT[arenaN] = t;
+      arenaKind[arenaN] = kind;
+      arenaId[arenaN] = id;
+      arenaValue[arenaN] = value;
+      arenaN++;
+      // A synchronous compiler never lets the timer run: read the heap here, at most once per interval.
+      if (!tsc && t - lastHeapReadMs >= intervalMs) {
+        lastHeapReadMs = t;
+        heapT[heapN] = t;
+        heapB[heapN] = usedHeapBytes();
+        heapN++;
+        drainGc(t, true);
+      }
+      if (arenaN === ARENA_CAPACITY || heapN === HEAP_CAPACITY || t - lastFlushMs >= FLUSH_EVERY_MS) flush();
+    };
+    const hook = {
+      v: 1,
+      create(name: string, category: string): number {
+        const id = arenaCount++;
+        try {
+          newArenas[0]!.push(String(id));
+          newArenas[1]!.push(JSON.stringify(String(name)));
+          newArenas[2]!.push(JSON.stringify(String(category)));
+          event(ARENA_CREATE, id, 0);
+        } catch {
+          // never let the profiler break the compiler
+        }
+        return id;
+      },
+      bytes(id: number, totalBytes: number): void {
+        try {
+          event(ARENA_BYTES, id, Number.isFinite(totalBytes) ? totalBytes : 0);
+        } catch {
+          // ignore
+        }
+      },
+      use(id: number, phase?: string): void {
+        try {
+          let p = -1;
+          if (phase !== undefined) {
+            const known = arenaPhaseIndex.get(phase);
+            if (known !== undefined) p = known;
+            else {
+              p = arenaPhaseIndex.size;
+              arenaPhaseIndex.set(phase, p);
+              newArenaPhases.push(JSON.stringify(String(phase)));
+            }
+          }
+          event(ARENA_USE, id, p);
+        } catch {
+          // ignore
+        }
+      },
+      free(id: number): void {
+        try {
+          event(ARENA_FREE, id, 0);
+        } catch {
+          // ignore
+        }
+      },
+    };
+    Object.defineProperty(globalThis, ARENA_HOOK, { value: Object.freeze(hook), writable: false, configurable: true, enumerable: false });
+  }
+
   // ---- the timer: heap while the event loop turns -------------------------------------------
   const timer = setInterval(() => {
     try {
@@ -379,7 +488,7 @@ interface GCProfilerResult {
   statistics: { gcType: string; cost: number; beforeGC?: { heapStatistics?: { usedHeapSize?: number } }; afterGC?: { heapStatistics?: { usedHeapSize?: number } } }[];
 }
 
-function join(a: Float64Array | Uint32Array, n: number, f: (x: number) => string): string {
+function join(a: Float64Array | Uint32Array | Uint8Array, n: number, f: (x: number) => string): string {
   let s = '';
   for (let i = 0; i < n; i++) s += (i ? ',' : '') + f(a[i]!);
   return s;

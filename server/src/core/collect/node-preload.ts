@@ -9,7 +9,7 @@
 import { tscDiagnosticsFlagToAdd } from './tsc-flags';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Contribution, Marker, MemorySeries, Phase, ProcessInfo, Warning } from '../model';
+import type { Arena, Contribution, Marker, MemorySeries, Phase, ProcessInfo, Warning } from '../model';
 import { SeriesBuilder } from '../model';
 import { formatBytes } from '../units';
 import { TscDiagnosticsError, isTscDiagnostics, parseTscDiagnostics, reconstructedWarning, tscDiagnosticsPhases } from '../importers/tsc-diagnostics';
@@ -70,7 +70,7 @@ export function nodePreloadInstrumentation(): Instrumentation {
 
     async collect(ctx: CollectContext): Promise<Contribution> {
       const warnings: Warning[] = [];
-      const out = { phases: [] as Phase[], series: [] as MemorySeries[], markers: [] as Marker[], processes: [] as NonNullable<Contribution['processes']>, tools: {} as Record<string, string>, sources: [] as string[], warnings };
+      const out = { phases: [] as Phase[], series: [] as MemorySeries[], markers: [] as Marker[], arenas: [] as Arena[], processes: [] as NonNullable<Contribution['processes']>, tools: {} as Record<string, string>, sources: [] as string[], warnings };
       const files = nodeDir && existsSync(nodeDir) ? readdirSync(nodeDir).filter((f) => /^node-\d+(-\d+)?\.ndjson$/.test(f)).sort() : [];
       const records = files.map((f) => readPreloadFile(path.join(nodeDir!, f), warnings)).filter((r): r is ProcessRecords => r !== undefined);
       records.sort((a, b) => a.header.timeOriginMs - b.header.timeOriginMs);
@@ -82,6 +82,7 @@ export function nodePreloadInstrumentation(): Instrumentation {
         appendPhases(out.phases, c.phases);
         out.series.push(...c.series);
         out.markers.push(...c.markers);
+        out.arenas.push(...c.arenas);
         out.processes.push(c.process);
         warnings.push(...c.warnings);
         out.tools.node ??= r.header.node;
@@ -148,6 +149,15 @@ interface ProcessRecords {
   gcEntries: { startMs: number; durMs: number; kind: number }[];
   perfMarks: { name: string; tMs: number }[];
   measures: { name: string; startMs: number; durMs: number }[];
+  /** Arenas the program created through the arena API, by their id in the process. */
+  arenaInfo: Map<number, { name: string; category: string }>;
+  /** The phase names of arena uses, indexed by the `value` of use events. */
+  arenaPhaseNames: string[];
+  /** Arena API calls in order: epoch ms, kind (0 create, 1 bytes, 2 use, 3 free), arena id, value. */
+  arenaT: number[];
+  arenaKind: number[];
+  arenaId: number[];
+  arenaValue: number[];
   exit?: { tMs: number; code?: number; signal?: string; heapBytes?: number };
   /** The latest time seen in the file. */
   lastMs: number;
@@ -190,7 +200,7 @@ function readPreloadFile(file: string, warnings: Warning[]): ProcessRecords | un
       }
       const h = rec as unknown as HeaderRecord & { tsc?: { hooked?: boolean } };
       if (h.tsc) h.tsc.hooked ??= true;
-      r = { file: name, header: h, heapT: [], heapBytes: [], markNames: [], markT: [], markId: [], markHeapBytes: [], folded: [], gc: [], gcEntries: [], perfMarks: [], measures: [], lastMs: h.timeOriginMs };
+      r = { file: name, header: h, heapT: [], heapBytes: [], markNames: [], markT: [], markId: [], markHeapBytes: [], folded: [], gc: [], gcEntries: [], perfMarks: [], measures: [], arenaInfo: new Map(), arenaPhaseNames: [], arenaT: [], arenaKind: [], arenaId: [], arenaValue: [], lastMs: h.timeOriginMs };
       continue;
     }
     if (!r) {
@@ -259,6 +269,26 @@ function addRecord(r: ProcessRecords, rec: Record<string, unknown>): void {
       const dur = nums('durMs');
       for (let i = 0; i < name.length; i++) r.measures.push({ name: name[i]!, startMs: start[i]!, durMs: dur[i]! });
       seen(start.map((s, i) => s + dur[i]!));
+      break;
+    }
+    case 'arenas': {
+      const created = rec.new && typeof rec.new === 'object' ? (rec.new as Record<string, unknown[]>) : undefined;
+      for (let i = 0; i < (created?.id?.length ?? 0); i++) {
+        r.arenaInfo.set(Number(created!.id![i]), { name: String(created!.name?.[i] ?? `arena ${String(created!.id![i])}`), category: String(created!.category?.[i] ?? 'arena') });
+      }
+      r.arenaPhaseNames.push(...strs('newPhases'));
+      const t = nums('tMs');
+      const kind = nums('kind');
+      const id = nums('arena');
+      const value = nums('value');
+      const n = Math.min(t.length, kind.length, id.length, value.length);
+      for (let i = 0; i < n; i++) {
+        r.arenaT.push(t[i]!);
+        r.arenaKind.push(kind[i]!);
+        r.arenaId.push(id[i]!);
+        r.arenaValue.push(value[i]!);
+      }
+      seen(t);
       break;
     }
     case 'exit':
@@ -337,6 +367,7 @@ interface ProcessContribution {
   phases: Phase[];
   series: MemorySeries[];
   markers: Marker[];
+  arenas: Arena[];
   process: Partial<ProcessInfo> & { pid: number };
   warnings: Warning[];
 }
@@ -387,7 +418,97 @@ function processContribution(r: ProcessRecords, ctx: CollectContext, seriesIds: 
     proc.endMs = r.exit ? rel(r.exit.tMs) : null;
   }
   if (r.exit?.code !== undefined) proc.exitCode = r.exit.code;
-  return { phases, series, markers, process: proc, warnings };
+  const arenas = arenaLanes(r, phases, rel, warnings);
+  return { phases, series, markers, arenas, process: proc, warnings };
+}
+
+const ARENA_CREATE = 0;
+const ARENA_BYTES = 1;
+const ARENA_USE = 2;
+const ARENA_FREE = 3;
+
+/**
+ * The arena API's calls of one process → one Arena per handle: bytes over time (0 at creation and
+ * after the free), uses with their phase (the one the program named, else the path of the innermost
+ * phase of this process open at that time, else none), endMs null when never freed.
+ */
+function arenaLanes(r: ProcessRecords, phases: Phase[], rel: (epochMs: number) => number, warnings: Warning[]): Arena[] {
+  if (!r.arenaT.length) return [];
+  const pid = r.header.pid;
+  interface Lane {
+    arena: Arena;
+    bytes: SeriesBuilder;
+    freed: boolean;
+  }
+  const lanes = new Map<number, Lane>();
+  let useAfterFree = 0;
+  let unknown = 0;
+  const phaseAt = innermostPhasePath(phases);
+  const lane = (id: number, tMs: number): Lane => {
+    let l = lanes.get(id);
+    if (!l) {
+      const info = r.arenaInfo.get(id);
+      if (!info) unknown++;
+      l = {
+        arena: { id: `${pid}:${id}`, name: info?.name ?? `arena ${id}`, category: info?.category ?? 'arena', pid, startMs: tMs, endMs: null, tMs: new Float64Array(0), bytes: new Float64Array(0), uses: [] },
+        bytes: new SeriesBuilder(8),
+        freed: false,
+      };
+      l.bytes.push(tMs, 0);
+      lanes.set(id, l);
+    }
+    return l;
+  };
+  for (let i = 0; i < r.arenaT.length; i++) {
+    const tMs = rel(r.arenaT[i]!);
+    const id = r.arenaId[i]!;
+    const kind = r.arenaKind[i];
+    if (kind === ARENA_CREATE) {
+      lane(id, tMs);
+      continue;
+    }
+    const l = lane(id, tMs);
+    if (kind === ARENA_BYTES) {
+      if (!l.freed) l.bytes.push(tMs, r.arenaValue[i]!);
+    } else if (kind === ARENA_USE) {
+      if (l.freed) useAfterFree++;
+      const named = r.arenaPhaseNames[r.arenaValue[i]!];
+      const phase = named ?? phaseAt(tMs);
+      l.arena.uses.push(phase === undefined ? { tMs } : { tMs, phase });
+    } else if (kind === ARENA_FREE && !l.freed) {
+      l.freed = true;
+      l.arena.endMs = tMs;
+      l.bytes.push(tMs, 0);
+    }
+  }
+  if (useAfterFree) warnings.push({ code: 'arena-use-after-free', message: `pid ${pid}: ${useAfterFree} arena use(s) after the arena was freed`, file: r.file });
+  if (unknown) warnings.push({ code: 'arena-unknown', message: `pid ${pid}: ${unknown} arena(s) used without a creation record (the file is damaged): named by their id`, file: r.file });
+  const out: Arena[] = [];
+  for (const l of lanes.values()) {
+    const s = l.bytes.build({ id: l.arena.id, name: l.arena.name, kind: 'compiler-reported', source: SOURCE });
+    l.arena.tMs = s.tMs;
+    l.arena.bytes = s.bytes;
+    out.push(l.arena);
+  }
+  return out;
+}
+
+/** The path ("generate › instantiate_chunks") of the innermost of `phases` (parents local to it) open at a time. */
+function innermostPhasePath(phases: Phase[]): (tMs: number) => string | undefined {
+  const depth: number[] = [];
+  const paths: string[] = [];
+  phases.forEach((p, i) => {
+    depth[i] = p.parent === null ? 0 : depth[p.parent]! + 1;
+    paths[i] = p.parent === null ? p.name : `${paths[p.parent]!} › ${p.name}`;
+  });
+  return (tMs) => {
+    let best = -1;
+    for (let i = 0; i < phases.length; i++) {
+      const p = phases[i]!;
+      if (p.startMs <= tMs && tMs <= p.endMs && (best < 0 || depth[i]! > depth[best]!)) best = i;
+    }
+    return best < 0 ? undefined : paths[best];
+  };
 }
 
 function flagAddedWarning(who: string, args: string[]): Warning {
