@@ -18,6 +18,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyze } from '../server/src/core/analysis/analyze';
+import { summaryText } from '../server/src/core/analysis/summary';
 import { profileBuild } from '../server/src/core/profile-build';
 import type { Arena, Profile } from '../server/src/core/model';
 
@@ -104,6 +106,18 @@ describe('tinyc, the example compiler, profiled with and without --free-asts', (
     expect(measuredDrop / MiB).toBeGreaterThan(15);
     expect(Math.abs(predictedDrop - measuredDrop)).toBeLessThan(0.35 * measuredDrop);
     expect(saving).toBeGreaterThanOrEqual(predictedDrop); // the saving at the peak bounds the drop of the peak
+  });
+
+  it('the analysis (cmi summary) reports them held past their last use by default, and none with --free-asts', () => {
+    const a = analyze(held);
+    const rows = a.arenas.filter((r) => r.heldPastLastUse);
+    expect(rows.length).toBeGreaterThan(20);
+    expect(new Set(rows.map((r) => r.lastUsePhase))).toEqual(new Set(['generate › instantiate_chunks']));
+    expect(a.arenasAtPeak!.potentialSavingBytes / MiB).toBeGreaterThan(20);
+    expect(summaryText(a)).toMatch(/Arenas held past their last use \(\d+; freeing each right after its last use would save up to [\d.]+ MiB at the peak\)/);
+    const f = analyze(freed);
+    expect(f.arenas.filter((r) => r.heldPastLastUse)).toEqual([]);
+    expect(summaryText(f)).not.toContain('Arenas held past their last use (');
   });
 
   it('--free-asts: no arena is held past its last use, at the live peak or at any sample', () => {

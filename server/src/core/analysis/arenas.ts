@@ -11,6 +11,8 @@ import { valueAt } from '../model';
 export interface PeakRef {
   bytes: Bytes;
   atMs: Ms;
+  /** The peak's series id. */
+  series: string;
   pid?: number;
 }
 
@@ -62,6 +64,13 @@ export interface ArenasAtPeak {
    * usually count heap bytes, and their share of the heap is the more telling figure when the peak is RSS.
    */
   heap: { series: string; seriesName: string; seriesKind: SeriesKind; bytes: Bytes; shareOfHeap: number } | null;
+  /**
+   * What freeing every arena right after its last use would do to the peak, series by series (the
+   * peak's series, and the heap series above): the series minus those arenas' bytes from their last
+   * use on, at every sample. Unlike `potentialSavingBytes` (what they hold at today's peak), this
+   * accounts for the peak moving elsewhere once they are freed.
+   */
+  ifFreedAfterLastUse: { series: string; seriesName: string; peakBytes: Bytes; predictedPeakBytes: Bytes; dropBytes: Bytes }[];
 }
 
 /** Whether the arena is alive at `tMs` (created at or before it, not yet freed). */
@@ -159,7 +168,15 @@ export function arenasAtPeak(p: Profile, peak: PeakRef | null, rows: ArenaRow[])
     heap = { series: s.id, seriesName: s.name, seriesKind: s.kind, bytes: v, shareOfHeap: bytes / v };
     heapOwn = own;
   }
+  const ifFreedAfterLastUse: ArenasAtPeak['ifFreedAfterLastUse'] = [];
+  for (const id of [peak.series, heap?.series]) {
+    const series = id === undefined ? undefined : p.series.find((x) => x.id === id);
+    if (!series || ifFreedAfterLastUse.some((x) => x.series === series.id)) continue;
+    const predicted = peakWithoutHeldArenas(series, p.arenas);
+    if (predicted) ifFreedAfterLastUse.push({ series: series.id, seriesName: series.name, ...predicted });
+  }
   return {
+    ifFreedAfterLastUse,
     atMs: peak.atMs,
     count,
     bytes,
@@ -168,6 +185,40 @@ export function arenasAtPeak(p: Profile, peak: PeakRef | null, rows: ArenaRow[])
     potentialSavingBytes: held.reduce((s, r) => s + r.potentialSavingBytes, 0),
     heap,
   };
+}
+
+/**
+ * The peak of `series` if every arena had been freed right after its last use: a sweep over the
+ * changes of the bytes those arenas hold from their last use on, evaluated at every sample.
+ */
+export function peakWithoutHeldArenas(series: MemorySeries, arenas: Arena[]): { peakBytes: Bytes; predictedPeakBytes: Bytes; dropBytes: Bytes } | null {
+  if (series.tMs.length === 0) return null;
+  const changes: [Ms, Bytes][] = [];
+  for (const a of arenas) {
+    let lastUse = -Infinity;
+    for (const u of a.uses) if (u.tMs > lastUse) lastUse = u.tMs;
+    if (lastUse === -Infinity || !aliveAt(a, lastUse)) continue;
+    let held = arenaBytesAt(a, lastUse);
+    changes.push([lastUse, held]);
+    for (let i = 0; i < a.tMs.length; i++) {
+      if (a.tMs[i]! <= lastUse || (a.endMs !== null && a.tMs[i]! >= a.endMs)) continue;
+      changes.push([a.tMs[i]!, a.bytes[i]! - held]);
+      held = a.bytes[i]!;
+    }
+    if (a.endMs !== null) changes.push([a.endMs, -held]);
+  }
+  changes.sort((x, y) => x[0] - y[0]);
+  let held = 0;
+  let c = 0;
+  let peakBytes = -Infinity;
+  let predictedPeakBytes = -Infinity;
+  for (let i = 0; i < series.tMs.length; i++) {
+    while (c < changes.length && changes[c]![0] <= series.tMs[i]!) held += changes[c++]![1];
+    const v = series.bytes[i]!;
+    if (v > peakBytes) peakBytes = v;
+    if (v - held > predictedPeakBytes) predictedPeakBytes = v - held;
+  }
+  return { peakBytes, predictedPeakBytes, dropBytes: peakBytes - predictedPeakBytes };
 }
 
 /** How many arenas were created and freed inside each phase (the innermost phase of their process at that moment). */

@@ -121,6 +121,10 @@ function arenaLines(a: Analysis, top: number): string[] {
       );
     }
     if (held.length > top) out.push(`  … and ${held.length - top} more (see --json)`);
+    for (const f of live?.ifFreedAfterLastUse ?? []) {
+      if (f.dropBytes <= 0) continue;
+      out.push(`  Freed after their last use, the peak of ${f.seriesName} would be ${formatBytes(f.predictedPeakBytes)} instead of ${formatBytes(f.peakBytes)} (−${formatBytes(f.dropBytes)}, ${formatPercent(f.dropBytes / f.peakBytes)}).`);
+    }
   } else if (live) out.push('No arena is held past its last use at the peak.');
   return out;
 }
