@@ -4,7 +4,8 @@
 //   fidelity   the sampler's tree peak vs. /usr/bin/time's max RSS of a program allocating a known amount
 //   file       a profile of one million samples: bytes per sample on disk, load time vs. JSON.parse
 //
-//   arena      the arena API's cost in the example compiler, off and on (bench/arena-api.mjs)
+//   arena      the arena API's cost in the example compiler, off and on (bench/arena-api.mjs), and
+//              arena inference over a heaptrack file of 1.5 M allocations (bench/arena-inference.mjs)
 //   import     a generated Trace Event file of 200 MB: throughput and peak memory vs JSON.parse
 //              (bench/chrome-trace-import.mjs; --gb1 also imports a generated 1 GB file)
 //
@@ -166,6 +167,8 @@ try {
     const { benchArenaApi } = await import('./arena-api.mjs');
     // It prints its own lines (median of paired ratios), in the same form as these.
     await benchArenaApi({ tmpDir: tmp, runs });
+    const { benchArenaInference } = await import('./arena-inference.mjs');
+    await benchArenaInference({ report, tmpDir: tmp });
   }
   if (!only || only === 'fidelity') fidelity();
   if (!only || only === 'overhead') {

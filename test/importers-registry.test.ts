@@ -71,6 +71,24 @@ describe('cmi import', () => {
     expect(none.status).toBe(2);
   });
 
+  it('infers arena lanes from heap-profiler data with the built-in rules, and takes the user\'s rules first', async () => {
+    const file = fx('arena-inference', 'heaptrack.rustc-tokenizer.zst');
+    const out = path.join(tmp, 'arenas.json');
+    const r = spawnSync(process.execPath, [cliPath, 'import', file, '--out', out, '--json'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const names = (JSON.parse(r.stdout) as { arenas: { name: string }[] }).arenas.map((a) => a.name);
+    expect(names).toEqual(expect.arrayContaining(['rustc_arena::DroplessArena', 'rustc_arena::TypedArena']));
+    // A user rule claims the TypedArena chunks under a name of its own.
+    const u = spawnSync(process.execPath, [cliPath, 'import', file, '--out', out, '--json', '--arena-rule', 'typed chunks=TypedArena.*grow'], { encoding: 'utf8' });
+    expect(u.status, u.stderr).toBe(0);
+    const userNames = (JSON.parse(u.stdout) as { arenas: { name: string }[] }).arenas.map((a) => a.name);
+    expect(userNames).toContain('typed chunks');
+    expect(userNames).not.toContain('rustc_arena::TypedArena');
+    const bad = spawnSync(process.execPath, [cliPath, 'import', file, '--out', out, '--arena-rule', 'no-equals-sign'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^cmi: --arena-rule: /);
+  });
+
   it('lists the formats it reads', () => {
     const r = spawnSync(process.execPath, [cliPath, 'import', '--list-formats'], { encoding: 'utf8' });
     expect(r.stdout).toMatch(/^rustc-time-passes\s+rustc -Z time-passes/m);

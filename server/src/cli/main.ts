@@ -4,6 +4,8 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze } from '../core/analysis/analyze';
+import type { ArenaRule } from '../core/analysis/arena-rules';
+import { ArenaRuleError, DEFAULT_ARENA_RULES, mergeRules, parseArenaRule } from '../core/analysis/arena-rules';
 import { writeChromeTrace } from '../core/export/chrome-trace';
 import type { HeapProfilerKind } from '../core/collect/heap-profiler';
 import { HEAP_PROFILER_KINDS } from '../core/collect/heap-profiler';
@@ -53,10 +55,14 @@ profile options:
   --no-bundlers       don't add rollup --perf, esbuild --timing, rolldown RD_LOG, Voyd's perf switch
   --no-trace-file     don't offer CMI_TRACE_FILE/CMI_TRACE_DIR (Trace Event files the build writes)
   --heap-profiler K   run the build under massif, heaptrack or dhat and import its output
+  --arena-rule NAME=REGEX
+                      (repeatable) group heap-profiler allocation sites whose stack has a frame
+                      matching REGEX into the arena lane NAME, before the built-in rules
   --sampler KIND      auto | procfs | ps | none
 
 import options:
   --format NAME       skip sniffing (\`cmi import --list-formats\` lists them)
+  --arena-rule NAME=REGEX   as for profile
   --out FILE          where to write the profile (default: cmi-profile.json)
   --json              print the summary as JSON
 
@@ -95,6 +101,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
       'no-bundlers': { type: 'boolean' },
       'no-trace-file': { type: 'boolean' },
       'heap-profiler': { type: 'string' },
+      'arena-rule': { type: 'string', multiple: true },
       sampler: { type: 'string' },
     },
   });
@@ -143,6 +150,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
       noBundlers: values['no-bundlers'],
       noTraceFile: values['no-trace-file'],
       ...(heapProfiler ? { heapProfiler: heapProfiler as HeapProfilerKind } : {}),
+      ...arenaRulesOption(values['arena-rule']),
       onOutput: values.quiet
         ? undefined
         : (_stream, text) => {
@@ -173,6 +181,17 @@ async function cmdProfile(argv: string[]): Promise<number> {
   return profile.run.status === 'failed' ? EXIT.buildFailed : EXIT.buildStopped;
 }
 
+/** `--arena-rule NAME=REGEX` (repeatable): the user's rules first, then the built-in ones. */
+function arenaRulesOption(specs: string[] | undefined): { arenaRules?: ArenaRule[] } {
+  if (!specs?.length) return {};
+  try {
+    return { arenaRules: mergeRules(specs.map(parseArenaRule), DEFAULT_ARENA_RULES) };
+  } catch (e) {
+    if (e instanceof ArenaRuleError) throw new UsageError(`--arena-rule: ${e.message}`);
+    throw e;
+  }
+}
+
 function displayPath(file: string): string {
   const rel = path.relative(process.cwd(), file);
   return rel && !rel.startsWith('..') ? rel : file;
@@ -182,14 +201,14 @@ async function cmdImport(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { format: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, 'list-formats': { type: 'boolean' } },
+    options: { format: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, 'list-formats': { type: 'boolean' }, 'arena-rule': { type: 'string', multiple: true } },
   });
   if (values['list-formats']) {
     for (const i of importers) process.stdout.write(`${i.format.padEnd(20)} ${i.description}\n`);
     return EXIT.ok;
   }
   if (!positionals.length) throw new UsageError('cmi import takes one or more files: cmi import FILE… [--format NAME] [--out FILE]');
-  const profile = await importFiles(positionals, values.format ? { format: values.format } : {});
+  const profile = await importFiles(positionals, { ...(values.format ? { format: values.format } : {}), ...arenaRulesOption(values['arena-rule']) });
   const out = path.resolve(values.out ?? 'cmi-profile.json');
   await writeProfile(out, profile);
   const analysis = analyze(profile);

@@ -8,6 +8,7 @@ import { heapProfilerInstrumentation } from './collect/heap-profiler';
 import { nodePreloadInstrumentation } from './collect/node-preload';
 import { rustcInstrumentation } from './collect/rustc';
 import { traceFileInstrumentation } from './collect/trace-file';
+import type { ArenaRule } from './analysis/arena-rules';
 import type { Instrumentation } from './collect/instrumentation';
 import type { Profile } from './model';
 import type { RunOptions } from './runner';
@@ -29,9 +30,11 @@ export interface ProfileBuildOptions extends Omit<RunOptions, 'instrumentations'
   noTraceFile?: boolean;
   /** Run the build under a heap profiler and import its output (opt-in: it slows the build down a lot). */
   heapProfiler?: HeapProfilerKind;
+  /** Arena rules for the heap profiler's data (default: the built-in rules for well-known arena allocators). */
+  arenaRules?: readonly ArenaRule[];
 }
 
-export type InstrumentationChoice = Pick<ProfileBuildOptions, 'noNodePreload' | 'noRustc' | 'noCc' | 'noBundlers' | 'noTraceFile' | 'heapProfiler'>;
+export type InstrumentationChoice = Pick<ProfileBuildOptions, 'noNodePreload' | 'noRustc' | 'noCc' | 'noBundlers' | 'noTraceFile' | 'heapProfiler' | 'arenaRules'>;
 
 export function defaultInstrumentations(opts: InstrumentationChoice = {}): Instrumentation[] {
   const list: Instrumentation[] = [];
@@ -41,7 +44,7 @@ export function defaultInstrumentations(opts: InstrumentationChoice = {}): Instr
   if (!opts.noBundlers) list.push(...bundlerInstrumentations());
   if (!opts.noTraceFile) list.push(traceFileInstrumentation());
   // Last: it wraps the final argv (after the rustc adapter may have rewritten a direct rustc call).
-  if (opts.heapProfiler) list.push(heapProfilerInstrumentation(opts.heapProfiler));
+  if (opts.heapProfiler) list.push(heapProfilerInstrumentation(opts.heapProfiler, opts.arenaRules));
   return list;
 }
 
@@ -51,6 +54,6 @@ export async function profileBuild(opts: ProfileBuildOptions): Promise<Profile> 
 }
 
 export async function profileBuildWithOutput(opts: ProfileBuildOptions) {
-  const { noNodePreload, noRustc, noCc, noBundlers, noTraceFile, heapProfiler, ...run } = opts;
-  return runBuild({ ...run, instrumentations: defaultInstrumentations({ noNodePreload, noRustc, noCc, noBundlers, noTraceFile, heapProfiler }) });
+  const { noNodePreload, noRustc, noCc, noBundlers, noTraceFile, heapProfiler, arenaRules, ...run } = opts;
+  return runBuild({ ...run, instrumentations: defaultInstrumentations({ noNodePreload, noRustc, noCc, noBundlers, noTraceFile, heapProfiler, arenaRules }) });
 }

@@ -31,11 +31,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Contribution, Ms, Phase, ProcessInfo, Warning } from '../model';
-import { ImportError, importFile } from '../importers/index';
-import type { ImportResult } from '../importers/importer';
-import { chromeTraceImporter } from '../importers/chrome-trace';
-import { importGccTimeReport } from '../importers/gcc-time-report';
-import { massifImporter } from '../importers/massif';
+import { importFile } from '../importers/index';
+import type { ImportOptions, ImportResult } from '../importers/importer';
 import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
 
 export const CC_WRAPPER_FILE = 'cc-wrapper.sh';
@@ -144,25 +141,9 @@ function parseRecord(name: string, text: string, argv: string[]): Record_ | unde
   return r;
 }
 
-/**
- * Imports a file with the registered importer of `format`. While an importer that exists in this tree
- * is not registered yet (gcc-time-report, massif, chrome-trace), it is called directly.
- */
-export async function importAs(file: string, format: string): Promise<ImportResult> {
-  try {
-    return await importFile(file, { format });
-  } catch (e) {
-    if (!(e instanceof ImportError && e.kind === 'not-this-format' && /unknown format/.test(e.message))) throw e;
-    const direct: Record<string, () => Promise<ImportResult>> = {
-      'gcc-time-report': async () => importGccTimeReport(fs.readFileSync(file, 'utf8'), file),
-      massif: async () => massifImporter.importFile(file),
-      'chrome-trace': async () => chromeTraceImporter.importFile(file),
-    };
-    const imp = direct[format];
-    if (!imp) throw e;
-    const r = await imp();
-    return { ...r, sources: r.sources?.length ? r.sources : [format] };
-  }
+/** Imports a file with the registered importer of `format` (shared by the cc, heap-profiler and trace-file adapters). */
+export async function importAs(file: string, format: string, opts: ImportOptions = {}): Promise<ImportResult> {
+  return importFile(file, { ...opts, format });
 }
 
 class CcInstrumentation implements Instrumentation {

@@ -18,6 +18,7 @@
 // The profiler's own memory is inside the profiled process: its RSS series includes valgrind's or
 // heaptrack's overhead (a warning says so); the allocator-heap series do not.
 
+import type { ArenaRule } from '../analysis/arena-rules';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Contribution, Marker, MemorySeries, Ms, Phase, ProcessInfo, Warning } from '../model';
@@ -28,8 +29,8 @@ export type HeapProfilerKind = 'massif' | 'heaptrack' | 'dhat';
 
 export const HEAP_PROFILER_KINDS: readonly HeapProfilerKind[] = ['massif', 'heaptrack', 'dhat'];
 
-export function heapProfilerInstrumentation(kind: HeapProfilerKind): Instrumentation {
-  return new HeapProfilerInstrumentation(kind);
+export function heapProfilerInstrumentation(kind: HeapProfilerKind, arenaRules?: readonly ArenaRule[]): Instrumentation {
+  return new HeapProfilerInstrumentation(kind, arenaRules);
 }
 
 /** The argv that runs `argv` under the profiler, writing into `outDir`. */
@@ -76,7 +77,11 @@ class HeapProfilerInstrumentation implements Instrumentation {
   private readonly warnings: Warning[] = [];
   private userArgv: string[] = [];
 
-  constructor(private readonly kind: HeapProfilerKind) {
+  constructor(
+    private readonly kind: HeapProfilerKind,
+    /** Arena rules for inference; the registry's defaults when absent. */
+    private readonly arenaRules?: readonly ArenaRule[],
+  ) {
     this.name = `heap-profiler:${kind}`;
   }
 
@@ -148,7 +153,7 @@ class HeapProfilerInstrumentation implements Instrumentation {
       const file = path.join(this.outDir, name);
       let r;
       try {
-        r = await importAs(file, this.kind);
+        r = await importAs(file, this.kind, this.arenaRules ? { arenaRules: this.arenaRules } : {});
       } catch (e) {
         warnings.push({ code: 'heap-profiler-unreadable', message: `${tool} output of pid ${pid} could not be read: ${(e as Error).message}`, file: name });
         continue;

@@ -16,15 +16,25 @@
 // allocator wrappers, names resolved through the ip and string tables), and the process (no pid in
 // the file: the pid is taken from the file name `heaptrack.<name>.<pid>.zst` when it has one).
 // A cut .zst keeps what could be decoded, with a warning naming the byte offset.
+// With arena rules (`opts.arenaRules`, see analysis/arena-rules.ts), arena lanes are inferred from the
+// allocations' stacks; the parsed data keeps the tables and the +/- event stream for that.
 
 import { readFileBytes } from './read-file';
 import * as path from 'node:path';
 import { Decompress } from 'fzstd';
 import type { Marker, MemorySeries, Warning } from '../model';
 import { SeriesBuilder } from '../model';
-import type { ImportResult, Importer } from './importer';
+import type { ImportOptions, ImportResult, Importer } from './importer';
 import { ImportError } from './importer';
 import { ALLOCATOR, MAX_PEAK_SITES, type MassifSite } from './massif';
+import { inferArenas, type ArenaRule } from '../analysis/arena-rules';
+
+/**
+ * Import options of the heap-profiler importers (massif, heaptrack): the arena rules to infer lanes
+ * with. None by default; front ends pass `mergeRules(userRules, DEFAULT_ARENA_RULES)`.
+ */
+/** Kept as a name for the options that carry arena rules (now part of ImportOptions). */
+export type ArenaImportOptions = ImportOptions;
 
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
@@ -66,6 +76,21 @@ function concat(chunks: Uint8Array[], n: number): Uint8Array {
   return out;
 }
 
+/** The file's tables, as arena inference needs them (indices as in the file: 1-based, 0 = none; infos 0-based). */
+export interface HeaptrackTables {
+  strings: string[];
+  ipModule: number[];
+  ipFunction: number[];
+  ipFile: number[];
+  ipLine: number[];
+  /** Inlined frames of an ip, as [function, file] string-index pairs; undefined when none. */
+  ipInlined: (number[] | undefined)[];
+  traceIp: number[];
+  traceParent: number[];
+  infoSize: number[];
+  infoTrace: number[];
+}
+
 export interface HeaptrackData {
   version?: number;
   formatVersion?: number;
@@ -85,6 +110,31 @@ export interface HeaptrackData {
   /** The trailing "# strings" comment was seen (absent when heaptrack was killed or the file cut). */
   complete: boolean;
   warnings: Warning[];
+  tables: HeaptrackTables;
+  /** Every allocation (the info index) and free (~ the info index), in order. */
+  events: Int32Array;
+  /** At each `c` line: how many events came before it, and its time. */
+  tickEvent: Int32Array;
+  tickMs: Float64Array;
+  /** The index in `events` of the allocation that reached the peak, or -1. */
+  peakEvent: number;
+}
+
+/** A growable Int32Array. */
+class Int32Builder {
+  a = new Int32Array(1 << 16);
+  n = 0;
+  push(x: number): void {
+    if (this.n === this.a.length) {
+      const g = new Int32Array(this.n * 2);
+      g.set(this.a);
+      this.a = g;
+    }
+    this.a[this.n++] = x;
+  }
+  build(): Int32Array {
+    return this.a.slice(0, this.n);
+  }
 }
 
 const hex = (s: string | undefined) => (s === undefined ? NaN : parseInt(s, 16));
@@ -96,6 +146,7 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
   const ipFunction: number[] = [0];
   const ipFile: number[] = [0];
   const ipLine: number[] = [0];
+  const ipInlined: (number[] | undefined)[] = [undefined];
   const traceIp: number[] = [0];
   const traceParent: number[] = [0];
   // Allocation infos are the one 0-based table ("+ 0" follows the first "a").
@@ -104,36 +155,61 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
   const out: HeaptrackData = {
     cmd: '', pageSizeBytes: 4096, peakBytes: 0, peakTimeMs: 0, peakSites: [], allocations: 0, frees: 0,
     heap: new SeriesBuilder(), rss: new SeriesBuilder(), lastTimeMs: 0, textBytes: text.length, complete: false, warnings: [],
+    tables: { strings, ipModule, ipFunction, ipFile, ipLine, ipInlined, traceIp, traceParent, infoSize, infoTrace },
+    events: new Int32Array(0), tickEvent: new Int32Array(0), tickMs: new Float64Array(0), peakEvent: -1,
   };
+  const events = new Int32Builder();
+  const tickEvent = new Int32Builder();
+  const tickMs = new SeriesBuilder(256);
   let live = 0;
   let t = 0;
   // Live blocks per allocation info, and a copy of it at the peak (taken lazily: only the last peak counts).
   let liveCount = new Float64Array(1024);
   let peakEvent = -1;
   let event = 0;
-  const lines = text.split('\n');
+  // Lines are scanned in place rather than split: one string per line for millions of lines would
+  // dominate the importer's memory.
   const cut = !text.endsWith('\n');
+  const end = cut ? text.lastIndexOf('\n') + 1 : text.length;
   if (cut) {
-    out.warnings.push({ code: 'heaptrack-truncated', message: `the data ends in the middle of a line (cut?): "${lines[lines.length - 1]}" is skipped`, file });
+    out.warnings.push({ code: 'heaptrack-truncated', message: `the data ends in the middle of a line (cut?): "${text.slice(end)}" is skipped`, file });
   }
-  const lastLine = cut ? lines.length - 1 : lines.length;
-  const broken = (i: number, why: string): never => {
-    throw new ImportError('broken', `${why}: "${lines[i]!.slice(0, 80)}"`, file, i + 1);
+  let lineNo = 0;
+  let l = '';
+  const broken = (why: string): never => {
+    throw new ImportError('broken', `${why}: "${l.slice(0, 80)}"`, file, lineNo);
   };
   // Pass 1: tables, series, the peak (as an event index).
-  for (let i = 0; i < lastLine; i++) {
-    const l = lines[i]!;
-    if (!l) continue;
-    const k = l.charCodeAt(0);
+  for (let pos = 0; pos < end; ) {
+    const nl = text.indexOf('\n', pos);
+    const eol = nl < 0 ? end : nl;
+    const lineStart = pos;
+    pos = eol + 1;
+    lineNo++;
+    if (eol === lineStart) continue;
+    const k = text.charCodeAt(lineStart);
     if (k === 43 /* + */ || k === 45 /* - */) {
-      const idx = hex(l.slice(2));
+      // The hot path: "+ <hex>" / "- <hex>", parsed without a string.
+      let idx = 0;
+      let j = lineStart + 2;
+      for (; j < eol; j++) {
+        const c = text.charCodeAt(j);
+        const v = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+        if (v < 0) break;
+        idx = idx * 16 + v;
+      }
+      if (j !== eol || j === lineStart + 2) idx = -1;
       const size = infoSize[idx];
-      if (size === undefined) broken(i, 'allocation info index out of range');
+      if (size === undefined) {
+        l = text.slice(lineStart, eol);
+        broken('allocation info index out of range');
+      }
       if (idx >= liveCount.length) {
         const grown = new Float64Array(Math.max(idx + 1, liveCount.length * 2));
         grown.set(liveCount);
         liveCount = grown;
       }
+      events.push(k === 43 ? idx : ~idx);
       if (k === 43) {
         live += size!;
         liveCount[idx]!++;
@@ -151,6 +227,7 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
       event++;
       continue;
     }
+    l = text.slice(lineStart, eol);
     const f = l.split(' ');
     switch (l[0]) {
       case 's':
@@ -161,6 +238,11 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
         ipFunction.push(f[3] !== undefined ? hex(f[3]) : 0);
         ipFile.push(f[4] !== undefined ? hex(f[4]) : 0);
         ipLine.push(f[5] !== undefined ? hex(f[5]) : 0);
+        if (f.length > 6) {
+          const inl: number[] = [];
+          for (let k = 6; k + 1 < f.length; k += 3) inl.push(hex(f[k]), hex(f[k + 1]));
+          ipInlined.push(inl);
+        } else ipInlined.push(undefined);
         break;
       case 't':
         traceIp.push(hex(f[1]));
@@ -169,13 +251,15 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
       case 'a':
         infoSize.push(hex(f[1]));
         infoTrace.push(hex(f[2]));
-        if (Number.isNaN(infoSize[infoSize.length - 1])) broken(i, 'not an allocation info');
+        if (Number.isNaN(infoSize[infoSize.length - 1])) broken('not an allocation info');
         break;
       case 'c': {
         const ms = hex(f[1]);
-        if (Number.isNaN(ms)) broken(i, 'not a timestamp');
+        if (Number.isNaN(ms)) broken('not a timestamp');
         t = ms;
         out.heap.push(t, live);
+        tickEvent.push(event);
+        tickMs.push(t, 0);
         break;
       }
       case 'R':
@@ -197,21 +281,23 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
       case 'A': // attached to a running process
         break;
       default:
-        broken(i, 'unknown record');
+        broken('unknown record');
     }
   }
   out.lastTimeMs = t;
+  out.events = events.build();
+  out.tickEvent = tickEvent.build();
+  out.tickMs = tickMs.build({ id: '', name: '', kind: 'allocator-heap', source: 'heaptrack' }).tMs;
+  out.peakEvent = peakEvent;
   if (!out.complete) out.warnings.push({ code: 'heaptrack-incomplete', message: 'no trailing "# strings" line: heaptrack stopped before the end of the run (killed, crashed, or the file was cut); what was recorded is kept', file });
   // Pass 2: replay the + and - up to the peak, for what is live at it.
   if (peakEvent >= 0) {
     liveCount.fill(0);
-    event = 0;
-    for (let i = 0; i < lastLine && event <= peakEvent; i++) {
-      const l = lines[i]!;
-      const k = l.charCodeAt(0);
-      if (k !== 43 && k !== 45) continue;
-      liveCount[hex(l.slice(2))]! += k === 43 ? 1 : -1;
-      event++;
+    const ev = out.events;
+    for (let e = 0; e <= peakEvent; e++) {
+      const x = ev[e]!;
+      if (x >= 0) liveCount[x]!++;
+      else liveCount[~x]!--;
     }
     const sites = new Map<string, MassifSite>();
     for (let idx = 0; idx < infoSize.length; idx++) {
@@ -245,7 +331,7 @@ export function heaptrackPid(file: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export function heaptrackToResult(d: HeaptrackData, file = '<input>', extraWarnings: Warning[] = []): ImportResult {
+export function heaptrackToResult(d: HeaptrackData, file = '<input>', extraWarnings: Warning[] = [], arenaRules: readonly ArenaRule[] = []): ImportResult {
   const pid = heaptrackPid(file);
   const argv = d.cmd.split(/\s+/).filter(Boolean);
   const label = argv[0] ? path.basename(argv[0]) : 'heaptrack';
@@ -289,10 +375,12 @@ export function heaptrackToResult(d: HeaptrackData, file = '<input>', extraWarni
     { name: `heaptrack peak of ${who}`, kind: 'peak', tMs: d.peakTimeMs, ...pidField, detail: `${d.peakBytes} bytes live (${d.allocations} allocations, ${d.frees} frees in the file)` },
     ...d.peakSites.slice(0, MAX_PEAK_SITES).map((s) => ({ name: s.fn, kind: 'peak-site', tMs: d.peakTimeMs, ...pidField, detail: `${s.bytes} ${s.fn}${s.location ? ` ${s.location}` : ''}` })),
   ];
+  const inferred = inferArenas({ kind: 'heaptrack', heaptrack: d, ...pidField, label, file }, arenaRules);
   return {
     series,
     markers,
-    warnings: [...extraWarnings, ...d.warnings],
+    ...(inferred.arenas.length ? { arenas: inferred.arenas } : {}),
+    warnings: [...extraWarnings, ...d.warnings, ...inferred.warnings],
     sources: ['heaptrack'],
     ...(d.version !== undefined ? { tools: { heaptrack: `${d.version >> 16}.${(d.version >> 8) & 0xff}.${d.version & 0xff}` } } : {}),
     processes: pid !== undefined ? [{ pid, argv, label, startMs: 0, endMs: d.lastTimeMs }] : [],
@@ -300,7 +388,7 @@ export function heaptrackToResult(d: HeaptrackData, file = '<input>', extraWarni
 }
 
 /** Imports heaptrack data from the file's bytes (zstd, or already decompressed text). */
-export function importHeaptrackBytes(bytes: Uint8Array, file = '<input>'): ImportResult {
+export function importHeaptrackBytes(bytes: Uint8Array, file = '<input>', opts: ArenaImportOptions = {}): ImportResult {
   const warnings: Warning[] = [];
   let data = bytes;
   if (isZstd(bytes)) {
@@ -316,7 +404,7 @@ export function importHeaptrackBytes(bytes: Uint8Array, file = '<input>'): Impor
   if (!/^v [0-9a-f]+ [0-9a-f]+\n/.test(text)) {
     throw new ImportError('not-this-format', 'no "v <version> <format>" line of heaptrack data', file);
   }
-  return heaptrackToResult(parseHeaptrack(text, file), file, warnings);
+  return heaptrackToResult(parseHeaptrack(text, file), file, warnings, opts.arenaRules);
 }
 
 export const heaptrackImporter: Importer = {
@@ -324,8 +412,8 @@ export const heaptrackImporter: Importer = {
   description:
     'heaptrack data files (.zst, interpreted): live heap over time from every malloc/free, RSS samples, the peak and the allocation sites live at it (as peak-site markers)',
   sniff: (head, fileName, bytes) => isHeaptrack(head, fileName, bytes),
-  async importFile(file) {
+  async importFile(file, opts?: ArenaImportOptions) {
     const bytes = await readFileBytes(file);
-    return importHeaptrackBytes(bytes, file);
+    return importHeaptrackBytes(bytes, file, opts);
   },
 };

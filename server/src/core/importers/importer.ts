@@ -2,6 +2,7 @@
 // from a file (bytes) to what it holds, plus a sniffer that says whether a file is its format.
 // The registry (index.ts) picks one by sniffing, runs it, and merges several files into one profile.
 
+import type { ArenaRule } from '../analysis/arena-rules';
 import type { Contribution, RunFacts } from '../model';
 
 /**
@@ -34,6 +35,8 @@ export interface ImportResult extends Contribution {
 
 export interface ImportOptions {
   signal?: AbortSignal;
+  /** Rules that group a heap profiler's allocation sites into arena lanes (analysis/arena-rules.ts). */
+  arenaRules?: readonly ArenaRule[];
 }
 
 export interface Importer {

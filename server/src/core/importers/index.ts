@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import type { Contribution, MemorySeries, Profile, RunFacts, SeriesKind } from '../model';
 import { emptyProfile, mergeContribution } from '../model';
+import { DEFAULT_ARENA_RULES } from '../analysis/arena-rules';
 import type { ImportOptions, ImportResult, Importer } from './importer';
 import { ImportError } from './importer';
 import { isGzip, readFileBytes, readFileText } from './read-file';
@@ -103,9 +104,13 @@ export async function detectImporter(file: string): Promise<Importer> {
   throw new ImportError('not-this-format', `not a format this tool reads (tried ${importers.map((i) => i.format).join(', ')}); pass --format NAME to force one`, file);
 }
 
+/**
+ * Imports one file. Heap-profiler data gets arena lanes inferred with the default rules for
+ * well-known arena allocators unless `arenaRules` says otherwise (an empty list turns it off).
+ */
 export async function importFile(file: string, opts: ImportOptions & { format?: string } = {}): Promise<ImportResult> {
   const imp = opts.format ? importerFor(opts.format) : await detectImporter(file);
-  const result = await imp.importFile(file, opts);
+  const result = await imp.importFile(file, { ...opts, arenaRules: opts.arenaRules ?? DEFAULT_ARENA_RULES });
   return { ...result, sources: result.sources?.length ? result.sources : [imp.format] };
 }
 

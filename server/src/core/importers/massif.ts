@@ -22,6 +22,8 @@
 //    `sitesOf`; the biggest MAX_PEAK_SITES), detail "<bytes> <function> <file:line | in module>" (the
 //    model has no field for sites: markers carry them);
 //  - the process (pid from the file name massif.out.PID, argv from `cmd:`).
+//  - with arena rules (`opts.arenaRules`, see analysis/arena-rules.ts): arena lanes inferred from the
+//    detailed snapshots' trees (every detailed snapshot keeps its tree in `heapTree`).
 // Times: time_unit ms is wall ms since the process started under valgrind. With `i` (instructions) or
 // `B` (bytes allocated) there is no clock: the axis is pseudo-time (1 ms per million units) and a
 // warning says so.
@@ -31,6 +33,8 @@ import * as path from 'node:path';
 import type { Marker, MemorySeries, Warning } from '../model';
 import { SeriesBuilder } from '../model';
 import type { ImportResult, Importer } from './importer';
+import { inferArenas, type ArenaRule } from '../analysis/arena-rules';
+import type { ArenaImportOptions } from './heaptrack';
 import { ImportError } from './importer';
 
 export interface MassifSnapshot {
@@ -43,6 +47,16 @@ export interface MassifSnapshot {
   tree: 'empty' | 'detailed' | 'peak';
   /** 1-based line of `snapshot=`. */
   line: number;
+  /** The allocation tree of a detailed or peak snapshot, in file order (preorder). */
+  heapTree?: MassifTreeNode[];
+}
+
+/** One node of a snapshot's allocation tree: depth 0 is the root ("(heap allocation functions) …"), depth 1 the frames that called malloc & co., deeper their callers. */
+export interface MassifTreeNode {
+  depth: number;
+  bytes: number;
+  /** `0xADDR: function (file:line | in module)`, or massif's text for the root and "below threshold" nodes. */
+  desc: string;
 }
 
 export interface MassifSite {
@@ -74,11 +88,7 @@ export function isMassif(text: string): boolean {
 const NODE = /^( *)n(\d+): (\d+) (.*)$/;
 const FRAME = /^0x[0-9A-Fa-f]+: (.*?)(?: \((in [^()]*|[^()]*:\d+)\))?$/;
 
-interface TreeLine {
-  depth: number;
-  bytes: number;
-  desc: string;
-}
+type TreeLine = MassifTreeNode;
 
 /** Allocation functions and wrappers, and unknown frames: a site is the first frame above them. */
 export const ALLOCATOR = /^(?:\?\?\?|x(?:malloc|calloc|realloc|strdup|memdup)|malloc|calloc|realloc|memalign|posix_memalign|aligned_alloc|operator new(?:\[\])?\(|__mmap64|mmap|mmap64|mremap|brk|__brk|sbrk|__sbrk|_obstack_newchunk|ggc_internal_(?:cleared_)?alloc|__rust_alloc|__rust_realloc|alloc::alloc::|__rdl_alloc|__libc_)/;
@@ -134,7 +144,7 @@ export function parseMassif(text: string, file = '<input>'): ParsedMassif {
   const timeUnit = lines[2]!.slice(10).trim() as ParsedMassif['timeUnit'];
   const out: ParsedMassif = { desc, cmd, timeUnit, pagesAsHeap: /--pages-as-heap=yes/.test(desc), snapshots: [], peakSites: [], warnings };
   let i = 3;
-  const peakTree: TreeLine[] = [];
+  let peakTree: TreeLine[] = [];
   const broken = (why: string, line: number): never => {
     throw new ImportError('broken', why, file, line);
   };
@@ -170,14 +180,17 @@ export function parseMassif(text: string, file = '<input>'): ParsedMassif {
     if (!['empty', 'detailed', 'peak'].includes(snap.tree)) broken(`unknown heap_tree "${snap.tree}"`, i + 8);
     i += 8;
     const treeStart = i;
+    const tree: TreeLine[] = [];
     while (i < lines.length && lines[i] !== '#-----------') {
       const m = NODE.exec(lines[i]!);
       if (!m) {
         broken(`not a heap tree line: "${lines[i]}"`, i + 1);
       }
-      if (snap.tree === 'peak') peakTree.push({ depth: m![1]!.length, bytes: Number(m![3]), desc: m![4]! });
+      tree.push({ depth: m![1]!.length, bytes: Number(m![3]), desc: m![4]! });
       i++;
     }
+    if (tree.length) snap.heapTree = tree;
+    if (snap.tree === 'peak') peakTree = tree;
     if (snap.tree !== 'empty' && i === treeStart) out.warnings.push({ code: 'massif-truncated', message: `snapshot ${index} has no heap tree (cut?)`, file, line: treeStart });
     if (snap.tree === 'peak') out.peak = out.snapshots.length;
     out.snapshots.push(snap);
@@ -201,7 +214,7 @@ function toMs(time: number, unit: ParsedMassif['timeUnit']): number {
   return unit === 'ms' ? time : time / 1e6;
 }
 
-export function massifToResult(parsed: ParsedMassif, file = '<input>'): ImportResult {
+export function massifToResult(parsed: ParsedMassif, file = '<input>', arenaRules: readonly ArenaRule[] = []): ImportResult {
   const pid = pidFromFileName(file);
   const argv = parsed.cmd.split(/\s+/).filter(Boolean);
   const label = argv[0] ? path.basename(argv[0]) : 'massif';
@@ -243,17 +256,20 @@ export function massifToResult(parsed: ParsedMassif, file = '<input>'): ImportRe
     for (const s of parsed.peakSites.slice(0, MAX_PEAK_SITES)) markers.push({ name: s.fn, kind: 'peak-site', tMs, ...pidField, detail: `${s.bytes} ${s.fn}${s.location ? ` ${s.location}` : ''}` });
   } else warnings.push({ code: 'massif-no-peak', message: 'no peak snapshot (heap_tree=peak) in the file', file });
   const last = parsed.snapshots[parsed.snapshots.length - 1]!;
+  const inferred = inferArenas({ kind: 'massif', massif: parsed, ...(pid !== undefined ? { pid } : {}), label, file }, arenaRules);
+  warnings.push(...inferred.warnings);
   return {
     series,
     markers,
+    ...(inferred.arenas.length ? { arenas: inferred.arenas } : {}),
     warnings,
     sources: ['massif'],
     processes: pid !== undefined ? [{ pid, argv, label, startMs: 0, endMs: toMs(last.time, parsed.timeUnit) }] : [],
   };
 }
 
-export function importMassif(text: string, file = '<input>'): ImportResult {
-  return massifToResult(parseMassif(text, file), file);
+export function importMassif(text: string, file = '<input>', opts: ArenaImportOptions = {}): ImportResult {
+  return massifToResult(parseMassif(text, file), file, opts.arenaRules);
 }
 
 
@@ -262,7 +278,7 @@ export const massifImporter: Importer = {
   description:
     'valgrind massif output (massif.out.PID): heap (or mapped pages with --pages-as-heap) over time per process, the peak, and the allocation sites live at it (as peak-site markers)',
   sniff: (head) => isMassif(head),
-  async importFile(file) {
-    return importMassif(await readFileText(file), file);
+  async importFile(file, opts?: ArenaImportOptions) {
+    return importMassif(await readFileText(file), file, opts);
   },
 };

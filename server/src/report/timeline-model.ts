@@ -1,0 +1,151 @@
+// Builds the timeline model (protocol/timeline.ts) from a profile and its analysis: what the view
+// draws. The host side of the timeline: used by `cmi report --html` and, later, the VS Code panel.
+// Pure: takes values, returns values.
+
+import type { TimelineArena, TimelineLaneGroup, TimelineModel, TimelinePhase } from '../../../protocol/timeline';
+import type { Analysis } from '../core/analysis/analyze';
+import { phaseDepths } from '../core/analysis/analyze';
+import type { Profile } from '../core/model';
+
+export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
+  // The window: from the first to the last thing that happens.
+  let startMs = Infinity;
+  let endMs = -Infinity;
+  const see = (t: number | null | undefined) => {
+    if (t === null || t === undefined || !Number.isFinite(t)) return;
+    if (t < startMs) startMs = t;
+    if (t > endMs) endMs = t;
+  };
+  for (const s of p.series) if (s.tMs.length) see(s.tMs[0]), see(s.tMs[s.tMs.length - 1]);
+  for (const ph of p.phases) see(ph.startMs), see(ph.endMs);
+  for (const m of p.markers) see(m.tMs), see(m.tMs + (m.durMs ?? 0));
+  for (const ar of p.arenas) see(ar.startMs), see(ar.endMs);
+  see(0);
+  see(p.run.wallMs);
+  if (!(endMs > startMs)) endMs = startMs + 1;
+
+  // One lane group per process when the phases come from several; depth within the group.
+  const pids = [...new Set(p.phases.map((ph) => ph.pid))];
+  const groups: TimelineLaneGroup[] = [];
+  const groupOf = new Map<number | undefined, number>();
+  if (pids.length <= 1) {
+    groups.push({ label: pids[0] !== undefined ? processLabel(p, pids[0]) : 'phases', ...(pids[0] !== undefined ? { pid: pids[0] } : {}), depth: 0 });
+    groupOf.set(pids[0], 0);
+  } else {
+    const first = new Map<number | undefined, number>();
+    for (const ph of p.phases) first.set(ph.pid, Math.min(first.get(ph.pid) ?? Infinity, ph.startMs));
+    for (const pid of [...pids].sort((x, y) => first.get(x)! - first.get(y)!)) {
+      groupOf.set(pid, groups.length);
+      groups.push({ label: pid !== undefined ? processLabel(p, pid) : 'other phases', ...(pid !== undefined ? { pid } : {}), depth: 0 });
+    }
+  }
+  const depths = phaseDepths(p.phases);
+  const rowIndex = new Map<string, number>();
+  a.phases.forEach((r, i) => rowIndex.set(r.path.join('\u0000'), i));
+  const paths: string[] = new Array(p.phases.length);
+  const phases: TimelinePhase[] = p.phases.map((ph, i) => {
+    const key = ph.parent !== null && ph.parent < i ? `${paths[ph.parent]}\u0000${ph.name}` : ph.name;
+    paths[i] = key;
+    const group = groupOf.get(ph.pid) ?? 0;
+    groups[group]!.depth = Math.max(groups[group]!.depth, depths[i]! + 1);
+    return {
+      name: ph.name,
+      group,
+      depth: depths[i]!,
+      startMs: ph.startMs,
+      endMs: Math.max(ph.startMs, ph.endMs),
+      ...(ph.category !== undefined ? { category: ph.category } : {}),
+      row: rowIndex.get(key) ?? -1,
+      ...(ph.source ? { source: { ...ph.source } } : {}),
+    };
+  });
+  phases.sort((x, y) => x.group - y.group || x.depth - y.depth || x.startMs - y.startMs);
+
+  // Arenas packed into lanes that do not overlap, in order of creation.
+  const rowsById = new Map(a.arenas.map((r) => [`${r.pid ?? ''}\u0000${r.id}`, r]));
+  const laneEnds: number[] = [];
+  const arenas: TimelineArena[] = [...p.arenas]
+    .sort((x, y) => x.startMs - y.startMs)
+    .map((ar) => {
+      const r = rowsById.get(`${ar.pid ?? ''}\u0000${ar.id}`);
+      const stop = ar.endMs ?? Infinity;
+      let lane = laneEnds.findIndex((e) => e <= ar.startMs);
+      if (lane < 0) lane = laneEnds.push(stop) - 1;
+      else laneEnds[lane] = stop;
+      let peakBytes = 0;
+      for (let i = 0; i < ar.bytes.length; i++) if (ar.bytes[i]! > peakBytes) peakBytes = ar.bytes[i]!;
+      return {
+        id: ar.id,
+        name: ar.name,
+        category: ar.category,
+        ...(ar.pid !== undefined ? { pid: ar.pid } : {}),
+        startMs: ar.startMs,
+        endMs: ar.endMs,
+        peakBytes: r?.peakBytes ?? peakBytes,
+        bytesAtPeak: r?.bytesAtPeak ?? 0,
+        lastUseMs: r?.lastUseMs ?? null,
+        lastUsePhase: r?.lastUsePhase ?? null,
+        heldPastLastUse: r?.heldPastLastUse ?? false,
+        potentialSavingBytes: r?.potentialSavingBytes ?? 0,
+        lane,
+      };
+    });
+
+  return {
+    run: {
+      title: p.run.importedFrom?.length ? `imported: ${p.run.importedFrom.join(', ')}` : p.run.command.join(' '),
+      status: p.run.status,
+      ...(p.run.statusReason ? { statusReason: p.run.statusReason } : {}),
+      startedAt: p.run.startedAt,
+      wallMs: p.run.wallMs,
+      sources: [...p.run.sources],
+      startMs,
+      endMs,
+      warnings: p.warnings.map((w) => `${w.code}: ${w.message}`),
+    },
+    peak: a.peak
+      ? {
+          bytes: a.peak.bytes,
+          atMs: a.peak.atMs,
+          series: a.peak.series,
+          seriesName: a.peak.seriesName,
+          phasePath: [...a.peak.phasePath],
+          ...(a.peak.pid !== undefined ? { pid: a.peak.pid } : {}),
+        }
+      : null,
+    series: p.series.map((s, i) => ({
+      id: s.id,
+      name: s.name,
+      kind: s.kind,
+      source: s.source,
+      ...(s.pid !== undefined ? { pid: s.pid } : {}),
+      samples: s.tMs.length,
+      maxBytes: a.series[i]?.maxBytes ?? null,
+      maxAtMs: a.series[i]?.maxAtMs ?? null,
+    })),
+    groups,
+    phases,
+    markers: p.markers.map((m) => ({ name: m.name, kind: m.kind, tMs: m.tMs, ...(m.durMs !== undefined ? { durMs: m.durMs } : {}), ...(m.pid !== undefined ? { pid: m.pid } : {}) })),
+    arenas,
+    arenaLanes: laneEnds.length,
+    phaseRows: a.phases.map((r) => ({
+      path: r.path,
+      count: r.count,
+      ...(r.pid !== undefined ? { pid: r.pid } : {}),
+      startMs: r.startMs,
+      durationMs: r.durationMs,
+      selfMs: r.selfMs,
+      memStartBytes: r.memStartBytes,
+      memEndBytes: r.memEndBytes,
+      memPeakBytes: r.memPeakBytes,
+      shareOfPeak: r.shareOfPeak,
+      holdsPeak: r.holdsPeak,
+    })),
+  };
+}
+
+function processLabel(p: Profile, pid: number): string {
+  const proc = p.processes.find((q) => q.pid === pid);
+  const name = proc?.label ?? proc?.argv[0]?.split('/').pop();
+  return name ? `${name} (pid ${pid})` : `pid ${pid}`;
+}
