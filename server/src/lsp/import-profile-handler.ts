@@ -8,6 +8,8 @@ import type { Connection } from 'vscode-languageserver/node';
 import { LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import { ImportProfileErrorCodes, ImportProfileRequest, ProfileBuildErrorCodes, type ImportProfileParams, type ImportProfileResult } from '../../../protocol/custom-messages';
 import { analyze } from '../core/analysis/analyze';
+import type { ArenaRule } from '../core/analysis/arena-rules';
+import { DEFAULT_ARENA_RULES, mergeRules, parseArenaRule } from '../core/analysis/arena-rules';
 import { ImportError, importFiles } from '../core/importers';
 import { writeProfile } from '../core/profile-file';
 import { requestType } from './messages';
@@ -33,6 +35,29 @@ function cancelled(): ResponseError<void> {
   return new ResponseError(LSPErrorCodes.RequestCancelled, 'the import was cancelled');
 }
 
+/**
+ * The setting `compilerMemory.arenas.rules` ("NAME=REGEX" strings) merged before the built-in rules;
+ * undefined when unset. A malformed rule is reported in the log and skipped.
+ */
+async function userArenaRules(connection: Connection): Promise<ArenaRule[] | undefined> {
+  let specs: unknown;
+  try {
+    specs = await connection.workspace.getConfiguration('compilerMemory.arenas.rules');
+  } catch {
+    return undefined; // a client without workspace/configuration
+  }
+  if (!Array.isArray(specs) || specs.length === 0) return undefined;
+  const rules: ArenaRule[] = [];
+  for (const spec of specs) {
+    try {
+      rules.push(parseArenaRule(String(spec)));
+    } catch (e) {
+      connection.console.warn(`compilerMemory.arenas.rules: ${(e as Error).message}`);
+    }
+  }
+  return mergeRules(rules, DEFAULT_ARENA_RULES);
+}
+
 export function registerImportProfile(deps: ImportProfileDeps): void {
   const { connection } = deps;
 
@@ -46,7 +71,8 @@ export function registerImportProfile(deps: ImportProfileDeps): void {
     try {
       let profile;
       try {
-        profile = await importFiles(params.files, { signal: abort.signal, ...(params.format ? { format: params.format } : {}) });
+        const arenaRules = await userArenaRules(connection);
+        profile = await importFiles(params.files, { signal: abort.signal, ...(params.format ? { format: params.format } : {}), ...(arenaRules ? { arenaRules } : {}) });
       } catch (e) {
         if (abort.signal.aborted) throw cancelled();
         // The ImportError's message names the file and the place (line or byte offset).
