@@ -1,0 +1,177 @@
+// The timeline: the model the host (the VS Code extension, or the in-page host of `cmi report --html`)
+// sends to the view, and the messages between them. Types only, no imports: the webview, the client
+// and the server all import this file.
+//
+// The host builds the model; the view only draws it. Memory samples are not part of the model: the
+// view asks for the visible window (`requestSeries`) and gets at most 2 × columns + 2 points per
+// series, decimated by minimum and maximum per pixel column so the peak is never lost.
+//
+// Units are part of every name: `...Ms` milliseconds since the start of the run, `...Bytes` bytes.
+
+/** Where a memory series comes from (the profile model's SeriesKind). */
+export type TimelineSeriesKind = 'rss-tree' | 'rss-process' | 'js-heap' | 'allocator-heap' | 'compiler-reported';
+
+export interface TimelineRun {
+  /** The command as argv, or the files a profile was imported from. */
+  title: string;
+  status: 'ok' | 'failed' | 'cancelled' | 'killed';
+  statusReason?: string;
+  startedAt: string;
+  wallMs: number;
+  /** What contributed data, e.g. ["sampler:procfs", "node-preload"]. */
+  sources: string[];
+  /** The first and last time anything happens in the profile: the initial visible window. */
+  startMs: number;
+  endMs: number;
+  warnings: string[];
+}
+
+export interface TimelinePeak {
+  bytes: number;
+  atMs: number;
+  /** Series id and its human name (with its source). */
+  series: string;
+  seriesName: string;
+  /** Phase names, outermost first; empty when no phase covers the peak. */
+  phasePath: string[];
+  pid?: number;
+}
+
+export interface TimelineSeries {
+  id: string;
+  /** e.g. "RSS of the process tree", "V8 heap of tsc (pid 1234)". */
+  name: string;
+  kind: TimelineSeriesKind;
+  /** Which tool measured it, e.g. "procfs sampler". */
+  source: string;
+  pid?: number;
+  samples: number;
+  maxBytes: number | null;
+  maxAtMs: number | null;
+}
+
+/** One group of phase lanes: a process, or the whole profile when there is one process or none. */
+export interface TimelineLaneGroup {
+  /** e.g. "tsc (pid 1234)". */
+  label: string;
+  pid?: number;
+  /** Number of nesting levels (lanes) in the group. */
+  depth: number;
+}
+
+export interface TimelinePhase {
+  name: string;
+  /** Index into `TimelineModel.groups`. */
+  group: number;
+  /** Nesting depth within the group: 0 for a root. */
+  depth: number;
+  startMs: number;
+  endMs: number;
+  category?: string;
+  /** Index into `TimelineModel.phaseRows` of the row this span adds up into. */
+  row: number;
+  source?: { file: string; line?: number; column?: number };
+}
+
+export interface TimelineMarker {
+  name: string;
+  /** `gc`, `mark`, `instant`, ... */
+  kind: string;
+  tMs: number;
+  durMs?: number;
+  pid?: number;
+}
+
+export interface TimelineArena {
+  id: string;
+  name: string;
+  category: string;
+  pid?: number;
+  startMs: number;
+  /** null when alive at the end of the profile. */
+  endMs: number | null;
+  peakBytes: number;
+  bytesAtPeak: number;
+  lastUseMs: number | null;
+  lastUsePhase: string | null;
+  heldPastLastUse: boolean;
+  /** What freeing it right after its last use would have saved at the peak. */
+  potentialSavingBytes: number;
+  /** Row of the arena lanes it is drawn in (packed so that arenas of one row do not overlap). */
+  lane: number;
+}
+
+/** One row of the phase table: spans with the same phase path add up. */
+export interface TimelinePhaseRow {
+  path: string[];
+  count: number;
+  pid?: number;
+  startMs: number;
+  durationMs: number;
+  selfMs: number;
+  memStartBytes: number | null;
+  memEndBytes: number | null;
+  memPeakBytes: number | null;
+  /** memPeakBytes / the global peak. */
+  shareOfPeak: number | null;
+  holdsPeak: boolean;
+}
+
+export interface TimelineModel {
+  run: TimelineRun;
+  peak: TimelinePeak | null;
+  series: TimelineSeries[];
+  groups: TimelineLaneGroup[];
+  /** Sorted by group, then depth, then start. */
+  phases: TimelinePhase[];
+  markers: TimelineMarker[];
+  /** Sorted by start. */
+  arenas: TimelineArena[];
+  /** Number of arena lanes. */
+  arenaLanes: number;
+  phaseRows: TimelinePhaseRow[];
+}
+
+/** The samples of one series in a window, decimated: ascending times, at most 2 × columns + 2 points. */
+export interface SeriesWindow {
+  id: string;
+  tMs: number[];
+  bytes: number[];
+}
+
+// ---- view → host ---------------------------------------------------------------------------------
+
+/** The view has loaded and wants the model. */
+export interface ReadyMessage {
+  type: 'ready';
+}
+
+/** The decimated samples of every series (or those named) over [startMs, endMs] for `columns` pixel columns. */
+export interface RequestSeriesMessage {
+  type: 'requestSeries';
+  id: number;
+  startMs: number;
+  endMs: number;
+  columns: number;
+  seriesIds?: string[];
+}
+
+export type ViewToHostMessage = ReadyMessage | RequestSeriesMessage;
+
+// ---- host → view ---------------------------------------------------------------------------------
+
+/** The model to draw (answer to `ready`, or a new profile). */
+export interface ModelMessage {
+  type: 'model';
+  model: TimelineModel;
+}
+
+/** The answer to `requestSeries` with the same id: ok with the series, or an error. */
+export type SeriesDataMessage = { type: 'seriesData'; id: number; ok: true; series: SeriesWindow[] } | { type: 'seriesData'; id: number; ok: false; error: string };
+
+export type HostToViewMessage = ModelMessage | SeriesDataMessage;
+
+/** How the view talks to its host: VS Code's webview API, or the in-page host of the HTML report. */
+export interface TimelineHostPort {
+  postMessage(message: ViewToHostMessage): void;
+}
