@@ -20,6 +20,9 @@ const entries = [
   { ...node, entryPoints: ['server/src/arena-api/index.ts'], outfile: 'dist/arena.js', sourcemap: false },
   { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, sourcemap: !production, minify: production, logLevel: quiet ? 'error' : 'info',
     entryPoints: ['webview/src/main.ts'], outfile: 'dist/webview.js' },
+  // The in-page host of `cmi report --html` (answers the view with decimated samples embedded in the page).
+  { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, sourcemap: false, minify: production, logLevel: quiet ? 'error' : 'info',
+    entryPoints: ['server/src/report/report-host.ts'], outfile: 'dist/report-host.js' },
 ].filter((e) => existsSync(e.entryPoints[0]));
 
 // Shell scripts the runner hands to builds (e.g. the RUSTC_WRAPPER) are copied as they are.

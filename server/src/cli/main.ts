@@ -14,6 +14,7 @@ import { ImportError, importFiles, importers } from '../core/importers';
 import { profileBuildWithOutput, SpawnError } from '../core/profile-build';
 import { ProfileFileError, readProfile, writeProfile } from '../core/profile-file';
 import { formatBytes, formatMs } from '../core/units';
+import { writeReportHtml } from '../report/html';
 
 /** Documented in the README ("Exit codes"). */
 export const EXIT = {
@@ -41,6 +42,8 @@ Usage:
   cmi export <profile.json> --chrome-trace OUT
                                         write a Trace Event file (opens in Perfetto): phases,
                                         memory counters, arenas, the peak, the run facts
+  cmi report <profile.json> --html OUT  write one self-contained HTML file with the timeline
+                                        (memory, phases, peak, arenas; works offline)
   cmi help | cmi --version
 
 profile options:
@@ -227,6 +230,16 @@ async function cmdExport(argv: string[]): Promise<number> {
   return EXIT.ok;
 }
 
+async function cmdReport(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { html: { type: 'string' } } });
+  if (positionals.length !== 1 || !values.html) throw new UsageError('cmi report takes a profile and an output: cmi report <profile.json> --html OUT.html');
+  const profile = await readProfile(positionals[0]!);
+  const out = path.resolve(values.html);
+  await writeReportHtml(out, profile);
+  process.stderr.write(`HTML report written to ${displayPath(out)}\n`);
+  return EXIT.ok;
+}
+
 async function cmdSummary(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, top: { type: 'string' } } });
   if (positionals.length !== 1) throw new UsageError('cmi summary takes one profile file: cmi summary <profile.json> [--json]');
@@ -249,6 +262,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdImport(rest);
       case 'export':
         return await cmdExport(rest);
+      case 'report':
+        return await cmdReport(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -1,0 +1,361 @@
+// The lanes under the chart, on one canvas aligned to the chart's x scale: phases as nested lanes (one
+// group per process), the markers (GC …), and the arenas (creation → free, shaded by size, the last
+// use marked, the part held past it highlighted). Drawing is synchronous over the visible window:
+// each lane is indexed by start time (with a running maximum of end times) so only visible spans are
+// visited, and spans narrower than a pixel are merged into one block.
+
+import type { TimelineArena, TimelineMarker, TimelineModel, TimelinePhase } from '../../protocol/timeline';
+import { cssVar } from './dom';
+
+export const LANE_H = 18;
+const MARKER_H = 14;
+const GROUP_GAP = 6;
+const ARENA_AREA_MAX_H = 220;
+
+type Row =
+  | { kind: 'phase'; y: number; h: number; group: number; depth: number; lane: PhaseLane }
+  | { kind: 'markers'; y: number; h: number }
+  | { kind: 'arenas'; y: number; h: number; rowH: number };
+
+interface PhaseLane {
+  /** Indices into model.phases, ascending start. */
+  idx: Int32Array;
+  start: Float64Array;
+  /** Running maximum of the end times: lets a binary search find the first span reaching the window. */
+  maxEnd: Float64Array;
+}
+
+export type Hit = { kind: 'phase'; phase: TimelinePhase } | { kind: 'arena'; arena: TimelineArena } | { kind: 'marker'; marker: TimelineMarker };
+
+export interface Viewport {
+  xMin: number;
+  xMax: number;
+  left: number;
+  right: number;
+}
+
+export class Lanes {
+  readonly canvas: HTMLCanvasElement;
+  private readonly ctx: CanvasRenderingContext2D;
+  private readonly rows: Row[] = [];
+  private readonly height: number;
+  private readonly markers: TimelineMarker[];
+  private readonly arenaPeakMax: number;
+  private readonly arenaLabelEnds: number;
+  private colors!: Record<string, string>;
+  /** Phases drawn at least a pixel wide in the last draw (for the accessible list). */
+  visible: TimelinePhase[] = [];
+  visibleArenas: TimelineArena[] = [];
+
+  constructor(private readonly model: TimelineModel) {
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'cmi-lanes';
+    this.ctx = this.canvas.getContext('2d')!;
+    this.markers = [...model.markers].sort((a, b) => a.tMs - b.tMs);
+    let y = 0;
+    // Phases are sorted by group, depth, start: each lane is one contiguous run.
+    let i = 0;
+    model.groups.forEach((g, gi) => {
+      if (gi > 0) y += GROUP_GAP;
+      for (let d = 0; d < g.depth; d++) {
+        const from = i;
+        while (i < model.phases.length && model.phases[i]!.group === gi && model.phases[i]!.depth === d) i++;
+        const n = i - from;
+        const lane: PhaseLane = { idx: new Int32Array(n), start: new Float64Array(n), maxEnd: new Float64Array(n) };
+        let m = -Infinity;
+        for (let k = 0; k < n; k++) {
+          const p = model.phases[from + k]!;
+          lane.idx[k] = from + k;
+          lane.start[k] = p.startMs;
+          m = Math.max(m, p.endMs);
+          lane.maxEnd[k] = m;
+        }
+        this.rows.push({ kind: 'phase', y, h: LANE_H, group: gi, depth: d, lane });
+        y += LANE_H;
+      }
+    });
+    if (this.markers.length) {
+      y += 4;
+      this.rows.push({ kind: 'markers', y, h: MARKER_H });
+      y += MARKER_H;
+    }
+    if (model.arenas.length) {
+      y += GROUP_GAP;
+      const rowH = Math.max(2, Math.min(16, Math.floor(ARENA_AREA_MAX_H / model.arenaLanes)));
+      const h = Math.min(ARENA_AREA_MAX_H, rowH * model.arenaLanes);
+      this.rows.push({ kind: 'arenas', y, h, rowH });
+      y += h;
+    }
+    this.height = y + 4;
+    this.arenaPeakMax = model.arenas.reduce((m, a) => Math.max(m, a.peakBytes), 0);
+    this.arenaLabelEnds = 0;
+    this.readColors();
+  }
+
+  readColors(): void {
+    this.colors = {
+      fg: cssVar('--cmi-fg', '#1f2328'),
+      muted: cssVar('--cmi-muted', '#59636e'),
+      text: cssVar('--cmi-phase-text', '#1f2328'),
+      merged: cssVar('--cmi-merged', '#9aa4ae'),
+      peak: cssVar('--cmi-peak', '#cf222e'),
+      held: cssVar('--cmi-held', '#d4640b'),
+      arena: cssVar('--cmi-arena', '#4c6ef5'),
+      gc: cssVar('--cmi-gc', '#8c959f'),
+      grid: cssVar('--cmi-grid', 'rgba(128,128,128,0.18)'),
+      selection: cssVar('--cmi-selection', 'rgba(9,105,218,0.14)'),
+      bg: cssVar('--cmi-bg', '#ffffff'),
+    };
+    for (let k = 1; k <= 6; k++) this.colors[`phase${k}`] = cssVar(`--cmi-phase-${k}`, '#a8c7fa');
+  }
+
+  /** Sizes the canvas to `cssWidth` CSS pixels (device-pixel sharp). */
+  resize(cssWidth: number): void {
+    const dpr = window.devicePixelRatio || 1;
+    this.canvas.style.height = `${this.height}px`;
+    this.canvas.style.width = `${cssWidth}px`;
+    this.canvas.width = Math.round(cssWidth * dpr);
+    this.canvas.height = Math.round(this.height * dpr);
+    this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  }
+
+  private phaseColor(p: TimelinePhase): string {
+    const key = p.category ?? p.name;
+    let h = 0;
+    for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0;
+    return this.colors[`phase${(Math.abs(h) % 6) + 1}`]!;
+  }
+
+  draw(v: Viewport, selection: [number, number] | null, peakPhaseRows: Set<number>): void {
+    const ctx = this.ctx;
+    const { xMin, xMax, left, right } = v;
+    const w = this.canvas.width / (window.devicePixelRatio || 1);
+    const k = (right - left) / (xMax - xMin || 1);
+    const px = (t: number) => left + (t - xMin) * k;
+    ctx.clearRect(0, 0, w, this.height);
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.textBaseline = 'middle';
+    this.visible = [];
+    this.visibleArenas = [];
+    let lastGroup = -1;
+    for (const row of this.rows) {
+      if (row.kind === 'phase') {
+        if (row.group !== lastGroup) {
+          lastGroup = row.group;
+          ctx.fillStyle = this.colors.fg!;
+          ctx.fillText(fitText(ctx, this.model.groups[row.group]!.label, left - 10), 2, row.y + row.h / 2);
+        }
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(left, row.y, right - left, row.h);
+        ctx.clip();
+        this.drawPhaseLane(row, xMin, xMax, px, peakPhaseRows);
+        ctx.restore();
+      } else if (row.kind === 'markers') {
+        ctx.fillStyle = this.colors.muted!;
+        ctx.fillText('GC / markers', 2, row.y + row.h / 2);
+        this.drawMarkers(row, xMin, xMax, px, left, right);
+      } else {
+        ctx.fillStyle = this.colors.muted!;
+        ctx.fillText(`arenas (${this.model.arenas.length})`, 2, row.y + 8);
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(left, row.y, right - left, row.h);
+        ctx.clip();
+        this.drawArenas(row, xMin, xMax, px);
+        ctx.restore();
+      }
+    }
+    // Lane grid line at the plot's left edge, and the selection.
+    ctx.fillStyle = this.colors.grid!;
+    ctx.fillRect(left - 1, 0, 1, this.height);
+    if (selection) {
+      const a = Math.max(left, px(selection[0]));
+      const b = Math.min(right, px(selection[1]));
+      if (b > a) {
+        ctx.fillStyle = this.colors.selection!;
+        ctx.fillRect(a, 0, b - a, this.height);
+      }
+    }
+  }
+
+  private drawPhaseLane(row: Extract<Row, { kind: 'phase' }>, xMin: number, xMax: number, px: (t: number) => number, peakRows: Set<number>): void {
+    const ctx = this.ctx;
+    const { idx, start, maxEnd } = row.lane;
+    // First span whose running max end reaches the window.
+    let lo = 0;
+    let hi = idx.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (maxEnd[mid]! < xMin) lo = mid + 1;
+      else hi = mid;
+    }
+    const y = row.y + 1;
+    const h = row.h - 2;
+    let mergeA = -1;
+    let mergeB = -1;
+    const flushMerged = () => {
+      if (mergeA < 0) return;
+      ctx.fillStyle = this.colors.merged!;
+      ctx.fillRect(mergeA, y, Math.max(1, mergeB - mergeA), h);
+      mergeA = mergeB = -1;
+    };
+    for (let j = lo; j < idx.length && start[j]! <= xMax; j++) {
+      const p = this.model.phases[idx[j]!]!;
+      if (p.endMs < xMin) continue;
+      const a = px(p.startMs);
+      const b = px(p.endMs);
+      if (b - a < 1) {
+        if (mergeA >= 0 && a <= mergeB + 1) mergeB = Math.max(mergeB, b);
+        else {
+          flushMerged();
+          mergeA = a;
+          mergeB = Math.max(b, a + 1);
+        }
+        continue;
+      }
+      flushMerged();
+      this.visible.push(p);
+      ctx.fillStyle = this.phaseColor(p);
+      ctx.fillRect(a, y, b - a, h);
+      if (peakRows.has(p.row)) {
+        ctx.strokeStyle = this.colors.peak!;
+        ctx.lineWidth = 1.5;
+        ctx.strokeRect(a + 0.75, y + 0.75, b - a - 1.5, h - 1.5);
+      } else if (b - a > 3) {
+        ctx.fillStyle = this.colors.bg!;
+        ctx.fillRect(b - 1, y, 1, h);
+      }
+      if (b - a > 24) {
+        const ta = Math.max(a, px(xMin)) + 3;
+        const tb = Math.min(b, px(xMax)) - 3;
+        if (tb - ta > 12) {
+          ctx.fillStyle = this.colors.text!;
+          ctx.fillText(fitText(ctx, p.name, tb - ta), ta, y + h / 2);
+        }
+      }
+    }
+    flushMerged();
+  }
+
+  private drawMarkers(row: Extract<Row, { kind: 'markers' }>, xMin: number, xMax: number, px: (t: number) => number, left: number, right: number): void {
+    const ctx = this.ctx;
+    ctx.fillStyle = this.colors.gc!;
+    let lastX = -Infinity;
+    for (let lo = lowerBoundBy(this.markers, xMin, (m) => m.tMs + (m.durMs ?? 0)), j = lo; j < this.markers.length; j++) {
+      const m = this.markers[j]!;
+      if (m.tMs > xMax) break;
+      const a = Math.max(left, px(m.tMs));
+      const b = Math.min(right, px(m.tMs + (m.durMs ?? 0)));
+      if (b - a < 1 && a < lastX + 1) continue;
+      ctx.fillRect(a, row.y + 2, Math.max(1.5, b - a), row.h - 4);
+      lastX = Math.max(a, b);
+    }
+  }
+
+  private drawArenas(row: Extract<Row, { kind: 'arenas' }>, xMin: number, xMax: number, px: (t: number) => number): void {
+    const ctx = this.ctx;
+    const end = this.model.run.endMs;
+    const rh = row.rowH;
+    const gap = rh >= 6 ? 1 : 0;
+    for (const ar of this.model.arenas) {
+      if (ar.startMs > xMax) break; // sorted by start
+      const stop = ar.endMs ?? end;
+      if (stop < xMin) continue;
+      const y = row.y + ar.lane * rh;
+      if (y >= row.y + row.h) continue;
+      const a = px(ar.startMs);
+      const b = Math.max(a + 1, px(stop));
+      const share = this.arenaPeakMax > 0 ? ar.peakBytes / this.arenaPeakMax : 0;
+      ctx.globalAlpha = 0.2 + 0.8 * Math.sqrt(share);
+      ctx.fillStyle = this.colors.arena!;
+      ctx.fillRect(a, y + gap, b - a, rh - 2 * gap);
+      ctx.globalAlpha = 1;
+      if (ar.heldPastLastUse && ar.lastUseMs !== null) {
+        const h0 = px(ar.lastUseMs);
+        ctx.fillStyle = this.colors.held!;
+        ctx.globalAlpha = 0.55;
+        ctx.fillRect(h0, y + gap, b - h0, rh - 2 * gap);
+        ctx.globalAlpha = 1;
+        ctx.strokeStyle = this.colors.held!;
+        ctx.lineWidth = 1.5;
+        ctx.strokeRect(a + 0.75, y + gap + 0.75, b - a - 1.5, rh - 2 * gap - 1.5);
+      }
+      if (ar.lastUseMs !== null) {
+        ctx.fillStyle = this.colors.fg!;
+        ctx.fillRect(px(ar.lastUseMs) - 1, y, 2, rh);
+      }
+      if (b - a >= 1) this.visibleArenas.push(ar);
+      if (rh >= 12 && b - a > 40) {
+        ctx.fillStyle = this.colors.fg!;
+        ctx.fillText(fitText(ctx, ar.name, b - a - 6), Math.max(a, px(xMin)) + 3, y + rh / 2);
+      }
+    }
+    void this.arenaLabelEnds;
+  }
+
+  /** What is under a point of the canvas (CSS pixels), with a tolerance of a few pixels for thin spans. */
+  hitTest(x: number, y: number, v: Viewport): Hit | undefined {
+    if (x < v.left || x > v.right) return undefined;
+    const k = (v.xMax - v.xMin) / (v.right - v.left || 1);
+    const t = v.xMin + (x - v.left) * k;
+    const tol = 3 * k;
+    for (const row of this.rows) {
+      if (y < row.y || y >= row.y + row.h) continue;
+      if (row.kind === 'phase') {
+        const { idx, start } = row.lane;
+        // The last span starting at or before t + tol, and those just before it.
+        let lo = 0;
+        let hi = idx.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (start[mid]! <= t + tol) lo = mid + 1;
+          else hi = mid;
+        }
+        let best: TimelinePhase | undefined;
+        for (let j = lo - 1; j >= 0 && j >= lo - 64; j--) {
+          const p = this.model.phases[idx[j]!]!;
+          if (p.startMs - tol <= t && t <= p.endMs + tol) {
+            if (!best || (p.startMs <= t && t <= p.endMs && !(best.startMs <= t && t <= best.endMs))) best = p;
+            if (p.startMs <= t && t <= p.endMs) break;
+          }
+        }
+        return best ? { kind: 'phase', phase: best } : undefined;
+      }
+      if (row.kind === 'markers') {
+        let best: TimelineMarker | undefined;
+        for (const m of this.markers) {
+          if (m.tMs - tol <= t && t <= m.tMs + (m.durMs ?? 0) + tol) best = m;
+          if (m.tMs > t + tol) break;
+        }
+        return best ? { kind: 'marker', marker: best } : undefined;
+      }
+      const lane = Math.floor((y - row.y) / row.rowH);
+      for (const ar of this.model.arenas) {
+        if (ar.startMs > t + tol) break;
+        if (ar.lane === lane && t <= (ar.endMs ?? this.model.run.endMs) + tol) return { kind: 'arena', arena: ar };
+      }
+    }
+    return undefined;
+  }
+}
+
+function lowerBoundBy<T>(xs: T[], v: number, key: (x: T) => number): number {
+  // Markers are sorted by start; ends are not monotonic, so step back over long markers.
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (key(xs[mid]!) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return Math.max(0, lo - 8);
+}
+
+/** The text cut with an ellipsis to fit `width` pixels (an estimate, without measuring each try). */
+function fitText(ctx: CanvasRenderingContext2D, s: string, width: number): string {
+  const full = ctx.measureText(s).width;
+  if (full <= width) return s;
+  const chars = Math.floor((s.length * width) / full) - 1;
+  return chars <= 0 ? '' : `${s.slice(0, chars)}…`;
+}

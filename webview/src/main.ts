@@ -1,0 +1,70 @@
+// The timeline view's entry (dist/webview.js): finds its host (VS Code's webview API, or the in-page
+// host of the HTML report), asks for the model, and draws it. It imports no `vscode` and does no
+// analysis; every string from a trace is set as text.
+
+import './view.css';
+import type { HostToViewMessage, SeriesWindow, TimelineHostPort, TimelineModel } from '../../protocol/timeline';
+import { el } from './dom';
+import { formatBytes, formatMs } from './format';
+import { arenaTable, phaseTable } from './tables';
+import { Timeline } from './timeline';
+
+declare const acquireVsCodeApi: (() => TimelineHostPort) | undefined;
+
+function findHost(): TimelineHostPort | undefined {
+  if (typeof acquireVsCodeApi === 'function') return acquireVsCodeApi();
+  return (window as unknown as { cmiReportHost?: TimelineHostPort }).cmiReportHost;
+}
+
+const host = findHost();
+const pending = new Map<number, { resolve: (s: SeriesWindow[]) => void; reject: (e: Error) => void }>();
+let nextId = 1;
+let shown = false;
+
+function requestSeries(startMs: number, endMs: number, columns: number): Promise<SeriesWindow[]> {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    host!.postMessage({ type: 'requestSeries', id, startMs, endMs, columns });
+  });
+}
+
+function show(model: TimelineModel): void {
+  const root = document.getElementById('cmi-root') ?? document.body.appendChild(el('div', { id: 'cmi-root' }));
+  const peak = model.peak;
+  const header = el(
+    'header',
+    { class: 'cmi-header' },
+    el('h1', {}, model.run.title),
+    el('p', { class: 'cmi-facts' }, `${model.run.status}${model.run.statusReason ? ` (${model.run.statusReason})` : ''} · wall ${formatMs(model.run.wallMs)} · ${model.run.startedAt} · sources: ${model.run.sources.join(', ') || '–'}`),
+  );
+  const peakLine = el('p', { class: 'cmi-peak', id: 'cmi-peak-label' });
+  if (peak) {
+    peakLine.append('Peak ', el('strong', {}, formatBytes(peak.bytes)), ` (${peak.seriesName}) at ${formatMs(peak.atMs)} in `, el('strong', {}, peak.phasePath.length ? peak.phasePath.join(' › ') : 'no phase'));
+  } else peakLine.textContent = 'No memory series in this profile.';
+  header.append(peakLine);
+  const timeline = new Timeline(model, requestSeries);
+  const tables = el('div', { class: 'cmi-tables' }, el('section', {}, el('h2', {}, `Phases (${model.phaseRows.length})`), phaseTable(model.phaseRows)));
+  if (model.arenas.length) tables.append(el('section', {}, el('h2', {}, `Arenas (${model.arenas.length})`), arenaTable(model.arenas)));
+  const warnings = model.run.warnings.length ? el('details', { class: 'cmi-note' }, el('summary', {}, `${model.run.warnings.length} warning(s)`), ...model.run.warnings.slice(0, 200).map((w) => el('div', {}, w))) : '';
+  root.replaceChildren(header, timeline.root, timeline.selectionElement, tables, warnings);
+  timeline.start();
+}
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const m = e.data as HostToViewMessage;
+  if (!m || typeof m !== 'object') return;
+  if (m.type === 'model' && !shown) {
+    shown = true;
+    show(m.model);
+  } else if (m.type === 'seriesData') {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.ok) p.resolve(m.series);
+    else p.reject(new Error(m.error));
+  }
+});
+
+if (host) host.postMessage({ type: 'ready' });
+else document.body.append(el('p', {}, 'This view needs a host (VS Code or the HTML report) to send it a profile.'));

@@ -1,0 +1,97 @@
+// The phase table and the arena table: sortable by any column (click its header), all text set as text.
+
+import type { TimelineArena, TimelinePhaseRow } from '../../protocol/timeline';
+import { el } from './dom';
+import { formatBytes, formatMs, formatPercent } from './format';
+
+interface Column<T> {
+  title: string;
+  value: (r: T) => number | string | null;
+  text: (r: T) => string;
+}
+
+const MAX_ROWS = 500;
+
+function sortableTable<T>(caption: string, rows: T[], columns: Column<T>[], initial: number, rowClass: (r: T) => string): HTMLElement {
+  const table = el('table', { class: 'cmi-table' });
+  const thead = el('thead');
+  const tbody = el('tbody');
+  const note = el('p', { class: 'cmi-note' });
+  table.append(el('caption', { class: 'cmi-sr' }, caption), thead, tbody);
+  let sortCol = initial;
+  let desc = true;
+  const headRow = el('tr');
+  const buttons = columns.map((c, i) => {
+    const b = el('button', { type: 'button' }, c.title);
+    b.addEventListener('click', () => {
+      if (sortCol === i) desc = !desc;
+      else {
+        sortCol = i;
+        desc = i !== 0;
+      }
+      render();
+    });
+    const th = el('th', { scope: 'col' }, b);
+    headRow.append(th);
+    return th;
+  });
+  thead.append(headRow);
+  const render = () => {
+    const col = columns[sortCol]!;
+    const sorted = [...rows].sort((a, b) => {
+      const x = col.value(a);
+      const y = col.value(b);
+      if (x === y) return 0;
+      if (x === null) return 1;
+      if (y === null) return -1;
+      const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+      return desc ? -c : c;
+    });
+    buttons.forEach((th, i) => th.setAttribute('aria-sort', i === sortCol ? (desc ? 'descending' : 'ascending') : 'none'));
+    tbody.replaceChildren(
+      ...sorted.slice(0, MAX_ROWS).map((r) => {
+        const tr = el('tr', { class: rowClass(r) });
+        for (const c of columns) tr.append(el('td', {}, c.text(r)));
+        return tr;
+      }),
+    );
+    note.textContent = rows.length > MAX_ROWS ? `Showing the first ${MAX_ROWS} of ${rows.length} rows.` : '';
+  };
+  render();
+  return el('div', {}, el('div', { class: 'cmi-table-wrap' }, table), note);
+}
+
+export function phaseTable(rows: TimelinePhaseRow[]): HTMLElement {
+  return sortableTable(
+    'Phases',
+    rows,
+    [
+      { title: 'Phase', value: (r) => r.path.join(' › '), text: (r) => `${r.path.join(' › ')}${r.count > 1 ? ` ×${r.count}` : ''}` },
+      { title: 'Time', value: (r) => r.durationMs, text: (r) => formatMs(r.durationMs) },
+      { title: 'Self', value: (r) => r.selfMs, text: (r) => formatMs(r.selfMs) },
+      { title: 'Start → end', value: (r) => (r.memEndBytes ?? 0) - (r.memStartBytes ?? 0), text: (r) => `${formatBytes(r.memStartBytes)} → ${formatBytes(r.memEndBytes)}` },
+      { title: 'Peak in it', value: (r) => r.memPeakBytes, text: (r) => formatBytes(r.memPeakBytes) },
+      { title: 'Of peak', value: (r) => r.shareOfPeak, text: (r) => `${formatPercent(r.shareOfPeak)}${r.holdsPeak ? ' ◀ peak' : ''}` },
+    ],
+    2,
+    (r) => (r.holdsPeak ? 'cmi-hot' : ''),
+  );
+}
+
+export function arenaTable(arenas: TimelineArena[]): HTMLElement {
+  return sortableTable(
+    'Arenas',
+    arenas,
+    [
+      { title: 'Arena', value: (a) => a.name, text: (a) => `${a.name} [${a.category}]` },
+      { title: 'Created', value: (a) => a.startMs, text: (a) => formatMs(a.startMs) },
+      { title: 'Freed', value: (a) => a.endMs, text: (a) => (a.endMs === null ? 'alive at end' : formatMs(a.endMs)) },
+      { title: 'Peak', value: (a) => a.peakBytes, text: (a) => formatBytes(a.peakBytes) },
+      { title: 'At the peak', value: (a) => a.bytesAtPeak, text: (a) => formatBytes(a.bytesAtPeak) },
+      { title: 'Last use', value: (a) => a.lastUseMs, text: (a) => (a.lastUseMs === null ? '–' : `${formatMs(a.lastUseMs)}${a.lastUsePhase ? ` in ${a.lastUsePhase}` : ''}`) },
+      { title: 'Held past last use', value: (a) => a.potentialSavingBytes, text: (a) => (a.heldPastLastUse ? `yes, saving ${formatBytes(a.potentialSavingBytes)}` : 'no') },
+    ],
+    6,
+    (a) => (a.heldPastLastUse ? 'cmi-held' : ''),
+  );
+}

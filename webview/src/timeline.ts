@@ -1,0 +1,447 @@
+// The timeline: the memory chart (chart.js, zoom and annotation plugins), the lanes under it on the
+// same x scale, tooltips, zoom and pan in step (wheel, drag, keyboard), range selection (shift+drag),
+// the accessible mirror of what is in view. It draws the model and the series windows it is sent,
+// and asks the host for the decimated samples of the visible window whenever that window changes.
+
+import { Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartConfiguration, type Plugin, type Scale } from 'chart.js';
+import annotationPlugin from 'chartjs-plugin-annotation';
+import zoomPlugin from 'chartjs-plugin-zoom';
+import type { SeriesWindow, TimelineArena, TimelineModel, TimelinePhase } from '../../protocol/timeline';
+import { cssVar, el } from './dom';
+import { byteTicks, formatBytes, formatMs } from './format';
+import { type Hit, Lanes, type Viewport } from './lanes';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Filler, zoomPlugin, annotationPlugin);
+
+/** Width of the left gutter (y axis ticks, lane labels). */
+const GUTTER = 150;
+
+type Point = { x: number; y: number };
+
+export interface SeriesRequester {
+  (startMs: number, endMs: number, columns: number): Promise<SeriesWindow[]>;
+}
+
+export class Timeline {
+  readonly root: HTMLElement;
+  private chart!: Chart<'line', Point[]>;
+  private readonly chartCanvas: HTMLCanvasElement;
+  private readonly lanes: Lanes;
+  private readonly tooltip: HTMLElement;
+  private readonly selectionBox: HTMLElement;
+  private readonly visiblePhases: HTMLUListElement;
+  private readonly visibleArenas: HTMLUListElement;
+  private selection: [number, number] | null = null;
+  private readonly peakRows = new Set<number>();
+  private requestSeq = 0;
+  private firstRenderPending = true;
+  private stepPending = false;
+  private a11yTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly model: TimelineModel,
+    private readonly requestSeries: SeriesRequester,
+  ) {
+    model.phaseRows.forEach((r, i) => r.holdsPeak && this.peakRows.add(i));
+    const canvas = el('canvas', { role: 'img', 'aria-label': 'Memory over time' });
+    const chartBox = el('div', { class: 'cmi-chart-box' }, canvas);
+    this.lanes = new Lanes(model);
+    this.lanes.canvas.setAttribute('role', 'img');
+    this.lanes.canvas.setAttribute('aria-label', 'Phases, markers and arenas over time');
+    this.tooltip = el('div', { class: 'cmi-tooltip', role: 'tooltip', id: 'cmi-tooltip', hidden: '' });
+    this.selectionBox = el('div', { class: 'cmi-selection', id: 'cmi-selection', 'aria-live': 'polite', hidden: '' });
+    this.visiblePhases = el('ul', { class: 'cmi-sr', id: 'cmi-visible-phases', 'aria-label': 'Phases in view' });
+    this.visibleArenas = el('ul', { class: 'cmi-sr', id: 'cmi-visible-arenas', 'aria-label': 'Arenas in view' });
+    this.root = el(
+      'div',
+      { class: 'cmi-timeline', tabindex: '0', 'aria-label': 'Timeline: + and − zoom, arrows pan, 0 resets' },
+      chartBox,
+      this.lanes.canvas,
+      el('p', { class: 'cmi-help' }, 'Wheel or + / − to zoom, drag or ← / → to pan, 0 to reset, shift+drag to select a range.'),
+      this.visiblePhases,
+      this.visibleArenas,
+    );
+    document.body.append(this.tooltip);
+    this.chartCanvas = canvas;
+  }
+
+  /** The section showing the selected range's figures (placed by the caller). */
+  get selectionElement(): HTMLElement {
+    return this.selectionBox;
+  }
+
+  private config(): ChartConfiguration<'line', Point[]> {
+    const m = this.model;
+    const fg = cssVar('--cmi-fg', '#1f2328');
+    const muted = cssVar('--cmi-muted', '#59636e');
+    const grid = cssVar('--cmi-grid', 'rgba(128,128,128,0.18)');
+    const peakColor = cssVar('--cmi-peak', '#cf222e');
+    const bg = cssVar('--cmi-bg', '#ffffff');
+    Chart.defaults.color = muted;
+    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    const palette = [1, 2, 3, 4, 5, 6].map((i) => cssVar(`--cmi-series-${i}`, '#0969da'));
+    const peak = m.peak;
+    const lanesPlugin: Plugin<'line'> = {
+      id: 'cmiLanes',
+      afterDatasetsDraw: (chart) => {
+        if (!this.selection) return;
+        const { left, right, top, bottom } = chart.chartArea;
+        const x = chart.scales.x!;
+        const a = Math.max(left, x.getPixelForValue(this.selection[0]));
+        const b = Math.min(right, x.getPixelForValue(this.selection[1]));
+        if (b <= a) return;
+        chart.ctx.save();
+        chart.ctx.fillStyle = cssVar('--cmi-selection', 'rgba(9,105,218,0.14)');
+        chart.ctx.fillRect(a, top, b - a, bottom - top);
+        chart.ctx.restore();
+      },
+      afterDraw: () => this.drawLanes(),
+    };
+    const peakLabel = peak ? [`peak ${formatBytes(peak.bytes)}`, peak.phasePath.length ? peak.phasePath.join(' › ') : '(no phase)'] : [];
+    const peakOnRight = peak ? (peak.atMs - m.run.startMs) / (m.run.endMs - m.run.startMs) > 0.6 : false;
+    return {
+      type: 'line',
+      data: {
+        datasets: m.series.map((s, i) => ({
+          label: `${s.name} · ${s.source}`,
+          data: [],
+          borderColor: palette[i % palette.length]!,
+          backgroundColor: palette[i % palette.length]!,
+          borderWidth: s.id === peak?.series ? 2 : 1.25,
+          pointRadius: 0,
+          pointHitRadius: 4,
+          tension: 0,
+          parsing: false,
+          normalized: true,
+          spanGaps: true,
+        })),
+      },
+      plugins: [lanesPlugin],
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        layout: { padding: { right: 8 } },
+        scales: {
+          x: {
+            type: 'linear',
+            min: m.run.startMs,
+            max: m.run.endMs,
+            grid: { color: grid },
+            ticks: { callback: (v) => formatMs(Number(v)), maxRotation: 0, autoSkipPadding: 12 },
+          },
+          y: {
+            type: 'linear',
+            beginAtZero: true,
+            grid: { color: grid },
+            title: { display: true, text: 'memory', color: muted },
+            afterDataLimits: (scale: Scale) => {
+              const t = byteTicks(scale.max * 1.15); // headroom for the peak's label
+              scale.min = 0;
+              scale.max = t[t.length - 1]!;
+            },
+            afterBuildTicks: (scale: Scale) => {
+              scale.ticks = byteTicks(scale.max).map((value) => ({ value }));
+            },
+            afterFit: (scale: Scale) => {
+              scale.width = GUTTER;
+            },
+            ticks: { callback: (v) => formatBytes(Number(v)) },
+          },
+        },
+        plugins: {
+          legend: { position: 'top', align: 'start', labels: { color: fg, boxWidth: 14, boxHeight: 2 } },
+          tooltip: {
+            callbacks: {
+              title: (items) => (items[0] ? formatMs(items[0].parsed.x) : ''),
+              label: (item) => `${item.dataset.label ?? ''}: ${formatBytes(item.parsed.y)}`,
+            },
+          },
+          annotation: {
+            annotations: peak
+              ? {
+                  peakLine: { type: 'line', xMin: peak.atMs, xMax: peak.atMs, borderColor: peakColor, borderWidth: 1, borderDash: [4, 3] },
+                  peakPoint: { type: 'point', xValue: peak.atMs, yValue: peak.bytes, radius: 5, backgroundColor: peakColor, borderColor: bg, borderWidth: 2 },
+                  peakLabel: {
+                    type: 'label',
+                    xValue: peak.atMs,
+                    yValue: peak.bytes,
+                    content: peakLabel,
+                    color: peakColor,
+                    backgroundColor: bg,
+                    borderColor: peakColor,
+                    borderWidth: 1,
+                    borderRadius: 3,
+                    padding: 4,
+                    font: { weight: 'bold' },
+                    position: { x: peakOnRight ? 'end' : 'start', y: 'end' },
+                    xAdjust: peakOnRight ? -10 : 10,
+                    yAdjust: -8,
+                  },
+                }
+              : {},
+          },
+          zoom: {
+            limits: { x: { min: m.run.startMs, max: m.run.endMs, minRange: Math.max(1e-3, (m.run.endMs - m.run.startMs) / 1e7) } },
+            pan: {
+              enabled: true,
+              mode: 'x',
+              onPanStart: ({ event }) => !(event as unknown as { srcEvent?: MouseEvent }).srcEvent?.shiftKey,
+              onPanComplete: () => this.fetchWindow(),
+            },
+            zoom: { wheel: { enabled: true, speed: 0.15 }, pinch: { enabled: true }, mode: 'x', onZoomComplete: () => this.fetchWindow() },
+          },
+        },
+      },
+    };
+  }
+
+  /** Starts drawing: sizes the lanes and fetches the first window. */
+  start(): void {
+    // Created once the canvas is in the document, so that chart.js lays it out at once.
+    this.chart = new Chart(this.chartCanvas, this.config());
+    this.wire(this.chartCanvas);
+    this.resizeLanes();
+    new ResizeObserver(() => {
+      this.resizeLanes();
+      this.drawLanes();
+    }).observe(this.root);
+    this.fetchWindow();
+  }
+
+  private resizeLanes(): void {
+    this.lanes.resize(this.chart.width);
+  }
+
+  private viewport(): Viewport {
+    const x = this.chart.scales.x!;
+    return { xMin: x.min, xMax: x.max, left: this.chart.chartArea.left, right: this.chart.chartArea.right };
+  }
+
+  private drawLanes(): void {
+    if (!this.chart?.chartArea) return;
+    const v = this.viewport();
+    this.lanes.draw(v, this.selection, this.peakRows);
+    this.root.dataset.xMin = String(v.xMin);
+    this.root.dataset.xMax = String(v.xMax);
+    if (this.a11yTimer) clearTimeout(this.a11yTimer);
+    this.a11yTimer = setTimeout(() => this.updateAccessibleLists(), 80);
+  }
+
+  private updateAccessibleLists(): void {
+    const phases = [...this.lanes.visible].sort((a, b) => a.depth - b.depth || a.startMs - b.startMs).slice(0, 200);
+    this.visiblePhases.replaceChildren(...phases.map((p) => el('li', {}, `${p.name} ${formatMs(p.startMs)}–${formatMs(p.endMs)} (${formatMs(p.endMs - p.startMs)})`)));
+    const arenas = [...this.lanes.visibleArenas].sort((a, b) => Number(b.heldPastLastUse) - Number(a.heldPastLastUse) || b.peakBytes - a.peakBytes).slice(0, 200);
+    this.visibleArenas.replaceChildren(
+      ...arenas.map((a) => el('li', { 'data-held': String(a.heldPastLastUse) }, `${a.name}: peak ${formatBytes(a.peakBytes)}${a.heldPastLastUse ? `, held past its last use (saving ${formatBytes(a.potentialSavingBytes)})` : ''}`)),
+    );
+  }
+
+  /** Asks the host for the visible window at the chart's resolution; a newer request supersedes it. */
+  fetchWindow(): void {
+    if (!this.chart.chartArea) return;
+    const x = this.chart.scales.x!;
+    const columns = Math.max(1, Math.ceil(this.chart.chartArea.right - this.chart.chartArea.left));
+    const seq = ++this.requestSeq;
+    void this.requestSeries(x.min, x.max, columns).then(
+      (series) => {
+        if (seq !== this.requestSeq) return;
+        const byId = new Map(series.map((s) => [s.id, s]));
+        this.model.series.forEach((s, i) => {
+          const w = byId.get(s.id);
+          const data: Point[] = [];
+          if (w) for (let j = 0; j < w.tMs.length; j++) data.push({ x: w.tMs[j]!, y: w.bytes[j]! });
+          this.chart.data.datasets[i]!.data = data;
+        });
+        this.chart.update('none');
+        if (this.firstRenderPending) {
+          this.firstRenderPending = false;
+          performance.mark('cmi:first-render');
+          this.root.dataset.rendered = 'true';
+        }
+        if (this.stepPending) {
+          this.stepPending = false;
+          performance.measure('cmi:step', 'cmi:step-start');
+        }
+      },
+      () => undefined,
+    );
+  }
+
+  /** Sets the visible window (clamped to the run) and redraws the chart and the lanes in step. */
+  setWindow(min: number, max: number, fetch = true): void {
+    const lo = this.model.run.startMs;
+    const hi = this.model.run.endMs;
+    let span = Math.min(hi - lo, Math.max(max - min, (hi - lo) / 1e7));
+    if (min < lo) min = lo;
+    if (min + span > hi) min = hi - span;
+    if (span <= 0) span = hi - lo;
+    this.chart.zoomScale('x', { min, max: min + span }, 'none');
+    if (fetch) this.fetchWindow();
+  }
+
+  resetZoom(): void {
+    this.setWindow(this.model.run.startMs, this.model.run.endMs);
+  }
+
+  zoomBy(factor: number, centerMs?: number): void {
+    const x = this.chart.scales.x!;
+    const c = centerMs ?? (x.min + x.max) / 2;
+    this.setWindow(c - (c - x.min) * factor, c + (x.max - c) * factor);
+  }
+
+  panBy(fraction: number): void {
+    const x = this.chart.scales.x!;
+    const d = (x.max - x.min) * fraction;
+    this.setWindow(x.min + d, x.max + d);
+  }
+
+  private timeAt(clientX: number, canvas: HTMLCanvasElement): number {
+    const v = this.viewport();
+    const x = clientX - canvas.getBoundingClientRect().left;
+    return v.xMin + ((x - v.left) / (v.right - v.left)) * (v.xMax - v.xMin);
+  }
+
+  private wire(chartCanvas: HTMLCanvasElement): void {
+    this.root.addEventListener('keydown', (e) => {
+      const step = () => performance.mark('cmi:step-start');
+      if (e.key === '+' || e.key === '=') (step(), (this.stepPending = true), this.zoomBy(1 / 1.5));
+      else if (e.key === '-' || e.key === '_') (step(), (this.stepPending = true), this.zoomBy(1.5));
+      else if (e.key === 'ArrowLeft') (step(), (this.stepPending = true), this.panBy(-0.2));
+      else if (e.key === 'ArrowRight') (step(), (this.stepPending = true), this.panBy(0.2));
+      else if (e.key === '0' || e.key === 'Home') this.resetZoom();
+      else if (e.key === 'Escape') this.setSelection(null);
+      else return;
+      e.preventDefault();
+    });
+
+    // Range selection (shift+drag) on the chart and on the lanes.
+    const selectFrom = (canvas: HTMLCanvasElement) => (e: PointerEvent) => {
+      if (!e.shiftKey || e.button !== 0) return false;
+      e.preventDefault();
+      e.stopPropagation();
+      const t0 = this.timeAt(e.clientX, canvas);
+      const move = (ev: PointerEvent) => {
+        const t1 = this.timeAt(ev.clientX, canvas);
+        this.selection = [Math.min(t0, t1), Math.max(t0, t1)];
+        this.chart.draw();
+      };
+      const up = (ev: PointerEvent) => {
+        window.removeEventListener('pointermove', move, true);
+        window.removeEventListener('pointerup', up, true);
+        const t1 = this.timeAt(ev.clientX, canvas);
+        this.setSelection(Math.abs(t1 - t0) > 0 ? [Math.min(t0, t1), Math.max(t0, t1)] : null);
+      };
+      window.addEventListener('pointermove', move, true);
+      window.addEventListener('pointerup', up, true);
+      return true;
+    };
+    const chartSelect = selectFrom(chartCanvas);
+    chartCanvas.addEventListener('pointerdown', (e) => void chartSelect(e), true);
+    chartCanvas.addEventListener('mousedown', (e) => e.shiftKey && e.stopPropagation(), true);
+
+    // Lanes: wheel zooms around the pointer, drag pans, hover shows a tooltip.
+    const lanes = this.lanes.canvas;
+    const laneSelect = selectFrom(lanes);
+    lanes.addEventListener(
+      'wheel',
+      (e) => {
+        e.preventDefault();
+        this.zoomBy(e.deltaY < 0 ? 1 / 1.25 : 1.25, this.timeAt(e.clientX, lanes));
+      },
+      { passive: false },
+    );
+    lanes.addEventListener('pointerdown', (e) => {
+      if (laneSelect(e) || e.button !== 0) return;
+      const x = this.chart.scales.x!;
+      const x0 = e.clientX;
+      const min0 = x.min;
+      const max0 = x.max;
+      const perPx = (max0 - min0) / (this.chart.chartArea.right - this.chart.chartArea.left);
+      lanes.setPointerCapture(e.pointerId);
+      const move = (ev: PointerEvent) => this.setWindow(min0 - (ev.clientX - x0) * perPx, max0 - (ev.clientX - x0) * perPx, false);
+      const up = () => {
+        lanes.removeEventListener('pointermove', move);
+        lanes.removeEventListener('pointerup', up);
+        this.fetchWindow();
+      };
+      lanes.addEventListener('pointermove', move);
+      lanes.addEventListener('pointerup', up);
+    });
+    lanes.addEventListener('mousemove', (e) => {
+      const r = lanes.getBoundingClientRect();
+      const hit = this.lanes.hitTest(e.clientX - r.left, e.clientY - r.top, this.viewport());
+      if (!hit) return void (this.tooltip.hidden = true);
+      this.tooltip.textContent = this.describe(hit);
+      this.tooltip.hidden = false;
+      const tw = this.tooltip.offsetWidth;
+      this.tooltip.style.left = `${Math.min(e.clientX + 12, window.innerWidth - tw - 8)}px`;
+      this.tooltip.style.top = `${e.clientY + 14}px`;
+    });
+    lanes.addEventListener('mouseleave', () => (this.tooltip.hidden = true));
+  }
+
+  private describe(hit: Hit): string {
+    if (hit.kind === 'phase') {
+      const p = hit.phase;
+      const row = this.model.phaseRows[p.row];
+      const lines = [row ? row.path.join(' › ') : p.name, `${formatMs(p.endMs - p.startMs)}  (${formatMs(p.startMs)} → ${formatMs(p.endMs)})`];
+      if (p.category) lines.push(`category: ${p.category}`);
+      if (row) {
+        lines.push(`memory: ${formatBytes(row.memStartBytes)} → ${formatBytes(row.memEndBytes)}, peak in it ${formatBytes(row.memPeakBytes)}`);
+        if (row.count > 1) lines.push(`(memory figures over all ${row.count} spans of this phase)`);
+        if (row.holdsPeak) lines.push('holds the peak');
+      }
+      if (p.source) lines.push(`${p.source.file}${p.source.line ? `:${p.source.line}` : ''}`);
+      return lines.join('\n');
+    }
+    if (hit.kind === 'arena') return describeArena(hit.arena, this.model.run.endMs);
+    const m = hit.marker;
+    return [`${m.name} (${m.kind})`, `at ${formatMs(m.tMs)}${m.durMs !== undefined ? `, ${formatMs(m.durMs)}` : ''}`].join('\n');
+  }
+
+  /** Selects [startMs, endMs] (or clears the selection) and shows its figures. */
+  setSelection(range: [number, number] | null): void {
+    this.selection = range;
+    this.chart.draw();
+    if (!range) {
+      this.selectionBox.hidden = true;
+      return;
+    }
+    const [a, b] = range;
+    // The maximum of every series in the range: one column of min/max from the host.
+    void this.requestSeries(a, b, 1).then((series) => {
+      if (this.selection !== range) return;
+      const maxima = this.model.series.map((s) => {
+        const w = series.find((x) => x.id === s.id);
+        let max = -Infinity;
+        if (w) for (let i = 0; i < w.tMs.length; i++) if (w.tMs[i]! >= a && w.tMs[i]! <= b && w.bytes[i]! > max) max = w.bytes[i]!;
+        return { s, max };
+      });
+      const phases = this.model.phases.filter((p) => p.endMs >= a && p.startMs <= b);
+      const inRange = (p: TimelinePhase) => Math.min(b, p.endMs) - Math.max(a, p.startMs);
+      const top = [...phases].sort((x, y) => inRange(y) - inRange(x)).slice(0, 8);
+      const arenas = this.model.arenas.filter((x) => x.startMs <= b && (x.endMs ?? Infinity) >= a);
+      const lines = [`Selection ${formatMs(a)} → ${formatMs(b)} (${formatMs(b - a)})`];
+      for (const { s, max } of maxima) if (max > -Infinity) lines.push(`max ${formatBytes(max)} · ${s.name}`);
+      lines.push(`${phases.length} phase span${phases.length === 1 ? '' : 's'}${top.length ? `; longest here: ${top.map((p) => `${p.name} ${formatMs(inRange(p))}`).join(', ')}` : ''}`);
+      const held = arenas.filter((x) => x.heldPastLastUse).length;
+      lines.push(`${arenas.length} arena${arenas.length === 1 ? '' : 's'} alive${held ? ` (${held} held past last use)` : ''}${arenas.length ? `; largest: ${[...arenas].sort((x, y) => y.peakBytes - x.peakBytes).slice(0, 5).map((x) => `${x.name} ${formatBytes(x.peakBytes)}`).join(', ')}` : ''}`);
+      this.selectionBox.textContent = lines.join('\n');
+      this.selectionBox.hidden = false;
+    });
+  }
+}
+
+function describeArena(a: TimelineArena, endMs: number): string {
+  const stop = a.endMs ?? endMs;
+  const lines = [
+    `${a.name} [${a.category}]`,
+    `${formatMs(a.startMs)} → ${a.endMs === null ? 'alive at end' : formatMs(a.endMs)}  (${formatMs(stop - a.startMs)})`,
+    `peak ${formatBytes(a.peakBytes)}, at the global peak ${formatBytes(a.bytesAtPeak)}`,
+    `last use: ${a.lastUseMs === null ? 'none recorded' : `${formatMs(a.lastUseMs)}${a.lastUsePhase ? ` in ${a.lastUsePhase}` : ''}`}`,
+  ];
+  if (a.heldPastLastUse) lines.push(`held past its last use: freeing it then would save ${formatBytes(a.potentialSavingBytes)} at the peak`);
+  return lines.join('\n');
+}
