@@ -6,10 +6,12 @@
 //
 //   arena      the arena API's cost in the example compiler, off and on (bench/arena-api.mjs), and
 //              arena inference over a heaptrack file of 1.5 M allocations (bench/arena-inference.mjs)
+//   timeline   the report's first render and zoom/pan steps in headless chromium, with 1M samples,
+//              50,000 phases and 5,000 arenas (bench/timeline.mjs)
 //   import     a generated Trace Event file of 200 MB: throughput and peak memory vs JSON.parse
 //              (bench/chrome-trace-import.mjs; --gb1 also imports a generated 1 GB file)
 //
-// Options: --runs N (paired runs per build, default 7), --only overhead|fidelity|file|import|arena, --gb1
+// Options: --runs N (paired runs per build, default 7), --only overhead|fidelity|file|import|arena|timeline, --gb1
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -169,6 +171,10 @@ try {
     await benchArenaApi({ tmpDir: tmp, runs });
     const { benchArenaInference } = await import('./arena-inference.mjs');
     await benchArenaInference({ report, tmpDir: tmp });
+  }
+  if (!only || only === 'timeline') {
+    const { benchTimeline } = await import('./timeline.mjs');
+    await benchTimeline({ report, tmpDir: tmp });
   }
   if (!only || only === 'fidelity') fidelity();
   if (!only || only === 'overhead') {

@@ -7,11 +7,13 @@
 // come pre-formatted by the server (`...Text`), so that there is one formatter (server/src/core/units.ts)
 // and the client never formats bytes itself.
 //
-// This module imports nothing. The message objects are plain declarations (a method name carrying
+// This module imports nothing but the timeline's types (./timeline). The message objects are plain declarations (a method name carrying
 // its params and result types); each side turns them into its own JSON-RPC library's RequestType /
 // NotificationType (client/src/messages.ts, server/src/lsp/messages.ts), because the client's
 // vscode-languageclient 11 and the server's vscode-languageserver 10 come with two different
 // vscode-jsonrpc versions whose classes don't mix. The webview can import it as it is.
+
+import type { SeriesWindow, TimelineModel } from './timeline';
 
 /** A request declared once: its literal method name, its params P and result R (types only). */
 export interface RequestDecl<P, R> {
@@ -227,6 +229,54 @@ export namespace ImportProfileRequest {
 export const ImportProfileErrorCodes = {
   /** A file is missing, unreadable, of no format the importers read, or broken (the message says which and where). */
   importFailed: -32004,
+} as const;
+
+// ---------------------------------------------------------------------------------------------------
+// compilerMemory/timelineModel, compilerMemory/timelineSeries
+//
+// The timeline panel's data: the client asks the server and relays to the webview. The server keeps
+// the last profiles it loaded (by path) so that a zoom step doesn't read the file again.
+
+export interface TimelineModelParams {
+  /** An absolute path of a profile file (e.g. `ProfileBuildResult.profilePath`). */
+  profilePath: string;
+}
+
+/**
+ * client → server: the timeline model (protocol/timeline.ts `TimelineModel`) of a profile file. Fails
+ * (ResponseError `TimelineErrorCodes.profileUnreadable`) when the file is missing or not a profile.
+ */
+export namespace TimelineModelRequest {
+  export const method = 'compilerMemory/timelineModel' as const;
+  export const type = request<TimelineModelParams, TimelineModel>(method);
+}
+
+export interface TimelineSeriesParams {
+  profilePath: string;
+  startMs: number;
+  endMs: number;
+  /** Pixel columns of the chart: at most 2 × columns + 2 points per series come back. */
+  columns: number;
+  /** Absent: every series. */
+  seriesIds?: string[];
+}
+
+/**
+ * client → server: the samples of the profile's series over [startMs, endMs], decimated by minimum
+ * and maximum per column (the peak is never lost). Fails with `TimelineErrorCodes.profileUnreadable`
+ * or `TimelineErrorCodes.badRequest` (an unknown series, a bad window).
+ */
+export namespace TimelineSeriesRequest {
+  export const method = 'compilerMemory/timelineSeries' as const;
+  export const type = request<TimelineSeriesParams, SeriesWindow[]>(method);
+}
+
+/** Error codes of ResponseErrors to the timeline requests. */
+export const TimelineErrorCodes = {
+  /** The profile file is missing, unreadable or not a profile (the message says which and where). */
+  profileUnreadable: -32005,
+  /** Bad params: not an absolute path, an empty window, an unknown series. */
+  badRequest: -32006,
 } as const;
 
 /** Error codes of ResponseErrors to `compilerMemory/profileBuild` (in the range LSP leaves to servers). */

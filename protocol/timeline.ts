@@ -156,7 +156,15 @@ export interface RequestSeriesMessage {
   seriesIds?: string[];
 }
 
-export type ViewToHostMessage = ReadyMessage | RequestSeriesMessage;
+/** Open a phase's source location in the editor (VS Code only; `line` and `column` are 1-based). */
+export interface RevealSourceMessage {
+  type: 'revealSource';
+  file: string;
+  line?: number;
+  column?: number;
+}
+
+export type ViewToHostMessage = ReadyMessage | RequestSeriesMessage | RevealSourceMessage;
 
 // ---- host → view ---------------------------------------------------------------------------------
 
@@ -169,7 +177,16 @@ export interface ModelMessage {
 /** The answer to `requestSeries` with the same id: ok with the series, or an error. */
 export type SeriesDataMessage = { type: 'seriesData'; id: number; ok: true; series: SeriesWindow[] } | { type: 'seriesData'; id: number; ok: false; error: string };
 
-export type HostToViewMessage = ModelMessage | SeriesDataMessage;
+/**
+ * What the host needs to bring the view back after a reload (VS Code: e.g. the profile path), kept by
+ * the view as it is (`setState`) and handed back to the host's serializer. Opaque to the view.
+ */
+export interface HostStateMessage {
+  type: 'hostState';
+  state: unknown;
+}
+
+export type HostToViewMessage = ModelMessage | SeriesDataMessage | HostStateMessage;
 
 /** How the view talks to its host: VS Code's webview API, or the in-page host of the HTML report. */
 export interface TimelineHostPort {

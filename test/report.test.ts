@@ -187,6 +187,16 @@ describe('the HTML report of arenas from a real producer', () => {
     const arenas = page.locator('#cmi-visible-arenas li');
     expect(await arenas.count()).toBeGreaterThan(100);
     expect(await page.locator('#cmi-visible-arenas li[data-held="true"]').allTextContents()).toEqual(['ast: peak 80.0 MiB, held past its last use (saving 80.0 MiB)']);
+    // Hundreds of overlapping arenas: the rows keep a readable height (capped, "… N more"), and the
+    // held arena is packed into a drawn row.
+    const heldItem = page.locator('#cmi-visible-arenas li[data-held="true"]');
+    const drawnRows = Number(await page.locator('#cmi-visible-arenas').getAttribute('data-rows'));
+    expect(drawnRows).toBeGreaterThan(0);
+    expect(Number(await heldItem.getAttribute('data-row-h'))).toBeGreaterThanOrEqual(4);
+    const heldRow = Number(await heldItem.getAttribute('data-row'));
+    expect(heldRow).toBeGreaterThanOrEqual(0);
+    expect(heldRow).toBeLessThan(drawnRows);
+    expect(Number(await page.locator('#cmi-visible-arenas').getAttribute('data-hidden'))).toBeGreaterThan(0);
     const held = page.locator('.cmi-table tr.cmi-held');
     expect(await held.first().textContent()).toContain('ast [ast]');
     await page.screenshot({ path: path.join(artifacts, 'arenas.png'), fullPage: true });

@@ -6,6 +6,8 @@ import type { CommandFactory, Ctx, ProfileOutcome } from './ctx';
 import { importProfileCommand } from './import-profile-command';
 import { profileBuildCommand } from './profile-build-command';
 import type { ServerState } from './status-bar';
+import { openTimelineCommand } from './open-timeline-command';
+import { TimelinePanel, type TimelinePanelState } from './timeline-panel';
 
 function cancelProfiling(ctx: Ctx) {
   return () => {
@@ -37,6 +39,7 @@ function internalState(ctx: Ctx) {
     lastOutcome: ctx.lastOutcome ?? null,
     lastNotice: ctx.lastNotice ?? null,
     workspaceTrusted: vscode.workspace.isTrusted,
+    timeline: TimelinePanel.state,
   });
 }
 
@@ -45,13 +48,16 @@ export interface InternalState {
   server: ServerState;
   storageDir: string;
   running: { label: string; progress: BuildProgressParams | undefined } | null;
-  statusBar: { text: string; tooltip: string };
+  /** What the status bar item says, and the command its click runs. */
+  statusBar: { text: string; tooltip: string; command: string | null };
   /** The end of what the Build Output channel shows. */
   buildOutputTail: string;
   lastResult: ProfileBuildResult | null;
   lastOutcome: ProfileOutcome | null;
   lastNotice: Ctx['lastNotice'] | null;
   workspaceTrusted: boolean;
+  /** The timeline panel, when one is open. */
+  timeline: TimelinePanelState | null;
 }
 
 export const commands: Record<string, CommandFactory> = {
@@ -59,6 +65,8 @@ export const commands: Record<string, CommandFactory> = {
   'compilerMemory.profileBuild': { enabled: profileBuildCommand, disabled: profileBuildCommand },
   // Runs nothing, so no trust check; waits for a server that is starting, says so when it is down.
   'compilerMemory.importProfile': { enabled: importProfileCommand, disabled: importProfileCommand },
+  // The panel waits for a server that is starting; it says so in the panel when the server is down.
+  'compilerMemory.openTimeline': { enabled: openTimelineCommand, disabled: openTimelineCommand },
   'compilerMemory.cancelProfiling': { enabled: cancelProfiling, disabled: cancelProfiling },
   'compilerMemory.showBuildOutput': { enabled: showBuildOutput, disabled: showBuildOutput },
   'compilerMemory.internal.state': { enabled: internalState, disabled: internalState },

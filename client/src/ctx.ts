@@ -3,7 +3,8 @@
 // activation, and exist while the server is starting or down: they then say so instead of failing.
 import * as vscode from 'vscode';
 import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
-import type { BuildProgressParams, ImportProfileParams, ImportProfileResult, InitializationOptions, ProfileBuildParams, ProfileBuildResult } from '../../protocol/custom-messages';
+import type { BuildProgressParams, ImportProfileParams, ImportProfileResult, InitializationOptions, ProfileBuildParams, ProfileBuildResult, TimelineModelParams, TimelineSeriesParams } from '../../protocol/custom-messages';
+import type { SeriesWindow, TimelineModel } from '../../protocol/timeline';
 import { BuildOutput } from './build-output';
 import { messageTypes, type MessageTypes } from './messages';
 import { renderLive, renderResult, renderServer, type ServerState } from './status-bar';
@@ -103,6 +104,18 @@ export class Ctx {
     return this.client.sendRequest(this.messages.importProfile, params, token);
   }
 
+  /** Sends `compilerMemory/timelineModel`: the timeline model of a profile file. */
+  timelineModel(params: TimelineModelParams): Promise<TimelineModel> {
+    if (!this.client || !this.messages || !this.serverIsUp) return Promise.reject(new Error('the Compiler Memory language server is not running'));
+    return this.client.sendRequest(this.messages.timelineModel, params);
+  }
+
+  /** Sends `compilerMemory/timelineSeries`: the decimated samples of a window. */
+  timelineSeries(params: TimelineSeriesParams): Promise<SeriesWindow[]> {
+    if (!this.client || !this.messages || !this.serverIsUp) return Promise.reject(new Error('the Compiler Memory language server is not running'));
+    return this.client.sendRequest(this.messages.timelineSeries, params);
+  }
+
   /**
    * Inside a command's progress notification: waits for a server that is still starting (saying so in
    * the notification). False when it is down or not up in time; the caller then runs serverNotUp().
@@ -121,9 +134,10 @@ export class Ctx {
     return this.last;
   }
 
-  get statusBarText(): { text: string; tooltip: string } {
+  get statusBarText(): { text: string; tooltip: string; command: string | null } {
     const tooltip = this.statusBar.tooltip;
-    return { text: this.statusBar.text, tooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? '') };
+    const command = this.statusBar.command;
+    return { text: this.statusBar.text, tooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? ''), command: typeof command === 'string' ? command : (command?.command ?? null) };
   }
 
   registerCommands(table: Record<string, CommandFactory>): void {

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type * as vscode from 'vscode';
 import { commands } from './commands';
 import { Ctx } from './ctx';
+import { TimelinePanel } from './timeline-panel';
 
 /** Every import above has been evaluated by now: the bundle is loaded. */
 const bundleLoadedMs = performance.now();
@@ -15,6 +16,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const activateStartMs = performance.now();
   ctx = new Ctx(context);
   ctx.registerCommands(commands);
+  ctx.push(TimelinePanel.registerSerializer(ctx));
+  ctx.push({ dispose: () => TimelinePanel.disposeCurrent() });
   const started = ctx.startServer();
   const doneMs = performance.now();
   // Between loading the bundle and calling activate(), VS Code prepares the extension's context

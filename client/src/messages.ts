@@ -8,6 +8,8 @@ import {
   ImportProfileRequest,
   ProfileBuildRequest,
   ServerStatusNotification,
+  TimelineModelRequest,
+  TimelineSeriesRequest,
   type NotificationDecl,
   type RequestDecl,
 } from '../../protocol/custom-messages';
@@ -20,6 +22,8 @@ export function messageTypes(lib: LanguageClientModule) {
   return {
     profileBuild: request(ProfileBuildRequest.type),
     importProfile: request(ImportProfileRequest.type),
+    timelineModel: request(TimelineModelRequest.type),
+    timelineSeries: request(TimelineSeriesRequest.type),
     serverStatus: notification(ServerStatusNotification.type),
     buildProgress: notification(BuildProgressNotification.type),
     buildOutput: notification(BuildOutputNotification.type),

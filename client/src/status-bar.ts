@@ -24,10 +24,11 @@ export interface StatusView {
 const SHOW_OUTPUT = 'compilerMemory.showBuildOutput';
 const PROFILE = 'compilerMemory.profileBuild';
 const CANCEL = 'compilerMemory.cancelProfiling';
+const TIMELINE = 'compilerMemory.openTimeline';
 
 function tooltip(): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
-  md.isTrusted = { enabledCommands: [SHOW_OUTPUT, PROFILE, CANCEL] };
+  md.isTrusted = { enabledCommands: [SHOW_OUTPUT, PROFILE, CANCEL, TIMELINE] };
   md.appendMarkdown('**Compiler Memory Insight**\n\n');
   return md;
 }
@@ -65,16 +66,16 @@ export function renderResult(result: ProfileBuildResult): StatusView {
   bullet(md, 'Phases', String(summary.phaseCount));
   if (summary.warningsCount) bullet(md, 'Warnings', String(summary.warningsCount));
   bullet(md, 'Profile', result.profilePath, true);
-  md.appendMarkdown(`\n[Show Build Output](command:${SHOW_OUTPUT}) · [${imported ? 'Profile Build' : 'Profile Again'}](command:${PROFILE})`);
+  md.appendMarkdown(`\n[Open Timeline](command:${TIMELINE}) · [Show Build Output](command:${SHOW_OUTPUT}) · [${imported ? 'Profile Build' : 'Profile Again'}](command:${PROFILE})`);
 
   switch (summary.status) {
     case 'ok':
-      return { text: `$(pulse) ${peak}`, tooltip: md, command: SHOW_OUTPUT };
+      return { text: `$(pulse) ${peak}`, tooltip: md, command: TIMELINE };
     case 'failed':
-      return { text: `$(error) build failed · ${peak}`, tooltip: md, command: SHOW_OUTPUT, background: new vscode.ThemeColor('statusBarItem.errorBackground') };
+      return { text: `$(error) build failed · ${peak}`, tooltip: md, command: TIMELINE, background: new vscode.ThemeColor('statusBarItem.errorBackground') };
     case 'cancelled':
     case 'killed':
-      return { text: `$(warning) ${summary.status} · ${peak}`, tooltip: md, command: SHOW_OUTPUT, background: new vscode.ThemeColor('statusBarItem.warningBackground') };
+      return { text: `$(warning) ${summary.status} · ${peak}`, tooltip: md, command: TIMELINE, background: new vscode.ThemeColor('statusBarItem.warningBackground') };
   }
 }
 

@@ -9,6 +9,7 @@ import { ServerStatusNotification, type InitializationOptions, type ServerHealth
 import { notificationType } from './lsp/messages';
 import { registerImportProfile } from './lsp/import-profile-handler';
 import { registerProfileBuild } from './lsp/profile-build-handler';
+import { registerTimeline } from './lsp/timeline-handler';
 
 const connection = createConnection();
 const serverStatus = notificationType(ServerStatusNotification.type);
@@ -45,5 +46,6 @@ function profileStorageDir(): string {
 
 registerProfileBuild({ connection, storageDir: profileStorageDir, setHealth });
 registerImportProfile({ connection, storageDir: profileStorageDir });
+registerTimeline({ connection });
 
 connection.listen();

@@ -11,11 +11,16 @@ export const LANE_H = 18;
 const MARKER_H = 14;
 const GROUP_GAP = 6;
 const ARENA_AREA_MAX_H = 220;
+/** An arena row is never thinner than this (a held arena must stay visible among hundreds). */
+export const ARENA_MIN_ROW_H = 6;
+const ARENA_MAX_ROW_H = 16;
+/** At most this many arena rows are drawn; the rest are counted in a "… N more" note (all are in the table). */
+const ARENA_MAX_ROWS = Math.floor(ARENA_AREA_MAX_H / ARENA_MIN_ROW_H);
 
 type Row =
   | { kind: 'phase'; y: number; h: number; group: number; depth: number; lane: PhaseLane }
   | { kind: 'markers'; y: number; h: number }
-  | { kind: 'arenas'; y: number; h: number; rowH: number };
+  | { kind: 'arenas'; y: number; h: number; rowH: number; rows: number };
 
 interface PhaseLane {
   /** Indices into model.phases, ascending start. */
@@ -41,7 +46,11 @@ export class Lanes {
   private readonly height: number;
   private readonly markers: TimelineMarker[];
   private readonly arenaPeakMax: number;
-  private readonly arenaLabelEnds: number;
+  /** Row of each arena (index into model.arenas), -1 for those not drawn (over the row cap). */
+  private readonly arenaRow: Int32Array;
+  /** Arena rows drawn, and arenas left out of them. */
+  readonly arenaRows: number;
+  readonly arenasHidden: number;
   private colors!: Record<string, string>;
   /** Phases drawn at least a pixel wide in the last draw (for the accessible list). */
   visible: TimelinePhase[] = [];
@@ -79,16 +88,20 @@ export class Lanes {
       this.rows.push({ kind: 'markers', y, h: MARKER_H });
       y += MARKER_H;
     }
+    const packed = packArenas(model.arenas, model.run.endMs, ARENA_MAX_ROWS);
+    this.arenaRow = packed.row;
+    this.arenaRows = packed.rows;
+    this.arenasHidden = packed.hidden;
     if (model.arenas.length) {
       y += GROUP_GAP;
-      const rowH = Math.max(2, Math.min(16, Math.floor(ARENA_AREA_MAX_H / model.arenaLanes)));
-      const h = Math.min(ARENA_AREA_MAX_H, rowH * model.arenaLanes);
-      this.rows.push({ kind: 'arenas', y, h, rowH });
+      const rowH = Math.max(ARENA_MIN_ROW_H, Math.min(ARENA_MAX_ROW_H, Math.floor(ARENA_AREA_MAX_H / Math.max(1, packed.rows))));
+      // Room in the gutter for the label and the "… N more" note.
+      const h = Math.max(packed.hidden ? 30 : 16, rowH * packed.rows);
+      this.rows.push({ kind: 'arenas', y, h, rowH, rows: packed.rows });
       y += h;
     }
     this.height = y + 4;
     this.arenaPeakMax = model.arenas.reduce((m, a) => Math.max(m, a.peakBytes), 0);
-    this.arenaLabelEnds = 0;
     this.readColors();
   }
 
@@ -158,6 +171,7 @@ export class Lanes {
       } else {
         ctx.fillStyle = this.colors.muted!;
         ctx.fillText(`arenas (${this.model.arenas.length})`, 2, row.y + 8);
+        if (this.arenasHidden) ctx.fillText(fitText(ctx, `… ${this.arenasHidden} more`, left - 10), 2, row.y + 22);
         ctx.save();
         ctx.beginPath();
         ctx.rect(left, row.y, right - left, row.h);
@@ -258,12 +272,19 @@ export class Lanes {
     const end = this.model.run.endMs;
     const rh = row.rowH;
     const gap = rh >= 6 ? 1 : 0;
-    for (const ar of this.model.arenas) {
+    const arenas = this.model.arenas;
+    for (let i = 0; i < arenas.length; i++) {
+      const ar = arenas[i]!;
       if (ar.startMs > xMax) break; // sorted by start
       const stop = ar.endMs ?? end;
       if (stop < xMin) continue;
-      const y = row.y + ar.lane * rh;
-      if (y >= row.y + row.h) continue;
+      const lane = this.arenaRow[i]!;
+      if (lane < 0) {
+        // Over the row cap: not drawn, but in view (the accessible list names it, with row -1).
+        this.visibleArenas.push(ar);
+        continue;
+      }
+      const y = row.y + lane * rh;
       const a = px(ar.startMs);
       const b = Math.max(a + 1, px(stop));
       const share = this.arenaPeakMax > 0 ? ar.peakBytes / this.arenaPeakMax : 0;
@@ -291,7 +312,20 @@ export class Lanes {
         ctx.fillText(fitText(ctx, ar.name, b - a - 6), Math.max(a, px(xMin)) + 3, y + rh / 2);
       }
     }
-    void this.arenaLabelEnds;
+  }
+
+  /** The arena row an arena is drawn in (0 = top), or -1 when it is over the row cap. */
+  arenaRowOf(arena: TimelineArena): number {
+    if (!this.arenaIndex) this.arenaIndex = new Map(this.model.arenas.map((a, i) => [a, i]));
+    const i = this.arenaIndex.get(arena);
+    return i === undefined ? -1 : this.arenaRow[i]!;
+  }
+  private arenaIndex: Map<TimelineArena, number> | undefined;
+
+  /** The drawn height of an arena row in CSS pixels. */
+  get arenaRowHeight(): number {
+    const r = this.rows.find((x) => x.kind === 'arenas');
+    return r && r.kind === 'arenas' ? r.rowH : 0;
   }
 
   /** What is under a point of the canvas (CSS pixels), with a tolerance of a few pixels for thin spans. */
@@ -331,9 +365,11 @@ export class Lanes {
         return best ? { kind: 'marker', marker: best } : undefined;
       }
       const lane = Math.floor((y - row.y) / row.rowH);
-      for (const ar of this.model.arenas) {
+      const arenas = this.model.arenas;
+      for (let i = 0; i < arenas.length; i++) {
+        const ar = arenas[i]!;
         if (ar.startMs > t + tol) break;
-        if (ar.lane === lane && t <= (ar.endMs ?? this.model.run.endMs) + tol) return { kind: 'arena', arena: ar };
+        if (this.arenaRow[i] === lane && t <= (ar.endMs ?? this.model.run.endMs) + tol) return { kind: 'arena', arena: ar };
       }
     }
     return undefined;
@@ -358,4 +394,65 @@ function fitText(ctx: CanvasRenderingContext2D, s: string, width: number): strin
   if (full <= width) return s;
   const chars = Math.floor((s.length * width) / full) - 1;
   return chars <= 0 ? '' : `${s.slice(0, chars)}…`;
+}
+
+/**
+ * Packs the arenas into at most `maxRows` rows whose arenas do not overlap in time (interval
+ * packing). When they all fit, first fit in order of creation (the fewest rows). When they do not,
+ * the ones that matter are placed first — held past their last use (largest saving first), then by
+ * peak size — so that a held arena is always drawn; the rest take the room left or are not drawn.
+ */
+export function packArenas(arenas: readonly TimelineArena[], endMs: number, maxRows: number): { row: Int32Array; rows: number; hidden: number } {
+  const n = arenas.length;
+  const row = new Int32Array(n).fill(-1);
+  const stopOf = (a: TimelineArena) => a.endMs ?? endMs;
+  // First fit in order of creation (arenas are sorted by start): optimal for intervals.
+  const ends: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = arenas[i]!;
+    let r = -1;
+    for (let k = 0; k < ends.length; k++) if (ends[k]! <= a.startMs) { r = k; break; }
+    if (r < 0) r = ends.push(0) - 1;
+    ends[r] = stopOf(a);
+    row[i] = r;
+    if (ends.length > maxRows) break;
+  }
+  if (ends.length <= maxRows) return { row, rows: ends.length, hidden: 0 };
+  // Too many: place by importance, each row keeping its intervals sorted by start.
+  row.fill(-1);
+  const order = [...arenas.keys()].sort((x, y) => {
+    const a = arenas[x]!;
+    const b = arenas[y]!;
+    return Number(b.heldPastLastUse) - Number(a.heldPastLastUse) || b.potentialSavingBytes - a.potentialSavingBytes || b.peakBytes - a.peakBytes || a.startMs - b.startMs;
+  });
+  const starts: number[][] = [];
+  const stops: number[][] = [];
+  let hidden = 0;
+  for (const i of order) {
+    const a = arenas[i]!;
+    const s = a.startMs;
+    const e = Math.max(s, stopOf(a));
+    let placed = false;
+    for (let r = 0; r < maxRows && !placed; r++) {
+      if (r === starts.length) (starts.push([]), stops.push([]));
+      const rs = starts[r]!;
+      const re = stops[r]!;
+      // The first interval starting after s; it and the one before must not overlap [s, e].
+      let lo = 0;
+      let hi = rs.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (rs[mid]! <= s) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo > 0 && re[lo - 1]! > s) continue;
+      if (lo < rs.length && rs[lo]! < e) continue;
+      rs.splice(lo, 0, s);
+      re.splice(lo, 0, e);
+      row[i] = r;
+      placed = true;
+    }
+    if (!placed) hidden++;
+  }
+  return { row, rows: starts.length, hidden };
 }

@@ -3,16 +3,17 @@
 // analysis; every string from a trace is set as text.
 
 import './view.css';
-import type { HostToViewMessage, SeriesWindow, TimelineHostPort, TimelineModel } from '../../protocol/timeline';
+import type { HostToViewMessage, SeriesWindow, TimelineHostPort, TimelineModel, TimelinePhase, TimelinePhaseRow } from '../../protocol/timeline';
 import { el } from './dom';
 import { formatBytes, formatMs } from './format';
 import { arenaTable, phaseTable } from './tables';
 import { Timeline } from './timeline';
+import { vscodePort } from './vscode-port';
 
-declare const acquireVsCodeApi: (() => TimelineHostPort) | undefined;
+declare const acquireVsCodeApi: Parameters<typeof vscodePort>[0] | undefined;
 
 function findHost(): TimelineHostPort | undefined {
-  if (typeof acquireVsCodeApi === 'function') return acquireVsCodeApi();
+  if (typeof acquireVsCodeApi === 'function') return vscodePort(acquireVsCodeApi);
   return (window as unknown as { cmiReportHost?: TimelineHostPort }).cmiReportHost;
 }
 
@@ -27,6 +28,19 @@ function requestSeries(startMs: number, endMs: number, columns: number): Promise
     pending.set(id, { resolve, reject });
     host!.postMessage({ type: 'requestSeries', id, startMs, endMs, columns });
   });
+}
+
+/** In VS Code, clicking a phase row whose phase has a source location asks the host to reveal it. */
+function revealer(model: TimelineModel): (r: TimelinePhaseRow) => (() => void) | undefined {
+  const sources = new Map<TimelinePhaseRow, NonNullable<TimelinePhase['source']>>();
+  for (const ph of model.phases) {
+    const row = model.phaseRows[ph.row];
+    if (ph.source && row && !sources.has(row)) sources.set(row, ph.source);
+  }
+  return (r) => {
+    const s = sources.get(r);
+    return s && host && typeof acquireVsCodeApi === 'function' ? () => host.postMessage({ type: 'revealSource', ...s }) : undefined;
+  };
 }
 
 function show(model: TimelineModel): void {
@@ -44,7 +58,7 @@ function show(model: TimelineModel): void {
   } else peakLine.textContent = 'No memory series in this profile.';
   header.append(peakLine);
   const timeline = new Timeline(model, requestSeries);
-  const tables = el('div', { class: 'cmi-tables' }, el('section', {}, el('h2', {}, `Phases (${model.phaseRows.length})`), phaseTable(model.phaseRows)));
+  const tables = el('div', { class: 'cmi-tables' }, el('section', {}, el('h2', {}, `Phases (${model.phaseRows.length})`), phaseTable(model.phaseRows, revealer(model))));
   if (model.arenas.length) tables.append(el('section', {}, el('h2', {}, `Arenas (${model.arenas.length})`), arenaTable(model.arenas)));
   const warnings = model.run.warnings.length ? el('details', { class: 'cmi-note' }, el('summary', {}, `${model.run.warnings.length} warning(s)`), ...model.run.warnings.slice(0, 200).map((w) => el('div', {}, w))) : '';
   root.replaceChildren(header, timeline.root, timeline.selectionElement, tables, warnings);

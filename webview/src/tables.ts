@@ -12,7 +12,10 @@ interface Column<T> {
 
 const MAX_ROWS = 500;
 
-function sortableTable<T>(caption: string, rows: T[], columns: Column<T>[], initial: number, rowClass: (r: T) => string): HTMLElement {
+/** A row that can be activated (click, Enter) when `activate` returns an action for it. */
+type Activate<T> = (r: T) => (() => void) | undefined;
+
+function sortableTable<T>(caption: string, rows: T[], columns: Column<T>[], initial: number, rowClass: (r: T) => string, activate?: Activate<T>): HTMLElement {
   const table = el('table', { class: 'cmi-table' });
   const thead = el('thead');
   const tbody = el('tbody');
@@ -52,6 +55,14 @@ function sortableTable<T>(caption: string, rows: T[], columns: Column<T>[], init
       ...sorted.slice(0, MAX_ROWS).map((r) => {
         const tr = el('tr', { class: rowClass(r) });
         for (const c of columns) tr.append(el('td', {}, c.text(r)));
+        const action = activate?.(r);
+        if (action) {
+          tr.classList.add('cmi-link');
+          tr.tabIndex = 0;
+          tr.title = 'Reveal in the editor';
+          tr.addEventListener('click', action);
+          tr.addEventListener('keydown', (e) => e.key === 'Enter' && action());
+        }
         return tr;
       }),
     );
@@ -61,7 +72,8 @@ function sortableTable<T>(caption: string, rows: T[], columns: Column<T>[], init
   return el('div', {}, el('div', { class: 'cmi-table-wrap' }, table), note);
 }
 
-export function phaseTable(rows: TimelinePhaseRow[]): HTMLElement {
+/** `reveal`: what clicking a row does (a phase with a source location reveals it in the editor). */
+export function phaseTable(rows: TimelinePhaseRow[], reveal?: Activate<TimelinePhaseRow>): HTMLElement {
   return sortableTable(
     'Phases',
     rows,
@@ -75,6 +87,7 @@ export function phaseTable(rows: TimelinePhaseRow[]): HTMLElement {
     ],
     2,
     (r) => (r.holdsPeak ? 'cmi-hot' : ''),
+    reveal,
   );
 }
 

@@ -36,6 +36,9 @@ export class Timeline {
   private requestSeq = 0;
   private firstRenderPending = true;
   private stepPending = false;
+  /** The window last asked for (min:max:columns). */
+  private lastWindowKey = '';
+  private inFlight = false;
   private a11yTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -51,7 +54,7 @@ export class Timeline {
     this.tooltip = el('div', { class: 'cmi-tooltip', role: 'tooltip', id: 'cmi-tooltip', hidden: '' });
     this.selectionBox = el('div', { class: 'cmi-selection', id: 'cmi-selection', 'aria-live': 'polite', hidden: '' });
     this.visiblePhases = el('ul', { class: 'cmi-sr', id: 'cmi-visible-phases', 'aria-label': 'Phases in view' });
-    this.visibleArenas = el('ul', { class: 'cmi-sr', id: 'cmi-visible-arenas', 'aria-label': 'Arenas in view' });
+    this.visibleArenas = el('ul', { class: 'cmi-sr', id: 'cmi-visible-arenas', 'aria-label': 'Arenas in view', 'data-rows': String(this.lanes.arenaRows), 'data-hidden': String(this.lanes.arenasHidden) });
     this.root = el(
       'div',
       { class: 'cmi-timeline', tabindex: '0', 'aria-label': 'Timeline: + and − zoom, arrows pan, 0 resets' },
@@ -83,6 +86,14 @@ export class Timeline {
     const peak = m.peak;
     const lanesPlugin: Plugin<'line'> = {
       id: 'cmiLanes',
+      // chart.js resizes its canvas on its own schedule; the lanes follow it, or a resize (a split
+      // editor, a full-page screenshot) would leave them cleared or at the old width.
+      resize: () => {
+        requestAnimationFrame(() => {
+          this.resizeLanes();
+          this.drawLanes();
+        });
+      },
       afterDatasetsDraw: (chart) => {
         if (!this.selection) return;
         const { left, right, top, bottom } = chart.chartArea;
@@ -96,6 +107,19 @@ export class Timeline {
         chart.ctx.restore();
       },
       afterDraw: () => this.drawLanes(),
+    };
+    // Room between the legend and the plot, so that the top y tick's label does not run into it.
+    const legendGap: Plugin<'line'> = {
+      id: 'cmiLegendGap',
+      beforeInit: (chart) => {
+        const legend = chart.legend as unknown as { fit: () => void; height: number } | undefined;
+        if (!legend) return;
+        const fit = legend.fit.bind(legend);
+        legend.fit = () => {
+          fit();
+          legend.height += 12;
+        };
+      },
     };
     const peakLabel = peak ? [`peak ${formatBytes(peak.bytes)}`, peak.phasePath.length ? peak.phasePath.join(' › ') : '(no phase)'] : [];
     const peakOnRight = peak ? (peak.atMs - m.run.startMs) / (m.run.endMs - m.run.startMs) > 0.6 : false;
@@ -116,7 +140,7 @@ export class Timeline {
           spanGaps: true,
         })),
       },
-      plugins: [lanesPlugin],
+      plugins: [lanesPlugin, legendGap],
       options: {
         animation: false,
         responsive: true,
@@ -142,7 +166,8 @@ export class Timeline {
               scale.max = t[t.length - 1]!;
             },
             afterBuildTicks: (scale: Scale) => {
-              scale.ticks = byteTicks(scale.max).map((value) => ({ value }));
+              // Only ticks inside the axis: one above it would be drawn over the legend.
+              scale.ticks = byteTicks(scale.max).filter((value) => value <= scale.max * (1 + 1e-9)).map((value) => ({ value }));
             },
             afterFit: (scale: Scale) => {
               scale.width = GUTTER;
@@ -190,7 +215,9 @@ export class Timeline {
               onPanStart: ({ event }) => !(event as unknown as { srcEvent?: MouseEvent }).srcEvent?.shiftKey,
               onPanComplete: () => this.fetchWindow(),
             },
-            zoom: { wheel: { enabled: true, speed: 0.15 }, pinch: { enabled: true }, mode: 'x', onZoomComplete: () => this.fetchWindow() },
+            // The plugin debounces onZoomComplete by 250 ms; the window is fetched at once on each zoom
+            // (a newer request supersedes an older one, and an unchanged window is not asked again).
+            zoom: { wheel: { enabled: true, speed: 0.15 }, pinch: { enabled: true }, mode: 'x', onZoom: () => this.fetchWindow(), onZoomComplete: () => this.fetchWindow() },
           },
         },
       },
@@ -234,7 +261,7 @@ export class Timeline {
     this.visiblePhases.replaceChildren(...phases.map((p) => el('li', {}, `${p.name} ${formatMs(p.startMs)}–${formatMs(p.endMs)} (${formatMs(p.endMs - p.startMs)})`)));
     const arenas = [...this.lanes.visibleArenas].sort((a, b) => Number(b.heldPastLastUse) - Number(a.heldPastLastUse) || b.peakBytes - a.peakBytes).slice(0, 200);
     this.visibleArenas.replaceChildren(
-      ...arenas.map((a) => el('li', { 'data-held': String(a.heldPastLastUse) }, `${a.name}: peak ${formatBytes(a.peakBytes)}${a.heldPastLastUse ? `, held past its last use (saving ${formatBytes(a.potentialSavingBytes)})` : ''}`)),
+      ...arenas.map((a) => el('li', { 'data-held': String(a.heldPastLastUse), 'data-row': String(this.lanes.arenaRowOf(a)), 'data-row-h': String(this.lanes.arenaRowHeight) }, `${a.name}: peak ${formatBytes(a.peakBytes)}${a.heldPastLastUse ? `, held past its last use (saving ${formatBytes(a.potentialSavingBytes)})` : ''}`)),
     );
   }
 
@@ -243,10 +270,19 @@ export class Timeline {
     if (!this.chart.chartArea) return;
     const x = this.chart.scales.x!;
     const columns = Math.max(1, Math.ceil(this.chart.chartArea.right - this.chart.chartArea.left));
+    const key = `${x.min}:${x.max}:${columns}`;
+    if (key === this.lastWindowKey) {
+      // Nothing new to ask (e.g. a pan against the end of the run): the step ends with this redraw.
+      if (!this.inFlight) this.endStep();
+      return;
+    }
+    this.lastWindowKey = key;
+    this.inFlight = true;
     const seq = ++this.requestSeq;
     void this.requestSeries(x.min, x.max, columns).then(
       (series) => {
         if (seq !== this.requestSeq) return;
+        this.inFlight = false;
         const byId = new Map(series.map((s) => [s.id, s]));
         this.model.series.forEach((s, i) => {
           const w = byId.get(s.id);
@@ -260,13 +296,19 @@ export class Timeline {
           performance.mark('cmi:first-render');
           this.root.dataset.rendered = 'true';
         }
-        if (this.stepPending) {
-          this.stepPending = false;
-          performance.measure('cmi:step', 'cmi:step-start');
-        }
+        this.endStep();
       },
-      () => undefined,
+      () => {
+        if (seq === this.requestSeq) (this.inFlight = false), (this.lastWindowKey = '');
+      },
     );
+  }
+
+  /** Ends a zoom or pan step started by an input (`cmi:step-start`): the `cmi:step` measure. */
+  private endStep(): void {
+    if (!this.stepPending) return;
+    this.stepPending = false;
+    performance.measure('cmi:step', 'cmi:step-start');
   }
 
   /** Sets the visible window (clamped to the run) and redraws the chart and the lanes in step. */
@@ -304,6 +346,15 @@ export class Timeline {
   }
 
   private wire(chartCanvas: HTMLCanvasElement): void {
+    // A wheel zoom (on the chart or the lanes) is a step too: timed from the input to the redraw.
+    this.root.addEventListener(
+      'wheel',
+      () => {
+        performance.mark('cmi:step-start');
+        this.stepPending = true;
+      },
+      { capture: true, passive: true },
+    );
     this.root.addEventListener('keydown', (e) => {
       const step = () => performance.mark('cmi:step-start');
       if (e.key === '+' || e.key === '=') (step(), (this.stepPending = true), this.zoomBy(1 / 1.5));

@@ -1,7 +1,7 @@
 // Driving the real workbench (code-server) with Debian's chromium through playwright-core.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { artifactsDir, baseUrl, repoRoot, runDir } from './env';
 
 const t0 = Date.now();
@@ -94,4 +94,9 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file });
   log('screenshot', file);
   return file;
+}
+
+/** A webview's own document: VS Code's outer iframe.webview holds the extension's page in iframe#active-frame. */
+export function webviewFrame(page: Page, nth = 0): FrameLocator {
+  return page.frameLocator('iframe.webview').nth(nth).frameLocator('iframe#active-frame');
 }

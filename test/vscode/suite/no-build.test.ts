@@ -20,6 +20,14 @@ suite('A folder with nothing to build', () => {
     assert.equal(s.lastResult, null);
   });
 
+  test('Open Timeline with no profile yet says so (offering Profile Build) and opens no panel', async () => {
+    const opened = await vscode.commands.executeCommand('compilerMemory.openTimeline');
+    assert.equal(opened, false);
+    const s = await state();
+    assert.match(s.lastNotice?.message ?? '', /no profile to show yet/);
+    assert.equal(s.timeline, null);
+  });
+
   test('Import Profile works in it, right after activation (waiting for the server if it is still starting)', async function () {
     this.timeout(60_000);
     console.log(`language server before the import: ${(await state()).server.health}`);

@@ -1,7 +1,8 @@
 // Through the real workbench: palette → "Compiler Memory: Profile Build" → the progress notification
-// with the live RSS → the status bar item with the peak. Screenshots in test-artifacts/vscode/screenshots/.
+// with the live RSS → the status bar item with the peak → its click opens the timeline, whose webview
+// shows the peak label and the phase lanes. Screenshots in test-artifacts/vscode/screenshots/.
 import * as assert from 'node:assert/strict';
-import { log, openWorkbench, runCommand, screenshot, statusItem, toast } from '../harness/browser';
+import { log, openWorkbench, runCommand, screenshot, statusItem, toast, webviewFrame } from '../harness/browser';
 import { runUiCheck } from '../harness/checks';
 import { workspace } from '../harness/env';
 
@@ -31,5 +32,28 @@ void runUiCheck('ui-profile-build', async (page, step) => {
     await item.hover();
     await page.locator('.monaco-hover', { hasText: 'Phase at the peak' }).first().waitFor({ timeout: 10_000 });
     await screenshot(page, 'ui-profile-build-2-peak');
+  });
+
+  await step('clicking the status bar item opens the timeline: the peak label with its phase, and the phase lanes', async () => {
+    await page.keyboard.press('Escape');
+    const item = statusItem(page).filter({ hasText: /peak/ });
+    const phase = (await item.innerText()).trim().split(' · ').at(-1)!;
+    await item.click();
+    await page.locator('.tab', { hasText: 'Memory Timeline' }).first().waitFor({ timeout: 20_000 });
+    const view = webviewFrame(page);
+    const label = view.locator('#cmi-peak-label');
+    await label.waitFor({ timeout: 30_000 });
+    const text = (await label.innerText()).replace(/\s+/g, ' ');
+    log('peak label:', text);
+    assert.match(text, /Peak \d+(\.\d)? MiB/);
+    assert.ok(text.includes(phase), `the peak label does not name the phase ${phase}`);
+    const phases = view.locator('#cmi-visible-phases li');
+    await phases.first().waitFor({ state: 'attached', timeout: 20_000 });
+    const names = await phases.allTextContents();
+    log(`${names.length} phases in view, e.g.`, names.slice(0, 5).join(' | '));
+    assert.ok(names.some((n) => n.includes('Check')), `no Check phase among ${names.slice(0, 20).join(', ')}`);
+    // The chart draws once the first window of series has come back through the extension and the server.
+    await page.waitForTimeout(1500);
+    await screenshot(page, 'ui-profile-build-3-timeline');
   });
 });

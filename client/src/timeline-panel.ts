@@ -1,0 +1,223 @@
+// The timeline panel ("Compiler Memory: Open Timeline"): hosts the chart.js view (dist/webview.js) in a
+// webview panel (webview-sample's createOrShow/revive, disposables and serializer). The panel is a
+// relay: the view's messages (protocol/timeline.ts) become the server's timeline requests
+// (protocol/custom-messages.ts) and the answers go back to the view with the same id in an ok/err
+// envelope. The view draws; the server builds the model and decimates. One panel at a time.
+//
+// retainContextWhenHidden is off: a hidden panel's view is unloaded, and when shown again it starts
+// over with `ready` (the server keeps the profile loaded, so that is cheap). The view keeps the host's
+// state (the profile path) with setState, which the serializer gets back after a reload.
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { HostToViewMessage, RevealSourceMessage, TimelineModel, ViewToHostMessage } from '../../protocol/timeline';
+import { SERVER_START_TIMEOUT_MS, type Ctx } from './ctx';
+
+export const TIMELINE_VIEW_TYPE = 'compilerMemory.timeline';
+
+/** What the host keeps in the view (setState) to bring the panel back after a reload. */
+export interface TimelineHostState {
+  profilePath: string;
+}
+
+/** A snapshot for the tests and bug reports (`compilerMemory.internal.state`). */
+export interface TimelinePanelState {
+  profilePath: string;
+  visible: boolean;
+  /** Set once the view has been sent the model. */
+  model: { title: string; peakBytes: number | null; phasePath: string[]; phases: number; series: number } | null;
+  /** How many of the view's series requests were answered ok, and the last error. */
+  seriesAnswered: number;
+  lastError: string | null;
+  revived: boolean;
+}
+
+function isHostState(s: unknown): s is TimelineHostState {
+  return !!s && typeof s === 'object' && typeof (s as TimelineHostState).profilePath === 'string' && path.isAbsolute((s as TimelineHostState).profilePath);
+}
+
+export class TimelinePanel {
+  private static current: TimelinePanel | undefined;
+
+  private readonly disposables: vscode.Disposable[] = [];
+  private model: TimelineModel | undefined;
+  private seriesAnswered = 0;
+  private lastError: string | null = null;
+  private disposed = false;
+
+  /** Shows the timeline of `profilePath`: in the open panel (reloaded) or in a new one. */
+  static createOrShow(ctx: Ctx, profilePath: string): TimelinePanel {
+    const column = vscode.window.activeTextEditor?.viewColumn;
+    const open = TimelinePanel.current;
+    if (open) {
+      open.panel.reveal(column);
+      if (open.profilePath !== profilePath) open.load(profilePath);
+      return open;
+    }
+    const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, 'Memory Timeline', column ?? vscode.ViewColumn.One, TimelinePanel.webviewOptions(ctx));
+    return (TimelinePanel.current = new TimelinePanel(ctx, panel, profilePath, false));
+  }
+
+  /** Brings back a panel VS Code restored after a reload, with the state its view kept. */
+  static revive(ctx: Ctx, panel: vscode.WebviewPanel, state: unknown): void {
+    TimelinePanel.current?.dispose();
+    panel.webview.options = TimelinePanel.webviewOptions(ctx);
+    if (!isHostState(state)) {
+      panel.webview.html = errorHtml('This timeline has no profile to show any more. Run "Compiler Memory: Open Timeline" again.');
+      return;
+    }
+    TimelinePanel.current = new TimelinePanel(ctx, panel, state.profilePath, true);
+  }
+
+  static get state(): TimelinePanelState | null {
+    return TimelinePanel.current?.snapshot() ?? null;
+  }
+
+  private static webviewOptions(ctx: Ctx): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(ctx.extensionContext.extensionUri, 'dist')],
+    };
+  }
+
+  private constructor(
+    private readonly ctx: Ctx,
+    private readonly panel: vscode.WebviewPanel,
+    private profilePath: string,
+    private readonly revived: boolean,
+  ) {
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m: ViewToHostMessage) => void this.onMessage(m)),
+    );
+    this.load(profilePath);
+  }
+
+  /** (Re)loads the view for a profile: it starts over with `ready`. */
+  private load(profilePath: string): void {
+    this.profilePath = profilePath;
+    this.model = undefined;
+    this.seriesAnswered = 0;
+    this.lastError = null;
+    this.panel.title = `Memory Timeline: ${path.basename(profilePath).replace(/\.cmi-profile\.json$/, '')}`;
+    this.panel.webview.html = this.html();
+  }
+
+  private snapshot(): TimelinePanelState {
+    const m = this.model;
+    return {
+      profilePath: this.profilePath,
+      visible: this.panel.visible,
+      model: m ? { title: m.run.title, peakBytes: m.peak?.bytes ?? null, phasePath: m.peak?.phasePath ?? [], phases: m.phases.length, series: m.series.length } : null,
+      seriesAnswered: this.seriesAnswered,
+      lastError: this.lastError,
+      revived: this.revived,
+    };
+  }
+
+  private post(message: HostToViewMessage): Thenable<boolean> {
+    return this.panel.webview.postMessage(message);
+  }
+
+  private async onMessage(m: ViewToHostMessage): Promise<void> {
+    if (!m || typeof m !== 'object') return;
+    const profilePath = this.profilePath;
+    switch (m.type) {
+      case 'ready': {
+        try {
+          // After a reload the panel comes back before the language server is up.
+          if (!(await this.ctx.whenServerUp(SERVER_START_TIMEOUT_MS))) throw new Error('the Compiler Memory language server is not running');
+          const model = await this.ctx.timelineModel({ profilePath });
+          if (profilePath !== this.profilePath) return; // another profile was loaded meanwhile
+          const state: TimelineHostState = { profilePath };
+          await this.post({ type: 'hostState', state });
+          if (await this.post({ type: 'model', model })) this.model = model;
+        } catch (e) {
+          this.lastError = (e as Error).message;
+          this.ctx.log.error(`timeline of ${profilePath}: ${this.lastError}`);
+          this.panel.webview.html = errorHtml(`The timeline of ${profilePath} can't be shown: ${this.lastError}`);
+        }
+        return;
+      }
+      case 'requestSeries': {
+        const { id, startMs, endMs, columns, seriesIds } = m;
+        try {
+          const series = await this.ctx.timelineSeries({ profilePath, startMs, endMs, columns, ...(seriesIds ? { seriesIds } : {}) });
+          this.seriesAnswered++;
+          await this.post({ type: 'seriesData', id, ok: true, series });
+        } catch (e) {
+          this.lastError = (e as Error).message;
+          await this.post({ type: 'seriesData', id, ok: false, error: this.lastError });
+        }
+        return;
+      }
+      case 'revealSource':
+        await this.revealSource(m);
+        return;
+    }
+  }
+
+  /** Opens a phase's source location beside the panel; a relative path is taken from the workspace folder. */
+  private async revealSource(m: RevealSourceMessage): Promise<void> {
+    if (typeof m.file !== 'string' || !m.file) return;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const file = path.isAbsolute(m.file) || !folder ? m.file : path.join(folder, m.file);
+    const line = Math.max(0, (Number.isFinite(m.line) ? m.line! : 1) - 1);
+    const column = Math.max(0, (Number.isFinite(m.column) ? m.column! : 1) - 1);
+    try {
+      const pos = new vscode.Position(line, column);
+      await vscode.window.showTextDocument(vscode.Uri.file(file), { viewColumn: vscode.ViewColumn.Beside, selection: new vscode.Range(pos, pos) });
+    } catch (e) {
+      this.ctx.notify('warning', `Compiler Memory: can't open ${file}: ${(e as Error).message}`);
+    }
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const dist = vscode.Uri.joinPath(this.ctx.extensionContext.extensionUri, 'dist');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css'));
+    const nonce = randomBytes(18).toString('base64');
+    const csp = [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src ${webview.cspSource} 'nonce-${nonce}'`, `img-src ${webview.cspSource} data:`].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${style.toString()}" nonce="${nonce}">
+<title>Memory Timeline</title>
+</head>
+<body>
+<div id="cmi-root"></div>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (TimelinePanel.current === this) TimelinePanel.current = undefined;
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  /** Registers the serializer that brings the panel back after a reload (the activation event `onWebviewPanel:compilerMemory.timeline`). */
+  static registerSerializer(ctx: Ctx): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: unknown) => TimelinePanel.revive(ctx, panel, state),
+    });
+  }
+
+  /** Closes the panel (on deactivation). */
+  static disposeCurrent(): void {
+    TimelinePanel.current?.dispose();
+  }
+}
+
+function errorHtml(message: string): string {
+  const text = message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'"><title>Memory Timeline</title></head><body><p id="cmi-error">${text}</p></body></html>`;
+}
