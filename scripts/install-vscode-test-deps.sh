@@ -87,14 +87,17 @@ fi
 say "npm install code-server@$CS_VERSION into $PREFIX"
 npm install --ignore-scripts --no-audit --no-fund --loglevel=error --prefix "$PREFIX" "code-server@$CS_VERSION" >/dev/null
 
-# 3) Point the git-pinned @vscode/proxy-agent at the registry tarball of the same version.
-node - "$PREFIX/node_modules/code-server/lib/vscode/npm-shrinkwrap.json" <<'JS'
+# 3) Point the git-pinned @vscode/proxy-agent at the tarball of the same version in the npm registry
+#    this machine is configured with.
+REGISTRY=$(npm config get registry 2>/dev/null | sed 's#/*$##')
+node - "$PREFIX/node_modules/code-server/lib/vscode/npm-shrinkwrap.json" "$REGISTRY" <<'JS'
 const fs = require('fs');
 const file = process.argv[2];
+const registry = process.argv[3];
 const d = JSON.parse(fs.readFileSync(file, 'utf8'));
 const e = d.packages && d.packages['node_modules/@vscode/proxy-agent'];
 if (e && /^git/.test(e.resolved || '')) {
-  e.resolved = `https://registry.npmjs.org/@vscode/proxy-agent/-/proxy-agent-${e.version}.tgz`;
+  e.resolved = `${registry}/@vscode/proxy-agent/-/proxy-agent-${e.version}.tgz`;
   delete e.integrity;
   fs.writeFileSync(file, JSON.stringify(d, null, 2));
   console.log('[install-vscode-test-deps] patched @vscode/proxy-agent ->', e.resolved);
