@@ -101,9 +101,15 @@ export interface TimelineArena {
   lane: number;
 }
 
-/** One row of the phase table: spans with the same phase path add up. */
+/**
+ * One row of the phase table: spans with the same phase path add up. The path is not repeated on
+ * every row (with 50,000 phases it was most of the model): a row names itself and points to the row
+ * of its parent path, so path = the parent row's path + name.
+ */
 export interface TimelinePhaseRow {
-  path: string[];
+  name: string;
+  /** Index in `phaseRows` of the row of the parent path; null for a root. */
+  parentRow: number | null;
   count: number;
   pid?: number;
   startMs: number;

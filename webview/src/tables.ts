@@ -72,13 +72,26 @@ function sortableTable<T>(caption: string, rows: T[], columns: Column<T>[], init
   return el('div', {}, el('div', { class: 'cmi-table-wrap' }, table), note);
 }
 
+const pathCache = new WeakMap<TimelinePhaseRow, string>();
+
+/** A phase row's path for people, "a › b › c", built from its parent rows (and kept). */
+export function phaseRowPath(rows: readonly TimelinePhaseRow[], r: TimelinePhaseRow): string {
+  let text = pathCache.get(r);
+  if (text === undefined) {
+    const parent = r.parentRow !== null ? rows[r.parentRow] : undefined;
+    text = parent && parent !== r ? `${phaseRowPath(rows, parent)} › ${r.name}` : r.name;
+    pathCache.set(r, text);
+  }
+  return text;
+}
+
 /** `reveal`: what clicking a row does (a phase with a source location reveals it in the editor). */
 export function phaseTable(rows: TimelinePhaseRow[], reveal?: Activate<TimelinePhaseRow>): HTMLElement {
   return sortableTable(
     'Phases',
     rows,
     [
-      { title: 'Phase', value: (r) => r.path.join(' › '), text: (r) => `${r.path.join(' › ')}${r.count > 1 ? ` ×${r.count}` : ''}` },
+      { title: 'Phase', value: (r) => phaseRowPath(rows, r), text: (r) => `${phaseRowPath(rows, r)}${r.count > 1 ? ` ×${r.count}` : ''}` },
       { title: 'Time', value: (r) => r.durationMs, text: (r) => formatMs(r.durationMs) },
       { title: 'Self', value: (r) => r.selfMs, text: (r) => formatMs(r.selfMs) },
       { title: 'Start → end', value: (r) => (r.memEndBytes ?? 0) - (r.memStartBytes ?? 0), text: (r) => `${formatBytes(r.memStartBytes)} → ${formatBytes(r.memEndBytes)}` },

@@ -10,6 +10,7 @@ import type { SeriesWindow, TimelineArena, TimelineModel, TimelinePhase } from '
 import { cssVar, el } from './dom';
 import { byteTicks, formatBytes, formatMs } from './format';
 import { type Hit, Lanes, type Viewport } from './lanes';
+import { phaseRowPath } from './tables';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Filler, zoomPlugin, annotationPlugin);
 
@@ -437,7 +438,7 @@ export class Timeline {
     if (hit.kind === 'phase') {
       const p = hit.phase;
       const row = this.model.phaseRows[p.row];
-      const lines = [row ? row.path.join(' › ') : p.name, `${formatMs(p.endMs - p.startMs)}  (${formatMs(p.startMs)} → ${formatMs(p.endMs)})`];
+      const lines = [row ? phaseRowPath(this.model.phaseRows, row) : p.name, `${formatMs(p.endMs - p.startMs)}  (${formatMs(p.startMs)} → ${formatMs(p.endMs)})`];
       if (p.category) lines.push(`category: ${p.category}`);
       if (row) {
         lines.push(`memory: ${formatBytes(row.memStartBytes)} → ${formatBytes(row.memEndBytes)}, peak in it ${formatBytes(row.memPeakBytes)}`);

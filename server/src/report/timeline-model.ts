@@ -129,7 +129,8 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
     arenas,
     arenaLanes: laneEnds.length,
     phaseRows: a.phases.map((r) => ({
-      path: r.path,
+      name: r.name,
+      parentRow: r.path.length > 1 ? (rowIndex.get(r.path.slice(0, -1).join('\u0000')) ?? null) : null,
       count: r.count,
       ...(r.pid !== undefined ? { pid: r.pid } : {}),
       startMs: us(r.startMs),
