@@ -9,6 +9,8 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Arena, MemorySeries, Profile } from './model';
+import type { EncodedSamples } from './sample-codec';
+import { decodeSamples, encodeSamples } from './sample-codec';
 
 export const PROFILE_FORMAT = 'compiler-memory-insight/profile';
 export const PROFILE_VERSION = 1;
@@ -26,59 +28,28 @@ export class ProfileFileError extends Error {
   }
 }
 
-interface EncodedSamples {
+interface FileSamples extends EncodedSamples {
   n: number;
-  tUs: number[];
-  bytesScale: number;
-  bytes: number[];
 }
 
-function encodeSamples(tMs: Float64Array, bytes: Float64Array): EncodedSamples {
-  const n = tMs.length;
-  let scale = 4096;
-  for (let i = 0; i < n && scale > 1; i++) {
-    const b = Math.round(bytes[i]!);
-    while (scale > 1 && b % scale !== 0) scale >>= 1;
-  }
-  const tOut = new Array<number>(n);
-  const bOut = new Array<number>(n);
-  let prevT = 0;
-  let prevB = 0;
-  for (let i = 0; i < n; i++) {
-    const t = Math.round(tMs[i]! * 1000);
-    const b = Math.round(bytes[i]!) / scale;
-    tOut[i] = t - prevT;
-    bOut[i] = b - prevB;
-    prevT = t;
-    prevB = b;
-  }
-  return { n, tUs: tOut, bytesScale: scale, bytes: bOut };
+function encodeFileSamples(tMs: Float64Array, bytes: Float64Array): FileSamples {
+  return { n: tMs.length, ...encodeSamples(tMs, bytes) };
 }
 
-function decodeSamples(e: EncodedSamples, where: string, file: string): { tMs: Float64Array; bytes: Float64Array } {
-  if (!Array.isArray(e.tUs) || !Array.isArray(e.bytes) || e.tUs.length !== e.bytes.length) {
+function decodeFileSamples(e: FileSamples, where: string, file: string): { tMs: Float64Array; bytes: Float64Array } {
+  if (!e || !Array.isArray(e.tUs) || !Array.isArray(e.bytes) || e.tUs.length !== e.bytes.length) {
     throw new ProfileFileError(`${where}: tUs and bytes must be arrays of the same length`, file);
   }
-  const n = e.tUs.length;
-  const scale = typeof e.bytesScale === 'number' && e.bytesScale > 0 ? e.bytesScale : 1;
-  const tMs = new Float64Array(n);
-  const bytes = new Float64Array(n);
-  let t = 0;
-  let b = 0;
-  for (let i = 0; i < n; i++) {
-    t += e.tUs[i]!;
-    b += e.bytes[i]!;
-    tMs[i] = t / 1000;
-    bytes[i] = b * scale;
-  }
-  if (!Number.isFinite(t) || !Number.isFinite(b)) throw new ProfileFileError(`${where}: samples are not all numbers`, file);
-  return { tMs, bytes };
+  const out = decodeSamples(e);
+  const n = out.tMs.length;
+  if (n && (!Number.isFinite(out.tMs[n - 1]!) || !Number.isFinite(out.bytes[n - 1]!))) throw new ProfileFileError(`${where}: samples are not all numbers`, file);
+  return out;
 }
 
 /** The profile as the JSON text of the file. */
 export function serializeProfile(p: Profile): string {
-  const series = p.series.map(({ tMs, bytes, ...meta }: MemorySeries) => ({ ...meta, samples: encodeSamples(tMs, bytes) }));
-  const arenas = p.arenas.map(({ tMs, bytes, ...meta }: Arena) => ({ ...meta, samples: encodeSamples(tMs, bytes) }));
+  const series = p.series.map(({ tMs, bytes, ...meta }: MemorySeries) => ({ ...meta, samples: encodeFileSamples(tMs, bytes) }));
+  const arenas = p.arenas.map(({ tMs, bytes, ...meta }: Arena) => ({ ...meta, samples: encodeFileSamples(tMs, bytes) }));
   // Phases are the other bulk: one object per line keeps the file diffable and greppable.
   const doc = { format: PROFILE_FORMAT, version: PROFILE_VERSION, run: p.run, processes: p.processes, warnings: p.warnings, markers: p.markers, series, arenas };
   const head = JSON.stringify(doc);
@@ -107,9 +78,9 @@ export function parseProfile(text: string, file = '<profile>'): Profile {
   for (const key of ['run', 'processes', 'series', 'phases', 'markers', 'arenas', 'warnings']) {
     if (doc[key] === undefined || (key !== 'run' && !Array.isArray(doc[key]))) throw new ProfileFileError(`missing or malformed "${key}"`, file);
   }
-  type Enc<T> = Omit<T, 'tMs' | 'bytes'> & { samples: EncodedSamples };
-  const series = (doc.series as Enc<MemorySeries>[]).map(({ samples, ...meta }, i) => ({ ...meta, ...decodeSamples(samples, `series[${i}] (${meta.id})`, file) }));
-  const arenas = (doc.arenas as Enc<Arena>[]).map(({ samples, ...meta }, i) => ({ ...meta, ...decodeSamples(samples, `arenas[${i}] (${meta.id})`, file) }));
+  type Enc<T> = Omit<T, 'tMs' | 'bytes'> & { samples: FileSamples };
+  const series = (doc.series as Enc<MemorySeries>[]).map(({ samples, ...meta }, i) => ({ ...meta, ...decodeFileSamples(samples, `series[${i}] (${meta.id})`, file) }));
+  const arenas = (doc.arenas as Enc<Arena>[]).map(({ samples, ...meta }, i) => ({ ...meta, ...decodeFileSamples(samples, `arenas[${i}] (${meta.id})`, file) }));
   return {
     run: doc.run as Profile['run'],
     processes: doc.processes as Profile['processes'],
