@@ -122,8 +122,10 @@ class HeapProfilerInstrumentation implements Instrumentation {
     for (const p of ctx.processes) {
       const exe = path.basename(p.argv[0] ?? '');
       const script = p.argv.slice(0, 2).some((a) => path.basename(a) === 'heaptrack');
-      if (this.kind === 'heaptrack' && (script || exe === 'heaptrack_interpret' || ((exe === 'zstd' || exe === 'gzip') && p.ppid !== null && ctx.processes.some((q) => q.pid === p.ppid && q.argv.slice(0, 2).some((a) => path.basename(a) === 'heaptrack'))))) {
-        helpers.push({ pid: p.pid, role: 'instrumentation', label: exe === 'heaptrack_interpret' ? 'heaptrack_interpret' : 'heaptrack' });
+      // The interpreter wherever it stands in the argv (e.g. run through a shell of heaptrack's pipeline).
+      const interpreter = p.argv.some((a) => path.basename(a) === 'heaptrack_interpret');
+      if (this.kind === 'heaptrack' && (script || interpreter || ((exe === 'zstd' || exe === 'gzip') && p.ppid !== null && ctx.processes.some((q) => q.pid === p.ppid && q.argv.slice(0, 2).some((a) => path.basename(a) === 'heaptrack'))))) {
+        helpers.push({ pid: p.pid, role: 'instrumentation', label: interpreter ? 'heaptrack_interpret' : 'heaptrack' });
       }
     }
     let names: string[] = [];
