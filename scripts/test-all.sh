@@ -20,6 +20,18 @@ read -r v_pass v_fail < <(node -e '
   try { const r = require("./test-artifacts/vitest.json"); console.log(r.numPassedTests, r.numFailedTests + (r.numRuntimeErrorTestSuites || 0)); }
   catch { console.log(0, 1); }')
 [ "$vitest_rc" -ne 0 ] && [ "$v_fail" -eq 0 ] && v_fail=1
+# The failing tests by name with the start of their message, repeated at the very end of the output
+# (where CI logs are read first).
+vitest_failures=$(node -e '
+  try {
+    const r = require("./test-artifacts/vitest.json");
+    for (const f of r.testResults) {
+      if (f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"))
+        console.log(`vitest FAILED ${f.name}: ${(f.message || "").split("\n").slice(0, 6).join(" | ")}`);
+      for (const a of f.assertionResults) if (a.status === "failed")
+        console.log(`vitest FAILED ${f.name} › ${a.fullName}: ${(a.failureMessages || []).join(" ").split("\n").slice(0, 6).join(" | ").slice(0, 900)}`);
+    }
+  } catch (e) { console.log(`vitest: no JSON report (${e.message})`); }' 2>&1)
 
 c_pass=0; c_fail=0; code_rc=0
 if [ -f scripts/test-vscode.sh ]; then
@@ -32,6 +44,8 @@ if [ -f scripts/test-vscode.sh ]; then
 fi
 
 echo
+[ "$v_fail" -ne 0 ] && echo "$vitest_failures"
+[ "$c_fail" -ne 0 ] && grep -E '^\s*(\[[0-9.]+s\] )?FAIL|✘|[0-9]+\) ' test-artifacts/vscode.log | head -20
 echo "vitest: $v_pass passed, $v_fail failed · real VS Code: $c_pass passed, $c_fail failed"
 echo "Tests: $((v_pass + c_pass)) passed, $((v_fail + c_fail)) failed"
 [ "$vitest_rc" -eq 0 ] && [ "$code_rc" -eq 0 ] && [ "$((v_fail + c_fail))" -eq 0 ]
