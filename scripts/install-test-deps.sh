@@ -21,11 +21,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-# Workspaces whose builds the tests run with their own npm packages (rollup, rolldown).
+# Workspaces whose builds the tests run with their own npm packages (rollup, rolldown, three.js).
 # `npm install`, not `npm ci`: rolldown lists native bindings for every platform as optional
 # dependencies, some of which the registry here does not serve, and `npm ci` then refuses the lock
 # file as out of sync; `npm install` keeps to the lock file and skips what it cannot have.
-for ws in test/workspaces/rollup-small; do
+for ws in test/workspaces/rollup-small test/workspaces/rolldown-three; do
   if [ -f "$ws/package-lock.json" ]; then (cd "$ws" && npm install --no-audit --no-fund --no-save --loglevel=error); fi
 done
 

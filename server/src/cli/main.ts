@@ -13,8 +13,15 @@ import { summaryJson, summaryText } from '../core/analysis/summary';
 import { ImportError, importFiles, importers } from '../core/importers';
 import { profileBuildWithOutput, SpawnError } from '../core/profile-build';
 import { ProfileFileError, readProfile, writeProfile } from '../core/profile-file';
-import { formatBytes, formatMs } from '../core/units';
+import { formatBytes, formatMs, formatPercent } from '../core/units';
 import { writeReportHtml } from '../report/html';
+import { COMPARISON_FORMAT, COMPARISON_VERSION } from '../../../protocol/compare';
+import type { Comparison } from '../../../protocol/compare';
+import { clearBaseline, DEFAULT_BASELINE_DIR, readBaseline, setBaseline } from '../core/compare/baseline';
+import { compareProfiles } from '../core/compare/compare';
+import { comparisonMarkdown, comparisonText } from '../core/compare/markdown';
+import { aggregateRuns } from '../core/compare/repeat';
+import type { Profile } from '../core/model';
 
 /** Documented in the README ("Exit codes"). */
 export const EXIT = {
@@ -27,6 +34,8 @@ export const EXIT = {
   input: 3,
   /** The build was cancelled, timed out or killed by a signal; the profile recorded so far was written. */
   buildStopped: 4,
+  /** `cmi compare --fail-on-…`: the peak or the wall time grew beyond the threshold and beyond noise. */
+  gateFailed: 5,
 } as const;
 
 const VERSION = '0.1.0';
@@ -44,10 +53,18 @@ Usage:
                                         memory counters, arenas, the peak, the run facts
   cmi report <profile.json> --html OUT  write one self-contained HTML file with the timeline
                                         (memory, phases, peak, arenas; works offline)
+  cmi compare BASE HEAD [--markdown] [--json] [--fail-on-peak-increase PCT] [--fail-on-time-increase PCT]
+                                        compare two profiles (BASE may be the word \`baseline\`):
+                                        Δ wall time, Δ peak per series, where the peak moved,
+                                        phases matched by path, arena groups, environment changes
+  cmi baseline set FILE | clear | show [--dir D]
+                                        keep a profile as the baseline (in D, default .cmi)
   cmi help | cmi --version
 
 profile options:
   --out FILE          where to write the profile (default: cmi-profile.json)
+  --runs N            run the build N times, one after the other; the profile is the median run
+                      with the median, minimum and maximum of every figure (default 1)
   --interval-ms N     sampling interval of the process tree (default 10)
   --timeout-ms N      stop the whole build after N ms (the profile is kept, marked killed)
   --json              print the summary as JSON instead of text
@@ -73,8 +90,18 @@ summary options:
   --json              JSON with status, peak, phases[], series[], warnings[] (bytes and ms)
   --top N             rows per table in the text form (default 8)
 
+compare options:
+  --markdown          a Markdown table for a pull request (bold: beyond noise)
+  --json              the comparison as JSON (format compiler-memory-insight/comparison)
+  --fail-on-peak-increase PCT
+                      exit 5 when the peak grew by more than PCT % and beyond noise
+  --fail-on-time-increase PCT
+                      exit 5 when the wall time grew by more than PCT % and beyond noise
+  --dir D             the baseline store (default .cmi)
+
 Exit codes: 0 ok · 1 build failed (profile written) · 2 usage · 3 unreadable input or command not
-found · 4 build cancelled, timed out or killed (profile written).`;
+found · 4 build cancelled, timed out or killed (profile written) · 5 compare: a --fail-on-… threshold
+was crossed.`;
 
 class UsageError extends Error {}
 
@@ -106,6 +133,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
       'heap-profiler': { type: 'string' },
       'arena-rule': { type: 'string', multiple: true },
       sampler: { type: 'string' },
+      runs: { type: 'string' },
     },
   });
   if (positionals.length && !command.length) command.push(...positionals);
@@ -118,6 +146,8 @@ async function cmdProfile(argv: string[]): Promise<number> {
     throw new UsageError(`--heap-profiler takes ${HEAP_PROFILER_KINDS.join(', ')}, not "${heapProfiler}"`);
   }
   const out = path.resolve(values.out ?? 'cmi-profile.json');
+  const runs = positiveNumber('runs', values.runs) ?? 1;
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs takes a whole number of at least 1, not "${values.runs}"`);
 
   const tty = process.stderr.isTTY === true;
   let progressLine = '';
@@ -138,50 +168,70 @@ async function cmdProfile(argv: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
 
-  let result;
+  const profiles: Profile[] = [];
   try {
-    result = await profileBuildWithOutput({
-      argv: command,
-      cwd: process.cwd(),
-      intervalMs: positiveNumber('interval-ms', values['interval-ms']),
-      timeoutMs: positiveNumber('timeout-ms', values['timeout-ms']),
-      signal: abort.signal,
-      sampler: sampler as 'auto',
-      noNodePreload: values['no-node-preload'],
-      noRustc: values['no-rustc'],
-      noCc: values['no-cc'],
-      noBundlers: values['no-bundlers'],
-      noTraceFile: values['no-trace-file'],
-      ...(heapProfiler ? { heapProfiler: heapProfiler as HeapProfilerKind } : {}),
-      ...arenaRulesOption(values['arena-rule']),
-      onOutput: values.quiet
-        ? undefined
-        : (_stream, text) => {
-            const redraw = progressLine;
-            clearProgress();
-            process.stderr.write(text);
-            if (redraw && tty) process.stderr.write((progressLine = redraw));
-          },
-      onProgress: tty
-        ? (p) => {
-            const line = `⏱ ${formatMs(p.elapsedMs)} · RSS ${formatBytes(p.treeRssBytes)} · peak ${formatBytes(p.peakTreeRssBytes)} · ${p.processCount} process${p.processCount === 1 ? '' : 'es'}${p.phase ? ` · ${p.phase}` : ''}`;
-            process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 100) - 1)}`);
-            progressLine = line;
-          }
-        : undefined,
-    });
+    for (let i = 0; i < runs && !abort.signal.aborted; i++) {
+      if (runs > 1) process.stderr.write(`cmi: run ${i + 1} of ${runs}\n`);
+      const result = await profileBuildWithOutput({
+        argv: command,
+        cwd: process.cwd(),
+        intervalMs: positiveNumber('interval-ms', values['interval-ms']),
+        timeoutMs: positiveNumber('timeout-ms', values['timeout-ms']),
+        signal: abort.signal,
+        sampler: sampler as 'auto',
+        noNodePreload: values['no-node-preload'],
+        noRustc: values['no-rustc'],
+        noCc: values['no-cc'],
+        noBundlers: values['no-bundlers'],
+        noTraceFile: values['no-trace-file'],
+        ...(heapProfiler ? { heapProfiler: heapProfiler as HeapProfilerKind } : {}),
+        ...arenaRulesOption(values['arena-rule']),
+        onOutput: values.quiet
+          ? undefined
+          : (_stream, text) => {
+              const redraw = progressLine;
+              clearProgress();
+              process.stderr.write(text);
+              if (redraw && tty) process.stderr.write((progressLine = redraw));
+            },
+        onProgress: tty
+          ? (p) => {
+              const line = `⏱ ${formatMs(p.elapsedMs)} · RSS ${formatBytes(p.treeRssBytes)} · peak ${formatBytes(p.peakTreeRssBytes)} · ${p.processCount} process${p.processCount === 1 ? '' : 'es'}${p.phase ? ` · ${p.phase}` : ''}`;
+              process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 100) - 1)}`);
+              progressLine = line;
+            }
+          : undefined,
+      });
+      profiles.push(result.profile);
+      clearProgress();
+      // A build that did not end ok is not repeated: its runs would not be comparable.
+      if (result.profile.run.status !== 'ok') break;
+    }
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     clearProgress();
   }
-  const { profile } = result;
+  const profile = aggregateRuns(profiles);
+  if (runs > 1 && profiles.length < runs) process.stderr.write(`cmi: stopped after ${profiles.length} of ${runs} runs (the last did not end ok)\n`);
   await writeProfile(out, profile);
   const analysis = analyze(profile);
-  if (values.json) process.stdout.write(`${JSON.stringify({ profile: out, ...summaryJson(analysis) }, null, 2)}\n`);
-  else process.stdout.write(`${summaryText(analysis)}\n\nProfile written to ${displayPath(out)}\n`);
-  if (profile.run.status === 'ok') return EXIT.ok;
-  return profile.run.status === 'failed' ? EXIT.buildFailed : EXIT.buildStopped;
+  const rep = profile.repeat;
+  const repeatLine = rep
+    ? `Runs: ${rep.runs} · wall ${formatMs(rep.wallMs.median)} (${formatMs(rep.wallMs.min)}–${formatMs(rep.wallMs.max)}) · peak ${peakRange(rep)} · shown: run ${rep.representative + 1}, the median peak\n`
+    : '';
+  if (values.json) process.stdout.write(`${JSON.stringify({ profile: out, ...summaryJson(analysis), ...(rep ? { repeat: rep } : {}) }, null, 2)}\n`);
+  else process.stdout.write(`${repeatLine}${summaryText(analysis)}\n\nProfile written to ${displayPath(out)}\n`);
+  const status = profiles[profiles.length - 1]!.run.status;
+  if (status === 'ok') return EXIT.ok;
+  return status === 'failed' ? EXIT.buildFailed : EXIT.buildStopped;
+}
+
+function peakRange(rep: NonNullable<Profile['repeat']>): string {
+  const peaks = rep.perRun.map((r) => r.peakBytes).filter((b): b is number => b !== null);
+  if (!peaks.length) return 'none recorded';
+  const sorted = [...peaks].sort((a, b) => a - b);
+  return `${formatBytes(sorted[(sorted.length - 1) >> 1]!)} (${formatBytes(sorted[0]!)}–${formatBytes(sorted[sorted.length - 1]!)})`;
 }
 
 /** `--arena-rule NAME=REGEX` (repeatable): the user's rules first, then the built-in ones. */
@@ -250,6 +300,102 @@ async function cmdSummary(argv: string[]): Promise<number> {
   return EXIT.ok;
 }
 
+/** A profile named on the command line: a file, or the word `baseline` for the stored baseline. */
+async function loadSide(spec: string, dir: string): Promise<{ profile: Profile; source: string }> {
+  if (spec !== 'baseline') return { profile: await readProfile(spec), source: spec };
+  const b = await readBaseline(dir);
+  if (!b) throw new ProfileFileError('no baseline is set (set one with: cmi baseline set FILE)', path.join(dir, 'baseline.cmi.json'));
+  return { profile: b.profile, source: `baseline (${b.source ? displayPath(b.source) : displayPath(b.file)})` };
+}
+
+function percentOption(name: string, v: string | undefined): number | undefined {
+  const n = positiveNumber(name, v);
+  return n === undefined ? undefined : n / 100;
+}
+
+/** The CI gate: which thresholds the comparison crosses (an increase beyond the threshold and beyond noise). */
+export function gateFailures(c: Comparison, gate: { peakPct?: number; timePct?: number }): string[] {
+  const fails: string[] = [];
+  const over = (d: Comparison['wall'], limit: number) => d.deltaPct !== null && d.deltaPct > limit && !d.noise;
+  const peak = c.peaks[0];
+  if (gate.peakPct !== undefined && peak && over(peak.peak, gate.peakPct)) {
+    fails.push(`the peak (${peak.name}) grew by ${formatPercent(peak.peak.deltaPct)}, more than the allowed ${formatPercent(gate.peakPct)}: ${formatBytes(peak.peak.base!.median)} → ${formatBytes(peak.peak.head!.median)}`);
+  }
+  if (gate.timePct !== undefined && over(c.wall, gate.timePct)) {
+    fails.push(`the wall time grew by ${formatPercent(c.wall.deltaPct)}, more than the allowed ${formatPercent(gate.timePct)}: ${formatMs(c.wall.base!.median)} → ${formatMs(c.wall.head!.median)}`);
+  }
+  return fails;
+}
+
+async function cmdCompare(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      markdown: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'fail-on-peak-increase': { type: 'string' },
+      'fail-on-time-increase': { type: 'string' },
+      dir: { type: 'string' },
+      top: { type: 'string' },
+    },
+  });
+  if (positionals.length !== 2) throw new UsageError('cmi compare takes two profiles: cmi compare BASE HEAD (BASE may be the word "baseline")');
+  if (values.markdown && values.json) throw new UsageError('--markdown and --json exclude each other');
+  const gate = { peakPct: percentOption('fail-on-peak-increase', values['fail-on-peak-increase']), timePct: percentOption('fail-on-time-increase', values['fail-on-time-increase']) };
+  const top = positiveNumber('top', values.top);
+  const dir = path.resolve(values.dir ?? DEFAULT_BASELINE_DIR);
+  const base = await loadSide(positionals[0]!, dir);
+  const head = await loadSide(positionals[1]!, dir);
+  const c = compareProfiles(base.profile, head.profile, { baseSource: base.source, headSource: head.source });
+  const fails = gateFailures(c, gate);
+  if (values.json) process.stdout.write(`${JSON.stringify({ format: COMPARISON_FORMAT, version: COMPARISON_VERSION, ...c, gate: { ...gate, failures: fails } }, null, 2)}\n`);
+  else if (values.markdown) process.stdout.write(`${comparisonMarkdown(c, top !== undefined ? { topPhases: top } : {})}\n`);
+  else process.stdout.write(`${comparisonText(c, top !== undefined ? { topPhases: top } : {})}\n`);
+  for (const f of fails) process.stderr.write(`cmi: gate failed: ${f}\n`);
+  return fails.length ? EXIT.gateFailed : EXIT.ok;
+}
+
+async function cmdBaseline(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { dir: { type: 'string' } } });
+  const [action, ...files] = positionals;
+  const dir = path.resolve(values.dir ?? DEFAULT_BASELINE_DIR);
+  switch (action) {
+    case 'set': {
+      if (files.length !== 1) throw new UsageError('cmi baseline set takes one profile: cmi baseline set FILE [--dir D]');
+      const b = await setBaseline(dir, files[0]!);
+      process.stderr.write(`Baseline set from ${displayPath(b.source!)} (${b.profile.run.command.join(' ')}${b.profile.repeat ? `, ${b.profile.repeat.runs} runs` : ''}), stored in ${displayPath(b.file)}\n`);
+      return EXIT.ok;
+    }
+    case 'clear': {
+      if (files.length) throw new UsageError('cmi baseline clear takes no file');
+      const had = await clearBaseline(dir);
+      process.stderr.write(had ? 'Baseline cleared\n' : 'No baseline was set\n');
+      return EXIT.ok;
+    }
+    case 'show': {
+      if (files.length) throw new UsageError('cmi baseline show takes no file');
+      const b = await readBaseline(dir);
+      if (!b) {
+        process.stdout.write('No baseline is set (set one with: cmi baseline set FILE)\n');
+        return EXIT.ok;
+      }
+      const peak = analyze(b.profile).peak;
+      process.stdout.write(
+        [
+          `Baseline: ${displayPath(b.file)}${b.source ? ` (from ${displayPath(b.source)}${b.setAt ? `, set ${b.setAt}` : ''})` : ''}`,
+          `Build: ${b.profile.run.command.join(' ')} · ${b.profile.repeat ? `${b.profile.repeat.runs} runs` : '1 run'} · ${b.profile.run.status} · wall ${formatMs(b.profile.run.wallMs)}`,
+          `Peak: ${peak ? `${formatBytes(peak.bytes)} (${peak.seriesName}) in ${peak.phasePath.join(' › ') || '(no phase)'}` : 'none recorded'}`,
+          `Tools: ${Object.entries(b.profile.run.tools).map(([k, v]) => `${k} ${v}`).join(', ') || '(none recorded)'}`,
+        ].join('\n') + '\n',
+      );
+      return EXIT.ok;
+    }
+    default:
+      throw new UsageError('cmi baseline takes set FILE, clear or show: cmi baseline set FILE | clear | show [--dir D]');
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
@@ -264,6 +410,10 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdExport(rest);
       case 'report':
         return await cmdReport(rest);
+      case 'compare':
+        return await cmdCompare(rest);
+      case 'baseline':
+        return await cmdBaseline(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -170,6 +170,31 @@ export interface Profile {
   markers: Marker[];
   arenas: Arena[];
   warnings: Warning[];
+  /** Set when the build was run several times (`cmi profile --runs N`): this profile is the representative run, these are the statistics of all (compare/repeat.ts). */
+  repeat?: RepeatStats;
+}
+
+/** Median, minimum and maximum of one quantity over the runs that had it. */
+export interface RunStat {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+/** Statistics over repeated runs of one build (compare/repeat.ts; file format: docs/profile-format.md). */
+export interface RepeatStats {
+  runs: number;
+  /** Index (in `perRun`) of the run this profile is: the one whose primary peak is the median. */
+  representative: number;
+  perRun: { wallMs: Ms; status: RunStatus; peakBytes: Bytes | null }[];
+  wallMs: RunStat;
+  /** Per phase path (rows aggregated as by analyze.ts): the summed duration, the peak inside, the summed memory change. */
+  phases: { path: string[]; durationMs: RunStat; memPeakBytes: RunStat | null; memDeltaBytes: RunStat | null }[];
+  /** Per series key (kind plus a pid-free identity, e.g. `rss-tree`, `js-heap:tsc`): its peak. */
+  series: { key: string; kind: SeriesKind; name: string; peakBytes: RunStat }[];
+  /** Per arena group (category plus normalised name): bytes at the global peak and the sum of the arenas' own peaks. */
+  arenaGroups: { category: string; name: string; count: number; bytesAtPeak: RunStat; peakBytes: RunStat; heldPastLastUse: number }[];
 }
 
 /** A part of a profile produced by one collector or importer; merged into the profile by `mergeContribution`. */

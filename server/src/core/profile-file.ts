@@ -51,7 +51,7 @@ export function serializeProfile(p: Profile): string {
   const series = p.series.map(({ tMs, bytes, ...meta }: MemorySeries) => ({ ...meta, samples: encodeFileSamples(tMs, bytes) }));
   const arenas = p.arenas.map(({ tMs, bytes, ...meta }: Arena) => ({ ...meta, samples: encodeFileSamples(tMs, bytes) }));
   // Phases are the other bulk: one object per line keeps the file diffable and greppable.
-  const doc = { format: PROFILE_FORMAT, version: PROFILE_VERSION, run: p.run, processes: p.processes, warnings: p.warnings, markers: p.markers, series, arenas };
+  const doc = { format: PROFILE_FORMAT, version: PROFILE_VERSION, run: p.run, processes: p.processes, warnings: p.warnings, markers: p.markers, series, arenas, ...(p.repeat ? { repeat: p.repeat } : {}) };
   const head = JSON.stringify(doc);
   const phases = p.phases.map((ph) => JSON.stringify(ph)).join(',\n');
   return `${head.slice(0, -1)},"phases":[\n${phases}\n]}\n`;
@@ -89,7 +89,17 @@ export function parseProfile(text: string, file = '<profile>'): Profile {
     markers: doc.markers as Profile['markers'],
     arenas,
     warnings: doc.warnings as Profile['warnings'],
+    // Optional (files written before `cmi profile --runs` have none).
+    ...(doc.repeat !== undefined && doc.repeat !== null ? { repeat: parseRepeat(doc.repeat, file) } : {}),
   };
+}
+
+function parseRepeat(r: unknown, file: string): NonNullable<Profile['repeat']> {
+  const o = r as Record<string, unknown>;
+  if (typeof o !== 'object' || o === null || typeof o.runs !== 'number' || !Array.isArray(o.perRun) || !Array.isArray(o.phases) || !Array.isArray(o.series) || !Array.isArray(o.arenaGroups)) {
+    throw new ProfileFileError('malformed "repeat" (needs runs, perRun[], phases[], series[], arenaGroups[])', file);
+  }
+  return o as unknown as NonNullable<Profile['repeat']>;
 }
 
 /** Where JSON.parse stopped: V8 says "at position N", or quotes the text around the bad token. */

@@ -1,0 +1,151 @@
+// The comparison of two profiles, base and head: wall time, each series' peak, where the global peak
+// is on each side, every phase matched by its path, the arena groups, and the environment facts that
+// differ. Each side is a set of runs (`profile.repeat`, from `cmi profile --runs N`) or a single run;
+// a difference no larger than the spread of the runs is marked as noise. Pure: the peak, the phase
+// rows and the arena rows come from analysis/analyze.ts.
+
+import type { ArenaDelta, Comparison, Delta, PeakMove, PhaseDelta, RunSetInfo, SeriesPeakDelta, Stat } from '../../../../protocol/compare';
+import type { Analysis } from '../analysis/analyze';
+import { analyze } from '../analysis/analyze';
+import type { Profile, RepeatStats } from '../model';
+import { envDifferences, envFacts, environmentWarnings } from './env-facts';
+import { arenaGroupKey, pathKey, seriesKeys, statsForCompare } from './repeat';
+
+export interface CompareOptions {
+  /** The files the profiles were read from, recorded in the comparison. */
+  baseSource?: string;
+  headSource?: string;
+}
+
+/** Relative change below which an arena group counts as unchanged (allocation estimates jitter a little). */
+const ARENA_CHANGE_FRACTION = 0.01;
+
+/** base against head: Δ = head − base on the medians; noise when |Δ| ≤ the larger spread of the two sides. */
+export function delta(base: Stat | null, head: Stat | null): Delta {
+  if (!base || !head) return { base, head, delta: null, deltaPct: null, noise: false };
+  const d = head.median - base.median;
+  const spread = Math.max(base.max - base.min, head.max - head.min);
+  const judged = base.n > 1 || head.n > 1;
+  return { base, head, delta: d, deltaPct: base.median !== 0 ? d / base.median : null, noise: judged && Math.abs(d) <= spread };
+}
+
+/** A Delta beyond noise with a difference at all. */
+export function significant(d: Delta): boolean {
+  return d.delta !== null && d.delta !== 0 && !d.noise;
+}
+
+const KIND_ORDER = ['rss-tree', 'rss-process', 'js-heap', 'allocator-heap', 'compiler-reported'];
+
+export function compareProfiles(base: Profile, head: Profile, opts: CompareOptions = {}): Comparison {
+  const ba = analyze(base);
+  const ha = analyze(head);
+  const bs = statsForCompare(base, ba);
+  const hs = statsForCompare(head, ha);
+  const warnings: string[] = [];
+
+  // Series: the global peak's series first (by its key on the head side), then by kind, heap beside RSS.
+  const bKeys = seriesKeys(base);
+  const hKeys = seriesKeys(head);
+  const primaryKey = (ha.peak && hKeys.get(ha.peak.series)) ?? (ba.peak && bKeys.get(ba.peak.series)) ?? undefined;
+  const seriesByKey = new Map<string, { kind: string; name: string; b?: Stat; h?: Stat }>();
+  for (const s of bs.series) seriesByKey.set(s.key, { kind: s.kind, name: s.name, b: s.peakBytes });
+  for (const s of hs.series) seriesByKey.set(s.key, { ...(seriesByKey.get(s.key) ?? {}), kind: s.kind, name: s.name, h: s.peakBytes });
+  const peaks: SeriesPeakDelta[] = [...seriesByKey]
+    .map(([key, s]) => ({ key, kind: s.kind, name: s.name, peak: delta(s.b ?? null, s.h ?? null) }))
+    .sort((x, y) => Number(y.key === primaryKey) - Number(x.key === primaryKey) || kindRank(x.kind) - kindRank(y.kind) || x.key.localeCompare(y.key));
+
+  const peakMove = movedPeak(ba, ha);
+
+  // Phases matched by path, in the head's order.
+  const bPhases = new Map(bs.phases.map((r) => [pathKey(r.path), r]));
+  const hPhases = new Map(hs.phases.map((r) => [pathKey(r.path), r]));
+  const phases: PhaseDelta[] = [];
+  for (const [k, h] of hPhases) {
+    const b = bPhases.get(k);
+    if (!b) continue;
+    const heap = b.memDeltaBytes && h.memDeltaBytes ? { heapChange: delta(b.memDeltaBytes, h.memDeltaBytes) } : {};
+    phases.push({ path: h.path, time: delta(b.durationMs, h.durationMs), memPeak: delta(b.memPeakBytes, h.memPeakBytes), ...heap });
+  }
+  const unmatched = {
+    baseOnly: bs.phases.filter((r) => !hPhases.has(pathKey(r.path))).map((r) => r.path),
+    headOnly: hs.phases.filter((r) => !bPhases.has(pathKey(r.path))).map((r) => r.path),
+  };
+
+  const arenas = arenaDeltas(bs, hs);
+
+  const baseInfo = runSetInfo(base, bs, opts.baseSource);
+  const headInfo = runSetInfo(head, hs, opts.headSource);
+  const envDiffs = envDifferences(baseInfo.facts, headInfo.facts);
+
+  if (bs.runs === 1 || hs.runs === 1) {
+    warnings.push(
+      bs.runs === 1 && hs.runs === 1
+        ? "one run on each side: noise can't be judged (profile with `cmi profile --runs N` to see the spread)"
+        : `one run on the ${bs.runs === 1 ? 'base' : 'head'} side: noise is judged by the other side's spread only`,
+    );
+  }
+  for (const [side, info] of [['base', baseInfo], ['head', headInfo]] as const) {
+    const bad = info.statuses.filter((s) => s !== 'ok');
+    if (bad.length) warnings.push(`${bad.length} of ${info.runs} ${side} run${info.runs === 1 ? '' : 's'} did not end ok (${bad.join(', ')})`);
+  }
+  if (!ba.peak || !ha.peak) warnings.push(`no memory recorded on the ${!ba.peak && !ha.peak ? 'base nor the head' : !ba.peak ? 'base' : 'head'} side: peaks can't be compared`);
+  else if (ba.peak.seriesKind !== ha.peak.seriesKind) warnings.push(`the peaks measure different things: ${ba.peak.seriesName} against ${ha.peak.seriesName}`);
+  warnings.push(...environmentWarnings(envDiffs));
+
+  return {
+    base: baseInfo,
+    head: headInfo,
+    wall: delta(bs.wallMs, hs.wallMs),
+    peaks,
+    peakMove,
+    phases,
+    unmatched,
+    arenas,
+    envDifferences: envDiffs,
+    warnings,
+  };
+}
+
+function kindRank(kind: string): number {
+  const i = KIND_ORDER.indexOf(kind);
+  return i < 0 ? KIND_ORDER.length : i;
+}
+
+function runSetInfo(p: Profile, stats: RepeatStats, source?: string): RunSetInfo {
+  return {
+    command: p.run.command,
+    cwd: p.run.cwd,
+    runs: stats.runs,
+    statuses: stats.perRun.map((r) => r.status),
+    ...(source !== undefined ? { source } : {}),
+    facts: envFacts(p),
+  };
+}
+
+function movedPeak(ba: Analysis, ha: Analysis): PeakMove {
+  const place = (a: Analysis) => (a.peak ? { phasePath: a.peak.phasePath, atMs: a.peak.atMs, bytes: a.peak.bytes, seriesName: a.peak.seriesName } : null);
+  const base = place(ba);
+  const head = place(ha);
+  return { base, head, moved: !!base && !!head && pathKey(base.phasePath) !== pathKey(head.phasePath) };
+}
+
+/** Arena groups (category plus normalised name, repeat.ts) on both sides: changed ones first, by |Δ bytes at the peak|. */
+function arenaDeltas(bs: RepeatStats, hs: RepeatStats): ArenaDelta[] {
+  const b = new Map(bs.arenaGroups.map((g) => [arenaGroupKey(g.category, g.name), g]));
+  const h = new Map(hs.arenaGroups.map((g) => [arenaGroupKey(g.category, g.name), g]));
+  const keys = [...new Set([...h.keys(), ...b.keys()])];
+  const out = keys.map((k): ArenaDelta => {
+    const bg = b.get(k);
+    const hg = h.get(k);
+    const g = (hg ?? bg)!;
+    const bytesAtPeak = delta(bg?.bytesAtPeak ?? null, hg?.bytesAtPeak ?? null);
+    const peakBytes = delta(bg?.peakBytes ?? null, hg?.peakBytes ?? null);
+    const count = { base: bg?.count ?? 0, head: hg?.count ?? 0 };
+    const heldPastLastUse = { base: bg?.heldPastLastUse ?? 0, head: hg?.heldPastLastUse ?? 0 };
+    const moved = (d: Delta) => significant(d) && Math.abs(d.deltaPct ?? 1) >= ARENA_CHANGE_FRACTION;
+    const change = !bg ? 'added' : !hg ? 'removed' : count.base !== count.head || heldPastLastUse.base !== heldPastLastUse.head || moved(bytesAtPeak) || moved(peakBytes) ? 'changed' : 'unchanged';
+    return { name: g.name, category: g.category, count, change, bytesAtPeak, peakBytes, heldPastLastUse };
+  });
+  const rank = (a: ArenaDelta) => (a.change === 'unchanged' ? 1 : 0);
+  return out.sort((x, y) => rank(x) - rank(y) || Math.abs(y.bytesAtPeak.delta ?? y.bytesAtPeak.base?.median ?? y.bytesAtPeak.head?.median ?? 0) - Math.abs(x.bytesAtPeak.delta ?? x.bytesAtPeak.base?.median ?? x.bytesAtPeak.head?.median ?? 0));
+}
