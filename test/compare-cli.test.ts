@@ -12,12 +12,12 @@ import { cliPath } from './helpers';
 let tmp: string;
 const cmi = (...args: string[]) => spawnSync(process.execPath, [cliPath, ...args], { cwd: tmp, encoding: 'utf8', maxBuffer: 64 << 20 });
 /** A node program that fills `mib` MiB, holds it for a moment and exits. */
-const hold = (mib: number) => ['node', '-e', `const b = Buffer.alloc(${mib} * 2 ** 20, 1); setTimeout(() => b.length, 300);`];
+const hold = (mib: number, ms = 300) => ['node', '-e', `const b = Buffer.alloc(${mib} * 2 ** 20, 1); setTimeout(() => b.length, ${ms});`];
 
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-compare-cli-'));
-  for (const [name, mib, runs] of [['small', 40, '1'], ['large', 160, '1'], ['small3', 40, '3']] as const) {
-    const r = cmi('profile', '--quiet', '--runs', runs, '--out', `${name}.json`, '--', ...hold(mib));
+  for (const [name, mib, runs, ms] of [['small', 40, '1', 300], ['large', 160, '1', 300], ['small3', 40, '3', 300], ['slow', 40, '1', 2500]] as const) {
+    const r = cmi('profile', '--quiet', '--runs', runs, '--out', `${name}.json`, '--', ...hold(mib, ms));
     if (r.status !== 0) throw new Error(`cmi profile ${name}: ${r.status}\n${r.stderr}`);
   }
 }, 300_000);
@@ -35,6 +35,14 @@ describe('cmi compare: the CI gate', () => {
     expect(cmi('compare', 'small.json', 'large.json', '--fail-on-peak-increase', '100000').status).toBe(0);
     expect(cmi('compare', 'large.json', 'small.json', '--fail-on-peak-increase', '1').status).toBe(0);
     expect(cmi('compare', 'large.json', 'large.json', '--fail-on-peak-increase', '0', '--fail-on-time-increase', '0').status).toBe(0);
+  });
+
+  it('exits 5 when the wall time grows beyond --fail-on-time-increase, 0 below it', () => {
+    const r = cmi('compare', 'small.json', 'slow.json', '--fail-on-time-increase', '50');
+    expect(r.status).toBe(5);
+    expect(r.stderr).toMatch(/gate failed: the wall time grew by [\d.]+ %, more than the allowed 50\.0 %/);
+    expect(cmi('compare', 'small.json', 'slow.json', '--fail-on-time-increase', '100000').status).toBe(0);
+    expect(cmi('compare', 'slow.json', 'small.json', '--fail-on-time-increase', '0').status).toBe(0);
   });
 
   it('prints Markdown with the growth in bold, and JSON', () => {
