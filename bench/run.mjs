@@ -10,8 +10,9 @@
 //              50,000 phases and 5,000 arenas (bench/timeline.mjs)
 //   import     a generated Trace Event file of 200 MB: throughput and peak memory vs JSON.parse
 //              (bench/chrome-trace-import.mjs; --gb1 also imports a generated 1 GB file)
+//   hover      hovers on phase names with a 50,000-phase profile: index build, p50/p95 vs 20 ms (bench/hover.mjs)
 //
-// Options: --runs N (paired runs per build, default 7), --only overhead|fidelity|file|import|arena|timeline, --gb1
+// Options: --runs N (paired runs per build, default 7), --only overhead|fidelity|file|import|arena|timeline|hover, --gb1
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -175,6 +176,10 @@ try {
   if (!only || only === 'timeline') {
     const { benchTimeline } = await import('./timeline.mjs');
     await benchTimeline({ report, tmpDir: tmp });
+  }
+  if (!only || only === 'hover') {
+    const { benchHover } = await import('./hover.mjs');
+    await benchHover({ report, tmpDir: tmp });
   }
   if (!only || only === 'fidelity') fidelity();
   if (!only || only === 'overhead') {

@@ -7,13 +7,14 @@
 // come pre-formatted by the server (`...Text`), so that there is one formatter (server/src/core/units.ts)
 // and the client never formats bytes itself.
 //
-// This module imports nothing but the timeline's types (./timeline). The message objects are plain declarations (a method name carrying
+// This module imports nothing but the timeline's and the comparison's types (./timeline, ./compare). The message objects are plain declarations (a method name carrying
 // its params and result types); each side turns them into its own JSON-RPC library's RequestType /
 // NotificationType (client/src/messages.ts, server/src/lsp/messages.ts), because the client's
 // vscode-languageclient 11 and the server's vscode-languageserver 10 come with two different
 // vscode-jsonrpc versions whose classes don't mix. The webview can import it as it is.
 
 import type { SeriesWindow, TimelineModel } from './timeline';
+import type { Comparison } from './compare';
 
 /** A request declared once: its literal method name, its params P and result R (types only). */
 export interface RequestDecl<P, R> {
@@ -87,6 +88,13 @@ export interface ProfileBuildParams {
   intervalMs?: number;
   /** Stop the whole process tree after this long; absent or 0: no limit. */
   timeoutMs?: number;
+  /**
+   * Run the build this many times, one after the other ("Profile Build (repeat N)", `cmi profile
+   * --runs N`); absent or 1: once. The profile is the run with the median peak, carrying the median,
+   * minimum and maximum over the runs (`profile.repeat`). Progress says "run k of N"; cancelling stops
+   * the current run and keeps the runs done so far; a run that does not end ok ends the series.
+   */
+  runs?: number;
 }
 
 export interface PeakSummary {
@@ -139,6 +147,47 @@ export interface BuildSummary {
   report: string;
   /** The files a profile was imported from (`compilerMemory/importProfile`); null for a profiled build. */
   importedFrom: string[] | null;
+  /** Repeated runs (`ProfileBuildParams.runs` > 1): the statistics over them; absent for one run. */
+  repeat?: RepeatDigest;
+  /** The change against the baseline (`compilerMemory/setBaseline`), when one is set; absent otherwise. */
+  baseline?: BaselineDigest;
+}
+
+/** The runs of a repeated build, in short: medians with their minimum and maximum. */
+export interface RepeatDigest {
+  /** How many runs were done (fewer than asked when one failed or the build was cancelled). */
+  runs: number;
+  /** Each run's status, in order. */
+  statuses: BuildStatus[];
+  /** Which run (0-based) the profile shows: the one whose peak is the median. */
+  representative: number;
+  /** e.g. "1.92 s (1.85 s–2.10 s)": median (minimum–maximum). */
+  wallText: string;
+  wallMedianMs: number;
+  /** The primary peak (the global peak's series) over the runs; null when no run recorded memory. */
+  peakMedianBytes: number | null;
+  /** e.g. "140.5 MiB (139.8 MiB–141.2 MiB)". */
+  peakText: string | null;
+}
+
+/** This build against the baseline, in short: the change of the primary peak (the global peak's series). */
+export interface BaselineDigest {
+  /** e.g. "−19.4 %", "+3.1 %"; "–" when a side has no peak. */
+  peakDeltaText: string;
+  /** head − base over base, as a fraction (−0.194); null when a side has no peak or the base is 0. */
+  peakDeltaPct: number | null;
+  peakDeltaBytes: number | null;
+  /** e.g. "−40.1 MiB". */
+  peakDeltaBytesText: string;
+  /** The difference is within the spread of the runs (never true with one run on each side). */
+  noise: boolean;
+  /** The baseline's build and runs, e.g. `node …/tsc.js -p .`, 3 runs. */
+  baseCommand: string[];
+  baseRuns: number;
+  /** Where the baseline was set from, when known. */
+  baseSource: string | null;
+  /** The comparison's warnings: environment facts that differ (tool versions, flags, host), one run per side … */
+  warnings: string[];
 }
 
 export interface ProfileBuildResult {
@@ -176,6 +225,9 @@ export interface BuildProgressParams {
   elapsedText: string;
   treeRssText: string;
   peakTreeRssText: string;
+  /** Repeated runs (`ProfileBuildParams.runs` > 1): which run this is (1-based) of how many; the other figures are this run's. */
+  run?: number;
+  runs?: number;
 }
 
 /** server → client: live figures of the running build, at most 5 per second. */
@@ -287,4 +339,155 @@ export const ProfileBuildErrorCodes = {
   busy: -32002,
   /** The build ran but its profile could not be written. */
   writeFailed: -32003,
+} as const;
+
+// ---------------------------------------------------------------------------------------------------
+// compilerMemory/exportChromeTrace
+
+export interface ExportChromeTraceParams {
+  /** An absolute path of a profile file (e.g. `ProfileBuildResult.profilePath`). */
+  profilePath: string;
+  /** An absolute path: where the Trace Event file is written (replaced when it exists). */
+  outPath: string;
+}
+
+export interface ExportChromeTraceResult {
+  outPath: string;
+  /** Size of the written file. */
+  bytes: number;
+  bytesText: string;
+  /** How many phases of the profile went into it (as X events). */
+  phaseCount: number;
+}
+
+/**
+ * client → server: write the profile as a Trace Event file (object form) that Perfetto and
+ * chrome://tracing open, as `cmi export --chrome-trace` does. Runs nothing, so it is allowed in an
+ * untrusted workspace. Fails (ResponseError) with `ExportChromeTraceErrorCodes.profileUnreadable`
+ * (missing, unreadable or not a profile: the message names the file and the place),
+ * `ExportChromeTraceErrorCodes.writeFailed` or `ExportChromeTraceErrorCodes.badRequest` (not absolute paths).
+ */
+export namespace ExportChromeTraceRequest {
+  export const method = 'compilerMemory/exportChromeTrace' as const;
+  export const type = request<ExportChromeTraceParams, ExportChromeTraceResult>(method);
+}
+
+/** Error codes of ResponseErrors to `compilerMemory/exportChromeTrace`. */
+export const ExportChromeTraceErrorCodes = {
+  /** The same code as the timeline's: the profile file is missing, unreadable or not a profile. */
+  profileUnreadable: TimelineErrorCodes.profileUnreadable,
+  /** The Trace Event file could not be written. */
+  writeFailed: -32007,
+  /** Params that are not absolute paths. */
+  badRequest: TimelineErrorCodes.badRequest,
+} as const;
+
+// ---------------------------------------------------------------------------------------------------
+// compilerMemory/setBaseline, clearBaseline, getBaseline, compare, summaryMarkdown
+//
+// The baseline is a copy of one profile kept in the extension's storage (`<storageDir>/baseline/`,
+// never the user's repository, never pruned with the profile history). It keeps its build's command
+// and the facts of its environment, so a comparison says when it crosses other tool versions, flags
+// or hosts. Profile Build answers with the change against it (`BuildSummary.baseline`).
+
+export interface BaselineInfo {
+  /** The baseline's build as argv. */
+  command: string[];
+  /** The facts of its environment (`tool:typescript`, `flags`, `host:cpus`, …: server/src/core/compare/env-facts.ts). */
+  facts: Record<string, string>;
+  /** When it was set (ISO 8601); null when the store lost that note. */
+  setAt: string | null;
+  /** The profile file it was set from; null when the store lost that note. */
+  sourcePath: string | null;
+  /** The stored copy. */
+  storedPath: string;
+  /** How many runs it aggregates (1 for a single run). */
+  runs: number;
+  status: BuildStatus;
+  wallText: string;
+  /** e.g. "140.5 MiB"; null when it recorded no memory. */
+  peakText: string | null;
+}
+
+export interface SetBaselineParams {
+  /** An absolute path of a profile file (e.g. `ProfileBuildResult.profilePath`). */
+  profilePath: string;
+}
+
+/**
+ * client → server: keep a copy of the profile as the baseline (replacing the one set before). Fails
+ * with `CompareErrorCodes.profileUnreadable` (the message names the file and the place) or
+ * `CompareErrorCodes.badRequest` (not an absolute path).
+ */
+export namespace SetBaselineRequest {
+  export const method = 'compilerMemory/setBaseline' as const;
+  export const type = request<SetBaselineParams, BaselineInfo>(method);
+}
+
+/** client → server: forget the baseline; `cleared` is false when none was set. */
+export namespace ClearBaselineRequest {
+  export const method = 'compilerMemory/clearBaseline' as const;
+  export const type = request<Record<string, never>, { cleared: boolean }>(method);
+}
+
+/** client → server: the baseline, or null when none is set. Fails with `CompareErrorCodes.profileUnreadable` when its copy is damaged. */
+export namespace GetBaselineRequest {
+  export const method = 'compilerMemory/getBaseline' as const;
+  export const type = request<Record<string, never>, BaselineInfo | null>(method);
+}
+
+export interface CompareParams {
+  /** An absolute path of the base profile; absent: the baseline. */
+  basePath?: string;
+  /** An absolute path of the head profile. */
+  headPath: string;
+}
+
+export interface CompareResult {
+  comparison: Comparison;
+  /** For a pull request: the metrics table, where the peak moved, arena groups, the commands and run counts, warnings (`cmi compare --markdown`). */
+  markdown: string;
+  /** The same for a terminal or a log (`cmi compare`). */
+  text: string;
+}
+
+/**
+ * client → server: compare two profiles (each a single run or repeated runs) as `cmi compare` does.
+ * Fails with `CompareErrorCodes.noBaseline` (no basePath and no baseline set),
+ * `CompareErrorCodes.profileUnreadable` or `CompareErrorCodes.badRequest`.
+ */
+export namespace CompareRequest {
+  export const method = 'compilerMemory/compare' as const;
+  export const type = request<CompareParams, CompareResult>(method);
+}
+
+export interface SummaryMarkdownParams {
+  /** An absolute path of a profile file. */
+  profilePath: string;
+}
+
+export interface SummaryMarkdownResult {
+  markdown: string;
+  /** True when the Markdown is the comparison against the baseline (one is set), false for the profile's own summary. */
+  againstBaseline: boolean;
+}
+
+/**
+ * client → server: Markdown for a pull request about one profile: with a baseline set, the
+ * comparison against it; else the profile's summary (peak and its phase, top phases, arenas held past
+ * their last use). Fails with `CompareErrorCodes.profileUnreadable` or `CompareErrorCodes.badRequest`.
+ */
+export namespace SummaryMarkdownRequest {
+  export const method = 'compilerMemory/summaryMarkdown' as const;
+  export const type = request<SummaryMarkdownParams, SummaryMarkdownResult>(method);
+}
+
+/** Error codes of ResponseErrors to the baseline and compare requests. */
+export const CompareErrorCodes = {
+  /** The same code as the timeline's: a profile file (or the baseline's copy) is missing, unreadable or not a profile. */
+  profileUnreadable: TimelineErrorCodes.profileUnreadable,
+  /** Params that are not absolute paths. */
+  badRequest: TimelineErrorCodes.badRequest,
+  /** `compilerMemory/compare` without a basePath while no baseline is set. */
+  noBaseline: -32008,
 } as const;

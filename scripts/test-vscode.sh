@@ -6,7 +6,7 @@
 #   1. builds the extension (scripts/build.mjs) and the tests (test/vscode/build.mjs);
 #   2. starts a fresh code-server on 127.0.0.1, in its own process group, with every bit of state
 #      (HOME, XDG dirs, TMPDIR, user data, extensions) in a fresh run folder;
-#   3. runs the Mocha suites inside its extension host (tsc, cargo and plain workspaces) and the UI
+#   3. runs the Mocha suites inside its extension host (tsc, cargo, plain and c-make workspaces) and the UI
 #      check of Profile Build through the workbench;
 #   4. restarts code-server with workspace trust on and runs the Restricted Mode check;
 #   5. packages the .vsix (production build), installs it into a third code-server and profiles a
@@ -150,11 +150,12 @@ run_step() {
 
 ext_suite() { run_step "ext-$1" node dist/test-vscode/run-ext-tests.js "ext-$1" "$REPO/dist/test-vscode/suite/run-$1.js" "$RUN/workspaces/$1"; }
 
-if wanted ext-tsc || wanted ext-cargo || wanted ext-plain || wanted ui-profile-build; then
+if wanted ext-tsc || wanted ext-cargo || wanted ext-plain || wanted ext-c-make || wanted ui-profile-build; then
   if start_cs trusted off; then
     ext_suite tsc
     ext_suite cargo
     ext_suite plain
+    ext_suite c-make
     run_step ui-profile-build node dist/test-vscode/ui/profile-build.ui.js
   else
     say "code-server did not start"; STEPS+=("code-server-trusted=1")

@@ -1,6 +1,6 @@
 // `cmi` end to end on real compilers: what a user runs and what they read.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -158,11 +158,44 @@ describe('cmi profile: how builds end', () => {
   });
 
   it('usage errors exit 2 and a missing command exits 3, with messages on stderr', () => {
-    const u = cmi(['profile']);
+    const empty = mkdtempSync(path.join(tmp, 'empty-'));
+    const u = cmi(['profile'], empty);
     expect(u.code).toBe(2);
     expect(u.stderr).toContain('cmi profile needs a command');
+    expect(u.stderr).toContain(`no build detected in ${empty}`);
     const m = cmi(['profile', '--quiet', '--out', path.join(tmp, 'x.json'), '--', 'no-such-compiler-xyz']);
     expect(m.code).toBe(3);
     expect(m.stderr).toContain('cannot run `no-such-compiler-xyz`: command not found');
+  });
+});
+
+describe('cmi builds, and cmi profile without a command', () => {
+  const dir = path.join(tmp, 'c-multi');
+  beforeAll(() => cpSync(path.join(repoRoot, 'test', 'workspaces', 'c-multi'), dir, { recursive: true }));
+
+  it('lists the builds detected in a folder', () => {
+    const r = cmi(['builds', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^make\n {4}from Makefile: make$/m);
+    const json = JSON.parse(cmi(['builds', dir, '--json']).stdout) as { name: string; argv: string[]; cwd: string }[];
+    expect(json.map((b) => b.name)).toEqual(['make']);
+    expect(json[0]!.cwd).toBe(dir);
+  });
+
+  it('profiles the detected build: make with gcc, one phase per translation unit', async () => {
+    const out = path.join(tmp, 'make.json');
+    const r = cmi(['profile', '--quiet', '--out', out], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('cmi: profiling `make` (from Makefile)');
+    const p = await readProfile(out);
+    expect(p.run.command).toEqual(['make']);
+    const units = new Set(p.phases.filter((ph) => ph.parent === null || p.phases[ph.parent]?.parent === null).map((ph) => ph.name));
+    for (const c of ['main.c', 'hashtab.c', 'lexer.c', 'parser.c', 'vm.c', 'strbuf.c']) expect([...units].some((n) => n.includes(c)), `${c} in ${[...units].join(', ')}`).toBe(true);
+  });
+
+  it('--build names a detected build; an unknown name is a usage error listing them', () => {
+    const r = cmi(['profile', '--build', 'cargo build'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--build: no detected build is named "cargo build"; detected: "make"');
   });
 });

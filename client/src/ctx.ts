@@ -3,7 +3,7 @@
 // activation, and exist while the server is starting or down: they then say so instead of failing.
 import * as vscode from 'vscode';
 import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
-import type { BuildProgressParams, ImportProfileParams, ImportProfileResult, InitializationOptions, ProfileBuildParams, ProfileBuildResult, TimelineModelParams, TimelineSeriesParams } from '../../protocol/custom-messages';
+import type { BuildProgressParams, ImportProfileParams, ImportProfileResult, InitializationOptions, ProfileBuildParams, ProfileBuildResult, RequestDecl, TimelineModelParams, TimelineSeriesParams } from '../../protocol/custom-messages';
 import type { SeriesWindow, TimelineModel } from '../../protocol/timeline';
 import { BuildOutput } from './build-output';
 import { messageTypes, type MessageTypes } from './messages';
@@ -116,6 +116,12 @@ export class Ctx {
     return this.client.sendRequest(this.messages.timelineSeries, params);
   }
 
+  /** Sends any request declared in protocol/custom-messages.ts (the baseline and compare requests use it). */
+  request<P, R>(decl: RequestDecl<P, R>, params: P, token?: vscode.CancellationToken): Promise<R> {
+    if (!this.client || !this.serverIsUp) return Promise.reject(new Error('the Compiler Memory language server is not running'));
+    return this.client.sendRequest<R>(decl.method, params, token);
+  }
+
   /**
    * Inside a command's progress notification: waits for a server that is still starting (saying so in
    * the notification). False when it is down or not up in time; the caller then runs serverNotUp().
@@ -175,8 +181,11 @@ export class Ctx {
     };
     const initializationOptions: InitializationOptions = { storageDir: this.storageDir };
     const clientOptions: LanguageClientOptions = {
-      // No documents yet: the server only runs builds. Hovers on phase names will add selectors.
-      documentSelector: [],
+      // Hovers and CodeLens on phase names (server/src/lsp/hover.ts): source files, saved or untitled.
+      documentSelector: ['rust', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'c', 'cpp', 'go', 'java'].flatMap((language) => [
+        { scheme: 'file', language },
+        { scheme: 'untitled', language },
+      ]),
       outputChannel: this.log,
       initializationOptions,
     };

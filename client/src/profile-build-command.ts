@@ -1,31 +1,27 @@
-// "Compiler Memory: Profile Build": picks the build, runs it in the language server under a
-// cancellable progress notification, streams its output, and shows the peak in the status bar.
+// "Compiler Memory: Profile Build": picks the build (the one remembered, else a quick pick when the
+// workspace offers several), runs it in the language server under a cancellable progress
+// notification, streams its output, and shows the peak in the status bar.
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { ProfileBuildErrorCodes, type BuildProgressParams, type ProfileBuildParams, type ProfileBuildResult } from '../../protocol/custom-messages';
-import { commandLabel, resolveBuildCommand } from './build-command';
+import { commandLabel, gatherBuilds, noBuildMessage, pickBuild, rememberedKey, type BuildChoice } from './build-command';
 import * as config from './config';
 import { REQUEST_CANCELLED, responseErrorCode } from './messages';
 import { ActiveRun, serverNotUp, type Cmd, type Ctx, type ProfileOutcome } from './ctx';
 
 class ServerNotUp extends Error {}
 
-export function profileBuildCommand(ctx: Ctx): Cmd {
+/** `runs`: profile the build that many times ("Profile Build (repeat N)"), else as often as the chosen build asks. */
+export function profileBuildCommand(ctx: Ctx, options: { runs?: number } = {}): Cmd {
   return async (): Promise<ProfileOutcome> => {
-    const outcome = await profileBuild(ctx);
+    const outcome = await profileBuild(ctx, options.runs);
     ctx.lastOutcome = outcome;
     return outcome;
   };
 }
 
-/** The folder of the active editor, else the first folder. */
-function pickFolder(): vscode.WorkspaceFolder | undefined {
-  const active = vscode.window.activeTextEditor?.document.uri;
-  return (active && vscode.workspace.getWorkspaceFolder(active)) ?? vscode.workspace.workspaceFolders?.[0];
-}
-
 function progressMessage(p: BuildProgressParams): string {
-  return `RSS ${p.treeRssText} · peak ${p.peakTreeRssText} · ${p.phase ?? 'no phase yet'} · ${p.elapsedText}`;
+  return `${p.run && p.runs ? `run ${p.run} of ${p.runs} · ` : ''}RSS ${p.treeRssText} · peak ${p.peakTreeRssText} · ${p.phase ?? 'no phase yet'} · ${p.elapsedText}`;
 }
 
 function refuse(ctx: Ctx, severity: 'info' | 'error', reason: string, actions?: Record<string, () => unknown>): ProfileOutcome {
@@ -33,20 +29,33 @@ function refuse(ctx: Ctx, severity: 'info' | 'error', reason: string, actions?: 
   return { kind: 'refused', reason };
 }
 
-async function profileBuild(ctx: Ctx): Promise<ProfileOutcome> {
+/** The build to run: the only one, the one remembered, else the one picked (and remembered). */
+async function chooseBuild(ctx: Ctx): Promise<{ kind: 'chosen'; build: BuildChoice } | Extract<ProfileOutcome, { kind: 'refused' }>> {
+  const { builds, invalid } = await gatherBuilds();
+  if (invalid.length) ctx.notify('warning', `Compiler Memory: left out ${invalid.join(', ')}: each build needs a name and a command (an argv array or a string), cwd a string, env strings, runs a whole number ≥ 1.`);
+  if (builds.length === 0) {
+    const reason = noBuildMessage();
+    ctx.notify('error', reason, {
+      'Open Settings': () => vscode.commands.executeCommand('workbench.action.openSettings', config.BUILDS_SETTING),
+      'Import Profile…': () => vscode.commands.executeCommand('compilerMemory.importProfile'),
+    });
+    return { kind: 'refused', reason };
+  }
+  const last = rememberedKey(ctx);
+  const build = builds.length === 1 ? builds[0] : (builds.find((b) => b.key === last) ?? (await pickBuild(ctx, builds, 'Which build to profile? (remembered; change it with "Select Build to Profile…")')));
+  if (!build) return { kind: 'refused', reason: 'no build was chosen' };
+  return { kind: 'chosen', build };
+}
+
+async function profileBuild(ctx: Ctx, runs?: number): Promise<ProfileOutcome> {
   if (!vscode.workspace.isTrusted) {
     return refuse(ctx, 'error', 'Compiler Memory: builds are not run in an untrusted workspace (Restricted Mode). Trust this folder to profile its build.', {
       'Manage Workspace Trust': () => vscode.commands.executeCommand('workbench.trust.manage'),
     });
   }
-  const folder = pickFolder();
-  if (!folder) return refuse(ctx, 'error', 'Compiler Memory: open a folder to profile its build.');
-  const build = await resolveBuildCommand(folder);
-  if (!build) {
-    return refuse(ctx, 'error', `Compiler Memory: no build to profile in ${folder.name}: set ${config.BUILD_COMMAND_SETTING}, or open a folder with a tsconfig.json or Cargo.toml at its root.`, {
-      'Open Settings': () => vscode.commands.executeCommand('workbench.action.openSettings', config.BUILD_COMMAND_SETTING),
-    });
-  }
+  if (!vscode.workspace.workspaceFolders?.length) return refuse(ctx, 'error', 'Compiler Memory: open a folder to profile its build.');
+  const build = await chooseBuild(ctx);
+  if (build.kind === 'refused') return build;
 
   // Checked after the last await before beginRun(), so that two quick invocations can't both start.
   if (ctx.activeRun) {
@@ -56,15 +65,23 @@ async function profileBuild(ctx: Ctx): Promise<ProfileOutcome> {
     });
   }
 
-  const label = commandLabel(build.argv, folder);
+  return runChosen(ctx, build.build, runs);
+}
+
+/** Profiles one chosen build. */
+async function runChosen(ctx: Ctx, build: BuildChoice, runsAsked?: number): Promise<ProfileOutcome> {
+  const label = commandLabel(build.argv, build.folder);
   const run = new ActiveRun(randomUUID(), label);
-  const params: ProfileBuildParams = { runId: run.runId, argv: build.argv, cwd: folder.uri.fsPath, intervalMs: config.samplingIntervalMs() };
+  const params: ProfileBuildParams = { runId: run.runId, argv: build.argv, cwd: build.cwd, intervalMs: config.samplingIntervalMs() };
+  if (build.env) params.env = build.env;
+  const runs = runsAsked ?? build.runs;
+  if (runs && runs > 1) params.runs = runs;
   const timeoutMs = config.buildTimeoutMs();
   if (timeoutMs) params.timeoutMs = timeoutMs;
 
   ctx.buildOutput.clear();
-  ctx.buildOutput.appendLine(`$ ${label}    (in ${folder.uri.fsPath}; from ${build.source})`);
-  ctx.log.info(`profiling \`${label}\` in ${folder.uri.fsPath} (command from ${build.source})`);
+  ctx.buildOutput.appendLine(`$ ${label}    (in ${build.cwd}; ${build.name} from ${build.source})`);
+  ctx.log.info(`profiling \`${label}\` in ${build.cwd} (${build.name}, from ${build.source})`);
   ctx.beginRun(run);
   let result: ProfileBuildResult | undefined;
   try {
@@ -114,7 +131,7 @@ function failed(ctx: Ctx, run: ActiveRun, e: unknown): ProfileOutcome {
   }
   if (code === ProfileBuildErrorCodes.spawnFailed) {
     ctx.notify('error', `Compiler Memory: ${message}`, {
-      'Open Settings': () => vscode.commands.executeCommand('workbench.action.openSettings', config.BUILD_COMMAND_SETTING),
+      'Open Settings': () => vscode.commands.executeCommand('workbench.action.openSettings', config.BUILDS_SETTING),
     });
   } else if (code === ProfileBuildErrorCodes.busy) {
     ctx.notify('info', `Compiler Memory: ${message}`);

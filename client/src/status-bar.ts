@@ -1,7 +1,8 @@
 // What the status bar item says, as a function of the server's state, the running build and the last
-// result. Kept apart from the item itself so that the text is decided in one place.
+// result (with its change against the baseline when one is set). Kept apart from the item itself so
+// that the text is decided in one place.
 import * as vscode from 'vscode';
-import type { BuildProgressParams, ProfileBuildResult, ServerHealth } from '../../protocol/custom-messages';
+import type { BaselineDigest, BuildProgressParams, ProfileBuildResult, ServerHealth } from '../../protocol/custom-messages';
 
 export interface ServerState {
   /** `stopped`: the client gave up on the server (it crashed too often or could not start). */
@@ -25,10 +26,13 @@ const SHOW_OUTPUT = 'compilerMemory.showBuildOutput';
 const PROFILE = 'compilerMemory.profileBuild';
 const CANCEL = 'compilerMemory.cancelProfiling';
 const TIMELINE = 'compilerMemory.openTimeline';
+const COMPARE = 'compilerMemory.compareWithBaseline';
+const COPY_MARKDOWN = 'compilerMemory.copySummaryMarkdown';
 
 function tooltip(): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
-  md.isTrusted = { enabledCommands: [SHOW_OUTPUT, PROFILE, CANCEL, TIMELINE] };
+  // Command links run only our own commands.
+  md.isTrusted = { enabledCommands: [SHOW_OUTPUT, PROFILE, CANCEL, TIMELINE, COMPARE, COPY_MARKDOWN] };
   md.appendMarkdown('**Compiler Memory Insight**\n\n');
   return md;
 }
@@ -40,6 +44,11 @@ function bullet(md: vscode.MarkdownString, label: string, value: string, code = 
   md.appendMarkdown('\n');
 }
 
+/** The change against the baseline as the status bar says it: "−19.4 % vs baseline", "≈ +0.3 % vs baseline" within noise. */
+export function baselineText(b: BaselineDigest): string {
+  return `${b.noise ? '≈ ' : ''}${b.peakDeltaText} vs baseline`;
+}
+
 /** The innermost phase of the peak's path, as the status bar names it. */
 export function peakPhaseName(result: ProfileBuildResult): string {
   return result.summary.peak?.phasePath.at(-1) ?? 'no phase';
@@ -49,7 +58,8 @@ export function renderResult(result: ProfileBuildResult): StatusView {
   const { summary } = result;
   const imported = summary.importedFrom !== null;
   // An imported file may carry phases and times but no memory at all (nothing was sampled here).
-  const peak = summary.peak ? `${summary.peak.bytesText} peak · ${peakPhaseName(result)}` : imported ? 'imported · no memory series' : 'no memory recorded';
+  const peakOnly = summary.peak ? `${summary.peak.bytesText} peak · ${peakPhaseName(result)}` : imported ? 'imported · no memory series' : 'no memory recorded';
+  const peak = summary.baseline ? `${peakOnly} · ${baselineText(summary.baseline)}` : peakOnly;
   const md = tooltip();
   if (imported) {
     bullet(md, 'Imported from', summary.importedFrom!.join(', '), true);
@@ -63,10 +73,27 @@ export function renderResult(result: ProfileBuildResult): StatusView {
     bullet(md, 'Peak', `${summary.peak.bytesText} at ${summary.peak.atText}, ${summary.peak.seriesName}`);
     bullet(md, 'Phase at the peak', summary.peak.phasePath.length ? summary.peak.phasePath.join(' › ') : 'no phase covers it');
   }
+  if (summary.repeat) {
+    const r = summary.repeat;
+    const notOk = r.statuses.filter((st) => st !== 'ok').length;
+    bullet(md, 'Runs', `${r.runs}${notOk ? ` (${notOk} not ok)` : ''}; shown: run ${r.representative + 1}, the median peak`);
+    bullet(md, 'Wall time over the runs', `${r.wallText}, median (min–max)`);
+    if (r.peakText) bullet(md, 'Peak over the runs', `${r.peakText}, median (min–max)`);
+  }
   bullet(md, 'Phases', String(summary.phaseCount));
   if (summary.warningsCount) bullet(md, 'Warnings', String(summary.warningsCount));
   bullet(md, 'Profile', result.profilePath, true);
-  md.appendMarkdown(`\n[Open Timeline](command:${TIMELINE}) · [Show Build Output](command:${SHOW_OUTPUT}) · [${imported ? 'Profile Build' : 'Profile Again'}](command:${PROFILE})`);
+  if (summary.baseline) {
+    const b = summary.baseline;
+    md.appendMarkdown('\n**Against the baseline**\n\n');
+    bullet(md, 'Peak', `${b.peakDeltaText} (${b.peakDeltaBytesText}), ${b.noise ? 'within the spread of the runs: noise' : b.baseRuns > 1 || summary.repeat ? 'beyond the spread of the runs' : 'noise not judged (one run on a side)'}`);
+    bullet(md, 'Baseline', `${b.baseCommand.join(' ')} (${b.baseRuns} run${b.baseRuns === 1 ? '' : 's'})`, true);
+    for (const w of b.warnings) bullet(md, '⚠', w);
+  }
+  const links = [`[Open Timeline](command:${TIMELINE})`];
+  if (summary.baseline) links.push(`[Compare with Baseline](command:${COMPARE})`);
+  links.push(`[Copy Summary as Markdown](command:${COPY_MARKDOWN})`, `[Show Build Output](command:${SHOW_OUTPUT})`, `[${imported ? 'Profile Build' : 'Profile Again'}](command:${PROFILE})`);
+  md.appendMarkdown(`\n${links.join(' · ')}`);
 
   switch (summary.status) {
     case 'ok':

@@ -5,6 +5,8 @@
 //                                project with its own TypeScript has it
 //   cargo, cargo-vsix            test/workspaces/cargo-std
 //   plain                        a folder with nothing to build
+//   c-make                       test/workspaces/c-multi (a Makefile, gcc) plus a package.json whose
+//                                "build" script runs make: two builds to choose from
 // Each test session gets its own folder, so that no two extension hosts share a workspace storage.
 //
 // usage: node dist/test-vscode/prepare-workspaces.js <dest dir>
@@ -46,6 +48,11 @@ export function prepareWorkspaces(dest: string): Record<string, string> {
   mkdirSync(plain, { recursive: true });
   writeFileSync(path.join(plain, 'README.md'), 'Nothing to build here.\n');
   made.plain = plain;
+  const cSource = source('c-multi');
+  const cMake = path.join(dest, 'c-make');
+  copy(cSource, cMake);
+  writeFileSync(path.join(cMake, 'package.json'), `${JSON.stringify({ name: 'c-make', private: true, scripts: { build: 'make' } }, null, 2)}\n`);
+  made['c-make'] = `${cMake} (from ${path.relative(repoRoot, cSource)}, with a package.json)`;
   return made;
 }
 

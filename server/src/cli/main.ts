@@ -1,6 +1,7 @@
 // `cmi`: the command-line front door onto the engine. No analysis lives here: it parses arguments,
 // calls the core, prints, and maps outcomes to documented exit codes.
 
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze } from '../core/analysis/analyze';
@@ -19,6 +20,7 @@ import { COMPARISON_FORMAT, COMPARISON_VERSION } from '../../../protocol/compare
 import type { Comparison } from '../../../protocol/compare';
 import { clearBaseline, DEFAULT_BASELINE_DIR, readBaseline, setBaseline } from '../core/compare/baseline';
 import { compareProfiles } from '../core/compare/compare';
+import { detectBuilds, type DetectedBuild } from '../core/detect-builds';
 import { comparisonMarkdown, comparisonText } from '../core/compare/markdown';
 import { aggregateRuns } from '../core/compare/repeat';
 import type { Profile } from '../core/model';
@@ -44,6 +46,8 @@ const HELP = `cmi — Compiler Memory Insight: which phase of a build holds the 
 
 Usage:
   cmi profile [options] -- <command…>   run a build, sample its memory, record its phases
+  cmi profile [options] [--build NAME]  the same for a build detected in the current folder
+  cmi builds [DIR] [--json]             the builds detected in DIR (default: the current folder)
   cmi summary <profile.json> [--json]   the analysis of a profile: peak, its phase, phase table
   cmi import FILE… [--format NAME] [--out FILE]
                                         read what a compiler or profiler wrote into a profile
@@ -63,6 +67,8 @@ Usage:
 
 profile options:
   --out FILE          where to write the profile (default: cmi-profile.json)
+  --build NAME        without a command: which detected build (\`cmi builds\` lists them; default
+                      the first)
   --runs N            run the build N times, one after the other; the profile is the median run
                       with the median, minimum and maximum of every figure (default 1)
   --interval-ms N     sampling interval of the process tree (default 10)
@@ -134,11 +140,21 @@ async function cmdProfile(argv: string[]): Promise<number> {
       'arena-rule': { type: 'string', multiple: true },
       sampler: { type: 'string' },
       runs: { type: 'string' },
+      build: { type: 'string' },
     },
   });
   if (positionals.length && !command.length) command.push(...positionals);
   else if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" before --`);
-  if (!command.length) throw new UsageError('cmi profile needs a command: cmi profile [options] -- <command…>');
+  let buildCwd = process.cwd();
+  let buildEnv: Record<string, string> | undefined;
+  if (command.length && values.build !== undefined) throw new UsageError('--build picks a detected build: give it or a command, not both');
+  if (!command.length) {
+    const chosen = await chooseDetectedBuild(buildCwd, values.build);
+    process.stderr.write(`cmi: profiling \`${chosen.name}\` (from ${chosen.source})\n`);
+    command.push(...chosen.argv);
+    buildCwd = chosen.cwd;
+    buildEnv = chosen.env;
+  }
   const sampler = values.sampler ?? 'auto';
   if (!['auto', 'procfs', 'ps', 'none'].includes(sampler)) throw new UsageError(`--sampler takes auto, procfs, ps or none, not "${sampler}"`);
   const heapProfiler = values['heap-profiler'];
@@ -174,7 +190,8 @@ async function cmdProfile(argv: string[]): Promise<number> {
       if (runs > 1) process.stderr.write(`cmi: run ${i + 1} of ${runs}\n`);
       const result = await profileBuildWithOutput({
         argv: command,
-        cwd: process.cwd(),
+        cwd: buildCwd,
+        ...(buildEnv ? { env: buildEnv } : {}),
         intervalMs: positiveNumber('interval-ms', values['interval-ms']),
         timeoutMs: positiveNumber('timeout-ms', values['timeout-ms']),
         signal: abort.signal,
@@ -287,6 +304,45 @@ async function cmdReport(argv: string[]): Promise<number> {
   const out = path.resolve(values.html);
   await writeReportHtml(out, profile);
   process.stderr.write(`HTML report written to ${displayPath(out)}\n`);
+  return EXIT.ok;
+}
+
+/** A build detected in `dir`: the one named `name`, else the first; a usage error when there is none. */
+async function chooseDetectedBuild(dir: string, name: string | undefined): Promise<DetectedBuild> {
+  const builds = await detectBuilds(dir);
+  if (!builds.length) {
+    throw new UsageError(`cmi profile needs a command (cmi profile [options] -- <command…>): no build detected in ${dir} (looked for Cargo.toml, package.json build scripts, tsconfig.json, rollup/rolldown/vite configs, CMakeLists.txt, a Makefile, compile_commands.json)`);
+  }
+  if (name === undefined) return builds[0]!;
+  const found = builds.find((b) => b.name === name);
+  if (!found) throw new UsageError(`--build: no detected build is named "${name}"; detected: ${builds.map((b) => `"${b.name}"`).join(', ')}`);
+  return found;
+}
+
+async function cmdBuilds(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  if (positionals.length > 1) throw new UsageError('cmi builds takes at most one folder: cmi builds [DIR] [--json]');
+  const dir = path.resolve(positionals[0] ?? '.');
+  try {
+    if (!(await fsp.stat(dir)).isDirectory()) throw new Error('not a folder');
+  } catch (e) {
+    process.stderr.write(`cmi: ${dir}: ${(e as Error).message}\n`);
+    return EXIT.input;
+  }
+  const builds = await detectBuilds(dir);
+  if (values.json) {
+    process.stdout.write(JSON.stringify(builds, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  if (!builds.length) {
+    process.stdout.write(`No build detected in ${dir}.\n`);
+    return EXIT.ok;
+  }
+  for (const b of builds) {
+    process.stdout.write(`${b.name}\n    from ${b.source}: ${b.argv.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`);
+    if (b.detail) process.stdout.write(`    ${b.detail}\n`);
+  }
+  process.stdout.write(`\nProfile one with: cmi profile --build "${builds[0]!.name}"\n`);
   return EXIT.ok;
 }
 
@@ -412,6 +468,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdReport(rest);
       case 'compare':
         return await cmdCompare(rest);
+      case 'builds':
+        return await cmdBuilds(rest);
       case 'baseline':
         return await cmdBaseline(rest);
       case undefined:

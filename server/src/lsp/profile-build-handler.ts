@@ -1,5 +1,6 @@
-// `compilerMemory/profileBuild`: runs the engine for the client, streams its progress and output as
-// notifications, writes the profile to the extension's storage and answers with a summary.
+// `compilerMemory/profileBuild`: runs the engine for the client (once, or `runs` times one after the
+// other), streams its progress and output as notifications, writes the profile to the extension's
+// storage and answers with a summary, with the change against the baseline when one is set.
 // The LSP request's cancellation token is mapped to the AbortSignal the engine stops the tree on.
 
 import * as path from 'node:path';
@@ -15,16 +16,22 @@ import {
   type ServerHealth,
 } from '../../../protocol/custom-messages';
 import { analyze } from '../core/analysis/analyze';
+import { aggregateRuns } from '../core/compare/repeat';
+import type { Profile } from '../core/model';
 import { profileBuild, SpawnError } from '../core/profile-build';
 import { writeProfile } from '../core/profile-file';
 import { formatBytes, formatMs } from '../core/units';
 import { notificationType, requestType } from './messages';
 import { OutputBatcher } from './output-batcher';
+import { digestAgainstBaseline } from './compare-handler';
 import { profileFileName, profilesDir, pruneProfiles } from './profile-store';
-import { summarize } from './summarize';
+import { repeatDigest, summarize } from './summarize';
 
 /** At most 5 progress notifications a second. */
 export const PROGRESS_EVERY_MS = 200;
+
+/** The most runs one request may ask for ("Profile Build (repeat N)" offers 2–50). */
+export const MAX_RUNS = 50;
 
 export interface ProfileBuildDeps {
   connection: Connection;
@@ -40,6 +47,7 @@ function checkParams(p: ProfileBuildParams): string | undefined {
   if (typeof p.cwd !== 'string' || !path.isAbsolute(p.cwd)) return 'cwd must be an absolute path';
   if (p.intervalMs !== undefined && !(typeof p.intervalMs === 'number' && p.intervalMs > 0)) return 'intervalMs must be a positive number';
   if (p.timeoutMs !== undefined && !(typeof p.timeoutMs === 'number' && p.timeoutMs >= 0)) return 'timeoutMs must be a number ≥ 0';
+  if (p.runs !== undefined && !(Number.isInteger(p.runs) && p.runs >= 1 && p.runs <= MAX_RUNS)) return `runs must be a whole number from 1 to ${MAX_RUNS}`;
   return undefined;
 }
 
@@ -66,33 +74,55 @@ export function registerProfileBuild(deps: ProfileBuildDeps): void {
       abort.abort();
     });
     const output = new OutputBatcher((stream, text) => void connection.sendNotification(buildOutput, { runId: params.runId, stream, text }));
+    const runs = params.runs ?? 1;
     try {
-      let profile;
-      try {
-        profile = await profileBuild({
-          argv: params.argv,
-          cwd: params.cwd,
-          ...(params.env ? { env: params.env } : {}),
-          ...(params.intervalMs ? { intervalMs: params.intervalMs } : {}),
-          ...(params.timeoutMs ? { timeoutMs: params.timeoutMs } : {}),
-          signal: abort.signal,
-          progressEveryMs: PROGRESS_EVERY_MS,
-          onOutput: output.push,
-          onProgress: (p) =>
-            void connection.sendNotification(buildProgress, {
-              runId: params.runId,
-              ...p,
-              elapsedText: formatMs(p.elapsedMs),
-              treeRssText: formatBytes(p.treeRssBytes),
-              peakTreeRssText: formatBytes(p.peakTreeRssBytes),
-            }),
-        });
-      } catch (e) {
-        if (abort.signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled before the build started');
-        if (e instanceof SpawnError) throw new ResponseError(ProfileBuildErrorCodes.spawnFailed, e.message);
-        throw e;
-      } finally {
-        output.flush();
+      const profiles: Profile[] = [];
+      for (let i = 0; i < runs && !abort.signal.aborted; i++) {
+        if (runs > 1) connection.console.info(`run ${i + 1} of ${runs}: \`${label}\``);
+        const runOf = runs > 1 ? { run: i + 1, runs } : {};
+        let one: Profile;
+        try {
+          one = await profileBuild({
+            argv: params.argv,
+            cwd: params.cwd,
+            ...(params.env ? { env: params.env } : {}),
+            ...(params.intervalMs ? { intervalMs: params.intervalMs } : {}),
+            ...(params.timeoutMs ? { timeoutMs: params.timeoutMs } : {}),
+            signal: abort.signal,
+            progressEveryMs: PROGRESS_EVERY_MS,
+            onOutput: output.push,
+            onProgress: (p) =>
+              void connection.sendNotification(buildProgress, {
+                runId: params.runId,
+                ...p,
+                elapsedText: formatMs(p.elapsedMs),
+                treeRssText: formatBytes(p.treeRssBytes),
+                peakTreeRssText: formatBytes(p.peakTreeRssBytes),
+                ...runOf,
+              }),
+          });
+        } catch (e) {
+          // Cancelled after some runs were done: those runs are the answer.
+          if (profiles.length && abort.signal.aborted) break;
+          if (abort.signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled before the build started');
+          if (e instanceof SpawnError) throw new ResponseError(ProfileBuildErrorCodes.spawnFailed, e.message);
+          throw e;
+        } finally {
+          output.flush();
+        }
+        // A run cut short by the user is left out when others were done: its peak would skew the statistics.
+        if (abort.signal.aborted && profiles.length) {
+          connection.console.info(`cancelled during run ${i + 1} of ${runs}: keeping the ${profiles.length} run(s) done`);
+          break;
+        }
+        profiles.push(one);
+        // A run that did not end ok ends the series: its runs would not be comparable.
+        if (one.run.status !== 'ok') break;
+      }
+      let profile = aggregateRuns(profiles);
+      if (runs > 1 && profiles.length < runs) {
+        const why = abort.signal.aborted ? 'cancelled' : `run ${profiles.length} ${profiles[profiles.length - 1]!.run.status === 'failed' ? 'failed' : `was ${profiles[profiles.length - 1]!.run.status}`}`;
+        profile = { ...profile, warnings: [...profile.warnings, { code: 'repeat-stopped-early', message: `${profiles.length} of ${runs} runs were done (${why})` }] };
       }
 
       const analysis = analyze(profile);
@@ -105,7 +135,12 @@ export function registerProfileBuild(deps: ProfileBuildDeps): void {
       }
       await pruneProfiles(dir);
       const summary = summarize(analysis);
-      connection.console.info(`${summary.status}: \`${label}\` in ${summary.wallText}, peak ${summary.peak?.bytesText ?? '–'}; profile ${profilePath}`);
+      if (profile.repeat) summary.repeat = repeatDigest(profile.repeat);
+      const baseline = await digestAgainstBaseline(connection, deps.storageDir(), profile, profilePath);
+      if (baseline) summary.baseline = baseline;
+      connection.console.info(
+        `${summary.status}: \`${label}\` in ${summary.wallText}, peak ${summary.peak?.bytesText ?? '–'}${summary.repeat ? ` (${summary.repeat.runs} runs: peak ${summary.repeat.peakText ?? '–'})` : ''}${baseline ? `, ${baseline.peakDeltaText} vs baseline${baseline.noise ? ' (noise)' : ''}` : ''}; profile ${profilePath}`,
+      );
       return { summary, profilePath };
     } catch (e) {
       connection.console.error(`profiling \`${label}\` failed: ${(e as Error).message}`);

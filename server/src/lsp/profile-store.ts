@@ -34,3 +34,57 @@ export async function pruneProfiles(dir: string, keep = KEEP_PROFILES): Promise<
     // A missing folder or a file someone else removed: nothing to prune.
   }
 }
+
+/** The newest profile file in `dir` (names sort by time), or undefined. */
+export async function newestProfile(dir: string): Promise<string | undefined> {
+  try {
+    const files = (await fsp.readdir(dir)).filter((f) => f.endsWith(PROFILE_SUFFIX)).sort();
+    return files.length ? path.join(dir, files[files.length - 1]!) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The profile hovers and CodeLens speak of: the one most recently produced (built or imported) or
+ * opened in the timeline in this session, else the newest in the storage folder. Loaded (and made
+ * into whatever `derive` builds from it) on first use, again when the file changes.
+ */
+export class CurrentProfile<T> {
+  private current: string | undefined;
+  private loaded: { path: string; mtimeMs: number; value: Promise<T | undefined> } | undefined;
+  private readonly listeners: (() => void)[] = [];
+
+  constructor(private readonly load: (profilePath: string) => Promise<T>) {}
+
+  get path(): string | undefined {
+    return this.current;
+  }
+
+  set(profilePath: string): void {
+    if (profilePath === this.current) return;
+    this.current = profilePath;
+    for (const l of this.listeners) l();
+  }
+
+  onDidChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** The loaded value, or undefined when there is no profile or it cannot be read. */
+  async get(): Promise<{ path: string; value: T } | undefined> {
+    const p = this.current;
+    if (!p) return undefined;
+    let mtimeMs: number;
+    try {
+      mtimeMs = (await fsp.stat(p)).mtimeMs;
+    } catch {
+      return undefined;
+    }
+    if (!this.loaded || this.loaded.path !== p || this.loaded.mtimeMs !== mtimeMs) {
+      this.loaded = { path: p, mtimeMs, value: this.load(p).catch(() => undefined) };
+    }
+    const value = await this.loaded.value;
+    return value === undefined ? undefined : { path: p, value };
+  }
+}

@@ -1,10 +1,12 @@
 // Analysis → the protocol's BuildSummary: the small digest the client shows. Pure; the figures for
 // people are formatted here with the engine's units, so the client never formats bytes itself.
 
-import type { BuildSummary, PhaseSummary } from '../../../protocol/custom-messages';
+import type { Comparison } from '../../../protocol/compare';
+import type { BaselineDigest, BuildSummary, PhaseSummary, RepeatDigest } from '../../../protocol/custom-messages';
 import type { Analysis, PhaseRow } from '../core/analysis/analyze';
 import { summaryText } from '../core/analysis/summary';
-import { formatBytes, formatMs } from '../core/units';
+import type { RepeatStats } from '../core/model';
+import { formatBytes, formatMs, formatPercent } from '../core/units';
 
 export const TOP_PHASES = 10;
 
@@ -59,5 +61,46 @@ export function summarize(a: Analysis): BuildSummary {
     warningsCount: a.warnings.length,
     report: summaryText(a),
     importedFrom: a.importedFrom ?? null,
+  };
+}
+
+/** Repeated runs in short: the wall time and the primary peak as median (minimum–maximum). */
+export function repeatDigest(rep: RepeatStats): RepeatDigest {
+  const peaks = rep.perRun.map((r) => r.peakBytes).filter((b): b is number => b !== null).sort((a, b) => a - b);
+  // The median run's peak, as the representative run is chosen (the lower middle one for an even count).
+  const peakMedian = peaks.length ? peaks[(peaks.length - 1) >> 1]! : null;
+  const range = (fmt: (v: number) => string, median: number, min: number, max: number) => `${fmt(median)} (${fmt(min)}–${fmt(max)})`;
+  return {
+    runs: rep.runs,
+    statuses: rep.perRun.map((r) => r.status),
+    representative: rep.representative,
+    wallMedianMs: rep.wallMs.median,
+    wallText: range(formatMs, rep.wallMs.median, rep.wallMs.min, rep.wallMs.max),
+    peakMedianBytes: peakMedian,
+    peakText: peakMedian === null ? null : range(formatBytes, peakMedian, peaks[0]!, peaks[peaks.length - 1]!),
+  };
+}
+
+/** A signed figure for people, with a true minus sign: "+3.1 %", "−19.4 %". */
+function signed(text: string, value: number): string {
+  return value > 0 ? `+${text}` : text.replace(/^-/, '\u2212');
+}
+
+/** The comparison of a build (head) with the baseline (base), in short: the change of the primary peak. */
+export function baselineDigest(c: Comparison): BaselineDigest {
+  // The global peak's series comes first (compare.ts).
+  const primary = c.peaks[0]?.peak;
+  const d = primary?.delta ?? null;
+  const pct = primary?.deltaPct ?? null;
+  return {
+    peakDeltaText: pct === null || d === null ? '–' : signed(formatPercent(pct), d),
+    peakDeltaPct: pct,
+    peakDeltaBytes: d,
+    peakDeltaBytesText: d === null ? '–' : signed(formatBytes(d), d),
+    noise: primary?.noise ?? false,
+    baseCommand: c.base.command,
+    baseRuns: c.base.runs,
+    baseSource: c.base.source ?? null,
+    warnings: c.warnings,
   };
 }

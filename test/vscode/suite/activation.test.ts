@@ -15,7 +15,7 @@ suite('Activation', () => {
 
   test('registers every contributed command, and the internal state command', async () => {
     const contributed = (extension().packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map((c) => c.command);
-    assert.deepEqual(contributed.sort(), ['compilerMemory.cancelProfiling', 'compilerMemory.importProfile', 'compilerMemory.openTimeline', 'compilerMemory.profileBuild', 'compilerMemory.showBuildOutput']);
+    assert.deepEqual(contributed.sort(), ['compilerMemory.cancelProfiling', 'compilerMemory.clearBaseline', 'compilerMemory.compareWithBaseline', 'compilerMemory.copySummaryMarkdown', 'compilerMemory.exportChromeTrace', 'compilerMemory.importProfile', 'compilerMemory.openTimeline', 'compilerMemory.profileBuild', 'compilerMemory.profileBuildRepeat', 'compilerMemory.selectBuild', 'compilerMemory.setBaseline', 'compilerMemory.showBuildOutput']);
     const registered = new Set(await vscode.commands.getCommands(true));
     for (const c of [...contributed, 'compilerMemory.internal.state']) assert.ok(registered.has(c), `${c} is not registered`);
   });

@@ -2,6 +2,8 @@
 // with the live RSS → the status bar item with the peak → its click opens the timeline, whose webview
 // shows the peak label and the phase lanes. Screenshots in test-artifacts/vscode/screenshots/.
 import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { log, openWorkbench, runCommand, screenshot, statusItem, toast, webviewFrame } from '../harness/browser';
 import { runUiCheck } from '../harness/checks';
 import { workspace } from '../harness/env';
@@ -55,5 +57,29 @@ void runUiCheck('ui-profile-build', async (page, step) => {
     // The chart draws once the first window of series has come back through the extension and the server.
     await page.waitForTimeout(1500);
     await screenshot(page, 'ui-profile-build-3-timeline');
+  });
+
+  await step('hovering a phase name in a source file shows its timing', async () => {
+    await page.keyboard.press('Escape');
+    writeFileSync(path.join(workspace('tsc-ui'), 'phases.ts'), 'export const phase = "Check";\n');
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('phases.ts');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'phases.ts' }).first().waitFor({ timeout: 20_000 });
+    await input.press('Enter');
+    const word = page.locator('.monaco-editor .view-lines span', { hasText: /^"Check"$/ }).last();
+    await word.waitFor({ timeout: 20_000 });
+    const hover = page.locator('.monaco-hover', { hasText: 'of the build' }).first();
+    for (let i = 0; i < 10 && !(await hover.isVisible()); i++) {
+      // The language server answers once it has the document; move the mouse off and back on to ask again.
+      await page.mouse.move(0, 0);
+      await word.hover();
+      await hover.waitFor({ timeout: 3000 }).catch(() => undefined);
+    }
+    const text = (await hover.innerText()).replace(/\s+/g, ' ');
+    log('hover:', text);
+    assert.match(text, /Check — \d+(\.\d+)? (ms|s)( over \d+ spans)? \(\d+\.\d % of the build\)/);
+    await screenshot(page, 'ui-profile-build-4-hover');
   });
 });

@@ -1,0 +1,110 @@
+// Hovers and CodeLens on phase names, on real profiles imported from real compilers' output
+// (test/fixtures: rustc -Z time-passes=json of regex-syntax, clang 14 -ftime-trace of better-sqlite3,
+// tsc 6 --generateTrace of rxjs; the commands are in each folder's COMMAND.txt).
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { analyze } from '../server/src/core/analysis/analyze';
+import { buildPhaseIndex, normalizeName, type PhaseIndex } from '../server/src/core/analysis/phase-index';
+import { importFiles } from '../server/src/core/importers';
+import type { Profile } from '../server/src/core/model';
+import { lensesFor } from '../server/src/lsp/code-lens';
+import { hoverAt } from '../server/src/lsp/hover';
+
+const fixtures = path.join(__dirname, 'fixtures');
+
+async function indexOf(file: string): Promise<{ profile: Profile; index: PhaseIndex }> {
+  const profile = await importFiles([path.join(fixtures, file)]);
+  return { profile, index: buildPhaseIndex(profile) };
+}
+
+/** The hover's Markdown with the cursor on the first character of `word` in `line`. */
+function hover(index: PhaseIndex, line: string, word: string, filePath?: string): string | undefined {
+  const at = line.indexOf(word);
+  expect(at, `${word} in ${line}`).toBeGreaterThanOrEqual(0);
+  return hoverAt(index, line, 0, at + 1, filePath)?.markdown;
+}
+
+describe('normalizeName', () => {
+  it('makes case styles meet', () => {
+    for (const s of ['checkAllTranslationUnits', 'check_all_translation_units', 'CheckAllTranslationUnits', 'check all translation units', 'check-all-translation-units', 'check.all.translation.units']) {
+      expect(normalizeName(s)).toBe('check_all_translation_units');
+    }
+    expect(normalizeName('MIR_borrow_checking')).toBe('mir_borrow_checking');
+    expect(normalizeName('HTMLParser')).toBe('html_parser');
+  });
+});
+
+describe('hover on rustc -Z time-passes (regex-syntax)', () => {
+  let index: PhaseIndex;
+  let profile: Profile;
+  beforeAll(async () => ({ index, profile } = await indexOf('rustc/time-passes.regex-syntax.debug.json.txt')));
+
+  it('a snake_case identifier: time, share of the build, memory change, peak inside', () => {
+    const md = hover(index, 'fn type_check_crate(tcx: TyCtxt<\'_>) {', 'type_check_crate');
+    expect(md).toContain('**type_check_crate** — 382.0 ms (29.3 % of the build) · memory (reported) +99.3 MiB · peak inside 213.3 MiB');
+    expect(md).toContain('`rustc #1 › type_check_crate` · self 312.7 ms');
+    expect(md).toContain('_Profile: imported from `time-passes.regex-syntax.debug.json.txt`');
+  });
+
+  it('a camelCase identifier meets the same phase', () => {
+    expect(hover(index, 'const t = typeCheckCrate(tcx);', 'typeCheckCrate')).toContain('**type_check_crate** — 382.0 ms (29.3 % of the build)');
+  });
+
+  it('a string literal, also with spaces for underscores', () => {
+    expect(hover(index, 'let _t = sess.timer("MIR_borrow_checking");', 'MIR_borrow')).toContain('**MIR_borrow_checking** — 250.2 ms (19.2 % of the build)');
+    expect(hover(index, "label = 'mir borrow checking'", 'borrow')).toContain('**MIR_borrow_checking** — 250.2 ms');
+  });
+
+  it('the phase holding the peak says so', () => {
+    const peakPhase = analyze(profile).peak!.phasePath.at(-1)!;
+    expect(hover(index, `"${peakPhase}"`, peakPhase)).toContain("⚑ holds the build's peak");
+  });
+
+  it('no hover on a word that names nothing, nor on blanks', () => {
+    expect(hover(index, 'let banana = 1;', 'banana')).toBeUndefined();
+    expect(hoverAt(index, 'let banana = 1;', 0, 3)).toBeUndefined();
+  });
+
+  it('a CodeLens above the definition and the string literal', () => {
+    expect(lensesFor(index, 'fn type_check_crate() {}\nfn unrelated() {}\nlet _t = timer("MIR_borrow_checking");\n')).toEqual([
+      { line: 0, title: '382.0 ms · 29.3 % · +99.3 MiB' },
+      { line: 2, title: '250.2 ms · 19.2 % · +21.7 MiB' },
+    ]);
+  });
+});
+
+describe('hover on clang -ftime-trace (better-sqlite3)', () => {
+  let index: PhaseIndex;
+  beforeAll(async () => ({ index } = await indexOf('chrome-trace/clang14.better_sqlite3.O2.json')));
+
+  it('an #include line: the Source time of the header, matched by path suffix', () => {
+    const md = hover(index, '#include <bits/os_defines.h>', 'os_defines');
+    expect(md).toContain('**`#include <bits/os_defines.h>`** as the trace timed it:');
+    expect(md).toContain('- **Source** — 4.08 ms (0.1 % of the build)');
+    expect(hover(index, '#include "sqlite3.h"', 'sqlite3')).toContain('- **Source** — 4.70 ms');
+    expect(hover(index, '#include <no/such/header.h>', 'header')).toBeUndefined();
+  });
+
+  it('a PascalCase phase named in lowercase, over its spans', () => {
+    expect(hover(index, 'auto frontend = 1;', 'frontend')).toContain('**Frontend** — 2.86 s over 2 spans (45.1 % of the build)');
+  });
+
+  it('a CodeLens on the #include line', () => {
+    expect(lensesFor(index, 'int a;\n#include <bits/os_defines.h>\n')).toEqual([{ line: 1, title: 'Source 4.08 ms · 0.1 %' }]);
+  });
+});
+
+describe('CodeLens on files tsc checked (rxjs --generateTrace)', () => {
+  let index: PhaseIndex;
+  beforeAll(async () => ({ index } = await indexOf('chrome-trace/tsc6.rxjs.trace.json')));
+
+  it('at the top of a file the trace names, matched by its path tail', () => {
+    const lenses = lensesFor(index, 'export function audit() {}\n', '/home/me/rxjs/src/internal/operators/audit.ts');
+    expect(lenses[0]?.line).toBe(0);
+    expect(lenses[0]?.title).toMatch(/^checkSourceFile \d+\.\d+ ms · \d+\.\d %/);
+  });
+
+  it('a function named after a tsc phase', () => {
+    expect(hover(index, 'function checkSourceFile() {}', 'checkSourceFile')).toContain('**checkSourceFile** — 3.51 s over 616 spans (72.0 % of the build)');
+  });
+});
