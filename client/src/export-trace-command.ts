@@ -5,7 +5,6 @@
 // arguments instead of the dialogs: (outPath, profilePath?), each a path or a Uri.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
 import { ExportChromeTraceErrorCodes, ExportChromeTraceRequest, type ExportChromeTraceParams, type ExportChromeTraceResult } from '../../protocol/custom-messages';
 import { serverNotUp, type Cmd, type Ctx } from './ctx';
 import { responseErrorCode } from './messages';
@@ -21,14 +20,9 @@ function pathOf(arg: unknown): string | undefined {
   return p && path.isAbsolute(p) ? p : undefined;
 }
 
-/**
- * Sends the request through the context's language client. Ctx (ctx.ts) has one typed method per
- * request; this one reaches its client by name until Ctx gets an `exportChromeTrace()` of its own.
- */
 function requestExport(ctx: Ctx, params: ExportChromeTraceParams): Promise<ExportChromeTraceResult> {
-  const client = ctx['client'] as LanguageClient | undefined;
-  if (!client || !ctx.serverIsUp) return Promise.reject(new ServerNotUp());
-  return client.sendRequest<ExportChromeTraceResult>(ExportChromeTraceRequest.method, params);
+  if (!ctx.serverIsUp) return Promise.reject(new ServerNotUp());
+  return ctx.request(ExportChromeTraceRequest.type, params);
 }
 
 async function chooseProfile(ctx: Ctx): Promise<string | undefined> {
