@@ -51,6 +51,8 @@ export interface InitializationOptions {
    * or the global storage when no folder is open. Never inside the user's repository.
    */
   storageDir: string;
+  /** How many profiles the history keeps (`compilerMemory.history.size`); absent: 20. */
+  historySize?: number;
 }
 
 // ---------------------------------------------------------------------------------------------------

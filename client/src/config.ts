@@ -72,3 +72,9 @@ export function buildTimeoutMs(): number {
 
 export const BUILD_COMMAND_SETTING = `${SECTION}.build.command`;
 export const BUILDS_SETTING = `${SECTION}.builds`;
+
+/** `compilerMemory.history.size`: how many profiles the workspace's storage keeps (read when the server starts). */
+export function historySize(): number {
+  const v = section().get<number>('history.size', 20);
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : 20;
+}

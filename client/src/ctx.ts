@@ -2,6 +2,7 @@
 // the commands and every disposable (rust-analyzer's ctx.ts). Commands are registered once, at
 // activation, and exist while the server is starting or down: they then say so instead of failing.
 import * as vscode from 'vscode';
+import * as config from './config';
 import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 import type { BuildProgressParams, ImportProfileParams, ImportProfileResult, InitializationOptions, ProfileBuildParams, ProfileBuildResult, RequestDecl, TimelineModelParams, TimelineSeriesParams } from '../../protocol/custom-messages';
 import type { SeriesWindow, TimelineModel } from '../../protocol/timeline';
@@ -179,7 +180,7 @@ export class Ctx {
       run: { module, transport: TransportKind.ipc },
       debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
     };
-    const initializationOptions: InitializationOptions = { storageDir: this.storageDir };
+    const initializationOptions: InitializationOptions = { storageDir: this.storageDir, historySize: config.historySize() };
     const clientOptions: LanguageClientOptions = {
       // Hovers and CodeLens on phase names (server/src/lsp/hover.ts): source files, saved or untitled.
       documentSelector: ['rust', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'c', 'cpp', 'go', 'java'].flatMap((language) => [

@@ -18,7 +18,7 @@ import { buildPhaseIndex } from './core/analysis/phase-index';
 import { readProfile } from './core/profile-file';
 import { registerCodeLens } from './lsp/code-lens';
 import { registerHover, type CurrentIndex } from './lsp/hover';
-import { CurrentProfile, newestProfile, PROFILE_SUFFIX, profilesDir } from './lsp/profile-store';
+import { CurrentProfile, PROFILE_SUFFIX, profilesDir, setHistorySize, useNewestReadable } from './lsp/profile-store';
 
 const connection = createConnection();
 const serverStatus = notificationType(ServerStatusNotification.type);
@@ -33,6 +33,7 @@ function setHealth(health: ServerHealth, message?: string): void {
 connection.onInitialize((params): InitializeResult => {
   const options = params.initializationOptions as Partial<InitializationOptions> | undefined;
   if (typeof options?.storageDir === 'string' && path.isAbsolute(options.storageDir)) storageDir = options.storageDir;
+  setHistorySize(options?.historySize);
   lensRefreshSupported = params.capabilities.workspace?.codeLens?.refreshSupport === true;
   return {
     capabilities: {
@@ -70,8 +71,11 @@ async function followProfiles(): Promise<void> {
   const dir = profilesDir(profileStorageDir());
   try {
     await fsp.mkdir(dir, { recursive: true });
-    const newest = await newestProfile(dir);
-    if (newest && !currentProfile.path) currentProfile.set(newest);
+    await useNewestReadable(currentProfile, dir, (file, reason) => {
+      const message = `Compiler Memory: skipped the stored profile ${file}: ${reason}`;
+      connection.console.warn(message);
+      void connection.window.showWarningMessage(message);
+    });
     profilesWatcher = watch(dir, (_event, name) => {
       // writeProfile renames a finished temp file into place: a name with the suffix is complete.
       const file = name ? path.join(dir, name.toString()) : undefined;

@@ -5,7 +5,14 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 
 export const PROFILE_SUFFIX = '.cmi-profile.json';
+/** The default length of the history (`compilerMemory.history.size`). */
 export const KEEP_PROFILES = 20;
+let keepProfiles = KEEP_PROFILES;
+
+/** The history's length for this server (from the client's initializationOptions); at least 1. */
+export function setHistorySize(n: number | undefined): void {
+  keepProfiles = typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : KEEP_PROFILES;
+}
 
 export function profilesDir(storageDir: string): string {
   return path.join(storageDir, 'profiles');
@@ -26,7 +33,7 @@ export function importedProfileFileName(importedAt: Date, files: readonly string
 }
 
 /** Deletes all but the newest `keep` profiles; never fails the caller. */
-export async function pruneProfiles(dir: string, keep = KEEP_PROFILES): Promise<void> {
+export async function pruneProfiles(dir: string, keep = keepProfiles): Promise<void> {
   try {
     const files = (await fsp.readdir(dir)).filter((f) => f.endsWith(PROFILE_SUFFIX)).sort();
     await Promise.all(files.slice(0, Math.max(0, files.length - keep)).map((f) => fsp.rm(path.join(dir, f), { force: true })));
@@ -35,14 +42,18 @@ export async function pruneProfiles(dir: string, keep = KEEP_PROFILES): Promise<
   }
 }
 
-/** The newest profile file in `dir` (names sort by time), or undefined. */
-export async function newestProfile(dir: string): Promise<string | undefined> {
+/** The profile files in `dir`, newest first (names sort by time); empty when there is no folder. */
+export async function storedProfiles(dir: string): Promise<string[]> {
   try {
-    const files = (await fsp.readdir(dir)).filter((f) => f.endsWith(PROFILE_SUFFIX)).sort();
-    return files.length ? path.join(dir, files[files.length - 1]!) : undefined;
+    return (await fsp.readdir(dir)).filter((f) => f.endsWith(PROFILE_SUFFIX)).sort().reverse().map((f) => path.join(dir, f));
   } catch {
-    return undefined;
+    return [];
   }
+}
+
+/** The newest profile file in `dir`, or undefined. */
+export async function newestProfile(dir: string): Promise<string | undefined> {
+  return (await storedProfiles(dir))[0];
 }
 
 /**
@@ -52,10 +63,10 @@ export async function newestProfile(dir: string): Promise<string | undefined> {
  */
 export class CurrentProfile<T> {
   private current: string | undefined;
-  private loaded: { path: string; mtimeMs: number; value: Promise<T | undefined> } | undefined;
+  private loaded: { path: string; mtimeMs: number; value: Promise<T> } | undefined;
   private readonly listeners: (() => void)[] = [];
 
-  constructor(private readonly load: (profilePath: string) => Promise<T>) {}
+  constructor(private readonly loadFn: (profilePath: string) => Promise<T>) {}
 
   get path(): string | undefined {
     return this.current;
@@ -67,24 +78,46 @@ export class CurrentProfile<T> {
     for (const l of this.listeners) l();
   }
 
+  /** Forgets `profilePath` if it is the current one (it could not be read), without telling the listeners. */
+  clear(profilePath: string): void {
+    if (this.current === profilePath) this.current = undefined;
+  }
+
   onDidChange(listener: () => void): void {
     this.listeners.push(listener);
   }
 
-  /** The loaded value, or undefined when there is no profile or it cannot be read. */
-  async get(): Promise<{ path: string; value: T } | undefined> {
+  /** Like get(), but a profile that cannot be loaded rejects with the reason. */
+  async load(): Promise<{ path: string; value: T } | undefined> {
     const p = this.current;
     if (!p) return undefined;
-    let mtimeMs: number;
-    try {
-      mtimeMs = (await fsp.stat(p)).mtimeMs;
-    } catch {
-      return undefined;
-    }
+    const mtimeMs = (await fsp.stat(p)).mtimeMs;
     if (!this.loaded || this.loaded.path !== p || this.loaded.mtimeMs !== mtimeMs) {
-      this.loaded = { path: p, mtimeMs, value: this.load(p).catch(() => undefined) };
+      this.loaded = { path: p, mtimeMs, value: this.loadFn(p) };
     }
-    const value = await this.loaded.value;
-    return value === undefined ? undefined : { path: p, value };
+    return { path: p, value: await this.loaded.value };
+  }
+
+  /** The loaded value, or undefined when there is no profile or it cannot be read. */
+  async get(): Promise<{ path: string; value: T } | undefined> {
+    return this.load().catch(() => undefined);
+  }
+}
+
+/**
+ * Makes the newest stored profile that loads the current one, unless one is already current; a
+ * profile that can't be read (corrupt, truncated, of a newer format) is skipped and reported.
+ */
+export async function useNewestReadable<T>(current: CurrentProfile<T>, dir: string, onSkip: (file: string, reason: string) => void): Promise<void> {
+  for (const file of await storedProfiles(dir)) {
+    if (current.path) return;
+    current.set(file);
+    try {
+      await current.load();
+      return;
+    } catch (e) {
+      current.clear(file);
+      onSkip(file, (e as Error).message);
+    }
   }
 }
