@@ -15,6 +15,7 @@ const SUITES: { step: string; entry: string; workspace: string }[] = [
   { step: 'ext-tsc', entry: 'suite/run-tsc.js', workspace: 'tsc' },
   { step: 'ext-cargo', entry: 'suite/run-cargo.js', workspace: 'cargo' },
   { step: 'ext-plain', entry: 'suite/run-plain.js', workspace: 'plain' },
+  { step: 'ext-c-make', entry: 'suite/run-c-make.js', workspace: 'c-make' },
 ];
 
 async function main(): Promise<number> {
