@@ -2,17 +2,21 @@
 // profiles: a live profile of the real tsc, rustc's -Z time-passes JSON, and the arena protocol of a
 // real producer. Checks what a user sees: the peak label and its phase, the phase and arena lanes (via
 // the accessible lists mirroring what is in view), a tooltip, zoom, a range selection, and that trace
-// strings cannot inject markup. Screenshots go to test-artifacts/report/.
+// strings cannot inject markup; that it follows VS Code's theme (light, dark, high contrast, switched
+// at run time) and keeps its view (window, sort order, hidden series) across a reload. Screenshots go
+// to test-artifacts/report/.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decimate } from '../server/src/core/analysis/decimate';
 import { importFiles } from '../server/src/core/importers';
 import type { Profile } from '../server/src/core/model';
 import { profileBuild } from '../server/src/core/profile-build';
 import { writeProfile } from '../server/src/core/profile-file';
+import { DecimationIndex } from '../server/src/report/decimate-index';
 import { reportHtml } from '../server/src/report/html';
 import { cliPath, repoRoot } from './helpers';
 
@@ -54,6 +58,15 @@ const xRange = (page: Page) => page.evaluate(() => {
   const d = (document.querySelector('.cmi-timeline') as HTMLElement).dataset;
   return [Number(d.xMin), Number(d.xMax)];
 });
+/** Waits until a step is drawn: its samples arrive within a frame or it is drawn with those at hand. */
+const settled = (page: Page) => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+/** Presses keys on the focused timeline, each step drawn before the next key. */
+async function press(page: Page, ...keys: string[]): Promise<void> {
+  for (const k of keys) {
+    await page.keyboard.press(k);
+    await settled(page);
+  }
+}
 const visiblePhases = (page: Page) => page.locator('#cmi-visible-phases li').allTextContents();
 
 describe('the HTML report of a live tsc profile', () => {
@@ -105,8 +118,7 @@ describe('the HTML report of a live tsc profile', () => {
   it('zooms with the keyboard and the wheel, keeping chart and lanes in step', async () => {
     const [a0, b0] = await xRange(page);
     await page.locator('.cmi-timeline').focus();
-    await page.keyboard.press('+');
-    await page.keyboard.press('+');
+    await press(page, '+', '+');
     const [a1, b1] = await xRange(page);
     expect(b1! - a1!).toBeLessThan((b0! - a0!) * 0.5);
     const chartRange = await page.evaluate(() => {
@@ -114,10 +126,10 @@ describe('the HTML report of a live tsc profile', () => {
       return Number(d.xMax) - Number(d.xMin);
     });
     expect(chartRange).toBeCloseTo(b1! - a1!, 6);
-    await page.keyboard.press('ArrowRight');
+    await press(page, 'ArrowRight');
     const [a2] = await xRange(page);
     expect(a2!).toBeGreaterThan(a1!);
-    await page.keyboard.press('0');
+    await press(page, '0');
     expect(await xRange(page)).toEqual([a0, b0]);
     const box = (await page.locator('.cmi-chart-box canvas').boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -126,7 +138,7 @@ describe('the HTML report of a live tsc profile', () => {
       const d = (document.querySelector('.cmi-timeline') as HTMLElement).dataset;
       return Number(d.xMax) - Number(d.xMin) < b! - a!;
     }, [a0, b0]);
-    await page.keyboard.press('0');
+    await press(page, '0');
   });
 });
 
@@ -230,5 +242,141 @@ describe('strings from a trace are shown as text', () => {
 
   it('made no network request and raised no error in any page', () => {
     expect(errors).toEqual([]);
+  });
+});
+
+describe('the report host’s indexed decimation', () => {
+  it('gives the points decimate() gives, at every zoom', () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const n = 300_000;
+    const tMs = new Float64Array(n);
+    const bytes = new Float64Array(n);
+    let t = 0;
+    let b = 5e7;
+    for (let i = 0; i < n; i++) {
+      t += rand() < 0.05 ? 0 : rand() * 3; // ties in time
+      b = Math.max(0, b + Math.round((rand() - 0.5) * 8) * 4096); // ties in value
+      tMs[i] = t;
+      bytes[i] = b;
+    }
+    const index = new DecimationIndex(tMs, bytes);
+    const windows: [number, number, number][] = [[0, t, 1200], [0, t, 1], [t * 0.1, t * 0.9, 700], [t * 0.3, t * 0.3001, 500], [-5, t + 5, 3], [t * 0.5, t * 0.5, 10]];
+    for (let k = 0; k < 20; k++) {
+      const a = rand() * t;
+      windows.push([a, a + rand() * (t - a), 1 + Math.floor(rand() * 2000)]);
+    }
+    for (const [a, z, cols] of windows) expect(index.decimate(a, z, cols), `${a}..${z} in ${cols}`).toEqual(decimate(tMs, bytes, a, z, cols));
+  });
+});
+
+/** Pixels of a canvas (opaque enough to show their colour) within 8 levels of one of `colors` (#rrggbb). */
+function countPixels(page: Page, selector: string, colors: string[]): Promise<number> {
+  return page.evaluate(
+    ([sel, cols]) => {
+      const c = document.querySelector(sel) as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const rgb = cols.map((h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)));
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i + 3]! < 200) continue;
+        if (rgb.some(([r, g, b]) => Math.abs(d[i]! - r!) <= 8 && Math.abs(d[i + 1]! - g!) <= 8 && Math.abs(d[i + 2]! - b!) <= 8)) n++;
+      }
+      return n;
+    },
+    [selector, colors] as const,
+  );
+}
+
+/** A VS Code theme as a webview gets it: a class on body, the theme's variables on <html>. */
+async function setTheme(page: Page, cls: string, vars: Record<string, string>): Promise<void> {
+  await page.evaluate(
+    ([c, v]) => {
+      document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast', 'vscode-high-contrast-light');
+      document.documentElement.removeAttribute('style');
+      for (const [k, x] of Object.entries(v)) document.documentElement.style.setProperty(k, x);
+      if (c) document.body.classList.add(c);
+    },
+    [cls, vars] as const,
+  );
+  await page.waitForFunction((c) => (document.querySelector('.cmi-timeline') as HTMLElement).dataset.theme === ({ 'vscode-dark': 'dark', 'vscode-high-contrast': 'high-contrast', 'vscode-light': 'light' } as Record<string, string>)[c], cls);
+  await settled(page);
+}
+
+describe('the report follows the VS Code theme', () => {
+  let page: Page;
+  // The phase fills of the light and the dark palettes (view.css).
+  const lightPhases = ['#a8c7fa', '#b4e3bf', '#d8c4f8', '#fbd2a8', '#f5e3a3', '#f6c3d8'];
+  const darkPhases = ['#264f8a', '#1f5b34', '#4b3482', '#7a3f12', '#6b5312', '#7a2a52'];
+  const dark = { '--vscode-editor-background': '#1f1f1f', '--vscode-editor-foreground': '#cccccc', '--vscode-descriptionForeground': '#9d9d9d', '--vscode-charts-blue': '#3794ff', '--vscode-charts-red': '#f14c4c', '--vscode-panel-border': '#2b2b2b' };
+  const highContrast = { '--vscode-editor-background': '#000000', '--vscode-editor-foreground': '#ffffff', '--vscode-descriptionForeground': '#e0e0e0', '--vscode-charts-blue': '#40a6ff', '--vscode-charts-red': '#ff6464', '--vscode-contrastBorder': '#6fc3df' };
+  beforeAll(async () => {
+    page = await open(await importFiles([path.join(repoRoot, 'test/fixtures/rustc/time-passes.regex-syntax.debug.json.txt')]), 'theme');
+  });
+  afterAll(() => page?.close());
+
+  it('draws chart and lanes in the colours of a dark and a high-contrast theme, switched at run time', async () => {
+    await setTheme(page, 'vscode-light', {});
+    expect(await countPixels(page, '.cmi-lanes', lightPhases)).toBeGreaterThan(500);
+    expect(await countPixels(page, '.cmi-lanes', darkPhases)).toBe(0);
+    await page.screenshot({ path: path.join(artifacts, 'theme-light.png'), fullPage: true });
+
+    await setTheme(page, 'vscode-dark', dark);
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(31, 31, 31)');
+    expect(await countPixels(page, '.cmi-lanes', darkPhases)).toBeGreaterThan(500);
+    expect(await countPixels(page, '.cmi-lanes', lightPhases)).toBe(0);
+    // The memory line in the theme's blue, the axis labels in its description colour, none left in the light ones.
+    expect(await countPixels(page, '.cmi-chart-box canvas', ['#3794ff'])).toBeGreaterThan(100);
+    expect(await countPixels(page, '.cmi-chart-box canvas', ['#9d9d9d'])).toBeGreaterThan(50);
+    expect(await countPixels(page, '.cmi-chart-box canvas', ['#0969da', '#59636e'])).toBe(0);
+    await page.screenshot({ path: path.join(artifacts, 'theme-dark.png'), fullPage: true });
+
+    await setTheme(page, 'vscode-high-contrast', highContrast);
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(0, 0, 0)');
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector('.cmi-timeline')!).borderTopColor)).toBe('rgb(111, 195, 223)');
+    expect(await countPixels(page, '.cmi-chart-box canvas', ['#40a6ff'])).toBeGreaterThan(100);
+    expect(await countPixels(page, '.cmi-chart-box canvas', ['#e0e0e0'])).toBeGreaterThan(50);
+    expect(await countPixels(page, '.cmi-chart-box canvas', ['#3794ff', '#9d9d9d'])).toBe(0);
+    expect(await countPixels(page, '.cmi-lanes', darkPhases)).toBeGreaterThan(500);
+    await page.screenshot({ path: path.join(artifacts, 'theme-high-contrast.png'), fullPage: true });
+
+    await setTheme(page, 'vscode-light', {});
+    expect(await countPixels(page, '.cmi-lanes', lightPhases)).toBeGreaterThan(500);
+    expect(await countPixels(page, '.cmi-chart-box canvas', ['#40a6ff', '#e0e0e0'])).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('the report keeps its view across a reload', () => {
+  it('restores the zoom window, the sort order and the hidden series', async () => {
+    const page = await open(await importFiles([path.join(repoRoot, 'test/fixtures/rustc/time-passes.regex-syntax.debug.json.txt')]), 'state');
+    try {
+      await page.locator('.cmi-timeline').focus();
+      await press(page, '+', '+', 'ArrowRight');
+      const zoomed = await xRange(page);
+      const timeHeader = page.locator('.cmi-table').first().locator('th', { hasText: /^Time$/ });
+      await timeHeader.locator('button').click();
+      expect(await timeHeader.getAttribute('aria-sort')).toBe('descending');
+      // The first legend item (top left of the chart) hides its series.
+      const box = (await page.locator('.cmi-chart-box canvas').boundingBox())!;
+      await page.mouse.click(box.x + 20, box.y + 10);
+      // chart.js handles its events at the next frame.
+      await page.waitForFunction(() => (document.querySelector('.cmi-timeline') as HTMLElement).dataset.hiddenSeries !== '');
+      const hidden = await page.locator('.cmi-timeline').getAttribute('data-hidden-series');
+      await page.waitForFunction(() => location.hash.startsWith('#view='));
+      await page.waitForTimeout(400); // the state is saved at most every 250 ms
+      await page.reload();
+      await page.waitForSelector('.cmi-timeline[data-rendered="true"]');
+      await settled(page);
+      const [a, b] = await xRange(page);
+      expect(a).toBeCloseTo(zoomed[0]!, 6);
+      expect(b).toBeCloseTo(zoomed[1]!, 6);
+      expect(await timeHeader.getAttribute('aria-sort')).toBe('descending');
+      expect(await page.locator('.cmi-timeline').getAttribute('data-hidden-series')).toBe(hidden);
+      await page.screenshot({ path: path.join(artifacts, 'state-restored.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
   });
 });

@@ -6,7 +6,9 @@
 //
 // retainContextWhenHidden is off: a hidden panel's view is unloaded, and when shown again it starts
 // over with `ready` (the server keeps the profile loaded, so that is cheap). The view keeps the host's
-// state (the profile path) with setState, which the serializer gets back after a reload.
+// state (the profile path) with setState, with its own beside it under `view` (the visible window,
+// sort orders, hidden series); VS Code hands both back when the panel is shown again or revived after
+// a reload, so the view comes back as it was left.
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -18,6 +20,8 @@ export const TIMELINE_VIEW_TYPE = 'compilerMemory.timeline';
 /** What the host keeps in the view (setState) to bring the panel back after a reload. */
 export interface TimelineHostState {
   profilePath: string;
+  /** The view's own state (webview/src/view-state.ts), kept beside the host's; opaque here. */
+  view?: unknown;
 }
 
 /** A snapshot for the tests and bug reports (`compilerMemory.internal.state`). */

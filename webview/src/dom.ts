@@ -10,8 +10,8 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
   return e;
 }
 
-/** The value of a CSS custom property of the document, for drawing on canvases. */
+/** The value of a CSS custom property, for drawing on canvases: the body's, where VS Code's theme classes apply. */
 export function cssVar(name: string, fallback: string): string {
-  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  const v = getComputedStyle(document.body ?? document.documentElement).getPropertyValue(name).trim();
   return v || fallback;
 }

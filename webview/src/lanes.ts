@@ -2,7 +2,9 @@
 // group per process), the markers (GC …), and the arenas (creation → free, shaded by size, the last
 // use marked, the part held past it highlighted). Drawing is synchronous over the visible window:
 // each lane is indexed by start time (with a running maximum of end times) so only visible spans are
-// visited, and spans narrower than a pixel are merged into one block.
+// visited, spans narrower than a pixel are merged into one block (a run of them skipped by binary
+// search), and each arena row (whose arenas do not overlap) is searched the same way. Labels are
+// measured once per text.
 
 import type { TimelineArena, TimelineMarker, TimelineModel, TimelinePhase } from '../../protocol/timeline';
 import { cssVar } from './dom';
@@ -48,13 +50,16 @@ export class Lanes {
   private readonly arenaPeakMax: number;
   /** Row of each arena (index into model.arenas), -1 for those not drawn (over the row cap). */
   private readonly arenaRow: Int32Array;
+  /** Per drawn arena row: its arenas (indices into model.arenas) by start, and the running maximum of their ends. */
+  private readonly arenaLanes: { idx: Int32Array; start: Float64Array; maxEnd: Float64Array }[];
+  /** The window of the last draw (for the accessible list of the arenas in view). */
+  private lastWindow: [number, number] = [0, 0];
   /** Arena rows drawn, and arenas left out of them. */
   readonly arenaRows: number;
   readonly arenasHidden: number;
   private colors!: Record<string, string>;
   /** Phases drawn at least a pixel wide in the last draw (for the accessible list). */
   visible: TimelinePhase[] = [];
-  visibleArenas: TimelineArena[] = [];
 
   constructor(private readonly model: TimelineModel) {
     this.canvas = document.createElement('canvas');
@@ -92,6 +97,19 @@ export class Lanes {
     this.arenaRow = packed.row;
     this.arenaRows = packed.rows;
     this.arenasHidden = packed.hidden;
+    const byRow: number[][] = Array.from({ length: packed.rows }, () => []);
+    model.arenas.forEach((_, i) => packed.row[i]! >= 0 && byRow[packed.row[i]!]!.push(i));
+    this.arenaLanes = byRow.map((ids) => {
+      const lane = { idx: Int32Array.from(ids), start: new Float64Array(ids.length), maxEnd: new Float64Array(ids.length) };
+      let m = -Infinity;
+      ids.forEach((i, k) => {
+        const a = model.arenas[i]!;
+        lane.start[k] = a.startMs;
+        m = Math.max(m, a.endMs ?? model.run.endMs);
+        lane.maxEnd[k] = m;
+      });
+      return lane;
+    });
     if (model.arenas.length) {
       y += GROUP_GAP;
       const rowH = Math.max(ARENA_MIN_ROW_H, Math.min(ARENA_MAX_ROW_H, Math.floor(ARENA_AREA_MAX_H / Math.max(1, packed.rows))));
@@ -149,14 +167,14 @@ export class Lanes {
     ctx.font = '11px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
     this.visible = [];
-    this.visibleArenas = [];
+    this.lastWindow = [xMin, xMax];
     let lastGroup = -1;
     for (const row of this.rows) {
       if (row.kind === 'phase') {
         if (row.group !== lastGroup) {
           lastGroup = row.group;
           ctx.fillStyle = this.colors.fg!;
-          ctx.fillText(fitText(ctx, this.model.groups[row.group]!.label, left - 10), 2, row.y + row.h / 2);
+          ctx.fillText(this.fitText(this.model.groups[row.group]!.label, left - 10), 2, row.y + row.h / 2);
         }
         ctx.save();
         ctx.beginPath();
@@ -171,7 +189,7 @@ export class Lanes {
       } else {
         ctx.fillStyle = this.colors.muted!;
         ctx.fillText(`arenas (${this.model.arenas.length})`, 2, row.y + 8);
-        if (this.arenasHidden) ctx.fillText(fitText(ctx, `… ${this.arenasHidden} more`, left - 10), 2, row.y + 22);
+        if (this.arenasHidden) ctx.fillText(this.fitText(`… ${this.arenasHidden} more`, left - 10), 2, row.y + 22);
         ctx.save();
         ctx.beginPath();
         ctx.rect(left, row.y, right - left, row.h);
@@ -206,6 +224,7 @@ export class Lanes {
     }
     const y = row.y + 1;
     const h = row.h - 2;
+    const kPx = (px(xMax) - px(xMin)) / (xMax - xMin || 1);
     let mergeA = -1;
     let mergeB = -1;
     const flushMerged = () => {
@@ -226,6 +245,21 @@ export class Lanes {
           mergeA = a;
           mergeB = Math.max(b, a + 1);
         }
+        // The spans starting and ending within a pixel of this one are merged too: skip over them by
+        // binary search (at a wide zoom, tens of spans a pixel).
+        const tNext = p.startMs + 1 / kPx;
+        let lo2 = j + 1;
+        let hi2 = idx.length;
+        while (lo2 < hi2) {
+          const mid = (lo2 + hi2) >>> 1;
+          if (start[mid]! <= tNext) lo2 = mid + 1;
+          else hi2 = mid;
+        }
+        // lo2 - 1: the last span starting within the pixel; those between j and it are skipped.
+        if (lo2 - 2 > j && maxEnd[lo2 - 2]! <= tNext) {
+          mergeB = Math.max(mergeB, px(maxEnd[lo2 - 2]!));
+          j = lo2 - 2;
+        }
         continue;
       }
       flushMerged();
@@ -245,7 +279,7 @@ export class Lanes {
         const tb = Math.min(b, px(xMax)) - 3;
         if (tb - ta > 12) {
           ctx.fillStyle = this.colors.text!;
-          ctx.fillText(fitText(ctx, p.name, tb - ta), ta, y + h / 2);
+          ctx.fillText(this.fitText(p.name, tb - ta), ta, y + h / 2);
         }
       }
     }
@@ -273,46 +307,73 @@ export class Lanes {
     const rh = row.rowH;
     const gap = rh >= 6 ? 1 : 0;
     const arenas = this.model.arenas;
-    for (let i = 0; i < arenas.length; i++) {
-      const ar = arenas[i]!;
-      if (ar.startMs > xMax) break; // sorted by start
-      const stop = ar.endMs ?? end;
-      if (stop < xMin) continue;
-      const lane = this.arenaRow[i]!;
-      if (lane < 0) {
-        // Over the row cap: not drawn, but in view (the accessible list names it, with row -1).
-        this.visibleArenas.push(ar);
-        continue;
+    this.arenaLanes.forEach(({ idx, start, maxEnd }, lane) => {
+      // The first arena of the row reaching the window, then on until one starts after it.
+      let lo = 0;
+      let hi = idx.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (maxEnd[mid]! < xMin) lo = mid + 1;
+        else hi = mid;
       }
       const y = row.y + lane * rh;
-      const a = px(ar.startMs);
-      const b = Math.max(a + 1, px(stop));
-      const share = this.arenaPeakMax > 0 ? ar.peakBytes / this.arenaPeakMax : 0;
-      ctx.globalAlpha = 0.2 + 0.8 * Math.sqrt(share);
-      ctx.fillStyle = this.colors.arena!;
-      ctx.fillRect(a, y + gap, b - a, rh - 2 * gap);
-      ctx.globalAlpha = 1;
-      if (ar.heldPastLastUse && ar.lastUseMs !== null) {
-        const h0 = px(ar.lastUseMs);
-        ctx.fillStyle = this.colors.held!;
-        ctx.globalAlpha = 0.55;
-        ctx.fillRect(h0, y + gap, b - h0, rh - 2 * gap);
+      for (let k = lo; k < idx.length && start[k]! <= xMax; k++) {
+        const ar = arenas[idx[k]!]!;
+        const stop = ar.endMs ?? end;
+        if (stop < xMin) continue;
+        const a = px(ar.startMs);
+        const b = Math.max(a + 1, px(stop));
+        const share = this.arenaPeakMax > 0 ? ar.peakBytes / this.arenaPeakMax : 0;
+        ctx.globalAlpha = 0.2 + 0.8 * Math.sqrt(share);
+        ctx.fillStyle = this.colors.arena!;
+        ctx.fillRect(a, y + gap, b - a, rh - 2 * gap);
         ctx.globalAlpha = 1;
-        ctx.strokeStyle = this.colors.held!;
-        ctx.lineWidth = 1.5;
-        ctx.strokeRect(a + 0.75, y + gap + 0.75, b - a - 1.5, rh - 2 * gap - 1.5);
+        if (ar.heldPastLastUse && ar.lastUseMs !== null) {
+          const h0 = px(ar.lastUseMs);
+          ctx.fillStyle = this.colors.held!;
+          ctx.globalAlpha = 0.55;
+          ctx.fillRect(h0, y + gap, b - h0, rh - 2 * gap);
+          ctx.globalAlpha = 1;
+          ctx.strokeStyle = this.colors.held!;
+          ctx.lineWidth = 1.5;
+          ctx.strokeRect(a + 0.75, y + gap + 0.75, b - a - 1.5, rh - 2 * gap - 1.5);
+        }
+        if (ar.lastUseMs !== null) {
+          ctx.fillStyle = this.colors.fg!;
+          ctx.fillRect(px(ar.lastUseMs) - 1, y, 2, rh);
+        }
+        if (rh >= 12 && b - a > 40) {
+          ctx.fillStyle = this.colors.fg!;
+          ctx.fillText(this.fitText(ar.name, b - a - 6), Math.max(a, px(xMin)) + 3, y + rh / 2);
+        }
       }
-      if (ar.lastUseMs !== null) {
-        ctx.fillStyle = this.colors.fg!;
-        ctx.fillRect(px(ar.lastUseMs) - 1, y, 2, rh);
-      }
-      if (b - a >= 1) this.visibleArenas.push(ar);
-      if (rh >= 12 && b - a > 40) {
-        ctx.fillStyle = this.colors.fg!;
-        ctx.fillText(fitText(ctx, ar.name, b - a - 6), Math.max(a, px(xMin)) + 3, y + rh / 2);
-      }
-    }
+    });
   }
+
+  /** The arenas alive in the window of the last draw, drawn or over the row cap (for the accessible list). */
+  arenasInView(): TimelineArena[] {
+    const [xMin, xMax] = this.lastWindow;
+    const out: TimelineArena[] = [];
+    for (const ar of this.model.arenas) {
+      if (ar.startMs > xMax) break; // sorted by start
+      if ((ar.endMs ?? this.model.run.endMs) >= xMin) out.push(ar);
+    }
+    return out;
+  }
+
+  /** The text cut with an ellipsis to fit `width` pixels, from its width measured once (the font is fixed). */
+  private fitText(s: string, width: number): string {
+    let full = this.textWidths.get(s);
+    if (full === undefined) {
+      full = this.ctx.measureText(s).width;
+      if (this.textWidths.size > 20_000) this.textWidths.clear();
+      this.textWidths.set(s, full);
+    }
+    if (full <= width) return s;
+    const chars = Math.floor((s.length * width) / full) - 1;
+    return chars <= 0 ? '' : `${s.slice(0, chars)}…`;
+  }
+  private readonly textWidths = new Map<string, number>();
 
   /** The arena row an arena is drawn in (0 = top), or -1 when it is over the row cap. */
   arenaRowOf(arena: TimelineArena): number {
@@ -386,14 +447,6 @@ function lowerBoundBy<T>(xs: T[], v: number, key: (x: T) => number): number {
     else hi = mid;
   }
   return Math.max(0, lo - 8);
-}
-
-/** The text cut with an ellipsis to fit `width` pixels (an estimate, without measuring each try). */
-function fitText(ctx: CanvasRenderingContext2D, s: string, width: number): string {
-  const full = ctx.measureText(s).width;
-  if (full <= width) return s;
-  const chars = Math.floor((s.length * width) / full) - 1;
-  return chars <= 0 ? '' : `${s.slice(0, chars)}…`;
 }
 
 /**

@@ -8,16 +8,20 @@ import { el } from './dom';
 import { formatBytes, formatMs } from './format';
 import { arenaTable, phaseTable } from './tables';
 import { Timeline } from './timeline';
+import { hashStore, validViewState, type ViewState, type ViewStateStore } from './view-state';
 import { vscodePort } from './vscode-port';
 
 declare const acquireVsCodeApi: Parameters<typeof vscodePort>[0] | undefined;
 
-function findHost(): TimelineHostPort | undefined {
+/** The host (VS Code's webview API, or the report's in-page host) and where the view keeps its state. */
+function findHost(): { port: TimelineHostPort; store: ViewStateStore } | undefined {
   if (typeof acquireVsCodeApi === 'function') return vscodePort(acquireVsCodeApi);
-  return (window as unknown as { cmiReportHost?: TimelineHostPort }).cmiReportHost;
+  const port = (window as unknown as { cmiReportHost?: TimelineHostPort }).cmiReportHost;
+  return port && { port, store: hashStore() };
 }
 
-const host = findHost();
+const found = findHost();
+const host = found?.port;
 const pending = new Map<number, { resolve: (s: SeriesWindow[]) => void; reject: (e: Error) => void }>();
 let nextId = 1;
 let shown = false;
@@ -57,9 +61,24 @@ function show(model: TimelineModel): void {
     peakLine.append('Peak ', el('strong', {}, formatBytes(peak.bytes)), ` (${peak.seriesName}) at ${formatMs(peak.atMs)} in `, el('strong', {}, peak.phasePath.length ? peak.phasePath.join(' › ') : 'no phase'));
   } else peakLine.textContent = 'No memory series in this profile.';
   header.append(peakLine);
-  const timeline = new Timeline(model, requestSeries);
-  const tables = el('div', { class: 'cmi-tables' }, el('section', {}, el('h2', {}, `Phases (${model.phaseRows.length})`), phaseTable(model.phaseRows, revealer(model))));
-  if (model.arenas.length) tables.append(el('section', {}, el('h2', {}, `Arenas (${model.arenas.length})`), arenaTable(model.arenas)));
+  // The view's state of this profile kept before a reload, and kept again as it changes (saved at most
+  // every 250 ms: a zoom step does not wait for it).
+  const key = `${model.run.title}|${model.run.startedAt}|${model.run.startMs}|${model.run.endMs}`;
+  const state: ViewState = validViewState(found?.store.load(), key) ?? { key };
+  let saveTimer: ReturnType<typeof setTimeout> | undefined;
+  const save = () => {
+    if (saveTimer === undefined) saveTimer = setTimeout(() => ((saveTimer = undefined), found?.store.save(state)), 250);
+  };
+  const sortKept = (table: string) => ({
+    sort: state.sorts?.[table],
+    onSort: (column: number, desc: boolean) => {
+      (state.sorts ??= {})[table] = [column, desc];
+      save();
+    },
+  });
+  const timeline = new Timeline(model, requestSeries, state, save);
+  const tables = el('div', { class: 'cmi-tables' }, el('section', {}, el('h2', {}, `Phases (${model.phaseRows.length})`), phaseTable(model.phaseRows, revealer(model), sortKept('phases'))));
+  if (model.arenas.length) tables.append(el('section', {}, el('h2', {}, `Arenas (${model.arenas.length})`), arenaTable(model.arenas, sortKept('arenas'))));
   const warnings = model.run.warnings.length ? el('details', { class: 'cmi-note' }, el('summary', {}, `${model.run.warnings.length} warning(s)`), ...model.run.warnings.slice(0, 200).map((w) => el('div', {}, w))) : '';
   root.replaceChildren(header, timeline.root, timeline.selectionElement, tables, warnings);
   timeline.start();

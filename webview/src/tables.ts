@@ -15,14 +15,21 @@ const MAX_ROWS = 500;
 /** A row that can be activated (click, Enter) when `activate` returns an action for it. */
 type Activate<T> = (r: T) => (() => void) | undefined;
 
-function sortableTable<T>(caption: string, rows: T[], columns: Column<T>[], initial: number, rowClass: (r: T) => string, activate?: Activate<T>): HTMLElement {
+/** The sort order to start with (column, descending), and who is told when the user changes it. */
+export interface SortKept {
+  sort?: [number, boolean];
+  onSort?: (column: number, desc: boolean) => void;
+}
+
+function sortableTable<T>(caption: string, rows: T[], columns: Column<T>[], initial: number, rowClass: (r: T) => string, activate?: Activate<T>, kept: SortKept = {}): HTMLElement {
   const table = el('table', { class: 'cmi-table' });
   const thead = el('thead');
   const tbody = el('tbody');
   const note = el('p', { class: 'cmi-note' });
   table.append(el('caption', { class: 'cmi-sr' }, caption), thead, tbody);
-  let sortCol = initial;
-  let desc = true;
+  const restored = kept.sort && kept.sort[0] >= 0 && kept.sort[0] < columns.length ? kept.sort : undefined;
+  let sortCol = restored?.[0] ?? initial;
+  let desc = restored?.[1] ?? true;
   const headRow = el('tr');
   const buttons = columns.map((c, i) => {
     const b = el('button', { type: 'button' }, c.title);
@@ -33,6 +40,7 @@ function sortableTable<T>(caption: string, rows: T[], columns: Column<T>[], init
         desc = i !== 0;
       }
       render();
+      kept.onSort?.(sortCol, desc);
     });
     const th = el('th', { scope: 'col' }, b);
     headRow.append(th);
@@ -86,7 +94,7 @@ export function phaseRowPath(rows: readonly TimelinePhaseRow[], r: TimelinePhase
 }
 
 /** `reveal`: what clicking a row does (a phase with a source location reveals it in the editor). */
-export function phaseTable(rows: TimelinePhaseRow[], reveal?: Activate<TimelinePhaseRow>): HTMLElement {
+export function phaseTable(rows: TimelinePhaseRow[], reveal?: Activate<TimelinePhaseRow>, kept?: SortKept): HTMLElement {
   return sortableTable(
     'Phases',
     rows,
@@ -101,10 +109,11 @@ export function phaseTable(rows: TimelinePhaseRow[], reveal?: Activate<TimelineP
     2,
     (r) => (r.holdsPeak ? 'cmi-hot' : ''),
     reveal,
+    kept,
   );
 }
 
-export function arenaTable(arenas: TimelineArena[]): HTMLElement {
+export function arenaTable(arenas: TimelineArena[], kept?: SortKept): HTMLElement {
   return sortableTable(
     'Arenas',
     arenas,
@@ -119,5 +128,7 @@ export function arenaTable(arenas: TimelineArena[]): HTMLElement {
     ],
     6,
     (a) => (a.heldPastLastUse ? 'cmi-held' : ''),
+    undefined,
+    kept,
   );
 }

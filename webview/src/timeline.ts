@@ -2,6 +2,11 @@
 // same x scale, tooltips, zoom and pan in step (wheel, drag, keyboard), range selection (shift+drag),
 // the accessible mirror of what is in view. It draws the model and the series windows it is sent,
 // and asks the host for the decimated samples of the visible window whenever that window changes.
+//
+// A zoom or pan step sets the window, asks for its samples, and draws chart and lanes once, when they
+// arrive (or at the next frame, with the samples it has, if they are late). Colours are the theme's
+// (CSS variables): a theme change in VS Code (body class, variables) redraws both. The visible window
+// and the hidden series are kept in the view state (view-state.ts).
 
 import { Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartConfiguration, type Plugin, type Scale } from 'chart.js';
 import annotationPlugin from 'chartjs-plugin-annotation';
@@ -11,6 +16,7 @@ import { cssVar, el } from './dom';
 import { byteTicks, formatBytes, formatMs } from './format';
 import { type Hit, Lanes, type Viewport } from './lanes';
 import { phaseRowPath } from './tables';
+import type { ViewState } from './view-state';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Filler, zoomPlugin, annotationPlugin);
 
@@ -18,6 +24,27 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, T
 const GUTTER = 150;
 
 type Point = { x: number; y: number };
+
+/** The theme's colours the chart uses (the lanes read theirs in Lanes.readColors). */
+interface ChartTheme {
+  fg: string;
+  muted: string;
+  grid: string;
+  peak: string;
+  bg: string;
+  palette: string[];
+}
+
+function readTheme(): ChartTheme {
+  return {
+    fg: cssVar('--cmi-fg', '#1f2328'),
+    muted: cssVar('--cmi-muted', '#59636e'),
+    grid: cssVar('--cmi-grid', 'rgba(128,128,128,0.18)'),
+    peak: cssVar('--cmi-peak', '#cf222e'),
+    bg: cssVar('--cmi-bg', '#ffffff'),
+    palette: [1, 2, 3, 4, 5, 6].map((i) => cssVar(`--cmi-series-${i}`, '#0969da')),
+  };
+}
 
 export interface SeriesRequester {
   (startMs: number, endMs: number, columns: number): Promise<SeriesWindow[]>;
@@ -41,10 +68,20 @@ export class Timeline {
   private lastWindowKey = '';
   private inFlight = false;
   private a11yTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A window set but not drawn yet (its samples are on their way). */
+  private pendingWindow: [number, number] | null = null;
+  /** The fallback frame that draws a pending window with the samples at hand. */
+  private renderFrame = 0;
+  /** What the lanes were last drawn for: an unchanged view (a tooltip on the chart) is not redrawn. */
+  private lanesKey = '';
+  private themeKey = '';
 
   constructor(
     private readonly model: TimelineModel,
     private readonly requestSeries: SeriesRequester,
+    /** The kept view state (restored from it, updated in it); `saveState` asks to keep it. */
+    private readonly state: ViewState = { key: '' },
+    private readonly saveState: () => void = () => {},
   ) {
     model.phaseRows.forEach((r, i) => r.holdsPeak && this.peakRows.add(i));
     const canvas = el('canvas', { role: 'img', 'aria-label': 'Memory over time' });
@@ -76,14 +113,12 @@ export class Timeline {
 
   private config(): ChartConfiguration<'line', Point[]> {
     const m = this.model;
-    const fg = cssVar('--cmi-fg', '#1f2328');
-    const muted = cssVar('--cmi-muted', '#59636e');
-    const grid = cssVar('--cmi-grid', 'rgba(128,128,128,0.18)');
-    const peakColor = cssVar('--cmi-peak', '#cf222e');
-    const bg = cssVar('--cmi-bg', '#ffffff');
+    const theme = readTheme();
+    this.themeKey = JSON.stringify(theme);
+    const { fg, muted, grid, peak: peakColor, bg, palette } = theme;
     Chart.defaults.color = muted;
+    Chart.defaults.borderColor = grid;
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
-    const palette = [1, 2, 3, 4, 5, 6].map((i) => cssVar(`--cmi-series-${i}`, '#0969da'));
     const peak = m.peak;
     const lanesPlugin: Plugin<'line'> = {
       id: 'cmiLanes',
@@ -94,6 +129,11 @@ export class Timeline {
           this.resizeLanes();
           this.drawLanes();
         });
+      },
+      // Any update lays the scale out from the options, where a pending window is set (and where the
+      // zoom plugin sets its pan): the scale is the window from then on.
+      afterUpdate: () => {
+        this.pendingWindow = null;
       },
       afterDatasetsDraw: (chart) => {
         if (!this.selection) return;
@@ -154,12 +194,14 @@ export class Timeline {
             min: m.run.startMs,
             max: m.run.endMs,
             grid: { color: grid },
-            ticks: { callback: (v) => formatMs(Number(v)), maxRotation: 0, autoSkipPadding: 12 },
+            border: { color: grid },
+            ticks: { color: muted, callback: (v) => formatMs(Number(v)), maxRotation: 0, autoSkipPadding: 12 },
           },
           y: {
             type: 'linear',
             beginAtZero: true,
             grid: { color: grid },
+            border: { color: grid },
             title: { display: true, text: 'memory', color: muted },
             afterDataLimits: (scale: Scale) => {
               const t = byteTicks(scale.max * 1.15); // headroom for the peak's label
@@ -173,11 +215,20 @@ export class Timeline {
             afterFit: (scale: Scale) => {
               scale.width = GUTTER;
             },
-            ticks: { callback: (v) => formatBytes(Number(v)) },
+            ticks: { color: muted, callback: (v) => formatBytes(Number(v)) },
           },
         },
         plugins: {
-          legend: { position: 'top', align: 'start', labels: { color: fg, boxWidth: 14, boxHeight: 2 } },
+          legend: {
+            position: 'top',
+            align: 'start',
+            labels: { color: fg, boxWidth: 14, boxHeight: 2 },
+            // Shows or hides a series, and keeps that in the view state.
+            onClick: (_e, item) => {
+              if (item.datasetIndex === undefined) return;
+              this.setSeriesVisible(item.datasetIndex, !this.chart.isDatasetVisible(item.datasetIndex));
+            },
+          },
           tooltip: {
             callbacks: {
               title: (items) => (items[0] ? formatMs(items[0].parsed.x) : ''),
@@ -216,9 +267,9 @@ export class Timeline {
               onPanStart: ({ event }) => !(event as unknown as { srcEvent?: MouseEvent }).srcEvent?.shiftKey,
               onPanComplete: () => this.fetchWindow(),
             },
-            // The plugin debounces onZoomComplete by 250 ms; the window is fetched at once on each zoom
-            // (a newer request supersedes an older one, and an unchanged window is not asked again).
-            zoom: { wheel: { enabled: true, speed: 0.15 }, pinch: { enabled: true }, mode: 'x', onZoom: () => this.fetchWindow(), onZoomComplete: () => this.fetchWindow() },
+            // The wheel is the view's own (wire()): one handler for the chart and the lanes, which draws
+            // once the samples of the new window are there. Pinch stays the plugin's.
+            zoom: { wheel: { enabled: false }, pinch: { enabled: true }, mode: 'x', onZoom: () => this.fetchWindow(), onZoomComplete: () => this.fetchWindow() },
           },
         },
       },
@@ -235,11 +286,79 @@ export class Timeline {
       this.resizeLanes();
       this.drawLanes();
     }).observe(this.root);
+    this.watchTheme();
+    this.applyTheme();
+    // The kept view: hidden series, then the window (drawn with its first samples).
+    const hidden = new Set(this.state.hiddenSeries ?? []);
+    this.model.series.forEach((s, i) => hidden.has(s.id) && this.chart.setDatasetVisibility(i, false));
+    this.showHiddenSeries();
+    if (this.state.window) this.setWindow(this.state.window[0], this.state.window[1], false);
     this.fetchWindow();
+  }
+
+  /** Redraws in the theme's colours when VS Code changes theme (body class, CSS variables) or the system does. */
+  private watchTheme(): void {
+    let frame = 0;
+    const changed = () => {
+      if (frame) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        this.applyTheme();
+      });
+    };
+    const observer = new MutationObserver(changed);
+    observer.observe(document.body, { attributes: true, attributeFilter: ['class', 'style', 'data-vscode-theme-kind'] });
+    observer.observe(document.documentElement, { attributes: true, attributeFilter: ['class', 'style'] });
+    window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', changed);
+  }
+
+  /** Takes the theme's colours again; redraws only when they changed. */
+  applyTheme(): void {
+    const cls = document.body.classList;
+    this.root.dataset.theme = cls.contains('vscode-high-contrast') ? 'high-contrast' : cls.contains('vscode-dark') ? 'dark' : cls.contains('vscode-light') ? 'light' : 'default';
+    const t = readTheme();
+    const key = JSON.stringify(t);
+    if (key === this.themeKey) return;
+    this.themeKey = key;
+    Chart.defaults.color = t.muted;
+    Chart.defaults.borderColor = t.grid;
+    const o = this.chart.options;
+    for (const axis of [o.scales!.x!, o.scales!.y!]) {
+      axis.grid!.color = t.grid;
+      axis.border = { ...axis.border, color: t.grid };
+      axis.ticks!.color = t.muted;
+    }
+    (o.scales!.y as { title: { color: string } }).title.color = t.muted;
+    o.plugins!.legend!.labels!.color = t.fg;
+    this.chart.data.datasets.forEach((d, i) => {
+      d.borderColor = d.backgroundColor = t.palette[i % t.palette.length]!;
+    });
+    const ann = (o.plugins as { annotation?: { annotations?: Record<string, Record<string, unknown>> } }).annotation?.annotations;
+    if (ann?.peakLine) ann.peakLine.borderColor = t.peak;
+    if (ann?.peakPoint) Object.assign(ann.peakPoint, { backgroundColor: t.peak, borderColor: t.bg });
+    if (ann?.peakLabel) Object.assign(ann.peakLabel, { color: t.peak, backgroundColor: t.bg, borderColor: t.peak });
+    this.lanes.readColors();
+    this.lanesKey = '';
+    this.chart.update('none');
+  }
+
+  private setSeriesVisible(i: number, visible: boolean): void {
+    this.chart.setDatasetVisibility(i, visible);
+    this.chart.update('none');
+    this.showHiddenSeries();
+    this.saveState();
+  }
+
+  /** The hidden series, in the view state and on the root (for tests and bug reports). */
+  private showHiddenSeries(): void {
+    const hidden = this.model.series.filter((_, i) => !this.chart.isDatasetVisible(i)).map((s) => s.id);
+    this.state.hiddenSeries = hidden;
+    this.root.dataset.hiddenSeries = hidden.join(' ');
   }
 
   private resizeLanes(): void {
     this.lanes.resize(this.chart.width);
+    this.lanesKey = '';
   }
 
   private viewport(): Viewport {
@@ -247,12 +366,26 @@ export class Timeline {
     return { xMin: x.min, xMax: x.max, left: this.chart.chartArea.left, right: this.chart.chartArea.right };
   }
 
+  /** The window in view, or the one set and about to be drawn. */
+  private currentWindow(): [number, number] {
+    if (this.pendingWindow) return this.pendingWindow;
+    const x = this.chart.scales.x!;
+    return [x.min, x.max];
+  }
+
   private drawLanes(): void {
     if (!this.chart?.chartArea) return;
     const v = this.viewport();
+    const key = `${v.xMin}:${v.xMax}:${v.left}:${v.right}:${this.selection?.join(':') ?? ''}`;
+    if (key === this.lanesKey) return;
+    this.lanesKey = key;
     this.lanes.draw(v, this.selection, this.peakRows);
     this.root.dataset.xMin = String(v.xMin);
     this.root.dataset.xMax = String(v.xMax);
+    if (!this.pendingWindow && !this.firstRenderPending) {
+      this.state.window = [v.xMin, v.xMax];
+      this.saveState();
+    }
     if (this.a11yTimer) clearTimeout(this.a11yTimer);
     this.a11yTimer = setTimeout(() => this.updateAccessibleLists(), 80);
   }
@@ -260,27 +393,33 @@ export class Timeline {
   private updateAccessibleLists(): void {
     const phases = [...this.lanes.visible].sort((a, b) => a.depth - b.depth || a.startMs - b.startMs).slice(0, 200);
     this.visiblePhases.replaceChildren(...phases.map((p) => el('li', {}, `${p.name} ${formatMs(p.startMs)}–${formatMs(p.endMs)} (${formatMs(p.endMs - p.startMs)})`)));
-    const arenas = [...this.lanes.visibleArenas].sort((a, b) => Number(b.heldPastLastUse) - Number(a.heldPastLastUse) || b.peakBytes - a.peakBytes).slice(0, 200);
+    const arenas = this.lanes.arenasInView().sort((a, b) => Number(b.heldPastLastUse) - Number(a.heldPastLastUse) || b.peakBytes - a.peakBytes).slice(0, 200);
     this.visibleArenas.replaceChildren(
       ...arenas.map((a) => el('li', { 'data-held': String(a.heldPastLastUse), 'data-row': String(this.lanes.arenaRowOf(a)), 'data-row-h': String(this.lanes.arenaRowHeight) }, `${a.name}: peak ${formatBytes(a.peakBytes)}${a.heldPastLastUse ? `, held past its last use (saving ${formatBytes(a.potentialSavingBytes)})` : ''}`)),
     );
   }
 
-  /** Asks the host for the visible window at the chart's resolution; a newer request supersedes it. */
+  /**
+   * Asks the host for the window at the chart's resolution. One request at a time: a window set while
+   * one is on its way is asked for when it comes back (wheel events faster than the host coalesce),
+   * and an unchanged window is not asked again.
+   */
   fetchWindow(): void {
     if (!this.chart.chartArea) return;
-    const x = this.chart.scales.x!;
+    const [min, max] = this.currentWindow();
     const columns = Math.max(1, Math.ceil(this.chart.chartArea.right - this.chart.chartArea.left));
-    const key = `${x.min}:${x.max}:${columns}`;
+    const key = `${min}:${max}:${columns}`;
+    if (this.inFlight) return;
     if (key === this.lastWindowKey) {
       // Nothing new to ask (e.g. a pan against the end of the run): the step ends with this redraw.
-      if (!this.inFlight) this.endStep();
+      if (this.pendingWindow) this.render();
+      else this.endStep();
       return;
     }
     this.lastWindowKey = key;
     this.inFlight = true;
     const seq = ++this.requestSeq;
-    void this.requestSeries(x.min, x.max, columns).then(
+    void this.requestSeries(min, max, columns).then(
       (series) => {
         if (seq !== this.requestSeq) return;
         this.inFlight = false;
@@ -291,18 +430,32 @@ export class Timeline {
           if (w) for (let j = 0; j < w.tMs.length; j++) data.push({ x: w.tMs[j]!, y: w.bytes[j]! });
           this.chart.data.datasets[i]!.data = data;
         });
-        this.chart.update('none');
+        const [a, b] = this.currentWindow();
+        if (`${a}:${b}:${columns}` !== key) {
+          // The window moved meanwhile: ask for it; these samples are drawn if it is late.
+          this.fetchWindow();
+          return;
+        }
+        this.render();
         if (this.firstRenderPending) {
           this.firstRenderPending = false;
           performance.mark('cmi:first-render');
           this.root.dataset.rendered = 'true';
         }
-        this.endStep();
       },
       () => {
         if (seq === this.requestSeq) (this.inFlight = false), (this.lastWindowKey = '');
       },
     );
+  }
+
+  /** Draws the chart (and through it the lanes) for the current window; ends a pending step. */
+  private render(): void {
+    if (this.renderFrame) cancelAnimationFrame(this.renderFrame);
+    this.renderFrame = 0;
+    this.pendingWindow = null;
+    this.chart.update('none');
+    this.endStep();
   }
 
   /** Ends a zoom or pan step started by an input (`cmi:step-start`): the `cmi:step` measure. */
@@ -312,7 +465,11 @@ export class Timeline {
     performance.measure('cmi:step', 'cmi:step-start');
   }
 
-  /** Sets the visible window (clamped to the run) and redraws the chart and the lanes in step. */
+  /**
+   * Sets the visible window (clamped to the run). With `fetch`, its samples are asked for and chart
+   * and lanes are drawn in step when they arrive (or at the next frame with the samples at hand);
+   * without (a drag), they are drawn at once.
+   */
   setWindow(min: number, max: number, fetch = true): void {
     const lo = this.model.run.startMs;
     const hi = this.model.run.endMs;
@@ -320,8 +477,13 @@ export class Timeline {
     if (min < lo) min = lo;
     if (min + span > hi) min = hi - span;
     if (span <= 0) span = hi - lo;
-    this.chart.zoomScale('x', { min, max: min + span }, 'none');
-    if (fetch) this.fetchWindow();
+    const x = this.chart.options.scales!.x!;
+    x.min = min;
+    x.max = min + span;
+    this.pendingWindow = [min, min + span];
+    if (!fetch) return this.render();
+    if (!this.renderFrame) this.renderFrame = requestAnimationFrame(() => ((this.renderFrame = 0), this.pendingWindow && this.chart.update('none')));
+    this.fetchWindow();
   }
 
   resetZoom(): void {
@@ -329,32 +491,41 @@ export class Timeline {
   }
 
   zoomBy(factor: number, centerMs?: number): void {
-    const x = this.chart.scales.x!;
-    const c = centerMs ?? (x.min + x.max) / 2;
-    this.setWindow(c - (c - x.min) * factor, c + (x.max - c) * factor);
+    const [min, max] = this.currentWindow();
+    const c = centerMs ?? (min + max) / 2;
+    this.setWindow(c - (c - min) * factor, c + (max - c) * factor);
   }
 
   panBy(fraction: number): void {
-    const x = this.chart.scales.x!;
-    const d = (x.max - x.min) * fraction;
-    this.setWindow(x.min + d, x.max + d);
+    const [min, max] = this.currentWindow();
+    const d = (max - min) * fraction;
+    this.setWindow(min + d, max + d);
   }
 
   private timeAt(clientX: number, canvas: HTMLCanvasElement): number {
     const v = this.viewport();
+    const [xMin, xMax] = this.currentWindow();
     const x = clientX - canvas.getBoundingClientRect().left;
-    return v.xMin + ((x - v.left) / (v.right - v.left)) * (v.xMax - v.xMin);
+    return xMin + ((x - v.left) / (v.right - v.left)) * (xMax - xMin);
   }
 
   private wire(chartCanvas: HTMLCanvasElement): void {
-    // A wheel zoom (on the chart or the lanes) is a step too: timed from the input to the redraw.
+    // The wheel on the chart or the lanes zooms around the pointer (a horizontal wheel pans): a step,
+    // timed from the input to the redraw.
+    const lanes = this.lanes.canvas;
     this.root.addEventListener(
       'wheel',
-      () => {
+      (e) => {
+        const canvas = e.target === lanes ? lanes : e.target === chartCanvas ? chartCanvas : undefined;
+        if (!canvas) return;
+        e.preventDefault();
         performance.mark('cmi:step-start');
         this.stepPending = true;
+        if (Math.abs(e.deltaX) > Math.abs(e.deltaY)) this.panBy(e.deltaX / Math.max(1, this.chart.chartArea.right - this.chart.chartArea.left));
+        else if (e.deltaY) this.zoomBy(e.deltaY < 0 ? 1 / 1.25 : 1.25, this.timeAt(e.clientX, canvas));
+        else this.endStep();
       },
-      { capture: true, passive: true },
+      { passive: false },
     );
     this.root.addEventListener('keydown', (e) => {
       const step = () => performance.mark('cmi:step-start');
@@ -393,23 +564,12 @@ export class Timeline {
     chartCanvas.addEventListener('pointerdown', (e) => void chartSelect(e), true);
     chartCanvas.addEventListener('mousedown', (e) => e.shiftKey && e.stopPropagation(), true);
 
-    // Lanes: wheel zooms around the pointer, drag pans, hover shows a tooltip.
-    const lanes = this.lanes.canvas;
+    // Lanes: drag pans, hover shows a tooltip.
     const laneSelect = selectFrom(lanes);
-    lanes.addEventListener(
-      'wheel',
-      (e) => {
-        e.preventDefault();
-        this.zoomBy(e.deltaY < 0 ? 1 / 1.25 : 1.25, this.timeAt(e.clientX, lanes));
-      },
-      { passive: false },
-    );
     lanes.addEventListener('pointerdown', (e) => {
       if (laneSelect(e) || e.button !== 0) return;
-      const x = this.chart.scales.x!;
       const x0 = e.clientX;
-      const min0 = x.min;
-      const max0 = x.max;
+      const [min0, max0] = this.currentWindow();
       const perPx = (max0 - min0) / (this.chart.chartArea.right - this.chart.chartArea.left);
       lanes.setPointerCapture(e.pointerId);
       const move = (ev: PointerEvent) => this.setWindow(min0 - (ev.clientX - x0) * perPx, max0 - (ev.clientX - x0) * perPx, false);
