@@ -15,6 +15,7 @@
 
 import type { SeriesWindow, TimelineModel } from './timeline';
 import type { Comparison } from './compare';
+import type { OverlayModel } from './overlay';
 
 /** A request declared once: its literal method name, its params P and result R (types only). */
 export interface RequestDecl<P, R> {
@@ -451,6 +452,8 @@ export interface CompareResult {
   markdown: string;
   /** The same for a terminal or a log (`cmi compare`). */
   text: string;
+  /** Both memory curves aligned by phase, with the per-phase deltas (protocol/overlay.ts): what the compare panel draws. */
+  overlay?: OverlayModel;
 }
 
 /**

@@ -20,6 +20,9 @@ const entries = [
   { ...node, entryPoints: ['server/src/arena-api/index.ts'], outfile: 'dist/arena.js', sourcemap: false },
   { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, sourcemap: !production, minify: production, logLevel: quiet ? 'error' : 'info',
     entryPoints: ['webview/src/main.ts'], outfile: 'dist/webview.js' },
+  // The phase-aligned overlay of two runs (`cmi compare --html`, VS Code's compare panel).
+  { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, sourcemap: !production, minify: production, logLevel: quiet ? 'error' : 'info',
+    entryPoints: ['webview/overlay/overlay-main.ts'], outfile: 'dist/overlay.js' },
   // The in-page host of `cmi report --html` (answers the view with decimated samples embedded in the page).
   { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, sourcemap: false, minify: production, logLevel: quiet ? 'error' : 'info',
     entryPoints: ['server/src/report/report-host.ts'], outfile: 'dist/report-host.js' },

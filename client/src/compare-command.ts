@@ -1,6 +1,7 @@
 // "Compiler Memory: Compare with Baseline" (the last profile, or the profile file given as the
 // argument, against the baseline: the Markdown of `cmi compare --markdown` in an untitled document
-// beside, with its preview; differing environment facts in a warning) and "Compiler Memory: Copy
+// beside, with its preview, and both memory curves aligned by phase in a panel beside
+// (compare-panel.ts); differing environment facts in a warning) and "Compiler Memory: Copy
 // Summary as Markdown" (against the baseline when one is set, else the profile's own summary, to the
 // clipboard). The language server compares (`compilerMemory/compare`, `compilerMemory/summaryMarkdown`).
 // Also "Compiler Memory: Profile Build (repeat N)…": Profile Build with N runs (median, minimum and
@@ -9,6 +10,7 @@ import * as vscode from 'vscode';
 import type { Comparison } from '../../protocol/compare';
 import { CompareErrorCodes, CompareRequest, SummaryMarkdownRequest, type CompareResult } from '../../protocol/custom-messages';
 import { noProfileYet, profilePathOf, requestFailed, withServer } from './baseline-commands';
+import { ComparePanel, type ComparePanelState } from './compare-panel';
 import type { Cmd, Ctx, ProfileOutcome } from './ctx';
 import { responseErrorCode } from './messages';
 import { profileBuildCommand } from './profile-build-command';
@@ -47,7 +49,7 @@ export function profileBuildRepeatCommand(ctx: Ctx): Cmd {
 }
 
 export type CompareOutcome =
-  | { kind: 'compared'; result: CompareResult; document: string; envWarnings: string[] }
+  | { kind: 'compared'; result: CompareResult; document: string; envWarnings: string[]; panel: ComparePanelState | null }
   | { kind: 'refused'; reason: string }
   | { kind: 'error'; message: string };
 
@@ -85,13 +87,15 @@ export function compareWithBaselineCommand(ctx: Ctx): Cmd {
     }
     ctx.log.info(`compared ${headPath} with the baseline:\n${result.text}`);
     const doc = await showMarkdown(ctx, result.markdown);
+    // Both curves aligned by phase, with the per-phase deltas, in a panel beside.
+    const panel = result.overlay ? await ComparePanel.createOrShow(ctx, result.overlay).whenRendered(5_000) : null;
     const env = envWarnings(result.comparison);
     if (env.length) {
       ctx.notify('warning', `Compiler Memory: the baseline ran in another environment, so the comparison may not hold: ${env.join('; ')}.`, {
         'Set Last Profile as Baseline': () => vscode.commands.executeCommand('compilerMemory.setBaseline', headPath),
       });
     }
-    return { kind: 'compared', result, document: doc.uri.toString(), envWarnings: env };
+    return { kind: 'compared', result, document: doc.uri.toString(), envWarnings: env, panel };
   };
 }
 

@@ -9,11 +9,11 @@
 // state (the profile path) with setState, with its own beside it under `view` (the visible window,
 // sort orders, hidden series); VS Code hands both back when the panel is shown again or revived after
 // a reload, so the view comes back as it was left.
-import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HostToViewMessage, RevealSourceMessage, TimelineModel, ViewToHostMessage } from '../../protocol/timeline';
 import { SERVER_START_TIMEOUT_MS, type Ctx } from './ctx';
+import { webviewPage } from './webview-page';
 
 export const TIMELINE_VIEW_TYPE = 'compilerMemory.timeline';
 
@@ -178,26 +178,7 @@ export class TimelinePanel {
   }
 
   private html(): string {
-    const webview = this.panel.webview;
-    const dist = vscode.Uri.joinPath(this.ctx.extensionContext.extensionUri, 'dist');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css'));
-    const nonce = randomBytes(18).toString('base64');
-    const csp = [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src ${webview.cspSource} 'nonce-${nonce}'`, `img-src ${webview.cspSource} data:`].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="${style.toString()}" nonce="${nonce}">
-<title>Memory Timeline</title>
-</head>
-<body>
-<div id="cmi-root"></div>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+    return webviewPage(this.panel.webview, this.ctx.extensionContext.extensionUri, { bundle: 'webview', title: 'Memory Timeline', rootId: 'cmi-root' });
   }
 
   dispose(): void {

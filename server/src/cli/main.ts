@@ -22,6 +22,8 @@ import { clearBaseline, DEFAULT_BASELINE_DIR, readBaseline, setBaseline } from '
 import { compareProfiles } from '../core/compare/compare';
 import { detectBuilds, type DetectedBuild } from '../core/detect-builds';
 import { comparisonMarkdown, comparisonText } from '../core/compare/markdown';
+import { buildOverlayModel } from '../core/compare/overlay';
+import { writeCompareHtml } from '../compare-report/compare-html';
 import { aggregateRuns } from '../core/compare/repeat';
 import type { Profile } from '../core/model';
 
@@ -57,7 +59,7 @@ Usage:
                                         memory counters, arenas, the peak, the run facts
   cmi report <profile.json> --html OUT  write one self-contained HTML file with the timeline
                                         (memory, phases, peak, arenas; works offline)
-  cmi compare BASE HEAD [--markdown] [--json] [--fail-on-peak-increase PCT] [--fail-on-time-increase PCT]
+  cmi compare BASE HEAD [--markdown] [--json] [--html OUT] [--fail-on-peak-increase PCT] [--fail-on-time-increase PCT]
                                         compare two profiles (BASE may be the word \`baseline\`):
                                         Δ wall time, Δ peak per series, where the peak moved,
                                         phases matched by path, arena groups, environment changes
@@ -99,6 +101,8 @@ summary options:
 compare options:
   --markdown          a Markdown table for a pull request (bold: beyond noise)
   --json              the comparison as JSON (format compiler-memory-insight/comparison)
+  --html OUT          also write one self-contained HTML file: both memory curves aligned by
+                      phase (the same phase at the same place) and the per-phase deltas
   --fail-on-peak-increase PCT
                       exit 5 when the peak grew by more than PCT % and beyond noise
   --fail-on-time-increase PCT
@@ -390,6 +394,7 @@ async function cmdCompare(argv: string[]): Promise<number> {
     options: {
       markdown: { type: 'boolean' },
       json: { type: 'boolean' },
+      html: { type: 'string' },
       'fail-on-peak-increase': { type: 'string' },
       'fail-on-time-increase': { type: 'string' },
       dir: { type: 'string' },
@@ -405,6 +410,11 @@ async function cmdCompare(argv: string[]): Promise<number> {
   const head = await loadSide(positionals[1]!, dir);
   const c = compareProfiles(base.profile, head.profile, { baseSource: base.source, headSource: head.source });
   const fails = gateFailures(c, gate);
+  if (values.html) {
+    const out = path.resolve(values.html);
+    await writeCompareHtml(out, buildOverlayModel(base.profile, head.profile, c));
+    process.stderr.write(`Phase-aligned overlay written to ${displayPath(out)}\n`);
+  }
   if (values.json) process.stdout.write(`${JSON.stringify({ format: COMPARISON_FORMAT, version: COMPARISON_VERSION, ...c, gate: { ...gate, failures: fails } }, null, 2)}\n`);
   else if (values.markdown) process.stdout.write(`${comparisonMarkdown(c, top !== undefined ? { topPhases: top } : {})}\n`);
   else process.stdout.write(`${comparisonText(c, top !== undefined ? { topPhases: top } : {})}\n`);

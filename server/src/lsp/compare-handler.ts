@@ -22,6 +22,7 @@ import { clearBaseline, readBaseline, setBaseline, type Baseline } from '../core
 import { compareProfiles } from '../core/compare/compare';
 import { envFacts } from '../core/compare/env-facts';
 import { comparisonMarkdown, comparisonText, summaryMarkdown } from '../core/compare/markdown';
+import { buildOverlayModel } from '../core/compare/overlay';
 import type { Profile } from '../core/model';
 import { readProfile } from '../core/profile-file';
 import { formatBytes, formatMs } from '../core/units';
@@ -135,7 +136,7 @@ export function registerCompare(deps: CompareDeps): void {
     const head = await read(headPath);
     const comparison = compareProfiles(base.profile, head, { ...(base.source ? { baseSource: base.source } : {}), headSource: headPath });
     connection.console.info(`compared ${headPath} with ${base.source}: ${comparison.warnings.length} warning(s)`);
-    return { comparison, markdown: comparisonMarkdown(comparison), text: comparisonText(comparison) };
+    return { comparison, markdown: comparisonMarkdown(comparison), text: comparisonText(comparison), overlay: buildOverlayModel(base.profile, head, comparison) };
   });
 
   connection.onRequest(requestType(SummaryMarkdownRequest.type), async (params) => {

@@ -10,30 +10,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { inlineCode, selfContainedCsp, viewPage } from '../../../protocol/html';
 import type { TimelineModel } from '../../../protocol/timeline';
 import { analyze } from '../core/analysis/analyze';
 import type { Profile } from '../core/model';
 import { encodeSeries } from './embedded-series';
 import { buildTimelineModel } from './timeline-model';
 
-/** JSON that is safe inside a <script> element: no <, >, & or line separators left as such. */
-export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(/&/g, '\\u0026')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
-}
-
-function escapeHtmlText(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-/** A bundle inlined in a <script>: "</script" cannot occur in it (it would end the element early). */
-function inlineScript(code: string): string {
-  return code.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
-}
+export { jsonForScript } from '../../../protocol/html';
 
 export interface ReportAssets {
   webviewJs: string;
@@ -57,35 +41,23 @@ export function loadReportAssets(distDir?: string): ReportAssets {
   throw new Error(`the report's bundles (webview.js, report-host.js) are not built: run npm run build (looked in ${candidates.join(', ')})`);
 }
 
-function stripSourceMap(code: string): string {
-  return code.replace(/\n\/\/# sourceMappingURL=.*$/m, '');
-}
-
 export function reportHtml(profile: Profile, assets: ReportAssets = loadReportAssets()): string {
   const model: TimelineModel = buildTimelineModel(profile, analyze(profile));
   const samples = profile.series.map((s) => encodeSeries(s.id, s.tMs, s.bytes));
   const nonce = randomBytes(18).toString('base64');
-  const csp = [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`, `img-src data:`].join('; ');
-  const title = `Memory timeline: ${model.run.title}`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="Compiler Memory Insight (cmi report)">
-<title>${escapeHtmlText(title.length > 200 ? `${title.slice(0, 199)}…` : title)}</title>
-<style nonce="${nonce}">${stripSourceMap(assets.webviewCss).replace(/<\/(style)/gi, '<\\/$1')}</style>
-</head>
-<body class="cmi-report">
-<div id="cmi-root"></div>
-<script type="application/json" id="cmi-model">${jsonForScript(model)}</script>
-<script type="application/json" id="cmi-samples">${jsonForScript(samples)}</script>
-<script nonce="${nonce}">${inlineScript(stripSourceMap(assets.reportHostJs))}</script>
-<script nonce="${nonce}">${inlineScript(stripSourceMap(assets.webviewJs))}</script>
-</body>
-</html>
-`;
+  return viewPage({
+    csp: selfContainedCsp(nonce),
+    title: `Memory timeline: ${model.run.title}`,
+    generator: 'Compiler Memory Insight (cmi report)',
+    head: `<style nonce="${nonce}">${inlineCode(assets.webviewCss, 'style')}</style>`,
+    bodyClass: 'cmi-report',
+    rootId: 'cmi-root',
+    data: [
+      { id: 'cmi-model', value: model },
+      { id: 'cmi-samples', value: samples },
+    ],
+    scripts: [assets.reportHostJs, assets.webviewJs].map((js) => `<script nonce="${nonce}">${inlineCode(js, 'script')}</script>`),
+  });
 }
 
 export async function writeReportHtml(file: string, profile: Profile, assets?: ReportAssets): Promise<void> {

@@ -81,6 +81,17 @@ suite('Compare runs: baseline, repeated runs, Markdown', () => {
     assert.ok(doc, 'the Markdown document is not open');
     assert.equal(doc.languageId, 'markdown');
     assert.equal(doc.getText(), markdown);
+    // Beside it, the panel with both curves aligned by phase and the per-phase deltas, drawn by its view.
+    const { panel, result } = outcome as Extract<CompareOutcome, { kind: 'compared' }>;
+    assert.ok(result.overlay, 'the comparison has no overlay model');
+    assert.ok(panel?.rendered, `the compare panel did not draw: ${JSON.stringify(panel)}`);
+    assert.equal(panel.title, 'Memory Compared by Phase');
+    assert.equal(panel.rendered.curves.length, 2);
+    for (const n of panel.rendered.curves) assert.ok(n > 1, `a curve has ${n} points`);
+    assert.equal(panel.rendered.peakLabels.length, 2, JSON.stringify(panel.rendered));
+    assert.match(panel.rendered.peakLabels[0]!, /^base peak [\d.]+ MiB at /);
+    assert.match(panel.rendered.peakLabels[1]!, /^head peak [\d.]+ MiB at /);
+    assert.equal(panel.rendered.phaseRows, comparison.phases.length);
   });
 
   test('Copy Summary as Markdown puts the comparison with the baseline on the clipboard', async () => {
