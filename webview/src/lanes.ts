@@ -6,6 +6,7 @@
 // search), and each arena row (whose arenas do not overlap) is searched the same way. Labels are
 // measured once per text.
 
+import { partitionPoint } from '../../protocol/bisect';
 import type { TimelineArena, TimelineMarker, TimelineModel, TimelinePhase } from '../../protocol/timeline';
 import { cssVar } from './dom';
 
@@ -215,13 +216,7 @@ export class Lanes {
     const ctx = this.ctx;
     const { idx, start, maxEnd } = row.lane;
     // First span whose running max end reaches the window.
-    let lo = 0;
-    let hi = idx.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (maxEnd[mid]! < xMin) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = partitionPoint(0, idx.length, (k) => maxEnd[k]! < xMin);
     const y = row.y + 1;
     const h = row.h - 2;
     const kPx = (px(xMax) - px(xMin)) / (xMax - xMin || 1);
@@ -248,13 +243,7 @@ export class Lanes {
         // The spans starting and ending within a pixel of this one are merged too: skip over them by
         // binary search (at a wide zoom, tens of spans a pixel).
         const tNext = p.startMs + 1 / kPx;
-        let lo2 = j + 1;
-        let hi2 = idx.length;
-        while (lo2 < hi2) {
-          const mid = (lo2 + hi2) >>> 1;
-          if (start[mid]! <= tNext) lo2 = mid + 1;
-          else hi2 = mid;
-        }
+        const lo2 = partitionPoint(j + 1, idx.length, (k) => start[k]! <= tNext);
         // lo2 - 1: the last span starting within the pixel; those between j and it are skipped.
         if (lo2 - 2 > j && maxEnd[lo2 - 2]! <= tNext) {
           mergeB = Math.max(mergeB, px(maxEnd[lo2 - 2]!));
@@ -309,13 +298,7 @@ export class Lanes {
     const arenas = this.model.arenas;
     this.arenaLanes.forEach(({ idx, start, maxEnd }, lane) => {
       // The first arena of the row reaching the window, then on until one starts after it.
-      let lo = 0;
-      let hi = idx.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (maxEnd[mid]! < xMin) lo = mid + 1;
-        else hi = mid;
-      }
+      const lo = partitionPoint(0, idx.length, (k) => maxEnd[k]! < xMin);
       const y = row.y + lane * rh;
       for (let k = lo; k < idx.length && start[k]! <= xMax; k++) {
         const ar = arenas[idx[k]!]!;
@@ -400,13 +383,7 @@ export class Lanes {
       if (row.kind === 'phase') {
         const { idx, start } = row.lane;
         // The last span starting at or before t + tol, and those just before it.
-        let lo = 0;
-        let hi = idx.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (start[mid]! <= t + tol) lo = mid + 1;
-          else hi = mid;
-        }
+        const lo = partitionPoint(0, idx.length, (k) => start[k]! <= t + tol);
         let best: TimelinePhase | undefined;
         for (let j = lo - 1; j >= 0 && j >= lo - 64; j--) {
           const p = this.model.phases[idx[j]!]!;
@@ -439,14 +416,7 @@ export class Lanes {
 
 function lowerBoundBy<T>(xs: T[], v: number, key: (x: T) => number): number {
   // Markers are sorted by start; ends are not monotonic, so step back over long markers.
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (key(xs[mid]!) < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return Math.max(0, lo - 8);
+  return Math.max(0, partitionPoint(0, xs.length, (k) => key(xs[k]!) < v) - 8);
 }
 
 /**
@@ -491,13 +461,7 @@ export function packArenas(arenas: readonly TimelineArena[], endMs: number, maxR
       const rs = starts[r]!;
       const re = stops[r]!;
       // The first interval starting after s; it and the one before must not overlap [s, e].
-      let lo = 0;
-      let hi = rs.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (rs[mid]! <= s) lo = mid + 1;
-        else hi = mid;
-      }
+      const lo = partitionPoint(0, rs.length, (k) => rs[k]! <= s);
       if (lo > 0 && re[lo - 1]! > s) continue;
       if (lo < rs.length && rs[lo]! < e) continue;
       rs.splice(lo, 0, s);

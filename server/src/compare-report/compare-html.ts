@@ -8,27 +8,19 @@
 // sets every string as text.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fsp, readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { promises as fsp } from 'node:fs';
 import type { OverlayModel } from '../../../protocol/overlay';
 import { inlineCode, selfContainedCsp, viewPage } from '../../../protocol/html';
+import { readDistFiles } from '../report/html';
 
 export interface OverlayAssets {
   overlayJs: string;
   overlayCss: string;
 }
 
-/** Where the bundles are: beside the CLI bundle (dist/), or the repository's dist/ when run from source. */
 export function loadOverlayAssets(distDir?: string): OverlayAssets {
-  const candidates = distDir ? [distDir] : [__dirname, path.resolve(__dirname, '..', '..', '..', 'dist')];
-  for (const dir of candidates) {
-    const js = path.join(dir, 'overlay.js');
-    if (existsSync(js)) {
-      const css = path.join(dir, 'overlay.css');
-      return { overlayJs: readFileSync(js, 'utf8'), overlayCss: existsSync(css) ? readFileSync(css, 'utf8') : '' };
-    }
-  }
-  throw new Error(`the overlay's bundle (overlay.js) is not built: run npm run build (looked in ${candidates.join(', ')})`);
+  const f = readDistFiles("the overlay's bundle is", ['overlay.js'], ['overlay.css'], distDir);
+  return { overlayJs: f['overlay.js'], overlayCss: f['overlay.css'] };
 }
 
 export function compareHtml(model: OverlayModel, assets: OverlayAssets = loadOverlayAssets()): string {

@@ -4,6 +4,7 @@
 // maximum; a pixel column's extremes are then its ragged ends plus whole blocks. A zoom step over a
 // million samples costs a few thousand reads instead of a million. Pure, no Node imports.
 
+import { partitionPoint } from '../../../protocol/bisect';
 import { type Decimated, decimate, lowerBound, upperBound } from '../core/analysis/decimate';
 
 const B1 = 32;
@@ -77,15 +78,7 @@ export class DecimationIndex {
     while (i < end) {
       const c = colOf(i);
       // One past the column's last sample: the first sample of a later column.
-      let lo = i + 1;
-      let hi = end;
-      if (c < cols - 1) {
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (colOf(mid) <= c) lo = mid + 1;
-          else hi = mid;
-        }
-      } else lo = end;
+      const lo = c < cols - 1 ? partitionPoint(i + 1, end, (k) => colOf(k) <= c) : end;
       const [mn, mx] = this.extremes(i, lo);
       if (mn === mx) push(mn);
       else if (mn < mx) (push(mn), push(mx));

@@ -25,20 +25,23 @@ export interface ReportAssets {
   reportHostJs: string;
 }
 
-/** Where the bundles are: beside the CLI bundle (dist/), or the repository's dist/ when run from source. */
-export function loadReportAssets(distDir?: string): ReportAssets {
+/**
+ * The text of built files: beside the CLI bundle (dist/), or the repository's dist/ when run from
+ * source. Every `required` file must be in the same folder; an `optional` one missing reads as ''.
+ */
+export function readDistFiles<R extends string, O extends string>(what: string, required: R[], optional: O[], distDir?: string): Record<R | O, string> {
   const candidates = distDir ? [distDir] : [__dirname, path.resolve(__dirname, '..', '..', '..', 'dist')];
   for (const dir of candidates) {
-    const js = path.join(dir, 'webview.js');
-    if (existsSync(js) && existsSync(path.join(dir, 'report-host.js'))) {
-      return {
-        webviewJs: readFileSync(js, 'utf8'),
-        webviewCss: existsSync(path.join(dir, 'webview.css')) ? readFileSync(path.join(dir, 'webview.css'), 'utf8') : '',
-        reportHostJs: readFileSync(path.join(dir, 'report-host.js'), 'utf8'),
-      };
-    }
+    if (!required.every((f) => existsSync(path.join(dir, f)))) continue;
+    const read = (f: string) => (existsSync(path.join(dir, f)) ? readFileSync(path.join(dir, f), 'utf8') : '');
+    return Object.fromEntries([...required, ...optional].map((f) => [f, read(f)])) as Record<R | O, string>;
   }
-  throw new Error(`the report's bundles (webview.js, report-host.js) are not built: run npm run build (looked in ${candidates.join(', ')})`);
+  throw new Error(`${what} (${required.join(', ')}) not built: run npm run build (looked in ${candidates.join(', ')})`);
+}
+
+export function loadReportAssets(distDir?: string): ReportAssets {
+  const f = readDistFiles("the report's bundles are", ['webview.js', 'report-host.js'], ['webview.css'], distDir);
+  return { webviewJs: f['webview.js'], webviewCss: f['webview.css'], reportHostJs: f['report-host.js'] };
 }
 
 export function reportHtml(profile: Profile, assets: ReportAssets = loadReportAssets()): string {

@@ -6,6 +6,8 @@
 //
 // Pure and without Node imports: it runs in the extension host and in the page of the HTML report.
 
+import { partitionPoint } from '../../../../protocol/bisect';
+
 export interface Decimated {
   tMs: number[];
   bytes: number[];
@@ -15,39 +17,28 @@ type Samples = ArrayLike<number>;
 
 /** Index of the first sample with time ≥ tMs (tMs ascending); length when there is none. */
 export function lowerBound(tMs: Samples, t: number): number {
-  let lo = 0;
-  let hi = tMs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (tMs[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return partitionPoint(0, tMs.length, (i) => tMs[i]! < t);
 }
 
 /** Index of the first sample with time > tMs; length when there is none. */
 export function upperBound(tMs: Samples, t: number): number {
-  let lo = 0;
-  let hi = tMs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (tMs[mid]! <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return partitionPoint(0, tMs.length, (i) => tMs[i]! <= t);
 }
 
 export function decimate(tMs: Samples, bytes: Samples, startMs: number, endMs: number, columns: number): Decimated {
-  const out: Decimated = { tMs: [], bytes: [] };
+  const kept = decimatedIndices(tMs, bytes, startMs, endMs, columns);
+  return { tMs: kept.map((i) => tMs[i]!), bytes: kept.map((i) => bytes[i]!) };
+}
+
+/** The indices of the samples decimate() keeps, in order (for callers that carry more per sample). */
+export function decimatedIndices(tMs: Samples, bytes: Samples, startMs: number, endMs: number, columns: number): number[] {
+  const out: number[] = [];
   const n = tMs.length;
   if (n === 0 || !(endMs >= startMs)) return out;
   const cols = Math.max(1, Math.floor(columns));
   const first = lowerBound(tMs, startMs); // first sample inside
   const end = upperBound(tMs, endMs); // one past the last sample inside
-  const push = (i: number) => {
-    out.tMs.push(tMs[i]!);
-    out.bytes.push(bytes[i]!);
-  };
+  const push = (i: number) => void out.push(i);
   if (first > 0) push(first - 1); // the value in force at the window's start
   if (end - first <= 2 * cols) {
     for (let i = first; i < end; i++) push(i);

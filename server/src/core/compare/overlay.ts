@@ -13,6 +13,8 @@
 
 import type { Comparison } from '../../../../protocol/compare';
 import type { OverlayModel, OverlayPoint, OverlaySegment, OverlaySide } from '../../../../protocol/overlay';
+import { partitionPoint } from '../../../../protocol/bisect';
+import { decimatedIndices, upperBound } from '../analysis/decimate';
 import { findPeak, innermostPhaseAt, phaseDepths, phasePath, seriesMax } from '../analysis/analyze';
 import type { MemorySeries, Ms, Profile, SeriesKind } from '../model';
 import { pathKey } from './repeat';
@@ -83,13 +85,7 @@ function longestChain(pairs: { a: number; b: number }[]): number[] {
   const prev = new Array<number>(pairs.length).fill(-1);
   for (const i of order) {
     const b = pairs[i]!.b;
-    let lo = 0;
-    let hi = tails.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (pairs[tails[mid]!]!.b < b) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = partitionPoint(0, tails.length, (k) => pairs[tails[k]!]!.b < b);
     if (lo > 0) prev[i] = tails[lo - 1]!;
     tails[lo] = i;
   }
@@ -104,13 +100,8 @@ function mapper(times: readonly Ms[], xs: readonly number[]): (tMs: Ms) => numbe
   return (t) => {
     if (!(t > times[0]!)) return xs[0]!;
     if (t >= times[n - 1]!) return xs[n - 1]!;
-    let lo = 0;
-    let hi = n - 1; // times[lo] < t < times[hi]
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >>> 1;
-      if (times[mid]! <= t) lo = mid;
-      else hi = mid;
-    }
+    const hi = upperBound(times, t); // times[hi - 1] <= t < times[hi]
+    const lo = hi - 1;
     const f = (t - times[lo]!) / (times[hi]! - times[lo]!);
     return xs[lo]! + f * (xs[hi]! - xs[lo]!);
   };
@@ -201,40 +192,9 @@ export function overlaySeries(base: Profile, head: Profile): { base: MemorySerie
   return null;
 }
 
-/** Minimum and maximum per column of x (x ascending), in order: at most 2 × columns points, the maximum kept. */
+/** Minimum and maximum per column of x (x ascending, in [0, 1]), in order: at most 2 × columns points, the maximum kept (decimate()'s rule). */
 export function decimateByX(xs: ArrayLike<number>, tMs: ArrayLike<number>, bytes: ArrayLike<number>, columns: number): OverlayPoint[] {
-  const n = xs.length;
-  const out: OverlayPoint[] = [];
-  const push = (i: number) => out.push({ x: xs[i]!, tMs: tMs[i]!, bytes: bytes[i]! });
-  const cols = Math.max(1, Math.floor(columns));
-  if (n <= 2 * cols) {
-    for (let i = 0; i < n; i++) push(i);
-    return out;
-  }
-  let col = -1;
-  let minI = -1;
-  let maxI = -1;
-  const flush = () => {
-    if (minI < 0) return;
-    if (minI === maxI) push(minI);
-    else {
-      push(Math.min(minI, maxI));
-      push(Math.max(minI, maxI));
-    }
-  };
-  for (let i = 0; i < n; i++) {
-    const c = Math.min(cols - 1, Math.max(0, Math.floor(xs[i]! * cols)));
-    if (c !== col) {
-      flush();
-      col = c;
-      minI = maxI = i;
-    } else {
-      if (bytes[i]! < bytes[minI]!) minI = i;
-      if (bytes[i]! > bytes[maxI]!) maxI = i;
-    }
-  }
-  flush();
-  return out;
+  return decimatedIndices(xs, bytes, 0, 1, columns).map((i) => ({ x: xs[i]!, tMs: tMs[i]!, bytes: bytes[i]! }));
 }
 
 function side(label: string, p: Profile, runs: number, s: MemorySeries | undefined, toX: (t: Ms) => number, columns: number): OverlaySide {
