@@ -4,6 +4,8 @@
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../server/src/core/analysis/analyze';
+import { aggregateRuns } from '../server/src/core/compare/repeat';
+import { formatMs } from '../server/src/core/units';
 import { buildPhaseIndex, normalizeName, type PhaseIndex } from '../server/src/core/analysis/phase-index';
 import { importFiles } from '../server/src/core/importers';
 import type { Profile } from '../server/src/core/model';
@@ -106,5 +108,17 @@ describe('CodeLens on files tsc checked (rxjs --generateTrace)', () => {
 
   it('a function named after a tsc phase', () => {
     expect(hover(index, 'function checkSourceFile() {}', 'checkSourceFile')).toContain('**checkSourceFile** — 3.51 s over 616 spans (72.0 % of the build)');
+  });
+});
+
+describe('hover on a profile of repeated runs', () => {
+  it('gives the median over the runs, with their range', async () => {
+    const file = path.join(fixtures, 'rustc/time-passes.regex-syntax.debug.json.txt');
+    // Two imports of one real output: the plumbing of `profile.repeat` into the hover, not the statistics (test/compare-repeat.test.ts).
+    const profile = aggregateRuns([await importFiles([file]), await importFiles([file])]);
+    const md = hover(buildPhaseIndex(profile), 'fn type_check_crate() {}', 'type_check_crate')!;
+    const row = profile.repeat!.phases.find((r) => r.path.at(-1) === 'type_check_crate')!;
+    expect(row.durationMs.n).toBe(2);
+    expect(md).toContain(`${formatMs(row.durationMs.median)} (median of 2 runs`);
   });
 });

@@ -7,17 +7,13 @@
 // any phase with a source location. Built once per profile; a lookup is a Map get.
 // Pure: takes a Profile, returns values; imports nothing from vscode or the LSP.
 
-import type { Bytes, MemorySeries, Ms, Profile, SeriesKind } from '../model';
+import type { Bytes, MemorySeries, Ms, Profile, RunStat, SeriesKind } from '../model';
+import { pathKey } from '../compare/repeat';
 import { valueAt } from '../model';
 import { findPeak, maxInRange, phaseDepths, phasePath, primarySeries } from './analyze';
 
-/** A per-phase figure over several runs (written by repeated profiling as `profile.repeat`). */
-export interface RepeatStat {
-  median: Ms;
-  min: Ms;
-  max: Ms;
-  n: number;
-}
+/** A phase's duration over repeated runs (`profile.repeat`, compare/repeat.ts). */
+export type RepeatStat = RunStat;
 
 export interface ArenasLive {
   count: number;
@@ -127,21 +123,9 @@ export function fileOf(ph: Profile['phases'][number]): { file: string; line?: nu
   return undefined;
 }
 
-/**
- * Per phase path (joined by NUL), its duration over repeated runs when the profile carries them
- * (`profile.repeat.phases[]`: `{ path, durationMs: { median, min, max, n } }`); empty otherwise.
- * Read loosely: the profile may come from an older or newer writer.
- */
+/** Per phase path (pathKey), its duration over repeated runs when the profile carries them; empty otherwise. */
 export function repeatStats(profile: Profile): Map<string, RepeatStat> {
-  const out = new Map<string, RepeatStat>();
-  const rows = ((profile as { repeat?: { phases?: unknown } }).repeat?.phases ?? []) as unknown[];
-  if (!Array.isArray(rows)) return out;
-  for (const r of rows as { path?: unknown; durationMs?: Partial<RepeatStat> }[]) {
-    const d = r?.durationMs;
-    if (!Array.isArray(r?.path) || !d || typeof d.median !== 'number' || typeof d.n !== 'number') continue;
-    out.set(r.path.join('\u0000'), { median: d.median, min: d.min ?? d.median, max: d.max ?? d.median, n: d.n });
-  }
-  return out;
+  return new Map((profile.repeat?.phases ?? []).map((r) => [pathKey(r.path), r.durationMs]));
 }
 
 interface Ctx {
@@ -233,7 +217,7 @@ function statOf(c: Ctx, key: string, spans: number[], inGroup: (i: number) => bo
     }
     const durationMs = Math.max(0, ph.endMs - ph.startMs);
     const path = c.names[i]!;
-    const pk = path.join('\u0000');
+    const pk = pathKey(path);
     const pe = paths.get(pk) ?? { path, count: 0, totalMs: 0 };
     pe.count++;
     pe.totalMs += durationMs;
@@ -263,7 +247,7 @@ function statOf(c: Ctx, key: string, spans: number[], inGroup: (i: number) => bo
   const first = phases[spans[0]!]!;
   const wall = c.profile.run.wallMs;
   const sortedPaths = [...paths.values()].sort((a, b) => b.totalMs - a.totalMs);
-  const repeat = sortedPaths.length === 1 ? c.repeat.get(sortedPaths[0]!.path.join('\u0000')) : undefined;
+  const repeat = sortedPaths.length === 1 ? c.repeat.get(pathKey(sortedPaths[0]!.path)) : undefined;
   return {
     key,
     name: first.name,
