@@ -141,6 +141,16 @@ describe('cmi profile: how builds end', () => {
     expect((await readProfile(out)).run).toMatchObject({ status: 'failed', exitCode: 3 });
   });
 
+  it('returns once the profile is written: no timer of its own keeps it alive after a build', async () => {
+    const out = path.join(tmp, 'quick.json');
+    const t0 = performance.now();
+    const r = cmi(['profile', '--quiet', '--out', out, '--', 'true']);
+    const elapsed = performance.now() - t0;
+    expect(r.code, r.stderr).toBe(0);
+    // A leftover 2 s wait for the build's pipes once kept every `cmi profile` alive 2 s longer.
+    expect(elapsed - (await readProfile(out)).run.wallMs).toBeLessThan(1500);
+  });
+
   it('Ctrl-C: the whole tree stops, the profile is written and marked cancelled, exit code 4', async () => {
     const out = path.join(tmp, 'cancel.json');
     const child = spawn(process.execPath, [cliPath, 'profile', '--quiet', '--out', out, '--', 'sh', '-c', 'sleep 60 & sleep 60; wait'], { cwd: tmp, env });

@@ -146,6 +146,16 @@ describe.skipIf(!linux || !hasCc)('ProcessTreeSampler (procfs)', () => {
     expect(treePeak).toBeLessThan(130 * MiB);
   });
 
+  it('finds processes started after quiet spells (ticks that skip the walk while no task is created)', async () => {
+    const r = await sampled(['sh', '-c', 'sleep 0.3; "$0" 40 300 & sleep 0.4; "$0" 30 300; wait', alloc]);
+    expectWellFormed(r);
+    const allocs = r.processes.filter((p) => p.label === 'alloc').sort((a, b) => a.startMs - b.startMs);
+    expect(allocs.map((p) => p.argv[1])).toEqual(['40', '30']);
+    expect(allocs[0]!.peakRssBytes! / MiB).toBeCloseTo(41, 0);
+    expect(allocs[1]!.peakRssBytes! / MiB).toBeCloseTo(31, 0);
+    for (const p of allocs) expect(peakOf(seriesById(r, `rss:${p.pid}`))).toBeGreaterThanOrEqual(p.peakRssBytes! * 0.97);
+  });
+
   it('follows an exec: the argv and the peak are the new program’s', async () => {
     // sh execs alloc: same pid, new program. The shell's own memory is not alloc's peak.
     const r = await sampled(['sh', '-c', 'sleep 0.1; exec "$0" 50', alloc]);

@@ -213,10 +213,12 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
       warnings.push({ code: 'stragglers-stopped', message: `${leftovers.length} process(es) of the build were still running after it ended and were stopped (pids ${leftovers.slice(0, 8).join(', ')})` });
     }
     // The pipes close once every holder has exited; don't wait forever for a stray holder.
+    let pipeWait: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       Promise.all([once(child.stdout!), once(child.stderr!)]),
-      new Promise((r) => setTimeout(r, 2000)),
+      new Promise((r) => (pipeWait = setTimeout(r, 2000))),
     ]);
+    clearTimeout(pipeWait); // or it would keep the CLI alive 2 s after its work is done
     const sampled = await sampler.stop();
 
     let status: RunStatus;
