@@ -12,6 +12,7 @@ import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectContext, InstrumentContext, Instrumentation } from '../server/src/core/collect/instrumentation';
 import { findTscCommand, nodePreloadInstrumentation, quoteNodeOption } from '../server/src/core/collect/node-preload';
+import { tscDiagnosticsFlagToAdd } from '../server/src/core/collect/tsc-flags';
 import { parseTscDiagnostics } from '../server/src/core/importers/tsc-diagnostics';
 import type { Contribution, Phase, ProcessInfo } from '../server/src/core/model';
 
@@ -160,14 +161,14 @@ describe('node preload: TypeScript 6 tsc', () => {
     }
   });
 
-  it('adds --extendedDiagnostics when the command has no diagnostics flag, and says so', async () => {
+  it('adds --diagnostics when the command has no diagnostics flag, and says so', async () => {
     const out = path.join(tmp, 'out-2');
     const r = await profile([process.execPath, TSC, '-p', SMALL, '--outDir', out]);
     expect(r.exit.code).toBe(0);
     for (const name of ['Program', 'Parse', 'Bind', 'Check', 'Emit']) expect(sumMs(r.c.phases!, name), name).toBeGreaterThan(0);
     expect(r.stdout).toMatch(/^Check time: +\d+\.\d\ds$/m); // the documented side effect
     expect(r.c.warnings!.find((w) => w.code === 'tsc-flag-added')!.message).toBe(
-      `tsc (pid ${r.proc.pid}): --extendedDiagnostics was added to its arguments so that its phases could be measured: its statistics table is in the build's output`,
+      `tsc (pid ${r.proc.pid}): --diagnostics was added to its arguments so that its phases could be measured: its statistics table is in the build's output`,
     );
   });
 
@@ -288,6 +289,15 @@ describe('node preload: any Node program', () => {
 });
 
 describe('node preload instrumentation: setup', () => {
+  it('chooses the diagnostics flag to add: the lean one for tsc 6, the extended one for --build and tsc 7, none when there is one', () => {
+    expect(tscDiagnosticsFlagToAdd(['-p', '.'], true)).toEqual(['--diagnostics']);
+    expect(tscDiagnosticsFlagToAdd(['-b', '.', '-v'], true)).toEqual(['--extendedDiagnostics']);
+    expect(tscDiagnosticsFlagToAdd(['-p', '.'])).toEqual(['--extendedDiagnostics']);
+    expect(tscDiagnosticsFlagToAdd(['-p', '.', '--extendedDiagnostics'], true)).toEqual([]);
+    expect(tscDiagnosticsFlagToAdd(['--diagnostics', 'false'], true)).toEqual(['--diagnostics']);
+    expect(tscDiagnosticsFlagToAdd(['-v'], true)).toEqual([]);
+  });
+
   it("prepends the preload to the user's NODE_OPTIONS, quoted", async () => {
     const inst = nodePreloadInstrumentation();
     const ctx: InstrumentContext = { argv: ['make'], env: { NODE_OPTIONS: '--max-old-space-size=4096' }, cwd: ROOT, workDir: mkdtempSync(path.join(tmp, 'w-')), startEpochMs: 0, intervalMs: 5, distDir };

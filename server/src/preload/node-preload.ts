@@ -4,9 +4,9 @@
 // It runs inside the USER's processes, so: Node built-ins only, it never throws, it is cheap, and it
 // changes nothing the program can observe except what is documented here:
 //   - the global `onProfilerEvent` (non-enumerable) in TypeScript 6 tsc processes;
-//   - `--extendedDiagnostics` appended to tsc 6's process.argv when the command has no diagnostics
-//     flag, because tsc only calls onProfilerEvent when its performance module is on: tsc then also
-//     prints its statistics table after its usual output;
+//   - `--diagnostics` appended to tsc 6's process.argv when the command has no diagnostics flag
+//     (`--extendedDiagnostics` with --build), because tsc only calls onProfilerEvent when its
+//     performance module is on: tsc then also prints its statistics table after its usual output;
 //   - listeners for SIGTERM/SIGINT/SIGHUP in processes other than tsc. They flush the records; when no
 //     other listener exists, the preload removes its own and re-raises the signal, so the process
 //     still dies by that signal. (A JavaScript signal listener only runs when the event loop turns:
@@ -180,6 +180,9 @@ function start(dir: string): void {
   };
   let depth = 0;
   let lastHeapReadMs = -Infinity;
+  /** The top-level phase last begun (its mark id), and when. */
+  let topId = -1;
+  let topBeginMs = 0;
 
   // ---- the program's own performance entries, and GC entries --------------------------------
   const perfMarks: string[][] = [[], []];
@@ -289,7 +292,7 @@ function start(dir: string): void {
     intervalMs,
   };
   if (tsc) {
-    const addedArgs = tscDiagnosticsFlagToAdd(process.argv.slice(2));
+    const addedArgs = tscDiagnosticsFlagToAdd(process.argv.slice(2), true);
     process.argv.push(...addedArgs); // before tsc reads it: tsc's sys.args is taken when _tsc.js loads
     header.tsc = { version: tsc.version, main: tsc.main, addedArgs, hooked: true };
   } else if (typescript) {
@@ -325,16 +328,21 @@ function start(dir: string): void {
           return;
         }
         if (foldPending) emitFolds();
-        // Read the heap (~1 µs, plus ~10 µs to drain the GC profiler) where a top-level phase starts or
-        // ends (Program, Bind and Check per source file, Emit: depth 0), and otherwise at most once
-        // per interval. Reading it at every mark would cost more than the rest of the preload.
+        // Read the heap (~1 µs, plus ~10 µs to drain the GC profiler) at most once per interval, and
+        // also where a top-level phase (depth 0: Program, Bind, Check, Emit) begins after one of
+        // another kind, or ends after lasting an interval or more. tsc binds and checks file by
+        // file: reading at both ends of every file's span cost 2 % of the compile.
         let read = t - lastHeapReadMs >= intervalMs;
         if (kind === MARK_BEGIN) {
-          if (depth === 0) read = true;
+          if (depth === 0) {
+            if (id !== topId) read = true;
+            topId = id;
+            topBeginMs = t;
+          }
           depth++;
         } else if (kind === MARK_END && depth > 0) {
           depth--;
-          if (depth === 0) read = true;
+          if (depth === 0 && t - topBeginMs >= intervalMs) read = true;
         }
         markT[markN] = t;
         markId[markN] = id;

@@ -3,11 +3,17 @@
 // dependency-free when esbuild inlines it.
 
 /**
- * `--extendedDiagnostics` unless a diagnostics flag is already there, or for the commands that print
+ * The flag to add, or none when a diagnostics flag is already there or for the commands that print
  * something else (--version, --help, --init, --showConfig, --listFilesOnly), whose output must not
  * change.
+ *
+ * `--extendedDiagnostics` by default (tsc 7 prints its phases only then). With `lean` (tsc 6, where
+ * the preload reads the performance marks themselves): `--diagnostics`, which turns on the same
+ * marks without the per-node comment and source-map timers that `--extendedDiagnostics` adds to the
+ * emitter; in build mode (`-b`) still `--extendedDiagnostics`, the flag that turns on the
+ * SolutionBuilder's own marks.
  */
-export function tscDiagnosticsFlagToAdd(args: string[]): string[] {
+export function tscDiagnosticsFlagToAdd(args: string[], lean = false): string[] {
   const opts = args.map((a) => (a.startsWith('-') ? a.replace(/^--?/, '').toLowerCase() : ''));
   const isBuild = opts.includes('b') || opts.includes('build');
   for (let i = 0; i < opts.length; i++) {
@@ -16,5 +22,5 @@ export function tscDiagnosticsFlagToAdd(args: string[]): string[] {
     if (['version', 'help', 'h', '?', 'all', 'init', 'showconfig', 'listfilesonly'].includes(o)) return [];
     if (o === 'v' && !isBuild) return []; // -v is --version, except with --build where it is --verbose
   }
-  return ['--extendedDiagnostics'];
+  return [lean && !isBuild ? '--diagnostics' : '--extendedDiagnostics'];
 }
