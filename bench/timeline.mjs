@@ -193,7 +193,13 @@ async function measurePage(context, html, { trace = false } = {}) {
     await page.goto(`file://${html}`, { timeout: 120_000 });
     await page.waitForSelector('.cmi-timeline[data-rendered="true"]', { timeout: 120_000 });
     const firstRender = await page.evaluate(() => performance.getEntriesByName('cmi:first-render')[0]?.startTime ?? NaN);
-    const marks = trace ? await page.evaluate(() => performance.getEntriesByType('mark').concat(performance.getEntriesByType('measure')).map((e) => `${e.name} ${e.startTime.toFixed(0)}+${e.duration.toFixed(0)}`)) : [];
+    const marks = trace
+      ? await page.evaluate(() => {
+          const nav = performance.getEntriesByType('navigation')[0];
+          const navMarks = nav ? ['responseEnd', 'domInteractive', 'domContentLoadedEventEnd', 'loadEventEnd'].map((k) => `${k} ${nav[k].toFixed(0)}`) : [];
+          return navMarks.concat(performance.getEntriesByType('mark').concat(performance.getEntriesByType('measure')).map((e) => `${e.name} ${e.startTime.toFixed(0)}+${e.duration.toFixed(0)}`));
+        })
+      : [];
     await page.waitForTimeout(200);
     const steps = [];
     const step = async (label, act) => {

@@ -17,6 +17,7 @@ import type { Profile } from '../server/src/core/model';
 import { profileBuild } from '../server/src/core/profile-build';
 import { writeProfile } from '../server/src/core/profile-file';
 import { DecimationIndex } from '../server/src/report/decimate-index';
+import { decodeSeries, encodeSeries } from '../server/src/report/embedded-series';
 import { reportHtml } from '../server/src/report/html';
 import { cliPath, repoRoot } from './helpers';
 
@@ -267,6 +268,27 @@ describe('the report host’s indexed decimation', () => {
       windows.push([a, a + rand() * (t - a), 1 + Math.floor(rand() * 2000)]);
     }
     for (const [a, z, cols] of windows) expect(index.decimate(a, z, cols), `${a}..${z} in ${cols}`).toEqual(decimate(tMs, bytes, a, z, cols));
+  });
+});
+
+describe('the samples embedded in the report', () => {
+  it('decode to the samples encoded: times to the microsecond, bytes exact, past 2^31 and falling', () => {
+    const tMs = Float64Array.from([0, 0.001, 10.5, 10.5, 3_600_000.25, 86_400_000]);
+    const bytes = Float64Array.from([4096, 2 ** 33, 12_288, 0, 2 ** 45 + 4096, 8192]);
+    const e = encodeSeries('rss-tree', tMs, bytes);
+    expect(e.bytesScale).toBe(4096);
+    const d = decodeSeries(JSON.parse(JSON.stringify(e)));
+    expect(d.id).toBe('rss-tree');
+    expect([...d.tMs]).toEqual([...tMs]);
+    expect([...d.bytes]).toEqual([...bytes]);
+    // Odd byte counts (a compiler's own figures) keep their scale of 1.
+    const odd = decodeSeries(encodeSeries('heap', [1, 2, 3], [1001, 7, 123_456_789_013]));
+    expect([...odd.bytes]).toEqual([1001, 7, 123_456_789_013]);
+  });
+
+  it('say which series ends early when the data is cut', () => {
+    const e = encodeSeries('rss:42', [1, 2, 3], [4096, 8192, 4096]);
+    expect(() => decodeSeries({ ...e, n: 5 })).toThrow(/the samples of series "rss:42" end early \(byte \d+ of \d+\)/);
   });
 });
 

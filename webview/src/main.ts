@@ -48,6 +48,7 @@ function revealer(model: TimelineModel): (r: TimelinePhaseRow) => (() => void) |
 }
 
 function show(model: TimelineModel): void {
+  performance.mark('cmi:show');
   const root = document.getElementById('cmi-root') ?? document.body.appendChild(el('div', { id: 'cmi-root' }));
   const peak = model.peak;
   const header = el(
@@ -77,15 +78,24 @@ function show(model: TimelineModel): void {
     },
   });
   const timeline = new Timeline(model, requestSeries, state, save);
-  const tables = el('div', { class: 'cmi-tables' }, el('section', {}, el('h2', {}, `Phases (${model.phaseRows.length})`), phaseTable(model.phaseRows, revealer(model), sortKept('phases'))));
-  if (model.arenas.length) tables.append(el('section', {}, el('h2', {}, `Arenas (${model.arenas.length})`), arenaTable(model.arenas, sortKept('arenas'))));
+  const tables = el('div', { class: 'cmi-tables', 'aria-busy': 'true' });
   const warnings = model.run.warnings.length ? el('details', { class: 'cmi-note' }, el('summary', {}, `${model.run.warnings.length} warning(s)`), ...model.run.warnings.slice(0, 200).map((w) => el('div', {}, w))) : '';
   root.replaceChildren(header, timeline.root, timeline.selectionElement, tables, warnings);
+  // The tables (sorting thousands of rows, a thousand table rows) come after the chart is on screen.
+  timeline.onFirstRender = () =>
+    setTimeout(() => {
+      const t0 = performance.now();
+      tables.append(el('section', {}, el('h2', {}, `Phases (${model.phaseRows.length})`), phaseTable(model.phaseRows, revealer(model), sortKept('phases'))));
+      if (model.arenas.length) tables.append(el('section', {}, el('h2', {}, `Arenas (${model.arenas.length})`), arenaTable(model.arenas, sortKept('arenas'))));
+      tables.removeAttribute('aria-busy');
+      tables.dataset.ready = 'true';
+      performance.measure('cmi:tables', { start: t0 });
+    });
   timeline.start();
+  performance.measure('cmi:show-chart', 'cmi:show');
 }
 
-window.addEventListener('message', (e: MessageEvent) => {
-  const m = e.data as HostToViewMessage;
+function receive(m: HostToViewMessage): void {
   if (!m || typeof m !== 'object') return;
   if (m.type === 'model' && !shown) {
     shown = true;
@@ -97,7 +107,10 @@ window.addEventListener('message', (e: MessageEvent) => {
     if (m.ok) p.resolve(m.series);
     else p.reject(new Error(m.error));
   }
-});
+}
+
+if (host?.onMessage) host.onMessage(receive);
+else window.addEventListener('message', (e: MessageEvent) => receive(e.data as HostToViewMessage));
 
 if (host) host.postMessage({ type: 'ready' });
 else document.body.append(el('p', {}, 'This view needs a host (VS Code or the HTML report) to send it a profile.'));

@@ -75,6 +75,8 @@ export class Timeline {
   /** What the lanes were last drawn for: an unchanged view (a tooltip on the chart) is not redrawn. */
   private lanesKey = '';
   private themeKey = '';
+  /** Called once, when the chart and the lanes have first been drawn with samples. */
+  onFirstRender: (() => void) | undefined;
 
   constructor(
     private readonly model: TimelineModel,
@@ -422,6 +424,7 @@ export class Timeline {
     void this.requestSeries(min, max, columns).then(
       (series) => {
         if (seq !== this.requestSeq) return;
+        if (this.firstRenderPending) performance.mark('cmi:first-data');
         this.inFlight = false;
         const byId = new Map(series.map((s) => [s.id, s]));
         this.model.series.forEach((s, i) => {
@@ -441,6 +444,7 @@ export class Timeline {
           this.firstRenderPending = false;
           performance.mark('cmi:first-render');
           this.root.dataset.rendered = 'true';
+          this.onFirstRender?.();
         }
       },
       () => {

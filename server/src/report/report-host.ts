@@ -2,7 +2,8 @@
 // plays the part the extension plays in VS Code. It reads the model and the full-resolution samples
 // embedded in the page, answers the view's `ready` with the model and its `requestSeries` with
 // decimate() over the samples (through an index, so that a wide window does not scan every sample).
-// Talks to the view through window messages, like VS Code does.
+// Hands its answers to the view's listener directly: they are the page's own objects, and a window
+// message would clone them.
 
 import type { HostToViewMessage, TimelineHostPort, TimelineModel, ViewToHostMessage } from '../../../protocol/timeline';
 import { decimate } from '../core/analysis/decimate';
@@ -34,19 +35,35 @@ function decimateSeries(id: string, startMs: number, endMs: number, columns: num
 
 function load(): void {
   if (model) return;
-  model = readJson<TimelineModel>('cmi-model');
+  performance.mark('cmi:host-load');
+  const m = readJson<TimelineModel>('cmi-model');
+  performance.measure('cmi:host-model', 'cmi:host-load');
   samples = new Map(readJson<EmbeddedSeries[]>('cmi-samples').map((e) => {
     const d = decodeSeries(e);
     return [d.id, d];
   }));
+  model = m;
+  performance.measure('cmi:host-samples', 'cmi:host-load');
 }
 
+let listener: ((message: HostToViewMessage) => void) | undefined;
+
+/** To the view, as the answer to a request: later, never inside the request's call. */
 function send(message: HostToViewMessage): void {
-  window.postMessage(message, '*');
+  queueMicrotask(() => listener?.(message));
 }
 
 function handle(message: ViewToHostMessage): void {
-  load();
+  try {
+    load();
+  } catch (e) {
+    // A report cut short or edited by hand: say so in the page, as text.
+    const p = document.createElement('p');
+    p.className = 'cmi-error';
+    p.textContent = `This report cannot be shown: ${(e as Error).message}`;
+    document.body.prepend(p);
+    return;
+  }
   if (message.type === 'ready') send({ type: 'model', model: model! });
   else if (message.type === 'requestSeries') {
     try {
@@ -59,5 +76,5 @@ function handle(message: ViewToHostMessage): void {
   }
 }
 
-const port: TimelineHostPort = { postMessage: (m) => handle(m) };
+const port: TimelineHostPort = { postMessage: (m) => handle(m), onMessage: (l) => void (listener = l) };
 (window as unknown as { cmiReportHost: TimelineHostPort }).cmiReportHost = port;
