@@ -168,6 +168,16 @@ describe('chrome trace: rustc -Z llvm-time-trace', () => {
     expect([...threads].sort()).toEqual(['coordinator', 'opt cgu.0', 'opt cgu.1', 'opt cgu.2']);
     expect(r.processes).toEqual([{ pid: 28104, label: 'rustc' }]);
   });
+
+  it('a pass run function after function stays a row of siblings, even when one is too short for the clock', async () => {
+    // LLVM runs EntryExitInstrumenterPass on each function in turn: one that takes no measurable time
+    // begins where the previous one ends, and is its sibling, not its child.
+    const r = await importChromeTrace(fx(RUSTC));
+    const ph = r.phases!;
+    const underTwin = ph.filter((p) => p.parent !== null && ph[p.parent]!.name === p.name && p.startMs >= ph[p.parent]!.endMs - 0.0005);
+    expect(underTwin).toEqual([]);
+    expect(Math.max(...depths(ph))).toBe(5); // 7 when they were nested in each other
+  });
 });
 
 describe('chrome trace: cut and broken files', () => {

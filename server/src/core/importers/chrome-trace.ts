@@ -17,9 +17,11 @@
 //
 // Big files: the input is streamed (gunzipped when gzip) in ~1 MiB chunks and never held whole (files
 // beyond V8's longest string import). Events of the common shape (no escapes in keys or in the fields
-// used, flat args) are read straight from the bytes (readEvent) into phases, with no object per event;
-// the others are delimited by a byte scanner (strings, escapes, depth) and JSON.parsed a chunk at a
-// time. Memory is in proportion to the phases kept; bench/chrome-trace-import.mjs measures it.
+// used, flat args) are read straight from the bytes (readEvent) with no object per event, repeated
+// names coming from a cache keyed by their bytes; the others are delimited by a byte scanner (strings,
+// escapes, depth) and JSON.parsed a chunk at a time. Phases are kept in per-track columns (typed arrays
+// for the times) and become objects once, in `finish`, in nesting order (an index sort, not a sort of
+// objects). Memory is in proportion to the phases kept; bench/chrome-trace-import.mjs measures both.
 //
 // Damage: a file cut short (writer killed) keeps its events, with a warning giving the byte; an event
 // that is not valid JSON is skipped with a warning (when its quotes don't balance, up to the next line
@@ -68,19 +70,97 @@ interface RawEvent {
   tid?: unknown;
   id?: unknown;
   id2?: unknown;
-  s?: unknown;
   args?: unknown;
 }
 
-/** A phase still on the file's clock, on one thread or async track (in file order: the sort is stable). */
-type Span = Phase;
+/**
+ * One event's fields as TraceBuilder reads them, already checked for type. One instance is reused for
+ * every event: the fast reader fills it from the bytes, `fromJson` from JSON.parse's object. Numbers
+ * have fields of their own (double fields are updated in place; a field that also held strings would
+ * box every double in a new heap object, millions of them).
+ */
+class EventFields {
+  ph = '';
+  name = '';
+  /** `name` is shared already (one string for all its events): no need to intern it. */
+  nameShared = false;
+  cat: string | undefined = undefined;
+  catShared = false;
+  /** µs; NaN when missing or not a number. */
+  ts = NaN;
+  /** µs; NaN when missing or not a number. */
+  dur = NaN;
+  pid = 0;
+  tid: number | string = 0;
+  id: unknown = undefined;
+  id2: unknown = undefined;
+  args: unknown = undefined;
+  /** True when `flatArgs` is `primitiveArgs(args)` already (the fast reader knows it as it reads). */
+  argsChecked = false;
+  flatArgs: Args | undefined = undefined;
+
+  clear(): void {
+    this.ph = this.name = '';
+    this.nameShared = this.catShared = this.argsChecked = false;
+    this.cat = undefined;
+    this.ts = this.dur = NaN;
+    this.pid = this.tid = 0;
+    this.id = this.id2 = this.args = this.flatArgs = undefined;
+  }
+
+  fromJson(e: RawEvent): void {
+    this.clear();
+    if (typeof e.ph === 'string') this.ph = e.ph;
+    if (typeof e.name === 'string') this.name = e.name;
+    if (typeof e.cat === 'string' && e.cat !== '') this.cat = e.cat;
+    if (typeof e.ts === 'number') this.ts = e.ts;
+    if (typeof e.dur === 'number') this.dur = e.dur;
+    if (typeof e.pid === 'number') this.pid = e.pid;
+    if (typeof e.tid === 'number' || typeof e.tid === 'string') this.tid = e.tid;
+    this.id = e.id;
+    this.id2 = e.id2;
+    this.args = e.args;
+  }
+}
+
+/**
+ * The phases of one track while the file is read, column by column and in file order: no object per
+ * phase until `finish` (which creates each once, with its final times and parent, in nesting order).
+ * Times are µs on the file's clock.
+ */
+class SpanColumns {
+  length = 0;
+  startUs = new Float64Array(64);
+  endUs = new Float64Array(64);
+  readonly names: string[] = [];
+  readonly cats: (string | undefined)[] = [];
+  readonly args: (Args | undefined)[] = [];
+
+  push(name: string, cat: string | undefined, startUs: number, endUs: number, args: Args | undefined): void {
+    const n = this.length;
+    if (n === this.startUs.length) {
+      const start = new Float64Array(n * 2);
+      const end = new Float64Array(n * 2);
+      start.set(this.startUs);
+      end.set(this.endUs);
+      this.startUs = start;
+      this.endUs = end;
+    }
+    this.startUs[n] = startUs;
+    this.endUs[n] = endUs;
+    this.names.push(name);
+    this.cats.push(cat);
+    this.args.push(args);
+    this.length = n + 1;
+  }
+}
 
 interface Track {
   pid: number;
   /** tid, or an async track's cat+id. */
   key: string;
   tid?: number;
-  spans: Span[];
+  spans: SpanColumns;
   /** Open B events (or async b events), innermost last. */
   open: { name: string; cat?: string; tsUs: number; args?: Args; byteOffset: number }[];
 }
@@ -160,7 +240,7 @@ class TraceBuilder {
     const k = `${pid}\u0000${key}`;
     let t = this.tracks.get(k);
     if (!t) {
-      t = { pid, key, spans: [], open: [], ...(tid !== undefined ? { tid } : {}) };
+      t = { pid, key, spans: new SpanColumns(), open: [], ...(tid !== undefined ? { tid } : {}) };
       this.tracks.set(k, t);
     }
     return t;
@@ -172,29 +252,26 @@ class TraceBuilder {
   }
 
   private span(t: Track, name: string, cat: string | undefined, startUs: number, endUs: number, args: Args | undefined): void {
-    // In ms of the file's clock until `finish` moves them to its origin (doubles from the start: a
-    // field that turns from integer to double later makes V8 migrate every object). One literal per
-    // shape, so that no object needs a second property store (millions of them in big traces).
-    const startMs = startUs / 1000;
-    const endMs = endUs / 1000;
-    const pid = t.pid;
-    let s: Span;
-    if (args) {
-      const file = typeof args.path === 'string' ? args.path : name === 'Source' && typeof args.detail === 'string' ? args.detail : undefined;
-      if (file) s = cat ? { name, parent: null, startMs, endMs, pid, category: cat, args, source: { file } } : { name, parent: null, startMs, endMs, pid, args, source: { file } };
-      else s = cat ? { name, parent: null, startMs, endMs, pid, category: cat, args } : { name, parent: null, startMs, endMs, pid, args };
-    } else s = cat ? { name, parent: null, startMs, endMs, pid, category: cat } : { name, parent: null, startMs, endMs, pid };
-    t.spans.push(s);
+    t.spans.push(name, cat, startUs, endUs, args);
   }
 
+  private readonly jsonFields = new EventFields();
+
+  /** An event as JSON.parse gives it. */
   add(e: RawEvent, byteOffset: number): void {
+    this.jsonFields.fromJson(e);
+    this.addFields(this.jsonFields, byteOffset);
+  }
+
+  /** An event, its fields checked for type (see EventFields). */
+  addFields(e: EventFields, byteOffset: number): void {
     this.events++;
-    const ph = typeof e.ph === 'string' ? e.ph : '';
-    const name = typeof e.name === 'string' ? this.intern(e.name) : '';
-    const cat = typeof e.cat === 'string' && e.cat !== '' ? this.intern(e.cat) : undefined;
-    const pid = typeof e.pid === 'number' ? e.pid : 0;
-    const tid = typeof e.tid === 'number' ? e.tid : typeof e.tid === 'string' ? e.tid : 0;
-    const ts = typeof e.ts === 'number' ? e.ts : NaN;
+    const ph = e.ph;
+    const name = e.nameShared ? e.name : this.intern(e.name);
+    const cat = e.cat === undefined || e.catShared ? e.cat : this.intern(e.cat);
+    const pid = e.pid;
+    const tid = e.tid;
+    const ts = e.ts;
     if (ph === 'M') {
       const label = isObject(e.args) && typeof e.args.name === 'string' ? e.args.name : undefined;
       if (label === undefined) return;
@@ -213,7 +290,7 @@ class TraceBuilder {
     }
     switch (ph) {
       case 'X': {
-        const dur = typeof e.dur === 'number' && e.dur >= 0 ? e.dur : 0;
+        const dur = e.dur >= 0 ? e.dur : 0;
         if (ts === 0 && name.startsWith('Total ')) {
           // clang's per-name summaries: not a moment of the timeline.
           const totals = this.totals.get(pid) ?? {};
@@ -223,12 +300,12 @@ class TraceBuilder {
         }
         this.see(ts);
         this.see(ts + dur);
-        this.span(this.thread(pid, tid), name, cat, ts, ts + dur, primitiveArgs(e.args));
+        this.span(this.thread(pid, tid), name, cat, ts, ts + dur, argsOf(e));
         return;
       }
       case 'B': {
         this.see(ts);
-        const args = primitiveArgs(e.args);
+        const args = argsOf(e);
         this.thread(pid, tid).open.push({ name, tsUs: ts, byteOffset, ...(cat ? { cat } : {}), ...(args ? { args } : {}) });
         return;
       }
@@ -240,7 +317,7 @@ class TraceBuilder {
       case 'b':
       case 'S': {
         this.see(ts);
-        const args = primitiveArgs(e.args);
+        const args = argsOf(e);
         this.track(pid, asyncKey(cat, e)).open.push({ name, tsUs: ts, byteOffset, ...(cat ? { cat } : {}), ...(args ? { args } : {}) });
         return;
       }
@@ -255,7 +332,7 @@ class TraceBuilder {
       case 'n':
       case 'R': {
         this.see(ts);
-        const args = primitiveArgs(e.args);
+        const args = argsOf(e);
         const m: Marker = { name, kind: cat ?? 'instant', tMs: ts, pid };
         if (args) m.detail = JSON.stringify(args);
         this.markers.push(m);
@@ -277,7 +354,7 @@ class TraceBuilder {
   }
 
   /** An event of the arena protocol (docs/instrumentation.md): kept per arena until `finish`. */
-  private arenaEvent(ph: 'b' | 'n' | 'e', name: string, pid: number, tsUs: number, e: RawEvent, byteOffset: number): void {
+  private arenaEvent(ph: 'b' | 'n' | 'e', name: string, pid: number, tsUs: number, e: EventFields, byteOffset: number): void {
     const id = arenaId(e);
     if (id === undefined) {
       this.warn('arena-without-id', `an arena "${ph}" event (${JSON.stringify(name)}) at ts ${tsUs} µs has no id; skipped`, byteOffset);
@@ -468,28 +545,52 @@ class TraceBuilder {
     let overlaps = 0;
     for (const t of tracks) {
       const spans = t.spans;
-      for (const s of spans) {
-        s.startMs -= originMs;
-        s.endMs -= originMs;
+      const n = spans.length;
+      // The times in ms from the origin, in place (computed as startUs / 1000 - originMs, always so).
+      const startMs = spans.startUs;
+      const endMs = spans.endUs;
+      for (let i = 0; i < n; i++) {
+        startMs[i] = startMs[i]! / 1000 - originMs;
+        endMs[i] = endMs[i]! / 1000 - originMs;
       }
-      spans.sort((a, b) => a.startMs - b.startMs || b.endMs - a.endMs);
+      const order = spanOrder(startMs, endMs, n);
       const base = phases.length;
-      const stack: number[] = [];
+      const pid = t.pid;
       const label = t.key.startsWith('t') ? this.threadNames.get(`${t.pid}\u0000${t.key.slice(1)}`) ?? `tid ${t.key.slice(1)}` : `async ${t.key.slice(2)}`;
-      for (let i = 0; i < spans.length; i++) {
-        const s = spans[i]!;
-        while (stack.length) {
-          const top = spans[stack[stack.length - 1]!]!;
-          if (s.startMs >= top.startMs - NEST_EPS_MS && s.endMs <= top.endMs + NEST_EPS_MS) break;
-          if (s.startMs < top.endMs - NEST_EPS_MS) overlaps++;
-          stack.pop();
+      const labelRoots = (threadsPerPid.get(t.pid) ?? 0) > 1;
+      // The open phases, innermost last: their index in this track's sorted order.
+      const stack = new Uint32Array(n);
+      let depth = 0;
+      for (let k = 0; k < n; k++) {
+        const i = order[k]!;
+        const start = startMs[i]!;
+        const end = endMs[i]!;
+        while (depth) {
+          const top = order[stack[depth - 1]!]!;
+          // Inside the top one; but a span of the same name beginning where the top one ends is its
+          // next sibling: the same work done item after item (tsc checks file after file, LLVM runs a
+          // pass function after function), one of them too short for the clock. Zero-length passes
+          // of other names at the end of their parent stay inside it.
+          if (start >= startMs[top]! - NEST_EPS_MS && end <= endMs[top]! + NEST_EPS_MS && !(start >= endMs[top]! - NEST_EPS_MS && spans.names[i] === spans.names[top])) break;
+          if (start < endMs[top]! - NEST_EPS_MS) overlaps++;
+          depth--;
         }
-        const phase: Phase = s;
-        phase.parent = stack.length ? base + stack[stack.length - 1]! : null;
-        if (phase.parent === null && (threadsPerPid.get(t.pid) ?? 0) > 1) phase.args = { ...phase.args, thread: label };
+        const parent = depth ? base + stack[depth - 1]! : null;
+        stack[depth++] = k;
+        const name = spans.names[i]!;
+        const cat = spans.cats[i];
+        let args = spans.args[i];
+        const file = args ? (typeof args.path === 'string' ? args.path : name === 'Source' && typeof args.detail === 'string' ? args.detail : undefined) : undefined;
+        if (parent === null && labelRoots) args = { ...args, thread: label };
+        // One literal per shape, so that no object needs a second property store (millions of them).
+        let phase: Phase;
+        if (args) {
+          if (file) phase = cat ? { name, parent, startMs: start, endMs: end, pid, category: cat, args, source: { file } } : { name, parent, startMs: start, endMs: end, pid, args, source: { file } };
+          else phase = cat ? { name, parent, startMs: start, endMs: end, pid, category: cat, args } : { name, parent, startMs: start, endMs: end, pid, args };
+        } else phase = cat ? { name, parent, startMs: start, endMs: end, pid, category: cat } : { name, parent, startMs: start, endMs: end, pid };
         phases.push(phase);
-        stack.push(i);
       }
+      t.spans = new SpanColumns(); // its columns can go now
     }
     if (overlaps) this.warnings.push({ code: 'overlapping-phases', message: `${overlaps} phase(s) overlap a phase of their thread without nesting in it; they are placed beside it`, file: this.file });
 
@@ -515,7 +616,8 @@ class TraceBuilder {
     }
     for (const m of this.markers) m.tMs = toMs(m.tMs);
 
-    const pids = new Set<number>([...phases.map((p) => p.pid!), ...series.map((s) => s.pid!), ...arenas.map((a) => a.pid!), ...this.processNames.keys()]);
+    // The phases' pids are their tracks' (taken in the same order, so that 0 and -0 keep the same one).
+    const pids = new Set<number>([...tracks.map((t) => t.pid), ...series.map((s) => s.pid!), ...arenas.map((a) => a.pid!), ...this.processNames.keys()]);
     const processes: (Partial<ProcessInfo> & { pid: number })[] = [...pids].sort((a, b) => a - b).map((pid) => {
       const label = this.processNames.get(pid);
       return label !== undefined ? { pid, label } : { pid };
@@ -536,6 +638,11 @@ class TraceBuilder {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The args of an event, keeping only primitive values; undefined when none. */
+function argsOf(e: EventFields): Args | undefined {
+  return e.argsChecked ? e.flatArgs : primitiveArgs(e.args);
 }
 
 /** The args an event carries, keeping only primitive values; undefined when none. */
@@ -559,12 +666,12 @@ function primitiveArgs(args: unknown): Args | undefined {
 }
 
 /** The id of an arena event: `id`, else `id2`'s local or global id (a number or a string). */
-function arenaId(e: RawEvent): string | undefined {
+function arenaId(e: EventFields): string | undefined {
   const id = e.id ?? (isObject(e.id2) ? (e.id2.local ?? e.id2.global) : undefined);
   return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
 }
 
-function asyncKey(cat: string | undefined, e: RawEvent): string {
+function asyncKey(cat: string | undefined, e: EventFields): string {
   const id = e.id2 !== undefined ? JSON.stringify(e.id2) : String(e.id ?? '');
   return `a:${cat ?? ''}:${id}`;
 }
@@ -574,6 +681,88 @@ function unitScale(what: string): number {
   if (/\b(KiB|KB|kB)\b/.test(what)) return 1024;
   if (/\b(MiB|MB)\b/.test(what)) return 1024 * 1024;
   return 1;
+}
+
+/**
+ * Whether span `a` comes before span `b` in nesting order: earlier start first, then the longer one,
+ * then file order (the order a stable sort by start and end gives).
+ */
+function spanBefore(startMs: Float64Array, endMs: Float64Array, a: number, b: number): boolean {
+  const sa = startMs[a]!;
+  const sb = startMs[b]!;
+  if (sa !== sb) return sa < sb;
+  const ea = endMs[a]!;
+  const eb = endMs[b]!;
+  if (ea !== eb) return ea > eb;
+  return a < b;
+}
+
+/** Runs this long are sorted by insertion before they are merged. */
+const SORT_RUN = 32;
+
+/**
+ * The spans' indices in nesting order. A merge sort of indices with the keys in typed arrays (rather
+ * than Array.prototype.sort with a comparator over millions of objects); it is nearly linear on the
+ * usual input, nearly sorted already (clang writes children just before their parent).
+ */
+function spanOrder(startMs: Float64Array, endMs: Float64Array, n: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = !spanBefore(startMs, endMs, i, i - 1);
+  if (sorted) return order;
+  for (let lo = 0; lo < n; lo += SORT_RUN) {
+    const hi = Math.min(lo + SORT_RUN, n);
+    for (let i = lo + 1; i < hi; i++) {
+      const x = order[i]!;
+      let j = i - 1;
+      while (j >= lo && spanBefore(startMs, endMs, x, order[j]!)) {
+        order[j + 1] = order[j]!;
+        j--;
+      }
+      order[j + 1] = x;
+    }
+  }
+  const tmp = new Uint32Array(n);
+  for (let width = SORT_RUN; width < n; width *= 2) {
+    for (let lo = 0; lo + width < n; lo += 2 * width) mergeRuns(order, tmp, lo, lo + width, Math.min(lo + 2 * width, n), startMs, endMs);
+  }
+  return order;
+}
+
+/** Merges the sorted runs order[lo, mid) and order[mid, hi), moving only the part where they overlap. */
+function mergeRuns(order: Uint32Array, tmp: Uint32Array, lo: number, mid: number, hi: number, startMs: Float64Array, endMs: Float64Array): void {
+  const firstRight = order[mid]!;
+  const lastLeft = order[mid - 1]!;
+  if (!spanBefore(startMs, endMs, firstRight, lastLeft)) return; // in order already
+  // The left run's elements before the right run's first stay where they are ...
+  let a = lo;
+  let b = mid;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (spanBefore(startMs, endMs, firstRight, order[m]!)) b = m;
+    else a = m + 1;
+  }
+  const from = a;
+  // ... and so do the right run's elements after the left run's last.
+  a = mid;
+  b = hi;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (spanBefore(startMs, endMs, order[m]!, lastLeft)) a = m + 1;
+    else b = m;
+  }
+  const to = a;
+  const leftLen = mid - from;
+  for (let k = 0; k < leftLen; k++) tmp[k] = order[from + k]!;
+  let i = 0;
+  let j = mid;
+  let k = from;
+  while (i < leftLen && j < to) {
+    if (spanBefore(startMs, endMs, order[j]!, tmp[i]!)) order[k++] = order[j++]!;
+    else order[k++] = tmp[i++]!;
+  }
+  while (i < leftLen) order[k++] = tmp[i++]!;
 }
 
 function sortSeries(s: MemorySeries): void {
@@ -657,7 +846,7 @@ function describeByte(buf: Buffer, i: number): string {
 
 const INCOMPLETE = -1;
 const NEED_JSON = -2;
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+const POW10 = Float64Array.from({ length: 23 }, (_, k) => 10 ** k);
 const ONE_CHAR = Array.from({ length: 128 }, (_, k) => String.fromCharCode(k));
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Buffer, a: number, b: number) => string }).latin1Slice;
 const utf8Slice = (Buffer.prototype as unknown as { utf8Slice?: (this: Buffer, a: number, b: number) => string }).utf8Slice;
@@ -680,45 +869,91 @@ function skipWsAt(buf: Buffer, i: number, n: number): number {
   return i;
 }
 
-/** Short strings seen before (keys, names, categories), by a hash of their bytes: one string each. */
-const shortStrings = new Map<number, string>();
+/**
+ * Short ASCII strings by a hash of their bytes, so that bytes seen before give the same string again
+ * without decoding them (nor keeping one more copy). Direct-mapped: a slot keeps the last string whose
+ * hash falls in it, so that strings seen once (symbols in args) cost no more than a slot.
+ */
+class StringCache {
+  private readonly hashes: Int32Array;
+  private readonly strings: string[];
+  private readonly mask: number;
 
-function shortString(buf: Buffer, a: number, b: number): string {
-  let h = b - a;
-  for (let k = a; k < b; k++) h = (Math.imul(h, 31) + buf[k]!) | 0;
-  const known = shortStrings.get(h);
-  if (known !== undefined && known.length === b - a) {
-    let same = true;
-    for (let k = 0; k < known.length; k++) {
-      if (known.charCodeAt(k) !== buf[a + k]) {
-        same = false;
-        break;
+  constructor(bits: number) {
+    this.hashes = new Int32Array(1 << bits);
+    this.strings = new Array<string>(1 << bits).fill('');
+    this.mask = (1 << bits) - 1;
+  }
+
+  /** The string of the ASCII bytes a..b, whose hash (see readString) is `h`. */
+  get(buf: Buffer, a: number, b: number, h: number): string {
+    const slot = h & this.mask;
+    if (this.hashes[slot] === h) {
+      const known = this.strings[slot]!;
+      const len = known.length;
+      if (len === b - a) {
+        let k = 0;
+        while (k < len && known.charCodeAt(k) === buf[a + k]) k++;
+        if (k === len) return known;
       }
     }
-    if (same) return known;
+    const s = decode(buf, a, b, true);
+    this.hashes[slot] = h;
+    this.strings[slot] = s;
+    return s;
   }
-  const s = decode(buf, a, b, true);
-  if (shortStrings.size < 65536) shortStrings.set(h, s);
-  return s;
 }
 
+/** Keys, names, categories: a few distinct ones, seen millions of times. */
+const namesCache = new StringCache(12);
+/** String values of args: some repeat (pass names), many are seen once (symbols). */
+const valuesCache = new StringCache(12);
+/** Strings up to this long are looked up in a cache. */
+const MAX_CACHED_CHARS = 64;
+
+/** Whether the last string readString gave is one shared by all its occurrences (set by readString). */
+let stringShared = false;
+
 /** A string without escapes at `i` (a quote): its value, or INCOMPLETE / NEED_JSON. */
-function readString(buf: Buffer, i: number, n: number, short = false): string | number {
+function readString(buf: Buffer, i: number, n: number, cache: StringCache | undefined): string | number {
   let j = i + 1;
-  let ascii = true;
-  while (j < n) {
+  let h = 0;
+  // The bytes or-ed together: below 0x80 when they are all ASCII.
+  let bits = 0;
+  for (;;) {
+    if (j >= n) return INCOMPLETE;
     const c = buf[j]!;
     if (c === C.Quote) break;
     if (c === C.Backslash) return NEED_JSON;
-    if (c >= 0x80) ascii = false;
+    bits |= c;
+    h = (Math.imul(h, 31) + c) | 0;
     j++;
   }
-  if (j >= n) return INCOMPLETE;
   valueEnd = j + 1;
-  return short && ascii && j - i <= 64 ? shortString(buf, i + 1, j) : decode(buf, i + 1, j, ascii);
+  const len = j - i - 1;
+  if (bits >= 0x80) {
+    stringShared = false;
+    return decode(buf, i + 1, j, false);
+  }
+  if (len <= 1) {
+    stringShared = true;
+    return len ? ONE_CHAR[buf[i + 1]!]! : '';
+  }
+  if (cache !== undefined && len <= MAX_CACHED_CHARS) {
+    stringShared = true;
+    return cache.get(buf, i + 1, j, h);
+  }
+  stringShared = false;
+  return decode(buf, i + 1, j, true);
 }
 
-/** A number at `i`; NaN with valueEnd = INCOMPLETE or NEED_JSON when it cannot be read here. */
+/**
+ * The value of the number readNumber read last. A number returned from a function that is not inlined
+ * is boxed in a new heap object; one stored here is not (and the readers return Smi offsets only).
+ */
+const numberValue = new Float64Array(1);
+
+/** A number at `i`: its end (its value in numberValue[0]), or INCOMPLETE / NEED_JSON. */
 function readNumber(buf: Buffer, i: number, n: number): number {
   let j = i;
   const neg = buf[j] === 0x2d;
@@ -726,38 +961,32 @@ function readNumber(buf: Buffer, i: number, n: number): number {
   let m = 0;
   let digits = 0;
   let frac = 0;
-  while (j < n) {
-    const d = buf[j]! - 0x30;
-    if (d < 0 || d > 9) break;
+  let d = 0;
+  while (j < n && (d = buf[j]! - 0x30) >= 0 && d <= 9) {
     m = m * 10 + d;
     digits++;
     j++;
   }
   if (j < n && buf[j] === 0x2e) {
     j++;
-    while (j < n) {
-      const d = buf[j]! - 0x30;
-      if (d < 0 || d > 9) break;
+    while (j < n && (d = buf[j]! - 0x30) >= 0 && d <= 9) {
       m = m * 10 + d;
       digits++;
       frac++;
       j++;
     }
   }
-  if (j >= n) {
-    valueEnd = INCOMPLETE;
-    return NaN;
-  }
+  if (j >= n) return INCOMPLETE;
   const c = buf[j]!;
-  if (digits === 0 || c === 0x65 || c === 0x45) {
-    valueEnd = NEED_JSON;
-    return NaN;
+  if (digits === 0 || c === 0x65 || c === 0x45) return NEED_JSON;
+  // Up to 15 digits the mantissa is exact and one division by an exact power of ten rounds correctly;
+  // longer ones (float noise such as 23.000000000000004) are left to V8's own conversion.
+  if (digits > 15) numberValue[0] = Number(decode(buf, i, j, true));
+  else {
+    const v = frac ? m / POW10[frac]! : m;
+    numberValue[0] = neg ? -v : v;
   }
-  valueEnd = j;
-  // Up to 15 digits the mantissa is exact and one division by an exact power of ten rounds correctly.
-  if (digits > 15) return Number(buf.toString('latin1', i, j));
-  const v = frac ? m / POW10[frac]! : m;
-  return neg ? -v : v;
+  return j;
 }
 
 /** A literal (true, false, null) at `i`; undefined with valueEnd set when not readable. */
@@ -793,9 +1022,15 @@ function skipValue(buf: Buffer, i: number, n: number): number {
   return end < 0 ? INCOMPLETE : end;
 }
 
+/** Whether all the values readArgs last read are primitive (strings, numbers, booleans), and how many. */
+let argsFlat = true;
+let argsCount = 0;
+
 /** A flat object of strings, numbers and literals at `i`; nested ones are JSON.parsed. */
 function readArgs(buf: Buffer, i: number, n: number): Record<string, unknown> | number {
   const out: Record<string, unknown> = {};
+  argsFlat = true;
+  argsCount = 0;
   let j = skipWsAt(buf, i + 1, n);
   if (j >= n) return INCOMPLETE;
   if (buf[j] === C.RBrace) {
@@ -804,7 +1039,7 @@ function readArgs(buf: Buffer, i: number, n: number): Record<string, unknown> | 
   }
   for (;;) {
     if (buf[j] !== C.Quote) return NEED_JSON;
-    const key = readString(buf, j, n, true);
+    const key = readString(buf, j, n, namesCache);
     if (typeof key === 'number') return key;
     if (key === '__proto__') return NEED_JSON;
     j = skipWsAt(buf, valueEnd, n);
@@ -815,11 +1050,13 @@ function readArgs(buf: Buffer, i: number, n: number): Record<string, unknown> | 
     const c = buf[j]!;
     let v: unknown;
     if (c === C.Quote) {
-      v = readString(buf, j, n);
+      v = readString(buf, j, n, valuesCache);
       if (typeof v === 'number') return v;
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-      v = readNumber(buf, j, n);
-      if (valueEnd < 0) return valueEnd;
+      const end = readNumber(buf, j, n);
+      if (end < 0) return end;
+      valueEnd = end;
+      v = numberValue[0];
     } else if (c === C.LBrace || c === C.LBracket) {
       const end = scanComposite(buf, j, n);
       if (end < 0) return INCOMPLETE;
@@ -829,11 +1066,14 @@ function readArgs(buf: Buffer, i: number, n: number): Record<string, unknown> | 
         return NEED_JSON;
       }
       valueEnd = end;
+      argsFlat = false;
     } else {
       v = readLiteral(buf, j, n);
       if (valueEnd < 0) return valueEnd;
+      if (v === null) argsFlat = false;
     }
     out[key] = v;
+    argsCount++;
     j = skipWsAt(buf, valueEnd, n);
     if (j >= n) return INCOMPLETE;
     if (buf[j] === C.Comma) {
@@ -860,7 +1100,6 @@ const enum Field {
   Tid,
   Id,
   Args,
-  S,
   /** Rare, structured: left to JSON.parse. */
   Id2,
 }
@@ -881,27 +1120,30 @@ function fieldOf(buf: Buffer, a: number, b: number): Field {
     if (c0 === 0x64 && c1 === 0x75 && c2 === 0x72) return Field.Dur; // dur
     if (c0 === 0x63 && c1 === 0x61 && c2 === 0x74) return Field.Cat; // cat
   } else if (len === 4) {
-    const word = buf.toString('latin1', a, b);
-    if (word === 'name') return Field.Name;
-    if (word === 'args') return Field.Args;
-  } else if (len === 1 && c0 === 0x73) return Field.S;
+    const c2 = buf[a + 2];
+    const c3 = buf[a + 3];
+    if (c0 === 0x6e && c1 === 0x61 && c2 === 0x6d && c3 === 0x65) return Field.Name; // name
+    if (c0 === 0x61 && c1 === 0x72 && c2 === 0x67 && c3 === 0x73) return Field.Args; // args
+  }
   return Field.Other;
 }
 
 /**
  * Reads the event object at `i` into `e`. Returns its end, INCOMPLETE when `buf` ends first, or
  * NEED_JSON when it has something this reader leaves to JSON.parse (escapes, id2, exponents ...).
+ * Each value is stored as `add` would take it from JSON.parse's object (a later duplicate key wins).
  */
-function readEvent(buf: Buffer, i: number, n: number, e: RawEvent): number {
-  e.ph = e.name = e.cat = e.ts = e.dur = e.pid = e.tid = e.id = e.id2 = e.s = e.args = undefined;
+function readEvent(buf: Buffer, i: number, n: number, e: EventFields): number {
+  e.clear();
   let j = skipWsAt(buf, i + 1, n);
   if (j >= n) return INCOMPLETE;
   if (buf[j] === C.RBrace) return j + 1;
   for (;;) {
     if (buf[j] !== C.Quote) return NEED_JSON;
     let k = j + 1;
-    while (k < n && buf[k] !== C.Quote) {
-      if (buf[k] === C.Backslash) return NEED_JSON;
+    let d = 0;
+    while (k < n && (d = buf[k]!) !== C.Quote) {
+      if (d === C.Backslash) return NEED_JSON;
       k++;
     }
     if (k >= n) return INCOMPLETE;
@@ -913,56 +1155,30 @@ function readEvent(buf: Buffer, i: number, n: number, e: RawEvent): number {
     j = skipWsAt(buf, j + 1, n);
     if (j >= n) return INCOMPLETE;
     const c = buf[j]!;
-    let v: unknown;
     if (field === Field.Other) {
       const end = skipValue(buf, j, n);
       if (end < 0) return end;
       valueEnd = end;
     } else if (c === C.Quote) {
-      v = readString(buf, j, n, field !== Field.Id);
+      const v = readString(buf, j, n, field === Field.Ph || field === Field.Name || field === Field.Cat ? namesCache : undefined);
       if (typeof v === 'number') return v;
+      setString(e, field, v, stringShared);
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-      v = readNumber(buf, j, n);
-      if (valueEnd < 0) return valueEnd;
+      const end = readNumber(buf, j, n);
+      if (end < 0) return end;
+      valueEnd = end;
+      setNumber(e, field, numberValue[0]!);
     } else if (c === C.LBrace) {
       if (field !== Field.Args) return NEED_JSON;
-      v = readArgs(buf, j, n);
+      const v = readArgs(buf, j, n);
       if (typeof v === 'number') return v;
+      e.args = v;
+      e.argsChecked = argsFlat;
+      e.flatArgs = argsFlat && argsCount ? (v as Args) : undefined;
     } else {
-      v = readLiteral(buf, j, n);
+      const v = readLiteral(buf, j, n);
       if (valueEnd < 0) return valueEnd;
-    }
-    switch (field) {
-      case Field.Ph:
-        e.ph = v;
-        break;
-      case Field.Name:
-        e.name = v;
-        break;
-      case Field.Cat:
-        e.cat = v;
-        break;
-      case Field.Ts:
-        e.ts = v;
-        break;
-      case Field.Dur:
-        e.dur = v;
-        break;
-      case Field.Pid:
-        e.pid = v;
-        break;
-      case Field.Tid:
-        e.tid = v;
-        break;
-      case Field.Id:
-        e.id = v;
-        break;
-      case Field.Args:
-        e.args = v;
-        break;
-      case Field.S:
-        e.s = v;
-        break;
+      setOther(e, field, v);
     }
     j = skipWsAt(buf, valueEnd, n);
     if (j >= n) return INCOMPLETE;
@@ -973,6 +1189,93 @@ function readEvent(buf: Buffer, i: number, n: number, e: RawEvent): number {
     }
     if (buf[j] === C.RBrace) return j + 1;
     return NEED_JSON;
+  }
+}
+
+/** A string value of `field` into `e`, as EventFields.fromJson takes it. */
+function setString(e: EventFields, field: Field, v: string, shared: boolean): void {
+  switch (field) {
+    case Field.Ph:
+      e.ph = v;
+      break;
+    case Field.Name:
+      e.name = v;
+      e.nameShared = shared;
+      break;
+    case Field.Cat:
+      e.cat = v === '' ? undefined : v;
+      e.catShared = shared;
+      break;
+    case Field.Ts:
+      e.ts = NaN;
+      break;
+    case Field.Dur:
+      e.dur = NaN;
+      break;
+    case Field.Pid:
+      e.pid = 0;
+      break;
+    case Field.Tid:
+      e.tid = v;
+      break;
+    default:
+      setOther(e, field, v);
+  }
+}
+
+/** A number value of `field` into `e`, as EventFields.fromJson takes it. */
+function setNumber(e: EventFields, field: Field, v: number): void {
+  switch (field) {
+    case Field.Ts:
+      e.ts = v;
+      break;
+    case Field.Dur:
+      e.dur = v;
+      break;
+    case Field.Pid:
+      e.pid = v;
+      break;
+    case Field.Tid:
+      e.tid = v;
+      break;
+    default:
+      setOther(e, field, v);
+  }
+}
+
+/** Any other value of `field` into `e` (what is not a string or a number, or a field kept as is). */
+function setOther(e: EventFields, field: Field, v: unknown): void {
+  switch (field) {
+    case Field.Ph:
+      e.ph = '';
+      break;
+    case Field.Name:
+      e.name = '';
+      e.nameShared = true;
+      break;
+    case Field.Cat:
+      e.cat = undefined;
+      break;
+    case Field.Ts:
+      e.ts = NaN;
+      break;
+    case Field.Dur:
+      e.dur = NaN;
+      break;
+    case Field.Pid:
+      e.pid = 0;
+      break;
+    case Field.Tid:
+      e.tid = 0;
+      break;
+    case Field.Id:
+      e.id = v;
+      break;
+    case Field.Args:
+      e.args = v;
+      e.argsChecked = false;
+      e.flatArgs = undefined;
+      break;
   }
 }
 
@@ -997,7 +1300,7 @@ class TraceReader {
   /** Top-level members other than traceEvents, parsed. */
   readonly members: Record<string, unknown> = {};
   private sawEvents = false;
-  private readonly scratch: RawEvent = { ph: undefined, name: undefined, cat: undefined, ts: undefined, dur: undefined, pid: undefined, tid: undefined, id: undefined, id2: undefined, s: undefined, args: undefined };
+  private readonly scratch = new EventFields();
 
   constructor(
     readonly file: string,
@@ -1049,7 +1352,7 @@ class TraceReader {
             const fastEnd = readEvent(buf, i, n, this.scratch);
             if (fastEnd > 0) {
               flush(); // keep the file's order
-              this.builder.add(this.scratch, this.base + i);
+              this.builder.addFields(this.scratch, this.base + i);
               i = fastEnd;
               break;
             }
