@@ -81,16 +81,21 @@ function show(model: TimelineModel): void {
   const tables = el('div', { class: 'cmi-tables', 'aria-busy': 'true' });
   const warnings = model.run.warnings.length ? el('details', { class: 'cmi-note' }, el('summary', {}, `${model.run.warnings.length} warning(s)`), ...model.run.warnings.slice(0, 200).map((w) => el('div', {}, w))) : '';
   root.replaceChildren(header, timeline.root, timeline.selectionElement, tables, warnings);
-  // The tables (sorting thousands of rows, a thousand table rows) come after the chart is on screen.
-  timeline.onFirstRender = () =>
-    setTimeout(() => {
-      const t0 = performance.now();
-      tables.append(el('section', {}, el('h2', {}, `Phases (${model.phaseRows.length})`), phaseTable(model.phaseRows, revealer(model), sortKept('phases'))));
-      if (model.arenas.length) tables.append(el('section', {}, el('h2', {}, `Arenas (${model.arenas.length})`), arenaTable(model.arenas, sortKept('arenas'))));
-      tables.removeAttribute('aria-busy');
-      tables.dataset.ready = 'true';
-      performance.measure('cmi:tables', { start: t0 });
-    });
+  // The tables (sorting thousands of rows, a thousand table rows) come after the chart is on screen,
+  // or after 2 s if it is not drawn by then (a panel opened hidden has no size to draw in).
+  let tablesBuilt = false;
+  const buildTables = () => {
+    if (tablesBuilt) return;
+    tablesBuilt = true;
+    const t0 = performance.now();
+    tables.append(el('section', {}, el('h2', {}, `Phases (${model.phaseRows.length})`), phaseTable(model.phaseRows, revealer(model), sortKept('phases'))));
+    if (model.arenas.length) tables.append(el('section', {}, el('h2', {}, `Arenas (${model.arenas.length})`), arenaTable(model.arenas, sortKept('arenas'))));
+    tables.removeAttribute('aria-busy');
+    tables.dataset.ready = 'true';
+    performance.measure('cmi:tables', { start: t0 });
+  };
+  timeline.onFirstRender = () => setTimeout(buildTables);
+  setTimeout(buildTables, 2000);
   timeline.start();
   performance.measure('cmi:show-chart', 'cmi:show');
 }

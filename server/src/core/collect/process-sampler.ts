@@ -6,8 +6,9 @@
 // even if the pid is reused). The walk is skipped while no task was created anywhere: /proc/loadavg
 // ends with the last pid the kernel handed out in this pid namespace (nested namespaces allocate in
 // it too), and a process or thread that forked or started since the last tick has changed it. A
-// long compile in one process then costs two preads per tick instead of a read per thread. VmHWM, the kernel's high-water mark, makes each process's own peak exact
-// even between ticks; the tree sum is only known at ticks.
+// long compile in one process then costs two preads per tick instead of a read per thread. VmHWM,
+// the kernel's high-water mark, makes each process's own peak exact even between ticks; the tree sum
+// is only known at ticks.
 //
 // Elsewhere: `ps` (Unix) or PowerShell/CIM (Windows) every 250/1000 ms at best, with a warning that
 // short processes and short peaks may be missed. A tick never throws: a sampler that cannot read
