@@ -37,7 +37,12 @@ export function generateTrace(file, targetBytes) {
       partsLen = 0;
     }
   };
+  // ts and dur with at most 3 decimals, as real writers give them (clang whole µs, tsc 3 decimals):
+  // not the float noise of the sums below (23.000000000000004).
+  const r3 = (x) => Math.round(x * 1000) / 1000;
   const ev = (o) => {
+    if (o.ts !== undefined) o.ts = r3(o.ts);
+    if (o.dur !== undefined) o.dur = r3(o.dur);
     put(`${events ? ',' : ''}\n${JSON.stringify(o)}`);
     events++;
   };

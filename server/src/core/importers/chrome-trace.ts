@@ -15,13 +15,15 @@
 // clang's "Total <name>" summary events (ts 0, each on a fake thread) are no timeline phases: they
 // become args `Total <name>` (ms) of the process's root phase.
 //
-// Big files: the input is streamed (gunzipped when gzip) in ~1 MiB chunks and never held whole (files
-// beyond V8's longest string import). Events of the common shape (no escapes in keys or in the fields
-// used, flat args) are read straight from the bytes (readEvent) with no object per event, repeated
-// names coming from a cache keyed by their bytes; the others are delimited by a byte scanner (strings,
-// escapes, depth) and JSON.parsed a chunk at a time. Phases are kept in per-track columns (typed arrays
-// for the times) and become objects once, in `finish`, in nesting order (an index sort, not a sort of
-// objects). Memory is in proportion to the phases kept; bench/chrome-trace-import.mjs measures both.
+// Big files: the input is read in ~1 MiB chunks (gunzipped when gzip; a plain file into two buffers in
+// turn, the next chunk read while one is parsed) and never held whole (files beyond V8's longest string
+// import). Events of the common shape (no escapes in keys or in the fields used, flat args) are read
+// straight from the bytes (readEvent, four bytes at a time where it can) with no object per event,
+// repeated names coming from a cache keyed by their bytes; the others are delimited by a byte scanner
+// (strings, escapes, depth) and JSON.parsed a chunk at a time. Phases are kept in per-track columns
+// (typed arrays for the times, names and categories as ids) and become objects once, in `finish`, in
+// nesting order (an index sort, not a sort of objects). Memory is in proportion to the phases kept;
+// bench/chrome-trace-import.mjs measures both.
 //
 // Damage: a file cut short (writer killed) keeps its events, with a warning giving the byte; an event
 // that is not valid JSON is skipped with a warning (when its quotes don't balance, up to the next line
@@ -82,10 +84,11 @@ interface RawEvent {
 class EventFields {
   ph = '';
   name = '';
-  /** `name` is shared already (one string for all its events): no need to intern it. */
-  nameShared = false;
+  /** The id of `name` in the reader's NameTable, known when it came from its cache; else -1. */
+  nameId = -1;
   cat: string | undefined = undefined;
-  catShared = false;
+  /** The id of `cat` (as nameId). */
+  catId = -1;
   /** µs; NaN when missing or not a number. */
   ts = NaN;
   /** µs; NaN when missing or not a number. */
@@ -101,7 +104,8 @@ class EventFields {
 
   clear(): void {
     this.ph = this.name = '';
-    this.nameShared = this.catShared = this.argsChecked = false;
+    this.nameId = this.catId = -1;
+    this.argsChecked = false;
     this.cat = undefined;
     this.ts = this.dur = NaN;
     this.pid = this.tid = 0;
@@ -124,34 +128,62 @@ class EventFields {
 }
 
 /**
+ * Names and categories as small ints (the span columns keep ids, not strings). Id 0 is no category.
+ * Distinct strings beyond a limit get an id each time (as they would a slot in a column of strings).
+ */
+class NameTable {
+  readonly list: (string | undefined)[] = [undefined];
+  private readonly ids = new Map<string, number>();
+
+  id(s: string | undefined): number {
+    if (s === undefined) return 0;
+    const known = this.ids.get(s);
+    if (known !== undefined) return known;
+    const id = this.list.length;
+    this.list.push(s);
+    if (this.ids.size < 100_000) this.ids.set(s, id);
+    return id;
+  }
+}
+
+/**
  * The phases of one track while the file is read, column by column and in file order: no object per
  * phase until `finish` (which creates each once, with its final times and parent, in nesting order).
- * Times are µs on the file's clock.
+ * Times are µs on the file's clock; names and categories are ids in the builder's NameTable.
  */
 class SpanColumns {
   length = 0;
   startUs = new Float64Array(64);
   endUs = new Float64Array(64);
-  readonly names: string[] = [];
-  readonly cats: (string | undefined)[] = [];
+  nameIds = new Int32Array(64);
+  catIds = new Int32Array(64);
   readonly args: (Args | undefined)[] = [];
 
-  push(name: string, cat: string | undefined, startUs: number, endUs: number, args: Args | undefined): void {
+  push(nameId: number, catId: number, startUs: number, endUs: number, args: Args | undefined): void {
     const n = this.length;
-    if (n === this.startUs.length) {
-      const start = new Float64Array(n * 2);
-      const end = new Float64Array(n * 2);
-      start.set(this.startUs);
-      end.set(this.endUs);
-      this.startUs = start;
-      this.endUs = end;
-    }
+    if (n === this.startUs.length) this.grow();
     this.startUs[n] = startUs;
     this.endUs[n] = endUs;
-    this.names.push(name);
-    this.cats.push(cat);
+    this.nameIds[n] = nameId;
+    this.catIds[n] = catId;
     this.args.push(args);
     this.length = n + 1;
+  }
+
+  private grow(): void {
+    const n = this.length;
+    const start = new Float64Array(n * 2);
+    const end = new Float64Array(n * 2);
+    const names = new Int32Array(n * 2);
+    const cats = new Int32Array(n * 2);
+    start.set(this.startUs);
+    end.set(this.endUs);
+    names.set(this.nameIds);
+    cats.set(this.catIds);
+    this.startUs = start;
+    this.endUs = end;
+    this.nameIds = names;
+    this.catIds = cats;
   }
 }
 
@@ -162,7 +194,7 @@ interface Track {
   tid?: number;
   spans: SpanColumns;
   /** Open B events (or async b events), innermost last. */
-  open: { name: string; cat?: string; tsUs: number; args?: Args; byteOffset: number }[];
+  open: { name: string; nameId: number; cat?: string; catId: number; tsUs: number; args?: Args; byteOffset: number }[];
 }
 
 /** One event of the arena protocol (cat "arena"), kept until `finish` orders them per arena. */
@@ -203,6 +235,8 @@ class TraceBuilder {
   /** Arena protocol events per pid + id, in file order. */
   private readonly arenaEvents = new Map<string, { pid: number; id: string; events: ArenaEvent[] }>();
   private readonly interned = new Map<string, string>();
+  /** The names and categories of events. */
+  readonly names = new NameTable();
   private minUs = Infinity;
   private maxUs = -Infinity;
   events = 0;
@@ -251,8 +285,8 @@ class TraceBuilder {
     if (tsUs > this.maxUs) this.maxUs = tsUs;
   }
 
-  private span(t: Track, name: string, cat: string | undefined, startUs: number, endUs: number, args: Args | undefined): void {
-    t.spans.push(name, cat, startUs, endUs, args);
+  private span(t: Track, nameId: number, catId: number, startUs: number, endUs: number, args: Args | undefined): void {
+    t.spans.push(nameId, catId, startUs, endUs, args);
   }
 
   private readonly jsonFields = new EventFields();
@@ -267,8 +301,12 @@ class TraceBuilder {
   addFields(e: EventFields, byteOffset: number): void {
     this.events++;
     const ph = e.ph;
-    const name = e.nameShared ? e.name : this.intern(e.name);
-    const cat = e.cat === undefined || e.catShared ? e.cat : this.intern(e.cat);
+    const names = this.names;
+    const nameId = e.nameId >= 0 ? e.nameId : names.id(e.name);
+    const catId = e.catId >= 0 ? e.catId : names.id(e.cat);
+    // The one string of each name (not one per event).
+    const name = names.list[nameId]!;
+    const cat = names.list[catId];
     const pid = e.pid;
     const tid = e.tid;
     const ts = e.ts;
@@ -300,13 +338,13 @@ class TraceBuilder {
         }
         this.see(ts);
         this.see(ts + dur);
-        this.span(this.thread(pid, tid), name, cat, ts, ts + dur, argsOf(e));
+        this.span(this.thread(pid, tid), nameId, catId, ts, ts + dur, argsOf(e));
         return;
       }
       case 'B': {
         this.see(ts);
         const args = argsOf(e);
-        this.thread(pid, tid).open.push({ name, tsUs: ts, byteOffset, ...(cat ? { cat } : {}), ...(args ? { args } : {}) });
+        this.thread(pid, tid).open.push({ name, nameId, catId, tsUs: ts, byteOffset, ...(cat ? { cat } : {}), ...(args ? { args } : {}) });
         return;
       }
       case 'E': {
@@ -318,7 +356,7 @@ class TraceBuilder {
       case 'S': {
         this.see(ts);
         const args = argsOf(e);
-        this.track(pid, asyncKey(cat, e)).open.push({ name, tsUs: ts, byteOffset, ...(cat ? { cat } : {}), ...(args ? { args } : {}) });
+        this.track(pid, asyncKey(cat, e)).open.push({ name, nameId, catId, tsUs: ts, byteOffset, ...(cat ? { cat } : {}), ...(args ? { args } : {}) });
         return;
       }
       case 'e':
@@ -480,7 +518,7 @@ class TraceBuilder {
       for (let k = i; k > j; k--) {
         const b = open[k]!;
         this.warn('unbalanced-begin', `the begin of ${JSON.stringify(b.name)} (byte ${b.byteOffset}) is closed by the end of its enclosing ${JSON.stringify(name)}`, b.byteOffset);
-        this.span(t, b.name, b.cat, b.tsUs, tsUs, b.args);
+        this.span(t, b.nameId, b.catId, b.tsUs, tsUs, b.args);
       }
       open.length = j + 1;
       i = j;
@@ -490,7 +528,7 @@ class TraceBuilder {
       return;
     }
     const b = open.pop()!;
-    this.span(t, b.name, b.cat, b.tsUs, tsUs, b.args);
+    this.span(t, b.nameId, b.catId, b.tsUs, tsUs, b.args);
   }
 
   private counter(pid: number, name: string, key: string, cat: string | undefined, tsUs: number, value: number, byteOffset: number): void {
@@ -522,7 +560,7 @@ class TraceBuilder {
       this.warn('unclosed-phase', `${t.open.length} phase(s) never ended on ${t.key.startsWith('t') ? `pid ${t.pid} tid ${t.tid ?? t.key.slice(1)}` : `async track ${t.key.slice(2)}`} (innermost ${JSON.stringify(t.open[t.open.length - 1]!.name)}); they are ended at the last event of the trace`, t.open[0]!.byteOffset);
       while (t.open.length) {
         const b = t.open.pop()!;
-        this.span(t, b.name, b.cat, b.tsUs, Math.max(b.tsUs, this.maxUs), b.args);
+        this.span(t, b.nameId, b.catId, b.tsUs, Math.max(b.tsUs, this.maxUs), b.args);
       }
     }
   }
@@ -542,6 +580,7 @@ class TraceBuilder {
     const threadsPerPid = new Map<number, number>();
     for (const t of tracks) threadsPerPid.set(t.pid, (threadsPerPid.get(t.pid) ?? 0) + 1);
     const phases: Phase[] = [];
+    const nameList = this.names.list;
     let overlaps = 0;
     for (const t of tracks) {
       const spans = t.spans;
@@ -549,6 +588,8 @@ class TraceBuilder {
       // The times in ms from the origin, in place (computed as startUs / 1000 - originMs, always so).
       const startMs = spans.startUs;
       const endMs = spans.endUs;
+      const nameIds = spans.nameIds;
+      const catIds = spans.catIds;
       for (let i = 0; i < n; i++) {
         startMs[i] = startMs[i]! / 1000 - originMs;
         endMs[i] = endMs[i]! / 1000 - originMs;
@@ -571,14 +612,14 @@ class TraceBuilder {
           // next sibling: the same work done item after item (tsc checks file after file, LLVM runs a
           // pass function after function), one of them too short for the clock. Zero-length passes
           // of other names at the end of their parent stay inside it.
-          if (start >= startMs[top]! - NEST_EPS_MS && end <= endMs[top]! + NEST_EPS_MS && !(start >= endMs[top]! - NEST_EPS_MS && spans.names[i] === spans.names[top])) break;
+          if (start >= startMs[top]! - NEST_EPS_MS && end <= endMs[top]! + NEST_EPS_MS && !(start >= endMs[top]! - NEST_EPS_MS && nameList[nameIds[i]!] === nameList[nameIds[top]!])) break;
           if (start < endMs[top]! - NEST_EPS_MS) overlaps++;
           depth--;
         }
         const parent = depth ? base + stack[depth - 1]! : null;
         stack[depth++] = k;
-        const name = spans.names[i]!;
-        const cat = spans.cats[i];
+        const name = nameList[nameIds[i]!]!;
+        const cat = nameList[catIds[i]!];
         let args = spans.args[i];
         const file = args ? (typeof args.path === 'string' ? args.path : name === 'Source' && typeof args.detail === 'string' ? args.detail : undefined) : undefined;
         if (parent === null && labelRoots) args = { ...args, thread: label };
@@ -872,52 +913,108 @@ function skipWsAt(buf: Buffer, i: number, n: number): number {
 /**
  * Short ASCII strings by a hash of their bytes, so that bytes seen before give the same string again
  * without decoding them (nor keeping one more copy). Direct-mapped: a slot keeps the last string whose
- * hash falls in it, so that strings seen once (symbols in args) cost no more than a slot.
+ * hash falls in it, so that strings seen once (symbols in args) cost no more than a slot. With a
+ * NameTable (keys, names, categories) a slot also keeps the string's id there, and its strings are
+ * internalized (see `internalized`).
  */
 class StringCache {
   private readonly hashes: Int32Array;
   private readonly strings: string[];
+  private readonly ids: Int32Array;
+  /** Each slot's string as little-endian words of 4 bytes (compared four bytes at a time). */
+  private readonly words: Int32Array;
   private readonly mask: number;
 
-  constructor(bits: number) {
+  constructor(
+    bits: number,
+    private readonly table: NameTable | undefined,
+  ) {
     this.hashes = new Int32Array(1 << bits);
     this.strings = new Array<string>(1 << bits).fill('');
+    this.ids = new Int32Array(1 << bits).fill(-1);
+    this.words = new Int32Array((1 << bits) * WORDS_PER_SLOT);
     this.mask = (1 << bits) - 1;
   }
 
-  /** The string of the ASCII bytes a..b, whose hash (see readString) is `h`. */
-  get(buf: Buffer, a: number, b: number, h: number): string {
+  /**
+   * The string of the ASCII bytes a..b (at most MAX_CACHED_CHARS), whose hash (see readString) is
+   * `h`; its id in stringId. `dv` views `buf`.
+   */
+  get(buf: Buffer, dv: DataView, a: number, b: number, h: number): string {
     const slot = h & this.mask;
+    const len = b - a;
+    const w = slot * WORDS_PER_SLOT;
+    const words = this.words;
     if (this.hashes[slot] === h) {
       const known = this.strings[slot]!;
-      const len = known.length;
-      if (len === b - a) {
+      if (known.length === len) {
         let k = 0;
-        while (k < len && known.charCodeAt(k) === buf[a + k]) k++;
-        if (k === len) return known;
+        while (k + 4 <= len && dv.getInt32(a + k, true) === words[w + (k >> 2)]) k += 4;
+        if (k + 4 > len) {
+          while (k < len && known.charCodeAt(k) === buf[a + k]) k++;
+          if (k === len) {
+            stringId = this.ids[slot]!;
+            return known;
+          }
+        }
       }
     }
-    const s = decode(buf, a, b, true);
+    const table = this.table;
+    const s = table ? internalized(decode(buf, a, b, true)) : decode(buf, a, b, true);
     this.hashes[slot] = h;
     this.strings[slot] = s;
+    for (let k = 0; k + 4 <= len; k += 4) words[w + (k >> 2)] = dv.getInt32(a + k, true);
+    stringId = this.ids[slot] = table ? table.id(s) : -1;
     return s;
   }
 }
 
-/** Keys, names, categories: a few distinct ones, seen millions of times. */
-const namesCache = new StringCache(12);
-/** String values of args: some repeat (pass names), many are seen once (symbols). */
-const valuesCache = new StringCache(12);
+/** The caches of one import (the names' ids are its NameTable's). */
+class ReadCaches {
+  /** Keys, names, categories: a few distinct ones, seen millions of times (as property names: keys). */
+  readonly names: StringCache;
+  /** String values of args: some repeat (pass names), many are seen once (symbols). */
+  readonly values = new StringCache(12, undefined);
+  /** A view of the buffer being read (for reads of four bytes at once). */
+  view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+  constructor(table: NameTable) {
+    this.names = new StringCache(12, table);
+  }
+}
+
+/**
+ * The copy of `s` V8 keeps as a property name. An object literal or a store with a key that is not one
+ * has V8 look the name up first (at every store: args keys come millions of times).
+ */
+function internalized(s: string): string {
+  for (const k in { [s]: 0 }) return k;
+  return s;
+}
+
 /** Strings up to this long are looked up in a cache. */
 const MAX_CACHED_CHARS = 64;
+const WORDS_PER_SLOT = MAX_CACHED_CHARS / 4;
 
-/** Whether the last string readString gave is one shared by all its occurrences (set by readString). */
-let stringShared = false;
+/** The id of the last string readString gave, when it came from a cache with a NameTable; else -1. */
+let stringId = -1;
 
-/** A string without escapes at `i` (a quote): its value, or INCOMPLETE / NEED_JSON. */
-function readString(buf: Buffer, i: number, n: number, cache: StringCache | undefined): string | number {
+/** A string without escapes at `i` (a quote): its value, or INCOMPLETE / NEED_JSON. `dv` views `buf`. */
+function readString(buf: Buffer, dv: DataView, i: number, n: number, cache: StringCache | undefined): string | number {
   let j = i + 1;
   let h = 0;
+  // Four bytes at a time while none of them is a quote, a backslash or beyond ASCII (the word has a
+  // zero byte after an xor with the quote's or the backslash's: the usual bit trick, exact for "any").
+  // Where this stops depends on the string's bytes only (a string ending in the buffer never reaches
+  // its end here), so that the same bytes always hash the same.
+  while (j + 4 <= n) {
+    const x = dv.getInt32(j, true);
+    const q = x ^ 0x22222222;
+    const b = x ^ 0x5c5c5c5c;
+    if ((((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b) | x) & 0x80808080) break;
+    h = Math.imul(h ^ x, 0x01000193);
+    j += 4;
+  }
   // The bytes or-ed together: below 0x80 when they are all ASCII.
   let bits = 0;
   for (;;) {
@@ -931,19 +1028,14 @@ function readString(buf: Buffer, i: number, n: number, cache: StringCache | unde
   }
   valueEnd = j + 1;
   const len = j - i - 1;
-  if (bits >= 0x80) {
-    stringShared = false;
-    return decode(buf, i + 1, j, false);
-  }
-  if (len <= 1) {
-    stringShared = true;
-    return len ? ONE_CHAR[buf[i + 1]!]! : '';
-  }
+  stringId = -1;
+  if (bits >= 0x80) return decode(buf, i + 1, j, false);
+  if (len <= 1) return len ? ONE_CHAR[buf[i + 1]!]! : '';
   if (cache !== undefined && len <= MAX_CACHED_CHARS) {
-    stringShared = true;
-    return cache.get(buf, i + 1, j, h);
+    // Mixed, so that the cache's slot (the low bits) depends on every byte.
+    h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+    return cache.get(buf, dv, i + 1, j, h ^ (h >>> 16));
   }
-  stringShared = false;
   return decode(buf, i + 1, j, true);
 }
 
@@ -1027,19 +1119,23 @@ let argsFlat = true;
 let argsCount = 0;
 
 /** A flat object of strings, numbers and literals at `i`; nested ones are JSON.parsed. */
-function readArgs(buf: Buffer, i: number, n: number): Record<string, unknown> | number {
-  const out: Record<string, unknown> = {};
+function readArgs(buf: Buffer, i: number, n: number, caches: ReadCaches): Record<string, unknown> | number {
+  // Made when its first member is read: the usual first keys (clang's and LLVM's {detail}, tsc's
+  // {path}) by an object literal, whose objects V8 makes in the old generation once it sees them all
+  // live on (an empty object, filled key by key, is made young and copied out by each scavenge: the
+  // args are millions of objects). A computed key ({ [key]: v }) is slower still than a store.
+  let out: Record<string, unknown> | undefined;
   argsFlat = true;
   argsCount = 0;
   let j = skipWsAt(buf, i + 1, n);
   if (j >= n) return INCOMPLETE;
   if (buf[j] === C.RBrace) {
     valueEnd = j + 1;
-    return out;
+    return {};
   }
   for (;;) {
     if (buf[j] !== C.Quote) return NEED_JSON;
-    const key = readString(buf, j, n, namesCache);
+    const key = readString(buf, caches.view, j, n, caches.names);
     if (typeof key === 'number') return key;
     if (key === '__proto__') return NEED_JSON;
     j = skipWsAt(buf, valueEnd, n);
@@ -1050,7 +1146,7 @@ function readArgs(buf: Buffer, i: number, n: number): Record<string, unknown> | 
     const c = buf[j]!;
     let v: unknown;
     if (c === C.Quote) {
-      v = readString(buf, j, n, valuesCache);
+      v = readString(buf, caches.view, j, n, caches.values);
       if (typeof v === 'number') return v;
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       const end = readNumber(buf, j, n);
@@ -1072,7 +1168,13 @@ function readArgs(buf: Buffer, i: number, n: number): Record<string, unknown> | 
       if (valueEnd < 0) return valueEnd;
       if (v === null) argsFlat = false;
     }
-    out[key] = v;
+    if (out !== undefined) out[key] = v;
+    else if (key === 'detail') out = { detail: v };
+    else if (key === 'path') out = { path: v };
+    else {
+      out = {};
+      out[key] = v;
+    }
     argsCount++;
     j = skipWsAt(buf, valueEnd, n);
     if (j >= n) return INCOMPLETE;
@@ -1133,25 +1235,57 @@ function fieldOf(buf: Buffer, a: number, b: number): Field {
  * NEED_JSON when it has something this reader leaves to JSON.parse (escapes, id2, exponents ...).
  * Each value is stored as `add` would take it from JSON.parse's object (a later duplicate key wins).
  */
-function readEvent(buf: Buffer, i: number, n: number, e: EventFields): number {
+function readEvent(buf: Buffer, i: number, n: number, e: EventFields, caches: ReadCaches): number {
   e.clear();
   let j = skipWsAt(buf, i + 1, n);
   if (j >= n) return INCOMPLETE;
   if (buf[j] === C.RBrace) return j + 1;
+  const dv = caches.view;
   for (;;) {
     if (buf[j] !== C.Quote) return NEED_JSON;
-    let k = j + 1;
-    let d = 0;
-    while (k < n && (d = buf[k]!) !== C.Quote) {
-      if (d === C.Backslash) return NEED_JSON;
-      k++;
+    // The key's closing quote, and the field it names. The usual keys are told by the four bytes after
+    // the quote (and the quote that ends the short ones), rather than scanned then compared.
+    let k: number;
+    let field: Field;
+    const w = j + 8 <= n ? dv.getInt32(j + 1, true) : 0;
+    if ((w & 0xffffff) === KEY_PH) {
+      field = Field.Ph;
+      k = j + 3;
+    } else if ((w & 0xffffff) === KEY_TS) {
+      field = Field.Ts;
+      k = j + 3;
+    } else if (w === KEY_PID) {
+      field = Field.Pid;
+      k = j + 4;
+    } else if (w === KEY_TID) {
+      field = Field.Tid;
+      k = j + 4;
+    } else if (w === KEY_DUR) {
+      field = Field.Dur;
+      k = j + 4;
+    } else if (w === KEY_NAME && buf[j + 5] === C.Quote) {
+      field = Field.Name;
+      k = j + 5;
+    } else if (w === KEY_ARGS && buf[j + 5] === C.Quote) {
+      field = Field.Args;
+      k = j + 5;
+    } else {
+      k = j + 1;
+      let d = 0;
+      while (k < n && (d = buf[k]!) !== C.Quote) {
+        if (d === C.Backslash) return NEED_JSON;
+        k++;
+      }
+      if (k >= n) return INCOMPLETE;
+      field = fieldOf(buf, j + 1, k);
+      if (field === Field.Id2) return NEED_JSON;
     }
-    if (k >= n) return INCOMPLETE;
-    const field = fieldOf(buf, j + 1, k);
-    if (field === Field.Id2) return NEED_JSON;
-    j = skipWsAt(buf, k + 1, n);
-    if (j >= n) return INCOMPLETE;
-    if (buf[j] !== C.Colon) return NEED_JSON;
+    j = k + 1;
+    if (buf[j] !== C.Colon) {
+      j = skipWsAt(buf, j, n);
+      if (j >= n) return INCOMPLETE;
+      if (buf[j] !== C.Colon) return NEED_JSON;
+    }
     j = skipWsAt(buf, j + 1, n);
     if (j >= n) return INCOMPLETE;
     const c = buf[j]!;
@@ -1160,9 +1294,9 @@ function readEvent(buf: Buffer, i: number, n: number, e: EventFields): number {
       if (end < 0) return end;
       valueEnd = end;
     } else if (c === C.Quote) {
-      const v = readString(buf, j, n, field === Field.Ph || field === Field.Name || field === Field.Cat ? namesCache : undefined);
+      const v = readString(buf, caches.view, j, n, field === Field.Ph || field === Field.Name || field === Field.Cat ? caches.names : undefined);
       if (typeof v === 'number') return v;
-      setString(e, field, v, stringShared);
+      setString(e, field, v, stringId);
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       const end = readNumber(buf, j, n);
       if (end < 0) return end;
@@ -1170,7 +1304,7 @@ function readEvent(buf: Buffer, i: number, n: number, e: EventFields): number {
       setNumber(e, field, numberValue[0]!);
     } else if (c === C.LBrace) {
       if (field !== Field.Args) return NEED_JSON;
-      const v = readArgs(buf, j, n);
+      const v = readArgs(buf, j, n, caches);
       if (typeof v === 'number') return v;
       e.args = v;
       e.argsChecked = argsFlat;
@@ -1192,19 +1326,33 @@ function readEvent(buf: Buffer, i: number, n: number, e: EventFields): number {
   }
 }
 
+/** Bytes as the little-endian word DataView.getInt32 reads them. */
+function word(s: string): number {
+  let w = 0;
+  for (let k = s.length - 1; k >= 0; k--) w = (w << 8) | s.charCodeAt(k);
+  return w;
+}
+const KEY_PH = word('ph"');
+const KEY_TS = word('ts"');
+const KEY_PID = word('pid"');
+const KEY_TID = word('tid"');
+const KEY_DUR = word('dur"');
+const KEY_NAME = word('name');
+const KEY_ARGS = word('args');
+
 /** A string value of `field` into `e`, as EventFields.fromJson takes it. */
-function setString(e: EventFields, field: Field, v: string, shared: boolean): void {
+function setString(e: EventFields, field: Field, v: string, id: number): void {
   switch (field) {
     case Field.Ph:
       e.ph = v;
       break;
     case Field.Name:
       e.name = v;
-      e.nameShared = shared;
+      e.nameId = id;
       break;
     case Field.Cat:
       e.cat = v === '' ? undefined : v;
-      e.catShared = shared;
+      e.catId = v === '' ? 0 : id;
       break;
     case Field.Ts:
       e.ts = NaN;
@@ -1251,10 +1399,11 @@ function setOther(e: EventFields, field: Field, v: unknown): void {
       break;
     case Field.Name:
       e.name = '';
-      e.nameShared = true;
+      e.nameId = -1;
       break;
     case Field.Cat:
       e.cat = undefined;
+      e.catId = 0;
       break;
     case Field.Ts:
       e.ts = NaN;
@@ -1301,11 +1450,14 @@ class TraceReader {
   readonly members: Record<string, unknown> = {};
   private sawEvents = false;
   private readonly scratch = new EventFields();
+  private readonly caches: ReadCaches;
 
   constructor(
     readonly file: string,
     readonly builder: TraceBuilder,
-  ) {}
+  ) {
+    this.caches = new ReadCaches(builder.names);
+  }
 
   private broken(reason: string, offset: number): never {
     throw new ImportError('broken', reason, this.file, undefined, offset);
@@ -1316,6 +1468,7 @@ class TraceReader {
     const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
     this.carry = undefined;
     const n = buf.length;
+    this.caches.view = new DataView(buf.buffer, buf.byteOffset, n);
     let i = 0;
     // Event objects found in this buffer: parsed together in one JSON.parse.
     let firstStart = -1;
@@ -1349,7 +1502,7 @@ class TraceReader {
           break;
         case 'events': {
           if (c === C.LBrace) {
-            const fastEnd = readEvent(buf, i, n, this.scratch);
+            const fastEnd = readEvent(buf, i, n, this.scratch, this.caches);
             if (fastEnd > 0) {
               flush(); // keep the file's order
               this.builder.addFields(this.scratch, this.base + i);
@@ -1461,6 +1614,16 @@ class TraceReader {
     return next;
   }
 
+  /**
+   * What the last push left unread (a view of its buffer), handed to the caller, who places it before
+   * the next chunk: see readPlain.
+   */
+  takeCarry(): Buffer | undefined {
+    const carry = this.carry;
+    this.carry = undefined;
+    return carry;
+  }
+
   private keep(buf: Buffer, i: number): void {
     this.carry = buf.subarray(i);
     this.base += i;
@@ -1564,8 +1727,68 @@ export async function importChromeTrace(file: string, opts: ImportOptions = {}):
     const code = (e as NodeJS.ErrnoException).code;
     throw new ImportError('broken', code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`, file);
   }
+  if (gzip) await readGzip(file, reader, builder, opts);
+  else await readPlain(file, reader, opts);
+  reader.end();
+  const result: ImportResult = builder.finish(reader.beginningOfTimeUs());
+  const run = runFacts(reader.members);
+  if (run) result.run = run;
+  return result;
+}
+
+/** Room before each chunk of readPlain's for what the last one left unread (an event cut in two). */
+const CARRY_ROOM = 64 << 10;
+
+/**
+ * A plain file, in two buffers used in turn: the next chunk is read into one while the other is
+ * parsed (no new buffer per chunk, nor a concatenation). The bytes the last chunk left unread are
+ * copied into the room before the chunk; when they do not fit (an event or member longer than that),
+ * the two are concatenated.
+ */
+async function readPlain(file: string, reader: TraceReader, opts: ImportOptions): Promise<void> {
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch (e) {
+    throw new ImportError('broken', `cannot read: ${(e as Error).message}`, file);
+  }
+  const bufs = [Buffer.allocUnsafe(CARRY_ROOM + CHUNK_BYTES), Buffer.allocUnsafe(CARRY_ROOM + CHUNK_BYTES)];
+  const read = (buf: Buffer) => fh.read(buf, CARRY_ROOM, CHUNK_BYTES, null).then(({ bytesRead }) => bytesRead);
+  let pending: Promise<number> | undefined = read(bufs[0]!);
+  try {
+    for (let cur = 0; ; cur ^= 1) {
+      let bytesRead: number;
+      try {
+        bytesRead = await pending;
+      } catch (e) {
+        throw new ImportError('broken', `cannot read: ${(e as Error).message}`, file);
+      } finally {
+        pending = undefined;
+      }
+      if (bytesRead === 0) break;
+      opts.signal?.throwIfAborted();
+      const buf = bufs[cur]!;
+      const carry = reader.takeCarry(); // a view of the other buffer: placed here before it is read into
+      let view: Buffer;
+      if (!carry) view = buf.subarray(CARRY_ROOM, CARRY_ROOM + bytesRead);
+      else if (carry.length <= CARRY_ROOM) {
+        carry.copy(buf, CARRY_ROOM - carry.length);
+        view = buf.subarray(CARRY_ROOM - carry.length, CARRY_ROOM + bytesRead);
+      } else view = Buffer.concat([carry, buf.subarray(CARRY_ROOM, CARRY_ROOM + bytesRead)]);
+      pending = read(bufs[cur ^ 1]!);
+      reader.push(view);
+    }
+  } finally {
+    // A read still under way (when parsing threw) ends before the file is closed, its error unheard.
+    if (pending) await pending.catch(() => 0);
+    await fh.close();
+  }
+}
+
+/** A gzip file, streamed through gunzip. */
+async function readGzip(file: string, reader: TraceReader, builder: TraceBuilder, opts: ImportOptions): Promise<void> {
   const raw = createReadStream(file, { highWaterMark: CHUNK_BYTES });
-  const stream: NodeJS.ReadableStream = gzip ? raw.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : raw;
+  const stream: NodeJS.ReadableStream = raw.pipe(createGunzip({ chunkSize: CHUNK_BYTES }));
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       opts.signal?.throwIfAborted();
@@ -1573,17 +1796,11 @@ export async function importChromeTrace(file: string, opts: ImportOptions = {}):
     }
   } catch (e) {
     if (e instanceof ImportError || (e as Error).name === 'AbortError') throw e;
-    if (!gzip) throw new ImportError('broken', `cannot read: ${(e as Error).message}`, file);
     if (builder.events === 0) throw new ImportError('broken', `cannot gunzip: ${(e as Error).message}`, file);
     builder.warn('gzip', `the gzip data is broken (${(e as Error).message}); the events before it are kept`);
   } finally {
     raw.destroy();
   }
-  reader.end();
-  const result: ImportResult = builder.finish(reader.beginningOfTimeUs());
-  const run = runFacts(reader.members);
-  if (run) result.run = run;
-  return result;
 }
 
 export const chromeTraceImporter: Importer = {
