@@ -45,7 +45,25 @@ describe('the arena protocol, written by a real producer', () => {
   });
   const arena = (id: string) => profile.arenas.find((x) => x.id === id)!;
   const row = (name: string) => a.arenas.find((x) => x.name === name)!;
-
+  /** The AST arena: 80 MiB alive at the 140 MiB peak, last used in link, freed in codegen. */
+  const astRow = {
+    id: 'a1',
+    name: 'ast',
+    category: 'ast',
+    pid: 7,
+    startMs: 0.1,
+    endMs: 10,
+    peakBytes: 80 * MiB,
+    bytesAtPeak: 80 * MiB,
+    shareOfPeak: 80 / 140,
+    uses: 2,
+    lastUseMs: 5,
+    lastUsePhase: 'link',
+    heldPastLastUse: true,
+    potentialSavingBytes: 80 * MiB,
+    createdInPhase: 'parse',
+    freedInPhase: 'codegen',
+  };
   it('reads arenas, not phases, from category "arena" async events', () => {
     expect(profile.arenas).toHaveLength(504);
     expect(profile.phases.map((p) => p.name)).toEqual(['parse', 'link', 'codegen']);
@@ -74,23 +92,7 @@ describe('the arena protocol, written by a real producer', () => {
   it('finds the arena held past its last use, with its saving at the peak, ranked first', () => {
     expect(a.peak).toMatchObject({ bytes: 140 * MiB, atMs: 9, phasePath: ['codegen'] });
     const [first] = a.arenas;
-    expect(first).toMatchObject({
-      name: 'ast',
-      category: 'ast',
-      pid: 7,
-      startMs: 0.1,
-      endMs: 10,
-      peakBytes: 80 * MiB,
-      bytesAtPeak: 80 * MiB,
-      shareOfPeak: 80 / 140,
-      uses: 2,
-      lastUseMs: 5,
-      lastUsePhase: 'link',
-      heldPastLastUse: true,
-      potentialSavingBytes: 80 * MiB,
-      createdInPhase: 'parse',
-      freedInPhase: 'codegen',
-    });
+    expect(first).toEqual(astRow);
     expect(a.arenas.filter((r) => r.heldPastLastUse).map((r) => r.name)).toEqual(['ast']);
     // Alive at the peak but used after it: not held past its last use.
     expect(row('symbols')).toMatchObject({ endMs: null, bytesAtPeak: 10 * MiB, lastUseMs: 9.5, lastUsePhase: 'codegen', heldPastLastUse: false, potentialSavingBytes: 0, freedInPhase: null });
@@ -129,24 +131,7 @@ describe('the arena protocol, written by a real producer', () => {
     expect(text).toMatch(/\n {2}ast +ast +80\.0 MiB +80\.0 MiB +57\.1 % {2}link at 5\.00 ms\n/);
     const json = summaryJson(a) as { arenas: Record<string, unknown>[]; phases: Record<string, unknown>[] };
     expect(json.arenas).toHaveLength(504);
-    expect(json.arenas[0]).toEqual({
-      id: 'a1',
-      name: 'ast',
-      category: 'ast',
-      pid: 7,
-      startMs: 0.1,
-      endMs: 10,
-      peakBytes: 80 * MiB,
-      bytesAtPeak: 80 * MiB,
-      shareOfPeak: 80 / 140,
-      uses: 2,
-      lastUseMs: 5,
-      lastUsePhase: 'link',
-      heldPastLastUse: true,
-      potentialSavingBytes: 80 * MiB,
-      createdInPhase: 'parse',
-      freedInPhase: 'codegen',
-    });
+    expect(json.arenas[0]).toEqual(astRow); // the same row, every field, in the JSON
     expect(json.arenas.find((r) => r.name === 'symbols')).toMatchObject({ endMs: null, heldPastLastUse: false, potentialSavingBytes: 0 });
     expect(json.phases[0]).toMatchObject({ name: 'parse', arenasCreated: 503, arenasFreed: 1 });
   });

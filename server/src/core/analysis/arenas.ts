@@ -19,14 +19,8 @@ export interface PeakRef {
 /** Finds the innermost phase index covering a time for a process (analyze.ts's innermostPhaseAt). */
 export type PhaseAt = (tMs: Ms, pid?: number) => number | undefined;
 
-export interface ArenaRow {
-  id: string;
-  name: string;
-  category: string;
-  pid?: number;
-  startMs: Ms;
-  /** null when the arena was still alive at the end of the profile. */
-  endMs: Ms | null;
+/** An arena's identity and lifetime as the profile has them (endMs null: alive at the end), and what the analysis finds. */
+export interface ArenaRow extends Pick<Arena, 'id' | 'name' | 'category' | 'pid' | 'startMs' | 'endMs'> {
   /** The maximum of its bytes series. */
   peakBytes: Bytes;
   /** Its bytes at the global peak's time; 0 when it was not alive then (or there is no peak). */

@@ -1354,19 +1354,11 @@ function setString(e: EventFields, field: Field, v: string, id: number): void {
       e.cat = v === '' ? undefined : v;
       e.catId = v === '' ? 0 : id;
       break;
-    case Field.Ts:
-      e.ts = NaN;
-      break;
-    case Field.Dur:
-      e.dur = NaN;
-      break;
-    case Field.Pid:
-      e.pid = 0;
-      break;
     case Field.Tid:
       e.tid = v;
       break;
     default:
+      // ts, dur and pid as strings are not numbers: setOther clears them as for any other type.
       setOther(e, field, v);
   }
 }
