@@ -12,7 +12,7 @@ import { analyze, type Analysis } from '../server/src/core/analysis/analyze';
 import { summaryJson, summaryText } from '../server/src/core/analysis/summary';
 import { exportChromeTrace } from '../server/src/core/export/chrome-trace';
 import { importFiles } from '../server/src/core/importers';
-import type { Arena, Profile } from '../server/src/core/model';
+import { emptyProfile, type Arena, type Profile } from '../server/src/core/model';
 import { profileBuild } from '../server/src/core/profile-build';
 import { repoRoot } from './helpers';
 
@@ -203,4 +203,26 @@ describe('arenas of a real build, against its real RSS peak', () => {
     expect(a.peak!.bytes - after).toBeGreaterThan(90 * MiB);
     expect(summaryText(a)).toMatch(/Arenas held past their last use \(1;[^\n]*\n[^\n]*\n {2}ast +ast +100\.0 MiB +100\.0 MiB/);
   }, 60_000);
+});
+
+describe('held past its last use, at the resolution of the calls', () => {
+  // A compiler that frees each arena right after its last use (the example compiler with --free-asts)
+  // still has the arena alive for the few microseconds between its use() and free() calls; the
+  // sampler's tick can land there and be the peak.
+  const profileWith = (freeMs: number): Profile => {
+    const p = emptyProfile({ command: ['build'], cwd: '/', startedAt: '', startEpochMs: 0, wallMs: 20, exitCode: 0, signal: null, status: 'ok', tools: {}, sources: [] });
+    p.series.push({ id: 'rss-tree', name: 'RSS of the process tree', kind: 'rss-tree', source: 'test', unit: 'bytes', tMs: Float64Array.from([0, 5.0002, 10]), bytes: Float64Array.from([10 * MiB, 90 * MiB, 20 * MiB]) });
+    p.arenas.push({ id: 'a', name: 'ast', category: 'ast', startMs: 1, endMs: freeMs, tMs: Float64Array.from([1, freeMs]), bytes: Float64Array.from([64 * MiB, 0]), uses: [{ tMs: 5 }] });
+    return p;
+  };
+
+  it('an arena freed 3 µs after its last use is not held at a peak between the two', () => {
+    const r = analyze(profileWith(5.003)).arenas[0]!;
+    expect(r.bytesAtPeak).toBe(64 * MiB); // it is alive at the peak
+    expect(r).toMatchObject({ heldPastLastUse: false, potentialSavingBytes: 0 });
+  });
+
+  it('one freed 5 ms after its last use is held, with its bytes as the saving', () => {
+    expect(analyze(profileWith(10)).arenas[0]).toMatchObject({ heldPastLastUse: true, potentialSavingBytes: 64 * MiB });
+  });
 });

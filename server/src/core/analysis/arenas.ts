@@ -67,6 +67,9 @@ export interface ArenasAtPeak {
   ifFreedAfterLastUse: { series: string; seriesName: string; peakBytes: Bytes; predictedPeakBytes: Bytes; dropBytes: Bytes }[];
 }
 
+/** How soon after its last use an arena must be freed to count as freed right after it. */
+export const FREED_RIGHT_AFTER_MS = 1;
+
 /** Whether the arena is alive at `tMs` (created at or before it, not yet freed). */
 export function aliveAt(a: Arena, tMs: Ms): boolean {
   return a.startMs <= tMs && (a.endMs === null || a.endMs > tMs);
@@ -106,7 +109,10 @@ export function arenaRows(p: Profile, peak: PeakRef | null, phaseAt: PhaseAt, ph
       }
     }
     const bytesAtPeak = peak ? arenaBytesAt(a, peak.atMs) : 0;
-    const held = !!peak && !!last && aliveAt(a, peak.atMs) && last.tMs < peak.atMs;
+    // An arena freed within FREED_RIGHT_AFTER_MS of its last use was freed right after it: a sample
+    // falling in that instant between the two calls shows nothing that freeing it earlier could save.
+    const freedRightAfter = !!last && a.endMs !== null && a.endMs - last.tMs <= FREED_RIGHT_AFTER_MS;
+    const held = !!peak && !!last && aliveAt(a, peak.atMs) && last.tMs < peak.atMs && !freedRightAfter;
     return {
       id: a.id,
       name: a.name,
