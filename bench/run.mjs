@@ -1,6 +1,7 @@
 // `npm run bench`: every figure is printed as a ratio against a reference measured in the same run.
 //
 //   overhead   real tsc and real cargo builds, under `cmi profile` vs. alone, median of paired runs
+//              (cargo also alone with rustc's -Z time-passes, the flag the profiler adds: its share)
 //   fidelity   the sampler's tree peak vs. the kernel's high-water mark of a program allocating a known amount
 //   file       a profile of one million samples: bytes per sample on disk, load time vs. JSON.parse
 //
@@ -12,7 +13,7 @@
 //              (bench/chrome-trace-import.mjs; --gb1 also imports a generated 1 GB file)
 //   hover      hovers on phase names with a 50,000-phase profile: index build, p50/p95 vs 20 ms (bench/hover.mjs)
 //
-// Options: --runs N (paired runs per build, default 15), --only overhead|fidelity|file|import|arena|timeline|hover, --gb1
+// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover, --gb1
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -82,20 +83,30 @@ function overheadTsc() {
 function overheadCargo() {
   const ws = path.join(root, 'test', 'workspaces', 'cargo-std');
   if (!existsSync(path.join(ws, 'Cargo.toml'))) return console.log('overhead: cargo: test/workspaces/cargo-std missing, skipped');
+  // A third side for reference: the same cargo build with only the flag the issue prescribes,
+  // rustc's own `-Z time-passes -Z time-passes-format=json` (what our wrapper adds to each compile),
+  // and no profiler. It tells rustc's share of the overhead from ours.
   const plain = [];
   const profiled = [];
+  const flagOnly = [];
+  const cargoAlone = (into, extraEnv) => {
+    const target = path.join(tmp, 'target-alone');
+    into.push(timeMs('cargo', ['build', '-q'], { cwd: ws, env: { ...env, ...extraEnv, CARGO_TARGET_DIR: target } }));
+    rmSync(target, { recursive: true, force: true });
+  };
+  const sides = [
+    () => cargoAlone(plain, {}),
+    () => profiled.push(profiledWallMs(['cargo', 'build', '-q'], ws, path.join(tmp, 'cargo.json'))),
+    () => cargoAlone(flagOnly, { RUSTC_BOOTSTRAP: '1', RUSTFLAGS: '-Z time-passes -Z time-passes-format=json' }),
+  ];
   for (let i = 0; i < runs; i++) {
-    const target = path.join(tmp, `target-${i}`);
-    const pair = [
-      () => {
-        plain.push(timeMs('cargo', ['build', '-q'], { cwd: ws, env: { ...env, CARGO_TARGET_DIR: target } }));
-        rmSync(target, { recursive: true, force: true });
-      },
-      () => profiled.push(profiledWallMs(['cargo', 'build', '-q'], ws, path.join(tmp, 'cargo.json'))),
-    ];
-    for (const run of i % 2 ? pair.reverse() : pair) run();
+    // Each round starts with another side, so that none always runs first.
+    for (let k = 0; k < sides.length; k++) sides[(i + k) % sides.length]();
   }
   reportPaired('overhead: cargo build', profiled, plain);
+  const rustcShare = median(flagOnly.map((f, i) => f / plain[i]));
+  const ourShare = median(profiled.map((p, i) => p / flagOnly[i]));
+  console.log(`${'overhead: cargo, its parts (medians of paired ratios)'.padEnd(52)} rustc's own -Z time-passes alone ${rustcShare.toFixed(3)}× plain; cmi profile ${ourShare.toFixed(3)}× that (for reference)`);
 }
 
 // --- fidelity -------------------------------------------------------------------------------------
@@ -207,10 +218,8 @@ try {
     await benchHover({ report, tmpDir: tmp });
   }
   if (!only || only === 'fidelity') fidelity();
-  if (!only || only === 'overhead') {
-    overheadTsc();
-    overheadCargo();
-  }
+  if (!only || only === 'overhead' || only === 'overhead-tsc') overheadTsc();
+  if (!only || only === 'overhead' || only === 'overhead-cargo') overheadCargo();
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
