@@ -119,10 +119,10 @@ function fidelity() {
   // VmHWM, which the program reads itself at the end of its peak (memory still held). The sampled
   // figure is the tree's peak over the sampler's ticks (the tree is that one process).
   //
-  // Not /usr/bin/time: since Linux 6.2 the RSS counters are per-CPU, and the ru_maxrss it prints is
-  // their approximate total, while /proc sums them exactly. In one and the same instant the two differ
-  // by up to the counters' batch (max(32, 2·CPUs) pages per CPU for each of the file, anon and shmem
-  // counters). The program also reads ru_maxrss at its peak: the line below the figure shows how far.
+  // Not /usr/bin/time: since Linux 6.2 the RSS counters are per-CPU, and the ru_maxrss it prints
+  // totals them differently from /proc: in one and the same instant the two differ by up to the
+  // counters' batch (max(32, 2·CPUs) pages per CPU for each of the file, anon and shmem counters),
+  // 100-200 KiB here. The program also reads ru_maxrss at its peak: the line below the figure shows it.
   const ratios = [];
   const kernelDiffs = [];
   let last;

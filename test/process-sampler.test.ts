@@ -96,18 +96,20 @@ describe.skipIf(!linux || !hasCc)('ProcessTreeSampler (procfs)', () => {
     expect(root!.endMs).toBeGreaterThan(400);
     expect(tree.bytes[tree.bytes.length - 1]).toBe(0); // the tree is empty at the end
 
-    // The samples read VmRSS, which never exceeds VmHWM; at 10 ms over a 400 ms hold one falls on it.
+    // At 10 ms over a 400 ms hold, a sample falls on the peak. The samples read VmRSS: at most the
+    // high-water mark, give or take the kernel's own rounding (the bench saw up to 0.09 % above the
+    // VmHWM read at the end of the hold: the per-CPU RSS counters, pages reclaimed meanwhile).
     const treePeak = peakOf(tree);
     const [hwmKiB, maxRssKiB] = fs.readFileSync(peakFile, 'utf8').trim().split(' ').map(Number);
     const hwm = hwmKiB! * 1024;
     expect(treePeak).toBeGreaterThan(200 * MiB);
-    expect(treePeak).toBeLessThanOrEqual(hwm);
+    expect(treePeak / hwm).toBeLessThanOrEqual(1.005);
     expect(treePeak / hwm).toBeGreaterThanOrEqual(0.97);
     // The process's own peak is the high-water mark the sampler read last, near its exit (after the
     // report, which may have touched a few more pages).
     expect(Math.abs(root!.peakRssBytes! / hwm - 1)).toBeLessThanOrEqual(0.005);
-    // getrusage's ru_maxrss, read in the same instant, is the approximate total of the per-CPU RSS
-    // counters (Linux 6.2 and later): a few hundred KiB at most from the exact sum /proc gives.
+    // getrusage's ru_maxrss, read in the same instant, differs by a few hundred KiB at most (Linux 6.2
+    // and later keep RSS in per-CPU counters, which /proc and getrusage total differently).
     expect(Math.abs(hwm - maxRssKiB! * 1024)).toBeLessThan(4 * MiB);
 
     if (!hasTime) {

@@ -9,7 +9,7 @@
  * With <report_file>, at the end of the hold (memory still held) it writes the kernel's two figures of
  * its peak, in KiB: "<VmHWM> <ru_maxrss>\n". VmHWM is read from /proc/self/status (0 where there is
  * none); ru_maxrss from getrusage. Since Linux 6.2 they can differ by a few hundred KiB in the same
- * instant: /proc sums the per-CPU RSS counters exactly, getrusage reads their approximate total.
+ * instant: RSS is kept in per-CPU counters, which the two total differently.
  * Both are read with syscalls into stack buffers, so that reading them allocates nothing.
  *
  * Built by the tests with: cc -O0 -o <tmp>/alloc test/programs/alloc.c
