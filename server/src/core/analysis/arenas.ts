@@ -6,6 +6,7 @@
 
 import type { Arena, Bytes, MemorySeries, Ms, Profile, SeriesKind } from '../model';
 import { valueAt } from '../model';
+import { partitionPoint } from '../../../../protocol/bisect';
 
 /** The peak as arenas need it (a subset of analyze.ts's Peak, so that this module does not import it). */
 export interface PeakRef {
@@ -67,8 +68,56 @@ export interface ArenasAtPeak {
   ifFreedAfterLastUse: { series: string; seriesName: string; peakBytes: Bytes; predictedPeakBytes: Bytes; dropBytes: Bytes }[];
 }
 
-/** How soon after its last use an arena must be freed to count as freed right after it. */
-export const FREED_RIGHT_AFTER_MS = 1;
+/** An arena freed within this long of its last use was always freed right after it. */
+export const FREED_AT_ONCE_MS = 1;
+/**
+ * An arena freed within this long of its last use, with nothing of its process happening in between
+ * (no other arena's event, no phase beginning or ending), was freed right after it too. That is
+ * `used(); free()` in a row: a garbage collector's pause or the scheduler can put tens of milliseconds
+ * between two such statements on a busy machine, and a memory peak is likely in such a pause.
+ */
+export const FREED_RIGHT_AFTER_MS = 50;
+
+/**
+ * Tells whether an arena was freed right after its last use (see FREED_RIGHT_AFTER_MS): the times of
+ * what each process did (arena events, phase boundaries), sorted, to look between two moments.
+ */
+export function freedRightAfterTest(p: Profile): (a: Arena, lastUseMs: Ms) => boolean {
+  let byPid: Map<number | undefined, Float64Array> | undefined;
+  const eventsOf = (pid: number | undefined): Float64Array => {
+    if (!byPid) {
+      const lists = new Map<number | undefined, number[]>();
+      const add = (pid: number | undefined, t: Ms | null) => {
+        if (t === null) return;
+        let l = lists.get(pid);
+        if (!l) lists.set(pid, (l = []));
+        l.push(t);
+      };
+      for (const a of p.arenas) {
+        add(a.pid, a.startMs);
+        add(a.pid, a.endMs);
+        for (const t of a.tMs) add(a.pid, t);
+        for (const u of a.uses) add(a.pid, u.tMs);
+      }
+      for (const ph of p.phases) {
+        add(ph.pid, ph.startMs);
+        add(ph.pid, ph.endMs);
+      }
+      byPid = new Map([...lists].map(([k, l]) => [k, Float64Array.from(l).sort()]));
+    }
+    return byPid.get(pid) ?? new Float64Array(0);
+  };
+  return (a, lastUseMs) => {
+    if (a.endMs === null) return false;
+    const gap = a.endMs - lastUseMs;
+    if (gap <= FREED_AT_ONCE_MS) return true;
+    if (gap > FREED_RIGHT_AFTER_MS) return false;
+    // Anything strictly between the use and the free (the arena's own events are at those moments).
+    const times = eventsOf(a.pid);
+    const i = partitionPoint(0, times.length, (k) => times[k]! <= lastUseMs);
+    return i >= times.length || times[i]! >= a.endMs;
+  };
+}
 
 /** Whether the arena is alive at `tMs` (created at or before it, not yet freed). */
 export function aliveAt(a: Arena, tMs: Ms): boolean {
@@ -97,6 +146,7 @@ export function arenaRows(p: Profile, peak: PeakRef | null, phaseAt: PhaseAt, ph
     const i = phaseAt(tMs, pid);
     return i === undefined ? null : phasePathOf(i).join(' › ');
   };
+  const freedRightAfter = freedRightAfterTest(p);
   const rows: ArenaRow[] = p.arenas.map((a) => {
     let last: Arena['uses'][number] | undefined;
     for (const u of a.uses) if (!last || u.tMs >= last.tMs) last = u;
@@ -109,10 +159,9 @@ export function arenaRows(p: Profile, peak: PeakRef | null, phaseAt: PhaseAt, ph
       }
     }
     const bytesAtPeak = peak ? arenaBytesAt(a, peak.atMs) : 0;
-    // An arena freed within FREED_RIGHT_AFTER_MS of its last use was freed right after it: a sample
-    // falling in that instant between the two calls shows nothing that freeing it earlier could save.
-    const freedRightAfter = !!last && a.endMs !== null && a.endMs - last.tMs <= FREED_RIGHT_AFTER_MS;
-    const held = !!peak && !!last && aliveAt(a, peak.atMs) && last.tMs < peak.atMs && !freedRightAfter;
+    // An arena freed right after its last use (see FREED_RIGHT_AFTER_MS): a peak falling between the
+    // two calls shows nothing that freeing it earlier could save.
+    const held = !!peak && !!last && aliveAt(a, peak.atMs) && last.tMs < peak.atMs && !freedRightAfter(a, last.tMs);
     return {
       id: a.id,
       name: a.name,
@@ -172,7 +221,7 @@ export function arenasAtPeak(p: Profile, peak: PeakRef | null, rows: ArenaRow[])
   for (const id of [peak.series, heap?.series]) {
     const series = id === undefined ? undefined : p.series.find((x) => x.id === id);
     if (!series || ifFreedAfterLastUse.some((x) => x.series === series.id)) continue;
-    const predicted = peakWithoutHeldArenas(series, p.arenas);
+    const predicted = peakWithoutHeldArenas(series, p);
     if (predicted) ifFreedAfterLastUse.push({ series: series.id, seriesName: series.name, ...predicted });
   }
   return {
@@ -189,15 +238,17 @@ export function arenasAtPeak(p: Profile, peak: PeakRef | null, rows: ArenaRow[])
 
 /**
  * The peak of `series` if every arena had been freed right after its last use: a sweep over the
- * changes of the bytes those arenas hold from their last use on, evaluated at every sample.
+ * changes of the bytes those arenas hold from their last use on, evaluated at every sample. Arenas
+ * already freed right after it (FREED_RIGHT_AFTER_MS) count as they are.
  */
-export function peakWithoutHeldArenas(series: MemorySeries, arenas: Arena[]): { peakBytes: Bytes; predictedPeakBytes: Bytes; dropBytes: Bytes } | null {
+export function peakWithoutHeldArenas(series: MemorySeries, p: Profile): { peakBytes: Bytes; predictedPeakBytes: Bytes; dropBytes: Bytes } | null {
   if (series.tMs.length === 0) return null;
+  const freedRightAfter = freedRightAfterTest(p);
   const changes: [Ms, Bytes][] = [];
-  for (const a of arenas) {
+  for (const a of p.arenas) {
     let lastUse = -Infinity;
     for (const u of a.uses) if (u.tMs > lastUse) lastUse = u.tMs;
-    if (lastUse === -Infinity || !aliveAt(a, lastUse)) continue;
+    if (lastUse === -Infinity || !aliveAt(a, lastUse) || freedRightAfter(a, lastUse)) continue;
     let held = arenaBytesAt(a, lastUse);
     changes.push([lastUse, held]);
     for (let i = 0; i < a.tMs.length; i++) {
