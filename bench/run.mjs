@@ -1,7 +1,8 @@
 // `npm run bench`: every figure is printed as a ratio against a reference measured in the same run.
 //
 //   overhead   real tsc and real cargo builds, under `cmi profile` vs. alone, median of paired runs
-//              (cargo also alone with rustc's -Z time-passes, the flag the profiler adds: its share)
+//              (each also alone with the flag the profiler adds, tsc's --diagnostics and rustc's
+//              -Z time-passes: the flag's share of the overhead and ours)
 //   fidelity   the sampler's tree peak vs. the kernel's high-water mark of a program allocating a known amount
 //   file       a profile of one million samples: bytes per sample on disk, load time vs. JSON.parse
 //
@@ -71,13 +72,29 @@ function overheadTsc() {
   const argv = ['node', tsc, '-p', '.', '--outDir', path.join(tmp, 'tsc-out')];
   const plain = [];
   const profiled = [];
+  const flagOnly = [];
   timeMs(argv[0], argv.slice(1), { cwd: ws }); // warm the file cache
-  for (let i = 0; i < runs; i++) {
-    // Each pair in turn starts with the other, so that neither side always runs second.
-    const pair = [() => plain.push(timeMs(argv[0], argv.slice(1), { cwd: ws })), () => profiled.push(profiledWallMs(argv, ws, path.join(tmp, 'tsc.json')))];
-    for (const run of i % 2 ? pair.reverse() : pair) run();
-  }
+  // The reference side: tsc alone with --diagnostics, the flag the preload adds (tsc's own marks).
+  const sides = [
+    () => plain.push(timeMs(argv[0], argv.slice(1), { cwd: ws })),
+    () => profiled.push(profiledWallMs(argv, ws, path.join(tmp, 'tsc.json'))),
+    () => flagOnly.push(timeMs(argv[0], [...argv.slice(1), '--diagnostics'], { cwd: ws })),
+  ];
+  runRounds(sides);
   reportPaired('overhead: tsc build', profiled, plain);
+  reportParts('tsc', "tsc's own --diagnostics", plain, flagOnly, profiled);
+}
+
+/** Each round runs every side once, starting with another one each time, so that none always runs first. */
+function runRounds(sides) {
+  for (let i = 0; i < runs; i++) for (let k = 0; k < sides.length; k++) sides[(i + k) % sides.length]();
+}
+
+/** The flag's share of the overhead (alone with it vs plain) and the profiler's (profiled vs alone with it). */
+function reportParts(build, flag, plain, flagOnly, profiled) {
+  const flagShare = median(flagOnly.map((f, i) => f / plain[i]));
+  const ourShare = median(profiled.map((p, i) => p / flagOnly[i]));
+  console.log(`${`overhead: ${build}, its parts (medians of paired ratios)`.padEnd(52)} ${flag} alone ${flagShare.toFixed(3)}× plain; cmi profile ${ourShare.toFixed(3)}× that (for reference)`);
 }
 
 function overheadCargo() {
@@ -99,14 +116,9 @@ function overheadCargo() {
     () => profiled.push(profiledWallMs(['cargo', 'build', '-q'], ws, path.join(tmp, 'cargo.json'))),
     () => cargoAlone(flagOnly, { RUSTC_BOOTSTRAP: '1', RUSTFLAGS: '-Z time-passes -Z time-passes-format=json' }),
   ];
-  for (let i = 0; i < runs; i++) {
-    // Each round starts with another side, so that none always runs first.
-    for (let k = 0; k < sides.length; k++) sides[(i + k) % sides.length]();
-  }
+  runRounds(sides);
   reportPaired('overhead: cargo build', profiled, plain);
-  const rustcShare = median(flagOnly.map((f, i) => f / plain[i]));
-  const ourShare = median(profiled.map((p, i) => p / flagOnly[i]));
-  console.log(`${'overhead: cargo, its parts (medians of paired ratios)'.padEnd(52)} rustc's own -Z time-passes alone ${rustcShare.toFixed(3)}× plain; cmi profile ${ourShare.toFixed(3)}× that (for reference)`);
+  reportParts('cargo', "rustc's own -Z time-passes", plain, flagOnly, profiled);
 }
 
 // --- fidelity -------------------------------------------------------------------------------------
