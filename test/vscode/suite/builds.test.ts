@@ -82,9 +82,12 @@ suite('Builds: detection, the setting, the remembered choice, Export Chrome Trac
     assert.equal(summary.status, 'ok', summary.report);
     assert.deepEqual(summary.command, ['make']);
     assert.ok(existsSync(path.join(folder().uri.fsPath, 'minivm')), 'make built minivm');
-    // gcc's passes (timevars) nested under their translation unit: `main.c › phase parsing`.
+    // gcc's passes (timevars) nested under their translation unit: `main.c › phase parsing`. The unit
+    // is a root, or under its cc1 process (`cc1 main.c › main.c › …`) when the process lived more
+    // than 5 % longer than gcc's report says (start-up and the shim, on a busy machine).
     const paths = [...summary.topPhasesByTime, ...summary.topPhasesByMemory].map((p) => p.path);
-    assert.ok(paths.some((p) => p.length > 1 && SOURCES.includes(p[0]!)), `no translation unit among the top phases: ${paths.map((p) => p.join(' › ')).join(', ')}`);
+    const underUnit = (p: string[]) => p.slice(0, -1).some((name, i) => SOURCES.includes(name) && (i === 0 || p[i - 1] === `cc1 ${name}`));
+    assert.ok(paths.some(underUnit), `no translation unit among the top phases: ${paths.map((p) => p.join(' › ')).join(', ')}`);
     assert.ok(summary.peak, 'no peak was recorded');
     console.log(`make: ${summary.wallText}, peak ${summary.peak.bytesText} in ${summary.peak.phasePath.join(' › ') || '(no phase)'}; ${summary.phaseCount} phases; ${profilePath}`);
     assert.match((await state()).buildOutputTail, /^\$ make {4}\(in .*c-make; make from Makefile\)/);
