@@ -4,7 +4,7 @@
 import type { Bytes, MemorySeries, Ms, Phase, Profile, RunStatus, SeriesKind, Warning } from '../model';
 import { sampleIndexAt, valueAt } from '../model';
 import type { ArenaRow, ArenasAtPeak } from './arenas';
-import { arenaEventsPerPhase, arenaRows, arenasAtPeak } from './arenas';
+import { arenaEventsPerPhase, arenaRows, arenasAtPeak, freedRightAfterTest } from './arenas';
 
 export type { ArenaRow, ArenasAtPeak } from './arenas';
 
@@ -305,7 +305,9 @@ export function analyze(p: Profile): Analysis {
     return { id: s.id, name: s.name, kind: s.kind, ...(s.pid !== undefined ? { pid: s.pid } : {}), samples: s.tMs.length, maxBytes: m?.bytes ?? null, maxAtMs: m?.atMs ?? null };
   });
 
-  const arenas = arenaRows(p, peak, phaseAt, (i) => phasePath(p.phases, i));
+  // One index of what each process did, for both the rows and the predicted peak.
+  const freedRightAfter = freedRightAfterTest(p);
+  const arenas = arenaRows(p, peak, phaseAt, (i) => phasePath(p.phases, i), freedRightAfter);
 
   return {
     status: p.run.status,
@@ -319,7 +321,7 @@ export function analyze(p: Profile): Analysis {
     phases,
     series,
     arenas,
-    arenasAtPeak: arenasAtPeak(p, peak, arenas),
+    arenasAtPeak: arenasAtPeak(p, peak, arenas, freedRightAfter),
     warnings: p.warnings,
   };
 }

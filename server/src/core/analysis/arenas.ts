@@ -82,7 +82,9 @@ export const FREED_RIGHT_AFTER_MS = 50;
  * Tells whether an arena was freed right after its last use (see FREED_RIGHT_AFTER_MS): the times of
  * what each process did (arena events, phase boundaries), sorted, to look between two moments.
  */
-export function freedRightAfterTest(p: Profile): (a: Arena, lastUseMs: Ms) => boolean {
+export type FreedRightAfter = (a: Arena, lastUseMs: Ms) => boolean;
+
+export function freedRightAfterTest(p: Profile): FreedRightAfter {
   let byPid: Map<number | undefined, Float64Array> | undefined;
   const eventsOf = (pid: number | undefined): Float64Array => {
     if (!byPid) {
@@ -141,12 +143,11 @@ function maxOf(xs: Float64Array): Bytes {
  * The arena rows, ranked: held past their last use first (largest saving first), then the others by
  * bytes at the peak, then by their own peak.
  */
-export function arenaRows(p: Profile, peak: PeakRef | null, phaseAt: PhaseAt, phasePathOf: (index: number) => string[]): ArenaRow[] {
+export function arenaRows(p: Profile, peak: PeakRef | null, phaseAt: PhaseAt, phasePathOf: (index: number) => string[], freedRightAfter: FreedRightAfter): ArenaRow[] {
   const pathAt = (tMs: Ms, pid?: number): string | null => {
     const i = phaseAt(tMs, pid);
     return i === undefined ? null : phasePathOf(i).join(' › ');
   };
-  const freedRightAfter = freedRightAfterTest(p);
   const rows: ArenaRow[] = p.arenas.map((a) => {
     let last: Arena['uses'][number] | undefined;
     for (const u of a.uses) if (!last || u.tMs >= last.tMs) last = u;
@@ -195,7 +196,7 @@ export function arenaRows(p: Profile, peak: PeakRef | null, phaseAt: PhaseAt, ph
 }
 
 /** The arenas live at the peak, summed; null without a peak or without arenas. */
-export function arenasAtPeak(p: Profile, peak: PeakRef | null, rows: ArenaRow[]): ArenasAtPeak | null {
+export function arenasAtPeak(p: Profile, peak: PeakRef | null, rows: ArenaRow[], freedRightAfter: FreedRightAfter): ArenasAtPeak | null {
   if (!peak || p.arenas.length === 0) return null;
   let count = 0;
   let bytes = 0;
@@ -221,7 +222,7 @@ export function arenasAtPeak(p: Profile, peak: PeakRef | null, rows: ArenaRow[])
   for (const id of [peak.series, heap?.series]) {
     const series = id === undefined ? undefined : p.series.find((x) => x.id === id);
     if (!series || ifFreedAfterLastUse.some((x) => x.series === series.id)) continue;
-    const predicted = peakWithoutHeldArenas(series, p);
+    const predicted = peakWithoutHeldArenas(series, p.arenas, freedRightAfter);
     if (predicted) ifFreedAfterLastUse.push({ series: series.id, seriesName: series.name, ...predicted });
   }
   return {
@@ -241,11 +242,10 @@ export function arenasAtPeak(p: Profile, peak: PeakRef | null, rows: ArenaRow[])
  * changes of the bytes those arenas hold from their last use on, evaluated at every sample. Arenas
  * already freed right after it (FREED_RIGHT_AFTER_MS) count as they are.
  */
-export function peakWithoutHeldArenas(series: MemorySeries, p: Profile): { peakBytes: Bytes; predictedPeakBytes: Bytes; dropBytes: Bytes } | null {
+export function peakWithoutHeldArenas(series: MemorySeries, arenas: Arena[], freedRightAfter: FreedRightAfter): { peakBytes: Bytes; predictedPeakBytes: Bytes; dropBytes: Bytes } | null {
   if (series.tMs.length === 0) return null;
-  const freedRightAfter = freedRightAfterTest(p);
   const changes: [Ms, Bytes][] = [];
-  for (const a of p.arenas) {
+  for (const a of arenas) {
     let lastUse = -Infinity;
     for (const u of a.uses) if (u.tMs > lastUse) lastUse = u.tMs;
     if (lastUse === -Infinity || !aliveAt(a, lastUse) || freedRightAfter(a, lastUse)) continue;
