@@ -4,7 +4,7 @@
 // and collect() reads what the preload wrote.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -83,6 +83,12 @@ function phaseTree(phases: Phase[]): string {
   return [...counts].map(([p, n]) => `${p} ×${n}`).join('\n');
 }
 
+/** The header record the preload wrote for the profiled process. */
+function headerOf(r: Profiled): { tsc?: Record<string, unknown> } {
+  const dir = path.join(r.ctx.workDir, 'node');
+  const file = readdirSync(dir).find((f) => f.startsWith(`node-${r.proc.pid}`))!;
+  return JSON.parse(readFileSync(path.join(dir, file), 'utf8').split('\n')[0]!) as { tsc?: Record<string, unknown> };
+}
 const sumMs = (phases: Phase[], name: string) => phases.filter((p) => p.name === name).reduce((s, p) => s + p.endMs - p.startMs, 0);
 
 /** Calls `onFound` once a file in `dir` contains `needle` (polling while `child` runs). */
@@ -161,15 +167,37 @@ describe('node preload: TypeScript 6 tsc', () => {
     }
   });
 
-  it('adds --diagnostics when the command has no diagnostics flag, and says so', async () => {
-    const out = path.join(tmp, 'out-2');
-    const r = await profile([process.execPath, TSC, '-p', SMALL, '--outDir', out]);
+  it('turns tsc\'s marks on without a flag when the command has none: its output stays as it was', async () => {
+    const r = await profile([process.execPath, TSC, '-p', SMALL, '--outDir', path.join(tmp, 'out-2')]);
+    expect(r.exit.code).toBe(0);
+    for (const name of ['Program', 'Parse', 'Bind', 'Check', 'Emit']) expect(sumMs(r.c.phases!, name), name).toBeGreaterThan(0);
+    expect(r.stdout).not.toMatch(/Check time/); // no statistics table: --diagnostics was not added
+    expect(r.c.warnings!.filter((w) => w.code === 'tsc-flag-added')).toEqual([]);
+    expect(headerOf(r).tsc).toMatchObject({ addedArgs: [], hooked: true, switchedOn: true });
+  });
+
+  it('adds --diagnostics when tsc\'s code does not read as expected, and says so', async () => {
+    // A copy of TypeScript whose switch reads differently (a comment inside it): still a working tsc.
+    const pkg = path.join(tmp, 'other-layout', 'typescript');
+    const lib = path.join(pkg, 'lib');
+    mkdirSync(lib, { recursive: true });
+    const ts = path.dirname(path.dirname(TSC));
+    copyFileSync(path.join(ts, 'package.json'), path.join(pkg, 'package.json'));
+    copyFileSync(TSC, path.join(lib, 'tsc.js'));
+    for (const f of readdirSync(path.join(ts, 'lib'))) if (f.endsWith('.d.ts')) symlinkSync(path.join(ts, 'lib', f), path.join(lib, f));
+    const anchor = 'function enableStatisticsAndTracing(system, compilerOptions, isBuildMode) {';
+    const code = readFileSync(path.join(ts, 'lib', '_tsc.js'), 'utf8');
+    expect(code.split(anchor).length).toBe(2);
+    writeFileSync(path.join(lib, '_tsc.js'), code.replace(anchor, `${anchor} /* another layout */`));
+
+    const r = await profile([process.execPath, path.join(lib, 'tsc.js'), '-p', SMALL, '--outDir', path.join(tmp, 'out-2b')]);
     expect(r.exit.code).toBe(0);
     for (const name of ['Program', 'Parse', 'Bind', 'Check', 'Emit']) expect(sumMs(r.c.phases!, name), name).toBeGreaterThan(0);
     expect(r.stdout).toMatch(/^Check time: +\d+\.\d\ds$/m); // the documented side effect
     expect(r.c.warnings!.find((w) => w.code === 'tsc-flag-added')!.message).toBe(
       `tsc (pid ${r.proc.pid}): --diagnostics was added to its arguments so that its phases could be measured: its statistics table is in the build's output`,
     );
+    expect(headerOf(r).tsc).toMatchObject({ addedArgs: ['--diagnostics'], hooked: true, switchedOn: false });
   });
 
   it('leaves a readable partial profile when tsc is killed with SIGKILL half-way', async () => {

@@ -4,9 +4,13 @@
 // It runs inside the USER's processes, so: Node built-ins only, it never throws, it is cheap, and it
 // changes nothing the program can observe except what is documented here:
 //   - the global `onProfilerEvent` (non-enumerable) in TypeScript 6 tsc processes;
-//   - `--diagnostics` appended to tsc 6's process.argv when the command has no diagnostics flag
-//     (`--extendedDiagnostics` with --build), because tsc only calls onProfilerEvent when its
-//     performance module is on: tsc then also prints its statistics table after its usual output;
+//   - tsc 6 only calls onProfilerEvent when its performance module is on, i.e. under a diagnostics
+//     flag. When the command has none, the preload turns the module on in memory: the condition is
+//     made true in tsc's code as Node compiles it (switchTscPerformanceOn; the file is not touched),
+//     so that tsc neither counts lines nor prints its statistics table as --diagnostics would. Where
+//     the code does not read as expected (another version), and with --build (whose own marks need
+//     the flag), `--diagnostics` (`--extendedDiagnostics` with --build) is appended to process.argv
+//     instead, and tsc then also prints its statistics table after its usual output;
 //   - listeners for SIGTERM/SIGINT/SIGHUP in processes other than tsc. They flush the records; when no
 //     other listener exists, the preload removes its own and re-raises the signal, so the process
 //     still dies by that signal. (A JavaScript signal listener only runs when the event loop turns:
@@ -25,9 +29,11 @@
 // when a buffer fills), so a process killed half-way leaves what it had. All times are epoch
 // milliseconds (performance.timeOrigin + performance.now(), 3 decimals); sizes are bytes.
 //   {"t":"header","v":1,"pid","ppid","argv","execArgv","argv0","node","timeOriginMs","cwd","intervalMs",
-//    "tsc"?:{"version","main","addedArgs":[...],"hooked"}}       argv: process.argv as the program gave it;
+//    "tsc"?:{"version","main","addedArgs":[...],"hooked","switchedOn"}}       argv: process.argv as the program gave it;
 //       tsc: the main script is TypeScript's tsc; hooked: it is tsc 6 and its marks are recorded
-//       (tsc 7's lib/tsc.js only launches the native binary)
+//       (tsc 7's lib/tsc.js only launches the native binary); switchedOn: its performance module was
+//       turned on in memory; addedArgs: the flag appended otherwise. For tsc the header is written
+//       once its code is compiled (the switch's outcome known), before any other record
 //   {"t":"heap","tMs":[...],"bytes":[...]}                          V8 used heap from the timer
 //   {"t":"tscMarks","newNames":[...],"tMs":[...],"mark":[...],"heapBytes":[...],
 //    "folded"?:{"atMark":[...],"key":[...],"spans":[...],"ms":[...]}}
@@ -52,6 +58,7 @@
 
 import { tscDiagnosticsFlagToAdd } from '../core/collect/tsc-flags';
 import * as fs from 'node:fs';
+import Module from 'node:module';
 import * as path from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
@@ -229,7 +236,10 @@ function start(dir: string): void {
   const arenaPhaseIndex = new Map<string, number>();
   const newArenaPhases: string[] = [];
 
+  /** Writes the header record, once, before anything else (for tsc it waits for switchTscPerformanceOn). */
+  let writeHeader = () => {};
   const flush = () => {
+    writeHeader();
     let out = '';
     if (arenaN || newArenas[0]!.length) {
       out += '{"t":"arenas"';
@@ -291,14 +301,34 @@ function start(dir: string): void {
     cwd: safeCwd(),
     intervalMs,
   };
+  let headerWritten = false;
+  writeHeader = () => {
+    if (headerWritten) return;
+    headerWritten = true;
+    write(JSON.stringify(header) + '\n');
+  };
   if (tsc) {
-    const addedArgs = tscDiagnosticsFlagToAdd(process.argv.slice(2), true);
-    process.argv.push(...addedArgs); // before tsc reads it: tsc's sys.args is taken when _tsc.js loads
-    header.tsc = { version: tsc.version, main: tsc.main, addedArgs, hooked: true };
-  } else if (typescript) {
-    header.tsc = { version: typescript.version, main: typescript.main, addedArgs: [], hooked: false };
+    const flag = tscDiagnosticsFlagToAdd(process.argv.slice(2), true);
+    const tscInfo = { version: tsc.version, main: tsc.main, addedArgs: [] as string[], hooked: true, switchedOn: false };
+    header.tsc = tscInfo;
+    // --diagnostics would turn the marks on, and also make tsc count every file's lines and print a
+    // table at the end (2 % of the compile). The switch turns on the marks alone; the header waits
+    // for the outcome. The flag is the fallback, still in time: tsc reads its arguments when its
+    // code runs, after it is compiled.
+    if (flag[0] === '--diagnostics') {
+      switchTscPerformanceOn(tsc.main, (switched) => {
+        tscInfo.switchedOn = switched;
+        if (!switched) process.argv.push(...(tscInfo.addedArgs = flag));
+        writeHeader();
+      });
+    } else {
+      process.argv.push(...(tscInfo.addedArgs = flag)); // before tsc reads it: tsc's sys.args is taken when _tsc.js loads
+      writeHeader();
+    }
+  } else {
+    if (typescript) header.tsc = { version: typescript.version, main: typescript.main, addedArgs: [], hooked: false };
+    writeHeader();
   }
-  write(JSON.stringify(header) + '\n');
 
   // ---- tsc hook -----------------------------------------------------------------------------
   if (tsc && markT && markId && markHeap) {
@@ -514,12 +544,58 @@ function openOutput(dir: string): number | undefined {
   return undefined;
 }
 
+function safeRealpath(file: string): string | undefined {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
 function safeCwd(): string | undefined {
   try {
     return process.cwd();
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The condition under which tsc turns its performance module on (TypeScript 5.0 to 6.0, bundled by
+ * esbuild: `lib/_tsc.js`, or `lib/tsc.js` before 5.7): a diagnostics flag. Made true in the code as
+ * it is compiled, the module records its marks (and calls onProfilerEvent), while tsc's statistics,
+ * printed only under the flag, stay off.
+ */
+const TSC_PERFORMANCE_SWITCH = /(function enableStatisticsAndTracing\(system, compilerOptions, isBuildMode\) \{\s*if \()(canReportDiagnostics\(system, compilerOptions\)\))/;
+
+/**
+ * Turns tsc's performance module on in memory: wraps the CommonJS loader's compile step until the file
+ * holding tsc's code (next to its main script) comes through, then gives that file's code with the
+ * switch made (`done(true)`), or unchanged when the code does not read as expected (`done(false)`:
+ * another version's layout). The file on disk is never written.
+ */
+function switchTscPerformanceOn(main: string, done: (switched: boolean) => void): void {
+  const lib = path.dirname(main);
+  const target = fs.existsSync(path.join(lib, '_tsc.js')) ? path.join(lib, '_tsc.js') : main;
+  type Compile = (this: unknown, content: string, filename: string) => unknown;
+  const proto = Module.prototype as unknown as { _compile?: Compile };
+  const original = proto._compile;
+  if (typeof original !== 'function') return done(false);
+  const hook: Compile = function (content, filename) {
+    if (filename !== target && !(path.basename(filename) === path.basename(target) && safeRealpath(filename) === target)) {
+      return original.call(this, content, filename);
+    }
+    if (proto._compile === hook) proto._compile = original;
+    let code = content;
+    try {
+      code = content.replace(TSC_PERFORMANCE_SWITCH, '$1true || $2');
+    } catch {
+      // keep the code as it is
+    }
+    done(code !== content);
+    return original.call(this, code, filename);
+  };
+  proto._compile = hook;
 }
 
 /** The main script is TypeScript's tsc: the compiler itself up to 6, a launcher of the native binary from 7. */

@@ -130,7 +130,8 @@ interface HeaderRecord {
   timeOriginMs: number;
   cwd?: string;
   intervalMs: number;
-  tsc?: { version: string; main: string; addedArgs: string[]; hooked: boolean };
+  /** switchedOn: its performance module was turned on in memory, without a flag (absent before it existed). */
+  tsc?: { version: string; main: string; addedArgs: string[]; hooked: boolean; switchedOn?: boolean };
 }
 
 /** Everything one process recorded; times are epoch ms. */
