@@ -12,8 +12,8 @@
 // when it reads it, i.e. the END of that pass, late by the filter's read latency (well under 1 ms
 // unless the machine is saturated); a pass's start is its end minus its reported duration. The
 // invocation spans from the wrapper's start stamp (just before exec) to the end stamp (rustc's
-// stderr closed, i.e. it exited). onTick() does not stamp anything; it only follows the files for
-// currentPhase().
+// stderr closed, i.e. it exited). currentPhase() (the progress report) follows the files when asked;
+// nothing reads them while the build runs otherwise.
 //
 // Cache: a cargo build runs with a private CARGO_TARGET_DIR under the run's workDir, so that every
 // crate compiles (a profile of a no-op build says nothing) and the user's target/ is neither touched
@@ -24,6 +24,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Contribution, Ms, Phase, ProcessInfo, Warning } from '../model';
 import { inferNesting, invocationPhases, parseTimePasses, type RustcInvocation } from '../importers/rustc-time-passes';
 import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
@@ -203,7 +204,9 @@ class RustcInstrumentation implements Instrumentation {
     this.active = true;
   }
 
-  onTick(nowMs: Ms): void {
+  /** Follows the invocations' files, at most every 50 ms: only when asked (currentPhase), never per tick. */
+  private follow(): void {
+    const nowMs = performance.now();
     if (!this.active || nowMs - this.lastScanMs < 50) return;
     this.lastScanMs = nowMs;
     let names: string[];
@@ -240,6 +243,7 @@ class RustcInstrumentation implements Instrumentation {
   }
 
   currentPhase(): string | undefined {
+    this.follow();
     const crates = [...this.live.values()].filter((f) => !f.ended).map((f) => f.crate);
     return crates.length ? crates.join(', ') : undefined;
   }
