@@ -8,7 +8,8 @@
  * change.
  *
  * `--extendedDiagnostics` by default (tsc 7 prints its phases only then). With `lean` (tsc 6, where
- * the preload reads the performance marks themselves): `--diagnostics`, which turns on the same
+ * the preload reads the performance marks themselves, and first tries to turn them on in memory
+ * without any flag: this is its fallback): `--diagnostics`, which turns on the same
  * marks without the per-node comment and source-map timers that `--extendedDiagnostics` adds to the
  * emitter; in build mode (`-b`) still `--extendedDiagnostics`, the flag that turns on the
  * SolutionBuilder's own marks.
