@@ -561,8 +561,8 @@ function safeCwd(): string | undefined {
 }
 
 /**
- * The condition under which tsc turns its performance module on (TypeScript 5.0 to 6.0, bundled by
- * esbuild: `lib/_tsc.js`, or `lib/tsc.js` before 5.7): a diagnostics flag. Made true in the code as
+ * The condition under which tsc turns its performance module on (TypeScript 4 to 6, in `lib/_tsc.js`
+ * where there is one, else in `lib/tsc.js`): a diagnostics flag. Made true in the code as
  * it is compiled, the module records its marks (and calls onProfilerEvent), while tsc's statistics,
  * printed only under the flag, stay off.
  */
@@ -577,13 +577,14 @@ const TSC_PERFORMANCE_SWITCH = /(function enableStatisticsAndTracing\(system, co
 function switchTscPerformanceOn(main: string, done: (switched: boolean) => void): void {
   const lib = path.dirname(main);
   const target = fs.existsSync(path.join(lib, '_tsc.js')) ? path.join(lib, '_tsc.js') : main;
-  type Compile = (this: unknown, content: string, filename: string) => unknown;
+  type Compile = (this: unknown, content: string, filename: string, ...rest: unknown[]) => unknown;
   const proto = Module.prototype as unknown as { _compile?: Compile };
   const original = proto._compile;
   if (typeof original !== 'function') return done(false);
-  const hook: Compile = function (content, filename) {
+  // Every argument is passed on (newer Nodes pass the module's format after the file name).
+  const hook: Compile = function (content, filename, ...rest) {
     if (filename !== target && !(path.basename(filename) === path.basename(target) && safeRealpath(filename) === target)) {
-      return original.call(this, content, filename);
+      return original.call(this, content, filename, ...rest);
     }
     if (proto._compile === hook) proto._compile = original;
     let code = content;
@@ -593,7 +594,7 @@ function switchTscPerformanceOn(main: string, done: (switched: boolean) => void)
       // keep the code as it is
     }
     done(code !== content);
-    return original.call(this, code, filename);
+    return original.call(this, code, filename, ...rest);
   };
   proto._compile = hook;
 }
