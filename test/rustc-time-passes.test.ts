@@ -190,6 +190,10 @@ describe('rustc time-passes: cargo builds', () => {
     expect(parents.get('type_check_crate')).toBe('total');
     expect(parents.get('late_resolve_crate')).toBe('resolve_crate');
     expect(parents.get('codegen_to_LLVM_IR')).toBe('codegen_crate');
+    // misc_checking_1's line was stamped 8 ms after its children's end plus its 2.2 ms: a stall of the
+    // filter, not a gap (its RSS at start is the first child's). Its children are still its own.
+    expect(parents.get('looking_for_entry_point')).toBe('misc_checking_1');
+    expect(parents.get('unused_lib_feature_checking')).toBe('misc_checking_1');
     // Stamps place the passes: "total" started after the wrapper did and ended before rustc exited.
     const total = tree.nodes[tree.total!]!;
     expect(tree.originEpochMs! + total.startMs).toBeGreaterThan(inv!.startEpochMs!);
@@ -199,6 +203,18 @@ describe('rustc time-passes: cargo builds', () => {
     expect(c.phases![0]).toMatchObject({ name: 'parser', pid: 6047, category: 'crate', startMs: 0 });
     expect(c.phases![0]!.endMs).toBeCloseTo(1068.566, 2); // wrapper start to rustc's exit
     expect(c.warnings).toEqual([]);
+  });
+
+  it('a stall of the filter (the last lines read 30 ms late, together) does not change the nesting', () => {
+    const passes = parseTimePasses(read(WRAPPER_PARSER), WRAPPER_PARSER).invocations[0]!.passes;
+    const late = new Set(['link_binary', 'link_crate', 'link']);
+    const stalled = passes.map((p) => (late.has(p.name) ? { ...p, endEpochMs: p.endEpochMs! + 30 } : p));
+    const parents = parentsByName(inferNesting(stalled));
+    expect(parents).toEqual(parentsByName(inferNesting(passes)));
+    expect(parents.get('link_rlib')).toBe('link_binary');
+    expect(parents.get('link_binary')).toBe('link_crate');
+    // With the stall bound at the lag bound (5 ms), the stamps alone would have orphaned link_rlib.
+    expect(parentsByName(inferNesting(stalled, { stampStallMs: 5 })).get('link_rlib')).toBe('total');
   });
 
   it('concatenated wrapper files: one invocation per header, on one time axis', () => {

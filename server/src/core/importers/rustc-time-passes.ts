@@ -19,7 +19,8 @@
 // they interleave.
 //
 // Nesting (inferNesting): a pass is the parent of the preceding passes that ran within its interval.
-// With time stamps the intervals are known up to the stamps' lag (STAMP_LAG_MS); without them a
+// With time stamps the intervals are known up to the stamps' lag (STAMP_LAG_MS; a stall of the
+// filter, STAMP_STALL_MS, only widens the choice); without them a
 // timeline is reconstructed from end order, durations and RSS continuity, and the result says so.
 
 import type { Bytes, Contribution, Ms, Phase, Warning } from '../model';
@@ -410,9 +411,19 @@ export interface PassTree {
  */
 export const STAMP_LAG_MS = 5;
 
+/**
+ * How long the filter can stall between two lines (ms): descheduled on a saturated machine, it reads
+ * the next lines late, together. A pass is kept out of a later pass only when the stamps put its end
+ * this long before that pass's start (a fresh-clone CI run saw a stall > 7 ms put `link_binary`
+ * after its own children); closer than that, the RSS at the boundaries chooses.
+ */
+export const STAMP_STALL_MS = 50;
+
 export interface NestingOptions {
   /** Bound on the lag of a stamp behind the pass's real end; default STAMP_LAG_MS. */
   stampLagMs?: Ms;
+  /** Bound on a stall of the filter, for keeping a pass out of a later one; default STAMP_STALL_MS. */
+  stampStallMs?: Ms;
 }
 
 /**
@@ -420,8 +431,8 @@ export interface NestingOptions {
  * ran within its [end - duration, end] interval. Main-thread passes nest like a call stack and print
  * in post-order, so each pass adopts a run of the most recent still-parentless passes (possibly none):
  *   * with stamps (upper bounds of the ends, late by at most `stampLagMs`), the passes that surely
- *     started after it must be adopted and those that surely ended before it started must not; only
- *     the ones in between are a choice;
+ *     started after it must be adopted and those that ended `stampStallMs` before it started must
+ *     not; only the ones in between are a choice;
  *   * without stamps, any run whose durations fit in its own is possible.
  * The choice is the run that keeps the RSS curve most continuous (the RSS at consecutive pass
  * boundaries changes least), then, when that is a tie, one that covers the parent's duration
@@ -437,6 +448,7 @@ export function inferNesting(passes: readonly TimePass[], options: NestingOption
   const coarse = n > 0 && passes.every((p) => Number.isInteger(p.durationMs));
   const durationSlackMs = (k: number) => (coarse ? 0.5 * (k + 1) : 0.001);
   const lagMs = (options.stampLagMs ?? STAMP_LAG_MS) + (coarse ? 0.5 : 0);
+  const stallMs = Math.max(lagMs, (options.stampStallMs ?? STAMP_STALL_MS) + (coarse ? 0.5 : 0));
 
   const offThread = passes.map((p) => OFF_THREAD.test(p.name));
   const parent: (number | null)[] = new Array<number | null>(n).fill(null);
@@ -462,7 +474,7 @@ export function inferNesting(passes: readonly TimePass[], options: NestingOption
       if (stamped) {
         const pStart = start(i);
         let kNotBefore = 0;
-        while (kNotBefore < m && end(stack[m - 1 - kNotBefore]!) > pStart - lagMs) kNotBefore++;
+        while (kNotBefore < m && end(stack[m - 1 - kNotBefore]!) > pStart - stallMs) kNotBefore++;
         while (kMin < m && start(stack[m - 1 - kMin]!) >= pStart + lagMs) kMin++;
         kMax = Math.min(kMax, kNotBefore);
         kMin = Math.min(kMin, kMax);
