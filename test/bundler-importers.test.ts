@@ -247,6 +247,23 @@ describe('rolldown RD_LOG', () => {
     expect(r.warnings).toEqual([]);
   });
 
+  it("a close record stamped late (its thread descheduled after measuring) widens its span to the children; a warning only beyond a stall", () => {
+    const text = read('rolldown', 'api.RD_LOG-stages-filter.NO_COLOR.stdout.txt');
+    const buildClose = '2026-11-21T09:12:36.724098Z  INFO rolldown::bundle::bundle_factory: close';
+    expect(text).toContain(buildClose); // build: never entered, idle 320ms, so its start is estimated
+    const stamped = (lateMs: number) => {
+      const at = new Date(Date.parse('2026-11-21T09:12:36.724Z') + lateMs).toISOString().replace('Z', '098Z');
+      return importRolldownLog(text.replace(buildClose, buildClose.replace('2026-11-21T09:12:36.724098Z', at)), 'late.txt');
+    };
+    const firstChild = (r: ImportResult) => Math.min(...r.phases!.filter((p) => p.parent === 0).map((p) => p.startMs));
+    const late = stamped(8);
+    expect(late.phases![0]).toMatchObject({ name: 'build', parent: null });
+    expect(late.phases![0]!.startMs).toBe(firstChild(late)); // moved back to its first child, silently
+    expect(late.warnings).toEqual([]);
+    const stalled = stamped(80);
+    expect(stalled.warnings!.map((w) => w.message)).toEqual([expect.stringMatching(/^late\.txt: span build started 79\.\d{3} ms after its child write: its start was moved to the child's$/)]);
+  });
+
   it('ends the spans a cut log leaves open at its last record, and warns', () => {
     const r = importRolldownLog(read('rolldown', 'api.RD_LOG-stages-filter.NO_COLOR.cut-in-link-close.stdout.txt'), 'cut.txt');
     const open = r.phases!.filter((p) => p.args?.unclosed).map((p) => p.name);

@@ -95,6 +95,9 @@ export function parseRolldownRecords(text: string, file = '<input>', warnings: W
   return records;
 }
 
+/** How late a close record can be stamped after its span's times were measured (ms). */
+export const CLOSE_STALL_MS = 50;
+
 interface Instance {
   key: string;
   stack: string[];
@@ -104,6 +107,8 @@ interface Instance {
   busyMs?: Ms;
   idleMs?: Ms;
   parent?: Instance;
+  /** The start is the close record's time minus busy + idle, no enter record matched it. */
+  estimated?: boolean;
   /** The parent was found by time containment, not by the "in" lines. */
   parentByTime?: boolean;
   index?: number;
@@ -151,7 +156,7 @@ export function rolldownSpans(records: RolldownRecord[], opts: { file?: string; 
       const pending = (enters.get(key) ?? []).filter((t) => t >= estimateMs - tolMs);
       const startMs = pending.length ? pending[0]! : estimateMs;
       enters.set(key, pending.filter((t) => t < startMs || t > endMs));
-      instances.push({ key, stack: r.stack, startMs, endMs, closed: true, busyMs, idleMs });
+      instances.push({ key, stack: r.stack, startMs, endMs, closed: true, busyMs, idleMs, estimated: !pending.length });
       continue;
     }
     events++;
@@ -182,13 +187,15 @@ export function rolldownSpans(records: RolldownRecord[], opts: { file?: string; 
     }
     x.parent = p;
   }
-  // A parent starts no later than its children (the start of a span without enters is estimated from
-  // rounded durations): widen it, silently when within the rounding of 3 significant digits.
+  // A parent starts no later than its children: widen it. Silently when within the rounding of 3
+  // significant digits, or, for a start estimated from the close record, within a stall of the
+  // logging thread: it measures busy + idle, then stamps the record, and a busy machine can
+  // deschedule it in between (a fresh-clone CI run saw `build`, never entered, 8 ms after its child).
   const depth = (x: Instance) => x.stack.length;
-  for (const x of [...instances].sort((a, b) => depth(b) - depth(a))) {
+  for (const x of [...instances].sort((a, b) => depth(b) - depth(a) || a.startMs - b.startMs)) {
     const p = x.parent;
     if (!p || x.startMs >= p.startMs) continue;
-    const slack = Math.max(0.01, 0.006 * ((p.busyMs ?? 0) + (p.idleMs ?? 0)));
+    const slack = Math.max(0.01, 0.006 * ((p.busyMs ?? 0) + (p.idleMs ?? 0))) + (p.estimated ? CLOSE_STALL_MS : 0);
     if (p.startMs - x.startMs > slack && p.closed) {
       warnings.push({ code: 'rolldown-span-widened', message: `${file}: span ${spanName(p.stack[0]!)} started ${(p.startMs - x.startMs).toFixed(3)} ms after its child ${spanName(x.stack[0]!)}: its start was moved to the child's`, file });
     }
