@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CollectContext, InstrumentContext, Instrumentation } from './collect/instrumentation';
-import { ProcessTreeSampler } from './collect/process-sampler';
+import { processLabel, ProcessTreeSampler } from './collect/process-sampler';
 import type { Ms, Profile, RunFacts, RunStatus } from './model';
 import { addProcessRootPhases, emptyProfile, mergeContribution } from './model';
 import { killTree } from './process-tree';
@@ -251,6 +251,12 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
       sources: [`sampler:${sampled.facts.kind}`],
     };
     const profile = emptyProfile(run);
+    // A build shorter than the sampler's first look (a few ms, or a busy machine) still has its
+    // process: spawned at 0, ended at the exit, its memory unknown.
+    if (sampled.facts.kind !== 'none' && !sampled.processes.some((p) => p.pid === rootPid)) {
+      sampled.processes.unshift({ pid: rootPid, ppid: process.pid, argv: [...ctx.argv], startMs: 0, endMs: run.wallMs, peakRssBytes: null, exitCode: exit.code, role: 'build', label: processLabel(ctx.argv) });
+      warnings.push({ code: 'root-not-sampled', message: `the build's process (pid ${rootPid}) ended before the sampler's first look at it (${run.wallMs.toFixed(1)} ms): its memory was not recorded` });
+    }
     mergeContribution(profile, { series: sampled.series, processes: sampled.processes, warnings: [...warnings, ...sampled.warnings] });
 
     const collectCtx: CollectContext = { ...ctx, processes: profile.processes, endMs: run.wallMs, stdout: stdout.toString(), stderr: stderr.toString() };
