@@ -197,6 +197,9 @@ describe.skipIf(!linux || !hasCc)('ProcessTreeSampler (procfs)', () => {
     await new Promise((r) => child.once('exit', r));
     const r = await sampler.stop();
     expect(seen).toHaveLength(r.facts.ticks);
+    // The longest gap between two ticks is the one the onTick times show.
+    expect(r.facts.maxGapMs).toBeCloseTo(Math.max(...seen.slice(1).map((t, i) => t - seen[i]!)), 6);
+    expect(r.facts.maxGapMs).toBeGreaterThan(0);
     expect(live!.peakTreeRssBytes).toBeGreaterThan(100 * MiB);
     expect(live!.processCount).toBe(1);
     // The timer keeps to its grid: ~30 ticks in 300 ms, not 20 for a slow event loop's drift.

@@ -39,6 +39,8 @@ export interface SamplerFacts {
   /** The interval asked for, when the platform forced a coarser one. */
   requestedIntervalMs?: Ms;
   ticks: number;
+  /** The longest time between two consecutive ticks (ms): the interval, unless the machine was busy. */
+  maxGapMs?: Ms;
 }
 
 export interface RunFacts {

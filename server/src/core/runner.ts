@@ -259,7 +259,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     }
     mergeContribution(profile, { series: sampled.series, processes: sampled.processes, warnings: [...warnings, ...sampled.warnings] });
 
-    const collectCtx: CollectContext = { ...ctx, processes: profile.processes, endMs: run.wallMs, stdout: stdout.toString(), stderr: stderr.toString() };
+    const collectCtx: CollectContext = { ...ctx, processes: profile.processes, endMs: run.wallMs, stdout: stdout.toString(), stderr: stderr.toString(), ...(sampled.facts.maxGapMs !== undefined ? { tickGapMs: sampled.facts.maxGapMs } : {}) };
     for (const inst of active) {
       try {
         mergeContribution(profile, await inst.collect(collectCtx));

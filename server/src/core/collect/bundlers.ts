@@ -21,7 +21,7 @@ import { esbuildTimingPhases, isEsbuildTiming, parseEsbuildTiming } from '../imp
 import { isRolldownLog, parseRolldownRecords, rolldownSpans } from '../importers/rolldown-log';
 import { isRollupPerf, parseRollupPerf, rollupPerfPhases } from '../importers/rollup-perf';
 import { VOYD_PERF_PREFIX, parseVoydPerf, voydPerfPhases } from '../importers/voyd-perf';
-import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
+import { tickSlackMs, type CollectContext, type InstrumentContext, type Instrumentation } from './instrumentation';
 
 /** The RD_LOG filter that gives rolldown's stage spans (scan, link …, generate …, write) without per-module spans. */
 export const ROLLDOWN_RD_LOG =
@@ -90,11 +90,16 @@ function versionNear(proc: ProcessInfo | undefined, pkg: string, cwd: string): s
   return undefined;
 }
 
-/** Where a report of `totalMs` without timestamps goes: ending when its process ended. */
+/**
+ * Where a report of `totalMs` without timestamps goes: ending when its process ended. It may start
+ * before the sampler first saw the process by up to a gap between ticks (the sampler's lateness),
+ * not before the run (the root's start is its spawn); a longer report is laid out from the start.
+ */
 function placeAtEnd(proc: ProcessInfo | undefined, ctx: CollectContext, totalMs: Ms, tool: string, warnings: Warning[]): Ms {
   const endMs = proc?.endMs ?? ctx.endMs;
   const lifeStartMs = proc?.startMs ?? 0;
-  if (endMs - totalMs < lifeStartMs - 1) {
+  const lateMs = lifeStartMs > 0 ? Math.min(lifeStartMs, tickSlackMs(ctx)) : 0;
+  if (endMs - totalMs < lifeStartMs - lateMs - 1e-6) {
     warnings.push({ code: `${tool}-report-longer-than-process`, message: `${tool}'s phases add up to ${totalMs.toFixed(0)} ms, more than the ${(endMs - lifeStartMs).toFixed(0)} ms its process was seen alive: laid out from its start` });
     return lifeStartMs;
   }
@@ -256,7 +261,7 @@ function rolldownInstrumentation(): Instrumentation {
         const lastMs = records[records.length - 1]!.epochMs - ctx.startEpochMs;
         // The Node process that ran rolldown: alive over the whole log (as far as the sampler, a tick or
         // two late, can tell), the innermost (latest started) one.
-        const slackMs = 2 * ctx.intervalMs + 5;
+        const slackMs = 2 * tickSlackMs(ctx) + 5;
         const proc = ctx.processes
           .filter((p) => p.role !== 'instrumentation' && p.argv.length && /^node(\.exe)?$/.test(path.basename(p.argv[0]!)) && p.startMs <= firstMs + slackMs && (p.endMs ?? Infinity) >= lastMs - slackMs)
           .sort((a, b) => b.startMs - a.startMs)[0];

@@ -33,7 +33,7 @@ import * as path from 'node:path';
 import type { Contribution, Ms, Phase, ProcessInfo, Warning } from '../model';
 import { importFile } from '../importers/index';
 import type { ImportOptions, ImportResult } from '../importers/importer';
-import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
+import { tickSlackMs, type CollectContext, type InstrumentContext, type Instrumentation } from './instrumentation';
 
 export const CC_WRAPPER_FILE = 'cc-wrapper.sh';
 
@@ -261,7 +261,8 @@ class CcInstrumentation implements Instrumentation {
       const label = `${rec.prog} ${srcAbs ? path.basename(srcAbs) : ''}`.trim();
       // The sampler may have read argv while the pid still ran the shim (`sh .../cc-shims/cc1`): the shim
       // and cc1 share the name "cc1", so it sees no exec. The wrapper's record is the compiler's argv.
-      if (proc) processes.push({ pid: rec.pid, label, role: 'build', ...(rec.argv.length ? { argv: rec.argv } : {}) });
+      // Its start is the wrapper's stamp (the same pid), when the sampler first saw it later.
+      if (proc) processes.push({ pid: rec.pid, label, role: 'build', ...(rec.argv.length ? { argv: rec.argv } : {}), ...(procStart < proc.startMs ? { startMs: procStart } : {}) });
       else processes.push({ pid: rec.pid, ppid: rec.ppid ?? null, argv: rec.argv, startMs: procStart, endMs: procEnd, peakRssBytes: null, label, role: 'build' });
       if (rec.filterPid !== undefined && ctx.processes.some((p) => p.pid === rec.filterPid)) {
         processes.push({ pid: rec.filterPid, label: `cc-wrapper filter (${label})`, role: 'instrumentation' });
@@ -304,7 +305,7 @@ class CcInstrumentation implements Instrumentation {
       if (rec.reportEpochMs === undefined) reconstructed++;
       // The filter reads byte by byte and can lag behind on a busy machine: the report cannot come
       // after the process ended (the sampler last saw it alive at endMs, so it ended within a tick).
-      if (proc?.endMs != null) endMs = Math.min(endMs, proc.endMs + ctx.intervalMs);
+      if (proc?.endMs != null) endMs = Math.min(endMs, proc.endMs + tickSlackMs(ctx));
       if (rec.endEpochMs !== undefined) endMs = Math.min(endMs, rel(rec.endEpochMs));
       // TOTAL is rounded to 10 ms: never start before the process did.
       if (endMs - totalMs < procStart) endMs = procStart + totalMs;

@@ -29,6 +29,8 @@ export interface CollectContext extends InstrumentContext {
   processes: ProcessInfo[];
   /** When the tree ended, in ms since start. */
   endMs: Ms;
+  /** The longest gap between two sampler ticks in this run (the interval, unless the machine was busy). */
+  tickGapMs?: Ms;
   /** The build's output as kept by the runner (the last few MiB of each stream). */
   stdout: string;
   stderr: string;
@@ -44,4 +46,12 @@ export interface Instrumentation {
   currentPhase?(): string | undefined;
   /** After the tree ended. Times in the contribution are ms since ctx.startEpochMs. */
   collect(ctx: CollectContext): Promise<Contribution>;
+}
+
+/**
+ * How late the sampler's view of a process can be: it is first seen, and found gone, at most one
+ * tick gap after the fact (the interval, or longer when the machine was too busy to tick on time).
+ */
+export function tickSlackMs(ctx: CollectContext): Ms {
+  return Math.max(ctx.intervalMs, ctx.tickGapMs ?? 0);
 }

@@ -159,6 +159,8 @@ export class ProcessTreeSampler {
 
   private ticks = 0;
   private nowMs: Ms = 0;
+  /** The longest time between two consecutive ticks. */
+  private maxGapMs: Ms = 0;
   private treeRssBytes: Bytes = 0;
   private peakTreeRssBytes: Bytes = 0;
   private processCount = 0;
@@ -292,6 +294,7 @@ export class ProcessTreeSampler {
       treeBytes += p.rssBytes;
       count++;
     }
+    if (this.ticks && nowMs - this.nowMs > this.maxGapMs) this.maxGapMs = nowMs - this.nowMs;
     this.ticks++;
     this.nowMs = nowMs;
     this.treeRssBytes = treeBytes;
@@ -664,6 +667,7 @@ export class ProcessTreeSampler {
       });
     }
     const facts: SamplerFacts = { kind: this.kind, intervalMs: this.intervalMs, ticks: this.ticks };
+    if (this.ticks > 1) facts.maxGapMs = this.maxGapMs;
     if (this.intervalMs > this.requestedIntervalMs) facts.requestedIntervalMs = this.requestedIntervalMs;
     return { series, processes, facts, warnings: [...this.warnings] };
   }

@@ -334,7 +334,10 @@ class RustcInstrumentation implements Instrumentation {
       if (inv.pid !== undefined) {
         rustcPids.add(inv.pid);
         const label = crate.startsWith('build_script_') && inv.packageName ? `rustc ${crate} (${inv.packageName})` : `rustc ${crate}`;
-        if (proc) processes.push({ pid: inv.pid, label, role: 'build' });
+        // The wrapper's start stamp is the process's start (it execs rustc in place); the sampler may
+        // have first seen it a few ticks later on a busy machine.
+        const stampedStartMs = inv.startEpochMs !== undefined ? toProfileMs(inv.startEpochMs) : undefined;
+        if (proc) processes.push({ pid: inv.pid, label, role: 'build', ...(stampedStartMs !== undefined && stampedStartMs < proc.startMs ? { startMs: stampedStartMs } : {}) });
         // The sampler missed it (shorter than a tick): add it from the wrapper's record.
         else processes.push({ pid: inv.pid, ppid: null, argv, startMs, endMs: endMs!, peakRssBytes: null, label, role: 'build' });
       }

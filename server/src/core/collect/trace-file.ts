@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Arena, Contribution, Marker, MemorySeries, Ms, Phase, ProcessInfo, Warning } from '../model';
 import { importAs } from './cc';
-import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
+import { tickSlackMs, type CollectContext, type InstrumentContext, type Instrumentation } from './instrumentation';
 
 export const TRACE_FILE_ENV = 'CMI_TRACE_FILE';
 export const TRACE_DIR_ENV = 'CMI_TRACE_DIR';
@@ -116,7 +116,7 @@ class TraceFileInstrumentation implements Instrumentation {
         const slackMs = Math.max(0, endMs - startMs - (span.last - span.first));
         warnings.push({
           code: 'trace-clock-aligned',
-          message: `${shown} has no beginningOfTime: its events were aligned to the life of pid ${writer?.pid ?? '?'} as the process sampler saw it (error up to ${(slackMs + ctx.intervalMs).toFixed(0)} ms); write "beginningOfTime" (epoch µs) to place them exactly`,
+          message: `${shown} has no beginningOfTime: its events were aligned to the life of pid ${writer?.pid ?? '?'} as the process sampler saw it (error up to ${(slackMs + tickSlackMs(ctx)).toFixed(0)} ms); write "beginningOfTime" (epoch µs) to place them exactly`,
           file: shown,
         });
       }
