@@ -19,8 +19,8 @@
 // they interleave.
 //
 // Nesting (inferNesting): a pass is the parent of the preceding passes that ran within its interval.
-// With time stamps the intervals are known up to the stamps' lag (STAMP_LAG_MS; a stall of the
-// filter, STAMP_STALL_MS, only widens the choice); without them a
+// With time stamps the intervals are known up to the stamps' lag (STAMP_LAG_MS; the nesting trusts
+// them only beyond a stall of the filter, STAMP_STALL_MS); without them a
 // timeline is reconstructed from end order, durations and RSS continuity, and the result says so.
 
 import type { Bytes, Contribution, Ms, Phase, Warning } from '../model';
@@ -413,9 +413,10 @@ export const STAMP_LAG_MS = 5;
 
 /**
  * How long the filter can stall between two lines (ms): descheduled on a saturated machine, it reads
- * the next lines late, together. A pass is kept out of a later pass only when the stamps put its end
- * this long before that pass's start (a fresh-clone CI run saw a stall > 7 ms put `link_binary`
- * after its own children); closer than that, the RSS at the boundaries chooses.
+ * the next lines late, together. The stamps decide a nesting only by more than this: a pass is kept
+ * out of a later pass when its end is this long before that pass's start (a fresh-clone CI run saw a
+ * stall > 7 ms put `link_binary` after its own children), and put into it when its start is this long
+ * after; closer than that, the durations and the RSS at the boundaries choose.
  */
 export const STAMP_STALL_MS = 50;
 
@@ -430,9 +431,10 @@ export interface NestingOptions {
  * Infers how the passes of ONE invocation nest. A pass is the parent of the preceding passes that
  * ran within its [end - duration, end] interval. Main-thread passes nest like a call stack and print
  * in post-order, so each pass adopts a run of the most recent still-parentless passes (possibly none):
- *   * with stamps (upper bounds of the ends, late by at most `stampLagMs`), the passes that surely
- *     started after it must be adopted and those that ended `stampStallMs` before it started must
- *     not; only the ones in between are a choice;
+ *   * with stamps (upper bounds of the ends, late by `stampLagMs` as a rule but by up to
+ *     `stampStallMs` when the filter stalls), the passes that started `stampStallMs` after it must be
+ *     adopted and those that ended `stampStallMs` before it started must not; only the ones in
+ *     between are a choice;
  *   * without stamps, any run whose durations fit in its own is possible.
  * The choice is the run that keeps the RSS curve most continuous (the RSS at consecutive pass
  * boundaries changes least), then, when that is a tie, one that covers the parent's duration
@@ -475,7 +477,7 @@ export function inferNesting(passes: readonly TimePass[], options: NestingOption
         const pStart = start(i);
         let kNotBefore = 0;
         while (kNotBefore < m && end(stack[m - 1 - kNotBefore]!) > pStart - stallMs) kNotBefore++;
-        while (kMin < m && start(stack[m - 1 - kMin]!) >= pStart + lagMs) kMin++;
+        while (kMin < m && start(stack[m - 1 - kMin]!) >= pStart + stallMs) kMin++;
         kMax = Math.min(kMax, kNotBefore);
         kMin = Math.min(kMin, kMax);
       }
