@@ -168,6 +168,30 @@ describe.skipIf(!linux || !hasCc)('ProcessTreeSampler (procfs)', () => {
     for (const p of allocs) expect(peakOf(seriesById(r, `rss:${p.pid}`))).toBeGreaterThanOrEqual(p.peakRssBytes! * 0.97);
   });
 
+  it('reads a zombie of the tree once, not again at every walk while it waits to be reaped', async () => {
+    // The inner sh forks a child that exits at once, then execs alloc, which never reaps it: a zombie
+    // for alloc's life (as the rustc wrapper's process substitution under rustc). The sleeps of the
+    // outer sh hand out new pids, so the ticks walk the tree again and again.
+    const proto = ProcessTreeSampler.prototype as unknown as { track: (pid: number, ...rest: unknown[]) => unknown };
+    const track = proto.track;
+    const tracked: number[] = [];
+    proto.track = function (this: unknown, pid: number, ...rest: unknown[]) {
+      tracked.push(pid);
+      return track.call(this, pid, ...rest);
+    };
+    let r: SamplerResult;
+    try {
+      r = await sampled(['sh', '-c', 'sh -c \'(exit 0) & exec "$0" 40 400\' "$0" & for i in 1 2 3 4 5 6; do sleep 0.05; done; wait', alloc]);
+    } finally {
+      proto.track = track;
+    }
+    expectWellFormed(r);
+    expect(r.processes.filter((p) => p.label === 'alloc')).toHaveLength(1);
+    expect(r.processes.filter((p) => p.argv[0] === 'sleep').length).toBeGreaterThanOrEqual(3); // seen: the walks ran
+    // Every pid was taken up once (before, the zombie was opened, read and dropped at every walk).
+    expect(tracked.length).toBe(new Set(tracked).size);
+  });
+
   it('follows an exec: the argv and the peak are the new program’s', async () => {
     // sh execs alloc: same pid, new program. The shell's own memory is not alloc's peak.
     const r = await sampled(['sh', '-c', 'sleep 0.1; exec "$0" 50', alloc]);

@@ -153,6 +153,14 @@ export class ProcessTreeSampler {
   private loadavgFd: number | undefined;
   /** That pid at the last full walk of the tree. */
   private lastPidWalked = '';
+  /**
+   * Zombies of the tree (exited, not yet reaped: the process substitution of the rustc wrapper stays
+   * one while rustc runs), by pid, with the tick that last found them in a children list: not read
+   * again while listed. A pid is reused only after the pid counter wraps, which clears this.
+   */
+  private readonly zombies = new Map<number, number>();
+  /** Whether the last failed readStatus found a zombie (rather than no process). */
+  private sawZombie = false;
   /** Set once the root has exited: its pid may then be reused by a process that is not the build's. */
   private rootGone = false;
   private readonly tree = new StepRecorder(4096);
@@ -317,6 +325,8 @@ export class ProcessTreeSampler {
     const tick = this.ticks + 1;
     // Read before the walk: a fork after this read shows in the walk or changes the pid next tick.
     const lastPid = this.lastPid();
+    // No counter, or it wrapped: a zombie's pid may belong to a new process now.
+    if (lastPid === null || (this.lastPidWalked !== '' && Number(lastPid) < Number(this.lastPidWalked))) this.zombies.clear();
     if (lastPid !== null && lastPid === this.lastPidWalked && this.alive.size) {
       // No task was created since the last walk: the tree's members are those known.
       for (const p of [...this.alive.values()]) if (!this.readStatus(p, tick, nowMs)) this.retire(p, nowMs);
@@ -343,6 +353,8 @@ export class ProcessTreeSampler {
         walk();
       } else this.retire(p, nowMs);
     }
+    // Zombies no longer listed were reaped.
+    for (const [pid, seen] of this.zombies) if (seen !== tick) this.zombies.delete(pid);
   }
 
   /** The last pid handed out, as /proc/loadavg says (its last field), or null where it can't be read. */
@@ -363,13 +375,24 @@ export class ProcessTreeSampler {
       this.retire(p, nowMs);
       // The root is not reached through a parent: a new process with its pid is not the build's.
       if (pid === this.opts.rootPid) return null;
+      if (this.sawZombie) {
+        this.zombies.set(pid, tick);
+        return null;
+      }
       // Otherwise a live member of the tree lists it as a child: a new process that reused the pid.
+    } else if (this.zombies.has(pid)) {
+      this.zombies.set(pid, tick); // still listed, still not reaped
+      return null;
     }
     const fd = this.openHeld(`/proc/${pid}/status`, true);
     if (fd < 0) return null; // exited before we could look at it
     p = this.track(pid, nowMs, fd);
     if (this.readStatus(p, tick, nowMs)) return p;
-    this.retire(p, nowMs);
+    if (this.sawZombie) {
+      // Never alive to us: forget it, and do not read it again while it stays a zombie.
+      this.untrack(p);
+      this.zombies.set(pid, tick);
+    } else this.retire(p, nowMs);
     return null;
   }
 
@@ -440,12 +463,16 @@ export class ProcessTreeSampler {
 
   /** Reads a process's status; false when it is gone (exited, zombie). */
   private readStatus(p: Tracked, tick: number, nowMs: Ms): boolean {
+    this.sawZombie = false;
     const text = p.statusFd >= 0 ? readProcFd(p.statusFd) : null;
     if (!text) return false;
     const rssAt = text.indexOf('\nVmRSS:');
     if (rssAt < 0) {
       // No memory lines: a zombie (or a kernel thread, never part of a build).
-      if (/\nState:\s*[ZX]/.test(text)) return false;
+      if (/\nState:\s*[ZX]/.test(text)) {
+        this.sawZombie = true;
+        return false;
+      }
     }
     const rssBytes = rssAt < 0 ? 0 : parseInt(text.slice(rssAt + 7, rssAt + 40), 10) * 1024;
     const hwmAt = text.indexOf('\nVmHWM:');
@@ -614,6 +641,16 @@ export class ProcessTreeSampler {
     p.rssBytes = rssBytes;
     if (rssBytes > p.maxSampledBytes) p.maxSampledBytes = rssBytes;
     p.rss.sample(nowMs, rssBytes);
+  }
+
+  /** Forgets the process tracked last, never sampled (a zombie when first seen). */
+  private untrack(p: Tracked): void {
+    this.closeFiles(p);
+    this.alive.delete(p.pid);
+    if (this.all[this.all.length - 1] === p) this.all.pop();
+    const uses = (this.pidUses.get(p.pid) ?? 1) - 1;
+    if (uses > 0) this.pidUses.set(p.pid, uses);
+    else this.pidUses.delete(p.pid);
   }
 
   /** The process is gone: its series drops to zero at this tick and it leaves the tree sum. */
