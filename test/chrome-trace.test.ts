@@ -292,7 +292,11 @@ describe('chrome trace: export, and back', () => {
   it('imports back: the same phases (names, nesting, times within 1 µs) and the same series values', async () => {
     const r = await importChromeTrace(out());
     expect(r.originEpochMs).toBeCloseTo(profile.run.startEpochMs, 3);
-    expect(r.run).toMatchObject({ command: profile.run.command, status: 'ok', exitCode: profile.run.exitCode });
+    expect(r.run).toMatchObject({ command: profile.run.command, cwd: profile.run.cwd, status: 'ok', exitCode: profile.run.exitCode });
+    // The host and the sampler's facts come back too (how coarse the memory series were).
+    expect(profile.run.sampler!.maxGapMs).toBeGreaterThan(0);
+    expect(r.run!.sampler).toEqual(profile.run.sampler);
+    expect(r.run!.host).toEqual(profile.run.host);
     const sig = (phases: Phase[]) =>
       phases
         .map((p) => {

@@ -75,7 +75,7 @@ export function* chromeTraceChunks(profile: Profile): Generator<string> {
       .map(([k, v]) => `${k} ${v}`)
       .join(', '),
     sources: run.sources.join(', '),
-    'cmi.run': JSON.stringify({ command: run.command, status: run.status, statusReason: run.statusReason, exitCode: run.exitCode, signal: run.signal, wallMs: run.wallMs, tools: run.tools, startedAt: run.startedAt }),
+    'cmi.run': JSON.stringify({ command: run.command, cwd: run.cwd, status: run.status, statusReason: run.statusReason, exitCode: run.exitCode, signal: run.signal, wallMs: run.wallMs, tools: run.tools, startedAt: run.startedAt, host: run.host, sampler: run.sampler }),
   };
   yield `{"displayTimeUnit":"ms",${run.startEpochMs > 0 ? `"beginningOfTime":${Math.round(run.startEpochMs * 1000)},` : ''}"otherData":${JSON.stringify(otherData)},\n"traceEvents":[`;
   let first = true;

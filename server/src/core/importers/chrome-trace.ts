@@ -1695,6 +1695,17 @@ function runFacts(members: Record<string, unknown>): Partial<RunFacts> | undefin
     if (typeof r.signal === 'string' || r.signal === null) out.signal = r.signal;
     if (typeof r.wallMs === 'number') out.wallMs = r.wallMs;
     if (isObject(r.tools)) out.tools = Object.fromEntries(Object.entries(r.tools).map(([k, v]) => [k, String(v)]));
+    if (typeof r.cwd === 'string') out.cwd = r.cwd;
+    const h = r.host as unknown;
+    if (isObject(h) && typeof h.platform === 'string' && typeof h.arch === 'string' && typeof h.cpus === 'number' && typeof h.totalMemoryBytes === 'number' && typeof h.node === 'string') {
+      out.host = { platform: h.platform, arch: h.arch, cpus: h.cpus, totalMemoryBytes: h.totalMemoryBytes, node: h.node };
+    }
+    const sf = r.sampler as unknown;
+    if (isObject(sf) && (sf.kind === 'procfs' || sf.kind === 'ps' || sf.kind === 'powershell' || sf.kind === 'none') && typeof sf.intervalMs === 'number' && typeof sf.ticks === 'number') {
+      out.sampler = { kind: sf.kind, intervalMs: sf.intervalMs, ticks: sf.ticks };
+      if (typeof sf.requestedIntervalMs === 'number') out.sampler.requestedIntervalMs = sf.requestedIntervalMs;
+      if (typeof sf.maxGapMs === 'number') out.sampler.maxGapMs = sf.maxGapMs;
+    }
     return out;
   } catch {
     return undefined;
