@@ -84,6 +84,8 @@ interface Run {
   stderr: string;
   exitCode: number | null;
   currentPhases: Set<string>;
+  /** Collects again, e.g. with other processes. */
+  collect: (processes: ProcessInfo[]) => Promise<Contribution>;
 }
 
 /** Runs `argv` in `cwd` as the build runner would, with the rustc instrumentation. */
@@ -117,8 +119,10 @@ async function profiled(
   // 'close': the process exited and its stdout/stderr ended (cargo waits for the wrapper's filter).
   const exitCode = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const processes = poller.stop();
-  const contribution = await inst.collect({ ...ctx, processes, endMs: Date.now() - ctx.startEpochMs, stdout, stderr });
-  return { contribution, ctx, processes, stdout, stderr, exitCode, currentPhases };
+  const endMs = Date.now() - ctx.startEpochMs;
+  const collect = (procs: ProcessInfo[]) => inst.collect({ ...ctx, processes: procs, endMs, stdout, stderr });
+  const contribution = await collect(processes);
+  return { contribution, ctx, processes, stdout, stderr, exitCode, currentPhases, collect };
 }
 
 const crates = (c: Contribution) => c.phases!.filter((p) => p.category === 'crate');
@@ -215,6 +219,16 @@ describe.skipIf(process.platform !== 'linux' || !hasCargo)('rustc collector on r
     expect(ancestorNames(phases, phases.findIndex((p) => p.name === 'run_linker'))).toEqual(['link_binary', 'link_crate', 'link', 'wordfreq']);
     expect(run.contribution.tools).toEqual({ rustc: expect.stringMatching(/^1\./) }); // no cargo here
     for (const phase of run.currentPhases) expect(phase).toBe('wordfreq'); // named after the file, as rustc does
+
+    // Had the filter been starved of CPU at the end, its last stamps would come after the process's
+    // end: as if the process had ended 40 ms earlier. Nothing passes that end (plus a tick), and the
+    // passes nest as before.
+    const rustcProc = run.processes.find((p) => p.pid === crate!.pid)!;
+    const earlier = run.processes.map((p) => (p === rustcProc ? { ...p, endMs: p.endMs! - 40 } : p));
+    const capped = await run.collect(earlier);
+    const cap = rustcProc.endMs! - 40 + 10 + 1e-6;
+    for (const p of capped.phases!) expect(p.endMs, p.name).toBeLessThanOrEqual(cap);
+    expect(ancestorNames(capped.phases!, capped.phases!.findIndex((p) => p.name === 'run_linker'))).toEqual(['link_binary', 'link_crate', 'link', 'wordfreq']);
     // The program was compiled normally.
     const r = spawnSync(out, [], { input: 'to be or not to be', encoding: 'utf8' });
     expect(r.stdout).toContain('6 words, 4 distinct');

@@ -27,7 +27,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Contribution, Ms, Phase, ProcessInfo, Warning } from '../model';
 import { inferNesting, invocationPhases, parseTimePasses, type RustcInvocation } from '../importers/rustc-time-passes';
-import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
+import { tickSlackMs, type CollectContext, type InstrumentContext, type Instrumentation } from './instrumentation';
 
 export const RUSTC_WRAPPER_FILE = 'rustc-wrapper.sh';
 
@@ -298,14 +298,26 @@ class RustcInstrumentation implements Instrumentation {
           file,
         });
       }
-      const tree = inferNesting(inv.passes);
       const proc = inv.pid === undefined ? undefined : matchProcess(ctx.processes, inv, toProfileMs);
+      // The stamps are upper bounds of the times; so is the process's end as the sampler saw it (its
+      // last sight plus a gap between ticks). A filter starved of CPU stamps the last lines, or the
+      // end, late by up to hundreds of ms on a saturated machine: none may pass the process's end.
+      let passes = inv.passes;
+      let endEpochMs = inv.endEpochMs;
+      if (proc?.endMs != null) {
+        const capEpochMs = proc.endMs + tickSlackMs(ctx) - toProfileMs(0);
+        if (passes.some((p) => p.endEpochMs !== undefined && p.endEpochMs > capEpochMs)) {
+          passes = passes.map((p) => (p.endEpochMs !== undefined && p.endEpochMs > capEpochMs ? { ...p, endEpochMs: capEpochMs } : p));
+        }
+        if (endEpochMs !== undefined && endEpochMs > capEpochMs) endEpochMs = capEpochMs;
+      }
+      const tree = inferNesting(passes);
       const totalNode = tree.total === null ? undefined : tree.nodes[tree.total];
       const treeSpan = totalNode ? { s: totalNode.startMs, e: totalNode.endMs } : spanOf(tree.nodes);
 
       // Where the invocation starts and ends: the wrapper's stamps, else the sampler's view of the process.
       let startMs = inv.startEpochMs !== undefined ? toProfileMs(inv.startEpochMs) : proc?.startMs;
-      let endMs = inv.endEpochMs !== undefined ? toProfileMs(inv.endEpochMs) : proc?.endMs ?? undefined;
+      let endMs = endEpochMs !== undefined ? toProfileMs(endEpochMs) : proc?.endMs ?? undefined;
       let treeOffsetMs: Ms;
       if (tree.originEpochMs !== undefined) {
         treeOffsetMs = toProfileMs(tree.originEpochMs);
