@@ -1,14 +1,15 @@
 // `cmi` end to end on real compilers: what a user runs and what they read.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTscDiagnostics } from '../server/src/core/importers/tsc-diagnostics';
 import { readProfile } from '../server/src/core/profile-file';
 import { cliPath, isAlive, repoRoot } from './helpers';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-cli-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const env = { ...process.env, PATH: `${os.homedir()}/.cargo/bin:${process.env.PATH}` };
 
 interface SummaryJson {

@@ -1,18 +1,19 @@
 // The importer registry and `cmi import`: sniffing picks the right importer, a forced format is
 // obeyed, "not this format" differs from "broken", and the CLI writes a profile from real files.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { detectImporter, importFiles, ImportError } from '../server/src/core/importers';
 import { readProfile } from '../server/src/core/profile-file';
 import { cliPath, repoRoot } from './helpers';
 
 const fx = (...p: string[]) => path.join(repoRoot, 'test', 'fixtures', ...p);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-import-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('importer registry', () => {
   it('sniffs each format from its real files', async () => {

@@ -1,16 +1,17 @@
 // The profile file: a real run's profile survives the round trip; broken files get messages that
 // name the file and the place.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Profile } from '../server/src/core/model';
 import { parseProfile, PROFILE_VERSION, readProfile, serializeProfile, writeProfile } from '../server/src/core/profile-file';
 import { runBuild } from '../server/src/core/runner';
 import { repoRoot } from './helpers';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-file-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let profile: Profile;
 
 beforeAll(async () => {

@@ -1,15 +1,16 @@
 // The runner on real process trees: how a build ends (ok, failed, killed, cancelled, timed out) is
 // recorded, the profile so far is kept, and nothing of the tree survives a cancel.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { analyze } from '../server/src/core/analysis/analyze';
 import type { Profile } from '../server/src/core/model';
 import { runBuild, SpawnError } from '../server/src/core/runner';
 import { isAlive } from './helpers';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-runner-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const node = process.execPath;
 // A Node program that grows its heap to ~80 MiB over ~400 ms, then idles for `hold` ms.
 const grow = (holdMs: number, exit = 0) =>
