@@ -2,7 +2,7 @@
 // clang -ftime-trace (object form, "Total" summaries, gzip), tsc 6 and 7 --generateTrace (array form,
 // B/E and sampled X, TS 7's per-file pseudo-threads), rustc -Z llvm-time-trace (several LLVM threads),
 // cut and damaged copies of them; and the export of a real profiled tsc build, imported back.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -177,6 +177,22 @@ describe('chrome trace: rustc -Z llvm-time-trace', () => {
     const underTwin = ph.filter((p) => p.parent !== null && ph[p.parent]!.name === p.name && p.startMs >= ph[p.parent]!.endMs - 0.0005);
     expect(underTwin).toEqual([]);
     expect(Math.max(...depths(ph))).toBe(5); // 7 when they were nested in each other
+  });
+});
+
+describe('chrome trace: nesting by containment', () => {
+  it('a same-name span of no length where another begins is its sibling (it came just before); a longer one inside stays a child', async () => {
+    // As tsc's Check spans come out of a profile: per file, some too short for the clock.
+    const X = (name: string, ts: number, dur: number) => ({ ph: 'X', name, pid: 1, tid: 1, ts, dur });
+    const file = path.join(tmp, 'same-name.json');
+    writeFileSync(file, JSON.stringify({ traceEvents: [X('root', 0, 1000), X('Check', 100, 0), X('Check', 100, 300), X('Check', 400, 0), X('Check', 500, 100), X('Check', 520, 30)] }));
+    const r = await importChromeTrace(file);
+    const paths = r.phases!.map((p) => {
+      const names: string[] = [];
+      for (let q: Phase | undefined = p; q; q = q.parent === null ? undefined : r.phases![q.parent]) names.unshift(q.name);
+      return `${names.join(' > ')} ${p.startMs}–${p.endMs}`;
+    });
+    expect(paths.sort()).toEqual(['root 0–1', 'root > Check 0.1–0.1', 'root > Check 0.1–0.4', 'root > Check 0.4–0.4', 'root > Check 0.5–0.6', 'root > Check > Check 0.52–0.55'].sort());
   });
 });
 

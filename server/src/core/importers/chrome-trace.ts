@@ -606,18 +606,31 @@ class TraceBuilder {
         const i = order[k]!;
         const start = startMs[i]!;
         const end = endMs[i]!;
+        // Of no length where a span of the same name begins: it came just before it (sorted longer
+        // first, it comes after it here), its sibling, and holds nothing.
+        let before = false;
         while (depth) {
           const top = order[stack[depth - 1]!]!;
           // Inside the top one; but a span of the same name beginning where the top one ends is its
           // next sibling: the same work done item after item (tsc checks file after file, LLVM runs a
           // pass function after function), one of them too short for the clock. Zero-length passes
           // of other names at the end of their parent stay inside it.
-          if (start >= startMs[top]! - NEST_EPS_MS && end <= endMs[top]! + NEST_EPS_MS && !(start >= endMs[top]! - NEST_EPS_MS && nameList[nameIds[i]!] === nameList[nameIds[top]!])) break;
+          if (start >= startMs[top]! - NEST_EPS_MS && end <= endMs[top]! + NEST_EPS_MS) {
+            const same = nameList[nameIds[i]!] === nameList[nameIds[top]!];
+            if (!same || start < endMs[top]! - NEST_EPS_MS) {
+              before = same && end - start <= NEST_EPS_MS && start <= startMs[top]! + NEST_EPS_MS;
+              break;
+            }
+          }
           if (start < endMs[top]! - NEST_EPS_MS) overlaps++;
           depth--;
         }
-        const parent = depth ? base + stack[depth - 1]! : null;
-        stack[depth++] = k;
+        let parent: number | null;
+        if (before) parent = depth > 1 ? base + stack[depth - 2]! : null;
+        else {
+          parent = depth ? base + stack[depth - 1]! : null;
+          stack[depth++] = k;
+        }
         const name = nameList[nameIds[i]!]!;
         const cat = nameList[catIds[i]!];
         let args = spans.args[i];
