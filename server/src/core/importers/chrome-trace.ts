@@ -615,12 +615,13 @@ class TraceBuilder {
           // next sibling: the same work done item after item (tsc checks file after file, LLVM runs a
           // pass function after function), one of them too short for the clock. Zero-length passes
           // of other names at the end of their parent stay inside it.
+          // (Names compared by id, and only where it matters: a name has one id.)
           if (start >= startMs[top]! - NEST_EPS_MS && end <= endMs[top]! + NEST_EPS_MS) {
-            const same = nameList[nameIds[i]!] === nameList[nameIds[top]!];
-            if (!same || start < endMs[top]! - NEST_EPS_MS) {
-              before = same && end - start <= NEST_EPS_MS && start <= startMs[top]! + NEST_EPS_MS;
+            if (start < endMs[top]! - NEST_EPS_MS) {
+              before = end - start <= NEST_EPS_MS && start <= startMs[top]! + NEST_EPS_MS && nameIds[i] === nameIds[top];
               break;
             }
+            if (nameIds[i] !== nameIds[top]) break;
           }
           if (start < endMs[top]! - NEST_EPS_MS) overlaps++;
           depth--;
