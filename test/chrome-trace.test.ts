@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chromeTraceImporter, importChromeTrace, isChromeTrace } from '../server/src/core/importers/chrome-trace';
 import { ImportError, type ImportResult } from '../server/src/core/importers/importer';
@@ -120,6 +121,16 @@ describe('chrome trace: clang -ftime-trace', () => {
     expect(Math.abs(root.endMs - root.startMs - (root.args!['Total ExecuteCompiler'] as number))).toBeLessThanOrEqual(0.001);
     // Every phase lies within its parent (nesting by containment).
     for (const p of r.phases!) if (p.parent !== null) expect(p.startMs >= r.phases![p.parent]!.startMs && p.endMs <= r.phases![p.parent]!.endMs + 0.001).toBe(true);
+  });
+
+  it('the same file unzipped gives the same profile (a plain file has its columns sized from its size, gzip doubles them)', async () => {
+    const plain = path.join(tmp, 'gran0.json');
+    writeFileSync(plain, gunzipSync(readFileSync(fx(CLANG_GRAN0))));
+    const [a, b] = await Promise.all([importChromeTrace(fx(CLANG_GRAN0)), importChromeTrace(plain)]);
+    expect(b.phases).toHaveLength(118598);
+    // Compared as text: a deep comparison of 118,598 phases takes seconds.
+    expect(JSON.stringify(b.phases) === JSON.stringify(a.phases)).toBe(true);
+    expect(b.warnings).toEqual([]);
   });
 });
 

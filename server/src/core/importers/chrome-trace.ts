@@ -157,34 +157,52 @@ class SpanColumns {
   endUs = new Float64Array(64);
   nameIds = new Int32Array(64);
   catIds = new Int32Array(64);
+  /** 1 where the args name the phase's source file (see `sourceFileOf`). */
+  hasFile = new Uint8Array(64);
   readonly args: (Args | undefined)[] = [];
 
-  push(nameId: number, catId: number, startUs: number, endUs: number, args: Args | undefined): void {
+  /** `file`: whether the args name a source file, found here while they are fresh in the cache. */
+  push(nameId: number, catId: number, startUs: number, endUs: number, args: Args | undefined, file: boolean): void {
     const n = this.length;
-    if (n === this.startUs.length) this.grow();
+    if (n === this.startUs.length) this.grow(n * 2);
     this.startUs[n] = startUs;
     this.endUs[n] = endUs;
     this.nameIds[n] = nameId;
     this.catIds[n] = catId;
+    this.hasFile[n] = file ? 1 : 0;
     this.args.push(args);
     this.length = n + 1;
   }
 
-  private grow(): void {
+  /** Room for `capacity` spans (more than `length`); the new room is not zeroed: it is written before it is read. */
+  grow(capacity: number): void {
     const n = this.length;
-    const start = new Float64Array(n * 2);
-    const end = new Float64Array(n * 2);
-    const names = new Int32Array(n * 2);
-    const cats = new Int32Array(n * 2);
-    start.set(this.startUs);
-    end.set(this.endUs);
-    names.set(this.nameIds);
-    cats.set(this.catIds);
+    const start = unzeroed(Float64Array, capacity);
+    const end = unzeroed(Float64Array, capacity);
+    const names = unzeroed(Int32Array, capacity);
+    const cats = unzeroed(Int32Array, capacity);
+    const files = unzeroed(Uint8Array, capacity);
+    start.set(this.startUs.subarray(0, n));
+    end.set(this.endUs.subarray(0, n));
+    names.set(this.nameIds.subarray(0, n));
+    cats.set(this.catIds.subarray(0, n));
+    files.set(this.hasFile.subarray(0, n));
     this.startUs = start;
     this.endUs = end;
     this.nameIds = names;
     this.catIds = cats;
+    this.hasFile = files;
   }
+}
+
+/**
+ * A typed array whose memory is not zeroed first (Buffer.allocUnsafeSlow: malloc rather than calloc),
+ * so that its pages are touched only as it fills: the columns of a big trace are grown to hundreds of
+ * MB, and zeroing would write all of it once more.
+ */
+function unzeroed<T extends Float64Array | Int32Array | Uint8Array>(kind: { new (b: ArrayBufferLike, at: number, n: number): T; BYTES_PER_ELEMENT: number }, n: number): T {
+  const b = Buffer.allocUnsafeSlow(n * kind.BYTES_PER_ELEMENT);
+  return new kind(b.buffer, b.byteOffset, n);
 }
 
 interface Track {
@@ -286,7 +304,17 @@ class TraceBuilder {
   }
 
   private span(t: Track, nameId: number, catId: number, startUs: number, endUs: number, args: Args | undefined): void {
-    t.spans.push(nameId, catId, startUs, endUs, args);
+    const spans = t.spans;
+    if (spans.length === spans.startUs.length && spans.length >= 4096 && this.at > 0 && this.fileBytes > 0) {
+      // Full, and big enough for its pace through the file to tell: grown to what it will hold at the
+      // end if its spans go on coming as they came so far, with a margin (at least doubled, at most
+      // 8-fold): a big track is copied two or three times rather than a dozen. Room never filled costs
+      // no memory (its pages are never touched, see `unzeroed`).
+      const n = spans.length;
+      const expected = Math.ceil(((n * this.fileBytes) / this.at) * 1.25);
+      spans.grow(Math.min(n * 8, Math.max(n * 2, expected)));
+    }
+    spans.push(nameId, catId, startUs, endUs, args, args !== undefined && sourceFileOf(this.names.list[nameId]!, args) !== undefined);
   }
 
   private readonly jsonFields = new EventFields();
@@ -297,9 +325,15 @@ class TraceBuilder {
     this.addFields(this.jsonFields, byteOffset);
   }
 
+  /** The size of the file when known (a plain file), to size the columns; 0 otherwise. */
+  fileBytes = 0;
+  /** The byte offset of the event being added. */
+  private at = 0;
+
   /** An event, its fields checked for type (see EventFields). */
   addFields(e: EventFields, byteOffset: number): void {
     this.events++;
+    this.at = byteOffset;
     const ph = e.ph;
     const names = this.names;
     const nameId = e.nameId >= 0 ? e.nameId : names.id(e.name);
@@ -579,7 +613,11 @@ class TraceBuilder {
     const tracks = [...this.tracks.values()].filter((t) => t.spans.length).sort((a, b) => a.pid - b.pid);
     const threadsPerPid = new Map<number, number>();
     for (const t of tracks) threadsPerPid.set(t.pid, (threadsPerPid.get(t.pid) ?? 0) + 1);
-    const phases: Phase[] = [];
+    // Sized once: a million phases pushed one by one would copy the array over and over.
+    let phaseCount = 0;
+    for (const t of tracks) phaseCount += t.spans.length;
+    const phases = new Array<Phase>(phaseCount);
+    let phaseAt = 0;
     const nameList = this.names.list;
     let overlaps = 0;
     for (const t of tracks) {
@@ -590,12 +628,13 @@ class TraceBuilder {
       const endMs = spans.endUs;
       const nameIds = spans.nameIds;
       const catIds = spans.catIds;
+      const hasFile = spans.hasFile;
       for (let i = 0; i < n; i++) {
         startMs[i] = startMs[i]! / 1000 - originMs;
         endMs[i] = endMs[i]! / 1000 - originMs;
       }
       const order = spanOrder(startMs, endMs, n);
-      const base = phases.length;
+      const base = phaseAt;
       const pid = t.pid;
       const label = t.key.startsWith('t') ? this.threadNames.get(`${t.pid}\u0000${t.key.slice(1)}`) ?? `tid ${t.key.slice(1)}` : `async ${t.key.slice(2)}`;
       const labelRoots = (threadsPerPid.get(t.pid) ?? 0) > 1;
@@ -635,15 +674,19 @@ class TraceBuilder {
         const name = nameList[nameIds[i]!]!;
         const cat = nameList[catIds[i]!];
         let args = spans.args[i];
-        const file = args ? (typeof args.path === 'string' ? args.path : name === 'Source' && typeof args.detail === 'string' ? args.detail : undefined) : undefined;
-        if (parent === null && labelRoots) args = { ...args, thread: label };
+        const file = hasFile[i] ? sourceFileOf(name, args!) : undefined;
+        if (parent === null && labelRoots) {
+          // Each span has its own args object (one per event read), so it can take the label itself.
+          if (args) args.thread = label;
+          else args = { thread: label };
+        }
         // One literal per shape, so that no object needs a second property store (millions of them).
         let phase: Phase;
         if (args) {
           if (file) phase = cat ? { name, parent, startMs: start, endMs: end, pid, category: cat, args, source: { file } } : { name, parent, startMs: start, endMs: end, pid, args, source: { file } };
           else phase = cat ? { name, parent, startMs: start, endMs: end, pid, category: cat, args } : { name, parent, startMs: start, endMs: end, pid, args };
         } else phase = cat ? { name, parent, startMs: start, endMs: end, pid, category: cat } : { name, parent, startMs: start, endMs: end, pid };
-        phases.push(phase);
+        phases[phaseAt++] = phase;
       }
       t.spans = new SpanColumns(); // its columns can go now
     }
@@ -729,6 +772,12 @@ function arenaId(e: EventFields): string | undefined {
 function asyncKey(cat: string | undefined, e: EventFields): string {
   const id = e.id2 !== undefined ? JSON.stringify(e.id2) : String(e.id ?? '');
   return `a:${cat ?? ''}:${id}`;
+}
+
+/** The source file a phase's args name: `path` (tsc, our exports), or clang's `detail` of a Source phase. */
+function sourceFileOf(name: string, args: Args): string | undefined {
+  if (typeof args.path === 'string') return args.path;
+  return name === 'Source' && typeof args.detail === 'string' ? args.detail : undefined;
 }
 
 /** Counters whose name gives a unit other than bytes. */
@@ -1745,7 +1794,7 @@ export async function importChromeTrace(file: string, opts: ImportOptions = {}):
     throw new ImportError('broken', code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`, file);
   }
   if (gzip) await readGzip(file, reader, builder, opts);
-  else await readPlain(file, reader, opts);
+  else await readPlain(file, reader, builder, opts);
   reader.end();
   const result: ImportResult = builder.finish(reader.beginningOfTimeUs());
   const run = runFacts(reader.members);
@@ -1762,11 +1811,13 @@ const CARRY_ROOM = 64 << 10;
  * copied into the room before the chunk; when they do not fit (an event or member longer than that),
  * the two are concatenated.
  */
-async function readPlain(file: string, reader: TraceReader, opts: ImportOptions): Promise<void> {
+async function readPlain(file: string, reader: TraceReader, builder: TraceBuilder, opts: ImportOptions): Promise<void> {
   let fh;
   try {
     fh = await open(file, 'r');
+    builder.fileBytes = (await fh.stat()).size;
   } catch (e) {
+    await fh?.close();
     throw new ImportError('broken', `cannot read: ${(e as Error).message}`, file);
   }
   const bufs = [Buffer.allocUnsafe(CARRY_ROOM + CHUNK_BYTES), Buffer.allocUnsafe(CARRY_ROOM + CHUNK_BYTES)];
