@@ -152,6 +152,19 @@ describe('cmi profile: how builds end', () => {
     expect(elapsed - (await readProfile(out)).run.wallMs).toBeLessThan(1500);
   });
 
+  it('a reader that closes the pipe early (`| head -c0`) loses the summary, not the profile: exit code 0, no error', async () => {
+    const out = path.join(tmp, 'closed-pipe.json');
+    const child = spawn(process.execPath, [cliPath, 'profile', '--out', out, '--', 'sh', '-c', 'sleep 0.3'], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before cmi writes anything
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise((r) => child.on('exit', r));
+    // Before: an unhandled EPIPE, with its stack trace, and exit code 1.
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect((await readProfile(out)).run.status).toBe('ok');
+  });
+
   it('Ctrl-C: the whole tree stops, the profile is written and marked cancelled, exit code 4', async () => {
     const out = path.join(tmp, 'cancel.json');
     const child = spawn(process.execPath, [cliPath, 'profile', '--quiet', '--out', out, '--', 'sh', '-c', 'sleep 60 & sleep 60; wait'], { cwd: tmp, env });

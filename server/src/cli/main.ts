@@ -509,7 +509,20 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * A reader that goes away (`cmi summary run.json | head`) is not an error of ours: the rest of the
+ * output is dropped and the command ends as it would have (the profile is written all the same).
+ */
+function dropOutputOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') return;
+    process.stderr.write(`cmi: cannot write the output: ${e.message}\n`);
+    process.exit(EXIT.input);
+  });
+}
+
 if (require.main === module) {
+  dropOutputOnClosedPipe(process.stdout);
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
