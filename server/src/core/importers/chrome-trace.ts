@@ -161,10 +161,14 @@ class SpanColumns {
   hasFile = new Uint8Array(64);
   readonly args: (Args | undefined)[] = [];
 
-  /** `file`: whether the args name a source file, found here while they are fresh in the cache. */
+  /** Whether it has no room for one more span (then `grow` first). */
+  full(): boolean {
+    return this.length === this.startUs.length;
+  }
+
+  /** Adds a span (there must be room: see `full`). `file`: whether the args name a source file. */
   push(nameId: number, catId: number, startUs: number, endUs: number, args: Args | undefined, file: boolean): void {
     const n = this.length;
-    if (n === this.startUs.length) this.grow(n * 2);
     this.startUs[n] = startUs;
     this.endUs[n] = endUs;
     this.nameIds[n] = nameId;
@@ -305,16 +309,21 @@ class TraceBuilder {
 
   private span(t: Track, nameId: number, catId: number, startUs: number, endUs: number, args: Args | undefined): void {
     const spans = t.spans;
-    if (spans.length === spans.startUs.length && spans.length >= 4096 && this.at > 0 && this.fileBytes > 0) {
-      // Full, and big enough for its pace through the file to tell: grown to what it will hold at the
-      // end if its spans go on coming as they came so far, with a margin (at least doubled, at most
-      // 8-fold): a big track is copied two or three times rather than a dozen. Room never filled costs
-      // no memory (its pages are never touched, see `unzeroed`).
-      const n = spans.length;
-      const expected = Math.ceil(((n * this.fileBytes) / this.at) * 1.25);
-      spans.grow(Math.min(n * 8, Math.max(n * 2, expected)));
-    }
+    if (spans.full()) spans.grow(this.roomFor(spans.length));
+    // Whether the args name a source file is found here, while they are fresh in the cache.
     spans.push(nameId, catId, startUs, endUs, args, args !== undefined && sourceFileOf(this.names.list[nameId]!, args) !== undefined);
+  }
+
+  /**
+   * The room to give a full track of n spans: double; or, once it is big enough for its pace through a
+   * file of known size to tell, what it will hold at the end if its spans go on coming as they came so
+   * far, with a margin (at least doubled, at most 8-fold): a big track is copied two or three times
+   * rather than a dozen. Room never filled costs no memory (its pages are never touched, see `unzeroed`).
+   */
+  private roomFor(n: number): number {
+    if (n < 4096 || this.at <= 0 || this.fileBytes <= 0) return n * 2;
+    const expected = Math.ceil(((n * this.fileBytes) / this.at) * 1.25);
+    return Math.min(n * 8, Math.max(n * 2, expected));
   }
 
   private readonly jsonFields = new EventFields();
@@ -1817,7 +1826,7 @@ async function readPlain(file: string, reader: TraceReader, builder: TraceBuilde
     fh = await open(file, 'r');
     builder.fileBytes = (await fh.stat()).size;
   } catch (e) {
-    await fh?.close();
+    await fh?.close().catch(() => undefined);
     throw new ImportError('broken', `cannot read: ${(e as Error).message}`, file);
   }
   const bufs = [Buffer.allocUnsafe(CARRY_ROOM + CHUNK_BYTES), Buffer.allocUnsafe(CARRY_ROOM + CHUNK_BYTES)];
