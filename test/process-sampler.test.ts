@@ -168,6 +168,47 @@ describe.skipIf(!linux || !hasCc)('ProcessTreeSampler (procfs)', () => {
     for (const p of allocs) expect(peakOf(seriesById(r, `rss:${p.pid}`))).toBeGreaterThanOrEqual(p.peakRssBytes! * 0.97);
   });
 
+  it('takes up the children of a process that keeps starting threads, and none of its threads (as cargo under rustc)', async () => {
+    // A Node process starts a worker thread every few ms (each one ends at once) while it runs three
+    // allocs one after another, the last through a shell: new pids at every tick, nearly all threads,
+    // whose parent (as the kernel shows a thread's) is the shell that started Node, a member too.
+    const script = path.join(dir, 'churn.js');
+    fs.writeFileSync(
+      script,
+      `const { Worker } = require('node:worker_threads');
+const { spawn } = require('node:child_process');
+const churn = setInterval(() => new Worker('', { eval: true }), 4);
+const run = (argv) => new Promise((r) => spawn(argv[0], argv.slice(1), { stdio: 'ignore' }).on('exit', r));
+(async () => {
+  await run([process.argv[2], '30', '150']);
+  await run([process.argv[2], '40', '150']);
+  await run(['sh', '-c', '"$0" 50 150; true', process.argv[2]]);
+  clearInterval(churn);
+})();
+`,
+    );
+    const r = await sampled(['sh', '-c', '"$0" "$1" "$2"; true', process.execPath, script, alloc]);
+    expectWellFormed(r);
+    expect(r.processes.map((p) => p.label).sort()).toEqual(['alloc', 'alloc', 'alloc', 'node churn', 'sh', 'sh']);
+    const node = r.processes.find((p) => p.label === 'node churn')!;
+    expect(node.ppid).toBe(r.rootPid);
+    const sh = r.processes.find((p) => p.label === 'sh' && p.pid !== r.rootPid)!;
+    const allocs = r.processes.filter((p) => p.label === 'alloc').sort((a, b) => a.startMs - b.startMs);
+    expect(allocs.map((p) => p.argv[1])).toEqual(['30', '40', '50']);
+    expect(allocs.map((p) => p.ppid)).toEqual([node.pid, node.pid, sh.pid]);
+    expect(sh.ppid).toBe(node.pid);
+    allocs.forEach((p, i) => expect(p.peakRssBytes! / MiB).toBeCloseTo(31 + 10 * i, 0));
+  });
+
+  it('does not take the threads of a process started since the last tick for processes', async () => {
+    // Node starts its threads as it starts: with ticks 200 ms apart, its pid and theirs are all new
+    // at the same tick (the one after the shell's sleep), before anything is known of it. Their
+    // parent, as the kernel shows a thread's, is the shell, a member of the tree.
+    const r = await sampled(['sh', '-c', 'sleep 0.3; "$0" -e "setTimeout(() => {}, 300)"; true', process.execPath], { intervalMs: 200 });
+    expectWellFormed(r);
+    expect(r.processes.map((p) => p.label).sort()).toEqual(['node -e', 'sh', 'sleep']);
+  });
+
   it('reads a zombie of the tree once, not again at every walk while it waits to be reaped', async () => {
     // The inner sh forks a child that exits at once, then execs alloc, which never reaps it: a zombie
     // for alloc's life (as the rustc wrapper's process substitution under rustc). The sleeps of the

@@ -1,14 +1,17 @@
 // The process-tree sampler: the RSS of every process of a build over time, per process and summed.
 //
-// Linux (`procfs`): every tick walks the tree from the root through /proc/<pid>/task/<tid>/children
-// and reads each process's /proc/<pid>/status through an fd held open for the process's lifetime
-// (one pread per process per tick; the fd also pins the process's identity: once it exits, reads fail
-// even if the pid is reused). The walk is skipped while no task was created anywhere: /proc/loadavg
-// ends with the last pid the kernel handed out in this pid namespace (nested namespaces allocate in
-// it too), and a process or thread that forked or started since the last tick has changed it. A
-// long compile in one process then costs two preads per tick instead of a read per thread. VmHWM,
-// the kernel's high-water mark, makes each process's own peak exact even between ticks; the tree sum
-// is only known at ticks.
+// Linux (`procfs`): every tick reads each known process's /proc/<pid>/status through an fd held open
+// for the process's lifetime (one pread per process per tick; the fd also pins the process's
+// identity: once it exits, reads fail even if the pid is reused). New members are found through the
+// pid counter: /proc/loadavg ends with the last pid the kernel handed out in this pid namespace
+// (nested namespaces allocate in it too), so every task created since the last tick has a pid
+// between the two readings. Most are threads (rustc and cargo start and end them all the time):
+// already gone, or found under /proc/<member>/task/; the rest are read, and a process whose parent
+// is a member joins the tree. A tick with no new pid costs a pread per process plus one. The first
+// tick, and any tick after the counter wrapped or ran far ahead (other work on the machine), walks
+// the tree from the root through /proc/<pid>/task/<tid>/children instead. VmHWM, the kernel's
+// high-water mark, makes each process's own peak exact even between ticks; the tree sum is only
+// known at ticks.
 //
 // Elsewhere: `ps` (Unix) or PowerShell/CIM (Windows) every 250/1000 ms at best, with a warning that
 // short processes and short peaks may be missed. A tick never throws: a sampler that cannot read
@@ -69,6 +72,13 @@ const POWERSHELL_MIN_INTERVAL_MS = 1000;
 const TABLE_QUERY_TIMEOUT_MS = 10_000;
 /** procfs: fds held open at most. Past it, children files are opened at each tick (status files are always held). */
 const MAX_HELD_FDS = 768;
+/**
+ * procfs: more new pids than this since the last tick (a machine busy with other work) and the tree
+ * is walked instead of looking at each of them.
+ */
+const MAX_NEW_PIDS = 512;
+/** procfs: the last pids handed out before a walk that the next tick looks at again if the walk did not meet them. */
+const WALK_OVERLAP_PIDS = 4;
 /** Consecutive failed table queries before the sampler gives up. */
 const MAX_QUERY_FAILURES = 3;
 
@@ -151,8 +161,10 @@ export class ProcessTreeSampler {
   private heldFds = 0;
   /** /proc/loadavg, held open: its last field is the last pid handed out (-1: not readable). */
   private loadavgFd: number | undefined;
-  /** That pid at the last full walk of the tree. */
-  private lastPidWalked = '';
+  /** That pid at the last tick: the tasks created since have later pids. */
+  private lastPidSeen: number | null = null;
+  /** Pids of the last tick's new ones that were not in /proc yet (ended, or a fork not yet done). */
+  private retryPids: number[] = [];
   /**
    * Zombies of the tree (exited, not yet reaped: the process substitution of the rustc wrapper stays
    * one while rustc runs), by pid, with the tick that last found them in a children list: not read
@@ -323,17 +335,77 @@ export class ProcessTreeSampler {
 
   private tickProcfs(nowMs: Ms): void {
     const tick = this.ticks + 1;
-    // Read before the walk: a fork after this read shows in the walk or changes the pid next tick.
+    // Read first: a task created after this read has a later pid, which the next tick looks at.
     const lastPid = this.lastPid();
+    const prev = this.lastPidSeen;
+    this.lastPidSeen = lastPid;
+    const wrapped = lastPid !== null && prev !== null && lastPid < prev;
     // No counter, or it wrapped: a zombie's pid may belong to a new process now.
-    if (lastPid === null || (this.lastPidWalked !== '' && Number(lastPid) < Number(this.lastPidWalked))) this.zombies.clear();
-    if (lastPid !== null && lastPid === this.lastPidWalked && this.alive.size) {
-      // No task was created since the last walk: the tree's members are those known.
-      for (const p of [...this.alive.values()]) if (!this.readStatus(p, tick, nowMs)) this.retire(p, nowMs);
-      this.rootGone ||= this.alive.get(this.opts.rootPid)?.tick !== tick;
+    if (lastPid === null || wrapped) this.zombies.clear();
+    if (lastPid === null || prev === null || wrapped || lastPid - prev > MAX_NEW_PIDS || !this.alive.size) {
+      this.walkTree(tick, nowMs);
+      // A fork in flight when the counter was read holds its pid but is not in /proc yet: the last
+      // few pids the walk did not meet are looked at next tick.
+      this.retryPids = [];
+      for (let pid = (lastPid ?? 0) - WALK_OVERLAP_PIDS + 1; pid <= (lastPid ?? 0); pid++) {
+        if (pid > 0 && !this.pidUses.has(pid) && !this.zombies.has(pid)) this.retryPids.push(pid);
+      }
       return;
     }
-    this.lastPidWalked = lastPid ?? '';
+    for (const p of [...this.alive.values()]) {
+      if (this.readStatus(p, tick, nowMs)) continue;
+      this.retire(p, nowMs);
+      // Its pid may be among the new ones (it started after the counter was read at the last walk).
+      if (this.sawZombie) this.zombies.set(p.pid, tick);
+    }
+    this.rootGone ||= this.alive.get(this.opts.rootPid)?.tick !== tick;
+    if (lastPid > prev || this.retryPids.length) this.adoptNewPids(prev, lastPid, tick, nowMs);
+  }
+
+  /**
+   * Looks at the pids handed out since the last tick, (from, to], and takes up each new process
+   * whose parent is a member of the tree: every task created since then has one of them, so the
+   * tree's new members are found without walking it. Most are threads (rustc and cargo start them
+   * all the time), told apart by their Tgid. A pid not in /proc is a task that has already ended,
+   * or a fork not yet done: it is looked at once more next tick.
+   */
+  private adoptNewPids(from: number, to: number, tick: number, nowMs: Ms): void {
+    const pids = this.retryPids;
+    const retry: number[] = [];
+    for (let pid = from + 1; pid <= to; pid++) pids.push(pid);
+    let owners: Tracked[] | undefined;
+    for (let i = 0; i < pids.length; i++) {
+      const pid = pids[i]!;
+      if (this.alive.has(pid) || this.zombies.has(pid)) continue; // known already
+      if (!fs.existsSync(`/proc/${pid}`)) {
+        if (pid > from) retry.push(pid);
+        continue;
+      }
+      // A thread of a multi-threaded member (the usual case) is told by its path under the member.
+      owners ??= [...this.alive.values()].filter((p) => p.threads > 1);
+      const owner = owners.findIndex((p) => fs.existsSync(`/proc/${p.pid}/task/${pid}`));
+      if (owner >= 0) {
+        if (owner > 0) owners.unshift(...owners.splice(owner, 1));
+        continue;
+      }
+      const fd = this.openHeld(`/proc/${pid}/status`, true);
+      if (fd < 0) continue;
+      const text = readProcFd(fd);
+      const parent = text && statusField(text, '\nTgid:') === pid ? this.alive.get(statusField(text, '\nPPid:')) : undefined;
+      if (!parent) {
+        this.closeHeld(fd);
+        continue;
+      }
+      const p = this.track(pid, nowMs, fd);
+      if (this.applyStatus(p, text, tick, nowMs)) continue;
+      if (this.sawZombie) this.untrack(p); // ended before we could look at it alive
+      else this.retire(p, nowMs);
+    }
+    this.retryPids = retry;
+  }
+
+  /** Walks the tree from its root through the children files of every thread. */
+  private walkTree(tick: number, nowMs: Ms): void {
     const stack = this.rootGone ? [] : [this.opts.rootPid];
     const walk = () => {
       while (stack.length) {
@@ -358,12 +430,13 @@ export class ProcessTreeSampler {
   }
 
   /** The last pid handed out, as /proc/loadavg says (its last field), or null where it can't be read. */
-  private lastPid(): string | null {
+  private lastPid(): number | null {
     this.loadavgFd ??= this.openHeld('/proc/loadavg', true);
     if (this.loadavgFd < 0) return null;
     const text = readProcFd(this.loadavgFd);
     const at = text ? text.lastIndexOf(' ') : -1;
-    return text && at > 0 ? text.slice(at + 1).trim() : null;
+    const pid = text && at > 0 ? parseInt(text.slice(at + 1), 10) : NaN;
+    return Number.isFinite(pid) ? pid : null;
   }
 
   /** Samples a pid reached through the tree; returns its record, or null if it is gone. */
@@ -463,27 +536,26 @@ export class ProcessTreeSampler {
 
   /** Reads a process's status; false when it is gone (exited, zombie). */
   private readStatus(p: Tracked, tick: number, nowMs: Ms): boolean {
-    this.sawZombie = false;
-    const text = p.statusFd >= 0 ? readProcFd(p.statusFd) : null;
-    if (!text) return false;
-    const rssAt = text.indexOf('\nVmRSS:');
-    if (rssAt < 0) {
-      // No memory lines: a zombie (or a kernel thread, never part of a build).
-      if (/\nState:\s*[ZX]/.test(text)) {
-        this.sawZombie = true;
-        return false;
-      }
-    }
-    const rssBytes = rssAt < 0 ? 0 : parseInt(text.slice(rssAt + 7, rssAt + 40), 10) * 1024;
-    const hwmAt = text.indexOf('\nVmHWM:');
-    const hwmBytes = hwmAt < 0 ? 0 : parseInt(text.slice(hwmAt + 7, hwmAt + 40), 10) * 1024;
-    const threadsAt = text.indexOf('\nThreads:');
-    p.threads = threadsAt < 0 ? 0 : parseInt(text.slice(threadsAt + 9, threadsAt + 30), 10);
-    const comm = text.slice(6, text.indexOf('\n')); // "Name:\t<comm>"
+    return this.applyStatus(p, p.statusFd >= 0 ? readProcFd(p.statusFd) : null, tick, nowMs);
+  }
 
+  /** Records what a process's status says (null: it could not be read); false when it is gone. */
+  private applyStatus(p: Tracked, text: string | null, tick: number, nowMs: Ms): boolean {
+    this.sawZombie = false;
+    if (!text) return false;
+    const rssKiB = statusField(text, '\nVmRSS:');
+    // No memory lines: a zombie (or a kernel thread, never part of a build).
+    if (Number.isNaN(rssKiB) && /\nState:\s*[ZX]/.test(text)) {
+      this.sawZombie = true;
+      return false;
+    }
+    const rssBytes = (rssKiB || 0) * 1024;
+    const hwmBytes = (statusField(text, '\nVmHWM:') || 0) * 1024;
+    p.threads = statusField(text, '\nThreads:') || 0;
+    const comm = text.slice(6, text.indexOf('\n')); // "Name:\t<comm>"
     if (p.ppid === null) {
-      const ppidAt = text.indexOf('\nPPid:');
-      if (ppidAt >= 0) p.ppid = parseInt(text.slice(ppidAt + 6, ppidAt + 30), 10);
+      const ppid = statusField(text, '\nPPid:');
+      if (!Number.isNaN(ppid)) p.ppid = ppid;
     }
     // A new command name: the process exec'd (a child read between fork and exec shows its
     // parent's name and argv), or renamed itself (Node's process.title). Read argv again.
@@ -708,6 +780,12 @@ export class ProcessTreeSampler {
     if (this.intervalMs > this.requestedIntervalMs) facts.requestedIntervalMs = this.requestedIntervalMs;
     return { series, processes, facts, warnings: [...this.warnings] };
   }
+}
+
+/** The number after a field of /proc/<pid>/status (`key` with the newline before it), NaN when absent. */
+function statusField(text: string, key: string): number {
+  const at = text.indexOf(key);
+  return at < 0 ? NaN : parseInt(text.slice(at + key.length, at + key.length + 32), 10);
 }
 
 /** Runs a command; resolves with its output and pid. */
