@@ -209,10 +209,10 @@ const run = (argv) => new Promise((r) => spawn(argv[0], argv.slice(1), { stdio: 
     expect(r.processes.map((p) => p.label).sort()).toEqual(['node -e', 'sh', 'sleep']);
   });
 
-  it('reads a zombie of the tree once, not again at every walk while it waits to be reaped', async () => {
+  it('reads a zombie of the tree once, not again at every tick that looks for new processes while it waits to be reaped', async () => {
     // The inner sh forks a child that exits at once, then execs alloc, which never reaps it: a zombie
     // for alloc's life (as the rustc wrapper's process substitution under rustc). The sleeps of the
-    // outer sh hand out new pids, so the ticks walk the tree again and again.
+    // outer sh hand out new pids, so the ticks look for new members again and again.
     const proto = ProcessTreeSampler.prototype as unknown as { track: (pid: number, ...rest: unknown[]) => unknown };
     const track = proto.track;
     const tracked: number[] = [];
@@ -228,7 +228,7 @@ const run = (argv) => new Promise((r) => spawn(argv[0], argv.slice(1), { stdio: 
     }
     expectWellFormed(r);
     expect(r.processes.filter((p) => p.label === 'alloc')).toHaveLength(1);
-    expect(r.processes.filter((p) => p.argv[0] === 'sleep').length).toBeGreaterThanOrEqual(3); // seen: the walks ran
+    expect(r.processes.filter((p) => p.argv[0] === 'sleep').length).toBeGreaterThanOrEqual(3); // seen: the ticks looked
     // Every pid was taken up once (before, the zombie was opened, read and dropped at every walk).
     expect(tracked.length).toBe(new Set(tracked).size);
   });

@@ -398,8 +398,11 @@ export class ProcessTreeSampler {
       }
       const p = this.track(pid, nowMs, fd);
       if (this.applyStatus(p, text, tick, nowMs)) continue;
-      if (this.sawZombie) this.untrack(p); // ended before we could look at it alive
-      else this.retire(p, nowMs);
+      if (this.sawZombie) {
+        // Ended before we could look at it alive: forget it, as a walk does.
+        this.untrack(p);
+        this.zombies.set(pid, tick);
+      } else this.retire(p, nowMs);
     }
     this.retryPids = retry;
   }
