@@ -366,8 +366,9 @@ export class ProcessTreeSampler {
    * Looks at the pids handed out since the last tick, (from, to], and takes up each new process
    * whose parent is a member of the tree: every task created since then has one of them, so the
    * tree's new members are found without walking it. Most are threads (rustc and cargo start them
-   * all the time), told apart by their Tgid. A pid not in /proc is a task that has already ended,
-   * or a fork not yet done: it is looked at once more next tick.
+   * all the time), told apart by their path under a member, or else by their Tgid. A pid not in
+   * /proc is a task that has already ended, or a fork not yet done: it is looked at once more next
+   * tick.
    */
   private adoptNewPids(from: number, to: number, tick: number, nowMs: Ms): void {
     const pids = this.retryPids;
@@ -383,11 +384,7 @@ export class ProcessTreeSampler {
       }
       // A thread of a multi-threaded member (the usual case) is told by its path under the member.
       owners ??= [...this.alive.values()].filter((p) => p.threads > 1);
-      const owner = owners.findIndex((p) => fs.existsSync(`/proc/${p.pid}/task/${pid}`));
-      if (owner >= 0) {
-        if (owner > 0) owners.unshift(...owners.splice(owner, 1));
-        continue;
-      }
+      if (owners.some((p) => fs.existsSync(`/proc/${p.pid}/task/${pid}`))) continue;
       const fd = this.openHeld(`/proc/${pid}/status`, true);
       if (fd < 0) continue;
       const text = readProcFd(fd);
