@@ -223,3 +223,12 @@ describe('cmi builds, and cmi profile without a command', () => {
     expect(r.stderr).toContain('--build: no detected build is named "cargo build"; detected: "make"');
   });
 });
+
+describe('cmi --version', () => {
+  it("prints the package's version, the one the extension and npm show", () => {
+    const { version } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    const r = cmi(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(version);
+  });
+});

@@ -26,6 +26,8 @@ import { buildOverlayModel } from '../core/compare/overlay';
 import { writeCompareHtml } from '../compare-report/compare-html';
 import { aggregateRuns } from '../core/compare/repeat';
 import type { Profile } from '../core/model';
+// The version users see is package.json's, bundled in by esbuild (only this field is kept).
+import { version as packageVersion } from '../../../package.json';
 
 /** Documented in the README ("Exit codes"). */
 export const EXIT = {
@@ -41,8 +43,6 @@ export const EXIT = {
   /** `cmi compare --fail-on-…`: the peak or the wall time grew beyond the threshold and beyond noise. */
   gateFailed: 5,
 } as const;
-
-const VERSION = '0.1.0';
 
 const HELP = `cmi — Compiler Memory Insight: which phase of a build holds the peak of memory.
 
@@ -490,7 +490,7 @@ export async function main(argv: string[]): Promise<number> {
         return cmd === undefined ? EXIT.usage : EXIT.ok;
       case '--version':
       case '-V':
-        process.stdout.write(`${VERSION}\n`);
+        process.stdout.write(`${packageVersion}\n`);
         return EXIT.ok;
       default:
         throw new UsageError(`unknown command "${cmd}" (try: cmi help)`);
