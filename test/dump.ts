@@ -1,21 +1,26 @@
-// Readable text snapshots of what an importer returns, shared by the test
+// Readable text snapshots of what an importer, a collector or build detection returns, shared by the test
 // files: each file composes its dump from these sections (phase tree, series, markers, processes, peak,
-// warnings) and snapshots it with toMatchFileSnapshot or compares it with toBe.
+// arenas, warnings) and snapshots it with toMatchFileSnapshot or compares it with toBe.
 //
 // Each test file had a dump of its own before, and the snapshots hold what those wrote: so some sections
 // have options whose only reason is that one file's snapshots say the same thing differently (two decimals
 // or one, "→" or "->", "samples" or "points"). They are named so that the difference stays visible rather
 // than copied; change one only together with the snapshots that hold it.
+import * as path from 'node:path';
 import { findPeak } from '../server/src/core/analysis/analyze';
+import type { DetectedBuild } from '../server/src/core/detect-builds';
 import {
   emptyProfile,
   mergeContribution,
+  type Arena,
   type Contribution,
   type Marker,
   type MemorySeries,
   type Phase,
   type Warning,
 } from '../server/src/core/model';
+
+const MiB = 1024 * 1024;
 
 /** The lines as one text; most snapshots end with a newline, the dumps compared with toBe do not. */
 export function text(lines: string[], { finalNewline = true } = {}): string {
@@ -287,4 +292,51 @@ export function peakLines(c: Contribution): string[] {
 /** "warning no-timeline: …": one line per warning; or only the codes. */
 export function warningLines(warnings: Warning[], { codesOnly = false } = {}): string[] {
   return warnings.map((w) => (codesOnly ? w.code : `warning ${w.code}: ${w.message}`));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Arenas: three views, each for what its test checks
+
+/** An arena's bytes at `tMs`: the last sample at or before it; 0 before the first. */
+export function arenaBytesAt(a: Arena, tMs: number): number {
+  let v = 0;
+  for (let i = 0; i < a.tMs.length && a.tMs[i]! <= tMs; i++) v = a.bytes[i]!;
+  return v;
+}
+
+/** An arena's largest size. */
+export const arenaMaxBytes = (a: Arena) => maxOf(a.bytes);
+
+/** An inferred lane in a line: lifetime, samples, maximum, bytes at the peak (`peakMs`), number of uses. */
+export function arenaSummary(a: Arena, peakMs: number): string {
+  const life = `${a.startMs}..${a.endMs ?? 'alive at the end'} ms`;
+  const bytes = `max ${arenaMaxBytes(a)} B, ${arenaBytesAt(a, peakMs)} B at the peak`;
+  return `${a.id} [${a.category}] ${life}: ${a.tMs.length} samples, ${bytes}, ${a.uses.length} uses`;
+}
+
+/** An arena in full: every sample and use, times in ms to the µs, bytes in MiB where whole ("40M"). */
+export function arenaTimeline(a: Arena): string {
+  const b = (x: number) => (x % MiB === 0 ? `${x / MiB}M` : `${x}`);
+  const t = (x: number | null) => (x === null ? 'alive' : x.toFixed(3));
+  const series = Array.from(a.tMs, (tm, i) => `${tm.toFixed(3)}:${b(a.bytes[i]!)}`).join(' ');
+  const uses = a.uses.map((u) => `${u.tMs.toFixed(3)}${u.phase ? `@${u.phase}` : ''}`).join(' ');
+  const life = `${t(a.startMs)}→${t(a.endMs)}`;
+  return `${a.id} ${JSON.stringify(a.name)} [${a.category}] pid ${a.pid} ${life} bytes ${series} uses ${uses}`;
+}
+
+/** An arena as its program sees it, without times: its sizes in turn, the phases using it, freed or not. */
+export function arenaSteps(a: Arena): string {
+  const steps = Array.from(a.bytes, (b) => String(b)).join(' → ');
+  const uses = a.uses.map((u) => u.phase ?? '(no phase)').join(', ');
+  const freed = a.endMs === null ? 'never freed' : 'freed';
+  return `${a.name} [${a.category}] bytes ${steps}; uses: ${uses || 'none'}; ${freed}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Detected builds
+
+/** "make ← Makefile: make": one line per build, paths inside `dir` relative to it, long scripts as <script>. */
+export function buildLines(builds: DetectedBuild[], dir: string): string[] {
+  const arg = (a: string) => (a.startsWith(dir + path.sep) ? a.slice(dir.length + 1) : a.length > 60 ? '<script>' : a);
+  return builds.map((b) => `${b.name} ← ${b.source}: ${b.argv.map(arg).join(' ')}`);
 }
