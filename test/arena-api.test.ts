@@ -12,6 +12,7 @@ import type { CollectContext, InstrumentContext } from '../server/src/core/colle
 import { nodePreloadInstrumentation } from '../server/src/core/collect/node-preload';
 import type { Arena, Contribution } from '../server/src/core/model';
 import { ARENA_HOOK, createArena, isProfiling } from '../server/src/arena-api';
+import { arenaSteps } from './dump';
 
 const ROOT = path.resolve(__dirname, '..');
 let tmp: string;
@@ -46,11 +47,7 @@ async function profileScript(program: string): Promise<{ c: Contribution; stdout
 }
 
 /** An arena as a user would check it: its bytes steps, its uses, its lifetime. */
-function dump(a: Arena): string {
-  const steps = Array.from(a.bytes, (b) => String(b)).join(' → ');
-  const uses = a.uses.map((u) => u.phase ?? '(no phase)').join(', ');
-  return `${a.name} [${a.category}] bytes ${steps}; uses: ${uses || 'none'}; ${a.endMs === null ? 'never freed' : 'freed'}`;
-}
+const dump = arenaSteps;
 
 describe('arena API without the profiler', () => {
   it('hands out one inert handle whose calls do nothing', () => {

@@ -9,11 +9,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Arena } from '../server/src/core/model';
 import type { ImportResult } from '../server/src/core/importers/importer';
 import { decompressZstd, importHeaptrackBytes, parseHeaptrack } from '../server/src/core/importers/heaptrack';
 import { importMassif, parseMassif } from '../server/src/core/importers/massif';
 import { ArenaRuleError, DEFAULT_ARENA_RULES, inferArenas, mergeRules, parseArenaRule, rustV0Path, type ArenaRule } from '../server/src/core/analysis/arena-rules';
+import { arenaBytesAt as at, arenaMaxBytes as maxOf, arenaSummary, text, warningLines } from './dump';
 
 const dir = path.join(__dirname, 'fixtures', 'arena-inference');
 const HEAPTRACK = 'heaptrack.rustc-tokenizer.zst';
@@ -30,13 +30,6 @@ const rules = { arenaRules: DEFAULT_ARENA_RULES };
 const hasHeaptrackPrint = spawnSync('heaptrack_print', ['--version']).error === undefined;
 const hasCxxFilt = spawnSync('c++filt', ['--version']).error === undefined;
 
-/** A lane's value at `tMs` (the last sample at or before it; 0 before the first). */
-function at(a: Arena, tMs: number): number {
-  let v = 0;
-  for (let i = 0; i < a.tMs.length && a.tMs[i]! <= tMs; i++) v = a.bytes[i]!;
-  return v;
-}
-const maxOf = (a: Arena) => a.bytes.reduce((m, b) => Math.max(m, b), 0);
 const peakMs = (r: ImportResult) => r.markers!.find((m) => m.kind === 'peak')!.tMs;
 const lanes = (r: ImportResult) => Object.fromEntries((r.arenas ?? []).map((a) => [a.name, a]));
 
@@ -115,12 +108,7 @@ function msPrintPeakByRule(text: string, rs: readonly ArenaRule[]): { byRule: nu
 
 /** Readable dump of the lanes. */
 function dump(r: ImportResult): string {
-  const out: string[] = [];
-  for (const a of r.arenas ?? []) {
-    out.push(`${a.id} [${a.category}] ${a.startMs}..${a.endMs ?? 'alive at the end'} ms: ${a.tMs.length} samples, max ${maxOf(a)} B, ${at(a, peakMs(r))} B at the peak, ${a.uses.length} uses`);
-  }
-  for (const w of r.warnings ?? []) out.push(`warning ${w.code}: ${w.message}`);
-  return out.join('\n') + '\n';
+  return text([...(r.arenas ?? []).map((a) => arenaSummary(a, peakMs(r))), ...warningLines(r.warnings ?? [])]);
 }
 
 describe('arena rules', () => {

@@ -16,6 +16,7 @@ import { importFiles } from '../server/src/core/importers';
 import { emptyProfile, type Arena, type Profile } from '../server/src/core/model';
 import { profileBuild } from '../server/src/core/profile-build';
 import { repoRoot } from './helpers';
+import { arenaTimeline, text } from './dump';
 
 const MiB = 1024 * 1024;
 const fixtures = path.join(__dirname, 'fixtures', 'arenas');
@@ -24,15 +25,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A readable dump of arenas: one line each, times in ms to the µs, bytes in MiB where whole. */
 function dumpArenas(arenas: Arena[]): string {
-  const b = (x: number) => (x % MiB === 0 ? `${x / MiB}M` : `${x}`);
-  const t = (x: number | null) => (x === null ? 'alive' : x.toFixed(3));
-  return arenas
-    .map((a) => {
-      const series = Array.from(a.tMs, (tm, i) => `${tm.toFixed(3)}:${b(a.bytes[i]!)}`).join(' ');
-      const uses = a.uses.map((u) => `${u.tMs.toFixed(3)}${u.phase ? `@${u.phase}` : ''}`).join(' ');
-      return `${a.id} ${JSON.stringify(a.name)} [${a.category}] pid ${a.pid} ${t(a.startMs)}→${t(a.endMs)} bytes ${series} uses ${uses}`;
-    })
-    .join('\n');
+  return text(arenas.map(arenaTimeline), { finalNewline: false });
 }
 
 describe('the arena protocol, written by a real producer', () => {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findPeak } from '../server/src/core/analysis/analyze';
-import type { Phase, Profile } from '../server/src/core/model';
+import type { Phase } from '../server/src/core/model';
 import { emptyProfile, mergeContribution } from '../server/src/core/model';
 import { ImportError } from '../server/src/core/importers/importer';
 import type { ImportResult } from '../server/src/core/importers/importer';
@@ -13,38 +13,34 @@ import { esbuildTimingImporter, importEsbuildTiming, isEsbuildTiming, parseEsbui
 import { importRolldownLog, isRolldownLog, parseTracingDuration, rolldownLogImporter } from '../server/src/core/importers/rolldown-log';
 import { importRollupPerf, isRollupPerf, parseRollupPerf, rollupPerfImporter } from '../server/src/core/importers/rollup-perf';
 import { importVoydPerf, isVoydPerf, parseVoydPerf, voydPerfImporter } from '../server/src/core/importers/voyd-perf';
+import {
+  markerNames,
+  memoryAtBoundaries,
+  originLines,
+  peakLines,
+  phaseTree,
+  seriesLines,
+  span,
+  text,
+  unclosed,
+  warningLines,
+} from './dump';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const fx = (format: string, name: string) => path.join(FIXTURES, format, name);
 const read = (format: string, name: string) => readFileSync(fx(format, name), 'utf8');
 
-const MB = (b: number | undefined) => (b === undefined ? '' : `${(b / 1e6).toFixed(2)} MB`);
-
 /** A readable dump: the phase tree with start–end and duration, memory at the boundaries, series, peak, warnings. */
 function dump(r: ImportResult): string {
-  const phases = r.phases ?? [];
-  const depth = (i: number): number => (phases[i]!.parent === null ? 0 : 1 + depth(phases[i]!.parent!));
-  const lines: string[] = [];
-  if (r.originEpochMs !== undefined) lines.push(`origin ${new Date(r.originEpochMs).toISOString()} (+${(r.originEpochMs % 1).toFixed(3)} ms)`);
-  lines.push('phases:');
-  phases.forEach((p, i) => {
-    const mem = p.memStartBytes !== undefined || p.memEndBytes !== undefined ? `  ${p.memKind} ${MB(p.memStartBytes)} → ${MB(p.memEndBytes)}` : '';
-    lines.push(`${'  '.repeat(depth(i) + 1)}${p.name}  ${p.startMs.toFixed(3)}–${p.endMs.toFixed(3)} (${(p.endMs - p.startMs).toFixed(3)} ms)${mem}${p.args?.unclosed ? '  UNCLOSED' : ''}`);
-  });
-  for (const s of r.series ?? []) {
-    let max = 0;
-    for (let i = 1; i < s.bytes.length; i++) if (s.bytes[i]! > s.bytes[max]!) max = i;
-    lines.push(`series ${s.id} (${s.kind}): ${s.tMs.length} points, max ${MB(s.bytes[max])} at ${s.tMs[max]!.toFixed(3)} ms`);
-  }
-  if (r.series?.length) {
-    const p: Profile = emptyProfile({ command: [], cwd: '', startedAt: '', startEpochMs: 0, wallMs: 0, exitCode: 0, signal: null, status: 'ok', tools: {}, sources: [] });
-    mergeContribution(p, r);
-    const peak = findPeak(p);
-    lines.push(`peak ${MB(peak?.bytes)} in ${peak?.phasePath.join(' › ')}`);
-  }
-  if (r.markers?.length) lines.push(`markers: ${r.markers.map((m) => `${m.name} @${m.tMs.toFixed(3)}`).join(', ')}`);
-  for (const w of r.warnings ?? []) lines.push(`warning ${w.code}: ${w.message}`);
-  return lines.join('\n') + '\n';
+  return text([
+    ...originLines(r.originEpochMs, { subMs: true, absent: 'omit' }),
+    'phases:',
+    ...phaseTree(r.phases ?? [], [span(3), memoryAtBoundaries, unclosed], { indentFrom: 1 }),
+    ...seriesLines(r.series ?? [], { countWord: 'points', max: 'megabytes-at' }),
+    ...peakLines(r),
+    ...markerNames(r.markers ?? []),
+    ...warningLines(r.warnings ?? []),
+  ]);
 }
 
 function names(phases: Phase[], parent: string | null): string[] {

@@ -14,6 +14,16 @@ import { analyze } from '../server/src/core/analysis/analyze';
 import type { Phase, Profile } from '../server/src/core/model';
 import { profileBuild } from '../server/src/core/profile-build';
 import { repoRoot } from './helpers';
+import {
+  groupedPhaseTree,
+  markerCount,
+  originLines,
+  phaseCounts,
+  processLines,
+  seriesLines,
+  text,
+  warningLines,
+} from './dump';
 
 const dir = path.join(__dirname, 'fixtures', 'chrome-trace');
 const fx = (name: string) => path.join(dir, name);
@@ -24,8 +34,6 @@ const TSC7 = 'tsc7.tsc-small.trace.json';
 const RUSTC = 'rustc.cargo-std-tokenizer-build-script.llvm_timings.json.gz';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-chrome-trace-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const ms = (x: number) => x.toFixed(3);
 
 function depths(phases: Phase[]): number[] {
   const d: number[] = [];
@@ -42,32 +50,15 @@ function depths(phases: Phase[]): number[] {
  */
 function dump(r: ImportResult, maxDepth = 2): string {
   const phases = r.phases ?? [];
-  const d = depths(phases);
-  const children = new Map<number | null, number[]>();
-  phases.forEach((p, i) => children.set(p.parent, [...(children.get(p.parent) ?? []), i]));
-  const lines: string[] = [
-    `phases ${phases.length}, roots ${children.get(null)?.length ?? 0}, max depth ${Math.max(0, ...d)}`,
-    `origin ${r.originEpochMs === undefined ? 'none' : new Date(r.originEpochMs).toISOString()}`,
-    ...(r.processes ?? []).map((p) => `process ${p.pid} ${p.label ?? ''}`),
-  ];
-  const walk = (parent: number | null, depth: number) => {
-    const groups = new Map<string, number[]>();
-    for (const i of children.get(parent) ?? []) {
-      const p = phases[i]!;
-      const key = `${p.name}${p.args?.thread && !String(p.args.thread).startsWith('file:') ? ` [${p.args.thread}]` : ''}`;
-      groups.set(key, [...(groups.get(key) ?? []), i]);
-    }
-    for (const [name, list] of groups) {
-      const total = list.reduce((s, i) => s + phases[i]!.endMs - phases[i]!.startMs, 0);
-      lines.push(`${'  '.repeat(depth)}${name}${list.length > 1 ? ` ×${list.length}` : ''}  ${ms(total)} ms${list.length === 1 ? ` @${ms(phases[list[0]!]!.startMs)}` : ''}`);
-      if (depth < maxDepth) for (const i of list.slice(0, 3)) walk(i, depth + 1);
-    }
-  };
-  walk(null, 0);
-  for (const s of r.series ?? []) lines.push(`series ${s.id} (${s.kind}): ${s.tMs.length} samples, max ${Math.max(...s.bytes)} B`);
-  if (r.markers?.length) lines.push(`markers ${r.markers.length}`);
-  for (const w of r.warnings ?? []) lines.push(`warning ${w.code}: ${w.message}`);
-  return `${lines.join('\n')}\n`;
+  return text([
+    phaseCounts(phases, depths(phases)),
+    ...originLines(r.originEpochMs),
+    ...processLines(r.processes ?? []),
+    ...groupedPhaseTree(phases, maxDepth),
+    ...seriesLines(r.series ?? []),
+    ...markerCount(r.markers ?? []),
+    ...warningLines(r.warnings ?? []),
+  ]);
 }
 
 async function expectImportError(file: string): Promise<ImportError> {

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { detectBuilds, type DetectedBuild } from '../server/src/core/detect-builds';
 import { profileBuildWithOutput } from '../server/src/core/profile-build';
 import { distDir, repoRoot } from './helpers';
+import { buildLines, text } from './dump';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cmi-detect-builds-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -26,7 +27,7 @@ function folder(files: Record<string, string>): string {
 
 /** One line per build: name ← source: argv (the folder shown as .). */
 function dump(builds: DetectedBuild[], dir: string): string {
-  return builds.map((b) => `${b.name} ← ${b.source}: ${b.argv.map((a) => (a.startsWith(dir + path.sep) ? a.slice(dir.length + 1) : a.length > 60 ? '<script>' : a)).join(' ')}`).join('\n');
+  return text(buildLines(builds, dir), { finalNewline: false });
 }
 
 describe('detectBuilds', () => {

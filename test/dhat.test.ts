@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ImportResult } from '../server/src/core/importers/importer';
 import { dhatImporter, importDhat, isDhat, parseDhat, summarizeDhat } from '../server/src/core/importers/dhat';
+import { markerLines, processLines, text, warningLines } from './dump';
 
 const dir = path.join(__dirname, 'fixtures', 'dhat');
 const read = (name: string) => readFileSync(path.join(dir, name), 'utf8');
@@ -22,12 +23,13 @@ function valgrindSummary(pid: number): { peakBytes: number; peakBlocks: number; 
   return { peakBytes: get('At t-gmax:')[0], peakBlocks: get('At t-gmax:')[1], totalBytes: get('Total:')[0], endBytes: get('At t-end:')[0] };
 }
 
+/** Readable dump: the processes, the peak and its sites, the warnings. */
 function dump(r: ImportResult): string {
-  return [
-    ...r.processes!.map((p) => `process ${p.pid} ${p.label} argv[${p.argv!.length}]`),
-    ...r.markers!.map((m) => `${m.kind}: ${m.detail}`),
-    ...r.warnings!.map((w) => `warning ${w.code}: ${w.message}`),
-  ].join('\n') + '\n';
+  return text([
+    ...processLines(r.processes!, { argvCount: true }),
+    ...markerLines(r.markers!),
+    ...warningLines(r.warnings!),
+  ]);
 }
 
 describe('dhat: sniffing', () => {

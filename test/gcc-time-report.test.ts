@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Phase } from '../server/src/core/model';
 import { ImportError } from '../server/src/core/importers/importer';
 import { gccTimeReportImporter, importGccTimeReport, isGccTimeReport, parseGccTimeReport } from '../server/src/core/importers/gcc-time-report';
+import { ggcAllocated, offsetAndDuration, phaseTree, text } from './dump';
 
 const dir = path.join(__dirname, 'fixtures', 'gcc');
 const read = (name: string) => readFileSync(path.join(dir, name), 'utf8');
@@ -18,10 +19,8 @@ const CUT = 'gxx.better_sqlite3.O2.ftime-report.cut-mid-row.txt';
 const TWO = 'gxx.better_sqlite3.O0+O2.two-blocks.txt';
 
 /** Readable dump: nesting by indentation, reconstructed start and duration, GGC allocated volume. */
-export function dumpPhases(phases: Phase[]): string {
-  const depth = (i: number): number => (phases[i]!.parent === null ? 0 : 1 + depth(phases[i]!.parent!));
-  const mib = (b: unknown) => (typeof b === 'number' ? `  ggc ${(b / 1024 / 1024).toFixed(2)} MiB` : '');
-  return phases.map((p, i) => `${'  '.repeat(depth(i))}${p.name}  @${p.startMs} +${p.endMs - p.startMs} ms${mib(p.args?.ggcAllocatedBytes)}`).join('\n') + '\n';
+function dumpPhases(phases: Phase[]): string {
+  return text(phaseTree(phases, [offsetAndDuration, ggcAllocated]));
 }
 
 function totalLine(text: string): string[] {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ImportResult } from '../server/src/core/importers/importer';
 import { decompressZstd, heaptrackImporter, importHeaptrackBytes, isHeaptrack } from '../server/src/core/importers/heaptrack';
+import { markerLines, seriesLines, text, warningLines } from './dump';
 
 const dir = path.join(__dirname, 'fixtures', 'heaptrack');
 const bytesOf = (name: string) => new Uint8Array(readFileSync(path.join(dir, name)));
@@ -35,16 +36,13 @@ function asHeaptrackPrints(bytes: number): string {
   return u === 0 ? `${v}B` : `${v.toFixed(2)}${units[u]}`;
 }
 
+/** Readable dump: the series (samples, range, max), the peak and its sites, the warnings. */
 function dump(r: ImportResult): string {
-  const out: string[] = [];
-  for (const s of r.series!) {
-    let max = 0;
-    for (const b of s.bytes) max = Math.max(max, b);
-    out.push(`series ${s.id} [${s.kind}] "${s.name}": ${s.tMs.length} samples, ${s.tMs[0]}..${s.tMs[s.tMs.length - 1]} ms, max ${max} B`);
-  }
-  for (const m of r.markers!) out.push(`${m.kind} @${m.tMs} ms: ${m.detail!.slice(0, 160)}`);
-  for (const w of r.warnings!) out.push(`warning ${w.code}: ${w.message}`);
-  return out.join('\n') + '\n';
+  return text([
+    ...seriesLines(r.series!, { label: 'kind-and-name', timeRange: true }),
+    ...markerLines(r.markers!, { time: true, detailChars: 160 }),
+    ...warningLines(r.warnings!),
+  ]);
 }
 
 describe('heaptrack: sniffing', () => {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ImportResult } from '../server/src/core/importers/importer';
 import { importMassif, isMassif, massifImporter, parseMassif } from '../server/src/core/importers/massif';
+import { markerLines, processLines, seriesLines, text, warningLines } from './dump';
 
 const dir = path.join(__dirname, 'fixtures', 'massif');
 const read = (name: string) => readFileSync(path.join(dir, name), 'utf8');
@@ -31,16 +32,12 @@ function msPrintPeak(file: string): { snapshot: number; timeMs: number; totalByt
 
 /** Readable dump: the series (samples, range, max), the peak marker and the top sites. */
 function dump(r: ImportResult): string {
-  const out: string[] = [];
-  for (const s of r.series!) {
-    let max = 0;
-    for (const b of s.bytes) max = Math.max(max, b);
-    out.push(`series ${s.id} [${s.kind}] "${s.name}" pid ${s.pid}: ${s.tMs.length} samples, ${s.tMs[0]}..${s.tMs[s.tMs.length - 1]} ms, max ${max} B`);
-  }
-  for (const m of r.markers!) out.push(`${m.kind} @${m.tMs} ms: ${m.kind === 'peak' ? m.detail : m.detail!.slice(0, 140)}`);
-  for (const p of r.processes!) out.push(`process ${p.pid} ${p.label} ${p.startMs}..${p.endMs} ms`);
-  for (const w of r.warnings!) out.push(`warning ${w.code}: ${w.message}`);
-  return out.join('\n') + '\n';
+  return text([
+    ...seriesLines(r.series!, { label: 'kind-and-name', pid: true, timeRange: true }),
+    ...markerLines(r.markers!, { time: true, detailChars: 140, wholePeakDetail: true }),
+    ...processLines(r.processes!, { lifetime: true }),
+    ...warningLines(r.warnings!),
+  ]);
 }
 
 describe('massif: sniffing', () => {

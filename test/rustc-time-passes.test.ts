@@ -13,6 +13,7 @@ import {
   RustcTimePassesError,
   type PassTree,
 } from '../server/src/core/importers/rustc-time-passes';
+import { duration, phaseTree, rssAtBoundaries, text, thread } from './dump';
 
 const dir = path.join(__dirname, 'fixtures', 'rustc');
 const read = (name: string) => readFileSync(path.join(dir, name), 'utf8');
@@ -40,11 +41,7 @@ function ancestors(phases: Phase[], i: number): string[] {
 
 /** A readable dump of phases: indentation = nesting; duration and compiler-reported RSS. */
 function dump(phases: Phase[]): string {
-  const depth = (i: number): number => (phases[i]!.parent === null ? 0 : 1 + depth(phases[i]!.parent!));
-  const mb = (b: number | undefined) => (b === undefined ? '?' : (b / 1e6).toFixed(1));
-  return phases
-    .map((p, i) => `${'  '.repeat(depth(i))}${p.name}  ${(p.endMs - p.startMs).toFixed(3)} ms  rss ${mb(p.memStartBytes)} -> ${mb(p.memEndBytes)} MB${p.args?.thread ? `  [${p.args.thread} thread]` : ''}`)
-    .join('\n');
+  return text(phaseTree(phases, [duration(3), rssAtBoundaries, thread]), { finalNewline: false });
 }
 
 describe('rustc time-passes: sniffing', () => {

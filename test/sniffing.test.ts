@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectImporter, importFile } from '../server/src/core/importers';
 import { repoRoot } from './helpers';
+import { phaseTree, seriesLines, startPlusDuration, text, warningLines } from './dump';
 
 const fx = (...p: string[]) => path.join(repoRoot, 'test', 'fixtures', ...p);
 
@@ -34,9 +35,14 @@ const cases: [string, string][] = [
 
 /** A readable dump of what a user compares: phase names and times, series maxima, warnings. */
 function dump(r: Awaited<ReturnType<typeof importFile>>): string {
-  const phases = (r.phases ?? []).map((p) => `${p.parent ?? '-'} ${p.name} ${p.startMs.toFixed(3)}+${(p.endMs - p.startMs).toFixed(3)}`);
-  const series = (r.series ?? []).map((s) => `${s.id} ${s.tMs.length} ${Math.max(0, ...s.bytes)}`);
-  return [...phases, ...series, ...(r.warnings ?? []).map((w) => w.code)].join('\n');
+  return text(
+    [
+      ...phaseTree(r.phases ?? [], [startPlusDuration(3)], { nesting: 'parent-index', separator: ' ' }),
+      ...seriesLines(r.series ?? [], { style: 'terse' }),
+      ...warningLines(r.warnings ?? [], { codesOnly: true }),
+    ],
+    { finalNewline: false },
+  );
 }
 
 describe('sniffing', () => {
