@@ -15,7 +15,7 @@ const entries = [
   { ...node, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
   { ...node, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // Loaded into the user's Node processes with --require: no dependencies, no source map comment noise.
-  { ...node, entryPoints: ['server/src/preload/node-preload.ts'], outfile: 'dist/preload.js', sourcemap: false },
+  { ...node, entryPoints: ['server/src/core/collect/node-preload/writer/main.ts'], outfile: 'dist/preload.js', sourcemap: false },
   // The arena API for Node-based compilers (`require('compiler-memory-insight/arena')`): no dependencies.
   { ...node, entryPoints: ['server/src/arena-api/index.ts'], outfile: 'dist/arena.js', sourcemap: false },
   { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, sourcemap: !production, minify: production, logLevel: quiet ? 'error' : 'info',

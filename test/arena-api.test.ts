@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectContext, InstrumentContext } from '../server/src/core/collect/instrumentation';
-import { nodePreloadInstrumentation } from '../server/src/core/collect/node-preload';
+import { nodePreloadInstrumentation } from '../server/src/core/collect/node-preload/instrumentation';
 import type { Arena, Contribution } from '../server/src/core/model';
 import { ARENA_HOOK, createArena, isProfiling } from '../server/src/arena-api';
 import { arenaSteps } from './dump';
@@ -22,7 +22,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-arena-test-'));
   distDir = path.join(tmp, 'dist');
   const common = { platform: 'node', target: 'node20', format: 'cjs', bundle: true, sourcemap: false, logLevel: 'error' } as const;
-  await esbuild.build({ ...common, entryPoints: [path.join(ROOT, 'server', 'src', 'preload', 'node-preload.ts')], outfile: path.join(distDir, 'preload.js') });
+  await esbuild.build({ ...common, entryPoints: [path.join(ROOT, 'server', 'src', 'core', 'collect', 'node-preload', 'writer', 'main.ts')], outfile: path.join(distDir, 'preload.js') });
   await esbuild.build({ ...common, entryPoints: [path.join(ROOT, 'server', 'src', 'arena-api', 'index.ts')], outfile: path.join(distDir, 'arena.js') });
 });
 

@@ -11,8 +11,9 @@ import { performance } from 'node:perf_hooks';
 import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectContext, InstrumentContext, Instrumentation } from '../server/src/core/collect/instrumentation';
-import { findTscCommand, nodePreloadInstrumentation, quoteNodeOption } from '../server/src/core/collect/node-preload';
-import { tscDiagnosticsFlagToAdd } from '../server/src/core/collect/tsc-flags';
+import { findTscCommand } from '../server/src/core/collect/node-preload/find-tsc-command';
+import { nodePreloadInstrumentation, quoteNodeOption } from '../server/src/core/collect/node-preload/instrumentation';
+import { tscDiagnosticsFlagToAdd } from '../server/src/core/collect/node-preload/tsc-flags';
 import { parseTscDiagnostics } from '../server/src/core/importers/tsc-diagnostics';
 import type { Contribution, Phase, ProcessInfo } from '../server/src/core/model';
 
@@ -35,7 +36,7 @@ beforeAll(async () => {
     sourcemap: false,
     minify: false,
     logLevel: 'error',
-    entryPoints: [path.join(ROOT, 'server', 'src', 'preload', 'node-preload.ts')],
+    entryPoints: [path.join(ROOT, 'server', 'src', 'core', 'collect', 'node-preload', 'writer', 'main.ts')],
     outfile: path.join(distDir, 'preload.js'),
   });
 });

@@ -27,8 +27,12 @@
 // once at load: the preload installs it before the program's first line runs, but a program may
 // also be loaded by a tool that installs it later.
 
+// The hook's symbol is declared once with the preload's records (server/src/core/collect/node-preload/records.ts,
+// which imports nothing, so this bundle stays free of dependencies) and exported from here as it always was.
+import { ARENA_HOOK } from '../core/collect/node-preload/records';
+
 /** The global symbol under which the profiler's preload installs its hook. */
-export const ARENA_HOOK = Symbol.for('compiler-memory-insight.arena');
+export { ARENA_HOOK };
 
 /** What the preload installs at `globalThis[ARENA_HOOK]`. */
 export interface ArenaHook {

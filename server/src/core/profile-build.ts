@@ -5,7 +5,7 @@ import { bundlerInstrumentations } from './collect/bundlers';
 import { ccInstrumentation } from './collect/cc';
 import type { HeapProfilerKind } from './collect/heap-profiler';
 import { heapProfilerInstrumentation } from './collect/heap-profiler';
-import { nodePreloadInstrumentation } from './collect/node-preload';
+import { nodePreloadInstrumentation } from './collect/node-preload/instrumentation';
 import { rustcInstrumentation } from './collect/rustc';
 import { traceFileInstrumentation } from './collect/trace-file';
 import type { ArenaRule } from './analysis/arena-rules';

@@ -1,6 +1,6 @@
-// Which flag turns tsc's performance module on, shared by the Node preload (tsc 6, inside the
-// user's process) and the collector (tsc 7, native): pure, no imports, so the preload stays
-// dependency-free when esbuild inlines it.
+// Which flag turns tsc's performance module on, shared by the Node preload's writer (tsc 6, inside
+// the user's process: writer/header.ts) and its instrumentation (tsc 7, native): pure, no imports,
+// so the writer stays dependency-free when esbuild inlines it.
 
 /**
  * The flag to add, or none when a diagnostics flag is already there or for the commands that print
