@@ -12,7 +12,8 @@ import * as path from 'node:path';
 import type { Arena, Contribution, Marker, MemorySeries, Phase, ProcessInfo, Warning } from '../model';
 import { SeriesBuilder } from '../model';
 import { formatBytes } from '../units';
-import { TscDiagnosticsError, isTscDiagnostics, parseTscDiagnostics, reconstructedWarning, tscDiagnosticsPhases } from '../importers/tsc-diagnostics';
+import { isTscDiagnostics, parseTscDiagnostics, reconstructedWarning, tscDiagnosticsPhases } from '../importers/tsc-diagnostics';
+import { ImportError } from '../importers/import-error';
 import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
 
 const SOURCE = 'node preload';
@@ -104,7 +105,7 @@ export function nodePreloadInstrumentation(): Instrumentation {
           if (proc) out.processes.push({ pid: proc.pid, label: 'tsc' });
           if (nativeTsc) out.tools.typescript = nativeTsc.version;
         } catch (e) {
-          if (!(e instanceof TscDiagnosticsError)) throw e;
+          if (!(e instanceof ImportError)) throw e;
           warnings.push({ code: 'tsc-diagnostics-broken', message: `tsc's statistics table could not be read: ${e.message}`, file: e.file, line: e.line });
         }
       } else if (nativeTsc) {

@@ -18,7 +18,7 @@ import { readFileText } from './read-file';
 import * as path from 'node:path';
 import type { Marker, Warning } from '../model';
 import type { ImportResult, Importer } from './importer';
-import { ImportError } from './importer';
+import { ImportError } from './import-error';
 import { ALLOCATOR, parseSite, peakSiteMarkers, type AllocationSite } from '../heap/allocation-site';
 
 export interface DhatProgramPoint {

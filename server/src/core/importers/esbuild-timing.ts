@@ -17,7 +17,7 @@
 
 import type { Ms, Phase, Warning } from '../model';
 import type { ImportResult, Importer } from './importer';
-import { ImportError } from './importer';
+import { ImportError } from './import-error';
 import { readFileText } from './read-file';
 import { layoutReportTree, stripAnsi } from './rollup-perf';
 

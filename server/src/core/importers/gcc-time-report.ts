@@ -28,7 +28,7 @@
 import { readFileText } from './read-file';
 import type { Phase, Warning } from '../model';
 import type { ImportResult, Importer } from './importer';
-import { ImportError } from './importer';
+import { ImportError } from './import-error';
 
 type Column = 'usr' | 'sys' | 'wall' | 'GGC';
 

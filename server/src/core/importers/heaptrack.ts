@@ -25,7 +25,7 @@ import { Decompress } from 'fzstd';
 import type { Marker, MemorySeries, Warning } from '../model';
 import { SeriesBuilder } from '../model';
 import type { ImportOptions, ImportResult, Importer } from './importer';
-import { ImportError } from './importer';
+import { ImportError } from './import-error';
 import { ALLOCATOR, peakSiteMarkers, type AllocationSite } from '../heap/allocation-site';
 import type { HeaptrackData } from '../heap/heaptrack-data';
 import { inferArenas, type ArenaRule } from '../analysis/arena-rules';

@@ -5,22 +5,8 @@
 import type { ArenaRule } from '../analysis/arena-rules';
 import type { Contribution, RunFacts } from '../model';
 
-/**
- * A file that cannot be imported. `kind` separates "not this format" (the sniffer or the parser
- * found nothing of it) from "this format, but broken at line L / byte B: why".
- */
-export class ImportError extends Error {
-  constructor(
-    readonly kind: 'not-this-format' | 'broken',
-    reason: string,
-    readonly file: string,
-    readonly line?: number,
-    readonly byteOffset?: number,
-  ) {
-    super(`${file}${line !== undefined ? `:${line}` : byteOffset !== undefined ? ` (byte ${byteOffset})` : ''}: ${reason}`);
-    this.name = 'ImportError';
-  }
-}
+// Temporary: chrome-trace.ts (being split into trace-event/) still imports ImportError from here.
+export { ImportError } from './import-error';
 
 /** What an importer returns: the profile parts, plus what it knows of the clock and the run. */
 export interface ImportResult extends Contribution {

@@ -6,7 +6,7 @@ import type { Contribution, MemorySeries, Profile, RunFacts, SeriesKind } from '
 import { emptyProfile, mergeContribution } from '../model';
 import { DEFAULT_ARENA_RULES } from '../analysis/arena-rules';
 import type { ImportOptions, ImportResult, Importer } from './importer';
-import { ImportError } from './importer';
+import { ImportError } from './import-error';
 import { isGzip, readFileBytes, readFileText } from './read-file';
 import { chromeTraceImporter } from './chrome-trace';
 import { dhatImporter } from './dhat';
@@ -17,10 +17,10 @@ import { esbuildTimingImporter } from './esbuild-timing';
 import { rolldownLogImporter } from './rolldown-log';
 import { rollupPerfImporter } from './rollup-perf';
 import { voydPerfImporter } from './voyd-perf';
-import { importRustcTimePasses, isRustcTimePasses, RustcTimePassesError } from './rustc-time-passes';
-import { importTscDiagnostics, isTscDiagnostics, TscDiagnosticsError } from './tsc-diagnostics';
+import { importRustcTimePasses, isRustcTimePasses } from './rustc-time-passes';
+import { importTscDiagnostics, isTscDiagnostics } from './tsc-diagnostics';
 
-export { ImportError } from './importer';
+export { ImportError } from './import-error';
 export { readFileText } from './read-file';
 export type { Importer, ImportResult } from './importer';
 
@@ -32,7 +32,6 @@ function textImporter(
   description: string,
   sniff: (text: string) => boolean,
   parse: (text: string, file: string) => Contribution,
-  mapError: (e: unknown, file: string) => unknown,
 ): Importer {
   return {
     format,
@@ -40,11 +39,7 @@ function textImporter(
     sniff: (head) => sniff(head),
     async importFile(file) {
       const text = await readFileText(file);
-      try {
-        return { ...parse(text, file), sources: [format] };
-      } catch (e) {
-        throw mapError(e, file);
-      }
+      return { ...parse(text, file), sources: [format] };
     },
   };
 }
@@ -60,12 +55,8 @@ export const importers: Importer[] = [
   rolldownLogImporter,
   voydPerfImporter,
   esbuildTimingImporter,
-  textImporter('rustc-time-passes', 'rustc -Z time-passes (text or JSON), also cargo output and the rustc wrapper files', isRustcTimePasses, importRustcTimePasses, (e, file) =>
-    e instanceof RustcTimePassesError ? new ImportError(e.code === 'not-this-format' ? 'not-this-format' : 'broken', e.message.replace(/^[^:]*:(\d+:)? /, ''), file, e.line) : e,
-  ),
-  textImporter('tsc-diagnostics', 'tsc --diagnostics / --extendedDiagnostics output (TypeScript 6 and 7)', isTscDiagnostics, importTscDiagnostics, (e, file) =>
-    e instanceof TscDiagnosticsError ? new ImportError('broken', e.message.replace(/^.*?:\d+: /, ''), file, e.line) : e,
-  ),
+  textImporter('rustc-time-passes', 'rustc -Z time-passes (text or JSON), also cargo output and the rustc wrapper files', isRustcTimePasses, importRustcTimePasses),
+  textImporter('tsc-diagnostics', 'tsc --diagnostics / --extendedDiagnostics output (TypeScript 6 and 7)', isTscDiagnostics, importTscDiagnostics),
 ];
 
 /** The start of a file as text (gunzipped when gzip: as much as the first 64 KiB of it inflate to). */

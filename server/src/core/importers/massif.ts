@@ -34,7 +34,7 @@ import type { Marker, MemorySeries, Warning } from '../model';
 import { SeriesBuilder } from '../model';
 import type { ImportOptions, ImportResult, Importer } from './importer';
 import { inferArenas, type ArenaRule } from '../analysis/arena-rules';
-import { ImportError } from './importer';
+import { ImportError } from './import-error';
 import { ALLOCATOR, parseSite, peakSiteMarkers, type AllocationSite } from '../heap/allocation-site';
 import { BELOW_THRESHOLD, type MassifSnapshot, type MassifTreeNode, type ParsedMassif } from '../heap/parsed-massif';
 

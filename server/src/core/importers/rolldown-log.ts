@@ -25,7 +25,7 @@
 
 import type { Marker, Ms, Phase, Warning } from '../model';
 import type { ImportResult, Importer } from './importer';
-import { ImportError } from './importer';
+import { ImportError } from './import-error';
 import { readFileText } from './read-file';
 import { stripAnsi } from './rollup-perf';
 

@@ -25,7 +25,7 @@
 import type { MemorySeries, Ms, Phase, Warning } from '../model';
 import { SeriesBuilder } from '../model';
 import type { ImportResult, Importer } from './importer';
-import { ImportError } from './importer';
+import { ImportError } from './import-error';
 import { readFileText } from './read-file';
 
 export const ROLLUP_PERF_FORMAT = 'rollup-perf';

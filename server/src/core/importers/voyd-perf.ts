@@ -24,7 +24,7 @@
 
 import type { Ms, Phase, Warning } from '../model';
 import type { ImportResult, Importer } from './importer';
-import { ImportError } from './importer';
+import { ImportError } from './import-error';
 import { readFileText } from './read-file';
 import { layoutReportTree } from './rollup-perf';
 
