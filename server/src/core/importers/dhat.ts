@@ -14,10 +14,9 @@
 // <location>", the first frame above the allocator), and a warning says there is no timeline.
 // `cmd` and `pid` become the process.
 
-import { readFileText } from './read-file';
 import * as path from 'node:path';
 import type { Marker, Warning } from '../model';
-import type { ImportResult, Importer } from './importer';
+import { defineImporter, type ImportResult } from './importer';
 import { ImportError } from './import-error';
 import { ALLOCATOR, parseSite, peakSiteMarkers, type AllocationSite } from '../heap/allocation-site';
 
@@ -147,13 +146,10 @@ export function importDhat(text: string, file = '<input>'): ImportResult {
   return dhatToResult(parseDhat(text, file), file);
 }
 
-
-export const dhatImporter: Importer = {
+export const dhatImporter = defineImporter({
   format: 'dhat',
   description:
     'valgrind DHAT JSON (dhat.out.PID) and the Rust dhat crate\'s dhat-heap.json: the heap peak (t-gmax) and the allocation sites live at it, as markers (no timeline: times are instructions)',
-  sniff: (head) => isDhat(head),
-  async importFile(file) {
-    return importDhat(await readFileText(file), file);
-  },
-};
+  sniff: isDhat,
+  importText: importDhat,
+});

@@ -19,12 +19,11 @@
 // With arena rules (`opts.arenaRules`, see analysis/arena-rules.ts), arena lanes are inferred from the
 // allocations' stacks; the parsed data (heap/heaptrack-data.ts) keeps the tables and the +/- event stream for that.
 
-import { readFileBytes } from './read-file';
 import * as path from 'node:path';
 import { Decompress } from 'fzstd';
 import type { Marker, MemorySeries, Warning } from '../model';
 import { SeriesBuilder } from '../model';
-import type { ImportOptions, ImportResult, Importer } from './importer';
+import { defineImporter, type ImportOptions, type ImportResult } from './importer';
 import { ImportError } from './import-error';
 import { ALLOCATOR, peakSiteMarkers, type AllocationSite } from '../heap/allocation-site';
 import type { HeaptrackData } from '../heap/heaptrack-data';
@@ -357,13 +356,10 @@ export function importHeaptrackBytes(bytes: Uint8Array, file = '<input>', opts: 
   return heaptrackToResult(parseHeaptrack(text, file), file, warnings, opts.arenaRules);
 }
 
-export const heaptrackImporter: Importer = {
+export const heaptrackImporter = defineImporter({
   format: 'heaptrack',
   description:
     'heaptrack data files (.zst, interpreted): live heap over time from every malloc/free, RSS samples, the peak and the allocation sites live at it (as peak-site markers)',
-  sniff: (head, fileName, bytes) => isHeaptrack(head, fileName, bytes),
-  async importFile(file, opts?: ImportOptions) {
-    const bytes = await readFileBytes(file);
-    return importHeaptrackBytes(bytes, file, opts);
-  },
-};
+  sniff: isHeaptrack,
+  importBytes: importHeaptrackBytes,
+});

@@ -7,7 +7,7 @@ import { emptyProfile, mergeContribution } from '../model';
 import { DEFAULT_ARENA_RULES } from '../analysis/arena-rules';
 import type { ImportOptions, ImportResult, Importer } from './importer';
 import { ImportError } from './import-error';
-import { isGzip, readFileBytes, readFileText } from './read-file';
+import { isGzip, readFileBytes } from './read-file';
 import { chromeTraceImporter } from './chrome-trace';
 import { dhatImporter } from './dhat';
 import { gccTimeReportImporter } from './gcc-time-report';
@@ -17,32 +17,14 @@ import { esbuildTimingImporter } from './esbuild-timing';
 import { rolldownLogImporter } from './rolldown-log';
 import { rollupPerfImporter } from './rollup-perf';
 import { voydPerfImporter } from './voyd-perf';
-import { importRustcTimePasses, isRustcTimePasses } from './rustc-time-passes';
-import { importTscDiagnostics, isTscDiagnostics } from './tsc-diagnostics';
+import { rustcTimePassesImporter } from './rustc-time-passes';
+import { tscDiagnosticsImporter } from './tsc-diagnostics';
 
 export { ImportError } from './import-error';
 export { readFileText } from './read-file';
 export type { Importer, ImportResult } from './importer';
 
 const HEAD_BYTES = 64 * 1024;
-
-/** An importer of a text format that is read whole (the reports compilers print are small). */
-function textImporter(
-  format: string,
-  description: string,
-  sniff: (text: string) => boolean,
-  parse: (text: string, file: string) => Contribution,
-): Importer {
-  return {
-    format,
-    description,
-    sniff: (head) => sniff(head),
-    async importFile(file) {
-      const text = await readFileText(file);
-      return { ...parse(text, file), sources: [format] };
-    },
-  };
-}
 
 // Sniffed in this order: the JSON formats with distinctive keys (DHAT) before generic ones.
 export const importers: Importer[] = [
@@ -55,8 +37,8 @@ export const importers: Importer[] = [
   rolldownLogImporter,
   voydPerfImporter,
   esbuildTimingImporter,
-  textImporter('rustc-time-passes', 'rustc -Z time-passes (text or JSON), also cargo output and the rustc wrapper files', isRustcTimePasses, importRustcTimePasses),
-  textImporter('tsc-diagnostics', 'tsc --diagnostics / --extendedDiagnostics output (TypeScript 6 and 7)', isTscDiagnostics, importTscDiagnostics),
+  rustcTimePassesImporter,
+  tscDiagnosticsImporter,
 ];
 
 /** The start of a file as text (gunzipped when gzip: as much as the first 64 KiB of it inflate to). */

@@ -28,11 +28,10 @@
 // `B` (bytes allocated) there is no clock: the axis is pseudo-time (1 ms per million units) and a
 // warning says so.
 
-import { readFileText } from './read-file';
 import * as path from 'node:path';
 import type { Marker, MemorySeries, Warning } from '../model';
 import { SeriesBuilder } from '../model';
-import type { ImportOptions, ImportResult, Importer } from './importer';
+import { defineImporter, type ImportOptions, type ImportResult } from './importer';
 import { inferArenas, type ArenaRule } from '../analysis/arena-rules';
 import { ImportError } from './import-error';
 import { ALLOCATOR, parseSite, peakSiteMarkers, type AllocationSite } from '../heap/allocation-site';
@@ -215,13 +214,10 @@ export function importMassif(text: string, file = '<input>', opts: ImportOptions
   return massifToResult(parseMassif(text, file), file, opts.arenaRules);
 }
 
-
-export const massifImporter: Importer = {
+export const massifImporter = defineImporter({
   format: 'massif',
   description:
     'valgrind massif output (massif.out.PID): heap (or mapped pages with --pages-as-heap) over time per process, the peak, and the allocation sites live at it (as peak-site markers)',
-  sniff: (head) => isMassif(head),
-  async importFile(file, opts?: ImportOptions) {
-    return importMassif(await readFileText(file), file, opts);
-  },
-};
+  sniff: isMassif,
+  importText: importMassif,
+});

@@ -25,6 +25,7 @@
 
 import type { Bytes, Contribution, Ms, Phase, Warning } from '../model';
 import { ImportError } from './import-error';
+import { defineImporter } from './importer';
 
 /** One `time:` line: a finished pass. */
 export interface TimePass {
@@ -740,6 +741,13 @@ export function importRustcTimePasses(text: string, fileName: string): Contribut
   }
   return { phases, warnings, sources: ['rustc-time-passes'] };
 }
+
+export const rustcTimePassesImporter = defineImporter({
+  format: 'rustc-time-passes',
+  description: 'rustc -Z time-passes (text or JSON), also cargo output and the rustc wrapper files',
+  sniff: isRustcTimePasses,
+  importText: importRustcTimePasses,
+});
 
 /**
  * Puts every invocation on one time axis (0 = the earliest start). With stamps, as stamped. Without,

@@ -18,6 +18,7 @@
 
 import type { Contribution, Ms, Phase, Warning } from '../model';
 import { ImportError } from './import-error';
+import { defineImporter } from './importer';
 
 export type TscDiagnosticsVersion = 6 | 7 | 'unknown';
 
@@ -140,6 +141,13 @@ export function importTscDiagnostics(text: string, fileName: string): Contributi
   }
   return { phases, warnings, sources: ['tsc-diagnostics'] };
 }
+
+export const tscDiagnosticsImporter = defineImporter({
+  format: 'tsc-diagnostics',
+  description: 'tsc --diagnostics / --extendedDiagnostics output (TypeScript 6 and 7)',
+  sniff: isTscDiagnostics,
+  importText: importTscDiagnostics,
+});
 
 function topLevelTimes(d: TscDiagnostics): [name: string, ms: number][] {
   const t = d.timesMs;
