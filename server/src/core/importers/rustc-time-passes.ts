@@ -281,7 +281,9 @@ export function parseTimePasses(text: string, fileName?: string): ParsedTimePass
   const totalPasses = groups.reduce((n, g) => n + g.passes.length, 0) + loose.length;
   if (!sawHeader && totalPasses === 0) {
     const file = fileName ?? '<input>';
-    if (brokenCount > 0) throw new ImportError('broken', `${brokenCount} time-passes line(s), none readable`, file, firstBrokenLine);
+    if (brokenCount > 0) {
+      throw new ImportError('broken', `${brokenCount} time-passes line(s), none readable`, file, firstBrokenLine);
+    }
     throw new ImportError('not-this-format', 'no rustc -Z time-passes line (`time: ...`) in this input', file);
   }
 

@@ -53,7 +53,9 @@ export function parseTscDiagnostics(text: string, fileName = '<input>'): TscDiag
   let start = -1;
   for (let i = lines.length - 1; i >= 0 && start < 0; i--) if (/^Files:[ \t]+\d+[ \t]*$/.test(lines[i]!)) start = i;
   for (let i = lines.length - 1; i >= 0 && start < 0; i--) if (/^Projects in scope:[ \t]+\d+[ \t]*$/.test(lines[i]!)) start = i;
-  if (start < 0) throw new ImportError('broken', 'no tsc --diagnostics/--extendedDiagnostics table (no "Files:" row)', fileName, 1);
+  if (start < 0) {
+    throw new ImportError('broken', 'no tsc --diagnostics/--extendedDiagnostics table (no "Files:" row)', fileName, 1);
+  }
 
   const rows = new Map<string, string>();
   const timesMs: Record<string, number> = {};
@@ -65,7 +67,8 @@ export function parseTscDiagnostics(text: string, fileName = '<input>'): TscDiag
     const row = ROW.exec(line);
     const name = named[1]!;
     const value = row?.[2];
-    const fail = (what: string) => new ImportError('broken', `row "${name}": ${what} (the table is cut or damaged)`, fileName, i + 1);
+    const fail = (what: string) =>
+      new ImportError('broken', `row "${name}": ${what} (the table is cut or damaged)`, fileName, i + 1);
     if (value === undefined) throw fail('no value');
     if (isTimeRow(name)) {
       const m = TIME_VALUE.exec(value);
