@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { findPeak } from '../server/src/core/analysis/analyze';
 import type { Phase } from '../server/src/core/model';
 import { emptyProfile, mergeContribution } from '../server/src/core/model';
-import { ImportError } from '../server/src/core/importers/importer';
+import { ImportError } from '../server/src/core/importers/import-error';
 import type { ImportResult } from '../server/src/core/importers/importer';
 import { esbuildTimingImporter, importEsbuildTiming, isEsbuildTiming, parseEsbuildTiming } from '../server/src/core/importers/esbuild-timing';
 import { importRolldownLog, isRolldownLog, parseTracingDuration, rolldownLogImporter } from '../server/src/core/importers/rolldown-log';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Phase } from '../server/src/core/model';
-import { ImportError } from '../server/src/core/importers/importer';
+import { ImportError } from '../server/src/core/importers/import-error';
 import { gccTimeReportImporter, importGccTimeReport, isGccTimeReport, parseGccTimeReport } from '../server/src/core/importers/gcc-time-report';
 import { ggcAllocated, offsetAndDuration, phaseTree, text } from './dump';
 

@@ -10,9 +10,9 @@ import {
   inferNesting,
   isRustcTimePasses,
   parseTimePasses,
-  RustcTimePassesError,
   type PassTree,
 } from '../server/src/core/importers/rustc-time-passes';
+import { ImportError } from '../server/src/core/importers/import-error';
 import { duration, phaseTree, rssAtBoundaries, text, thread } from './dump';
 
 const dir = path.join(__dirname, 'fixtures', 'rustc');
@@ -260,16 +260,16 @@ describe('rustc time-passes: broken input', () => {
 
   it('input without any time-passes line is "not this format"', () => {
     const file = 'cargo-build.no-time-passes.stderr.txt';
-    expect(() => importRustcTimePasses(read(file), file)).toThrowError(RustcTimePassesError);
+    expect(() => importRustcTimePasses(read(file), file)).toThrowError(ImportError);
     try {
       importRustcTimePasses(read(file), file);
     } catch (e) {
-      expect(e).toMatchObject({ code: 'not-this-format', file, message: `${file}: no rustc -Z time-passes line (\`time: ...\`) in this input` });
+      expect(e).toMatchObject({ kind: 'not-this-format', file, message: `${file}: no rustc -Z time-passes line (\`time: ...\`) in this input` });
     }
   });
 
   it('time-passes lines that are all unreadable: an error at the first one', () => {
     const text = 'warning: unused\ntime: {"pass":"parse_crate","time":0.0003\ntime: {"pass":\n';
-    expect(() => parseTimePasses(text, 'cut.txt')).toThrowError(expect.objectContaining({ code: 'no-readable-pass', file: 'cut.txt', line: 2 }));
+    expect(() => parseTimePasses(text, 'cut.txt')).toThrowError(expect.objectContaining({ kind: 'broken', file: 'cut.txt', line: 2 }));
   });
 });

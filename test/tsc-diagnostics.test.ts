@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TscDiagnosticsError, importTscDiagnostics, isTscDiagnostics, parseTscDiagnostics } from '../server/src/core/importers/tsc-diagnostics';
+import { ImportError } from '../server/src/core/importers/import-error';
+import { importTscDiagnostics, isTscDiagnostics, parseTscDiagnostics } from '../server/src/core/importers/tsc-diagnostics';
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, 'fixtures', 'typescript', name), 'utf8');
 
@@ -82,10 +83,10 @@ describe('tsc statistics table', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(TscDiagnosticsError);
+    expect(error).toBeInstanceOf(ImportError);
     expect(error).toMatchObject({ file: name, line: 29 });
     expect((error as Error).message).toBe(`${name}:29: row "Check time": "3." is not a time in seconds like "3.20s" (the table is cut or damaged)`);
-    expect(() => importTscDiagnostics(text, name)).toThrow(TscDiagnosticsError);
+    expect(() => importTscDiagnostics(text, name)).toThrow(ImportError);
   });
 
   it('rejects text without a table with a typed error', () => {

@@ -22,12 +22,13 @@
 //    tick after the last free, or alive at the end (endMs null).
 //  - no uses: inference can't know when an arena is read (one warning says so).
 //
-// Pure: imports only types and the model's helpers.
+// Pure: imports only the model's helpers and the heap profilers' shapes (heap/), which the importers fill.
 
 import type { Arena, Ms, Warning } from '../model';
 import { SeriesBuilder } from '../model';
-import type { ParsedMassif } from '../importers/massif';
-import type { HeaptrackData } from '../importers/heaptrack';
+import { VALGRIND_FRAME } from '../heap/allocation-site';
+import type { HeaptrackData } from '../heap/heaptrack-data';
+import { BELOW_THRESHOLD, type ParsedMassif } from '../heap/parsed-massif';
 
 export interface ArenaRule {
   /** The lane's name, e.g. `rustc_arena::DroplessArena`. */
@@ -229,9 +230,6 @@ interface Lane {
   bytes: Float64Array;
 }
 
-/** "n0: 28448 in 5 places, all below massif's threshold (1.00%)". */
-const BELOW_THRESHOLD = /^in \d+ places?, (?:all )?below massif's threshold/;
-
 function fromMassif(m: ParsedMassif, rules: CompiledRules, folded: { atPeakBytes: number; peakBytes: number }): (Lane | undefined)[] {
   const R = rules.rules.length;
   const toMs = (time: number) => (m.timeUnit === 'ms' ? time : time / 1e6);
@@ -258,7 +256,7 @@ function fromMassif(m: ParsedMassif, rules: CompiledRules, folded: { atPeakBytes
       childBytes[parent] += node.bytes;
       let r = ruleOfDesc.get(node.desc);
       if (r === undefined) {
-        const fm = FRAME.exec(node.desc);
+        const fm = VALGRIND_FRAME.exec(node.desc);
         r = fm ? rules.ruleOf(fm[1]!, fm[2]) : -1;
         ruleOfDesc.set(node.desc, r);
       }
@@ -294,9 +292,6 @@ function fromMassif(m: ParsedMassif, rules: CompiledRules, folded: { atPeakBytes
   }
   return lanes;
 }
-
-/** Same as massif.ts's frame pattern: `0xADDR: function (file:line | in module)`. */
-const FRAME = /^0x[0-9A-Fa-f]+: (.*?)(?: \((in [^()]*|[^()]*:\d+)\))?$/;
 
 function fromHeaptrack(d: HeaptrackData, rules: CompiledRules): (Lane | undefined)[] {
   const R = rules.rules.length;

@@ -16,7 +16,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Contribution, Ms, Phase, ProcessInfo, Warning } from '../model';
-import { ImportError } from '../importers/importer';
+import { ImportError } from '../importers/import-error';
 import { esbuildTimingPhases, isEsbuildTiming, parseEsbuildTiming } from '../importers/esbuild-timing';
 import { isRolldownLog, parseRolldownRecords, rolldownSpans } from '../importers/rolldown-log';
 import { isRollupPerf, parseRollupPerf, rollupPerfPhases } from '../importers/rollup-perf';

@@ -14,12 +14,11 @@
 // <location>", the first frame above the allocator), and a warning says there is no timeline.
 // `cmd` and `pid` become the process.
 
-import { readFileText } from './read-file';
 import * as path from 'node:path';
 import type { Marker, Warning } from '../model';
-import type { ImportResult, Importer } from './importer';
-import { ImportError } from './importer';
-import { ALLOCATOR, MAX_PEAK_SITES, parseSite, type MassifSite } from './massif';
+import { defineImporter, type ImportResult } from './importer';
+import { ImportError } from './import-error';
+import { ALLOCATOR, parseSite, peakSiteMarkers, type AllocationSite } from '../heap/allocation-site';
 
 export interface DhatProgramPoint {
   tb: number;
@@ -58,7 +57,7 @@ export interface DhatSummary {
   /** Sum of `eb`: bytes still live at the end. */
   endBytes: number;
   /** Sites live at t-gmax, biggest first (program points with the same site are summed). */
-  peakSites: MassifSite[];
+  peakSites: AllocationSite[];
 }
 
 /** Sniffs DHAT JSON: `{"dhatFileVersion":` at the very start. */
@@ -96,14 +95,14 @@ export function summarizeDhat(d: DhatFile): DhatSummary {
   let peakBlocks = 0;
   let totalBytes = 0;
   let endBytes = 0;
-  const sites = new Map<string, MassifSite>();
+  const sites = new Map<string, AllocationSite>();
   for (const pp of d.pps) {
     peakBytes += pp.gb ?? 0;
     peakBlocks += pp.gbk ?? 0;
     totalBytes += pp.tb;
     endBytes += pp.eb ?? 0;
     if (!pp.gb) continue;
-    let site: MassifSite | undefined;
+    let site: AllocationSite | undefined;
     for (const f of pp.fs) {
       const desc = d.ftbl[f]!;
       if (desc === '[root]') continue;
@@ -138,7 +137,7 @@ export function dhatToResult(d: DhatFile, file = '<input>'): ImportResult {
   const at = d.tg !== undefined ? ` at ${d.tg} ${d.tu}${d.te !== undefined ? ` of ${d.te}` : ''}` : '';
   const markers: Marker[] = [
     { name: `DHAT peak (t-gmax) of ${who}`, kind: 'peak', tMs: 0, pid: d.pid, detail: `${s.peakBytes} bytes in ${s.peakBlocks} blocks${at}; total allocated ${s.totalBytes} bytes; live at end ${s.endBytes} bytes` },
-    ...s.peakSites.slice(0, MAX_PEAK_SITES).map((site) => ({ name: site.fn, kind: 'peak-site', tMs: 0, pid: d.pid, detail: `${site.bytes} ${site.fn}${site.location ? ` ${site.location}` : ''}` })),
+    ...peakSiteMarkers(s.peakSites, 0, d.pid),
   ];
   return { markers, warnings, sources: ['dhat'], processes: [{ pid: d.pid, argv, label, startMs: 0 }] };
 }
@@ -147,13 +146,10 @@ export function importDhat(text: string, file = '<input>'): ImportResult {
   return dhatToResult(parseDhat(text, file), file);
 }
 
-
-export const dhatImporter: Importer = {
+export const dhatImporter = defineImporter({
   format: 'dhat',
   description:
     'valgrind DHAT JSON (dhat.out.PID) and the Rust dhat crate\'s dhat-heap.json: the heap peak (t-gmax) and the allocation sites live at it, as markers (no timeline: times are instructions)',
-  sniff: (head) => isDhat(head),
-  async importFile(file) {
-    return importDhat(await readFileText(file), file);
-  },
-};
+  sniff: isDhat,
+  importText: importDhat,
+});

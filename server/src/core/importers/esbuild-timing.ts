@@ -16,9 +16,8 @@
 // durations are never clamped. "Done in" (esbuild's own total) is checked against the top-level sum.
 
 import type { Ms, Phase, Warning } from '../model';
-import type { ImportResult, Importer } from './importer';
-import { ImportError } from './importer';
-import { readFileText } from './read-file';
+import { defineImporter, type ImportResult } from './importer';
+import { ImportError } from './import-error';
 import { layoutReportTree, stripAnsi } from './rollup-perf';
 
 export const ESBUILD_TIMING_FORMAT = 'esbuild-timing';
@@ -112,9 +111,9 @@ export function importEsbuildTiming(text: string, file = '<input>'): ImportResul
   return result;
 }
 
-export const esbuildTimingImporter: Importer = {
+export const esbuildTimingImporter = defineImporter({
   format: ESBUILD_TIMING_FORMAT,
   description: "esbuild's hidden --timing report (stderr): indented tree of phase times",
-  sniff: (head) => isEsbuildTiming(head),
-  importFile: async (file) => importEsbuildTiming(await readFileText(file), file),
-};
+  sniff: isEsbuildTiming,
+  importText: importEsbuildTiming,
+});

@@ -25,10 +25,9 @@
 // There are no timestamps: every placement is reconstructed (a warning says so). Columns are found by
 // their labels in the header (current GCC prints only wall and GGC).
 
-import { readFileText } from './read-file';
 import type { Phase, Warning } from '../model';
-import type { ImportResult, Importer } from './importer';
-import { ImportError } from './importer';
+import { defineImporter, type ImportResult } from './importer';
+import { ImportError } from './import-error';
 
 type Column = 'usr' | 'sys' | 'wall' | 'GGC';
 
@@ -262,13 +261,10 @@ export function importGccTimeReport(text: string, file = '<input>'): ImportResul
   return gccTimeReportToResult(parseGccTimeReport(text, file), file);
 }
 
-
-export const gccTimeReportImporter: Importer = {
+export const gccTimeReportImporter = defineImporter({
   format: 'gcc-time-report',
   description:
     'gcc/g++ -ftime-report and -ftime-report-details (one root phase per cc1 block; wall time as duration, usr/sys and GGC allocated volume as args: GGC is bytes allocated, not live memory; no timestamps, so placement is reconstructed)',
-  sniff: (head) => isGccTimeReport(head),
-  async importFile(file) {
-    return importGccTimeReport(await readFileText(file), file);
-  },
-};
+  sniff: isGccTimeReport,
+  importText: importGccTimeReport,
+});

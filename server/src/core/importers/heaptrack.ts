@@ -17,24 +17,17 @@
 // the file: the pid is taken from the file name `heaptrack.<name>.<pid>.zst` when it has one).
 // A cut .zst keeps what could be decoded, with a warning naming the byte offset.
 // With arena rules (`opts.arenaRules`, see analysis/arena-rules.ts), arena lanes are inferred from the
-// allocations' stacks; the parsed data keeps the tables and the +/- event stream for that.
+// allocations' stacks; the parsed data (heap/heaptrack-data.ts) keeps the tables and the +/- event stream for that.
 
-import { readFileBytes } from './read-file';
 import * as path from 'node:path';
 import { Decompress } from 'fzstd';
 import type { Marker, MemorySeries, Warning } from '../model';
 import { SeriesBuilder } from '../model';
-import type { ImportOptions, ImportResult, Importer } from './importer';
-import { ImportError } from './importer';
-import { ALLOCATOR, MAX_PEAK_SITES, type MassifSite } from './massif';
+import { defineImporter, type ImportOptions, type ImportResult } from './importer';
+import { ImportError } from './import-error';
+import { ALLOCATOR, peakSiteMarkers, type AllocationSite } from '../heap/allocation-site';
+import type { HeaptrackData } from '../heap/heaptrack-data';
 import { inferArenas, type ArenaRule } from '../analysis/arena-rules';
-
-/**
- * Import options of the heap-profiler importers (massif, heaptrack): the arena rules to infer lanes
- * with. None by default; front ends pass `mergeRules(userRules, DEFAULT_ARENA_RULES)`.
- */
-/** Kept as a name for the options that carry arena rules (now part of ImportOptions). */
-export type ArenaImportOptions = ImportOptions;
 
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
@@ -74,50 +67,6 @@ function concat(chunks: Uint8Array[], n: number): Uint8Array {
     o += c.length;
   }
   return out;
-}
-
-/** The file's tables, as arena inference needs them (indices as in the file: 1-based, 0 = none; infos 0-based). */
-export interface HeaptrackTables {
-  strings: string[];
-  ipModule: number[];
-  ipFunction: number[];
-  ipFile: number[];
-  ipLine: number[];
-  /** Inlined frames of an ip, as [function, file] string-index pairs; undefined when none. */
-  ipInlined: (number[] | undefined)[];
-  traceIp: number[];
-  traceParent: number[];
-  infoSize: number[];
-  infoTrace: number[];
-}
-
-export interface HeaptrackData {
-  version?: number;
-  formatVersion?: number;
-  cmd: string;
-  pageSizeBytes: number;
-  peakBytes: number;
-  peakTimeMs: number;
-  /** Live bytes by allocation site at the peak, biggest first. */
-  peakSites: MassifSite[];
-  allocations: number;
-  frees: number;
-  heap: SeriesBuilder;
-  rss: SeriesBuilder;
-  lastTimeMs: number;
-  /** Decompressed text length. */
-  textBytes: number;
-  /** The trailing "# strings" comment was seen (absent when heaptrack was killed or the file cut). */
-  complete: boolean;
-  warnings: Warning[];
-  tables: HeaptrackTables;
-  /** Every allocation (the info index) and free (~ the info index), in order. */
-  events: Int32Array;
-  /** At each `c` line: how many events came before it, and its time. */
-  tickEvent: Int32Array;
-  tickMs: Float64Array;
-  /** The index in `events` of the allocation that reached the peak, or -1. */
-  peakEvent: number;
 }
 
 /** A growable Int32Array. */
@@ -299,7 +248,7 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
       if (x >= 0) liveCount[x]!++;
       else liveCount[~x]!--;
     }
-    const sites = new Map<string, MassifSite>();
+    const sites = new Map<string, AllocationSite>();
     for (let idx = 0; idx < infoSize.length; idx++) {
       const bytes = liveCount[idx]! * infoSize[idx]!;
       if (bytes <= 0) continue;
@@ -373,7 +322,7 @@ export function heaptrackToResult(d: HeaptrackData, file = '<input>', extraWarni
   if (d.rss.length) series.push({ ...d.rss.build({ id: `heaptrack-rss${idPart}`, name: `RSS of ${who} (heaptrack samples, including heaptrack's overhead)`, kind: 'rss-process', source: 'heaptrack', ...pidField }) });
   const markers: Marker[] = [
     { name: `heaptrack peak of ${who}`, kind: 'peak', tMs: d.peakTimeMs, ...pidField, detail: `${d.peakBytes} bytes live (${d.allocations} allocations, ${d.frees} frees in the file)` },
-    ...d.peakSites.slice(0, MAX_PEAK_SITES).map((s) => ({ name: s.fn, kind: 'peak-site', tMs: d.peakTimeMs, ...pidField, detail: `${s.bytes} ${s.fn}${s.location ? ` ${s.location}` : ''}` })),
+    ...peakSiteMarkers(d.peakSites, d.peakTimeMs, pid),
   ];
   const inferred = inferArenas({ kind: 'heaptrack', heaptrack: d, ...pidField, label, file }, arenaRules);
   return {
@@ -388,7 +337,7 @@ export function heaptrackToResult(d: HeaptrackData, file = '<input>', extraWarni
 }
 
 /** Imports heaptrack data from the file's bytes (zstd, or already decompressed text). */
-export function importHeaptrackBytes(bytes: Uint8Array, file = '<input>', opts: ArenaImportOptions = {}): ImportResult {
+export function importHeaptrackBytes(bytes: Uint8Array, file = '<input>', opts: ImportOptions = {}): ImportResult {
   const warnings: Warning[] = [];
   let data = bytes;
   if (isZstd(bytes)) {
@@ -407,13 +356,10 @@ export function importHeaptrackBytes(bytes: Uint8Array, file = '<input>', opts: 
   return heaptrackToResult(parseHeaptrack(text, file), file, warnings, opts.arenaRules);
 }
 
-export const heaptrackImporter: Importer = {
+export const heaptrackImporter = defineImporter({
   format: 'heaptrack',
   description:
     'heaptrack data files (.zst, interpreted): live heap over time from every malloc/free, RSS samples, the peak and the allocation sites live at it (as peak-site markers)',
-  sniff: (head, fileName, bytes) => isHeaptrack(head, fileName, bytes),
-  async importFile(file, opts?: ArenaImportOptions) {
-    const bytes = await readFileBytes(file);
-    return importHeaptrackBytes(bytes, file, opts);
-  },
-};
+  sniff: isHeaptrack,
+  importBytes: importHeaptrackBytes,
+});

@@ -1,26 +1,14 @@
 // The contract of an importer: one per format, in a file of its own. An importer is a pure function
 // from a file (bytes) to what it holds, plus a sniffer that says whether a file is its format.
 // The registry (index.ts) picks one by sniffing, runs it, and merges several files into one profile.
+// Each importer file declares its importer with `defineImporter` below (copy one to add a format).
 
 import type { ArenaRule } from '../analysis/arena-rules';
 import type { Contribution, RunFacts } from '../model';
+import { readFileBytes, readFileText } from './read-file';
 
-/**
- * A file that cannot be imported. `kind` separates "not this format" (the sniffer or the parser
- * found nothing of it) from "this format, but broken at line L / byte B: why".
- */
-export class ImportError extends Error {
-  constructor(
-    readonly kind: 'not-this-format' | 'broken',
-    reason: string,
-    readonly file: string,
-    readonly line?: number,
-    readonly byteOffset?: number,
-  ) {
-    super(`${file}${line !== undefined ? `:${line}` : byteOffset !== undefined ? ` (byte ${byteOffset})` : ''}: ${reason}`);
-    this.name = 'ImportError';
-  }
-}
+// Temporary: chrome-trace.ts (being split into trace-event/) still imports ImportError from here.
+export { ImportError } from './import-error';
 
 /** What an importer returns: the profile parts, plus what it knows of the clock and the run. */
 export interface ImportResult extends Contribution {
@@ -50,4 +38,32 @@ export interface Importer {
   sniff(head: string, fileName: string, bytes: Uint8Array): boolean;
   /** Reads the whole file (streaming where the format can be big). Throws ImportError. */
   importFile(file: string, opts?: ImportOptions): Promise<ImportResult>;
+}
+
+/**
+ * What an importer file declares: its format's name, description and sniffer, and how it reads the
+ * whole file, as text (`importText`, gunzipped when the file is gzip) or as bytes (`importBytes`, for
+ * binary formats). Both throw ImportError.
+ */
+export type ImporterDeclaration = Pick<Importer, 'format' | 'description' | 'sniff'> &
+  (
+    | { importText(text: string, file: string, opts: ImportOptions): ImportResult }
+    | { importBytes(bytes: Uint8Array, file: string, opts: ImportOptions): ImportResult }
+  );
+
+/**
+ * The importer of a format whose files are read whole (compilers' reports are small; a heap profile
+ * is decoded at once). A format that must stream, such as a Trace Event file of gigabytes, writes its
+ * own `importFile` instead.
+ */
+export function defineImporter(d: ImporterDeclaration): Importer {
+  return {
+    format: d.format,
+    description: d.description,
+    sniff: d.sniff,
+    async importFile(file, opts = {}) {
+      if ('importText' in d) return d.importText(await readFileText(file), file, opts);
+      return d.importBytes(await readFileBytes(file), file, opts);
+    },
+  };
 }

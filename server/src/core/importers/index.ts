@@ -6,8 +6,8 @@ import type { Contribution, MemorySeries, Profile, RunFacts, SeriesKind } from '
 import { emptyProfile, mergeContribution } from '../model';
 import { DEFAULT_ARENA_RULES } from '../analysis/arena-rules';
 import type { ImportOptions, ImportResult, Importer } from './importer';
-import { ImportError } from './importer';
-import { isGzip, readFileBytes, readFileText } from './read-file';
+import { ImportError } from './import-error';
+import { isGzip, readFileBytes } from './read-file';
 import { chromeTraceImporter } from './chrome-trace';
 import { dhatImporter } from './dhat';
 import { gccTimeReportImporter } from './gcc-time-report';
@@ -17,37 +17,14 @@ import { esbuildTimingImporter } from './esbuild-timing';
 import { rolldownLogImporter } from './rolldown-log';
 import { rollupPerfImporter } from './rollup-perf';
 import { voydPerfImporter } from './voyd-perf';
-import { importRustcTimePasses, isRustcTimePasses, RustcTimePassesError } from './rustc-time-passes';
-import { importTscDiagnostics, isTscDiagnostics, TscDiagnosticsError } from './tsc-diagnostics';
+import { rustcTimePassesImporter } from './rustc-time-passes';
+import { tscDiagnosticsImporter } from './tsc-diagnostics';
 
-export { ImportError } from './importer';
+export { ImportError } from './import-error';
 export { readFileText } from './read-file';
 export type { Importer, ImportResult } from './importer';
 
 const HEAD_BYTES = 64 * 1024;
-
-/** An importer of a text format that is read whole (the reports compilers print are small). */
-function textImporter(
-  format: string,
-  description: string,
-  sniff: (text: string) => boolean,
-  parse: (text: string, file: string) => Contribution,
-  mapError: (e: unknown, file: string) => unknown,
-): Importer {
-  return {
-    format,
-    description,
-    sniff: (head) => sniff(head),
-    async importFile(file) {
-      const text = await readFileText(file);
-      try {
-        return { ...parse(text, file), sources: [format] };
-      } catch (e) {
-        throw mapError(e, file);
-      }
-    },
-  };
-}
 
 // Sniffed in this order: the JSON formats with distinctive keys (DHAT) before generic ones.
 export const importers: Importer[] = [
@@ -60,12 +37,8 @@ export const importers: Importer[] = [
   rolldownLogImporter,
   voydPerfImporter,
   esbuildTimingImporter,
-  textImporter('rustc-time-passes', 'rustc -Z time-passes (text or JSON), also cargo output and the rustc wrapper files', isRustcTimePasses, importRustcTimePasses, (e, file) =>
-    e instanceof RustcTimePassesError ? new ImportError(e.code === 'not-this-format' ? 'not-this-format' : 'broken', e.message.replace(/^[^:]*:(\d+:)? /, ''), file, e.line) : e,
-  ),
-  textImporter('tsc-diagnostics', 'tsc --diagnostics / --extendedDiagnostics output (TypeScript 6 and 7)', isTscDiagnostics, importTscDiagnostics, (e, file) =>
-    e instanceof TscDiagnosticsError ? new ImportError('broken', e.message.replace(/^.*?:\d+: /, ''), file, e.line) : e,
-  ),
+  rustcTimePassesImporter,
+  tscDiagnosticsImporter,
 ];
 
 /** The start of a file as text (gunzipped when gzip: as much as the first 64 KiB of it inflate to). */

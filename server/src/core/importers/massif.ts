@@ -28,57 +28,14 @@
 // `B` (bytes allocated) there is no clock: the axis is pseudo-time (1 ms per million units) and a
 // warning says so.
 
-import { readFileText } from './read-file';
 import * as path from 'node:path';
 import type { Marker, MemorySeries, Warning } from '../model';
 import { SeriesBuilder } from '../model';
-import type { ImportResult, Importer } from './importer';
+import { defineImporter, type ImportOptions, type ImportResult } from './importer';
 import { inferArenas, type ArenaRule } from '../analysis/arena-rules';
-import type { ArenaImportOptions } from './heaptrack';
-import { ImportError } from './importer';
-
-export interface MassifSnapshot {
-  index: number;
-  /** In the file's time unit. */
-  time: number;
-  heapBytes: number;
-  heapExtraBytes: number;
-  stacksBytes: number;
-  tree: 'empty' | 'detailed' | 'peak';
-  /** 1-based line of `snapshot=`. */
-  line: number;
-  /** The allocation tree of a detailed or peak snapshot, in file order (preorder). */
-  heapTree?: MassifTreeNode[];
-}
-
-/** One node of a snapshot's allocation tree: depth 0 is the root ("(heap allocation functions) …"), depth 1 the frames that called malloc & co., deeper their callers. */
-export interface MassifTreeNode {
-  depth: number;
-  bytes: number;
-  /** `0xADDR: function (file:line | in module)`, or massif's text for the root and "below threshold" nodes. */
-  desc: string;
-}
-
-export interface MassifSite {
-  bytes: number;
-  /** Function (or the whole description when it has no `0xADDR: fn` form). */
-  fn: string;
-  /** `file:line`, or `in /module`, when massif gives it. */
-  location?: string;
-}
-
-export interface ParsedMassif {
-  desc: string;
-  cmd: string;
-  timeUnit: 'ms' | 'i' | 'B';
-  pagesAsHeap: boolean;
-  snapshots: MassifSnapshot[];
-  /** Index into snapshots of the heap_tree=peak snapshot. */
-  peak?: number;
-  /** Allocation sites live at the peak (see `sitesOf`), biggest first. */
-  peakSites: MassifSite[];
-  warnings: Warning[];
-}
+import { ImportError } from './import-error';
+import { ALLOCATOR, parseSite, peakSiteMarkers, type AllocationSite } from '../heap/allocation-site';
+import { BELOW_THRESHOLD, type MassifSnapshot, type MassifTreeNode, type ParsedMassif } from '../heap/parsed-massif';
 
 /** Sniffs massif output: starts with "desc:" then "cmd:" then "time_unit:". */
 export function isMassif(text: string): boolean {
@@ -86,13 +43,8 @@ export function isMassif(text: string): boolean {
 }
 
 const NODE = /^( *)n(\d+): (\d+) (.*)$/;
-const FRAME = /^0x[0-9A-Fa-f]+: (.*?)(?: \((in [^()]*|[^()]*:\d+)\))?$/;
 
 type TreeLine = MassifTreeNode;
-
-/** Allocation functions and wrappers, and unknown frames: a site is the first frame above them. */
-export const ALLOCATOR = /^(?:\?\?\?|x(?:malloc|calloc|realloc|strdup|memdup)|malloc|calloc|realloc|memalign|posix_memalign|aligned_alloc|operator new(?:\[\])?\(|__mmap64|mmap|mmap64|mremap|brk|__brk|sbrk|__sbrk|_obstack_newchunk|ggc_internal_(?:cleared_)?alloc|__rust_alloc|__rust_realloc|alloc::alloc::|__rdl_alloc|__libc_)/;
-const BELOW_THRESHOLD = /^in \d+ places?, (?:all )?below massif's threshold/;
 
 /**
  * The allocation sites live at the peak, from the peak snapshot's tree: walking down from the root, a
@@ -100,8 +52,8 @@ const BELOW_THRESHOLD = /^in \d+ places?, (?:all )?below massif's threshold/;
  * other frame is a site. Sites partition the peak (less what massif folded "below threshold").
  * Biggest first; frames with the same function and location are summed.
  */
-export function sitesOf(tree: { depth: number; bytes: number; desc: string }[]): MassifSite[] {
-  const found = new Map<string, MassifSite>();
+export function sitesOf(tree: { depth: number; bytes: number; desc: string }[]): AllocationSite[] {
+  const found = new Map<string, AllocationSite>();
   const visit = (i: number): void => {
     const node = tree[i]!;
     const site = parseSite(node.bytes, node.desc);
@@ -120,13 +72,6 @@ export function sitesOf(tree: { depth: number; bytes: number; desc: string }[]):
   };
   if (tree.length) visit(0);
   return [...found.values()].sort((a, b) => b.bytes - a.bytes);
-}
-
-/** Splits a massif tree node description into function and location. */
-export function parseSite(bytes: number, desc: string): MassifSite {
-  const m = FRAME.exec(desc);
-  if (!m) return { bytes, fn: desc };
-  return m[2] ? { bytes, fn: m[1]!, location: m[2] } : { bytes, fn: m[1]! };
 }
 
 export function parseMassif(text: string, file = '<input>'): ParsedMassif {
@@ -200,9 +145,6 @@ export function parseMassif(text: string, file = '<input>'): ParsedMassif {
   return out;
 }
 
-/** How many peak sites become markers. */
-export const MAX_PEAK_SITES = 20;
-
 /** The pid in a file name such as `massif.out.701` or `gxx-O2.massif.out.701`. */
 export function pidFromFileName(file: string): number | undefined {
   const m = /(?:^|\.)out\.(\d+)$/.exec(path.basename(file));
@@ -253,7 +195,7 @@ export function massifToResult(parsed: ParsedMassif, file = '<input>', arenaRule
     const total = p.heapBytes + p.heapExtraBytes + p.stacksBytes;
     const pidField = pid !== undefined ? { pid } : {};
     markers.push({ name: `massif peak of ${who}`, kind: 'peak', tMs, ...pidField, detail: `${total} bytes (heap ${p.heapBytes} + extra ${p.heapExtraBytes} + stacks ${p.stacksBytes}) at snapshot ${p.index}` });
-    for (const s of parsed.peakSites.slice(0, MAX_PEAK_SITES)) markers.push({ name: s.fn, kind: 'peak-site', tMs, ...pidField, detail: `${s.bytes} ${s.fn}${s.location ? ` ${s.location}` : ''}` });
+    markers.push(...peakSiteMarkers(parsed.peakSites, tMs, pid));
   } else warnings.push({ code: 'massif-no-peak', message: 'no peak snapshot (heap_tree=peak) in the file', file });
   const last = parsed.snapshots[parsed.snapshots.length - 1]!;
   const inferred = inferArenas({ kind: 'massif', massif: parsed, ...(pid !== undefined ? { pid } : {}), label, file }, arenaRules);
@@ -268,17 +210,14 @@ export function massifToResult(parsed: ParsedMassif, file = '<input>', arenaRule
   };
 }
 
-export function importMassif(text: string, file = '<input>', opts: ArenaImportOptions = {}): ImportResult {
+export function importMassif(text: string, file = '<input>', opts: ImportOptions = {}): ImportResult {
   return massifToResult(parseMassif(text, file), file, opts.arenaRules);
 }
 
-
-export const massifImporter: Importer = {
+export const massifImporter = defineImporter({
   format: 'massif',
   description:
     'valgrind massif output (massif.out.PID): heap (or mapped pages with --pages-as-heap) over time per process, the peak, and the allocation sites live at it (as peak-site markers)',
-  sniff: (head) => isMassif(head),
-  async importFile(file, opts?: ArenaImportOptions) {
-    return importMassif(await readFileText(file), file, opts);
-  },
-};
+  sniff: isMassif,
+  importText: importMassif,
+});

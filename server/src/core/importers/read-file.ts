@@ -3,7 +3,7 @@
 
 import { promises as fsp } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { ImportError } from './importer';
+import { ImportError } from './import-error';
 
 export function isGzip(b: Uint8Array): boolean {
   return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;

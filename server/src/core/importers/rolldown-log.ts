@@ -24,9 +24,8 @@
 // INFO/WARN/ERROR events become markers; DEBUG/TRACE events are counted only.
 
 import type { Marker, Ms, Phase, Warning } from '../model';
-import type { ImportResult, Importer } from './importer';
-import { ImportError } from './importer';
-import { readFileText } from './read-file';
+import { defineImporter, type ImportResult } from './importer';
+import { ImportError } from './import-error';
 import { stripAnsi } from './rollup-perf';
 
 export const ROLLDOWN_LOG_FORMAT = 'rolldown-log';
@@ -267,9 +266,9 @@ export function importRolldownLog(text: string, file = '<input>'): ImportResult 
   return { phases: s.phases, markers: s.markers, warnings: [...s.warnings, ...warnings], originEpochMs: s.originEpochMs, sources: [ROLLDOWN_LOG_FORMAT] };
 }
 
-export const rolldownLogImporter: Importer = {
+export const rolldownLogImporter = defineImporter({
   format: ROLLDOWN_LOG_FORMAT,
   description: "rolldown's RD_LOG tracing output (JS API, readable format): span enter/close with µs timestamps",
-  sniff: (head) => isRolldownLog(head),
-  importFile: async (file) => importRolldownLog(await readFileText(file), file),
-};
+  sniff: isRolldownLog,
+  importText: importRolldownLog,
+});

@@ -24,9 +24,8 @@
 
 import type { MemorySeries, Ms, Phase, Warning } from '../model';
 import { SeriesBuilder } from '../model';
-import type { ImportResult, Importer } from './importer';
-import { ImportError } from './importer';
-import { readFileText } from './read-file';
+import { defineImporter, type ImportResult } from './importer';
+import { ImportError } from './import-error';
 
 export const ROLLUP_PERF_FORMAT = 'rollup-perf';
 
@@ -202,12 +201,12 @@ export function importRollupPerf(text: string, file = '<input>'): ImportResult {
   return { phases: laid.phases, series: laid.series, warnings: [...laid.warnings, ...warnings], sources: [ROLLUP_PERF_FORMAT] };
 }
 
-export const rollupPerfImporter: Importer = {
+export const rollupPerfImporter = defineImporter({
   format: ROLLUP_PERF_FORMAT,
   description: 'rollup --perf report (CLI stdout, ANSI codes allowed) or bundle.getTimings() JSON',
-  sniff: (head) => isRollupPerf(head),
-  importFile: async (file) => importRollupPerf(await readFileText(file), file),
-};
+  sniff: isRollupPerf,
+  importText: importRollupPerf,
+});
 
 // ---------------------------------------------------------------------------------------------
 // Shared by the bundler report importers

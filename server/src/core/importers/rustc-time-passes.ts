@@ -24,22 +24,8 @@
 // timeline is reconstructed from end order, durations and RSS continuity, and the result says so.
 
 import type { Bytes, Contribution, Ms, Phase, Warning } from '../model';
-
-/** Input that is not time-passes output at all, or has no readable pass. */
-export class RustcTimePassesError extends Error {
-  readonly code: 'not-this-format' | 'no-readable-pass';
-  readonly file?: string;
-  /** 1-based line of the first problem, when there is one. */
-  readonly line?: number;
-
-  constructor(code: RustcTimePassesError['code'], message: string, where: { file?: string; line?: number } = {}) {
-    super(where.file ? `${where.file}${where.line ? `:${where.line}` : ''}: ${message}` : message);
-    this.name = 'RustcTimePassesError';
-    this.code = code;
-    if (where.file !== undefined) this.file = where.file;
-    if (where.line !== undefined) this.line = where.line;
-  }
-}
+import { ImportError } from './import-error';
+import { defineImporter } from './importer';
 
 /** One `time:` line: a finished pass. */
 export interface TimePass {
@@ -180,8 +166,8 @@ function newInvocation(firstLine: number): RustcInvocation {
 /**
  * Reads every `time:` line of `text` and attributes it to a rustc invocation. Lines that are not
  * time-passes lines (diagnostics, cargo's output) are skipped; a broken `time:` line gives a warning
- * with its line number and is skipped. Throws RustcTimePassesError when nothing in the text is
- * time-passes output.
+ * with its line number and is skipped. Throws ImportError when nothing in the text is time-passes
+ * output ('not-this-format'), or when every `time:` line is unreadable ('broken', at the first one).
  */
 export function parseTimePasses(text: string, fileName?: string): ParsedTimePasses {
   const warnings: Warning[] = [];
@@ -294,10 +280,11 @@ export function parseTimePasses(text: string, fileName?: string): ParsedTimePass
 
   const totalPasses = groups.reduce((n, g) => n + g.passes.length, 0) + loose.length;
   if (!sawHeader && totalPasses === 0) {
+    const file = fileName ?? '<input>';
     if (brokenCount > 0) {
-      throw new RustcTimePassesError('no-readable-pass', `${brokenCount} time-passes line(s), none readable`, where(firstBrokenLine!));
+      throw new ImportError('broken', `${brokenCount} time-passes line(s), none readable`, file, firstBrokenLine);
     }
-    throw new RustcTimePassesError('not-this-format', 'no rustc -Z time-passes line (`time: ...`) in this input', fileName !== undefined ? { file: fileName } : {});
+    throw new ImportError('not-this-format', 'no rustc -Z time-passes line (`time: ...`) in this input', file);
   }
 
   let attribution: Attribution = sawHeader ? 'wrapper' : sawPrefix ? 'prefix' : 'single';
@@ -722,8 +709,8 @@ function round3(ms: Ms): number {
 
 /**
  * Imports a file of time-passes output (a rustc's stderr, a cargo build's stderr, the wrapper's
- * files): one phase per rustc invocation, its passes nested below it. Throws RustcTimePassesError
- * for input that has no time-passes line.
+ * files): one phase per rustc invocation, its passes nested below it. Throws ImportError for input
+ * that has no readable time-passes line.
  */
 export function importRustcTimePasses(text: string, fileName: string): Contribution {
   const parsed = parseTimePasses(text, fileName);
@@ -756,6 +743,13 @@ export function importRustcTimePasses(text: string, fileName: string): Contribut
   }
   return { phases, warnings, sources: ['rustc-time-passes'] };
 }
+
+export const rustcTimePassesImporter = defineImporter({
+  format: 'rustc-time-passes',
+  description: 'rustc -Z time-passes (text or JSON), also cargo output and the rustc wrapper files',
+  sniff: isRustcTimePasses,
+  importText: importRustcTimePasses,
+});
 
 /**
  * Puts every invocation on one time axis (0 = the earliest start). With stamps, as stamped. Without,

@@ -17,6 +17,8 @@
 // The table is read from the last "Files:" row on (in watch or build mode there is one per compile).
 
 import type { Contribution, Ms, Phase, Warning } from '../model';
+import { ImportError } from './import-error';
+import { defineImporter } from './importer';
 
 export type TscDiagnosticsVersion = 6 | 7 | 'unknown';
 
@@ -31,19 +33,6 @@ export interface TscDiagnostics {
   memoryUsedBytes?: number;
 }
 
-/** The input is a tsc statistics table, but a row is broken (e.g. output cut in the middle of a row). */
-export class TscDiagnosticsError extends Error {
-  constructor(
-    readonly file: string,
-    /** 1-based. */
-    readonly line: number,
-    reason: string,
-  ) {
-    super(`${file}:${line}: ${reason}`);
-    this.name = 'TscDiagnosticsError';
-  }
-}
-
 const TABLE_START = /^(?:Files:[ \t]+\d+[ \t]*\r?\n(?:Lines|Lines of Library):|Projects in scope:[ \t]+\d+[ \t]*\r?$)/m;
 /** A line that starts like a row: a name (letters, digits, spaces, "/", "()", "-") and a colon. */
 const ROW_NAME = /^([A-Za-z][A-Za-z0-9 /()'-]*?):(?:[ \t]|$)/;
@@ -55,12 +44,18 @@ export function isTscDiagnostics(text: string): boolean {
   return TABLE_START.test(text);
 }
 
+/**
+ * Reads the last statistics table of `text`. Throws ImportError ('broken', with the line) when there is
+ * no table, or when a row of it is broken (e.g. output cut in the middle of a row).
+ */
 export function parseTscDiagnostics(text: string, fileName = '<input>'): TscDiagnostics {
   const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   let start = -1;
   for (let i = lines.length - 1; i >= 0 && start < 0; i--) if (/^Files:[ \t]+\d+[ \t]*$/.test(lines[i]!)) start = i;
   for (let i = lines.length - 1; i >= 0 && start < 0; i--) if (/^Projects in scope:[ \t]+\d+[ \t]*$/.test(lines[i]!)) start = i;
-  if (start < 0) throw new TscDiagnosticsError(fileName, 1, 'no tsc --diagnostics/--extendedDiagnostics table (no "Files:" row)');
+  if (start < 0) {
+    throw new ImportError('broken', 'no tsc --diagnostics/--extendedDiagnostics table (no "Files:" row)', fileName, 1);
+  }
 
   const rows = new Map<string, string>();
   const timesMs: Record<string, number> = {};
@@ -72,7 +67,8 @@ export function parseTscDiagnostics(text: string, fileName = '<input>'): TscDiag
     const row = ROW.exec(line);
     const name = named[1]!;
     const value = row?.[2];
-    const fail = (what: string) => new TscDiagnosticsError(fileName, i + 1, `row "${name}": ${what} (the table is cut or damaged)`);
+    const fail = (what: string) =>
+      new ImportError('broken', `row "${name}": ${what} (the table is cut or damaged)`, fileName, i + 1);
     if (value === undefined) throw fail('no value');
     if (isTimeRow(name)) {
       const m = TIME_VALUE.exec(value);
@@ -148,6 +144,13 @@ export function importTscDiagnostics(text: string, fileName: string): Contributi
   }
   return { phases, warnings, sources: ['tsc-diagnostics'] };
 }
+
+export const tscDiagnosticsImporter = defineImporter({
+  format: 'tsc-diagnostics',
+  description: 'tsc --diagnostics / --extendedDiagnostics output (TypeScript 6 and 7)',
+  sniff: isTscDiagnostics,
+  importText: importTscDiagnostics,
+});
 
 function topLevelTimes(d: TscDiagnostics): [name: string, ms: number][] {
   const t = d.timesMs;

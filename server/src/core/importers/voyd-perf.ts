@@ -23,9 +23,8 @@
 // their parent are laid out overlapping and warned about. Counters become args of the `total` phase.
 
 import type { Ms, Phase, Warning } from '../model';
-import type { ImportResult, Importer } from './importer';
-import { ImportError } from './importer';
-import { readFileText } from './read-file';
+import { defineImporter, type ImportResult } from './importer';
+import { ImportError } from './import-error';
 import { layoutReportTree } from './rollup-perf';
 
 export const VOYD_PERF_FORMAT = 'voyd-perf';
@@ -191,9 +190,9 @@ export function importVoydPerf(text: string, file = '<input>'): ImportResult {
   return { phases: laid.phases, warnings: [...laid.warnings, ...warnings], sources: [VOYD_PERF_FORMAT] };
 }
 
-export const voydPerfImporter: Importer = {
+export const voydPerfImporter = defineImporter({
   format: VOYD_PERF_FORMAT,
   description: "Voyd's compiler perf summary (VOYD_COMPILER_PERF=1): [voyd:compiler:perf] {json} lines or the JSON alone",
-  sniff: (head) => isVoydPerf(head),
-  importFile: async (file) => importVoydPerf(await readFileText(file), file),
-};
+  sniff: isVoydPerf,
+  importText: importVoydPerf,
+});

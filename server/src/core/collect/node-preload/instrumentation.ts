@@ -10,7 +10,8 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Arena, Contribution, Marker, MemorySeries, Phase, ProcessInfo, Warning } from '../../model';
-import { TscDiagnosticsError, isTscDiagnostics, parseTscDiagnostics, reconstructedWarning, tscDiagnosticsPhases } from '../../importers/tsc-diagnostics';
+import { isTscDiagnostics, parseTscDiagnostics, reconstructedWarning, tscDiagnosticsPhases } from '../../importers/tsc-diagnostics';
+import { ImportError } from '../../importers/import-error';
 import type { CollectContext, InstrumentContext, Instrumentation } from '../instrumentation';
 import { type TscCommand, findTscCommand } from './find-tsc-command';
 import { LiveTscPhase } from './live-tsc-phase';
@@ -86,7 +87,7 @@ export function nodePreloadInstrumentation(): Instrumentation {
           if (proc) out.processes.push({ pid: proc.pid, label: 'tsc' });
           if (nativeTsc) out.tools.typescript = nativeTsc.version;
         } catch (e) {
-          if (!(e instanceof TscDiagnosticsError)) throw e;
+          if (!(e instanceof ImportError)) throw e;
           warnings.push({ code: 'tsc-diagnostics-broken', message: `tsc's statistics table could not be read: ${e.message}`, file: e.file, line: e.line });
         }
       } else if (nativeTsc) {
