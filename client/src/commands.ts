@@ -1,13 +1,14 @@
 // Every command of the extension, as a table of factories (rust-analyzer's commands). The table is
-// registered once at activation; `disabled` is what runs while the server is starting or down.
+// registered once at activation, so every command exists while the server is starting or down; the
+// ones that need the server wait for one that is starting and say so when it is down.
 import * as vscode from 'vscode';
 import type { BuildProgressParams, ProfileBuildResult } from '../../protocol/custom-messages';
 import { clearBaselineCommand, internalBaselineCommand, setBaselineCommand } from './baseline-commands';
-import { compareWithBaselineCommand, copySummaryMarkdownCommand, profileBuildRepeatCommand } from './compare-command';
+import { compareWithBaselineCommand, copySummaryMarkdownCommand } from './compare-command';
 import type { CommandFactory, Ctx, ProfileOutcome } from './ctx';
 import { exportChromeTraceCommand } from './export-trace-command';
 import { importProfileCommand } from './import-profile-command';
-import { profileBuildCommand } from './profile-build-command';
+import { profileBuildCommand, profileBuildRepeatCommand } from './profile-build-command';
 import { detectedBuildsCommand, selectBuildCommand } from './select-build-command';
 import type { ServerState } from './status-bar';
 import { openTimelineCommand } from './open-timeline-command';
@@ -65,26 +66,26 @@ export interface InternalState {
 }
 
 export const commands: Record<string, CommandFactory> = {
-  // Checks workspace trust before the server's state, so both variants are the same command.
-  'compilerMemory.profileBuild': { enabled: profileBuildCommand, disabled: profileBuildCommand },
+  // Checks workspace trust before the server's state.
+  'compilerMemory.profileBuild': profileBuildCommand,
   // Profile Build with N runs (asked in an input box, or the argument).
-  'compilerMemory.profileBuildRepeat': { enabled: profileBuildRepeatCommand, disabled: profileBuildRepeatCommand },
+  'compilerMemory.profileBuildRepeat': profileBuildRepeatCommand,
   // Runs nothing, so no trust check; waits for a server that is starting, says so when it is down.
-  'compilerMemory.importProfile': { enabled: importProfileCommand, disabled: importProfileCommand },
+  'compilerMemory.importProfile': importProfileCommand,
   // The panel waits for a server that is starting; it says so in the panel when the server is down.
-  'compilerMemory.openTimeline': { enabled: openTimelineCommand, disabled: openTimelineCommand },
-  'compilerMemory.cancelProfiling': { enabled: cancelProfiling, disabled: cancelProfiling },
-  'compilerMemory.showBuildOutput': { enabled: showBuildOutput, disabled: showBuildOutput },
+  'compilerMemory.openTimeline': openTimelineCommand,
+  'compilerMemory.cancelProfiling': cancelProfiling,
+  'compilerMemory.showBuildOutput': showBuildOutput,
   // Reads settings and files only: works whatever the server is doing, trusted or not.
-  'compilerMemory.selectBuild': { enabled: selectBuildCommand, disabled: selectBuildCommand },
+  'compilerMemory.selectBuild': selectBuildCommand,
   // Runs nothing; waits for a server that is starting, says so when it is down.
-  'compilerMemory.exportChromeTrace': { enabled: exportChromeTraceCommand, disabled: exportChromeTraceCommand },
+  'compilerMemory.exportChromeTrace': exportChromeTraceCommand,
   // Run nothing; wait for a server that is starting, say so when it is down.
-  'compilerMemory.setBaseline': { enabled: setBaselineCommand, disabled: setBaselineCommand },
-  'compilerMemory.clearBaseline': { enabled: clearBaselineCommand, disabled: clearBaselineCommand },
-  'compilerMemory.compareWithBaseline': { enabled: compareWithBaselineCommand, disabled: compareWithBaselineCommand },
-  'compilerMemory.copySummaryMarkdown': { enabled: copySummaryMarkdownCommand, disabled: copySummaryMarkdownCommand },
-  'compilerMemory.internal.state': { enabled: internalState, disabled: internalState },
-  'compilerMemory.internal.baseline': { enabled: internalBaselineCommand, disabled: internalBaselineCommand },
-  'compilerMemory.internal.detectedBuilds': { enabled: detectedBuildsCommand, disabled: detectedBuildsCommand },
+  'compilerMemory.setBaseline': setBaselineCommand,
+  'compilerMemory.clearBaseline': clearBaselineCommand,
+  'compilerMemory.compareWithBaseline': compareWithBaselineCommand,
+  'compilerMemory.copySummaryMarkdown': copySummaryMarkdownCommand,
+  'compilerMemory.internal.state': internalState,
+  'compilerMemory.internal.baseline': internalBaselineCommand,
+  'compilerMemory.internal.detectedBuilds': detectedBuildsCommand,
 };

@@ -3,9 +3,8 @@
 // activation, and exist while the server is starting or down: they then say so instead of failing.
 import * as vscode from 'vscode';
 import * as config from './config';
-import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
-import type { BuildProgressParams, ImportProfileParams, ImportProfileResult, InitializationOptions, ProfileBuildParams, ProfileBuildResult, RequestDecl, TimelineModelParams, TimelineSeriesParams } from '../../protocol/custom-messages';
-import type { SeriesWindow, TimelineModel } from '../../protocol/timeline';
+import type { LanguageClient, LanguageClientOptions, RequestParam, ServerOptions } from 'vscode-languageclient/node';
+import type { BuildProgressParams, ImportProfileResult, InitializationOptions, ProfileBuildResult, RequestDecl } from '../../protocol/custom-messages';
 import { BuildOutput } from './build-output';
 import { messageTypes, type MessageTypes } from './messages';
 import { renderLive, renderResult, renderServer, type ServerState } from './status-bar';
@@ -15,11 +14,17 @@ export type Cmd = (...args: unknown[]) => unknown;
 /** How long a command waits for a language server that is still starting. */
 export const SERVER_START_TIMEOUT_MS = 30_000;
 
-export interface CommandFactory {
-  /** The command once the server is up (ready or busy). */
-  enabled: (ctx: Ctx) => Cmd;
-  /** The command while the server is starting or down; when absent, running it says the server isn't up. */
-  disabled?: (ctx: Ctx) => Cmd;
+/**
+ * A command, made once at activation. It exists whatever the server is doing: one that needs the
+ * server waits for a server that is starting and says so when it is down (server-request.ts).
+ */
+export type CommandFactory = (ctx: Ctx) => Cmd;
+
+/** Why a request was not sent: the language server is not up (starting, or down). */
+export class ServerNotUp extends Error {
+  constructor() {
+    super('the Compiler Memory language server is not running');
+  }
 }
 
 /** A build being profiled now. */
@@ -93,39 +98,19 @@ export class Ctx {
     return this.server.health === 'ready' || this.server.health === 'busy';
   }
 
-  /** Sends `compilerMemory/profileBuild`; cancelling the token stops the build. */
-  profileBuild(params: ProfileBuildParams, token: vscode.CancellationToken): Promise<ProfileBuildResult> {
-    if (!this.client || !this.messages || !this.serverIsUp) return Promise.reject(new Error('the Compiler Memory language server is not running'));
-    return this.client.sendRequest(this.messages.profileBuild, params, token);
-  }
-
-  /** Sends `compilerMemory/importProfile`; cancelling the token stops the import. */
-  importProfile(params: ImportProfileParams, token: vscode.CancellationToken): Promise<ImportProfileResult> {
-    if (!this.client || !this.messages || !this.serverIsUp) return Promise.reject(new Error('the Compiler Memory language server is not running'));
-    return this.client.sendRequest(this.messages.importProfile, params, token);
-  }
-
-  /** Sends `compilerMemory/timelineModel`: the timeline model of a profile file. */
-  timelineModel(params: TimelineModelParams): Promise<TimelineModel> {
-    if (!this.client || !this.messages || !this.serverIsUp) return Promise.reject(new Error('the Compiler Memory language server is not running'));
-    return this.client.sendRequest(this.messages.timelineModel, params);
-  }
-
-  /** Sends `compilerMemory/timelineSeries`: the decimated samples of a window. */
-  timelineSeries(params: TimelineSeriesParams): Promise<SeriesWindow[]> {
-    if (!this.client || !this.messages || !this.serverIsUp) return Promise.reject(new Error('the Compiler Memory language server is not running'));
-    return this.client.sendRequest(this.messages.timelineSeries, params);
-  }
-
-  /** Sends any request declared in protocol/custom-messages.ts (the baseline and compare requests use it). */
+  /**
+   * Sends a request declared in protocol/custom-messages.ts: the one way the client asks the server.
+   * Rejects with ServerNotUp unless the server is up; cancelling the token sends $/cancelRequest (a
+   * build or an import then stops).
+   */
   request<P, R>(decl: RequestDecl<P, R>, params: P, token?: vscode.CancellationToken): Promise<R> {
-    if (!this.client || !this.serverIsUp) return Promise.reject(new Error('the Compiler Memory language server is not running'));
-    return this.client.sendRequest<R>(decl.method, params, token);
+    if (!this.client || !this.messages || !this.serverIsUp) return Promise.reject(new ServerNotUp());
+    return this.client.sendRequest(this.messages.request(decl), params as RequestParam<P>, token);
   }
 
   /**
    * Inside a command's progress notification: waits for a server that is still starting (saying so in
-   * the notification). False when it is down or not up in time; the caller then runs serverNotUp().
+   * the notification). False when it is down or not up in time; the caller then says so (notUp()).
    */
   async serverUpFor(progress: vscode.Progress<{ message?: string }>): Promise<boolean> {
     if (this.serverIsUp) return true;
@@ -148,14 +133,7 @@ export class Ctx {
   }
 
   registerCommands(table: Record<string, CommandFactory>): void {
-    for (const [name, factory] of Object.entries(table)) {
-      this.push(
-        vscode.commands.registerCommand(name, (...args: unknown[]) => {
-          const make = this.serverIsUp ? factory.enabled : (factory.disabled ?? serverNotUp);
-          return make(this)(...args);
-        }),
-      );
-    }
+    for (const [name, factory] of Object.entries(table)) this.push(vscode.commands.registerCommand(name, factory(this)));
   }
 
   /** Starts the language server; resolves once it runs (its `ready` status follows). Never rejects. */
@@ -299,17 +277,4 @@ export class Ctx {
       if (picked) void actions[picked]?.();
     });
   }
-}
-
-/** The stand-in for a command that needs the server while the server is not up. */
-export function serverNotUp(ctx: Ctx): Cmd {
-  return () => {
-    const s = ctx.serverState;
-    if (s.health === 'starting') ctx.notify('info', 'Compiler Memory: the language server is still starting; try again in a moment.');
-    else
-      ctx.notify('error', `Compiler Memory: the language server is not running${s.message ? ` (${s.message})` : ''}.`, {
-        'Show Log': () => ctx.log.show(),
-      });
-    return undefined;
-  };
 }

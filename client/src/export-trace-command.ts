@@ -5,25 +5,14 @@
 // arguments instead of the dialogs: (outPath, profilePath?), each a path or a Uri.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ExportChromeTraceErrorCodes, ExportChromeTraceRequest, type ExportChromeTraceParams, type ExportChromeTraceResult } from '../../protocol/custom-messages';
-import { serverNotUp, type Cmd, type Ctx } from './ctx';
+import { ExportChromeTraceErrorCodes, ExportChromeTraceRequest, type ExportChromeTraceResult } from '../../protocol/custom-messages';
+import { ServerNotUp, type Cmd, type Ctx } from './ctx';
 import { responseErrorCode } from './messages';
+import { absolutePathOf, notUp, type Failed, type Refused } from './server-request';
 
-export type ExportOutcome = { kind: 'exported'; result: ExportChromeTraceResult } | { kind: 'refused'; reason: string } | { kind: 'error'; message: string };
-
-class ServerNotUp extends Error {}
+export type ExportOutcome = { kind: 'exported'; result: ExportChromeTraceResult } | Refused | Failed;
 
 const PROFILE_SUFFIX = '.cmi-profile.json';
-
-function pathOf(arg: unknown): string | undefined {
-  const p = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' && arg ? arg : undefined;
-  return p && path.isAbsolute(p) ? p : undefined;
-}
-
-function requestExport(ctx: Ctx, params: ExportChromeTraceParams): Promise<ExportChromeTraceResult> {
-  if (!ctx.serverIsUp) return Promise.reject(new ServerNotUp());
-  return ctx.request(ExportChromeTraceRequest.type, params);
-}
 
 async function chooseProfile(ctx: Ctx): Promise<string | undefined> {
   const uris = await vscode.window.showOpenDialog({
@@ -53,16 +42,16 @@ export function exportChromeTraceCommand(ctx: Ctx): Cmd {
     // A server that is down won't come back by itself: say so before asking for files.
     const health = ctx.serverState.health;
     if (health === 'stopped' || health === 'error') return notUp(ctx);
-    const profilePath = pathOf(profileArg) ?? ctx.lastResult?.profilePath ?? (await chooseProfile(ctx));
+    const profilePath = absolutePathOf(profileArg) ?? ctx.lastResult?.profilePath ?? (await chooseProfile(ctx));
     if (!profilePath) return { kind: 'refused', reason: 'no profile was chosen' };
-    const outPath = pathOf(outArg) ?? (await chooseOut(profilePath));
+    const outPath = absolutePathOf(outArg) ?? (await chooseOut(profilePath));
     if (!outPath) return { kind: 'refused', reason: 'no file to write was chosen' };
 
     let result: ExportChromeTraceResult;
     try {
       result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${path.basename(outPath)}` }, async (progress) => {
         if (!(await ctx.serverUpFor(progress))) throw new ServerNotUp();
-        return requestExport(ctx, { profilePath, outPath });
+        return ctx.request(ExportChromeTraceRequest.type, { profilePath, outPath });
       });
     } catch (e) {
       if (e instanceof ServerNotUp) return notUp(ctx);
@@ -78,9 +67,4 @@ export function exportChromeTraceCommand(ctx: Ctx): Cmd {
     });
     return { kind: 'exported', result };
   };
-}
-
-function notUp(ctx: Ctx): ExportOutcome {
-  serverNotUp(ctx)();
-  return { kind: 'refused', reason: ctx.lastNotice?.message ?? 'the language server is not running' };
 }

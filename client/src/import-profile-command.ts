@@ -4,17 +4,16 @@
 // so unlike Profile Build it works in an untrusted workspace (Restricted Mode).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ImportProfileErrorCodes, ProfileBuildErrorCodes, type ImportProfileParams, type ImportProfileResult } from '../../protocol/custom-messages';
-import { serverNotUp, type Cmd, type Ctx, type ProfileOutcome } from './ctx';
+import { ImportProfileErrorCodes, ImportProfileRequest, ProfileBuildErrorCodes, type ImportProfileParams, type ImportProfileResult } from '../../protocol/custom-messages';
+import { ServerNotUp, type Cmd, type Ctx, type ProfileOutcome } from './ctx';
 import { REQUEST_CANCELLED, responseErrorCode } from './messages';
+import { notUp } from './server-request';
 
 /** The command's optional second argument. */
 export interface ImportProfileOptions {
   /** An importer's name (as `cmi import --format`); absent: sniffed per file. */
   format?: string;
 }
-
-class ServerNotUp extends Error {}
 
 export function importProfileCommand(ctx: Ctx): Cmd {
   return async (files?: unknown, options?: unknown): Promise<ProfileOutcome> => {
@@ -67,10 +66,7 @@ async function importProfile(ctx: Ctx, arg: unknown, options: unknown): Promise<
   // A server that is down won't come back by itself: say so before asking for files. One that is
   // starting is waited for below, under the progress notification.
   const health = ctx.serverState.health;
-  if (health === 'stopped' || health === 'error') {
-    serverNotUp(ctx)();
-    return { kind: 'refused', reason: ctx.lastNotice?.message ?? 'the language server is not running' };
-  }
+  if (health === 'stopped' || health === 'error') return notUp(ctx);
   const files = filesFromArgument(arg) ?? (await pickFiles());
   if (files === undefined) return { kind: 'refused', reason: 'no file was chosen' };
   if (typeof files === 'string') return refuse(ctx, 'error', `Compiler Memory: could not import: ${files}.`);
@@ -86,14 +82,11 @@ async function importProfile(ctx: Ctx, arg: unknown, options: unknown): Promise<
       async (progress, token) => {
         if (!(await ctx.serverUpFor(progress))) throw new ServerNotUp();
         // The language client turns the token into $/cancelRequest; the server aborts the importers.
-        return ctx.importProfile(params, token);
+        return ctx.request(ImportProfileRequest.type, params, token);
       },
     );
   } catch (e) {
-    if (e instanceof ServerNotUp) {
-      serverNotUp(ctx)();
-      return { kind: 'refused', reason: ctx.lastNotice?.message ?? 'the language server is not running' };
-    }
+    if (e instanceof ServerNotUp) return notUp(ctx);
     return failed(ctx, e);
   }
 

@@ -1,15 +1,12 @@
 // protocol/ declarations → vscode-languageclient's message types (see protocol/README.md for why
 // the protocol module doesn't construct them itself). Takes the library as loaded by ctx.ts, which
-// loads it after activation.
+// loads it after activation. Every request goes through `request()` (Ctx.request sends them); the
+// notifications the client listens to are made once.
 import type * as lc from 'vscode-languageclient/node';
 import {
   BuildOutputNotification,
   BuildProgressNotification,
-  ImportProfileRequest,
-  ProfileBuildRequest,
   ServerStatusNotification,
-  TimelineModelRequest,
-  TimelineSeriesRequest,
   type NotificationDecl,
   type RequestDecl,
 } from '../../protocol/custom-messages';
@@ -17,13 +14,10 @@ import {
 export type LanguageClientModule = typeof lc;
 
 export function messageTypes(lib: LanguageClientModule) {
-  const request = <P, R>(d: RequestDecl<P, R>) => new lib.RequestType<P, R, void>(d.method);
   const notification = <P>(d: NotificationDecl<P>) => new lib.NotificationType<P>(d.method);
   return {
-    profileBuild: request(ProfileBuildRequest.type),
-    importProfile: request(ImportProfileRequest.type),
-    timelineModel: request(TimelineModelRequest.type),
-    timelineSeries: request(TimelineSeriesRequest.type),
+    /** Any request declared in protocol/custom-messages.ts, as the library's RequestType. */
+    request: <P, R>(d: RequestDecl<P, R>) => new lib.RequestType<P, R, void>(d.method),
     serverStatus: notification(ServerStatusNotification.type),
     buildProgress: notification(BuildProgressNotification.type),
     buildOutput: notification(BuildOutputNotification.type),

@@ -1,15 +1,16 @@
 // "Compiler Memory: Profile Build": picks the build (the one remembered, else a quick pick when the
 // workspace offers several), runs it in the language server under a cancellable progress
-// notification, streams its output, and shows the peak in the status bar.
+// notification, streams its output, and shows the peak in the status bar. Also "Compiler Memory:
+// Profile Build (repeat N)…": Profile Build with N runs (median, minimum and maximum over them, so
+// that a comparison can tell a change from noise).
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { ProfileBuildErrorCodes, type BuildProgressParams, type ProfileBuildParams, type ProfileBuildResult } from '../../protocol/custom-messages';
+import { ProfileBuildErrorCodes, ProfileBuildRequest, type BuildProgressParams, type ProfileBuildParams, type ProfileBuildResult } from '../../protocol/custom-messages';
 import { commandLabel, gatherBuilds, noBuildMessage, pickBuild, rememberedKey, type BuildChoice } from './build-command';
 import * as config from './config';
 import { REQUEST_CANCELLED, responseErrorCode } from './messages';
-import { ActiveRun, serverNotUp, type Cmd, type Ctx, type ProfileOutcome } from './ctx';
-
-class ServerNotUp extends Error {}
+import { ActiveRun, ServerNotUp, type Cmd, type Ctx, type ProfileOutcome } from './ctx';
+import { notUp } from './server-request';
 
 /** `runs`: profile the build that many times ("Profile Build (repeat N)"), else as often as the chosen build asks. */
 export function profileBuildCommand(ctx: Ctx, options: { runs?: number } = {}): Cmd {
@@ -19,6 +20,40 @@ export function profileBuildCommand(ctx: Ctx, options: { runs?: number } = {}): 
     return outcome;
   };
 }
+
+/** The runs "Profile Build (repeat N)…" offers; the server accepts up to 50 as well. */
+export const REPEAT_RUNS = { default: 3, min: 2, max: 50 } as const;
+
+function runsError(value: string): string | undefined {
+  const n = Number(value.trim());
+  return Number.isInteger(n) && n >= REPEAT_RUNS.min && n <= REPEAT_RUNS.max ? undefined : `A whole number from ${REPEAT_RUNS.min} to ${REPEAT_RUNS.max}.`;
+}
+
+/** N from the argument (the tests pass it), else from an input box; then Profile Build with N runs. */
+export function profileBuildRepeatCommand(ctx: Ctx): Cmd {
+  return async (arg?: unknown): Promise<ProfileOutcome> => {
+    let runs: number | undefined;
+    if (arg !== undefined) {
+      if (runsError(String(arg))) {
+        const reason = `Compiler Memory: Profile Build (repeat N) takes N from ${REPEAT_RUNS.min} to ${REPEAT_RUNS.max}, not ${JSON.stringify(arg)}.`;
+        ctx.notify('error', reason);
+        return { kind: 'refused', reason };
+      }
+      runs = Number(arg);
+    } else {
+      const value = await vscode.window.showInputBox({
+        title: 'Compiler Memory: Profile Build (repeat N)',
+        prompt: 'How many runs, one after the other? The profile gives the median, minimum and maximum over them; a difference within their spread is noise.',
+        value: String(REPEAT_RUNS.default),
+        validateInput: runsError,
+      });
+      if (value === undefined) return { kind: 'refused', reason: 'no number of runs was given' };
+      runs = Number(value.trim());
+    }
+    return (await profileBuildCommand(ctx, { runs })()) as ProfileOutcome;
+  };
+}
+
 
 function progressMessage(p: BuildProgressParams): string {
   return `${p.run && p.runs ? `run ${p.run} of ${p.runs} · ` : ''}RSS ${p.treeRssText} · peak ${p.peakTreeRssText} · ${p.phase ?? 'no phase yet'} · ${p.elapsedText}`;
@@ -93,17 +128,14 @@ async function runChosen(ctx: Ctx, build: BuildChoice, runsAsked?: number): Prom
         try {
           if (!(await ctx.serverUpFor(progress))) throw new ServerNotUp();
           progress.report({ message: 'starting…' });
-          return await ctx.profileBuild(params, run.cancellation.token);
+          return await ctx.request(ProfileBuildRequest.type, params, run.cancellation.token);
         } finally {
           onCancel.dispose();
         }
       },
     );
   } catch (e) {
-    if (e instanceof ServerNotUp) {
-      serverNotUp(ctx)();
-      return { kind: 'refused', reason: ctx.lastNotice?.message ?? 'the language server is not running' };
-    }
+    if (e instanceof ServerNotUp) return notUp(ctx);
     return failed(ctx, run, e);
   } finally {
     ctx.endRun(run, result);

@@ -12,7 +12,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HostToViewMessage, RevealSourceMessage, TimelineModel, ViewToHostMessage } from '../../protocol/timeline';
-import { SERVER_START_TIMEOUT_MS, type Ctx } from './ctx';
+import { TimelineModelRequest, TimelineSeriesRequest } from '../../protocol/custom-messages';
+import { SERVER_START_TIMEOUT_MS, ServerNotUp, type Ctx } from './ctx';
 import { webviewPage } from './webview-page';
 
 export const TIMELINE_VIEW_TYPE = 'compilerMemory.timeline';
@@ -131,8 +132,8 @@ export class TimelinePanel {
       case 'ready': {
         try {
           // After a reload the panel comes back before the language server is up.
-          if (!(await this.ctx.whenServerUp(SERVER_START_TIMEOUT_MS))) throw new Error('the Compiler Memory language server is not running');
-          const model = await this.ctx.timelineModel({ profilePath });
+          if (!(await this.ctx.whenServerUp(SERVER_START_TIMEOUT_MS))) throw new ServerNotUp();
+          const model = await this.ctx.request(TimelineModelRequest.type, { profilePath });
           if (profilePath !== this.profilePath) return; // another profile was loaded meanwhile
           const state: TimelineHostState = { profilePath };
           await this.post({ type: 'hostState', state });
@@ -147,7 +148,7 @@ export class TimelinePanel {
       case 'requestSeries': {
         const { id, startMs, endMs, columns, seriesIds } = m;
         try {
-          const series = await this.ctx.timelineSeries({ profilePath, startMs, endMs, columns, ...(seriesIds ? { seriesIds } : {}) });
+          const series = await this.ctx.request(TimelineSeriesRequest.type, { profilePath, startMs, endMs, columns, ...(seriesIds ? { seriesIds } : {}) });
           this.seriesAnswered++;
           await this.post({ type: 'seriesData', id, ok: true, series });
         } catch (e) {

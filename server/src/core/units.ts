@@ -1,2 +1,2 @@
-// Formatting for people: the one implementation lives in protocol/format.ts, shared with the view.
-export { formatBytes, formatMs, formatPercent } from '../../../protocol/format';
+// Formatting for people: the one implementation lives in shared/format.ts, shared with the view.
+export { formatBytes, formatMs, formatPercent } from '../../../shared/format';

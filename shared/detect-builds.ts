@@ -1,5 +1,9 @@
 // Which builds a folder has: what its root says, turned into commands the profiler can run. Pure Node
-// (fs and path only): the extension's Profile Build and, later, the CLI call it.
+// (fs and path only): the extension's Select Build and Profile Build (client/src/build-command.ts) and
+// the CLI (`cmi builds`, `cmi profile --build`) call it. It lives in shared/ rather than in the server
+// because the client needs it while the language server is still starting (or down): a build is
+// chosen before there is a server to run it. Unlike the other shared helpers it reads files, so the
+// webview never imports it.
 //
 // Only the folder's root is looked at, never a subfolder: a monorepo's packages each have their own
 // build, and guessing which one is meant is the user's call (`compilerMemory.builds`).
@@ -136,10 +140,10 @@ async function bundlers(dir: string): Promise<DetectedBuild[]> {
 
 /**
  * Put in front of a command that runs C/C++ compilers through a shell or a script: the C/C++ adapter
- * (collect/cc.ts) decides from the command's first word whether compiles are profiled, and `cmake -E
- * env CMD…` (which just runs CMD) is one it knows. Taken as a CMake configure, so the adapter puts no
- * clang shim on PATH that CMake could cache in the build directory; gcc is still profiled (per
- * translation unit, through COMPILER_PATH).
+ * (server/src/core/collect/cc.ts) decides from the command's first word whether compiles are
+ * profiled, and `cmake -E env CMD…` (which just runs CMD) is one it knows. Taken as a CMake configure,
+ * so the adapter puts no clang shim on PATH that CMake could cache in the build directory; gcc is
+ * still profiled (per translation unit, through COMPILER_PATH).
  */
 export const CC_ADAPTER_PREFIX = ['cmake', '-E', 'env'];
 
