@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatBytes } from '../shared/format';
+import { formatBytes } from '../common/format';
 import type { OverlayModel } from '../protocol/overlay';
 import { compareHtml } from '../server/src/compare-report/compare-html';
 import { compareProfiles } from '../server/src/core/compare/compare';

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { detectBuilds, type DetectedBuild } from '../shared/detect-builds';
+import { detectBuilds, type DetectedBuild } from '../common/detect-builds';
 import { profileBuildWithOutput } from '../server/src/core/profile-build';
 import { distDir, repoRoot } from './helpers';
 import { buildLines, text } from './dump';

@@ -8,7 +8,7 @@
 // than copied; change one only together with the snapshots that hold it.
 import * as path from 'node:path';
 import { findPeak } from '../server/src/core/analysis/analyze';
-import type { DetectedBuild } from '../server/src/core/detect-builds';
+import type { DetectedBuild } from '../common/detect-builds';
 import {
   emptyProfile,
   mergeContribution,

@@ -1,12 +1,12 @@
 // Which builds the workspace offers, and which one Profile Build runs. Per folder (multi-root: every
 // folder): the `compilerMemory.builds` setting and the old `compilerMemory.build.command` (one more
-// build) override detection; without them, what the folder's root says (shared/detect-builds.ts, which
+// build) override detection; without them, what the folder's root says (common/detect-builds.ts, which
 // the CLI imports too; bundled into the client, it only reads a few files when a command asks, so
 // choosing a build works while the language server starts or is down).
 // The build last chosen is remembered per workspace (workspaceState) and run without asking.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { detectBuilds } from '../../shared/detect-builds';
+import { detectBuilds } from '../../common/detect-builds';
 import * as config from './config';
 import type { Ctx } from './ctx';
 

@@ -1,9 +1,9 @@
 // The page of a webview panel (the timeline, the compare overlay): the view's bundle and style sheet
 // from dist/ with a nonce, a Content Security Policy of default-src 'none', and the data as inert
-// JSON blocks. The page layout is shared with the CLI's reports (shared/html.ts).
+// JSON blocks. The page layout is shared with the CLI's reports (common/html.ts).
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { viewPage } from '../../shared/html';
+import { viewPage } from '../../common/html';
 
 export function webviewPage(
   webview: vscode.Webview,

@@ -10,7 +10,7 @@
 import { Chart, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartConfiguration, type TooltipItem } from 'chart.js';
 import annotationPlugin from 'chartjs-plugin-annotation';
 import type { Delta, PhaseDelta } from '../../protocol/compare';
-import { formatBytes, formatMs, formatPercent } from '../../shared/format';
+import { formatBytes, formatMs, formatPercent } from '../../common/format';
 import type { OverlayModel, OverlayPoint, OverlayRenderedMessage, OverlaySegment, OverlaySide } from '../../protocol/overlay';
 import './overlay.css';
 

@@ -1,6 +1,6 @@
-// Formatting for people in the view: the shared formatters (shared/format.ts) and the axis ticks.
+// Formatting for people in the view: the shared formatters (common/format.ts) and the axis ticks.
 
-export { formatBytes, formatMs, formatPercent } from '../../shared/format';
+export { formatBytes, formatMs, formatPercent } from '../../common/format';
 
 /** Tick values for a bytes axis at round binary steps (e.g. every 32 MiB), from 0 to at least max. */
 export function byteTicks(max: number, target = 6): number[] {

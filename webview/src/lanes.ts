@@ -6,7 +6,7 @@
 // search), and each arena row (whose arenas do not overlap) is searched the same way. Labels are
 // measured once per text.
 
-import { partitionPoint } from '../../shared/bisect';
+import { partitionPoint } from '../../common/bisect';
 import type { TimelineArena, TimelineMarker, TimelineModel, TimelinePhase } from '../../protocol/timeline';
 import { cssVar } from './dom';
 

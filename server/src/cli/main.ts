@@ -20,7 +20,7 @@ import { COMPARISON_FORMAT, COMPARISON_VERSION } from '../../../protocol/compare
 import type { Comparison } from '../../../protocol/compare';
 import { clearBaseline, DEFAULT_BASELINE_DIR, readBaseline, setBaseline } from '../core/compare/baseline';
 import { compareProfiles } from '../core/compare/compare';
-import { detectBuilds, type DetectedBuild } from '../../../shared/detect-builds';
+import { detectBuilds, type DetectedBuild } from '../../../common/detect-builds';
 import { comparisonMarkdown, comparisonText } from '../core/compare/markdown';
 import { buildOverlayModel } from '../core/compare/overlay';
 import { writeCompareHtml } from '../compare-report/compare-html';

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { OverlayModel } from '../../../protocol/overlay';
-import { inlineCode, selfContainedCsp, viewPage } from '../../../shared/html';
+import { inlineCode, selfContainedCsp, viewPage } from '../../../common/html';
 import { readDistFiles } from '../report/html';
 
 export interface OverlayAssets {

@@ -1,2 +1,2 @@
-// Formatting for people: the one implementation lives in shared/format.ts, shared with the view.
-export { formatBytes, formatMs, formatPercent } from '../../../shared/format';
+// Formatting for people: the one implementation lives in common/format.ts, shared with the view.
+export { formatBytes, formatMs, formatPercent } from '../../../common/format';

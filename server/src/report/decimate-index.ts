@@ -4,7 +4,7 @@
 // maximum; a pixel column's extremes are then its ragged ends plus whole blocks. A zoom step over a
 // million samples costs a few thousand reads instead of a million. Pure, no Node imports.
 
-import { partitionPoint } from '../../../shared/bisect';
+import { partitionPoint } from '../../../common/bisect';
 import { type Decimated, decimate, lowerBound, upperBound } from '../core/analysis/decimate';
 
 const B1 = 32;

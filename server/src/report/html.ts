@@ -10,14 +10,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { inlineCode, selfContainedCsp, viewPage } from '../../../shared/html';
+import { inlineCode, selfContainedCsp, viewPage } from '../../../common/html';
 import type { TimelineModel } from '../../../protocol/timeline';
 import { analyze } from '../core/analysis/analyze';
 import type { Profile } from '../core/model';
 import { encodeSeries } from './embedded-series';
 import { buildTimelineModel } from './timeline-model';
 
-export { jsonForScript } from '../../../shared/html';
+export { jsonForScript } from '../../../common/html';
 
 export interface ReportAssets {
   webviewJs: string;

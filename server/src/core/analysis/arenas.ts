@@ -6,7 +6,7 @@
 
 import type { Arena, Bytes, MemorySeries, Ms, Profile, SeriesKind } from '../model';
 import { valueAt } from '../model';
-import { partitionPoint } from '../../../../shared/bisect';
+import { partitionPoint } from '../../../../common/bisect';
 
 /** The peak as arenas need it (a subset of analyze.ts's Peak, so that this module does not import it). */
 export interface PeakRef {

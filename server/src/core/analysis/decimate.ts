@@ -6,7 +6,7 @@
 //
 // Pure and without Node imports: it runs in the extension host and in the page of the HTML report.
 
-import { partitionPoint } from '../../../../shared/bisect';
+import { partitionPoint } from '../../../../common/bisect';
 
 export interface Decimated {
   tMs: number[];

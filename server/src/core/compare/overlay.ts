@@ -13,7 +13,7 @@
 
 import type { Comparison } from '../../../../protocol/compare';
 import type { OverlayModel, OverlayPoint, OverlaySegment, OverlaySide } from '../../../../protocol/overlay';
-import { partitionPoint } from '../../../../shared/bisect';
+import { partitionPoint } from '../../../../common/bisect';
 import { decimatedIndices, upperBound } from '../analysis/decimate';
 import { findPeak, innermostPhaseAt, phaseDepths, phasePath, seriesMax } from '../analysis/analyze';
 import type { MemorySeries, Ms, Profile, SeriesKind } from '../model';

@@ -1,8 +1,8 @@
 // Which builds a folder has: what its root says, turned into commands the profiler can run. Pure Node
 // (fs and path only): the extension's Select Build and Profile Build (client/src/build-command.ts) and
-// the CLI (`cmi builds`, `cmi profile --build`) call it. It lives in shared/ rather than in the server
+// the CLI (`cmi builds`, `cmi profile --build`) call it. It lives in common/ rather than in the server
 // because the client needs it while the language server is still starting (or down): a build is
-// chosen before there is a server to run it. Unlike the other shared helpers it reads files, so the
+// chosen before there is a server to run it. Unlike the other common helpers it reads files, so the
 // webview never imports it.
 //
 // Only the folder's root is looked at, never a subfolder: a monorepo's packages each have their own
