@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessTreeSampler, processLabel, type ProcessTreeSamplerOptions, type SamplerResult } from '../server/src/core/collect/process-sampler';
 import type { MemorySeries } from '../server/src/core/model';
-import { killTree } from '../server/src/core/process-tree';
+import { killTree } from '../server/src/core/collect/sampler/process-tree';
 
 const MiB = 1024 * 1024;
 const linux = process.platform === 'linux';

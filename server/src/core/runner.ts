@@ -11,7 +11,7 @@ import type { CollectContext, InstrumentContext, Instrumentation } from './colle
 import { processLabel, ProcessTreeSampler } from './collect/process-sampler';
 import type { Ms, Profile, RunFacts, RunStatus } from './model';
 import { addProcessRootPhases, emptyProfile, mergeContribution } from './model';
-import { killTree } from './process-tree';
+import { killTree } from './collect/sampler/process-tree';
 
 export interface LiveProgress {
   elapsedMs: Ms;

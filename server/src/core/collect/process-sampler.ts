@@ -25,15 +25,8 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SeriesBuilder, type Bytes, type MemorySeries, type Ms, type ProcessInfo, type SamplerFacts, type Warning } from '../model';
-import {
-  procAvailable,
-  psTableQuery,
-  readProcFd,
-  readProcFile,
-  windowsTableQueries,
-  type ProcessRow,
-  type ProcessTableQuery,
-} from '../process-tree';
+import { procAvailable, readProcFd, readProcFile } from './sampler/proc-files';
+import { psTableQuery, windowsTableQueries, type ProcessRow, type ProcessTableQuery } from './sampler/process-table';
 
 export type SamplerBackend = 'auto' | 'procfs' | 'ps' | 'none';
 
