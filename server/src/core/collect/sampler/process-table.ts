@@ -159,7 +159,7 @@ export function readProcessTableSync(): Map<number, ProcessRow> | null {
 }
 
 /** pid → the pids whose parent it is. */
-function childrenIndex(table: Map<number, ProcessRow>): Map<number, number[]> {
+export function childrenIndex(table: Map<number, ProcessRow>): Map<number, number[]> {
   const index = new Map<number, number[]>();
   for (const row of table.values()) {
     if (row.ppid === row.pid) continue; // Windows pid 0
