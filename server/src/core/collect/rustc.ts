@@ -431,7 +431,11 @@ function clockMapping(invocations: RustcInvocation[], ctx: CollectContext, warni
 }
 
 /** The sampled process of an invocation (matchProcess, with the wrapper's start stamp on the profile's clock). */
-function invocationProcess(processes: readonly ProcessInfo[], inv: RustcInvocation, toProfileMs: (epochMs: number) => Ms): ProcessInfo | undefined {
+function invocationProcess(
+  processes: readonly ProcessInfo[],
+  inv: RustcInvocation,
+  toProfileMs: (epochMs: number) => Ms,
+): ProcessInfo | undefined {
   if (inv.pid === undefined) return undefined;
   return matchProcess(processes, inv.pid, inv.startEpochMs === undefined ? undefined : toProfileMs(inv.startEpochMs));
 }

@@ -35,7 +35,10 @@ export function readOr(file: string, fallback: string): string {
   }
 }
 
-/** Up to `length` bytes of a file from `position` (a record being written: its header, its tail); '' when unreadable. */
+/**
+ * Up to `length` bytes of a file from `position` (of a record still being written: its header, its
+ * tail); '' when unreadable.
+ */
 export function readSlice(file: string, position: number, length: number): string {
   let fd = -1;
   try {
@@ -54,7 +57,11 @@ export function readSlice(file: string, position: number, length: number): strin
  * The sampled process of a record: same pid (the wrapper execs the compiler in place) and, when a
  * pid was reused during the build, the lifetime whose start is closest to the wrapper's stamp.
  */
-export function matchProcess(processes: readonly ProcessInfo[], pid: number, startMs: Ms | undefined): ProcessInfo | undefined {
+export function matchProcess(
+  processes: readonly ProcessInfo[],
+  pid: number,
+  startMs: Ms | undefined,
+): ProcessInfo | undefined {
   const c = processes.filter((p) => p.pid === pid);
   if (c.length <= 1 || startMs === undefined) return c[0];
   return c.reduce((a, b) => (Math.abs(b.startMs - startMs) < Math.abs(a.startMs - startMs) ? b : a));

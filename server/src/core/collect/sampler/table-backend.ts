@@ -8,7 +8,13 @@
 
 import { execFile } from 'node:child_process';
 import type { Ms } from '../../model';
-import { childrenIndex, psTableQuery, windowsTableQueries, type ProcessRow, type ProcessTableQuery } from './process-table';
+import {
+  childrenIndex,
+  psTableQuery,
+  windowsTableQueries,
+  type ProcessRow,
+  type ProcessTableQuery,
+} from './process-table';
 import type { SamplerBackend } from './sampler-backend';
 import { TrackedProcesses } from './tracked-processes';
 
@@ -28,7 +34,11 @@ export class TableBackend implements SamplerBackend {
   /** Why the last query gave up, when no query is left. */
   private gaveUp: string | undefined;
 
-  constructor(kind: 'ps' | 'powershell', rootPid: number, isInstrumentation?: (pid: number, argv: string[]) => boolean) {
+  constructor(
+    kind: 'ps' | 'powershell',
+    rootPid: number,
+    isInstrumentation?: (pid: number, argv: string[]) => boolean,
+  ) {
     this.processes = new TrackedProcesses(rootPid, isInstrumentation);
     this.queries = kind === 'ps' ? [psTableQuery('sample')] : windowsTableQueries();
   }
