@@ -8,9 +8,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProcessTreeSampler, processLabel, type ProcessTreeSamplerOptions, type SamplerResult } from '../server/src/core/collect/process-sampler';
+import { processLabel } from '../server/src/core/collect/sampler/process-label';
+import { ProcessTreeSampler, type ProcessTreeSamplerOptions, type SamplerResult } from '../server/src/core/collect/sampler/process-tree-sampler';
 import type { MemorySeries } from '../server/src/core/model';
-import { killTree } from '../server/src/core/process-tree';
+import { killTree } from '../server/src/core/collect/sampler/process-tree';
 
 const MiB = 1024 * 1024;
 const linux = process.platform === 'linux';

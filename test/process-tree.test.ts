@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ProcessTreeSampler } from '../server/src/core/collect/process-sampler';
-import { killTree, listDescendants } from '../server/src/core/process-tree';
+import { ProcessTreeSampler } from '../server/src/core/collect/sampler/process-tree-sampler';
+import { killTree, listDescendants } from '../server/src/core/collect/sampler/process-tree';
 
 const posix = process.platform !== 'win32';
 const linux = process.platform === 'linux';

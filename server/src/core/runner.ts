@@ -8,10 +8,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CollectContext, InstrumentContext, Instrumentation } from './collect/instrumentation';
-import { processLabel, ProcessTreeSampler } from './collect/process-sampler';
+import { processLabel } from './collect/sampler/process-label';
+import { ProcessTreeSampler } from './collect/sampler/process-tree-sampler';
 import type { Ms, Profile, RunFacts, RunStatus } from './model';
 import { addProcessRootPhases, emptyProfile, mergeContribution } from './model';
-import { killTree } from './process-tree';
+import { killTree } from './collect/sampler/process-tree';
 
 export interface LiveProgress {
   elapsedMs: Ms;

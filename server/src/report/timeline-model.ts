@@ -5,6 +5,7 @@
 import type { TimelineArena, TimelineLaneGroup, TimelineModel, TimelinePhase } from '../../../protocol/timeline';
 import type { Analysis } from '../core/analysis/analyze';
 import { phaseDepths } from '../core/analysis/analyze';
+import { recordedProcessName } from '../core/collect/sampler/process-label';
 import type { Profile } from '../core/model';
 
 export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
@@ -29,14 +30,14 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
   const groups: TimelineLaneGroup[] = [];
   const groupOf = new Map<number | undefined, number>();
   if (pids.length <= 1) {
-    groups.push({ label: pids[0] !== undefined ? processLabel(p, pids[0]) : 'phases', ...(pids[0] !== undefined ? { pid: pids[0] } : {}), depth: 0 });
+    groups.push({ label: pids[0] !== undefined ? laneGroupLabel(p, pids[0]) : 'phases', ...(pids[0] !== undefined ? { pid: pids[0] } : {}), depth: 0 });
     groupOf.set(pids[0], 0);
   } else {
     const first = new Map<number | undefined, number>();
     for (const ph of p.phases) first.set(ph.pid, Math.min(first.get(ph.pid) ?? Infinity, ph.startMs));
     for (const pid of [...pids].sort((x, y) => first.get(x)! - first.get(y)!)) {
       groupOf.set(pid, groups.length);
-      groups.push({ label: pid !== undefined ? processLabel(p, pid) : 'other phases', ...(pid !== undefined ? { pid } : {}), depth: 0 });
+      groups.push({ label: pid !== undefined ? laneGroupLabel(p, pid) : 'other phases', ...(pid !== undefined ? { pid } : {}), depth: 0 });
     }
   }
   const depths = phaseDepths(p.phases);
@@ -153,8 +154,8 @@ function us(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-function processLabel(p: Profile, pid: number): string {
-  const proc = p.processes.find((q) => q.pid === pid);
-  const name = proc?.label ?? proc?.argv[0]?.split('/').pop();
+/** A lane group's label: the process's recorded name and its pid (`rustc regex (pid 12)`), or the pid alone. */
+function laneGroupLabel(p: Profile, pid: number): string {
+  const name = recordedProcessName(p.processes, pid);
   return name ? `${name} (pid ${pid})` : `pid ${pid}`;
 }

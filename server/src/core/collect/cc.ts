@@ -33,7 +33,8 @@ import * as path from 'node:path';
 import type { Contribution, Ms, Phase, ProcessInfo, Warning } from '../model';
 import { importFile } from '../importers/index';
 import type { ImportOptions, ImportResult } from '../importers/importer';
-import { tickSlackMs, type CollectContext, type InstrumentContext, type Instrumentation } from './instrumentation';
+import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
+import { matchProcess, readOr, readRecordArgs, recordNames, sampledEndBoundMs } from './wrapper-records';
 
 export const CC_WRAPPER_FILE = 'cc-wrapper.sh';
 
@@ -219,15 +220,9 @@ class CcInstrumentation implements Instrumentation {
     if (!this.active) return base;
 
     const records: Record_[] = [];
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(this.dir).filter((n) => n.endsWith('.tr')).sort();
-    } catch {
-      // nothing recorded: said below
-    }
-    for (const name of names) {
+    for (const name of recordNames(this.dir, '.tr')) {
       const file = path.join(this.dir, name);
-      const rec = parseRecord(name, readOr(file, ''), readArgs(file.replace(/\.tr$/, '.args')));
+      const rec = parseRecord(name, readOr(file, ''), readRecordArgs(file));
       if (rec) records.push(rec);
     }
     if (!records.length) {
@@ -305,7 +300,8 @@ class CcInstrumentation implements Instrumentation {
       if (rec.reportEpochMs === undefined) reconstructed++;
       // The filter reads byte by byte and can lag behind on a busy machine: the report cannot come
       // after the process ended (the sampler last saw it alive at endMs, so it ended within a tick).
-      if (proc?.endMs != null) endMs = Math.min(endMs, proc.endMs + tickSlackMs(ctx));
+      const boundMs = sampledEndBoundMs(proc, ctx);
+      if (boundMs !== undefined) endMs = Math.min(endMs, boundMs);
       if (rec.endEpochMs !== undefined) endMs = Math.min(endMs, rel(rec.endEpochMs));
       // TOTAL is rounded to 10 ms: never start before the process did.
       if (endMs - totalMs < procStart) endMs = procStart + totalMs;
@@ -414,24 +410,4 @@ function probeVersion(cmd: string, ctx: InstrumentContext): string | undefined {
 function displayPath(abs: string, cwd: string): string {
   const r = path.relative(cwd, abs);
   return r && !r.startsWith('..') && !path.isAbsolute(r) ? r : abs;
-}
-
-function readOr(file: string, fallback: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return fallback;
-  }
-}
-
-function readArgs(file: string): string[] {
-  const argv = readOr(file, '').split('\0');
-  if (argv[argv.length - 1] === '') argv.pop();
-  return argv;
-}
-
-function matchProcess(processes: readonly ProcessInfo[], pid: number, startMs: Ms | undefined): ProcessInfo | undefined {
-  const c = processes.filter((p) => p.pid === pid);
-  if (c.length <= 1 || startMs === undefined) return c[0];
-  return c.reduce((a, b) => (Math.abs(b.startMs - startMs) < Math.abs(a.startMs - startMs) ? b : a));
 }

@@ -27,7 +27,8 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Contribution, Ms, Phase, ProcessInfo, Warning } from '../model';
 import { inferNesting, invocationPhases, parseTimePasses, type RustcInvocation } from '../importers/rustc-time-passes';
-import { tickSlackMs, type CollectContext, type InstrumentContext, type Instrumentation } from './instrumentation';
+import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
+import { matchProcess, readRecordArgs, readSlice, recordNames, sampledEndBoundMs } from './wrapper-records';
 
 export const RUSTC_WRAPPER_FILE = 'rustc-wrapper.sh';
 
@@ -231,7 +232,7 @@ class RustcInstrumentation implements Instrumentation {
         let crate = /^# cmi-rustc-wrapper \d+ .*?\bcrate=(\S*)/.exec(head)?.[1];
         if (crate === undefined) continue; // the header is not written yet
         // No --crate-name (a direct `rustc file.rs`): named after the file, as rustc does.
-        if (!crate) crate = rustcCrateInfo(readArgs(full.replace(/\.tp$/, '.args')).slice(1)).crateName ?? '?';
+        if (!crate) crate = rustcCrateInfo(readRecordArgs(full).slice(1)).crateName ?? '?';
         file = { crate, sizeBytes: 0, ended: false };
         this.live.set(name, file);
       }
@@ -255,20 +256,14 @@ class RustcInstrumentation implements Instrumentation {
     if (!this.active) return base;
 
     const recorded: { inv: RustcInvocation; argv: string[]; file: string }[] = [];
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(this.dir).filter((n) => n.endsWith('.tp')).sort();
-    } catch {
-      // Nothing was recorded: reported below.
-    }
-    for (const name of names) {
+    for (const name of recordNames(this.dir, '.tp')) {
       const file = path.join(this.dir, name);
       try {
         const parsed = parseTimePasses(fs.readFileSync(file, 'utf8'), name);
         warnings.push(...parsed.warnings.filter((w) => w.code !== 'rustc-incomplete')); // said below, with the crate
         const inv = parsed.invocations[0];
         if (!inv) continue;
-        recorded.push({ inv, argv: readArgs(file.replace(/\.tp$/, '.args')), file: name });
+        recorded.push({ inv, argv: readRecordArgs(file), file: name });
       } catch (e) {
         warnings.push({ code: 'rustc-unreadable', message: `could not read ${name}: ${(e as Error).message}`, file: name });
       }
@@ -298,14 +293,15 @@ class RustcInstrumentation implements Instrumentation {
           file,
         });
       }
-      const proc = inv.pid === undefined ? undefined : matchProcess(ctx.processes, inv, toProfileMs);
+      const proc = inv.pid === undefined ? undefined : invocationProcess(ctx.processes, inv, toProfileMs);
       // The stamps are upper bounds of the times; so is the process's end as the sampler saw it (its
       // last sight plus a gap between ticks). A filter starved of CPU stamps the last lines, or the
       // end, late by up to hundreds of ms on a saturated machine: none may pass the process's end.
       let passes = inv.passes;
       let endEpochMs = inv.endEpochMs;
-      if (proc?.endMs != null) {
-        const capEpochMs = proc.endMs + tickSlackMs(ctx) - toProfileMs(0);
+      const boundMs = sampledEndBoundMs(proc, ctx);
+      if (boundMs !== undefined) {
+        const capEpochMs = boundMs - toProfileMs(0);
         if (passes.some((p) => p.endEpochMs !== undefined && p.endEpochMs > capEpochMs)) {
           passes = passes.map((p) => (p.endEpochMs !== undefined && p.endEpochMs > capEpochMs ? { ...p, endEpochMs: capEpochMs } : p));
         }
@@ -399,31 +395,6 @@ function ensureExecutable(wrapper: string, workDir: string): string {
   }
 }
 
-/** The argv the wrapper recorded (NUL-separated), or [] when it could not write it. */
-function readArgs(file: string): string[] {
-  try {
-    const argv = fs.readFileSync(file, 'utf8').split('\0');
-    if (argv[argv.length - 1] === '') argv.pop();
-    return argv;
-  } catch {
-    return [];
-  }
-}
-
-function readSlice(file: string, position: number, length: number): string {
-  let fd = -1;
-  try {
-    fd = fs.openSync(file, 'r');
-    const buf = Buffer.alloc(length);
-    const n = fs.readSync(fd, buf, 0, length, position);
-    return buf.toString('utf8', 0, n);
-  } catch {
-    return '';
-  } finally {
-    if (fd >= 0) fs.closeSync(fd);
-  }
-}
-
 function spanOf(nodes: { startMs: Ms; endMs: Ms }[]): { s: Ms; e: Ms } {
   if (!nodes.length) return { s: 0, e: 0 };
   return { s: Math.min(...nodes.map((n) => n.startMs)), e: Math.max(...nodes.map((n) => n.endMs)) };
@@ -443,7 +414,7 @@ function clockMapping(invocations: RustcInvocation[], ctx: CollectContext, warni
   const deltas: number[] = [];
   for (const inv of invocations) {
     if (inv.pid === undefined || inv.startEpochMs === undefined) continue;
-    const proc = matchProcess(ctx.processes, inv, naive);
+    const proc = invocationProcess(ctx.processes, inv, naive);
     if (proc) deltas.push(proc.startMs - naive(inv.startEpochMs));
   }
   if (!deltas.length) return naive;
@@ -459,13 +430,12 @@ function clockMapping(invocations: RustcInvocation[], ctx: CollectContext, warni
   return (epochMs) => naive(epochMs) + shiftMs;
 }
 
-/**
- * The sampled process of an invocation: same pid (the wrapper execs rustc in place) and, when a pid
- * was reused during the build, the lifetime closest to the wrapper's stamps.
- */
-function matchProcess(processes: readonly ProcessInfo[], inv: RustcInvocation, toProfileMs: (epochMs: number) => Ms): ProcessInfo | undefined {
-  const candidates = processes.filter((p) => p.pid === inv.pid);
-  if (candidates.length <= 1 || inv.startEpochMs === undefined) return candidates[0];
-  const startMs = toProfileMs(inv.startEpochMs);
-  return candidates.reduce((a, b) => (Math.abs(b.startMs - startMs) < Math.abs(a.startMs - startMs) ? b : a));
+/** The sampled process of an invocation (matchProcess, with the wrapper's start stamp on the profile's clock). */
+function invocationProcess(
+  processes: readonly ProcessInfo[],
+  inv: RustcInvocation,
+  toProfileMs: (epochMs: number) => Ms,
+): ProcessInfo | undefined {
+  if (inv.pid === undefined) return undefined;
+  return matchProcess(processes, inv.pid, inv.startEpochMs === undefined ? undefined : toProfileMs(inv.startEpochMs));
 }

@@ -5,6 +5,7 @@
 
 import type { Analysis } from '../analysis/analyze';
 import { analyze } from '../analysis/analyze';
+import { recordedProcessName } from '../collect/sampler/process-label';
 import type { Profile, RepeatStats, RunStat, SeriesKind } from '../model';
 
 /** Median (the mean of the two middle values for an even count), minimum and maximum. */
@@ -47,19 +48,13 @@ export function seriesKeys(p: Profile): Map<string, string> {
   for (const s of ordered) {
     let base: string;
     if (s.kind === 'rss-tree') base = 'rss-tree';
-    else if (s.pid !== undefined) base = `${s.kind}:${processLabel(p, s.pid)}`;
+    else if (s.pid !== undefined) base = `${s.kind}:${recordedProcessName(p.processes, s.pid) ?? 'process'}`;
     else base = `${s.kind}:${s.name.replace(/\d+/g, '#')}`;
     const n = (used.get(base) ?? 0) + 1;
     used.set(base, n);
     keys.set(s.id, n === 1 ? base : `${base}#${n}`);
   }
   return keys;
-}
-
-function processLabel(p: Profile, pid: number): string {
-  const proc = p.processes.find((q) => q.pid === pid);
-  const argv0 = proc?.argv[0];
-  return proc?.label ?? (argv0 ? argv0.split('/').pop()! : 'process');
 }
 
 /** A series name without its pid, for tables that span runs ("V8 heap of tsc (pid 1234)" → "V8 heap of tsc"). */
