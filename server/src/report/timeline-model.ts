@@ -5,7 +5,7 @@
 import type { TimelineArena, TimelineLaneGroup, TimelineModel, TimelinePhase } from '../../../protocol/timeline';
 import type { Analysis } from '../core/analysis/analyze';
 import { phaseDepths } from '../core/analysis/analyze';
-import { recordedProcessName } from '../core/collect/sampler/process-label';
+import { recordedProcessName } from '../core/analysis/recorded-process-name';
 import type { Profile } from '../core/model';
 
 export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {

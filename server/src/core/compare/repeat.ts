@@ -5,7 +5,7 @@
 
 import type { Analysis } from '../analysis/analyze';
 import { analyze } from '../analysis/analyze';
-import { recordedProcessName } from '../collect/sampler/process-label';
+import { recordedProcessName } from '../analysis/recorded-process-name';
 import type { Profile, RepeatStats, RunStat, SeriesKind } from '../model';
 
 /** Median (the mean of the two middle values for an even count), minimum and maximum. */

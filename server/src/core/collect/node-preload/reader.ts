@@ -29,7 +29,7 @@ export function processContribution(r: ProcessRecords, ctx: CollectContext, seri
   const h = r.header;
   const pid = h.pid;
   const rel = (epochMs: number) => epochMs - ctx.startEpochMs;
-  const label = processLabel(h);
+  const label = nodeProcessLabel(h);
   const warnings: Warning[] = [];
   const markers: Marker[] = [];
   const phases: Phase[] = [];
@@ -166,7 +166,12 @@ export function flagAddedWarning(who: string, args: string[]): Warning {
   };
 }
 
-function processLabel(h: HeaderRecord): string {
+/**
+ * The label of a Node process from its preload header: `tsc` (or `tsc launcher` when tsc was not
+ * hooked), `npm`, `npx`, else its script's base name. It knows what only the preload saw (whether tsc
+ * was hooked), so it refines the label the sampler made from the command line.
+ */
+function nodeProcessLabel(h: HeaderRecord): string {
   if (h.tsc) return h.tsc.hooked ? 'tsc' : 'tsc launcher';
   const script = h.argv[1];
   if (!script) return 'node';

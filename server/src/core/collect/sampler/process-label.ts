@@ -2,12 +2,9 @@
 // `cc1 parser.c`), made from its command line when it is recorded. The sampler labels every process
 // it sees, the runner the build's root when the sampler missed it; collectors may relabel one.
 //
-// Two functions, two moments: processLabel makes a label from a command line while recording;
-// recordedProcessName reads back, for a pid, the label a profile recorded (the views and the
-// comparison of runs use it, each with its own wording around it).
+// Reading a recorded label back for a pid is analysis: analysis/recorded-process-name.ts.
 
 import * as path from 'node:path';
-import type { ProcessInfo } from '../../model';
 
 const C_SOURCE = /\.(c|cc|cpp|cxx|c\+\+|m|mm|cu|s|S)$/;
 const C_COMPILERS = /^(cc|c\+\+|gcc|g\+\+|clang|clang\+\+|cc1|cc1plus|cc1obj|as)(-\d+)?$/;
@@ -43,15 +40,4 @@ export function processLabel(argv: string[], fallbackName = '?'): string {
     if (src) return `${exe} ${path.basename(src)}`;
   }
   return exe;
-}
-
-/**
- * The name a profile recorded for a pid: its label, else the base name of its argv[0]; undefined
- * when the profile knows neither. The first process with the pid counts (a reused pid's later ones
- * are not told apart here).
- */
-export function recordedProcessName(processes: readonly ProcessInfo[], pid: number): string | undefined {
-  const proc = processes.find((q) => q.pid === pid);
-  const argv0 = proc?.argv[0];
-  return proc?.label ?? (argv0 ? argv0.split('/').pop() : undefined);
 }
