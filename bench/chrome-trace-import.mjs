@@ -1,7 +1,8 @@
-// Benchmark of the Trace Event importer (server/src/core/importers/chrome-trace.ts) on a generated trace
-// of clang/LLVM shape: nested X events on several threads (children written before parents, as clang
-// does), B/E spans on the main thread, a heap counter. Each figure is a ratio against JSON.parse of the
-// same bytes (read as one string), both measured in child processes under /usr/bin/time -f %M.
+// Benchmark of the Trace Event importer (server/src/core/importers/trace-event/, bundled from its entry
+// chrome-trace-importer.ts) on a generated trace of clang/LLVM shape: nested X events on several
+// threads (children written before parents, as clang does), B/E spans on the main thread, a heap
+// counter. Each figure is a ratio against JSON.parse of the same bytes (read as one string), both
+// measured in child processes under /usr/bin/time -f %M.
 //
 //   node bench/chrome-trace-import.mjs [--mb 200] [--gb1]     (--gb1: also import a 1 GB file)
 //
@@ -113,7 +114,7 @@ console.log(JSON.stringify({ ms, events: v.traceEvents.length }));`;
 
 export async function benchChromeTraceImport({ report, tmpDir, mb = 200, gb1 = false }) {
   const bundle = path.join(tmpDir, 'bench-chrome-trace.js');
-  execFileSync(path.join(root, 'node_modules', '.bin', 'esbuild'), ['server/src/core/importers/chrome-trace.ts', '--bundle', '--platform=node', '--format=cjs', '--log-level=error', `--outfile=${bundle}`], { cwd: root });
+  execFileSync(path.join(root, 'node_modules', '.bin', 'esbuild'), ['server/src/core/importers/trace-event/chrome-trace-importer.ts', '--bundle', '--platform=node', '--format=cjs', '--log-level=error', `--outfile=${bundle}`], { cwd: root });
   const file = path.join(tmpDir, 'bench-trace.json');
   try {
     const { size, events } = generateTrace(file, mb * 1e6);

@@ -7,8 +7,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chromeTraceImporter, importChromeTrace, isChromeTrace } from '../server/src/core/importers/chrome-trace';
-import { ImportError, type ImportResult } from '../server/src/core/importers/importer';
+import {
+  chromeTraceImporter,
+  importChromeTrace,
+  isChromeTrace,
+} from '../server/src/core/importers/trace-event/chrome-trace-importer';
+import { ImportError } from '../server/src/core/importers/import-error';
+import type { ImportResult } from '../server/src/core/importers/importer';
 import { exportChromeTrace, writeChromeTrace } from '../server/src/core/export/chrome-trace';
 import { analyze } from '../server/src/core/analysis/analyze';
 import type { Phase, Profile } from '../server/src/core/model';

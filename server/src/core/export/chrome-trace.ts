@@ -1,5 +1,5 @@
 // Export of a profile to the Trace Event Format (object form), which Perfetto and chrome://tracing open
-// and which importers/chrome-trace.ts reads back:
+// and which importers/trace-event/ reads back:
 //
 //   phases      X events, one track per process (pid = the phase's, or a synthetic one for phases
 //               without a process); a phase that cannot nest in what is open on a track goes to the

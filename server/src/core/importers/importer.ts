@@ -7,9 +7,6 @@ import type { ArenaRule } from '../analysis/arena-rules';
 import type { Contribution, RunFacts } from '../model';
 import { readFileBytes, readFileText } from './read-file';
 
-// Temporary: chrome-trace.ts (being split into trace-event/) still imports ImportError from here.
-export { ImportError } from './import-error';
-
 /** What an importer returns: the profile parts, plus what it knows of the clock and the run. */
 export interface ImportResult extends Contribution {
   /**

@@ -8,7 +8,7 @@ import { DEFAULT_ARENA_RULES } from '../analysis/arena-rules';
 import type { ImportOptions, ImportResult, Importer } from './importer';
 import { ImportError } from './import-error';
 import { isGzip, readFileBytes } from './read-file';
-import { chromeTraceImporter } from './chrome-trace';
+import { chromeTraceImporter } from './trace-event/chrome-trace-importer';
 import { dhatImporter } from './dhat';
 import { gccTimeReportImporter } from './gcc-time-report';
 import { heaptrackImporter } from './heaptrack';
