@@ -217,7 +217,7 @@ function statOf(c: Ctx, key: string, spans: number[], inGroup: (i: number) => bo
         break;
       }
     }
-    const durationMs = Math.max(0, ph.endMs - ph.startMs);
+    const durationMs = ms(Math.max(0, ph.endMs - ph.startMs));
     const path = c.names[i]!;
     const pk = pathKey(path);
     const pe = paths.get(pk) ?? { path, count: 0, totalMs: ms(0) };
