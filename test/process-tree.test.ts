@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessTreeSampler } from '../server/src/core/collect/sampler/process-tree-sampler';
 import { killTree, listDescendants } from '../server/src/core/collect/sampler/process-tree';
+import { epochMs, ms } from '../server/src/core/units';
 
 const posix = process.platform !== 'win32';
 const linux = process.platform === 'linux';
@@ -127,7 +128,7 @@ describe.skipIf(!posix)('killTree', () => {
     const escaped = path.join(dir, 'escaped.pid');
     // setsid leaves the process group and session; the parent exits 300 ms later, orphaning it.
     const root = start(['sh', '-c', `sh -c 'setsid sleep 300 & echo $! > "$0"; sleep 0.3' '${escaped}'; sleep 300`]);
-    const sampler = new ProcessTreeSampler({ rootPid: root.pid, intervalMs: 10, startEpochMs: performance.timeOrigin + performance.now() });
+    const sampler = new ProcessTreeSampler({ rootPid: root.pid, intervalMs: ms(10), startEpochMs: epochMs(performance.timeOrigin + performance.now()) });
     sampler.start();
     const pid = await waitFor('the escaped sleep', () => readPid(escaped));
     await waitFor('its parent to exit', () => listDescendants(root.pid).length === 1 && !listDescendants(root.pid).includes(pid));

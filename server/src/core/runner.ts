@@ -10,9 +10,10 @@ import { performance } from 'node:perf_hooks';
 import type { CollectContext, InstrumentContext, Instrumentation } from './collect/instrumentation';
 import { processLabel } from './collect/sampler/process-label';
 import { ProcessTreeSampler } from './collect/sampler/process-tree-sampler';
-import type { Ms, Profile, RunFacts, RunStatus } from './model';
+import type { EpochMs, Ms, Profile, RunFacts, RunStatus } from './model';
 import { addProcessRootPhases, emptyProfile, mergeContribution } from './model';
 import { killTree } from './collect/sampler/process-tree';
+import { bytes, epochMs, epochToProfileMs, ms } from './units';
 
 export interface LiveProgress {
   elapsedMs: Ms;
@@ -73,8 +74,8 @@ export function findDistDir(): string {
   }
 }
 
-function nowEpochMs(): number {
-  return performance.timeOrigin + performance.now();
+function nowEpochMs(): EpochMs {
+  return epochMs(performance.timeOrigin + performance.now());
 }
 
 class Tail {
@@ -89,12 +90,12 @@ class Tail {
 }
 
 function hostFacts(): RunFacts['host'] {
-  return { platform: process.platform, arch: process.arch, cpus: os.cpus().length, totalMemoryBytes: os.totalmem(), node: process.version };
+  return { platform: process.platform, arch: process.arch, cpus: os.cpus().length, totalMemoryBytes: bytes(os.totalmem()), node: process.version };
 }
 
 export async function runBuild(opts: RunOptions): Promise<RunResult> {
   if (opts.argv.length === 0) throw new SpawnError('no command to run');
-  const intervalMs = opts.intervalMs && opts.intervalMs > 0 ? opts.intervalMs : 10;
+  const intervalMs = opts.intervalMs && opts.intervalMs > 0 ? opts.intervalMs : ms(10);
   const instrumentations = opts.instrumentations ?? [];
   const distDir = opts.distDir ?? findDistDir();
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'cmi-run-'));
@@ -103,7 +104,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     env: { ...process.env, ...opts.env },
     cwd: opts.cwd,
     workDir,
-    startEpochMs: 0,
+    startEpochMs: epochMs(0),
     intervalMs,
     distDir,
   };
@@ -241,7 +242,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
       cwd: opts.cwd,
       startedAt,
       startEpochMs: ctx.startEpochMs,
-      wallMs: endEpochMs - ctx.startEpochMs,
+      wallMs: epochToProfileMs(endEpochMs, ctx.startEpochMs),
       exitCode: exit.code,
       signal: exit.signal,
       status,
@@ -255,7 +256,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     // A build shorter than the sampler's first look (a few ms, or a busy machine) still has its
     // process: spawned at 0, ended at the exit, its memory unknown.
     if (sampled.facts.kind !== 'none' && !sampled.processes.some((p) => p.pid === rootPid)) {
-      sampled.processes.unshift({ pid: rootPid, ppid: process.pid, argv: [...ctx.argv], startMs: 0, endMs: run.wallMs, peakRssBytes: null, exitCode: exit.code, role: 'build', label: processLabel(ctx.argv) });
+      sampled.processes.unshift({ pid: rootPid, ppid: process.pid, argv: [...ctx.argv], startMs: ms(0), endMs: run.wallMs, peakRssBytes: null, exitCode: exit.code, role: 'build', label: processLabel(ctx.argv) });
       warnings.push({ code: 'root-not-sampled', message: `the build's process (pid ${rootPid}) ended before the sampler's first look at it (${run.wallMs.toFixed(1)} ms): its memory was not recorded` });
     }
     mergeContribution(profile, { series: sampled.series, processes: sampled.processes, warnings: [...warnings, ...sampled.warnings] });
