@@ -44,7 +44,7 @@ async function sampled(argv: string[], opts: Partial<ProcessTreeSamplerOptions> 
   try {
     expect(await exited).toBe(0);
   } finally {
-    await killTree(rootPid, { graceMs: 100 }); // nothing left when it passes; a failed run leaves nothing either
+    await killTree(rootPid, { graceMs: ms(100) }); // nothing left when it passes; a failed run leaves nothing either
   }
   return { ...(await sampler.stop()), rootPid };
 }

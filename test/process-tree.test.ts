@@ -22,7 +22,7 @@ beforeAll(() => {
 });
 afterEach(async () => {
   // Whatever a failed test left behind.
-  for (const child of spawned.splice(0)) if (child.pid) await killTree(child.pid, { graceMs: 100 });
+  for (const child of spawned.splice(0)) if (child.pid) await killTree(child.pid, { graceMs: ms(100) });
 });
 afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -98,7 +98,7 @@ describe.skipIf(!posix)('killTree', () => {
     if (linux) expect(ppidOf(earlyOrphan)).not.toBe(root.pid);
 
     const rootExit = new Promise<NodeJS.Signals | null>((r) => root.once('exit', (_code, signal) => r(signal)));
-    const result = await killTree(root.pid, { graceMs: 500 });
+    const result = await killTree(root.pid, { graceMs: ms(500) });
 
     const all = [root.pid, ...tree, earlyOrphan];
     expect(all.filter((pid) => !isGone(pid))).toEqual([]);
@@ -107,7 +107,7 @@ describe.skipIf(!posix)('killTree', () => {
     expect(await rootExit).toBe('SIGTERM');
     expect(isGone(bystander.pid)).toBe(false);
 
-    expect(await killTree(bystander.pid, { graceMs: 500 })).toEqual({ killed: [bystander.pid], survivors: [] });
+    expect(await killTree(bystander.pid, { graceMs: ms(500) })).toEqual({ killed: [bystander.pid], survivors: [] });
     expect(isGone(bystander.pid)).toBe(true);
   });
 
@@ -118,7 +118,7 @@ describe.skipIf(!posix)('killTree', () => {
     // killTree must tell it again once it is `sleep`, not leave it to SIGKILL after the grace period.
     await waitFor('the sleep', () => listDescendants(root.pid).length === 1);
     const t0 = performance.now();
-    const result = await killTree(root.pid, { graceMs: 2000 });
+    const result = await killTree(root.pid, { graceMs: ms(2000) });
     expect(result.survivors).toEqual([]);
     expect(fs.readFileSync(cleaned, 'utf8').trim()).toBe('done');
     expect(performance.now() - t0).toBeLessThan(1500); // everything exited on SIGTERM
@@ -135,7 +135,7 @@ describe.skipIf(!posix)('killTree', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(sampler.knownPids()).toContain(pid); // the sampler still follows it
 
-    const result = await killTree(root.pid, { graceMs: 500, extraPids: sampler.knownPids() });
+    const result = await killTree(root.pid, { graceMs: ms(500), extraPids: sampler.knownPids() });
     await sampler.stop();
     expect(result.killed).toContain(pid);
     expect(isGone(pid)).toBe(true);
@@ -161,7 +161,7 @@ describe.skipIf(!linux)('listDescendants', () => {
     expect(ppidOf(child!)).toBe(root.pid);
     // The main thread's children file does not list it: only the worker thread's does.
     expect(fs.readFileSync(`/proc/${root.pid}/task/${root.pid}/children`, 'utf8').trim()).toBe('');
-    expect((await killTree(root.pid, { graceMs: 500 })).survivors).toEqual([]);
+    expect((await killTree(root.pid, { graceMs: ms(500) })).survivors).toEqual([]);
     expect(isGone(child!)).toBe(true);
   });
 

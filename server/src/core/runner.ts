@@ -10,15 +10,15 @@ import { performance } from 'node:perf_hooks';
 import type { CollectContext, InstrumentContext, Instrumentation } from './collect/instrumentation';
 import { processLabel } from './collect/sampler/process-label';
 import { ProcessTreeSampler } from './collect/sampler/process-tree-sampler';
-import type { EpochMs, Ms, Profile, RunFacts, RunStatus } from './model';
+import type { Bytes, EpochMs, Ms, Profile, RunFacts, RunStatus } from './model';
 import { addProcessRootPhases, emptyProfile, mergeContribution } from './model';
 import { killTree } from './collect/sampler/process-tree';
 import { bytes, epochMs, epochToProfileMs, ms } from './units';
 
 export interface LiveProgress {
   elapsedMs: Ms;
-  treeRssBytes: number;
-  peakTreeRssBytes: number;
+  treeRssBytes: Bytes;
+  peakTreeRssBytes: Bytes;
   processCount: number;
   /** The innermost phase an instrumentation knows to be running. */
   phase?: string;
@@ -195,7 +195,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
       if (stoppedBy) return;
       stoppedBy = { status, reason };
       // Pids the sampler saw include processes that left the group (setsid) or were orphaned.
-      void killTree(rootPid, { graceMs: opts.killGraceMs ?? 2000, extraPids: sampler.knownPids() });
+      void killTree(rootPid, { graceMs: opts.killGraceMs ?? ms(2000), extraPids: sampler.knownPids() });
     };
     const onAbort = () => stopTree('cancelled', 'cancelled by the user');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -211,7 +211,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     // Processes that outlive the root (daemons, stragglers) would be orphans: stop them too.
     const leftovers = sampler.knownPids().filter((pid) => pid !== rootPid && isAlive(pid));
     if (leftovers.length) {
-      await killTree(rootPid, { graceMs: 500, extraPids: leftovers });
+      await killTree(rootPid, { graceMs: ms(500), extraPids: leftovers });
       warnings.push({ code: 'stragglers-stopped', message: `${leftovers.length} process(es) of the build were still running after it ended and were stopped (pids ${leftovers.slice(0, 8).join(', ')})` });
     }
     // The pipes close once every holder has exited; don't wait forever for a stray holder.
