@@ -34,6 +34,8 @@ export const kib = (n: number): KiB => n as KiB;
 export const usToMs = (t: Us): Ms => (t / 1000) as Ms;
 export const msToUs = (t: Ms): Us => (t * 1000) as Us;
 export const secondsToMs = (s: number): Ms => (s * 1000) as Ms;
+/** Seconds since the epoch (bash's `EPOCHREALTIME`, a wrapper's stamp) in epoch milliseconds. */
+export const epochSecondsToMs = (s: number): EpochMs => (s * 1000) as EpochMs;
 export const kibToBytes = (k: KiB): Bytes => (k * 1024) as Bytes;
 /** An epoch time on the profile's clock, whose time 0 is `originEpochMs`. */
 export const epochToProfileMs = (t: EpochMs, origin: EpochMs): Ms => (t - origin) as Ms;

@@ -31,7 +31,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Contribution, EpochMs, Ms, Phase, ProcessInfo, Warning } from '../model';
-import { epochMs, epochToProfileMs, ms } from '../units';
+import { epochSecondsToMs, epochToProfileMs, ms } from '../units';
 import { importFile } from '../importers/index';
 import type { ImportOptions, ImportResult } from '../importers/importer';
 import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
@@ -117,9 +117,6 @@ interface Record_ {
   report: string;
   argv: string[];
 }
-
-// TODO(units): move to units.ts
-const epochSecondsToMs = (s: number): EpochMs => epochMs(s * 1000);
 
 function parseRecord(name: string, text: string, argv: string[]): Record_ | undefined {
   const lines = text.split('\n');
