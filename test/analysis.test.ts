@@ -5,13 +5,14 @@ import { analyze, maxInRange } from '../server/src/core/analysis/analyze';
 import { summaryJson, summaryText } from '../server/src/core/analysis/summary';
 import type { MemorySeries, Phase, Profile } from '../server/src/core/model';
 import { emptyProfile } from '../server/src/core/model';
+import { epochMs, ms } from '../server/src/core/units';
 
 function series(id: string, kind: MemorySeries['kind'], pts: [number, number][], pid?: number): MemorySeries {
   return { id, name: id, kind, source: 'test', unit: 'bytes', ...(pid !== undefined ? { pid } : {}), tMs: Float64Array.from(pts.map((p) => p[0])), bytes: Float64Array.from(pts.map((p) => p[1])) };
 }
 
 function profile(phases: Phase[], s: MemorySeries[]): Profile {
-  const p = emptyProfile({ command: ['build'], cwd: '/', startedAt: '', startEpochMs: 0, wallMs: 100, exitCode: 0, signal: null, status: 'ok', tools: {}, sources: [] });
+  const p = emptyProfile({ command: ['build'], cwd: '/', startedAt: '', startEpochMs: epochMs(0), wallMs: ms(100), exitCode: 0, signal: null, status: 'ok', tools: {}, sources: [] });
   p.phases = phases;
   p.series = s;
   return p;
@@ -23,11 +24,11 @@ describe('analyze', () => {
   // Two processes; the tree peaks at t=50 while process 2 holds most of it, inside b › b2.
   const p = profile(
     [
-      { name: 'a', parent: null, startMs: 0, endMs: 100, pid: 1 },
-      { name: 'b', parent: null, startMs: 10, endMs: 90, pid: 2 },
-      { name: 'b1', parent: 1, startMs: 10, endMs: 40, pid: 2 },
-      { name: 'b2', parent: 1, startMs: 40, endMs: 80, pid: 2 },
-      { name: 'b2', parent: 1, startMs: 85, endMs: 88, pid: 2 },
+      { name: 'a', parent: null, startMs: ms(0), endMs: ms(100), pid: 1 },
+      { name: 'b', parent: null, startMs: ms(10), endMs: ms(90), pid: 2 },
+      { name: 'b1', parent: 1, startMs: ms(10), endMs: ms(40), pid: 2 },
+      { name: 'b2', parent: 1, startMs: ms(40), endMs: ms(80), pid: 2 },
+      { name: 'b2', parent: 1, startMs: ms(85), endMs: ms(88), pid: 2 },
     ],
     [
       series('rss-tree', 'rss-tree', [[0, 10 * MiB], [30, 40 * MiB], [50, 90 * MiB], [70, 60 * MiB], [100, 0]]),
@@ -58,7 +59,7 @@ describe('analyze', () => {
   });
 
   it('takes the value in force at a phase start into its peak', () => {
-    expect(maxInRange(p.series[0]!, 55, 65)).toBe(90 * MiB);
+    expect(maxInRange(p.series[0]!, ms(55), ms(65))).toBe(90 * MiB);
   });
 
   it('reports no peak and no crash for an empty profile', () => {

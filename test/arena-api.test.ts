@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectContext, InstrumentContext } from '../server/src/core/collect/instrumentation';
 import { nodePreloadInstrumentation } from '../server/src/core/collect/node-preload/instrumentation';
 import type { Arena, Contribution } from '../server/src/core/model';
+import { epochMs, epochToProfileMs, ms } from '../server/src/core/units';
 import { ARENA_HOOK, createArena, isProfiling } from '../server/src/arena-api';
 import { arenaSteps } from './dump';
 
@@ -34,15 +35,15 @@ async function profileScript(program: string): Promise<{ c: Contribution; stdout
   writeFileSync(script, program);
   const inst = nodePreloadInstrumentation();
   const workDir = mkdtempSync(path.join(tmp, 'work-'));
-  const ctx: InstrumentContext = { argv: [process.execPath, script], env: { ...process.env }, cwd: distDir, workDir, startEpochMs: 0, intervalMs: 10, distDir };
+  const ctx: InstrumentContext = { argv: [process.execPath, script], env: { ...process.env }, cwd: distDir, workDir, startEpochMs: epochMs(0), intervalMs: ms(10), distDir };
   await inst.prepare(ctx);
-  ctx.startEpochMs = performance.timeOrigin + performance.now();
+  ctx.startEpochMs = epochMs(performance.timeOrigin + performance.now());
   const child = spawn(ctx.argv[0]!, ctx.argv.slice(1), { cwd: ctx.cwd, env: ctx.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
   const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
-  const endMs = performance.timeOrigin + performance.now() - ctx.startEpochMs;
-  const collectCtx: CollectContext = { ...ctx, processes: [{ pid: child.pid!, ppid: process.pid, argv: ctx.argv, startMs: 0, endMs, peakRssBytes: null }], endMs, stdout, stderr: '' };
+  const endMs = epochToProfileMs(epochMs(performance.timeOrigin + performance.now()), ctx.startEpochMs);
+  const collectCtx: CollectContext = { ...ctx, processes: [{ pid: child.pid!, ppid: process.pid, argv: ctx.argv, startMs: ms(0), endMs, peakRssBytes: null }], endMs, stdout, stderr: '' };
   return { c: await inst.collect(collectCtx), stdout, code };
 }
 

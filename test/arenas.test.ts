@@ -14,6 +14,7 @@ import { summaryJson, summaryText } from '../server/src/core/analysis/summary';
 import { exportChromeTrace } from '../server/src/core/export/chrome-trace';
 import { importFiles } from '../server/src/core/importers';
 import { emptyProfile, type Arena, type Profile } from '../server/src/core/model';
+import { epochMs, ms } from '../server/src/core/units';
 import { profileBuild } from '../server/src/core/profile-build';
 import { repoRoot } from './helpers';
 import { arenaTimeline, text } from './dump';
@@ -170,10 +171,10 @@ describe('arenas of a real build, against its real RSS peak', () => {
       profile.arenas = imported.arenas.map((x) => ({
         ...x,
         pid,
-        startMs: x.startMs + shift,
-        endMs: x.endMs === null ? null : x.endMs + shift,
+        startMs: ms(x.startMs + shift),
+        endMs: x.endMs === null ? null : ms(x.endMs + shift),
         tMs: x.tMs.map((t) => t + shift),
-        uses: x.uses.map((u) => ({ ...u, tMs: u.tMs + shift })),
+        uses: x.uses.map((u) => ({ ...u, tMs: ms(u.tMs + shift) })),
       }));
     }
     const a = analyze(profile);
@@ -205,9 +206,9 @@ describe('held past its last use, at the resolution of the calls', () => {
   // milliseconds when a GC pause or the scheduler falls between them, and the peak can be there.
   // Nothing else of the process happens in between; when something does, the arena was held.
   const profileWith = (freeMs: number): Profile => {
-    const p = emptyProfile({ command: ['build'], cwd: '/', startedAt: '', startEpochMs: 0, wallMs: 200, exitCode: 0, signal: null, status: 'ok', tools: {}, sources: [] });
+    const p = emptyProfile({ command: ['build'], cwd: '/', startedAt: '', startEpochMs: epochMs(0), wallMs: ms(200), exitCode: 0, signal: null, status: 'ok', tools: {}, sources: [] });
     p.series.push({ id: 'rss-tree', name: 'RSS of the process tree', kind: 'rss-tree', source: 'test', unit: 'bytes', tMs: Float64Array.from([0, 5.0002, 200]), bytes: Float64Array.from([10 * MiB, 90 * MiB, 20 * MiB]) });
-    p.arenas.push({ id: 'a', name: 'ast', category: 'ast', startMs: 1, endMs: freeMs, tMs: Float64Array.from([1, freeMs]), bytes: Float64Array.from([64 * MiB, 0]), uses: [{ tMs: 5 }] });
+    p.arenas.push({ id: 'a', name: 'ast', category: 'ast', startMs: ms(1), endMs: ms(freeMs), tMs: Float64Array.from([1, freeMs]), bytes: Float64Array.from([64 * MiB, 0]), uses: [{ tMs: ms(5) }] });
     return p;
   };
 
@@ -232,8 +233,8 @@ describe('held past its last use, at the resolution of the calls', () => {
   it('one freed 5 ms after its last use, with other work of its process in between, is held', () => {
     for (const between of ['arena', 'phase'] as const) {
       const p = profileWith(10);
-      if (between === 'arena') p.arenas.push({ id: 'b', name: 'scratch', category: 'scratch', startMs: 7, endMs: 8, tMs: Float64Array.from([7, 8]), bytes: Float64Array.from([MiB, 0]), uses: [] });
-      else p.phases.push({ name: 'codegen', parent: null, startMs: 6, endMs: 9 });
+      if (between === 'arena') p.arenas.push({ id: 'b', name: 'scratch', category: 'scratch', startMs: ms(7), endMs: ms(8), tMs: Float64Array.from([7, 8]), bytes: Float64Array.from([MiB, 0]), uses: [] });
+      else p.phases.push({ name: 'codegen', parent: null, startMs: ms(6), endMs: ms(9) });
       const a = analyze(p);
       expect(a.arenas.find((r) => r.id === 'a'), between).toMatchObject({ heldPastLastUse: true, potentialSavingBytes: 64 * MiB });
       expect(a.arenasAtPeak!.ifFreedAfterLastUse[0]!.dropBytes, between).toBe(64 * MiB);

@@ -10,6 +10,7 @@ import type { CollectContext, InstrumentContext } from '../server/src/core/colle
 import { parseEsbuildTiming } from '../server/src/core/importers/esbuild-timing';
 import { parseRollupPerf } from '../server/src/core/importers/rollup-perf';
 import type { Phase, Profile, ProcessInfo } from '../server/src/core/model';
+import { epochMs, ms } from '../server/src/core/units';
 import { runBuild } from '../server/src/core/runner';
 import { distDir, repoRoot } from './helpers';
 
@@ -19,7 +20,7 @@ const rolldownInstalled = existsSync(path.join(ws, 'node_modules', 'rolldown', '
 const ROLLUP_BIN = /(^|\/)rollup\/dist\/bin\/rollup$|(^|\/)node_modules\/\.bin\/rollup$/;
 
 function ictx(argv: string[], cwd = ws): InstrumentContext {
-  return { argv: [...argv], env: {}, cwd, workDir: '/tmp', startEpochMs: 0, intervalMs: 10, distDir };
+  return { argv: [...argv], env: {}, cwd, workDir: '/tmp', startEpochMs: epochMs(0), intervalMs: ms(10), distDir };
 }
 
 function children(phases: Phase[], parent: string | null): string[] {
@@ -160,11 +161,11 @@ describe('Voyd adapter', () => {
   it("reads the real perf line from stderr and ends the compile when the Voyd process ended", async () => {
     const stderr = readFileSync(path.join(__dirname, 'fixtures', 'voyd', 'markdown.emit-wasm.node22.stderr+time-v.txt'), 'utf8');
     const argv = ['/usr/bin/node', '--import', 'tsx', '--conditions=development', 'apps/cli/src/cli.ts', '--emit-wasm', 'examples/markdown.voyd'];
-    const proc: ProcessInfo = { pid: 4242, ppid: 1, argv, startMs: 100, endMs: 14_000, peakRssBytes: null };
+    const proc: ProcessInfo = { pid: 4242, ppid: 1, argv, startMs: ms(100), endMs: ms(14_000), peakRssBytes: null };
     const voyd = bundlerInstrumentations().find((i) => i.name === 'voyd')!;
     const c = ictx(argv);
     await voyd.prepare(c);
-    const ctx: CollectContext = { ...c, processes: [proc], endMs: 14_100, stdout: '', stderr };
+    const ctx: CollectContext = { ...c, processes: [proc], endMs: ms(14_100), stdout: '', stderr };
     const out = await voyd.collect(ctx);
     const total = out.phases!.find((p) => p.name === 'total')!;
     expect(total).toMatchObject({ pid: 4242, endMs: 14_000 });

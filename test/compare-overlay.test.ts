@@ -12,6 +12,7 @@ import { primarySeries, seriesMax } from '../server/src/core/analysis/analyze';
 import { compareProfiles } from '../server/src/core/compare/compare';
 import { alignPhases, buildOverlayModel, decimateByX } from '../server/src/core/compare/overlay';
 import type { Profile } from '../server/src/core/model';
+import { ms } from '../server/src/core/units';
 import { profileBuild } from '../server/src/core/profile-build';
 import { repoRoot } from './helpers';
 
@@ -60,10 +61,10 @@ describe('the overlay of tinyc with and without --free-asts', () => {
     // The real spans differ in time (freeing the ASTs makes the run faster) but map to the same x.
     expect(inst.baseMs).not.toEqual(inst.headMs);
     for (const s of model.segments) {
-      expect(align.baseX(s.baseMs[0])).toBeCloseTo(s.startX, 12);
-      expect(align.headX(s.headMs[0])).toBeCloseTo(s.startX, 12);
-      expect(align.baseX(s.baseMs[1])).toBeCloseTo(s.endX, 12);
-      expect(align.headX(s.headMs[1])).toBeCloseTo(s.endX, 12);
+      expect(align.baseX(ms(s.baseMs[0]))).toBeCloseTo(s.startX, 12);
+      expect(align.headX(ms(s.headMs[0]))).toBeCloseTo(s.startX, 12);
+      expect(align.baseX(ms(s.baseMs[1]))).toBeCloseTo(s.endX, 12);
+      expect(align.headX(ms(s.headMs[1]))).toBeCloseTo(s.endX, 12);
     }
     // Segments nest as the phases do: instantiate_chunks inside generate.
     const gen = segment(model, 'main', 'generate')!;
@@ -135,14 +136,14 @@ describe('the overlay of tinyc with and without --free-asts', () => {
       const ts = Array.from({ length: 2000 }, () => -100 + rand() * (end + 200)).sort((a, b) => a - b);
       let last = -Infinity;
       for (const t of ts) {
-        const x = toX(t);
+        const x = toX(ms(t));
         expect(x).toBeGreaterThanOrEqual(last);
         expect(x).toBeGreaterThanOrEqual(0);
         expect(x).toBeLessThanOrEqual(1);
         last = x;
       }
-      expect(toX(0)).toBe(0);
-      expect(toX(end + 1e6)).toBe(1);
+      expect(toX(ms(0))).toBe(0);
+      expect(toX(ms(end + 1e6))).toBe(1);
     }
     // The anchors ascend strictly on both sides.
     for (let i = 1; i < align.anchors.length; i++) {

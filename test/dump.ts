@@ -19,6 +19,7 @@ import {
   type Phase,
   type Warning,
 } from '../server/src/core/model';
+import { epochMs, ms } from '../server/src/core/units';
 
 const MiB = 1024 * 1024;
 
@@ -275,8 +276,8 @@ export function peakLines(c: Contribution): string[] {
     command: [],
     cwd: '',
     startedAt: '',
-    startEpochMs: 0,
-    wallMs: 0,
+    startEpochMs: epochMs(0),
+    wallMs: ms(0),
     exitCode: 0,
     signal: null,
     status: 'ok',

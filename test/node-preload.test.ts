@@ -16,6 +16,7 @@ import { nodePreloadInstrumentation, quoteNodeOption } from '../server/src/core/
 import { tscDiagnosticsFlagToAdd } from '../server/src/core/collect/node-preload/tsc-flags';
 import { parseTscDiagnostics } from '../server/src/core/importers/tsc-diagnostics';
 import type { Contribution, Phase, ProcessInfo } from '../server/src/core/model';
+import { epochMs, epochToProfileMs, ms } from '../server/src/core/units';
 
 const ROOT = path.resolve(__dirname, '..');
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'lib', 'tsc.js');
@@ -59,19 +60,19 @@ interface Profiled {
 async function profile(argv: string[], opts: { cwd?: string; whileRunning?: (child: ChildProcess, nodeDir: string, inst: Instrumentation) => void } = {}): Promise<Profiled> {
   const inst = nodePreloadInstrumentation();
   const workDir = mkdtempSync(path.join(tmp, 'work-'));
-  const ctx: InstrumentContext = { argv: [...argv], env: { ...process.env }, cwd: opts.cwd ?? ROOT, workDir, startEpochMs: 0, intervalMs: 10, distDir };
+  const ctx: InstrumentContext = { argv: [...argv], env: { ...process.env }, cwd: opts.cwd ?? ROOT, workDir, startEpochMs: epochMs(0), intervalMs: ms(10), distDir };
   await inst.prepare(ctx);
-  ctx.startEpochMs = performance.timeOrigin + performance.now();
+  ctx.startEpochMs = epochMs(performance.timeOrigin + performance.now());
   const child = spawn(ctx.argv[0]!, ctx.argv.slice(1), { cwd: ctx.cwd, env: ctx.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
   child.stderr!.resume();
   opts.whileRunning?.(child, path.join(workDir, 'node'), inst);
-  let endMs = 0;
-  child.once('exit', () => (endMs = performance.timeOrigin + performance.now() - ctx.startEpochMs));
+  let endMs = ms(0);
+  child.once('exit', () => (endMs = epochToProfileMs(epochMs(performance.timeOrigin + performance.now()), ctx.startEpochMs)));
   // 'close' comes after 'exit' and after the output streams are drained.
   const exit = await new Promise<Profiled['exit']>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
-  const proc: ProcessInfo = { pid: child.pid!, ppid: process.pid, argv: ctx.argv, startMs: 0, endMs, peakRssBytes: null };
+  const proc: ProcessInfo = { pid: child.pid!, ppid: process.pid, argv: ctx.argv, startMs: ms(0), endMs, peakRssBytes: null };
   const collectCtx: CollectContext = { ...ctx, processes: [proc], endMs, stdout, stderr: '' };
   return { c: await inst.collect(collectCtx), stdout, exit, proc, ctx: collectCtx, collectAgain: () => inst.collect(collectCtx) };
 }
@@ -329,7 +330,7 @@ describe('node preload instrumentation: setup', () => {
 
   it("prepends the preload to the user's NODE_OPTIONS, quoted", async () => {
     const inst = nodePreloadInstrumentation();
-    const ctx: InstrumentContext = { argv: ['make'], env: { NODE_OPTIONS: '--max-old-space-size=4096' }, cwd: ROOT, workDir: mkdtempSync(path.join(tmp, 'w-')), startEpochMs: 0, intervalMs: 5, distDir };
+    const ctx: InstrumentContext = { argv: ['make'], env: { NODE_OPTIONS: '--max-old-space-size=4096' }, cwd: ROOT, workDir: mkdtempSync(path.join(tmp, 'w-')), startEpochMs: epochMs(0), intervalMs: ms(5), distDir };
     await inst.prepare(ctx);
     expect(ctx.env.NODE_OPTIONS).toBe(`--require "${distDir}/preload.js" --max-old-space-size=4096`);
     expect(ctx.env.CMI_NODE_DIR).toBe(path.join(ctx.workDir, 'node'));
@@ -339,7 +340,7 @@ describe('node preload instrumentation: setup', () => {
   });
 
   it('refuses to prepare without a built preload (every Node process would fail to start)', async () => {
-    const ctx: InstrumentContext = { argv: ['node'], env: {}, cwd: ROOT, workDir: tmp, startEpochMs: 0, intervalMs: 10, distDir: path.join(tmp, 'nowhere') };
+    const ctx: InstrumentContext = { argv: ['node'], env: {}, cwd: ROOT, workDir: tmp, startEpochMs: epochMs(0), intervalMs: ms(10), distDir: path.join(tmp, 'nowhere') };
     await expect(async () => nodePreloadInstrumentation().prepare(ctx)).rejects.toThrow(/preload\.js does not exist/);
   });
 
@@ -353,11 +354,11 @@ describe('node preload instrumentation: setup', () => {
 
   it("lays out tsc 7's statistics table from stdout, ending when its process ended", async () => {
     const inst = nodePreloadInstrumentation();
-    const ctx: InstrumentContext = { argv: ['tsc', '-p', '.'], env: {}, cwd: tmp, workDir: mkdtempSync(path.join(tmp, 'w-')), startEpochMs: 0, intervalMs: 10, distDir };
+    const ctx: InstrumentContext = { argv: ['tsc', '-p', '.'], env: {}, cwd: tmp, workDir: mkdtempSync(path.join(tmp, 'w-')), startEpochMs: epochMs(0), intervalMs: ms(10), distDir };
     await inst.prepare(ctx);
-    const native: ProcessInfo = { pid: 4242, ppid: 1, argv: ['/p/node_modules/@typescript/typescript-linux-x64/lib/tsc', '-p', '.'], startMs: 3, endMs: 700, peakRssBytes: null };
+    const native: ProcessInfo = { pid: 4242, ppid: 1, argv: ['/p/node_modules/@typescript/typescript-linux-x64/lib/tsc', '-p', '.'], startMs: ms(3), endMs: ms(700), peakRssBytes: null };
     const stdout = readFileSync(path.join(__dirname, 'fixtures', 'typescript', 'ts7-extendedDiagnostics.stdout.txt'), 'utf8');
-    const c = await inst.collect({ ...ctx, processes: [native], endMs: 705, stdout, stderr: '' });
+    const c = await inst.collect({ ...ctx, processes: [native], endMs: ms(705), stdout, stderr: '' });
     expect(c.phases!.map((p) => `${p.name} ${p.startMs}–${p.endMs}`)).toEqual(['Config 195–196', 'Parse 196–261', 'Bind 261–289', 'Check 289–587', 'Emit 587–700']);
     expect(c.phases!.every((p) => p.pid === 4242 && p.category === 'tsc')).toBe(true);
     expect(c.warnings!.map((w) => w.code)).toEqual(['tsc-phases-reconstructed']);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processLabel } from '../server/src/core/collect/sampler/process-label';
 import { ProcessTreeSampler, type ProcessTreeSamplerOptions, type SamplerResult } from '../server/src/core/collect/sampler/process-tree-sampler';
 import type { MemorySeries } from '../server/src/core/model';
+import { epochMs, ms } from '../server/src/core/units';
 import { killTree } from '../server/src/core/collect/sampler/process-tree';
 
 const MiB = 1024 * 1024;
@@ -34,16 +35,16 @@ afterAll(() => {
 
 /** Runs argv detached (as the runner does) under a sampler until the root exits. */
 async function sampled(argv: string[], opts: Partial<ProcessTreeSamplerOptions> = {}): Promise<SamplerResult & { rootPid: number }> {
-  const startEpochMs = performance.timeOrigin + performance.now();
+  const startEpochMs = epochMs(performance.timeOrigin + performance.now());
   const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: 'ignore' });
   const rootPid = child.pid!;
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const sampler = new ProcessTreeSampler({ rootPid, intervalMs: 10, startEpochMs, ...opts });
+  const sampler = new ProcessTreeSampler({ rootPid, intervalMs: ms(10), startEpochMs, ...opts });
   sampler.start();
   try {
     expect(await exited).toBe(0);
   } finally {
-    await killTree(rootPid, { graceMs: 100 }); // nothing left when it passes; a failed run leaves nothing either
+    await killTree(rootPid, { graceMs: ms(100) }); // nothing left when it passes; a failed run leaves nothing either
   }
   return { ...(await sampler.stop()), rootPid };
 }
@@ -205,7 +206,7 @@ const run = (argv) => new Promise((r) => spawn(argv[0], argv.slice(1), { stdio: 
     // Node starts its threads as it starts: with ticks 200 ms apart, its pid and theirs are all new
     // at the same tick (the one after the shell's sleep), before anything is known of it. Their
     // parent, as the kernel shows a thread's, is the shell, a member of the tree.
-    const r = await sampled(['sh', '-c', 'sleep 0.3; "$0" -e "setTimeout(() => {}, 600)"; true', process.execPath], { intervalMs: 200 });
+    const r = await sampled(['sh', '-c', 'sleep 0.3; "$0" -e "setTimeout(() => {}, 600)"; true', process.execPath], { intervalMs: ms(200) });
     expectWellFormed(r);
     // (sleep may or may not be seen by ticks this far apart)
     expect(r.processes.map((p) => p.label).filter((l) => l !== 'sleep').sort()).toEqual(['node -e', 'sh']);
@@ -248,11 +249,11 @@ const run = (argv) => new Promise((r) => spawn(argv[0], argv.slice(1), { stdio: 
   it('calls onTick at every tick and reports live figures', async () => {
     const seen: number[] = [];
     let live: ReturnType<ProcessTreeSampler['live']> | undefined;
-    const startEpochMs = performance.timeOrigin + performance.now();
+    const startEpochMs = epochMs(performance.timeOrigin + performance.now());
     const child = spawn(alloc, ['100', '300'], { detached: true, stdio: 'ignore' });
     const sampler: ProcessTreeSampler = new ProcessTreeSampler({
       rootPid: child.pid!,
-      intervalMs: 10,
+      intervalMs: ms(10),
       startEpochMs,
       onTick: (nowMs) => {
         seen.push(nowMs);

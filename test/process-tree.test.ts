@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessTreeSampler } from '../server/src/core/collect/sampler/process-tree-sampler';
 import { killTree, listDescendants } from '../server/src/core/collect/sampler/process-tree';
+import { epochMs, ms } from '../server/src/core/units';
 
 const posix = process.platform !== 'win32';
 const linux = process.platform === 'linux';
@@ -21,7 +22,7 @@ beforeAll(() => {
 });
 afterEach(async () => {
   // Whatever a failed test left behind.
-  for (const child of spawned.splice(0)) if (child.pid) await killTree(child.pid, { graceMs: 100 });
+  for (const child of spawned.splice(0)) if (child.pid) await killTree(child.pid, { graceMs: ms(100) });
 });
 afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -97,7 +98,7 @@ describe.skipIf(!posix)('killTree', () => {
     if (linux) expect(ppidOf(earlyOrphan)).not.toBe(root.pid);
 
     const rootExit = new Promise<NodeJS.Signals | null>((r) => root.once('exit', (_code, signal) => r(signal)));
-    const result = await killTree(root.pid, { graceMs: 500 });
+    const result = await killTree(root.pid, { graceMs: ms(500) });
 
     const all = [root.pid, ...tree, earlyOrphan];
     expect(all.filter((pid) => !isGone(pid))).toEqual([]);
@@ -106,7 +107,7 @@ describe.skipIf(!posix)('killTree', () => {
     expect(await rootExit).toBe('SIGTERM');
     expect(isGone(bystander.pid)).toBe(false);
 
-    expect(await killTree(bystander.pid, { graceMs: 500 })).toEqual({ killed: [bystander.pid], survivors: [] });
+    expect(await killTree(bystander.pid, { graceMs: ms(500) })).toEqual({ killed: [bystander.pid], survivors: [] });
     expect(isGone(bystander.pid)).toBe(true);
   });
 
@@ -117,7 +118,7 @@ describe.skipIf(!posix)('killTree', () => {
     // killTree must tell it again once it is `sleep`, not leave it to SIGKILL after the grace period.
     await waitFor('the sleep', () => listDescendants(root.pid).length === 1);
     const t0 = performance.now();
-    const result = await killTree(root.pid, { graceMs: 2000 });
+    const result = await killTree(root.pid, { graceMs: ms(2000) });
     expect(result.survivors).toEqual([]);
     expect(fs.readFileSync(cleaned, 'utf8').trim()).toBe('done');
     expect(performance.now() - t0).toBeLessThan(1500); // everything exited on SIGTERM
@@ -127,14 +128,14 @@ describe.skipIf(!posix)('killTree', () => {
     const escaped = path.join(dir, 'escaped.pid');
     // setsid leaves the process group and session; the parent exits 300 ms later, orphaning it.
     const root = start(['sh', '-c', `sh -c 'setsid sleep 300 & echo $! > "$0"; sleep 0.3' '${escaped}'; sleep 300`]);
-    const sampler = new ProcessTreeSampler({ rootPid: root.pid, intervalMs: 10, startEpochMs: performance.timeOrigin + performance.now() });
+    const sampler = new ProcessTreeSampler({ rootPid: root.pid, intervalMs: ms(10), startEpochMs: epochMs(performance.timeOrigin + performance.now()) });
     sampler.start();
     const pid = await waitFor('the escaped sleep', () => readPid(escaped));
     await waitFor('its parent to exit', () => listDescendants(root.pid).length === 1 && !listDescendants(root.pid).includes(pid));
     await new Promise((r) => setTimeout(r, 50));
     expect(sampler.knownPids()).toContain(pid); // the sampler still follows it
 
-    const result = await killTree(root.pid, { graceMs: 500, extraPids: sampler.knownPids() });
+    const result = await killTree(root.pid, { graceMs: ms(500), extraPids: sampler.knownPids() });
     await sampler.stop();
     expect(result.killed).toContain(pid);
     expect(isGone(pid)).toBe(true);
@@ -160,7 +161,7 @@ describe.skipIf(!linux)('listDescendants', () => {
     expect(ppidOf(child!)).toBe(root.pid);
     // The main thread's children file does not list it: only the worker thread's does.
     expect(fs.readFileSync(`/proc/${root.pid}/task/${root.pid}/children`, 'utf8').trim()).toBe('');
-    expect((await killTree(root.pid, { graceMs: 500 })).survivors).toEqual([]);
+    expect((await killTree(root.pid, { graceMs: ms(500) })).survivors).toEqual([]);
     expect(isGone(child!)).toBe(true);
   });
 

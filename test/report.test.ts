@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decimate } from '../server/src/core/analysis/decimate';
 import { importFiles } from '../server/src/core/importers';
 import type { Profile } from '../server/src/core/model';
+import { epochMs, ms } from '../server/src/core/units';
 import { profileBuild } from '../server/src/core/profile-build';
 import { writeProfile } from '../server/src/core/profile-file';
 import { DecimationIndex } from '../server/src/report/decimate-index';
@@ -221,12 +222,12 @@ describe('strings from a trace are shown as text', () => {
     const evil1 = '<img src=x onerror="window.__xss=1">';
     const evil2 = '</script><script>window.__xss=2</script>';
     const profile: Profile = {
-      run: { command: ['build', evil2], cwd: '/', startedAt: new Date(0).toISOString(), startEpochMs: 0, wallMs: 100, exitCode: 0, signal: null, status: 'ok', tools: {}, sources: [] },
+      run: { command: ['build', evil2], cwd: '/', startedAt: new Date(0).toISOString(), startEpochMs: epochMs(0), wallMs: ms(100), exitCode: 0, signal: null, status: 'ok', tools: {}, sources: [] },
       processes: [],
       series: [{ id: 'rss-tree', name: `RSS ${evil1}`, kind: 'rss-tree', source: 'test', unit: 'bytes', tMs: new Float64Array([0, 50, 100]), bytes: new Float64Array([1e6, 5e6, 2e6]) }],
       phases: [
-        { name: evil1, parent: null, startMs: 0, endMs: 100 },
-        { name: evil2, parent: 0, startMs: 10, endMs: 90 },
+        { name: evil1, parent: null, startMs: ms(0), endMs: ms(100) },
+        { name: evil2, parent: 0, startMs: ms(10), endMs: ms(90) },
       ],
       markers: [],
       arenas: [],

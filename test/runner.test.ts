@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyze } from '../server/src/core/analysis/analyze';
 import type { Profile } from '../server/src/core/model';
 import { runBuild, SpawnError } from '../server/src/core/runner';
+import { ms } from '../server/src/core/units';
 import { isAlive } from './helpers';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-runner-test-'));
@@ -71,8 +72,8 @@ describe('runner', () => {
       argv: ['sh', '-c', script],
       cwd: tmp,
       signal: abort.signal,
-      progressEveryMs: 50,
-      killGraceMs: 500,
+      progressEveryMs: ms(50),
+      killGraceMs: ms(500),
       onProgress: (p) => {
         if (p.processCount >= 6 && p.treeRssBytes > 60 * 2 ** 20 && !sawTree) {
           sawTree = true;
@@ -91,7 +92,7 @@ describe('runner', () => {
   });
 
   it('stops the tree at the timeout and marks the profile killed', async () => {
-    const { profile } = await runBuild({ argv: ['sh', '-c', 'sleep 30 & sleep 30; wait'], cwd: tmp, timeoutMs: 300, killGraceMs: 300 });
+    const { profile } = await runBuild({ argv: ['sh', '-c', 'sleep 30 & sleep 30; wait'], cwd: tmp, timeoutMs: ms(300), killGraceMs: ms(300) });
     expect(profile.run).toMatchObject({ status: 'killed', statusReason: 'timed out after 300 ms' });
     expect(profile.run.wallMs).toBeLessThan(5000);
     expect(profile.processes.filter((p) => isAlive(p.pid))).toEqual([]);

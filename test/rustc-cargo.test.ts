@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { InstrumentContext } from '../server/src/core/collect/instrumentation';
 import { rustcInstrumentation, type RustcInstrumentationOptions } from '../server/src/core/collect/rustc';
-import type { Contribution, Phase, ProcessInfo } from '../server/src/core/model';
+import type { Contribution, EpochMs, Ms, Phase, ProcessInfo } from '../server/src/core/model';
+import { epochMs, epochToProfileMs, ms } from '../server/src/core/units';
 
 const workspace = path.join(__dirname, 'workspaces', 'cargo-std');
 const scriptsDir = path.join(__dirname, '..', 'server', 'src', 'collect-scripts');
@@ -23,19 +24,19 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 class ProcPoller {
   readonly seen = new Map<number, ProcessInfo>();
   /** The longest gap between two polls, as the runner gives its sampler's (tickGapMs). */
-  maxGapMs = 0;
-  private lastMs: number | undefined;
+  maxGapMs = ms(0);
+  private lastMs: Ms | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly rootPid: number,
-    private readonly startEpochMs: number,
+    private readonly startEpochMs: EpochMs,
   ) {}
 
-  start(onTick: (nowMs: number) => void): void {
+  start(onTick: (nowMs: Ms) => void): void {
     this.timer = setInterval(() => {
-      const nowMs = Date.now() - this.startEpochMs;
-      if (this.lastMs !== undefined) this.maxGapMs = Math.max(this.maxGapMs, nowMs - this.lastMs);
+      const nowMs = epochToProfileMs(epochMs(Date.now()), this.startEpochMs);
+      if (this.lastMs !== undefined) this.maxGapMs = ms(Math.max(this.maxGapMs, nowMs - this.lastMs));
       this.lastMs = nowMs;
       this.poll(nowMs);
       onTick(nowMs);
@@ -47,7 +48,7 @@ class ProcPoller {
     return [...this.seen.values()];
   }
 
-  private poll(nowMs: number): void {
+  private poll(nowMs: Ms): void {
     const parentOf = new Map<number, number>();
     for (const name of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(name)) continue;
@@ -90,7 +91,7 @@ interface Run {
   exitCode: number | null;
   currentPhases: Set<string>;
   /** The longest gap between two polls of the processes. */
-  tickGapMs: number;
+  tickGapMs: Ms;
   /** Collects again, e.g. with other processes. */
   collect: (processes: ProcessInfo[]) => Promise<Contribution>;
 }
@@ -104,10 +105,10 @@ async function profiled(
   const workDir = fs.mkdtempSync(path.join(tmp, 'work-'));
   const env: Record<string, string | undefined> = { ...process.env, PATH, CARGO_TERM_COLOR: 'never', ...opts.env };
   for (const k of ['RUSTC_WRAPPER', 'CARGO_BUILD_RUSTC_WRAPPER', 'CARGO_TARGET_DIR', 'RUSTFLAGS', 'CARGO_BUILD_JOBS']) if (!(opts.env && k in opts.env)) delete env[k];
-  const ctx: InstrumentContext = { argv: [...argv], env, cwd, workDir, startEpochMs: 0, intervalMs: 10, distDir: scriptsDir };
+  const ctx: InstrumentContext = { argv: [...argv], env, cwd, workDir, startEpochMs: epochMs(0), intervalMs: ms(10), distDir: scriptsDir };
   const inst = rustcInstrumentation(opts.options);
   await inst.prepare(ctx);
-  ctx.startEpochMs = Date.now();
+  ctx.startEpochMs = epochMs(Date.now());
   // Its own process group, so that the whole tree can be killed as the runner does.
   const child = spawn(ctx.argv[0]!, ctx.argv.slice(1), { cwd, env: ctx.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
@@ -126,7 +127,7 @@ async function profiled(
   // 'close': the process exited and its stdout/stderr ended (cargo waits for the wrapper's filter).
   const exitCode = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const processes = poller.stop();
-  const endMs = Date.now() - ctx.startEpochMs;
+  const endMs = epochToProfileMs(epochMs(Date.now()), ctx.startEpochMs);
   const tickGapMs = poller.maxGapMs;
   const collect = (procs: ProcessInfo[]) => inst.collect({ ...ctx, processes: procs, endMs, stdout, stderr, tickGapMs });
   const contribution = await collect(processes);
@@ -233,7 +234,7 @@ describe.skipIf(process.platform !== 'linux' || !hasCargo)('rustc collector on r
     // polls, as the runner gives the sampler's), and the
     // passes nest as before.
     const rustcProc = run.processes.find((p) => p.pid === crate!.pid)!;
-    const earlier = run.processes.map((p) => (p === rustcProc ? { ...p, endMs: p.endMs! - 40 } : p));
+    const earlier = run.processes.map((p) => (p === rustcProc ? { ...p, endMs: ms(p.endMs! - 40) } : p));
     const capped = await run.collect(earlier);
     const cap = rustcProc.endMs! - 40 + Math.max(10, run.tickGapMs) + 1e-6;
     for (const p of capped.phases!) expect(p.endMs, p.name).toBeLessThanOrEqual(cap);
@@ -288,10 +289,10 @@ describe.skipIf(process.platform !== 'linux' || !hasCargo)('rustc collector on r
 
   it('leaves other commands alone', async () => {
     const inst = rustcInstrumentation();
-    const ctx: InstrumentContext = { argv: ['make', 'all'], env: { PATH }, cwd: tmp, workDir: tmp, startEpochMs: 0, intervalMs: 10, distDir: scriptsDir };
+    const ctx: InstrumentContext = { argv: ['make', 'all'], env: { PATH }, cwd: tmp, workDir: tmp, startEpochMs: epochMs(0), intervalMs: ms(10), distDir: scriptsDir };
     await inst.prepare(ctx);
     expect(ctx.argv).toEqual(['make', 'all']);
     expect(ctx.env).toEqual({ PATH });
-    expect(await inst.collect({ ...ctx, processes: [], endMs: 0, stdout: '', stderr: '' })).toEqual({});
+    expect(await inst.collect({ ...ctx, processes: [], endMs: ms(0), stdout: '', stderr: '' })).toEqual({});
   });
 });

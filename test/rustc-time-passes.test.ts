@@ -13,6 +13,7 @@ import {
   type PassTree,
 } from '../server/src/core/importers/rustc-time-passes';
 import { ImportError } from '../server/src/core/importers/import-error';
+import { ms } from '../server/src/core/units';
 import { duration, phaseTree, rssAtBoundaries, text, thread } from './dump';
 
 const dir = path.join(__dirname, 'fixtures', 'rustc');
@@ -211,7 +212,7 @@ describe('rustc time-passes: cargo builds', () => {
     expect(parents.get('link_rlib')).toBe('link_binary');
     expect(parents.get('link_binary')).toBe('link_crate');
     // With the stall bound at the lag bound (5 ms), the stamps alone would have orphaned link_rlib.
-    expect(parentsByName(inferNesting(stalled, { stampStallMs: 5 })).get('link_rlib')).toBe('total');
+    expect(parentsByName(inferNesting(stalled, { stampStallMs: ms(5) })).get('link_rlib')).toBe('total');
 
     // The other way: crate_injection read 17 ms late, with the line of the next pass (expand_crate,
     // 17.5 ms): the stamps would put it inside that pass, which started after it ended.
@@ -219,7 +220,7 @@ describe('rustc time-passes: cargo builds', () => {
     expect(at('expand_crate')).toBe(at('crate_injection') + 1);
     const together = passes.map((p, i) => (i === at('crate_injection') ? { ...p, endEpochMs: passes[at('expand_crate')]!.endEpochMs } : p));
     expect(parentsByName(inferNesting(together)).get('crate_injection')).toBe('total');
-    expect(parentsByName(inferNesting(together, { stampStallMs: 5 })).get('crate_injection')).toBe('expand_crate');
+    expect(parentsByName(inferNesting(together, { stampStallMs: ms(5) })).get('crate_injection')).toBe('expand_crate');
   });
 
   it('concatenated wrapper files: one invocation per header, on one time axis', () => {

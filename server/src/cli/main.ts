@@ -14,7 +14,7 @@ import { summaryJson, summaryText } from '../core/analysis/summary';
 import { ImportError, importFiles, importers } from '../core/importers';
 import { profileBuildWithOutput, SpawnError } from '../core/profile-build';
 import { ProfileFileError, readProfile, writeProfile } from '../core/profile-file';
-import { formatBytes, formatMs, formatPercent } from '../core/units';
+import { formatBytes, formatMs, formatPercent, ms } from '../core/units';
 import { writeReportHtml } from '../report/html';
 import { COMPARISON_FORMAT, COMPARISON_VERSION } from '../../../protocol/compare';
 import type { Comparison } from '../../../protocol/compare';
@@ -25,7 +25,7 @@ import { comparisonMarkdown, comparisonText } from '../core/compare/markdown';
 import { buildOverlayModel } from '../core/compare/overlay';
 import { writeCompareHtml } from '../compare-report/compare-html';
 import { aggregateRuns } from '../core/compare/repeat';
-import type { Profile } from '../core/model';
+import type { Bytes, Ms, Profile } from '../core/model';
 // The version users see is package.json's, bundled in by esbuild (only this field is kept).
 import { version as packageVersion } from '../../../package.json';
 
@@ -122,6 +122,12 @@ function positiveNumber(name: string, v: string | undefined): number | undefined
   return n;
 }
 
+/** A non-negative duration option, in milliseconds. */
+function positiveMs(name: string, v: string | undefined): Ms | undefined {
+  const n = positiveNumber(name, v);
+  return n === undefined ? undefined : ms(n);
+}
+
 async function cmdProfile(argv: string[]): Promise<number> {
   const dash = argv.indexOf('--');
   const own = dash === -1 ? argv : argv.slice(0, dash);
@@ -196,8 +202,8 @@ async function cmdProfile(argv: string[]): Promise<number> {
         argv: command,
         cwd: buildCwd,
         ...(buildEnv ? { env: buildEnv } : {}),
-        intervalMs: positiveNumber('interval-ms', values['interval-ms']),
-        timeoutMs: positiveNumber('timeout-ms', values['timeout-ms']),
+        intervalMs: positiveMs('interval-ms', values['interval-ms']),
+        timeoutMs: positiveMs('timeout-ms', values['timeout-ms']),
         signal: abort.signal,
         sampler: sampler as 'auto',
         noNodePreload: values['no-node-preload'],
@@ -249,7 +255,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
 }
 
 function peakRange(rep: NonNullable<Profile['repeat']>): string {
-  const peaks = rep.perRun.map((r) => r.peakBytes).filter((b): b is number => b !== null);
+  const peaks = rep.perRun.map((r) => r.peakBytes).filter((b): b is Bytes => b !== null);
   if (!peaks.length) return 'none recorded';
   const sorted = [...peaks].sort((a, b) => a - b);
   return `${formatBytes(sorted[(sorted.length - 1) >> 1]!)} (${formatBytes(sorted[0]!)}–${formatBytes(sorted[sorted.length - 1]!)})`;

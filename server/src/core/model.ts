@@ -5,13 +5,14 @@
 // earliest event of an imported trace). The on-disk form is in `profile-file.ts` and documented in
 // docs/profile-format.md.
 //
-// This module imports nothing: it is shared by the CLI, the language server and (as types) the
-// webview.
+// This module imports only the unit types (units.ts): it is shared by the CLI, the language server
+// and (as types) the webview.
 
-/** Milliseconds. An alias, so that signatures say which unit they take. */
-export type Ms = number;
-/** Bytes. An alias, so that signatures say which unit they take. */
-export type Bytes = number;
+import type { Bytes, EpochMs, Ms } from './units';
+import { bytes as asBytes, ms } from './units';
+
+/** Branded numbers (units.ts): only `ms(n)`, `bytes(n)`, `epochMs(n)` and the conversions there make them. */
+export type { Bytes, EpochMs, Ms };
 
 export type RunStatus = 'ok' | 'failed' | 'cancelled' | 'killed';
 
@@ -50,7 +51,7 @@ export interface RunFacts {
   /** ISO 8601 time of the spawn. */
   startedAt: string;
   /** Epoch time (ms, fractional) that every `...Ms` time of the profile is relative to. */
-  startEpochMs: number;
+  startEpochMs: EpochMs;
   wallMs: Ms;
   exitCode: number | null;
   signal: string | null;
@@ -232,7 +233,7 @@ export function mergeContribution(profile: Profile, c: Contribution): void {
   for (const p of c.processes ?? []) {
     const known = profile.processes.find((q) => q.pid === p.pid);
     if (known) Object.assign(known, definedOnly(p));
-    else profile.processes.push({ ppid: null, argv: [], startMs: 0, endMs: null, peakRssBytes: null, ...definedOnly(p), pid: p.pid });
+    else profile.processes.push({ ppid: null, argv: [], startMs: ms(0), endMs: null, peakRssBytes: null, ...definedOnly(p), pid: p.pid });
   }
 }
 
@@ -272,7 +273,7 @@ export class SeriesBuilder {
   }
 
   lastBytes(): Bytes | undefined {
-    return this.n ? this.v[this.n - 1] : undefined;
+    return this.n ? asBytes(this.v[this.n - 1]!) : undefined;
   }
 
   build(meta: Omit<MemorySeries, 'tMs' | 'bytes' | 'unit'>): MemorySeries {
@@ -298,7 +299,7 @@ export function sampleIndexAt(s: MemorySeries, tMs: Ms): number {
 /** The value of a step series at `tMs` (the last sample at or before it), or undefined before the first. */
 export function valueAt(s: MemorySeries, tMs: Ms): Bytes | undefined {
   const i = sampleIndexAt(s, tMs);
-  return i < 0 ? undefined : s.bytes[i];
+  return i < 0 ? undefined : asBytes(s.bytes[i]!);
 }
 
 /**
@@ -318,8 +319,8 @@ export function addProcessRootPhases(p: Profile, endMs: Ms): void {
   for (const [pid, roots] of rootsByPid) {
     const proc = p.processes.find((q) => q.pid === pid);
     if (!proc) continue;
-    const startMs = Math.min(proc.startMs, ...roots.map((i) => p.phases[i]!.startMs));
-    const stopMs = Math.max(proc.endMs ?? endMs, ...roots.map((i) => p.phases[i]!.endMs));
+    const startMs = ms(Math.min(proc.startMs, ...roots.map((i) => p.phases[i]!.startMs)));
+    const stopMs = ms(Math.max(proc.endMs ?? endMs, ...roots.map((i) => p.phases[i]!.endMs)));
     const lifeMs = stopMs - startMs;
     const single = roots.length === 1 ? p.phases[roots[0]!]! : undefined;
     if (single && single.endMs - single.startMs >= 0.95 * lifeMs) continue;

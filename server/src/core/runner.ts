@@ -10,14 +10,15 @@ import { performance } from 'node:perf_hooks';
 import type { CollectContext, InstrumentContext, Instrumentation } from './collect/instrumentation';
 import { processLabel } from './collect/sampler/process-label';
 import { ProcessTreeSampler } from './collect/sampler/process-tree-sampler';
-import type { Ms, Profile, RunFacts, RunStatus } from './model';
+import type { Bytes, EpochMs, Ms, Profile, RunFacts, RunStatus } from './model';
 import { addProcessRootPhases, emptyProfile, mergeContribution } from './model';
 import { killTree } from './collect/sampler/process-tree';
+import { bytes, epochMs, epochToProfileMs, ms } from './units';
 
 export interface LiveProgress {
   elapsedMs: Ms;
-  treeRssBytes: number;
-  peakTreeRssBytes: number;
+  treeRssBytes: Bytes;
+  peakTreeRssBytes: Bytes;
   processCount: number;
   /** The innermost phase an instrumentation knows to be running. */
   phase?: string;
@@ -73,8 +74,8 @@ export function findDistDir(): string {
   }
 }
 
-function nowEpochMs(): number {
-  return performance.timeOrigin + performance.now();
+function nowEpochMs(): EpochMs {
+  return epochMs(performance.timeOrigin + performance.now());
 }
 
 class Tail {
@@ -89,12 +90,12 @@ class Tail {
 }
 
 function hostFacts(): RunFacts['host'] {
-  return { platform: process.platform, arch: process.arch, cpus: os.cpus().length, totalMemoryBytes: os.totalmem(), node: process.version };
+  return { platform: process.platform, arch: process.arch, cpus: os.cpus().length, totalMemoryBytes: bytes(os.totalmem()), node: process.version };
 }
 
 export async function runBuild(opts: RunOptions): Promise<RunResult> {
   if (opts.argv.length === 0) throw new SpawnError('no command to run');
-  const intervalMs = opts.intervalMs && opts.intervalMs > 0 ? opts.intervalMs : 10;
+  const intervalMs = opts.intervalMs && opts.intervalMs > 0 ? opts.intervalMs : ms(10);
   const instrumentations = opts.instrumentations ?? [];
   const distDir = opts.distDir ?? findDistDir();
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'cmi-run-'));
@@ -103,7 +104,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     env: { ...process.env, ...opts.env },
     cwd: opts.cwd,
     workDir,
-    startEpochMs: 0,
+    startEpochMs: epochMs(0),
     intervalMs,
     distDir,
   };
@@ -194,7 +195,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
       if (stoppedBy) return;
       stoppedBy = { status, reason };
       // Pids the sampler saw include processes that left the group (setsid) or were orphaned.
-      void killTree(rootPid, { graceMs: opts.killGraceMs ?? 2000, extraPids: sampler.knownPids() });
+      void killTree(rootPid, { graceMs: opts.killGraceMs ?? ms(2000), extraPids: sampler.knownPids() });
     };
     const onAbort = () => stopTree('cancelled', 'cancelled by the user');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -210,7 +211,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     // Processes that outlive the root (daemons, stragglers) would be orphans: stop them too.
     const leftovers = sampler.knownPids().filter((pid) => pid !== rootPid && isAlive(pid));
     if (leftovers.length) {
-      await killTree(rootPid, { graceMs: 500, extraPids: leftovers });
+      await killTree(rootPid, { graceMs: ms(500), extraPids: leftovers });
       warnings.push({ code: 'stragglers-stopped', message: `${leftovers.length} process(es) of the build were still running after it ended and were stopped (pids ${leftovers.slice(0, 8).join(', ')})` });
     }
     // The pipes close once every holder has exited; don't wait forever for a stray holder.
@@ -241,7 +242,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
       cwd: opts.cwd,
       startedAt,
       startEpochMs: ctx.startEpochMs,
-      wallMs: endEpochMs - ctx.startEpochMs,
+      wallMs: epochToProfileMs(endEpochMs, ctx.startEpochMs),
       exitCode: exit.code,
       signal: exit.signal,
       status,
@@ -255,7 +256,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     // A build shorter than the sampler's first look (a few ms, or a busy machine) still has its
     // process: spawned at 0, ended at the exit, its memory unknown.
     if (sampled.facts.kind !== 'none' && !sampled.processes.some((p) => p.pid === rootPid)) {
-      sampled.processes.unshift({ pid: rootPid, ppid: process.pid, argv: [...ctx.argv], startMs: 0, endMs: run.wallMs, peakRssBytes: null, exitCode: exit.code, role: 'build', label: processLabel(ctx.argv) });
+      sampled.processes.unshift({ pid: rootPid, ppid: process.pid, argv: [...ctx.argv], startMs: ms(0), endMs: run.wallMs, peakRssBytes: null, exitCode: exit.code, role: 'build', label: processLabel(ctx.argv) });
       warnings.push({ code: 'root-not-sampled', message: `the build's process (pid ${rootPid}) ended before the sampler's first look at it (${run.wallMs.toFixed(1)} ms): its memory was not recorded` });
     }
     mergeContribution(profile, { series: sampled.series, processes: sampled.processes, warnings: [...warnings, ...sampled.warnings] });

@@ -20,7 +20,7 @@ import { aggregateRuns } from '../core/compare/repeat';
 import type { Profile } from '../core/model';
 import { profileBuild, SpawnError } from '../core/profile-build';
 import { writeProfile } from '../core/profile-file';
-import { formatBytes, formatMs } from '../core/units';
+import { formatBytes, formatMs, ms } from '../core/units';
 import { notificationType, requestType } from './messages';
 import { OutputBatcher } from './output-batcher';
 import { digestAgainstBaseline } from './compare-handler';
@@ -28,7 +28,7 @@ import { profileFileName, profilesDir, pruneProfiles } from './profile-store';
 import { repeatDigest, summarize } from './summarize';
 
 /** At most 5 progress notifications a second. */
-export const PROGRESS_EVERY_MS = 200;
+export const PROGRESS_EVERY_MS = ms(200);
 
 /** The most runs one request may ask for ("Profile Build (repeat N)" offers 2–50). */
 export const MAX_RUNS = 50;
@@ -86,8 +86,8 @@ export function registerProfileBuild(deps: ProfileBuildDeps): void {
             argv: params.argv,
             cwd: params.cwd,
             ...(params.env ? { env: params.env } : {}),
-            ...(params.intervalMs ? { intervalMs: params.intervalMs } : {}),
-            ...(params.timeoutMs ? { timeoutMs: params.timeoutMs } : {}),
+            ...(params.intervalMs ? { intervalMs: ms(params.intervalMs) } : {}),
+            ...(params.timeoutMs ? { timeoutMs: ms(params.timeoutMs) } : {}),
             signal: abort.signal,
             progressEveryMs: PROGRESS_EVERY_MS,
             onOutput: output.push,

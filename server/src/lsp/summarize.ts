@@ -5,7 +5,7 @@ import type { Comparison } from '../../../protocol/compare';
 import type { BaselineDigest, BuildSummary, PhaseSummary, RepeatDigest } from '../../../protocol/custom-messages';
 import type { Analysis, PhaseRow } from '../core/analysis/analyze';
 import { summaryText } from '../core/analysis/summary';
-import type { RepeatStats } from '../core/model';
+import type { Bytes, RepeatStats } from '../core/model';
 import { formatBytes, formatMs, formatPercent } from '../core/units';
 
 export const TOP_PHASES = 10;
@@ -66,7 +66,7 @@ export function summarize(a: Analysis): BuildSummary {
 
 /** Repeated runs in short: the wall time and the primary peak as median (minimum–maximum). */
 export function repeatDigest(rep: RepeatStats): RepeatDigest {
-  const peaks = rep.perRun.map((r) => r.peakBytes).filter((b): b is number => b !== null).sort((a, b) => a - b);
+  const peaks = rep.perRun.map((r) => r.peakBytes).filter((b): b is Bytes => b !== null).sort((a, b) => a - b);
   // The median run's peak, as the representative run is chosen (the lower middle one for an even count).
   const peakMedian = peaks.length ? peaks[(peaks.length - 1) >> 1]! : null;
   const range = (fmt: (v: number) => string, median: number, min: number, max: number) => `${fmt(median)} (${fmt(min)}–${fmt(max)})`;

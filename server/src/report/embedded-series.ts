@@ -6,6 +6,7 @@
 // encoded by the CLI, decoded in the page.
 
 import { encodeSamples } from '../core/sample-codec';
+import { us, usToMs } from '../core/units';
 
 export interface EmbeddedSeries {
   id: string;
@@ -58,7 +59,7 @@ export function decodeSeries(e: EmbeddedSeries): { id: string; tMs: Float64Array
     return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
   };
   let t = 0;
-  for (let i = 0; i < n; i++) tMs[i] = (t += next()) / 1000;
+  for (let i = 0; i < n; i++) tMs[i] = usToMs(us((t += next())));
   let b = 0;
   for (let i = 0; i < n; i++) bytes[i] = (b += next()) * scale;
   return { id: e.id, tMs, bytes };

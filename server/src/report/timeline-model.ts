@@ -6,7 +6,8 @@ import type { TimelineArena, TimelineLaneGroup, TimelineModel, TimelinePhase } f
 import type { Analysis } from '../core/analysis/analyze';
 import { phaseDepths } from '../core/analysis/analyze';
 import { recordedProcessName } from '../core/analysis/recorded-process-name';
-import type { Profile } from '../core/model';
+import type { Ms, Profile } from '../core/model';
+import { ms, msToUs, us, usToMs } from '../core/units';
 
 export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
   // The window: from the first to the last thing that happens.
@@ -53,8 +54,8 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
       name: ph.name,
       group,
       depth: depths[i]!,
-      startMs: us(ph.startMs),
-      endMs: us(Math.max(ph.startMs, ph.endMs)),
+      startMs: roundToUs(ph.startMs),
+      endMs: roundToUs(ms(Math.max(ph.startMs, ph.endMs))),
       ...(ph.category !== undefined ? { category: ph.category } : {}),
       row: rowIndex.get(key) ?? -1,
       ...(ph.source ? { source: { ...ph.source } } : {}),
@@ -80,11 +81,11 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
         name: ar.name,
         category: ar.category,
         ...(ar.pid !== undefined ? { pid: ar.pid } : {}),
-        startMs: us(ar.startMs),
-        endMs: ar.endMs === null ? null : us(ar.endMs),
+        startMs: roundToUs(ar.startMs),
+        endMs: ar.endMs === null ? null : roundToUs(ar.endMs),
         peakBytes: r?.peakBytes ?? peakBytes,
         bytesAtPeak: r?.bytesAtPeak ?? 0,
-        lastUseMs: r?.lastUseMs == null ? null : us(r.lastUseMs),
+        lastUseMs: r?.lastUseMs == null ? null : roundToUs(r.lastUseMs),
         lastUsePhase: r?.lastUsePhase ?? null,
         heldPastLastUse: r?.heldPastLastUse ?? false,
         potentialSavingBytes: r?.potentialSavingBytes ?? 0,
@@ -134,9 +135,9 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
       parentRow: r.path.length > 1 ? (rowIndex.get(r.path.slice(0, -1).join('\u0000')) ?? null) : null,
       count: r.count,
       ...(r.pid !== undefined ? { pid: r.pid } : {}),
-      startMs: us(r.startMs),
-      durationMs: us(r.durationMs),
-      selfMs: us(r.selfMs),
+      startMs: roundToUs(r.startMs),
+      durationMs: roundToUs(r.durationMs),
+      selfMs: roundToUs(r.selfMs),
       memStartBytes: r.memStartBytes,
       memEndBytes: r.memEndBytes,
       memPeakBytes: r.memPeakBytes,
@@ -150,8 +151,8 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
  * A time rounded to the microsecond: what the view can tell apart, and a third of the text of a full
  * double in the model's JSON (which, for 50,000 phases, is parsed before the first render).
  */
-function us(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
+function roundToUs(tMs: Ms): Ms {
+  return usToMs(us(Math.round(msToUs(tMs))));
 }
 
 /** A lane group's label: the process's recorded name and its pid (`rustc regex (pid 12)`), or the pid alone. */

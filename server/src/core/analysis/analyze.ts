@@ -3,6 +3,7 @@
 
 import type { Bytes, MemorySeries, Ms, Phase, Profile, RunStatus, SeriesKind, Warning } from '../model';
 import { sampleIndexAt, valueAt } from '../model';
+import { bytes, ms } from '../units';
 import type { ArenaRow, ArenasAtPeak } from './arenas';
 import { arenaEventsPerPhase, arenaRows, arenasAtPeak, freedRightAfterTest } from './arenas';
 
@@ -97,7 +98,7 @@ export function seriesMax(s: MemorySeries): { bytes: Bytes; atMs: Ms; index: num
   if (s.bytes.length === 0) return null;
   let best = 0;
   for (let i = 1; i < s.bytes.length; i++) if (s.bytes[i]! > s.bytes[best]!) best = i;
-  return { bytes: s.bytes[best]!, atMs: s.tMs[best]!, index: best };
+  return { bytes: bytes(s.bytes[best]!), atMs: ms(s.tMs[best]!), index: best };
 }
 
 export function primarySeries(p: Profile): MemorySeries | undefined {
@@ -181,20 +182,20 @@ export function maxInRange(s: MemorySeries, startMs: Ms, endMs: Ms): Bytes | und
   for (i = Math.max(i + 1, 0); i < s.tMs.length && s.tMs[i]! <= endMs + TIME_RESOLUTION_MS; i++) {
     if (best === undefined || s.bytes[i]! > best) best = s.bytes[i]!;
   }
-  return best;
+  return best === undefined ? undefined : bytes(best);
 }
 
-function maxDefined(...xs: (number | undefined)[]): number | undefined {
-  const d = xs.filter((x): x is number => x !== undefined);
-  return d.length ? Math.max(...d) : undefined;
+function maxDefined(...xs: (Bytes | undefined)[]): Bytes | undefined {
+  const d = xs.filter((x): x is Bytes => x !== undefined);
+  return d.length ? bytes(Math.max(...d)) : undefined;
 }
 
-function addNullable(a: number | null, b: number | null): number | null {
-  return a === null ? b : b === null ? a : a + b;
+function addNullable(a: Bytes | null, b: Bytes | null): Bytes | null {
+  return a === null ? b : b === null ? a : bytes(a + b);
 }
 
 /** Time covered by the union of intervals, clipped to [lo, hi]. */
-function coveredMs(intervals: [number, number][], lo: number, hi: number): number {
+function coveredMs(intervals: [Ms, Ms][], lo: Ms, hi: Ms): Ms {
   const clipped = intervals.map(([a, b]) => [Math.max(a, lo), Math.min(b, hi)] as [number, number]).filter(([a, b]) => b > a);
   clipped.sort((x, y) => x[0] - y[0]);
   let total = 0;
@@ -208,7 +209,7 @@ function coveredMs(intervals: [number, number][], lo: number, hi: number): numbe
     } else if (b > curB) curB = b;
   }
   if (curB > curA) total += curB - curA;
-  return total;
+  return ms(total);
 }
 
 export function analyze(p: Profile): Analysis {
@@ -240,18 +241,18 @@ export function analyze(p: Profile): Analysis {
     const freed = arenaEvents.freed.get(i) ?? 0;
     const path = phasePath(p.phases, i);
     const key = path.join('\u0000');
-    const durationMs = Math.max(0, ph.endMs - ph.startMs);
-    const kids = (children.get(i) ?? []).map((c) => [p.phases[c]!.startMs, p.phases[c]!.endMs] as [number, number]);
-    const selfMs = durationMs - coveredMs(kids, ph.startMs, ph.endMs);
+    const durationMs = ms(Math.max(0, ph.endMs - ph.startMs));
+    const kids = (children.get(i) ?? []).map((c) => [p.phases[c]!.startMs, p.phases[c]!.endMs] as [Ms, Ms]);
+    const selfMs = ms(durationMs - coveredMs(kids, ph.startMs, ph.endMs));
     const memSeries = (ph.pid !== undefined ? processSeries.get(ph.pid) : undefined) ?? primary;
     // Sampled figures, all from one series; without any series, what the compiler reported stands in.
     const memStart = (memSeries ? valueAt(memSeries, ph.startMs) : ph.memStartBytes) ?? null;
     const memEnd = (memSeries ? valueAt(memSeries, ph.endMs) : ph.memEndBytes) ?? null;
     const memPeak = (memSeries ? maxInRange(memSeries, ph.startMs, ph.endMs) : maxDefined(ph.memStartBytes, ph.memEndBytes)) ?? null;
-    const memDelta = memStart !== null && memEnd !== null ? memEnd - memStart : null;
+    const memDelta = memStart !== null && memEnd !== null ? bytes(memEnd - memStart) : null;
     const repStart = ph.memStartBytes ?? null;
     const repEnd = ph.memEndBytes ?? null;
-    const repDelta = repStart !== null && repEnd !== null ? repEnd - repStart : null;
+    const repDelta = repStart !== null && repEnd !== null ? bytes(repEnd - repStart) : null;
     const row = rows.get(key);
     if (!row) {
       rows.set(key, {
@@ -278,8 +279,8 @@ export function analyze(p: Profile): Analysis {
       });
     } else {
       row.count++;
-      row.durationMs += durationMs;
-      row.selfMs += selfMs;
+      row.durationMs = ms(row.durationMs + durationMs);
+      row.selfMs = ms(row.selfMs + selfMs);
       if (ph.startMs < row.startMs) {
         row.startMs = ph.startMs;
         row.memStartBytes = memStart;

@@ -26,6 +26,7 @@
 
 import type { Arena, Ms, Warning } from '../model';
 import { SeriesBuilder } from '../model';
+import { bytes as asBytes, ms } from '../units';
 import { VALGRIND_FRAME } from '../heap/allocation-site';
 import type { HeaptrackData } from '../heap/heaptrack-data';
 import { BELOW_THRESHOLD, type ParsedMassif } from '../heap/parsed-massif';
@@ -232,7 +233,7 @@ interface Lane {
 
 function fromMassif(m: ParsedMassif, rules: CompiledRules, folded: { atPeakBytes: number; peakBytes: number }): (Lane | undefined)[] {
   const R = rules.rules.length;
-  const toMs = (time: number) => (m.timeUnit === 'ms' ? time : time / 1e6);
+  const toMs = (time: number): Ms => ms(m.timeUnit === 'ms' ? time : time / 1e6);
   const detailed = m.snapshots.filter((s) => s.heapTree && s.heapTree.length);
   const perSnapshot: Float64Array[] = [];
   const ruleOfDesc = new Map<string, number>();
@@ -286,7 +287,7 @@ function fromMassif(m: ParsedMassif, rules: CompiledRules, folded: { atPeakBytes
     }
     const end = last + 1 < detailed.length ? last + 1 : -1; // the first empty snapshot after the last live one
     const b = new SeriesBuilder(detailed.length);
-    for (let k = first; k <= (end < 0 ? last : end); k++) b.push(toMs(detailed[k]!.time), perSnapshot[k]![r]!);
+    for (let k = first; k <= (end < 0 ? last : end); k++) b.push(toMs(detailed[k]!.time), asBytes(perSnapshot[k]![r]!));
     const built = b.build({ id: '', name: '', kind: 'allocator-heap', source: 'massif' });
     lanes.push({ startMs: toMs(detailed[first]!.time), endMs: end < 0 ? null : toMs(detailed[end]!.time), tMs: built.tMs, bytes: built.bytes });
   }
@@ -347,7 +348,7 @@ function fromHeaptrack(d: HeaptrackData, rules: CompiledRules): (Lane | undefine
   const builders: (SeriesBuilder | undefined)[] = new Array(R);
   const ev = d.events;
   let e = 0;
-  let nowMs = 0;
+  let nowMs = ms(0);
   const runTo = (stop: number) => {
     for (; e < stop; e++) {
       const x = ev[e]!;
@@ -357,7 +358,7 @@ function fromHeaptrack(d: HeaptrackData, rules: CompiledRules): (Lane | undefine
         if (x >= 0) {
           if (startMs[r]! < 0) {
             startMs[r] = nowMs;
-            (builders[r] = new SeriesBuilder(64)).push(nowMs, 0);
+            (builders[r] = new SeriesBuilder(64)).push(nowMs, asBytes(0));
           }
           live[r] += t.infoSize[info]!;
         } else live[r] -= t.infoSize[info]!;
@@ -366,21 +367,21 @@ function fromHeaptrack(d: HeaptrackData, rules: CompiledRules): (Lane | undefine
       if (e === d.peakEvent) atPeak.set(live);
     }
   };
-  const sample = (ms: Ms) => {
+  const sample = (atMs: Ms) => {
     for (let r = 0; r < R; r++) {
       if (!changed[r]) continue;
       changed[r] = 0;
-      builders[r]!.push(ms, live[r]!);
-      zeroAt[r] = live[r] === 0 ? ms : -1;
+      builders[r]!.push(atMs, asBytes(live[r]!));
+      zeroAt[r] = live[r] === 0 ? atMs : -1;
     }
   };
   for (let k = 0; k < d.tickEvent.length; k++) {
     runTo(d.tickEvent[k]!);
-    nowMs = d.tickMs[k]!;
+    nowMs = ms(d.tickMs[k]!);
     sample(nowMs);
   }
   runTo(ev.length);
-  if (d.lastTimeMs > nowMs || changed.some((c) => c)) sample(Math.max(nowMs, d.lastTimeMs));
+  if (d.lastTimeMs > nowMs || changed.some((c) => c)) sample(ms(Math.max(nowMs, d.lastTimeMs)));
 
   const lanes: (Lane | undefined)[] = [];
   for (let r = 0; r < R; r++) {
@@ -405,7 +406,8 @@ function fromHeaptrack(d: HeaptrackData, rules: CompiledRules): (Lane | undefine
       tMs = t2;
       bytes = b2;
     }
-    lanes.push({ startMs: startMs[r]!, endMs: live[r]! > 0 ? null : zeroAt[r]! >= 0 ? zeroAt[r]! : d.lastTimeMs, tMs, bytes });
+    const endMs = live[r]! > 0 ? null : ms(zeroAt[r]! >= 0 ? zeroAt[r]! : d.lastTimeMs);
+    lanes.push({ startMs: ms(startMs[r]!), endMs, tMs, bytes });
   }
   return lanes;
 }

@@ -6,6 +6,7 @@
 
 import type { Arena, Bytes, MemorySeries, Ms, Profile, SeriesKind } from '../model';
 import { valueAt } from '../model';
+import { bytes as asBytes, ms } from '../units';
 import { partitionPoint } from '../../../../common/bisect';
 
 /** The peak as arenas need it (a subset of analyze.ts's Peak, so that this module does not import it). */
@@ -98,7 +99,7 @@ export function freedRightAfterTest(p: Profile): FreedRightAfter {
       for (const a of p.arenas) {
         add(a.pid, a.startMs);
         add(a.pid, a.endMs);
-        for (const t of a.tMs) add(a.pid, t);
+        for (const t of a.tMs) add(a.pid, ms(t));
         for (const u of a.uses) add(a.pid, u.tMs);
       }
       for (const ph of p.phases) {
@@ -128,15 +129,15 @@ export function aliveAt(a: Arena, tMs: Ms): boolean {
 
 /** The arena's bytes at `tMs` (the last sample at or before it), 0 before its first sample or once freed. */
 export function arenaBytesAt(a: Arena, tMs: Ms): Bytes {
-  if (!aliveAt(a, tMs)) return 0;
+  if (!aliveAt(a, tMs)) return asBytes(0);
   const v = valueAt({ tMs: a.tMs, bytes: a.bytes } as MemorySeries, tMs);
-  return v ?? 0;
+  return v ?? asBytes(0);
 }
 
 function maxOf(xs: Float64Array): Bytes {
   let m = 0;
   for (let i = 0; i < xs.length; i++) if (xs[i]! > m) m = xs[i]!;
-  return m;
+  return asBytes(m);
 }
 
 /**
@@ -159,7 +160,7 @@ export function arenaRows(p: Profile, peak: PeakRef | null, phaseAt: PhaseAt, ph
         lastUsePhase = i === undefined ? null : p.phases[i]!.name;
       }
     }
-    const bytesAtPeak = peak ? arenaBytesAt(a, peak.atMs) : 0;
+    const bytesAtPeak = peak ? arenaBytesAt(a, peak.atMs) : asBytes(0);
     // An arena freed right after its last use (see FREED_RIGHT_AFTER_MS): a peak falling between the
     // two calls shows nothing that freeing it earlier could save.
     const held = !!peak && !!last && aliveAt(a, peak.atMs) && last.tMs < peak.atMs && !freedRightAfter(a, last.tMs);
@@ -177,7 +178,7 @@ export function arenaRows(p: Profile, peak: PeakRef | null, phaseAt: PhaseAt, ph
       lastUseMs: last ? last.tMs : null,
       lastUsePhase,
       heldPastLastUse: held,
-      potentialSavingBytes: held ? bytesAtPeak : 0,
+      potentialSavingBytes: held ? bytesAtPeak : asBytes(0),
       createdInPhase: pathAt(a.startMs, a.pid),
       freedInPhase: a.endMs === null ? null : pathAt(a.endMs, a.pid),
     };
@@ -229,10 +230,10 @@ export function arenasAtPeak(p: Profile, peak: PeakRef | null, rows: ArenaRow[],
     ifFreedAfterLastUse,
     atMs: peak.atMs,
     count,
-    bytes,
+    bytes: asBytes(bytes),
     shareOfPeak: peak.bytes > 0 ? bytes / peak.bytes : 0,
     heldPastLastUse: held.length,
-    potentialSavingBytes: held.reduce((s, r) => s + r.potentialSavingBytes, 0),
+    potentialSavingBytes: asBytes(held.reduce((s, r) => s + r.potentialSavingBytes, 0)),
     heap,
   };
 }
@@ -246,17 +247,17 @@ export function peakWithoutHeldArenas(series: MemorySeries, arenas: Arena[], fre
   if (series.tMs.length === 0) return null;
   const changes: [Ms, Bytes][] = [];
   for (const a of arenas) {
-    let lastUse = -Infinity;
+    let lastUse = ms(-Infinity);
     for (const u of a.uses) if (u.tMs > lastUse) lastUse = u.tMs;
     if (lastUse === -Infinity || !aliveAt(a, lastUse) || freedRightAfter(a, lastUse)) continue;
     let held = arenaBytesAt(a, lastUse);
     changes.push([lastUse, held]);
     for (let i = 0; i < a.tMs.length; i++) {
       if (a.tMs[i]! <= lastUse || (a.endMs !== null && a.tMs[i]! >= a.endMs)) continue;
-      changes.push([a.tMs[i]!, a.bytes[i]! - held]);
-      held = a.bytes[i]!;
+      changes.push([ms(a.tMs[i]!), asBytes(a.bytes[i]! - held)]);
+      held = asBytes(a.bytes[i]!);
     }
-    if (a.endMs !== null) changes.push([a.endMs, -held]);
+    if (a.endMs !== null) changes.push([a.endMs, asBytes(-held)]);
   }
   changes.sort((x, y) => x[0] - y[0]);
   let held = 0;
@@ -269,7 +270,8 @@ export function peakWithoutHeldArenas(series: MemorySeries, arenas: Arena[], fre
     if (v > peakBytes) peakBytes = v;
     if (v - held > predictedPeakBytes) predictedPeakBytes = v - held;
   }
-  return { peakBytes, predictedPeakBytes, dropBytes: peakBytes - predictedPeakBytes };
+  const dropBytes = asBytes(peakBytes - predictedPeakBytes);
+  return { peakBytes: asBytes(peakBytes), predictedPeakBytes: asBytes(predictedPeakBytes), dropBytes };
 }
 
 /** How many arenas were created and freed inside each phase (the innermost phase of their process at that moment). */

@@ -10,6 +10,7 @@
 import type { Bytes, MemorySeries, Ms, Profile, RunStat, SeriesKind } from '../model';
 import { pathKey } from '../compare/repeat';
 import { valueAt } from '../model';
+import { bytes as asBytes, ms } from '../units';
 import { findPeak, maxInRange, phaseDepths, phasePath, primarySeries } from './analyze';
 
 /** A phase's duration over repeated runs (`profile.repeat`, compare/repeat.ts). */
@@ -149,7 +150,7 @@ function arenaMaxIn(a: Profile['arenas'][number], startMs: Ms, endMs: Ms): Bytes
     if (next < startMs) continue; // superseded before the window
     if (a.bytes[i]! > best) best = a.bytes[i]!;
   }
-  return best;
+  return asBytes(best);
 }
 
 function arenasLive(c: Ctx, spans: number[]): ArenasLive | null {
@@ -169,8 +170,8 @@ function arenasLive(c: Ctx, spans: number[]): ArenasLive | null {
     const aEnd = a.endMs ?? Infinity;
     if (aEnd < lo) continue;
     // Alive during one of the spans (of the same process when both say which); many spans: their envelope.
-    let s = lo;
-    let e = hi;
+    let s = ms(lo);
+    let e = ms(hi);
     if (spans.length <= 64) {
       const hit = spans.find((i) => {
         const ph = phases[i]!;
@@ -184,13 +185,14 @@ function arenasLive(c: Ctx, spans: number[]): ArenasLive | null {
     count++;
     bytes += b;
     const label = a.category || a.name;
-    const g = groups.get(label) ?? { label, count: 0, bytes: 0 };
+    const g = groups.get(label) ?? { label, count: 0, bytes: asBytes(0) };
     g.count++;
-    g.bytes += b;
+    g.bytes = asBytes(g.bytes + b);
     groups.set(label, g);
   }
   if (!count) return null;
-  return { count, bytes, groups: [...groups.values()].sort((x, y) => y.bytes - x.bytes || y.count - x.count).slice(0, 3) };
+  const top = [...groups.values()].sort((x, y) => y.bytes - x.bytes || y.count - x.count).slice(0, 3);
+  return { count, bytes: asBytes(bytes), groups: top };
 }
 
 /** Aggregates spans (indices into profile.phases, all of one name) into one stat. */
@@ -215,12 +217,12 @@ function statOf(c: Ctx, key: string, spans: number[], inGroup: (i: number) => bo
         break;
       }
     }
-    const durationMs = Math.max(0, ph.endMs - ph.startMs);
+    const durationMs = ms(Math.max(0, ph.endMs - ph.startMs));
     const path = c.names[i]!;
     const pk = pathKey(path);
-    const pe = paths.get(pk) ?? { path, count: 0, totalMs: 0 };
+    const pe = paths.get(pk) ?? { path, count: 0, totalMs: ms(0) };
     pe.count++;
-    pe.totalMs += durationMs;
+    pe.totalMs = ms(pe.totalMs + durationMs);
     paths.set(pk, pe);
     if (nested) continue;
     outer.push(i);
@@ -252,13 +254,13 @@ function statOf(c: Ctx, key: string, spans: number[], inGroup: (i: number) => bo
     key,
     name: first.name,
     count: spans.length,
-    totalMs,
-    selfMs,
+    totalMs: ms(totalMs),
+    selfMs: ms(selfMs),
     shareOfWall: wall > 0 ? totalMs / wall : null,
     paths: sortedPaths.slice(0, 3),
-    memDeltaBytes: memDelta,
+    memDeltaBytes: memDelta === null ? null : asBytes(memDelta),
     memDeltaKind: memKind,
-    peakInsideBytes: peakInside,
+    peakInsideBytes: peakInside === null ? null : asBytes(peakInside),
     holdsPeak,
     arenas: arenasLive(c, outer),
     ...(repeat ? { repeat } : {}),

@@ -16,6 +16,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Contribution, Ms, Phase, ProcessInfo, Warning } from '../model';
+import { epochMs, epochToProfileMs, ms } from '../units';
 import { ImportError } from '../importers/import-error';
 import { esbuildTimingPhases, isEsbuildTiming, parseEsbuildTiming } from '../importers/esbuild-timing';
 import { isRolldownLog, parseRolldownRecords, rolldownSpans } from '../importers/rolldown-log';
@@ -97,13 +98,13 @@ function versionNear(proc: ProcessInfo | undefined, pkg: string, cwd: string): s
  */
 function placeAtEnd(proc: ProcessInfo | undefined, ctx: CollectContext, totalMs: Ms, tool: string, warnings: Warning[]): Ms {
   const endMs = proc?.endMs ?? ctx.endMs;
-  const lifeStartMs = proc?.startMs ?? 0;
+  const lifeStartMs = proc?.startMs ?? ms(0);
   const lateMs = lifeStartMs > 0 ? Math.min(lifeStartMs, tickSlackMs(ctx)) : 0;
   if (endMs - totalMs < lifeStartMs - lateMs - 1e-6) {
     warnings.push({ code: `${tool}-report-longer-than-process`, message: `${tool}'s phases add up to ${totalMs.toFixed(0)} ms, more than the ${(endMs - lifeStartMs).toFixed(0)} ms its process was seen alive: laid out from its start` });
     return lifeStartMs;
   }
-  return endMs - totalMs;
+  return ms(endMs - totalMs);
 }
 
 function flagAddedWarning(tool: string, flag: string): Warning {
@@ -152,7 +153,7 @@ function rollupInstrumentation(): Instrumentation {
       const proc = findToolProcess(ctx.processes, 'rollup', ROLLUP_BIN);
       try {
         const reports = parseRollupPerf(ctx.stdout, '<rollup stdout>', warnings);
-        const totalMs = rollupPerfPhases(reports, { startMs: 0 }).totalMs;
+        const totalMs = rollupPerfPhases(reports, { startMs: ms(0) }).totalMs;
         const startMs = placeAtEnd(proc, ctx, totalMs, 'rollup', warnings);
         const laid = rollupPerfPhases(reports, { startMs, ...(proc ? { pid: proc.pid } : {}) });
         const created = /created .* in (\d+(?:\.\d+)?)(ms|s)\b/.exec(ctx.stderr.replace(/\x1b\[[0-9;]*m/g, ''));
@@ -207,7 +208,7 @@ function esbuildInstrumentation(): Instrumentation {
       const proc = ctx.processes.filter((p) => p.argv.some((a) => path.basename(a) === 'esbuild') && !p.argv.some((a) => /(^|\/)(npx|npm)(-cli)?(\.js)?$/.test(a))).sort((a, b) => b.startMs - a.startMs)[0];
       try {
         const r = parseEsbuildTiming(ctx.stderr, '<esbuild stderr>', warnings);
-        const totalMs = esbuildTimingPhases(r, { startMs: 0 }).totalMs;
+        const totalMs = esbuildTimingPhases(r, { startMs: ms(0) }).totalMs;
         const startMs = placeAtEnd(proc, ctx, totalMs, 'esbuild', warnings);
         const laid = esbuildTimingPhases(r, { startMs, ...(proc ? { pid: proc.pid } : {}) });
         return { phases: laid.phases, warnings: [...laid.warnings, ...warnings], sources: ['esbuild-timing'], ...(proc ? { processes: [{ pid: proc.pid, label: 'esbuild' }] } : {}) };
@@ -257,8 +258,8 @@ function rolldownInstrumentation(): Instrumentation {
       const warnings: Warning[] = [];
       try {
         const records = parseRolldownRecords(ctx.stdout, '<rolldown stdout>', warnings);
-        const firstMs = records[0]!.epochMs - ctx.startEpochMs;
-        const lastMs = records[records.length - 1]!.epochMs - ctx.startEpochMs;
+        const firstMs = epochToProfileMs(epochMs(records[0]!.epochMs), ctx.startEpochMs);
+        const lastMs = epochToProfileMs(epochMs(records[records.length - 1]!.epochMs), ctx.startEpochMs);
         // The Node process that ran rolldown: alive over the whole log (as far as the sampler, a tick or
         // two late, can tell), the innermost (latest started) one.
         const slackMs = 2 * tickSlackMs(ctx) + 5;
@@ -266,13 +267,13 @@ function rolldownInstrumentation(): Instrumentation {
           .filter((p) => p.role !== 'instrumentation' && p.argv.length && /^node(\.exe)?$/.test(path.basename(p.argv[0]!)) && p.startMs <= firstMs + slackMs && (p.endMs ?? Infinity) >= lastMs - slackMs)
           .sort((a, b) => b.startMs - a.startMs)[0];
         const s = rolldownSpans(records, { file: '<rolldown stdout>', ...(proc ? { pid: proc.pid } : {}) });
-        const shiftMs = s.originEpochMs - ctx.startEpochMs;
-        const phases: Phase[] = s.phases.map((p) => ({ ...p, startMs: p.startMs + shiftMs, endMs: p.endMs + shiftMs }));
+        const shiftMs = epochToProfileMs(epochMs(s.originEpochMs), ctx.startEpochMs);
+        const phases: Phase[] = s.phases.map((p) => ({ ...p, startMs: ms(p.startMs + shiftMs), endMs: ms(p.endMs + shiftMs) }));
         const version = versionNear(proc, 'rolldown', ctx.cwd) ?? installedVersion(ctx.cwd, 'rolldown');
         if (setRdLog) warnings.push({ code: 'env-added', message: `set RD_LOG=${ROLLDOWN_RD_LOG} to get rolldown's stage spans (its tracing output went to stdout)` });
         return {
           phases,
-          markers: s.markers.map((m) => ({ ...m, tMs: m.tMs + shiftMs })),
+          markers: s.markers.map((m) => ({ ...m, tMs: ms(m.tMs + shiftMs) })),
           warnings: [...s.warnings, ...warnings],
           sources: ['rolldown-log'],
           ...(version ? { tools: { rolldown: version } } : {}),
@@ -305,7 +306,7 @@ function voydInstrumentation(): Instrumentation {
       const proc = findToolProcess(ctx.processes, 'voyd', VOYD_SCRIPT);
       try {
         const summaries = parseVoydPerf(ctx.stderr, '<voyd stderr>', warnings);
-        const totalMs = voydPerfPhases(summaries, { startMs: 0 }).totalMs;
+        const totalMs = voydPerfPhases(summaries, { startMs: ms(0) }).totalMs;
         const startMs = placeAtEnd(proc, ctx, totalMs, 'voyd', warnings);
         const laid = voydPerfPhases(summaries, { startMs, ...(proc ? { pid: proc.pid } : {}) });
         if (setEnv) warnings.push({ code: 'env-added', message: 'set VOYD_COMPILER_PERF=1 to get the Voyd compiler\'s perf summary' });

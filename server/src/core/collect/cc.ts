@@ -30,7 +30,8 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Contribution, Ms, Phase, ProcessInfo, Warning } from '../model';
+import type { Contribution, EpochMs, Ms, Phase, ProcessInfo, Warning } from '../model';
+import { epochSecondsToMs, epochToProfileMs, ms } from '../units';
 import { importFile } from '../importers/index';
 import type { ImportOptions, ImportResult } from '../importers/importer';
 import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
@@ -109,10 +110,10 @@ interface Record_ {
   filterPid?: number;
   ppid?: number;
   prog: string;
-  startEpochMs?: number;
+  startEpochMs?: EpochMs;
   cwd: string;
-  reportEpochMs?: number;
-  endEpochMs?: number;
+  reportEpochMs?: EpochMs;
+  endEpochMs?: EpochMs;
   report: string;
   argv: string[];
 }
@@ -121,7 +122,8 @@ function parseRecord(name: string, text: string, argv: string[]): Record_ | unde
   const lines = text.split('\n');
   const h = /^# cmi-cc-wrapper 1 pid=(\d+) filter=(\d*) ppid=(\d*) prog=(\S+) start=(\S*) cwd=(.*)$/.exec(lines[0] ?? '');
   if (!h) return undefined;
-  const stamp = (s: string | undefined) => (s && /^\d+[.,]\d+$/.test(s) ? Number(s.replace(',', '.')) * 1000 : undefined);
+  // bash's EPOCHREALTIME: epoch seconds, with a decimal comma in some locales.
+  const stamp = (s: string | undefined) => (s && /^\d+[.,]\d+$/.test(s) ? epochSecondsToMs(Number(s.replace(',', '.'))) : undefined);
   const r: Record_ = { name, pid: Number(h[1]), prog: h[4]!, cwd: h[6]!, report: '', argv };
   if (h[2]) r.filterPid = Number(h[2]);
   if (h[3]) r.ppid = Number(h[3]);
@@ -233,7 +235,7 @@ class CcInstrumentation implements Instrumentation {
       return base;
     }
 
-    const rel = (epochMs: number): Ms => epochMs - ctx.startEpochMs;
+    const rel = (t: EpochMs): Ms => epochToProfileMs(t, ctx.startEpochMs);
     const placed: { startMs: Ms; phases: Phase[] }[] = [];
     const processes: (Partial<ProcessInfo> & { pid: number })[] = [];
     const sources = new Set<string>();
@@ -246,7 +248,7 @@ class CcInstrumentation implements Instrumentation {
       const driverOut = driver ? ccSourceOf(driver.argv).output : undefined;
       const srcAbs = source === undefined ? undefined : path.resolve(rec.cwd || ctx.cwd, source);
       const tuName = srcAbs === undefined ? `${rec.prog} (pid ${rec.pid})` : displayPath(srcAbs, ctx.cwd);
-      const procStart = rec.startEpochMs !== undefined ? rel(rec.startEpochMs) : proc?.startMs ?? 0;
+      const procStart = rec.startEpochMs !== undefined ? rel(rec.startEpochMs) : proc?.startMs ?? ms(0);
       const procEnd = rec.endEpochMs !== undefined ? rel(rec.endEpochMs) : proc?.endMs ?? ctx.endMs;
       const args: Record<string, string | number | boolean> = { compiler: rec.prog };
       if (srcAbs) args.source = srcAbs;
@@ -295,17 +297,17 @@ class CcInstrumentation implements Instrumentation {
       const rootIdx = local.findIndex((p) => p.parent === null);
       const root = local[rootIdx];
       if (!root) continue;
-      const totalMs = root.endMs - root.startMs;
+      const totalMs = ms(root.endMs - root.startMs);
       let endMs = rec.reportEpochMs !== undefined ? rel(rec.reportEpochMs) : procEnd;
       if (rec.reportEpochMs === undefined) reconstructed++;
       // The filter reads byte by byte and can lag behind on a busy machine: the report cannot come
       // after the process ended (the sampler last saw it alive at endMs, so it ended within a tick).
       const boundMs = sampledEndBoundMs(proc, ctx);
-      if (boundMs !== undefined) endMs = Math.min(endMs, boundMs);
-      if (rec.endEpochMs !== undefined) endMs = Math.min(endMs, rel(rec.endEpochMs));
+      if (boundMs !== undefined) endMs = ms(Math.min(endMs, boundMs));
+      if (rec.endEpochMs !== undefined) endMs = ms(Math.min(endMs, rel(rec.endEpochMs)));
       // TOTAL is rounded to 10 ms: never start before the process did.
-      if (endMs - totalMs < procStart) endMs = procStart + totalMs;
-      const shift = endMs - totalMs - root.startMs;
+      if (endMs - totalMs < procStart) endMs = ms(procStart + totalMs);
+      const shiftMs = endMs - totalMs - root.startMs;
       const phases: Phase[] = [];
       const indexMap = new Map<number, number>();
       local.forEach((p, i) => {
@@ -317,8 +319,8 @@ class CcInstrumentation implements Instrumentation {
           ...p,
           name: isRoot ? tuName : p.name,
           parent: isRoot ? null : indexMap.get(p.parent!)!,
-          startMs: p.startMs + shift,
-          endMs: p.endMs + shift,
+          startMs: ms(p.startMs + shiftMs),
+          endMs: ms(p.endMs + shiftMs),
           pid: rec.pid,
           ...(isRoot ? { category: 'translation-unit', args: { ...(p.args ?? {}), ...args } } : {}),
         });
@@ -375,16 +377,16 @@ class CcInstrumentation implements Instrumentation {
       for (const s of r.sources ?? ['chrome-trace']) sources.add(s);
       const local = r.phases ?? [];
       let shift: Ms;
-      if (r.originEpochMs !== undefined) shift = r.originEpochMs - ctx.startEpochMs;
+      if (r.originEpochMs !== undefined) shift = epochToProfileMs(r.originEpochMs, ctx.startEpochMs);
       else {
         const s = Math.min(...local.map((p) => p.startMs));
-        shift = procStart - (Number.isFinite(s) ? s : 0);
+        shift = ms(procStart - (Number.isFinite(s) ? s : 0));
       }
       const phases: Phase[] = [root];
-      for (const p of local) phases.push({ ...p, parent: p.parent === null ? 0 : p.parent + 1, startMs: p.startMs + shift, endMs: p.endMs + shift, pid: rec.pid });
+      for (const p of local) phases.push({ ...p, parent: p.parent === null ? 0 : p.parent + 1, startMs: ms(p.startMs + shift), endMs: ms(p.endMs + shift), pid: rec.pid });
       for (const p of phases.slice(1)) {
-        root.startMs = Math.min(root.startMs, p.startMs);
-        root.endMs = Math.max(root.endMs, p.endMs);
+        root.startMs = ms(Math.min(root.startMs, p.startMs));
+        root.endMs = ms(Math.max(root.endMs, p.endMs));
       }
       return phases;
     } catch (e) {

@@ -22,6 +22,7 @@ import type { ArenaRule } from '../analysis/arena-rules';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Contribution, Marker, MemorySeries, Ms, Phase, ProcessInfo, Warning } from '../model';
+import { epochToProfileMs, ms } from '../units';
 import { importAs } from './cc';
 import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
 
@@ -167,20 +168,20 @@ class HeapProfilerInstrumentation implements Instrumentation {
       const proc = firstProcess(ctx.processes, pid);
       const own = r.processes?.find((p) => p.pid === pid) ?? r.processes?.[0];
       // The file's time 0 is its process's start.
-      let toProfile = (t: Ms) => (proc?.startMs ?? 0) + t;
+      let toProfile = (t: Ms): Ms => ms((proc?.startMs ?? 0) + t);
       if (r.originEpochMs !== undefined) {
-        const origin = r.originEpochMs - ctx.startEpochMs;
-        toProfile = (t) => origin + t;
+        const origin = epochToProfileMs(r.originEpochMs, ctx.startEpochMs);
+        toProfile = (t) => ms(origin + t);
       } else if (this.kind === 'dhat' && proc) {
         // Instructions, not ms: stretch the file's axis over the process's life.
         const fileEnd = Math.max(1e-9, lastTime(r.series, r.phases, r.markers));
         const life = (proc.endMs ?? ctx.endMs) - proc.startMs;
         const k = life / fileEnd;
-        toProfile = (t) => proc.startMs + t * k;
+        toProfile = (t) => ms(proc.startMs + t * k);
         stretched++;
       }
       for (const s of r.series ?? []) {
-        series.push({ ...s, id: s.id.includes(String(pid)) ? s.id : `${s.id}:${pid}`, pid, tMs: s.tMs.map(toProfile) });
+        series.push({ ...s, id: s.id.includes(String(pid)) ? s.id : `${s.id}:${pid}`, pid, tMs: s.tMs.map((t) => toProfile(ms(t))) });
       }
       const offset = phases.length;
       for (const p of r.phases ?? []) phases.push({ ...p, parent: p.parent === null ? null : p.parent + offset, pid, startMs: toProfile(p.startMs), endMs: toProfile(p.endMs) });
@@ -189,7 +190,7 @@ class HeapProfilerInstrumentation implements Instrumentation {
         if (own?.label && !proc.label) processes.push({ pid, label: own.label });
       } else {
         // Not seen by the sampler (shorter than a tick): known from the file.
-        processes.push({ pid, ppid: null, argv: own?.argv ?? [], startMs: toProfile(0), endMs: own?.endMs != null ? toProfile(own.endMs) : null, peakRssBytes: null, role: 'build', ...(own?.label ? { label: own.label } : {}) });
+        processes.push({ pid, ppid: null, argv: own?.argv ?? [], startMs: toProfile(ms(0)), endMs: own?.endMs != null ? toProfile(own.endMs) : null, peakRssBytes: null, role: 'build', ...(own?.label ? { label: own.label } : {}) });
       }
     }
     if (stretched) {
@@ -218,5 +219,5 @@ function lastTime(series?: MemorySeries[], phases?: Phase[], markers?: Marker[])
   for (const s of series ?? []) if (s.tMs.length) t = Math.max(t, s.tMs[s.tMs.length - 1]!);
   for (const p of phases ?? []) t = Math.max(t, p.endMs);
   for (const m of markers ?? []) t = Math.max(t, m.tMs);
-  return t;
+  return ms(t);
 }

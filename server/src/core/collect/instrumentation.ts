@@ -6,7 +6,8 @@
 // exited or been stopped. collect() must return whatever was recorded, even when the build failed or
 // was killed half-way: partial data plus warnings, never an exception for a truncated file.
 
-import type { Contribution, Ms, ProcessInfo } from '../model';
+import type { Contribution, EpochMs, Ms, ProcessInfo } from '../model';
+import { ms } from '../units';
 
 export interface InstrumentContext {
   /** The command that will be spawned; a collector may rewrite it (e.g. add a flag). */
@@ -17,7 +18,7 @@ export interface InstrumentContext {
   /** A private directory for this run's instrumentation files; the runner deletes it afterwards. */
   workDir: string;
   /** Epoch time (ms) that every time in the profile is relative to. */
-  startEpochMs: number;
+  startEpochMs: EpochMs;
   /** The sampling interval in ms: collectors that sample should use it. */
   intervalMs: Ms;
   /** Absolute path of the folder holding the bundled helper scripts (dist/): preload.js, rustc-wrapper.sh. */
@@ -53,5 +54,5 @@ export interface Instrumentation {
  * tick gap after the fact (the interval, or longer when the machine was too busy to tick on time).
  */
 export function tickSlackMs(ctx: CollectContext): Ms {
-  return Math.max(ctx.intervalMs, ctx.tickGapMs ?? 0);
+  return ms(Math.max(ctx.intervalMs, ctx.tickGapMs ?? 0));
 }

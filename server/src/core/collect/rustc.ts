@@ -25,7 +25,8 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Contribution, Ms, Phase, ProcessInfo, Warning } from '../model';
+import type { Contribution, EpochMs, Ms, Phase, ProcessInfo, Warning } from '../model';
+import { epochMs, epochToProfileMs, ms } from '../units';
 import { inferNesting, invocationPhases, parseTimePasses, type RustcInvocation } from '../importers/rustc-time-passes';
 import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
 import { matchProcess, readRecordArgs, readSlice, recordNames, sampledEndBoundMs } from './wrapper-records';
@@ -301,7 +302,7 @@ class RustcInstrumentation implements Instrumentation {
       let endEpochMs = inv.endEpochMs;
       const boundMs = sampledEndBoundMs(proc, ctx);
       if (boundMs !== undefined) {
-        const capEpochMs = boundMs - toProfileMs(0);
+        const capEpochMs = epochMs(boundMs - toProfileMs(epochMs(0)));
         if (passes.some((p) => p.endEpochMs !== undefined && p.endEpochMs > capEpochMs)) {
           passes = passes.map((p) => (p.endEpochMs !== undefined && p.endEpochMs > capEpochMs ? { ...p, endEpochMs: capEpochMs } : p));
         }
@@ -312,19 +313,19 @@ class RustcInstrumentation implements Instrumentation {
       const treeSpan = totalNode ? { s: totalNode.startMs, e: totalNode.endMs } : spanOf(tree.nodes);
 
       // Where the invocation starts and ends: the wrapper's stamps, else the sampler's view of the process.
-      let startMs = inv.startEpochMs !== undefined ? toProfileMs(inv.startEpochMs) : proc?.startMs;
-      let endMs = endEpochMs !== undefined ? toProfileMs(endEpochMs) : proc?.endMs ?? undefined;
+      let startMs = inv.startEpochMs !== undefined ? toProfileMs(epochMs(inv.startEpochMs)) : proc?.startMs;
+      let endMs = endEpochMs !== undefined ? toProfileMs(epochMs(endEpochMs)) : proc?.endMs ?? undefined;
       let treeOffsetMs: Ms;
       if (tree.originEpochMs !== undefined) {
-        treeOffsetMs = toProfileMs(tree.originEpochMs);
+        treeOffsetMs = toProfileMs(epochMs(tree.originEpochMs));
       } else {
         if (tree.nodes.length) reconstructed++;
         // No stamps: rustc's "total" ends just before the process does.
-        treeOffsetMs = endMs !== undefined ? endMs - treeSpan.e : startMs !== undefined ? startMs - treeSpan.s : 0;
+        treeOffsetMs = ms(endMs !== undefined ? endMs - treeSpan.e : startMs !== undefined ? startMs - treeSpan.s : 0);
       }
-      startMs = Math.min(startMs ?? Infinity, treeOffsetMs + treeSpan.s);
-      endMs = Math.max(endMs ?? -Infinity, treeOffsetMs + treeSpan.e);
-      if (!Number.isFinite(startMs)) startMs = endMs = 0; // nothing at all (rustc failed at once)
+      startMs = ms(Math.min(startMs ?? Infinity, treeOffsetMs + treeSpan.s));
+      endMs = ms(Math.max(endMs ?? -Infinity, treeOffsetMs + treeSpan.e));
+      if (!Number.isFinite(startMs)) startMs = endMs = ms(0); // nothing at all (rustc failed at once)
 
       const args: Record<string, string | number | boolean> = {};
       // rustc's default crate type is bin (a `#![crate_type]` attribute in the source is not seen here).
@@ -344,7 +345,7 @@ class RustcInstrumentation implements Instrumentation {
         const label = crate.startsWith('build_script_') && inv.packageName ? `rustc ${crate} (${inv.packageName})` : `rustc ${crate}`;
         // The wrapper's start stamp is the process's start (it execs rustc in place); the sampler may
         // have first seen it a few ticks later on a busy machine.
-        const stampedStartMs = inv.startEpochMs !== undefined ? toProfileMs(inv.startEpochMs) : undefined;
+        const stampedStartMs = inv.startEpochMs !== undefined ? toProfileMs(epochMs(inv.startEpochMs)) : undefined;
         if (proc) processes.push({ pid: inv.pid, label, role: 'build', ...(stampedStartMs !== undefined && stampedStartMs < proc.startMs ? { startMs: stampedStartMs } : {}) });
         // The sampler missed it (shorter than a tick): add it from the wrapper's record.
         else processes.push({ pid: inv.pid, ppid: null, argv, startMs, endMs: endMs!, peakRssBytes: null, label, role: 'build' });
@@ -396,8 +397,8 @@ function ensureExecutable(wrapper: string, workDir: string): string {
 }
 
 function spanOf(nodes: { startMs: Ms; endMs: Ms }[]): { s: Ms; e: Ms } {
-  if (!nodes.length) return { s: 0, e: 0 };
-  return { s: Math.min(...nodes.map((n) => n.startMs)), e: Math.max(...nodes.map((n) => n.endMs)) };
+  if (!nodes.length) return { s: ms(0), e: ms(0) };
+  return { s: ms(Math.min(...nodes.map((n) => n.startMs))), e: ms(Math.max(...nodes.map((n) => n.endMs))) };
 }
 
 /**
@@ -409,13 +410,13 @@ function spanOf(nodes: { startMs: Ms; endMs: Ms }[]): { s: Ms; e: Ms } {
  * checks the mapping: a median disagreement beyond max(250 ms, 5 ticks) is such a step, and the
  * stamps are shifted onto the sampler's clock.
  */
-function clockMapping(invocations: RustcInvocation[], ctx: CollectContext, warnings: Warning[]): (epochMs: number) => Ms {
-  const naive = (epochMs: number) => epochMs - ctx.startEpochMs;
+function clockMapping(invocations: RustcInvocation[], ctx: CollectContext, warnings: Warning[]): (t: EpochMs) => Ms {
+  const naive = (t: EpochMs): Ms => epochToProfileMs(t, ctx.startEpochMs);
   const deltas: number[] = [];
   for (const inv of invocations) {
     if (inv.pid === undefined || inv.startEpochMs === undefined) continue;
     const proc = invocationProcess(ctx.processes, inv, naive);
-    if (proc) deltas.push(proc.startMs - naive(inv.startEpochMs));
+    if (proc) deltas.push(proc.startMs - naive(epochMs(inv.startEpochMs)));
   }
   if (!deltas.length) return naive;
   deltas.sort((a, b) => a - b);
@@ -427,15 +428,15 @@ function clockMapping(invocations: RustcInvocation[], ctx: CollectContext, warni
     code: 'rustc-clock-adjusted',
     message: `the wrapper's wall-clock stamps disagreed with the process sampler by ${median.toFixed(1)} ms (median over ${deltas.length} rustc processes): shifted onto the sampler's clock`,
   });
-  return (epochMs) => naive(epochMs) + shiftMs;
+  return (t) => ms(naive(t) + shiftMs);
 }
 
 /** The sampled process of an invocation (matchProcess, with the wrapper's start stamp on the profile's clock). */
 function invocationProcess(
   processes: readonly ProcessInfo[],
   inv: RustcInvocation,
-  toProfileMs: (epochMs: number) => Ms,
+  toProfileMs: (t: EpochMs) => Ms,
 ): ProcessInfo | undefined {
   if (inv.pid === undefined) return undefined;
-  return matchProcess(processes, inv.pid, inv.startEpochMs === undefined ? undefined : toProfileMs(inv.startEpochMs));
+  return matchProcess(processes, inv.pid, inv.startEpochMs === undefined ? undefined : toProfileMs(epochMs(inv.startEpochMs)));
 }

@@ -21,6 +21,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Arena, Contribution, Marker, MemorySeries, Ms, Phase, ProcessInfo, Warning } from '../model';
+import { epochToProfileMs, ms } from '../units';
 import { importAs } from './cc';
 import { tickSlackMs, type CollectContext, type InstrumentContext, type Instrumentation } from './instrumentation';
 
@@ -104,15 +105,15 @@ class TraceFileInstrumentation implements Instrumentation {
 
       // The clock.
       let shiftMs: Ms;
-      if (r.originEpochMs !== undefined) shiftMs = r.originEpochMs - ctx.startEpochMs;
+      if (r.originEpochMs !== undefined) shiftMs = epochToProfileMs(r.originEpochMs, ctx.startEpochMs);
       else {
         const span = spanOf(r.phases, r.series, r.markers, r.arenas);
         const writerPid = pidOf([...filePids][0]);
         const writer = ctx.processes.find((p) => p.pid === writerPid) ?? root;
-        const startMs = writer?.startMs ?? 0;
+        const startMs = writer?.startMs ?? ms(0);
         const endMs = writer?.endMs ?? ctx.endMs;
-        shiftMs = startMs - span.first;
-        if (span.last + shiftMs > endMs) shiftMs = Math.max(endMs - span.last, -span.first);
+        shiftMs = ms(startMs - span.first);
+        if (span.last + shiftMs > endMs) shiftMs = ms(Math.max(endMs - span.last, -span.first));
         const slackMs = Math.max(0, endMs - startMs - (span.last - span.first));
         warnings.push({
           code: 'trace-clock-aligned',
@@ -121,10 +122,11 @@ class TraceFileInstrumentation implements Instrumentation {
         });
       }
 
+      const shift = (t: Ms): Ms => ms(t + shiftMs);
       const offset = out.phases.length;
       for (const p of r.phases ?? []) {
         const pid = pidOf(p.pid);
-        out.phases.push({ ...p, parent: p.parent === null ? null : p.parent + offset, startMs: p.startMs + shiftMs, endMs: p.endMs + shiftMs, ...(pid !== undefined ? { pid } : {}) });
+        out.phases.push({ ...p, parent: p.parent === null ? null : p.parent + offset, startMs: shift(p.startMs), endMs: shift(p.endMs), ...(pid !== undefined ? { pid } : {}) });
       }
       for (const s of r.series ?? []) {
         const pid = pidOf(s.pid);
@@ -135,16 +137,16 @@ class TraceFileInstrumentation implements Instrumentation {
       }
       for (const m of r.markers ?? []) {
         const pid = pidOf(m.pid);
-        out.markers.push({ ...m, tMs: m.tMs + shiftMs, ...(pid !== undefined ? { pid } : {}) });
+        out.markers.push({ ...m, tMs: shift(m.tMs), ...(pid !== undefined ? { pid } : {}) });
       }
       for (const a of r.arenas ?? []) {
         const pid = pidOf(a.pid);
         out.arenas.push({
           ...a,
-          startMs: a.startMs + shiftMs,
-          endMs: a.endMs === null ? null : a.endMs + shiftMs,
+          startMs: shift(a.startMs),
+          endMs: a.endMs === null ? null : shift(a.endMs),
           tMs: a.tMs.map((t) => t + shiftMs),
-          uses: a.uses.map((u) => ({ ...u, tMs: u.tMs + shiftMs })),
+          uses: a.uses.map((u) => ({ ...u, tMs: shift(u.tMs) })),
           ...(pid !== undefined ? { pid } : {}),
         });
       }
@@ -177,5 +179,5 @@ function spanOf(phases?: Phase[], series?: MemorySeries[], markers?: Marker[], a
     first = Math.min(first, a.startMs);
     last = Math.max(last, a.endMs ?? a.startMs, a.tMs.length ? a.tMs[a.tMs.length - 1]! : a.startMs);
   }
-  return Number.isFinite(first) ? { first, last } : { first: 0, last: 0 };
+  return Number.isFinite(first) ? { first: ms(first), last: ms(last) } : { first: ms(0), last: ms(0) };
 }

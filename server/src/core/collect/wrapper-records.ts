@@ -8,6 +8,7 @@
 
 import * as fs from 'node:fs';
 import type { Ms, ProcessInfo } from '../model';
+import { ms } from '../units';
 import { tickSlackMs, type CollectContext } from './instrumentation';
 
 /** The names of the records in `dir` ending in `ext` (`.tr`, `.tp`), sorted; none when there is no directory. */
@@ -73,5 +74,5 @@ export function matchProcess(
  * filters stamp late when starved of CPU: no stamp of the process may pass this.
  */
 export function sampledEndBoundMs(proc: ProcessInfo | undefined, ctx: CollectContext): Ms | undefined {
-  return proc?.endMs != null ? proc.endMs + tickSlackMs(ctx) : undefined;
+  return proc?.endMs != null ? ms(proc.endMs + tickSlackMs(ctx)) : undefined;
 }

@@ -17,6 +17,7 @@ import { partitionPoint } from '../../../../common/bisect';
 import { decimatedIndices, upperBound } from '../analysis/decimate';
 import { findPeak, innermostPhaseAt, phaseDepths, phasePath, seriesMax } from '../analysis/analyze';
 import type { MemorySeries, Ms, Profile, SeriesKind } from '../model';
+import { ms } from '../units';
 import { pathKey } from './repeat';
 
 export interface OverlayOptions {
@@ -71,8 +72,8 @@ function spansByPath(p: Profile): Map<string, Span[]> {
 /** Where a run ends: its wall time, or later when samples or phases run past it. */
 function endOf(p: Profile): Ms {
   let end = p.run.wallMs;
-  for (const s of p.series) if (s.tMs.length) end = Math.max(end, s.tMs[s.tMs.length - 1]!);
-  for (const ph of p.phases) end = Math.max(end, ph.endMs);
+  for (const s of p.series) if (s.tMs.length) end = ms(Math.max(end, s.tMs[s.tMs.length - 1]!));
+  for (const ph of p.phases) end = ms(Math.max(end, ph.endMs));
   return end;
 }
 
@@ -111,7 +112,7 @@ export function alignPhases(base: Profile, head: Profile): PhaseAlignment {
   const b = spansByPath(base);
   const h = spansByPath(head);
   // Candidate anchors, each remembering the spans it bounds.
-  const pairs: { a: number; b: number }[] = [];
+  const pairs: { a: Ms; b: Ms }[] = [];
   const matched: { path: string[]; depth: number; base: Span; head: Span; startPair: number; endPair: number }[] = [];
   for (const [key, bs] of b) {
     const hs = h.get(key);
@@ -125,7 +126,7 @@ export function alignPhases(base: Profile, head: Profile): PhaseAlignment {
   const baseEnd = endOf(base);
   const headEnd = endOf(head);
   // The runs' starts and ends bound everything; anchors outside them can't be kept.
-  const startPair = pairs.push({ a: 0, b: 0 }) - 1;
+  const startPair = pairs.push({ a: ms(0), b: ms(0) }) - 1;
   const endPair = pairs.push({ a: baseEnd, b: headEnd }) - 1;
   const usable = pairs.map((p, i) => i === startPair || i === endPair || (p.a > 0 && p.b > 0 && p.a < baseEnd && p.b < headEnd));
   // Identical pairs (a parent and its first child starting together) are one anchor.
@@ -200,7 +201,7 @@ export function decimateByX(xs: ArrayLike<number>, tMs: ArrayLike<number>, bytes
 function side(label: string, p: Profile, runs: number, s: MemorySeries | undefined, toX: (t: Ms) => number, columns: number): OverlaySide {
   const command = p.run.command.join(' ');
   if (!s) return { label, command, runs, seriesName: '', points: [], peak: null };
-  const xs = Float64Array.from(s.tMs, toX);
+  const xs = Float64Array.from(s.tMs, (t) => toX(ms(t)));
   const max = seriesMax(s);
   let peak: OverlaySide['peak'] = null;
   if (max) {

@@ -6,7 +6,8 @@
 import type { Analysis } from '../analysis/analyze';
 import { analyze } from '../analysis/analyze';
 import { recordedProcessName } from '../analysis/recorded-process-name';
-import type { Profile, RepeatStats, RunStat, SeriesKind } from '../model';
+import type { Bytes, Ms, Profile, RepeatStats, RunStat, SeriesKind } from '../model';
+import { bytes } from '../units';
 
 /** Median (the mean of the two middle values for an even count), minimum and maximum. */
 export function statOf(values: readonly number[]): RunStat {
@@ -64,11 +65,11 @@ export function seriesDisplayName(name: string): string {
 
 /** The quantities of one run, before they are combined into statistics. */
 interface RunFigures {
-  wallMs: number;
-  peakBytes: number | null;
-  phases: Map<string, { path: string[]; durationMs: number; memPeakBytes: number | null; memDeltaBytes: number | null }>;
-  series: Map<string, { kind: SeriesKind; name: string; peakBytes: number }>;
-  arenaGroups: Map<string, { category: string; name: string; count: number; bytesAtPeak: number; peakBytes: number; held: number }>;
+  wallMs: Ms;
+  peakBytes: Bytes | null;
+  phases: Map<string, { path: string[]; durationMs: Ms; memPeakBytes: Bytes | null; memDeltaBytes: Bytes | null }>;
+  series: Map<string, { kind: SeriesKind; name: string; peakBytes: Bytes }>;
+  arenaGroups: Map<string, { category: string; name: string; count: number; bytesAtPeak: Bytes; peakBytes: Bytes; held: number }>;
 }
 
 function figuresOf(p: Profile, a: Analysis): RunFigures {
@@ -80,10 +81,10 @@ function figuresOf(p: Profile, a: Analysis): RunFigures {
   const arenaGroups: RunFigures['arenaGroups'] = new Map();
   for (const r of a.arenas) {
     const key = arenaGroupKey(r.category, r.name);
-    const g = arenaGroups.get(key) ?? { category: r.category, name: arenaGroupName(r.name), count: 0, bytesAtPeak: 0, peakBytes: 0, held: 0 };
+    const g = arenaGroups.get(key) ?? { category: r.category, name: arenaGroupName(r.name), count: 0, bytesAtPeak: bytes(0), peakBytes: bytes(0), held: 0 };
     g.count++;
-    g.bytesAtPeak += r.bytesAtPeak;
-    g.peakBytes += r.peakBytes;
+    g.bytesAtPeak = bytes(g.bytesAtPeak + r.bytesAtPeak);
+    g.peakBytes = bytes(g.peakBytes + r.peakBytes);
     if (r.heldPastLastUse) g.held++;
     arenaGroups.set(key, g);
   }

@@ -19,9 +19,10 @@
 import { createWriteStream } from 'node:fs';
 import { analyze } from '../analysis/analyze';
 import type { Ms, Phase, Profile } from '../model';
-import { formatBytes } from '../units';
+import { formatBytes, ms, msToUs } from '../units';
 
-const us = (ms: Ms): number => Math.round(ms * 1e6) / 1e3;
+/** A time on the Trace Event clock (µs), kept to the nanosecond. */
+const us = (t: Ms): number => Math.round(msToUs(t) * 1e3) / 1e3;
 
 /** Lanes of one process: each lane is a stack of the end times of the X events open on it. */
 function assignLanes(phases: Phase[], indices: number[]): Map<number, number> {
@@ -126,7 +127,7 @@ export function* chromeTraceChunks(profile: Profile): Generator<string> {
   for (const s of profile.series) {
     const pid = pidOf(s.pid);
     const name = `${s.name} [bytes]`;
-    for (let i = 0; i < s.tMs.length; i++) yield ev({ name, ph: 'C', cat: s.kind, pid, tid: 1, ts: us(s.tMs[i]!), args: { bytes: s.bytes[i]! } });
+    for (let i = 0; i < s.tMs.length; i++) yield ev({ name, ph: 'C', cat: s.kind, pid, tid: 1, ts: us(ms(s.tMs[i]!)), args: { bytes: s.bytes[i]! } });
   }
 
   // Arenas: the trace protocol of docs/instrumentation.md (async b, n "bytes" / n "use", e; cat "arena").
@@ -146,9 +147,9 @@ export function* chromeTraceChunks(profile: Profile): Generator<string> {
         const use = uses[u]!;
         yield ev({ name: 'use', ph: 'n', ...base, ts: us(use.tMs), ...(use.phase !== undefined ? { args: { phase: use.phase } } : {}) });
       }
-      if (i < last) yield ev({ name: 'bytes', ph: 'n', ...base, ts: us(t), args: { bytes: a.bytes[i]! } });
+      if (i < last) yield ev({ name: 'bytes', ph: 'n', ...base, ts: us(ms(t)), args: { bytes: a.bytes[i]! } });
     }
-    if (a.endMs !== null) yield ev({ name: a.name, ph: 'e', ...base, ts: us(Math.max(a.startMs, a.endMs)) });
+    if (a.endMs !== null) yield ev({ name: a.name, ph: 'e', ...base, ts: us(ms(Math.max(a.startMs, a.endMs))) });
   }
 
   // Markers, then the peak.

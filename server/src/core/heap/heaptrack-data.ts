@@ -3,7 +3,7 @@
 // heaptrack importer (importers/heaptrack.ts) builds it; the shape lives here, where both import it
 // without importing each other.
 
-import type { SeriesBuilder, Warning } from '../model';
+import type { Ms, SeriesBuilder, Warning } from '../model';
 import type { AllocationSite } from './allocation-site';
 
 /** The file's tables, as arena inference needs them (indices as in the file: 1-based, 0 = none; infos 0-based). */
@@ -27,14 +27,14 @@ export interface HeaptrackData {
   cmd: string;
   pageSizeBytes: number;
   peakBytes: number;
-  peakTimeMs: number;
+  peakTimeMs: Ms;
   /** Live bytes by allocation site at the peak, biggest first. */
   peakSites: AllocationSite[];
   allocations: number;
   frees: number;
   heap: SeriesBuilder;
   rss: SeriesBuilder;
-  lastTimeMs: number;
+  lastTimeMs: Ms;
   /** Decompressed text length. */
   textBytes: number;
   /** The trailing "# strings" comment was seen (absent when heaptrack was killed or the file cut). */

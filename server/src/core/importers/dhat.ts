@@ -16,6 +16,7 @@
 
 import * as path from 'node:path';
 import type { Marker, Warning } from '../model';
+import { ms } from '../units';
 import { defineImporter, type ImportResult } from './importer';
 import { ImportError } from './import-error';
 import { ALLOCATOR, parseSite, peakSiteMarkers, type AllocationSite } from '../heap/allocation-site';
@@ -136,10 +137,10 @@ export function dhatToResult(d: DhatFile, file = '<input>'): ImportResult {
   ];
   const at = d.tg !== undefined ? ` at ${d.tg} ${d.tu}${d.te !== undefined ? ` of ${d.te}` : ''}` : '';
   const markers: Marker[] = [
-    { name: `DHAT peak (t-gmax) of ${who}`, kind: 'peak', tMs: 0, pid: d.pid, detail: `${s.peakBytes} bytes in ${s.peakBlocks} blocks${at}; total allocated ${s.totalBytes} bytes; live at end ${s.endBytes} bytes` },
-    ...peakSiteMarkers(s.peakSites, 0, d.pid),
+    { name: `DHAT peak (t-gmax) of ${who}`, kind: 'peak', tMs: ms(0), pid: d.pid, detail: `${s.peakBytes} bytes in ${s.peakBlocks} blocks${at}; total allocated ${s.totalBytes} bytes; live at end ${s.endBytes} bytes` },
+    ...peakSiteMarkers(s.peakSites, ms(0), d.pid),
   ];
-  return { markers, warnings, sources: ['dhat'], processes: [{ pid: d.pid, argv, label, startMs: 0 }] };
+  return { markers, warnings, sources: ['dhat'], processes: [{ pid: d.pid, argv, label, startMs: ms(0) }] };
 }
 
 export function importDhat(text: string, file = '<input>'): ImportResult {

@@ -16,6 +16,7 @@
 // durations are never clamped. "Done in" (esbuild's own total) is checked against the top-level sum.
 
 import type { Ms, Phase, Warning } from '../model';
+import { ms, secondsToMs } from '../units';
 import { defineImporter, type ImportResult } from './importer';
 import { ImportError } from './import-error';
 import { layoutReportTree, stripAnsi } from './rollup-perf';
@@ -64,7 +65,7 @@ export function parseEsbuildTiming(text: string, file = '<input>', warnings: War
     const depth = m ? m[1]!.length / 2 - 1 : -1;
     const prevDepth = timings.length ? timings[timings.length - 1]!.depth : -1;
     if (m && depth <= prevDepth + 1) {
-      timings.push({ name: m[2]!, depth, ms: Number(m[3]), line: i + 1 });
+      timings.push({ name: m[2]!, depth, ms: ms(Number(m[3])), line: i + 1 });
       continue;
     }
     if (i === lines.length - 1) {
@@ -76,7 +77,7 @@ export function parseEsbuildTiming(text: string, file = '<input>', warnings: War
   if (!timings.length) throw new ImportError('broken', 'the "Timing information" header is followed by no timing row', file, h + 1);
   const done = DONE.exec(lines.slice(i).join('\n'));
   const report: EsbuildTimingReport = { timings };
-  if (done) report.doneMs = Number(done[1]) * (done[2] === 's' ? 1000 : 1);
+  if (done) report.doneMs = done[2] === 's' ? secondsToMs(Number(done[1])) : ms(Number(done[1]));
   return report;
 }
 
@@ -84,11 +85,11 @@ export function parseEsbuildTiming(text: string, file = '<input>', warnings: War
 export function esbuildTimingPhases(r: EsbuildTimingReport, opts: { startMs: Ms; pid?: number; file?: string }): { phases: Phase[]; warnings: Warning[]; totalMs: Ms } {
   const laid = layoutReportTree(r.timings, opts.startMs, (t) => t.depth, { tool: 'esbuild', ...(opts.file ? { file: opts.file } : {}) });
   const phases = laid.placed.map((p) => {
-    const ph: Phase = { name: p.node.name, parent: p.parent, startMs: p.startMs, endMs: p.startMs + p.node.ms, category: 'esbuild', args: { reconstructed: true } };
+    const ph: Phase = { name: p.node.name, parent: p.parent, startMs: p.startMs, endMs: ms(p.startMs + p.node.ms), category: 'esbuild', args: { reconstructed: true } };
     if (opts.pid !== undefined) ph.pid = opts.pid;
     return ph;
   });
-  const totalMs = laid.endMs - opts.startMs;
+  const totalMs = ms(laid.endMs - opts.startMs);
   const file = opts.file ? { file: opts.file } : {};
   const warnings: Warning[] = [
     { code: 'esbuild-phases-reconstructed', message: `esbuild --timing reports durations without timestamps: its ${phases.length} phases are laid out one after another (children from their parent's start); their durations are esbuild's, their placement is reconstructed`, ...file },
@@ -105,7 +106,7 @@ export function esbuildTimingPhases(r: EsbuildTimingReport, opts: { startMs: Ms;
 export function importEsbuildTiming(text: string, file = '<input>'): ImportResult {
   const warnings: Warning[] = [];
   const r = parseEsbuildTiming(text, file, warnings);
-  const laid = esbuildTimingPhases(r, { startMs: 0, file });
+  const laid = esbuildTimingPhases(r, { startMs: ms(0), file });
   const result: ImportResult = { phases: laid.phases, warnings: [...laid.warnings, ...warnings], sources: [ESBUILD_TIMING_FORMAT] };
   if (r.doneMs !== undefined) result.run = { wallMs: r.doneMs };
   return result;

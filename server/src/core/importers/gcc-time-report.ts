@@ -25,7 +25,8 @@
 // There are no timestamps: every placement is reconstructed (a warning says so). Columns are found by
 // their labels in the header (current GCC prints only wall and GGC).
 
-import type { Phase, Warning } from '../model';
+import type { Ms, Phase, Warning } from '../model';
+import { ms } from '../units';
 import { defineImporter, type ImportResult } from './importer';
 import { ImportError } from './import-error';
 
@@ -179,26 +180,27 @@ function argsOf(r: GccTimevarRow): Record<string, number> {
 }
 
 /** The duration a row gets: wall time, or usr + sys where a (very old) report has no wall column. */
-function durOf(r: GccTimevarRow): number {
-  return r.wallMs ?? (r.usrMs ?? 0) + (r.sysMs ?? 0);
+function durOf(r: GccTimevarRow): Ms {
+  return ms(r.wallMs ?? (r.usrMs ?? 0) + (r.sysMs ?? 0));
 }
 
 /** Builds the phases of a parsed report: blocks one after the other, each laid out as described at the top. */
 export function gccTimeReportToResult(parsed: ParsedGccTimeReport, file = '<input>'): ImportResult {
   const phases: Phase[] = [];
   const warnings: Warning[] = [...parsed.warnings];
-  let t = 0;
+  let t = ms(0);
   const counts = { cc1: 0, cc1plus: 0 };
   for (const b of parsed.blocks) {
     const n = ++counts[b.compiler];
     const phaseRows = b.rows.filter((r) => r.kind === 'phase');
-    const totalMs = b.total ? durOf(b.total) : phaseRows.reduce((s, r) => s + durOf(r), 0);
+    const totalMs = b.total ? durOf(b.total) : ms(phaseRows.reduce((s, r) => s + durOf(r), 0));
+    const rootEndMs = ms(t + totalMs);
     const root = phases.length;
-    phases.push({ name: `${b.compiler} #${n}`, parent: null, startMs: t, endMs: t + totalMs, category: 'gcc-process', args: { ...(b.total ? argsOf(b.total) : {}), reportLine: b.line } });
+    phases.push({ name: `${b.compiler} #${n}`, parent: null, startMs: t, endMs: rootEndMs, category: 'gcc-process', args: { ...(b.total ? argsOf(b.total) : {}), reportLine: b.line } });
     // Phase rows partition TOTAL; rounding can make them overshoot it by a few ms: clamp to the root.
     let pt = t;
     for (const r of phaseRows) {
-      const end = Math.min(pt + durOf(r), t + totalMs);
+      const end = ms(Math.min(pt + durOf(r), rootEndMs));
       phases.push({ name: r.name, parent: root, startMs: pt, endMs: end, category: 'gcc-phase', args: argsOf(r) });
       pt = end;
     }
@@ -212,24 +214,24 @@ export function gccTimeReportToResult(parsed: ParsedGccTimeReport, file = '<inpu
       for (const r of timevars) {
         if (r.kind === 'timevar') {
           parentIdx = phases.length;
-          phases.push({ name: r.name, parent: group, startMs: tt, endMs: tt + durOf(r), category: 'gcc-timevar', args: argsOf(r) });
+          phases.push({ name: r.name, parent: group, startMs: tt, endMs: ms(tt + durOf(r)), category: 'gcc-timevar', args: argsOf(r) });
           childT = tt;
-          tt += durOf(r);
+          tt = ms(tt + durOf(r));
         } else {
           const p = phases[parentIdx]!;
-          const start = Math.min(childT, p.endMs);
-          const end = Math.min(start + durOf(r), p.endMs);
+          const start = ms(Math.min(childT, p.endMs));
+          const end = ms(Math.min(start + durOf(r), p.endMs));
           phases.push({ name: r.name, parent: parentIdx, startMs: start, endMs: end, category: 'gcc-timevar-detail', args: argsOf(r) });
           childT = end;
         }
       }
-      phases[group]!.endMs = Math.min(tt, t + totalMs);
-      if (tt > t + totalMs) {
+      phases[group]!.endMs = ms(Math.min(tt, rootEndMs));
+      if (tt > rootEndMs) {
         // Timevars past TOTAL (rounding, or a loaded machine) are kept but clipped to the root.
         for (let i = group + 1; i < phases.length; i++) {
           const p = phases[i]!;
-          p.startMs = Math.min(p.startMs, t + totalMs);
-          p.endMs = Math.min(p.endMs, t + totalMs);
+          p.startMs = ms(Math.min(p.startMs, rootEndMs));
+          p.endMs = ms(Math.min(p.endMs, rootEndMs));
         }
       }
     }
@@ -239,13 +241,13 @@ export function gccTimeReportToResult(parsed: ParsedGccTimeReport, file = '<inpu
       phases.push({ name: '| overlapping timers', parent: root, startMs: t, endMs: t, category: 'gcc-overlapping-group' });
       let ot = t;
       for (const r of overlapping) {
-        const end = Math.min(ot + durOf(r), t + totalMs);
+        const end = ms(Math.min(ot + durOf(r), rootEndMs));
         phases.push({ name: `|${r.name}`, parent: group, startMs: ot, endMs: end, category: 'gcc-overlapping', args: argsOf(r) });
         ot = end;
       }
       phases[group]!.endMs = ot;
     }
-    t += totalMs;
+    t = rootEndMs;
   }
   warnings.push({
     code: 'placement-reconstructed',

@@ -21,7 +21,8 @@
 
 import * as path from 'node:path';
 import { Decompress } from 'fzstd';
-import type { Marker, MemorySeries, Warning } from '../model';
+import type { Marker, MemorySeries, Ms, Warning } from '../model';
+import { bytes as asBytes, ms as asMs } from '../units';
 import { SeriesBuilder } from '../model';
 import { defineImporter, type ImportOptions, type ImportResult } from './importer';
 import { ImportError } from './import-error';
@@ -102,8 +103,8 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
   const infoSize: number[] = [];
   const infoTrace: number[] = [];
   const out: HeaptrackData = {
-    cmd: '', pageSizeBytes: 4096, peakBytes: 0, peakTimeMs: 0, peakSites: [], allocations: 0, frees: 0,
-    heap: new SeriesBuilder(), rss: new SeriesBuilder(), lastTimeMs: 0, textBytes: text.length, complete: false, warnings: [],
+    cmd: '', pageSizeBytes: 4096, peakBytes: 0, peakTimeMs: asMs(0), peakSites: [], allocations: 0, frees: 0,
+    heap: new SeriesBuilder(), rss: new SeriesBuilder(), lastTimeMs: asMs(0), textBytes: text.length, complete: false, warnings: [],
     tables: { strings, ipModule, ipFunction, ipFile, ipLine, ipInlined, traceIp, traceParent, infoSize, infoTrace },
     events: new Int32Array(0), tickEvent: new Int32Array(0), tickMs: new Float64Array(0), peakEvent: -1,
   };
@@ -111,7 +112,7 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
   const tickEvent = new Int32Builder();
   const tickMs = new SeriesBuilder(256);
   let live = 0;
-  let t = 0;
+  let t: Ms = asMs(0);
   // Live blocks per allocation info, and a copy of it at the peak (taken lazily: only the last peak counts).
   let liveCount = new Float64Array(1024);
   let peakEvent = -1;
@@ -205,14 +206,14 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
       case 'c': {
         const ms = hex(f[1]);
         if (Number.isNaN(ms)) broken('not a timestamp');
-        t = ms;
-        out.heap.push(t, live);
+        t = asMs(ms);
+        out.heap.push(t, asBytes(live));
         tickEvent.push(event);
-        tickMs.push(t, 0);
+        tickMs.push(t, asBytes(0));
         break;
       }
       case 'R':
-        out.rss.push(t, hex(f[1]) * out.pageSizeBytes);
+        out.rss.push(t, asBytes(hex(f[1]) * out.pageSizeBytes));
         break;
       case 'v':
         out.version = hex(f[1]);
@@ -332,7 +333,7 @@ export function heaptrackToResult(d: HeaptrackData, file = '<input>', extraWarni
     warnings: [...extraWarnings, ...d.warnings, ...inferred.warnings],
     sources: ['heaptrack'],
     ...(d.version !== undefined ? { tools: { heaptrack: `${d.version >> 16}.${(d.version >> 8) & 0xff}.${d.version & 0xff}` } } : {}),
-    processes: pid !== undefined ? [{ pid, argv, label, startMs: 0, endMs: d.lastTimeMs }] : [],
+    processes: pid !== undefined ? [{ pid, argv, label, startMs: asMs(0), endMs: d.lastTimeMs }] : [],
   };
 }
 

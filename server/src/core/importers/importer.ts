@@ -4,7 +4,7 @@
 // Each importer file declares its importer with `defineImporter` below (copy one to add a format).
 
 import type { ArenaRule } from '../analysis/arena-rules';
-import type { Contribution, RunFacts } from '../model';
+import type { Contribution, EpochMs, RunFacts } from '../model';
 import { readFileBytes, readFileText } from './read-file';
 
 /** What an importer returns: the profile parts, plus what it knows of the clock and the run. */
@@ -13,7 +13,7 @@ export interface ImportResult extends Contribution {
    * Epoch ms of the result's time 0 when the format carries an absolute clock (a Trace Event file's
    * `beginningOfTime`, RFC 3339 timestamps). Absent when times are only relative to the tool's start.
    */
-  originEpochMs?: number;
+  originEpochMs?: EpochMs;
   /** Run facts the file gives (command, wall time, exit status of the tool …). */
   run?: Partial<RunFacts>;
 }

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import type { Contribution, MemorySeries, Profile, RunFacts, SeriesKind } from '../model';
 import { emptyProfile, mergeContribution } from '../model';
+import { epochMs, ms, type EpochMs, type Ms } from '../units';
 import { DEFAULT_ARENA_RULES } from '../analysis/arena-rules';
 import type { ImportOptions, ImportResult, Importer } from './importer';
 import { ImportError } from './import-error';
@@ -88,15 +89,16 @@ export async function importFile(file: string, opts: ImportOptions & { format?: 
 }
 
 /** Moves every time of a contribution by `offsetMs`. */
-export function shiftContribution(c: Contribution, offsetMs: number): Contribution {
+export function shiftContribution(c: Contribution, offsetMs: Ms): Contribution {
   if (offsetMs === 0) return c;
+  const shift = (t: Ms): Ms => ms(t + offsetMs);
   return {
     ...c,
-    phases: c.phases?.map((p) => ({ ...p, startMs: p.startMs + offsetMs, endMs: p.endMs + offsetMs })),
+    phases: c.phases?.map((p) => ({ ...p, startMs: shift(p.startMs), endMs: shift(p.endMs) })),
     series: c.series?.map((s) => ({ ...s, tMs: s.tMs.map((t) => t + offsetMs) })),
-    markers: c.markers?.map((m) => ({ ...m, tMs: m.tMs + offsetMs })),
-    arenas: c.arenas?.map((a) => ({ ...a, startMs: a.startMs + offsetMs, endMs: a.endMs === null ? null : a.endMs + offsetMs, tMs: a.tMs.map((t) => t + offsetMs), uses: a.uses.map((u) => ({ ...u, tMs: u.tMs + offsetMs })) })),
-    processes: c.processes?.map((p) => ({ ...p, ...(p.startMs !== undefined ? { startMs: p.startMs + offsetMs } : {}), ...(p.endMs !== undefined && p.endMs !== null ? { endMs: p.endMs + offsetMs } : {}) })),
+    markers: c.markers?.map((m) => ({ ...m, tMs: shift(m.tMs) })),
+    arenas: c.arenas?.map((a) => ({ ...a, startMs: shift(a.startMs), endMs: a.endMs === null ? null : shift(a.endMs), tMs: a.tMs.map((t) => t + offsetMs), uses: a.uses.map((u) => ({ ...u, tMs: shift(u.tMs) })) })),
+    processes: c.processes?.map((p) => ({ ...p, ...(p.startMs !== undefined ? { startMs: shift(p.startMs) } : {}), ...(p.endMs !== undefined && p.endMs !== null ? { endMs: shift(p.endMs) } : {}) })),
   };
 }
 
@@ -141,14 +143,14 @@ export function reportedSeries(p: Profile): MemorySeries[] {
 export async function importFiles(files: string[], opts: ImportOptions & { format?: string } = {}): Promise<Profile> {
   const results: { file: string; r: ImportResult }[] = [];
   for (const file of files) results.push({ file, r: await importFile(file, opts) });
-  const origins = results.map((x) => x.r.originEpochMs).filter((o): o is number => o !== undefined);
-  const origin = origins.length ? Math.min(...origins) : 0;
+  const origins = results.map((x) => x.r.originEpochMs).filter((o): o is EpochMs => o !== undefined);
+  const origin = epochMs(origins.length ? Math.min(...origins) : 0);
   const run: RunFacts = {
     command: [],
     cwd: process.cwd(),
     startedAt: origins.length ? new Date(origin).toISOString() : '',
     startEpochMs: origin,
-    wallMs: 0,
+    wallMs: ms(0),
     exitCode: null,
     signal: null,
     status: 'ok',
@@ -159,7 +161,7 @@ export async function importFiles(files: string[], opts: ImportOptions & { forma
   const profile = emptyProfile(run);
   for (const { r } of results) {
     const { originEpochMs, run: facts, ...contribution } = r;
-    mergeContribution(profile, shiftContribution(contribution, originEpochMs !== undefined ? originEpochMs - origin : 0));
+    mergeContribution(profile, shiftContribution(contribution, ms(originEpochMs !== undefined ? originEpochMs - origin : 0)));
     if (facts) Object.assign(profile.run, { ...facts, tools: { ...profile.run.tools, ...facts.tools }, sources: profile.run.sources, importedFrom: run.importedFrom });
   }
   profile.series.push(...reportedSeries(profile));
@@ -168,6 +170,6 @@ export async function importFiles(files: string[], opts: ImportOptions & { forma
   for (const s of profile.series) if (s.tMs.length) end = Math.max(end, s.tMs[s.tMs.length - 1]!);
   for (const m of profile.markers) end = Math.max(end, m.tMs + (m.durMs ?? 0));
   for (const a of profile.arenas) end = Math.max(end, a.endMs ?? a.startMs, a.tMs.length ? a.tMs[a.tMs.length - 1]! : a.startMs);
-  if (!profile.run.wallMs) profile.run.wallMs = end;
+  if (!profile.run.wallMs) profile.run.wallMs = ms(end);
   return profile;
 }

@@ -29,7 +29,8 @@
 // warning says so.
 
 import * as path from 'node:path';
-import type { Marker, MemorySeries, Warning } from '../model';
+import type { Marker, MemorySeries, Ms, Warning } from '../model';
+import { bytes, ms } from '../units';
 import { SeriesBuilder } from '../model';
 import { defineImporter, type ImportOptions, type ImportResult } from './importer';
 import { inferArenas, type ArenaRule } from '../analysis/arena-rules';
@@ -152,8 +153,8 @@ export function pidFromFileName(file: string): number | undefined {
 }
 
 /** The time of a snapshot on the profile's axis (ms, or pseudo-ms for instructions / bytes). */
-function toMs(time: number, unit: ParsedMassif['timeUnit']): number {
-  return unit === 'ms' ? time : time / 1e6;
+function toMs(time: number, unit: ParsedMassif['timeUnit']): Ms {
+  return ms(unit === 'ms' ? time : time / 1e6);
 }
 
 export function massifToResult(parsed: ParsedMassif, file = '<input>', arenaRules: readonly ArenaRule[] = []): ImportResult {
@@ -172,8 +173,8 @@ export function massifToResult(parsed: ParsedMassif, file = '<input>', arenaRule
   const heap = new SeriesBuilder(parsed.snapshots.length);
   const stacks = new SeriesBuilder(parsed.snapshots.length);
   for (const s of parsed.snapshots) {
-    heap.push(toMs(s.time, parsed.timeUnit), s.heapBytes + s.heapExtraBytes);
-    stacks.push(toMs(s.time, parsed.timeUnit), s.stacksBytes);
+    heap.push(toMs(s.time, parsed.timeUnit), bytes(s.heapBytes + s.heapExtraBytes));
+    stacks.push(toMs(s.time, parsed.timeUnit), bytes(s.stacksBytes));
   }
   const pidPart = pid !== undefined ? `:${pid}` : '';
   const series: MemorySeries[] = [
@@ -206,7 +207,7 @@ export function massifToResult(parsed: ParsedMassif, file = '<input>', arenaRule
     ...(inferred.arenas.length ? { arenas: inferred.arenas } : {}),
     warnings,
     sources: ['massif'],
-    processes: pid !== undefined ? [{ pid, argv, label, startMs: 0, endMs: toMs(last.time, parsed.timeUnit) }] : [],
+    processes: pid !== undefined ? [{ pid, argv, label, startMs: ms(0), endMs: toMs(last.time, parsed.timeUnit) }] : [],
   };
 }
 

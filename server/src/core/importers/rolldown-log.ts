@@ -23,7 +23,8 @@
 // path, busy/idle ms and the span's fields.
 // INFO/WARN/ERROR events become markers; DEBUG/TRACE events are counted only.
 
-import type { Marker, Ms, Phase, Warning } from '../model';
+import type { EpochMs, Marker, Ms, Phase, Warning } from '../model';
+import { epochMs, ms } from '../units';
 import { defineImporter, type ImportResult } from './importer';
 import { ImportError } from './import-error';
 import { stripAnsi } from './rollup-perf';
@@ -43,7 +44,7 @@ export function isRolldownLog(text: string): boolean {
 /** A duration as tracing prints it ("14.7ms", "1.13µs", "0.00ns") in ms. */
 export function parseTracingDuration(s: string): Ms | undefined {
   const m = DURATION.exec(s);
-  return m ? Math.round(Number(m[1]) * UNIT_MS[m[2]!]! * 1e9) / 1e9 : undefined;
+  return m ? ms(Math.round(Number(m[1]) * UNIT_MS[m[2]!]! * 1e9) / 1e9) : undefined;
 }
 
 export interface RolldownRecord {
@@ -118,7 +119,7 @@ export interface RolldownSpans {
   markers: Marker[];
   warnings: Warning[];
   /** Epoch ms of time 0 (the first record). */
-  originEpochMs: number;
+  originEpochMs: EpochMs;
   /** The build's span of the log (the root spans), ms relative to the origin. */
   endMs: Ms;
   events: number;
@@ -128,11 +129,11 @@ export interface RolldownSpans {
 export function rolldownSpans(records: RolldownRecord[], opts: { file?: string; pid?: number } = {}): RolldownSpans {
   const file = opts.file ?? '<input>';
   const origin = records[0]!.epochMs;
-  const rel = (r: RolldownRecord) => r.epochMs - origin;
+  const rel = (r: RolldownRecord): Ms => ms(r.epochMs - origin);
   const warnings: Warning[] = [];
   const markers: Marker[] = [];
   /** Enter times per stack not yet matched to a close. */
-  const enters = new Map<string, number[]>();
+  const enters = new Map<string, Ms[]>();
   const instances: Instance[] = [];
   let events = 0;
   for (const r of records) {
@@ -150,7 +151,7 @@ export function rolldownSpans(records: RolldownRecord[], opts: { file?: string; 
       const endMs = rel(r);
       // busy + idle run from the span's creation; its first enter is the exact time, when it is in the
       // log and within the rounding of busy + idle (3 significant digits) of that estimate.
-      const estimateMs = endMs - busyMs - idleMs;
+      const estimateMs = ms(endMs - busyMs - idleMs);
       const tolMs = 0.005 * (busyMs + idleMs) + 0.001;
       const pending = (enters.get(key) ?? []).filter((t) => t >= estimateMs - tolMs);
       const startMs = pending.length ? pending[0]! : estimateMs;
@@ -243,13 +244,13 @@ export function rolldownSpans(records: RolldownRecord[], opts: { file?: string; 
   // Time 0 is the first record, or the estimated start of a span created before it.
   const shiftMs = Math.min(0, ...phases.map((p) => p.startMs));
   for (const p of phases) {
-    p.startMs -= shiftMs;
-    p.endMs -= shiftMs;
+    p.startMs = ms(p.startMs - shiftMs);
+    p.endMs = ms(p.endMs - shiftMs);
   }
-  for (const m of markers) m.tMs -= shiftMs;
-  let endMs = 0;
-  for (const p of phases) endMs = Math.max(endMs, p.endMs);
-  return { phases, markers, warnings, originEpochMs: origin + shiftMs, endMs, events };
+  for (const m of markers) m.tMs = ms(m.tMs - shiftMs);
+  let endMs = ms(0);
+  for (const p of phases) endMs = ms(Math.max(endMs, p.endMs));
+  return { phases, markers, warnings, originEpochMs: epochMs(origin + shiftMs), endMs, events };
 }
 
 /** `rolldown::stages::link_stage::link with a: 1` → `link`. */

@@ -22,8 +22,9 @@
 // The helpers at the end (stripAnsi, layoutReportTree) are shared with the other
 // bundler report importers (esbuild-timing, voyd-perf).
 
-import type { MemorySeries, Ms, Phase, Warning } from '../model';
+import type { Bytes, MemorySeries, Ms, Phase, Warning } from '../model';
 import { SeriesBuilder } from '../model';
+import { bytes as asBytes, ms } from '../units';
 import { defineImporter, type ImportResult } from './importer';
 import { ImportError } from './import-error';
 
@@ -37,8 +38,8 @@ export interface RollupTiming {
   /** 1 for "# ", 2 for "## ", 3 for no prefix, 4 for "- " (plugin hooks). */
   level: 1 | 2 | 3 | 4;
   ms: Ms;
-  heapDeltaBytes: number;
-  maxHeapUsedBytes: number;
+  heapDeltaBytes: Bytes;
+  maxHeapUsedBytes: Bytes;
   /** 1-based line in the input (CLI form). */
   line?: number;
 }
@@ -101,14 +102,14 @@ export function parseRollupPerf(text: string, file = '<input>', warnings: Warnin
       throw new ImportError('broken', `"${line}" is not a rollup --perf row like "## generate module graph: 2650ms, 69.8 MB / 78 MB"`, file, i + 1);
     }
     const label = m[1]!;
-    current.timings.push({ label, name: nameOf(label), level: levelOf(label), ms: Number(m[2]), heapDeltaBytes: bytes(m[3]!, m[4]!), maxHeapUsedBytes: bytes(m[5]!, m[6]!), line: i + 1 });
+    current.timings.push({ label, name: nameOf(label), level: levelOf(label), ms: ms(Number(m[2])), heapDeltaBytes: bytes(m[3]!, m[4]!), maxHeapUsedBytes: bytes(m[5]!, m[6]!), line: i + 1 });
   }
   if (!reports.length || !reports.some((r) => r.timings.length)) throw new ImportError('not-this-format', 'no rollup --perf report (no "# BUILD: <n>ms, …" row)', file);
   return reports.filter((r) => r.timings.length);
 }
 
-function bytes(value: string, unit: string): number {
-  return Math.round(Number(value) * UNIT[unit]!);
+function bytes(value: string, unit: string): Bytes {
+  return asBytes(Math.round(Number(value) * UNIT[unit]!));
 }
 
 function parseApi(text: string, file: string): RollupReport {
@@ -125,7 +126,7 @@ function parseApi(text: string, file: string): RollupReport {
     if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
       throw new ImportError('broken', `"${label}": expected [ms, heapUsed delta bytes, max heapUsed bytes], got ${JSON.stringify(v)}`, file);
     }
-    timings.push({ label, name: nameOf(label), level: levelOf(label), ms: v[0] as number, heapDeltaBytes: v[1] as number, maxHeapUsedBytes: v[2] as number });
+    timings.push({ label, name: nameOf(label), level: levelOf(label), ms: ms(v[0] as number), heapDeltaBytes: asBytes(v[1] as number), maxHeapUsedBytes: asBytes(v[2] as number) });
   }
   return { timings, form: 'api' };
 }
@@ -162,13 +163,13 @@ export function rollupPerfPhases(reports: RollupReport[], opts: RollupPhasesOpti
         name: t.name,
         parent: p.parent === null ? null : p.parent + base,
         startMs: p.startMs,
-        endMs: p.startMs + t.ms,
+        endMs: ms(p.startMs + t.ms),
         category: t.level === 4 ? 'rollup-plugin-hook' : 'rollup',
         args: { label: t.label, heapUsedDeltaBytes: t.heapDeltaBytes, maxHeapUsedBytes: t.maxHeapUsedBytes, reconstructed: true },
       };
       if (opts.pid !== undefined) ph.pid = opts.pid;
       if (timedOnce(t)) {
-        ph.memStartBytes = t.maxHeapUsedBytes - t.heapDeltaBytes;
+        ph.memStartBytes = asBytes(t.maxHeapUsedBytes - t.heapDeltaBytes);
         ph.memEndBytes = t.maxHeapUsedBytes;
         ph.memKind = 'js-heap';
       } else ph.args!.summedOverCalls = true;
@@ -176,7 +177,7 @@ export function rollupPerfPhases(reports: RollupReport[], opts: RollupPhasesOpti
     });
     at = laid.endMs;
   }
-  const points: [number, number][] = [];
+  const points: [Ms, Bytes][] = [];
   for (const p of phases) if (p.memKind === 'js-heap') points.push([p.startMs, p.memStartBytes!], [p.endMs, p.memEndBytes!]);
   points.sort((a, b) => a[0] - b[0]);
   const sb = new SeriesBuilder(points.length || 1);
@@ -190,14 +191,14 @@ export function rollupPerfPhases(reports: RollupReport[], opts: RollupPhasesOpti
   };
   if (opts.file) w.file = opts.file;
   warnings.unshift(w);
-  return { phases, series, warnings, totalMs: at - opts.startMs };
+  return { phases, series, warnings, totalMs: ms(at - opts.startMs) };
 }
 
 /** Imports a saved `--perf` report (stdout of the CLI) or `bundle.getTimings()` JSON. */
 export function importRollupPerf(text: string, file = '<input>'): ImportResult {
   const warnings: Warning[] = [];
   const reports = parseRollupPerf(text, file, warnings);
-  const laid = rollupPerfPhases(reports, { startMs: 0, file });
+  const laid = rollupPerfPhases(reports, { startMs: ms(0), file });
   return { phases: laid.phases, series: laid.series, warnings: [...laid.warnings, ...warnings], sources: [ROLLUP_PERF_FORMAT] };
 }
 
@@ -241,7 +242,7 @@ export function layoutReportTree<N extends ReportNode>(nodes: N[], startMs: Ms, 
   });
   const children = new Map<number | null, number[]>();
   parent.forEach((p, i) => children.set(p, [...(children.get(p) ?? []), i]));
-  const start = new Array<number>(nodes.length);
+  const start = new Array<Ms>(nodes.length);
   const place = (p: number | null, from: Ms) => {
     const kids = children.get(p) ?? [];
     const sumMs = kids.reduce((s, k) => s + nodes[k]!.ms, 0);
@@ -260,7 +261,7 @@ export function layoutReportTree<N extends ReportNode>(nodes: N[], startMs: Ms, 
     let at = from;
     for (const k of kids) {
       start[k] = overlap ? from : at;
-      if (!overlap) at += nodes[k]!.ms;
+      if (!overlap) at = ms(at + nodes[k]!.ms);
       place(k, start[k]!);
     }
     return p === null ? at : undefined;

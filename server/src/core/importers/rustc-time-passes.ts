@@ -24,6 +24,7 @@
 // timeline is reconstructed from end order, durations and RSS continuity, and the result says so.
 
 import type { Bytes, Contribution, Ms, Phase, Warning } from '../model';
+import { bytes, epochSecondsToMs, ms, secondsToMs } from '../units';
 import { ImportError } from './import-error';
 import { defineImporter } from './importer';
 
@@ -97,8 +98,9 @@ const ONCE_PER_INVOCATION = new Set([
 /** Passes run by rustc's codegen threads: they overlap main-thread passes and are nobody's parent. */
 const OFF_THREAD = /^LLVM_/;
 
-function epochSecondsToMs(s: string): number {
-  return parseFloat(s.replace(',', '.')) * 1000;
+/** A wrapper stamp (`EPOCHREALTIME`, seconds, a decimal comma in some locales) in epoch ms. */
+function stampToEpochMs(s: string): number {
+  return epochSecondsToMs(parseFloat(s.replace(',', '.')));
 }
 
 type Body = { kind: 'json'; pass: Omit<TimePass, 'endOrder' | 'line'> } | { kind: 'text'; pass: Omit<TimePass, 'endOrder' | 'line'> } | { kind: 'broken' };
@@ -121,23 +123,23 @@ function parseBody(body: string): Body {
       rssStart = m[3] === 'null' ? null : Number(m[3]);
       rssEnd = m[4] === 'null' ? null : Number(m[4]);
     }
-    const bytesOrNull = (v: unknown): Bytes | null | undefined => (v === null ? null : typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+    const bytesOrNull = (v: unknown): Bytes | null | undefined => (v === null ? null : typeof v === 'number' && Number.isFinite(v) && v >= 0 ? bytes(v) : undefined);
     const rssStartBytes = bytesOrNull(rssStart);
     const rssEndBytes = bytesOrNull(rssEnd);
     if (typeof pass !== 'string' || !pass || typeof time !== 'number' || !Number.isFinite(time) || time < 0 || rssStartBytes === undefined || rssEndBytes === undefined) {
       return { kind: 'broken' };
     }
-    return { kind: 'json', pass: { name: pass, durationMs: time * 1000, rssStartBytes, rssEndBytes } };
+    return { kind: 'json', pass: { name: pass, durationMs: secondsToMs(time), rssStartBytes, rssEndBytes } };
   }
   const m = TEXT_LINE.exec(body);
   if (!m) return { kind: 'broken' };
-  const mb = (s: string | undefined): Bytes | null => (s === undefined ? null : Number(s) * MB);
+  const mb = (s: string | undefined): Bytes | null => (s === undefined ? null : bytes(Number(s) * MB));
   return {
     kind: 'text',
     pass: {
       name: m[6]!.trim(),
       // Integer milliseconds: the text format prints seconds with 3 decimals.
-      durationMs: Math.round(Number(m[1]) * 1000),
+      durationMs: ms(Math.round(secondsToMs(Number(m[1])))),
       rssStartBytes: mb(m[2] ?? m[4]),
       rssEndBytes: mb(m[3] ?? m[5]),
     },
@@ -202,7 +204,7 @@ export function parseTimePasses(text: string, fileName?: string): ParsedTimePass
           else if (key === 'filter' && /^\d+$/.test(value)) inv.filterPid = Number(value);
           else if (key === 'crate') inv.crateName = value;
           else if (key === 'package') inv.packageName = value;
-          else if (key === 'start' && /^\d+(?:[.,]\d+)?$/.test(value)) inv.startEpochMs = epochSecondsToMs(value);
+          else if (key === 'start' && /^\d+(?:[.,]\d+)?$/.test(value)) inv.startEpochMs = stampToEpochMs(value);
           else if (key === 'format' && (value === 'text' || value === 'json')) inv.format = value;
         }
         current = inv;
@@ -211,7 +213,7 @@ export function parseTimePasses(text: string, fileName?: string): ParsedTimePass
       }
       const e = END.exec(line);
       if (e && current) {
-        if (e[1]) current.endEpochMs = epochSecondsToMs(e[1]);
+        if (e[1]) current.endEpochMs = stampToEpochMs(e[1]);
         continue;
       }
     }
@@ -221,7 +223,7 @@ export function parseTimePasses(text: string, fileName?: string): ParsedTimePass
     if (stamp) {
       const rest = line.slice(stamp[0].length);
       if (rest.startsWith('time: ') || rest.startsWith('[')) {
-        endEpochMs = epochSecondsToMs(stamp[1]!);
+        endEpochMs = stampToEpochMs(stamp[1]!);
         line = rest;
       }
     } else if (line.startsWith(' time: ')) {
@@ -476,13 +478,13 @@ export function inferNesting(passes: readonly TimePass[], options: NestingOption
   }
   for (let i = 0; i < n; i++) if (offThread[i] && totalIdx !== null) parent[i] = totalIdx;
 
-  const nodes: PassNode[] = passes.map((p, i) => ({ ...p, parent: parent[i]!, startMs: 0, endMs: 0, offThread: offThread[i]! }));
+  const nodes: PassNode[] = passes.map((p, i) => ({ ...p, parent: parent[i]!, startMs: ms(0), endMs: ms(0), offThread: offThread[i]! }));
   if (stamped) {
     const endsEpochMs = pullBackStamps(nodes);
     const origin = Math.min(...nodes.map((node, i) => endsEpochMs[i]! - node.durationMs));
     for (const [i, node] of nodes.entries()) {
-      node.endMs = endsEpochMs[i]! - origin;
-      node.startMs = node.endMs - node.durationMs;
+      node.endMs = ms(endsEpochMs[i]! - origin);
+      node.startMs = ms(node.endMs - node.durationMs);
     }
     clampIntoParents(nodes);
     return { nodes, timeline: 'stamped', originEpochMs: origin, total: totalIdx };
@@ -571,8 +573,8 @@ function clampIntoParents(nodes: PassNode[]): void {
     const node = nodes[i]!;
     if (node.parent === null) continue;
     const par = nodes[node.parent]!;
-    node.startMs = Math.min(Math.max(node.startMs, par.startMs), par.endMs);
-    node.endMs = Math.max(Math.min(node.endMs, par.endMs), node.startMs);
+    node.startMs = ms(Math.min(Math.max(node.startMs, par.startMs), par.endMs));
+    node.endMs = ms(Math.max(Math.min(node.endMs, par.endMs), node.startMs));
   }
 }
 
@@ -593,10 +595,10 @@ function reconstructTimeline(nodes: PassNode[], coarse: boolean): void {
     if (node.parent === null) roots.push(i);
     else children[node.parent]!.push(i);
   }
-  let cursor = 0;
+  let cursor = ms(0);
   for (const r of roots) {
     nodes[r]!.startMs = cursor;
-    nodes[r]!.endMs = cursor + nodes[r]!.durationMs;
+    nodes[r]!.endMs = ms(cursor + nodes[r]!.durationMs);
     cursor = nodes[r]!.endMs;
   }
   for (let i = nodes.length - 1; i >= 0; i--) {
@@ -608,29 +610,29 @@ function reconstructTimeline(nodes: PassNode[], coarse: boolean): void {
     if (startAligned) {
       let at = node.startMs;
       for (const child of kids) {
-        child.startMs = Math.min(at, node.endMs);
-        child.endMs = Math.min(child.startMs + child.durationMs, node.endMs);
+        child.startMs = ms(Math.min(at, node.endMs));
+        child.endMs = ms(Math.min(child.startMs + child.durationMs, node.endMs));
         at = child.endMs;
       }
     } else {
       let at = node.endMs;
       for (let c = kids.length - 1; c >= 0; c--) {
         const child = kids[c]!;
-        child.endMs = Math.max(at, node.startMs);
-        child.startMs = Math.max(child.endMs - child.durationMs, node.startMs);
+        child.endMs = ms(Math.max(at, node.startMs));
+        child.startMs = ms(Math.max(child.endMs - child.durationMs, node.startMs));
         at = child.startMs;
       }
     }
   }
-  let lastMainEndMs = 0;
+  let lastMainEndMs = ms(0);
   for (const node of nodes) {
     if (!node.offThread) {
-      lastMainEndMs = Math.max(lastMainEndMs, node.endMs);
+      lastMainEndMs = ms(Math.max(lastMainEndMs, node.endMs));
       continue;
     }
     const par = node.parent === null ? undefined : nodes[node.parent];
-    node.endMs = par ? Math.min(Math.max(lastMainEndMs, par.startMs), par.endMs) : lastMainEndMs;
-    node.startMs = Math.max(node.endMs - node.durationMs, par ? par.startMs : 0);
+    node.endMs = par ? ms(Math.min(Math.max(lastMainEndMs, par.startMs), par.endMs)) : lastMainEndMs;
+    node.startMs = ms(Math.max(node.endMs - node.durationMs, par ? par.startMs : 0));
   }
 }
 
@@ -665,7 +667,7 @@ export function invocationPhases(tree: PassTree, at: InvocationPlacement): Phase
     name: at.name,
     parent: null,
     startMs: at.startMs,
-    endMs: Math.max(at.endMs, at.startMs),
+    endMs: ms(Math.max(at.endMs, at.startMs)),
     category: 'crate',
     ...(at.pid !== undefined ? { pid: at.pid } : {}),
     ...(totalNode ? mem(totalNode.rssStartBytes, totalNode.rssEndBytes) : {}),
@@ -682,7 +684,7 @@ export function invocationPhases(tree: PassTree, at: InvocationPlacement): Phase
   const byStart = (a: number, b: number) => nodes[a]!.startMs - nodes[b]!.startMs || a - b;
   const emit = (i: number, parentPhase: number) => {
     const node = nodes[i]!;
-    const clamp = (t: Ms) => Math.min(Math.max(t, root.startMs), root.endMs);
+    const clamp = (t: number): Ms => ms(Math.min(Math.max(t, root.startMs), root.endMs));
     const index = phases.length;
     phases.push({
       name: node.name,
@@ -766,10 +768,10 @@ function placeOnOneAxis(invocations: RustcInvocation[], trees: PassTree[]): { st
     const origin = Math.min(...trees.map((_, k) => Math.min(anchorEpochMs(k)!, invocations[k]!.startEpochMs ?? Infinity)));
     return trees.map((t, k) => {
       const inv = invocations[k]!;
-      const offset = anchorEpochMs(k)! - origin;
+      const offset = ms(anchorEpochMs(k)! - origin);
       const { s, e } = t.nodes.length ? span(t) : { s: 0, e: 0 };
-      const startMs = Math.min(inv.startEpochMs !== undefined ? inv.startEpochMs - origin : Infinity, offset + s);
-      const endMs = Math.max(inv.endEpochMs !== undefined ? inv.endEpochMs - origin : -Infinity, offset + e);
+      const startMs = ms(Math.min(inv.startEpochMs !== undefined ? inv.startEpochMs - origin : Infinity, offset + s));
+      const endMs = ms(Math.max(inv.endEpochMs !== undefined ? inv.endEpochMs - origin : -Infinity, offset + e));
       return { startMs, endMs, treeOffsetMs: offset };
     });
   }
@@ -784,6 +786,6 @@ function placeOnOneAxis(invocations: RustcInvocation[], trees: PassTree[]): { st
   return trees.map((t, k) => {
     const offset = offsets[k] ?? 0;
     const { s, e } = span(t);
-    return { startMs: offset + s, endMs: offset + e, treeOffsetMs: offset };
+    return { startMs: ms(offset + s), endMs: ms(offset + e), treeOffsetMs: ms(offset) };
   });
 }

@@ -17,6 +17,7 @@
 // The table is read from the last "Files:" row on (in watch or build mode there is one per compile).
 
 import type { Contribution, Ms, Phase, Warning } from '../model';
+import { bytes, ms } from '../units';
 import { ImportError } from './import-error';
 import { defineImporter } from './importer';
 
@@ -107,17 +108,17 @@ function isMemoryRow(name: string): boolean {
  */
 export function tscDiagnosticsPhases(d: TscDiagnostics, opts: { endMs: Ms; pid?: number }): Phase[] {
   const parts = topLevelTimes(d);
-  const totalMs = parts.reduce((s, [, ms]) => s + ms, 0);
-  let at = Math.max(0, opts.endMs - totalMs);
-  const phases: Phase[] = parts.map(([name, ms]) => {
-    const p: Phase = { name, parent: null, startMs: at, endMs: at + ms, category: 'tsc', args: { reconstructed: true } };
+  const totalMs = parts.reduce((s, [, durMs]) => s + durMs, 0);
+  let at = ms(Math.max(0, opts.endMs - totalMs));
+  const phases: Phase[] = parts.map(([name, durMs]) => {
+    const p: Phase = { name, parent: null, startMs: at, endMs: ms(at + durMs), category: 'tsc', args: { reconstructed: true } };
     if (opts.pid !== undefined) p.pid = opts.pid;
-    at += ms;
+    at = ms(at + durMs);
     return p;
   });
   const last = phases[phases.length - 1];
   if (last && d.memoryUsedBytes !== undefined) {
-    last.memEndBytes = d.memoryUsedBytes;
+    last.memEndBytes = bytes(d.memoryUsedBytes);
     last.memKind = d.version === 7 ? 'compiler-reported' : 'js-heap';
   }
   return phases;
@@ -137,7 +138,7 @@ export function reconstructedWarning(d: TscDiagnostics, phases: Phase[], file?: 
 /** Imports a saved statistics table (stdout of tsc with --diagnostics or --extendedDiagnostics). */
 export function importTscDiagnostics(text: string, fileName: string): Contribution {
   const d = parseTscDiagnostics(text, fileName);
-  const phases = tscDiagnosticsPhases(d, { endMs: topLevelTimes(d).reduce((s, [, ms]) => s + ms, 0) });
+  const phases = tscDiagnosticsPhases(d, { endMs: ms(topLevelTimes(d).reduce((s, [, durMs]) => s + durMs, 0)) });
   const warnings: Warning[] = [reconstructedWarning(d, phases, fileName)];
   if (!('Total' in d.timesMs) && d.version !== 'unknown') {
     warnings.push({ code: 'tsc-diagnostics-incomplete', message: `${fileName}: the table has no "Total time" row: it may be cut short`, file: fileName });

@@ -23,6 +23,7 @@
 // their parent are laid out overlapping and warned about. Counters become args of the `total` phase.
 
 import type { Ms, Phase, Warning } from '../model';
+import { ms } from '../units';
 import { defineImporter, type ImportResult } from './importer';
 import { ImportError } from './import-error';
 import { layoutReportTree } from './rollup-perf';
@@ -142,7 +143,7 @@ function voydPreOrder(phasesMs: Record<string, number>): { name: string; depth: 
   const walk = (parent: string | undefined, depth: number) => {
     const list = [...(kids.get(parent) ?? [])].sort((a, b) => rank(parent, a) - rank(parent, b) || a.localeCompare(b));
     for (const n of list) {
-      out.push({ name: n, depth, ms: phasesMs[n]! });
+      out.push({ name: n, depth, ms: ms(phasesMs[n]!) });
       walk(n, depth + 1);
     }
   };
@@ -167,7 +168,7 @@ export function voydPerfPhases(summaries: VoydPerfSummary[], opts: { startMs: Ms
     if (s.overlapped) warnings.push({ code: 'voyd-perf-overlapped', message: `Voyd compile of ${s.entryPath ?? '?'} overlapped another compile in the same process: its phase times and counters mix both`, ...file, line: s.line });
     const base = phases.length;
     for (const p of laid.placed) {
-      const ph: Phase = { name: p.node.name, parent: p.parent === null ? null : p.parent + base, startMs: p.startMs, endMs: p.startMs + p.node.ms, category: 'voyd', args: { reconstructed: true } };
+      const ph: Phase = { name: p.node.name, parent: p.parent === null ? null : p.parent + base, startMs: p.startMs, endMs: ms(p.startMs + p.node.ms), category: 'voyd', args: { reconstructed: true } };
       if (opts.pid !== undefined) ph.pid = opts.pid;
       if (p.parent === null) {
         if (s.entryPath !== undefined) ph.args!.entryPath = s.entryPath;
@@ -180,13 +181,13 @@ export function voydPerfPhases(summaries: VoydPerfSummary[], opts: { startMs: Ms
     }
     at = laid.endMs;
   }
-  return { phases, warnings, totalMs: at - opts.startMs };
+  return { phases, warnings, totalMs: ms(at - opts.startMs) };
 }
 
 export function importVoydPerf(text: string, file = '<input>'): ImportResult {
   const warnings: Warning[] = [];
   const summaries = parseVoydPerf(text, file, warnings);
-  const laid = voydPerfPhases(summaries, { startMs: 0, file });
+  const laid = voydPerfPhases(summaries, { startMs: ms(0), file });
   return { phases: laid.phases, warnings: [...laid.warnings, ...warnings], sources: [VOYD_PERF_FORMAT] };
 }
 

@@ -9,7 +9,7 @@
 
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Arena, Contribution, Marker, MemorySeries, Phase, ProcessInfo, Warning } from '../../model';
+import type { Arena, Contribution, Marker, MemorySeries, Ms, Phase, ProcessInfo, Warning } from '../../model';
 import { isTscDiagnostics, parseTscDiagnostics, reconstructedWarning, tscDiagnosticsPhases } from '../../importers/tsc-diagnostics';
 import { ImportError } from '../../importers/import-error';
 import type { CollectContext, InstrumentContext, Instrumentation } from '../instrumentation';
@@ -113,7 +113,7 @@ function missingPreloadWarnings(ctx: CollectContext, reported: Set<number>): War
 }
 
 /** The process that ran tsc: the native binary for tsc 7, else a Node process running tsc. */
-function tscProcess(processes: ProcessInfo[], native: boolean, endMs: number): ProcessInfo | undefined {
+function tscProcess(processes: ProcessInfo[], native: boolean, endMs: Ms): ProcessInfo | undefined {
   const isTsc = (a: string | undefined) => !!a && /^(_?tsc|tsgo)(\.js|\.exe)?$/i.test(path.basename(a));
   const candidates = processes.filter((p) => (native ? isTsc(p.argv[0]) : p.argv.slice(0, 3).some(isTsc)));
   return candidates.sort((a, b) => (b.endMs ?? endMs) - (a.endMs ?? endMs))[0];

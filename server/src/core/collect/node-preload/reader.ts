@@ -3,9 +3,9 @@
 // and marks, its arena lanes, and the process itself.
 
 import * as path from 'node:path';
-import type { Arena, Marker, MemorySeries, Phase, ProcessInfo, Warning } from '../../model';
+import type { Arena, Marker, MemorySeries, Ms, Phase, ProcessInfo, Warning } from '../../model';
 import { SeriesBuilder } from '../../model';
-import { formatBytes } from '../../units';
+import { bytes, epochMs, epochToProfileMs, formatBytes, ms } from '../../units';
 import type { CollectContext } from '../instrumentation';
 import type { ProcessRecords } from './process-records';
 import { ARENA_BYTES, ARENA_CREATE, ARENA_FREE, ARENA_USE, type HeaderRecord } from './records';
@@ -15,6 +15,9 @@ const SOURCE = 'node preload';
 
 /** perf_hooks' gc entry kinds (NODE_PERFORMANCE_GC_*) for v8.GCProfiler's gcType names. */
 const GC_KIND: Record<string, number> = { Scavenge: 1, MinorMarkSweep: 1, MinorMarkCompact: 1, MarkSweepCompact: 4, IncrementalMarking: 8, ProcessWeakCallbacks: 16 };
+
+/** The records' times are epoch ms, kept as plain numbers in their columns: this puts one on the profile's clock. */
+type ToProfileMs = (epochMsValue: number) => Ms;
 
 export interface ProcessContribution {
   phases: Phase[];
@@ -28,7 +31,7 @@ export interface ProcessContribution {
 export function processContribution(r: ProcessRecords, ctx: CollectContext, seriesIds: Set<string>): ProcessContribution {
   const h = r.header;
   const pid = h.pid;
-  const rel = (epochMs: number) => epochMs - ctx.startEpochMs;
+  const rel: ToProfileMs = (t) => epochToProfileMs(epochMs(t), ctx.startEpochMs);
   const label = nodeProcessLabel(h);
   const warnings: Warning[] = [];
   const markers: Marker[] = [];
@@ -41,14 +44,14 @@ export function processContribution(r: ProcessRecords, ctx: CollectContext, seri
   for (let i = 0; i < r.markT.length; i++) if (r.markHeapBytes[i]) samples.push([r.markT[i]!, r.markHeapBytes[i]!]);
   for (const g of placeGcs(r)) {
     samples.push([g.startMs, g.beforeBytes], [g.startMs + g.durMs, g.afterBytes]);
-    const m: Marker = { name: g.type, kind: 'gc', tMs: rel(g.startMs), durMs: g.durMs, pid, detail: `${g.type}: heap ${formatBytes(g.beforeBytes)} → ${formatBytes(g.afterBytes)}` };
+    const m: Marker = { name: g.type, kind: 'gc', tMs: rel(g.startMs), durMs: ms(g.durMs), pid, detail: `${g.type}: heap ${formatBytes(g.beforeBytes)} → ${formatBytes(g.afterBytes)}` };
     if (g.windowMs !== undefined) m.detail += ` (time estimated: the GC ran within a ${g.windowMs.toFixed(1)} ms window)`;
     markers.push(m);
   }
   if (r.exit?.heapBytes) samples.push([r.exit.tMs, r.exit.heapBytes]);
   samples.sort((a, b) => a[0] - b[0]);
   const heap = new SeriesBuilder(Math.max(16, samples.length));
-  for (const [t, b] of samples) heap.push(rel(t), b);
+  for (const [t, b] of samples) heap.push(rel(t), bytes(b));
   let id = `js-heap:${pid}`;
   for (let n = 2; seriesIds.has(id); n++) id = `js-heap:${pid}-${n}`;
   seriesIds.add(id);
@@ -80,7 +83,7 @@ export function processContribution(r: ProcessRecords, ctx: CollectContext, seri
  * after the free), uses with their phase (the one the program named, else the path of the innermost
  * phase of this process open at that time, else none), endMs null when never freed.
  */
-function arenaLanes(r: ProcessRecords, phases: Phase[], rel: (epochMs: number) => number, warnings: Warning[]): Arena[] {
+function arenaLanes(r: ProcessRecords, phases: Phase[], rel: ToProfileMs, warnings: Warning[]): Arena[] {
   if (!r.arenaT.length) return [];
   const pid = r.header.pid;
   interface Lane {
@@ -92,7 +95,7 @@ function arenaLanes(r: ProcessRecords, phases: Phase[], rel: (epochMs: number) =
   let useAfterFree = 0;
   let unknown = 0;
   const phaseAt = innermostPhasePath(phases);
-  const lane = (id: number, tMs: number): Lane => {
+  const lane = (id: number, tMs: Ms): Lane => {
     let l = lanes.get(id);
     if (!l) {
       const info = r.arenaInfo.get(id);
@@ -102,7 +105,7 @@ function arenaLanes(r: ProcessRecords, phases: Phase[], rel: (epochMs: number) =
         bytes: new SeriesBuilder(8),
         freed: false,
       };
-      l.bytes.push(tMs, 0);
+      l.bytes.push(tMs, bytes(0));
       lanes.set(id, l);
     }
     return l;
@@ -117,7 +120,7 @@ function arenaLanes(r: ProcessRecords, phases: Phase[], rel: (epochMs: number) =
     }
     const l = lane(id, tMs);
     if (kind === ARENA_BYTES) {
-      if (!l.freed) l.bytes.push(tMs, r.arenaValue[i]!);
+      if (!l.freed) l.bytes.push(tMs, bytes(r.arenaValue[i]!));
     } else if (kind === ARENA_USE) {
       if (l.freed) useAfterFree++;
       const named = r.arenaPhaseNames[r.arenaValue[i]!];
@@ -126,7 +129,7 @@ function arenaLanes(r: ProcessRecords, phases: Phase[], rel: (epochMs: number) =
     } else if (kind === ARENA_FREE && !l.freed) {
       l.freed = true;
       l.arena.endMs = tMs;
-      l.bytes.push(tMs, 0);
+      l.bytes.push(tMs, bytes(0));
     }
   }
   if (useAfterFree) warnings.push({ code: 'arena-use-after-free', message: `pid ${pid}: ${useAfterFree} arena use(s) after the arena was freed`, file: r.file });
@@ -230,7 +233,7 @@ function placeGcs(r: ProcessRecords): PlacedGc[] {
  * (commentTime, Source Map) go to the args of the phase that was innermost while they ran:
  * "commentTime ms", "commentTime spans".
  */
-function tscPhases(r: ProcessRecords, rel: (epochMs: number) => number, endMs: number): { phases: Phase[]; markers: Marker[]; warnings: Warning[] } {
+function tscPhases(r: ProcessRecords, rel: ToProfileMs, endMs: Ms): { phases: Phase[]; markers: Marker[]; warnings: Warning[] } {
   const pid = r.header.pid;
   const kinds = r.markNames.map(classifyMark);
   const phases: Phase[] = [];
@@ -239,11 +242,11 @@ function tscPhases(r: ProcessRecords, rel: (epochMs: number) => number, endMs: n
   const stack: { key: string; index: number }[] = [];
   let strayEnds = 0;
   let misnested = 0;
-  const close = (index: number, tMs: number, heapBytes: number) => {
+  const close = (index: number, tMs: Ms, heapBytes: number) => {
     const p = phases[index]!;
     p.endMs = tMs;
     if (heapBytes) {
-      p.memEndBytes = heapBytes;
+      p.memEndBytes = bytes(heapBytes);
       p.memKind = 'js-heap';
     }
   };
@@ -271,7 +274,7 @@ function tscPhases(r: ProcessRecords, rel: (epochMs: number) => number, endMs: n
     } else if (k.kind === 'begin') {
       const p: Phase = { name: k.measure, parent: stack.length ? stack[stack.length - 1]!.index : null, startMs: tMs, endMs: tMs, pid, category: 'tsc' };
       if (heapBytes) {
-        p.memStartBytes = heapBytes;
+        p.memStartBytes = bytes(heapBytes);
         p.memKind = 'js-heap';
       }
       stack.push({ key: k.key, index: phases.push(p) - 1 });
@@ -300,7 +303,7 @@ function tscPhases(r: ProcessRecords, rel: (epochMs: number) => number, endMs: n
 }
 
 /** The program's performance.measure() entries → phases, nested where one contains another. */
-function measurePhases(r: ProcessRecords, rel: (epochMs: number) => number): Phase[] {
+function measurePhases(r: ProcessRecords, rel: ToProfileMs): Phase[] {
   const sorted = [...r.measures].sort((a, b) => a.startMs - b.startMs || b.durMs - a.durMs);
   const phases: Phase[] = [];
   const open: { endMs: number; index: number }[] = [];

@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { procAvailable, readProcFile } from './proc-files';
+import { bytes, kib, kibToBytes, type Bytes } from '../../units';
 
 const IS_LINUX = process.platform === 'linux';
 const IS_WINDOWS = process.platform === 'win32';
@@ -27,7 +28,7 @@ export interface ProcessRow {
   /** Exited but not yet reaped: it holds no memory and can no longer be signalled. */
   zombie: boolean;
   /** Resident memory, where the query asks for it. */
-  rssBytes?: number;
+  rssBytes?: Bytes;
   /** Command line; from `ps`/CIM it is split on spaces, so arguments with spaces are lost. */
   argv?: string[];
 }
@@ -65,7 +66,7 @@ export function psTableQuery(purpose: 'kill' | 'sample'): ProcessTableQuery {
           pgid: Number(m[3]),
           startId: sample ? '' : rest.trim(),
           zombie: stat.startsWith('Z'),
-          ...(sample ? { rssBytes: Number(m[4]) * 1024, argv: rest.trim().split(/\s+/) } : {}),
+          ...(sample ? { rssBytes: kibToBytes(kib(Number(m[4]))), argv: rest.trim().split(/\s+/) } : {}),
         });
       }
       return rows;
@@ -97,7 +98,7 @@ export function windowsTableQueries(): ProcessTableQuery[] {
             ppid: Number(o['ParentProcessId']) || 0,
             startId: String(o['StartId'] ?? ''),
             zombie: false,
-            rssBytes: Number(o['WorkingSetSize']) || 0,
+            rssBytes: bytes(Number(o['WorkingSetSize']) || 0),
             argv: splitWindowsCommandLine(cmd),
           });
         }
@@ -123,7 +124,7 @@ export function windowsTableQueries(): ProcessTableQuery[] {
             ppid: Number(f[col('ParentProcessId')]) || 0,
             startId: (f[col('CreationDate')] ?? '').trim(),
             zombie: false,
-            rssBytes: Number(f[col('WorkingSetSize')]) || 0,
+            rssBytes: bytes(Number(f[col('WorkingSetSize')]) || 0),
             argv: [(f[col('Name')] ?? '').trim()],
           });
         }

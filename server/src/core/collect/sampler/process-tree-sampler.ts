@@ -16,7 +16,8 @@
 // so the tree sum can exceed the memory actually used; it is the figure `/usr/bin/time` and the OOM
 // killer reason about, per process.
 
-import { type Bytes, type MemorySeries, type Ms, type ProcessInfo, type SamplerFacts, type Warning } from '../../model';
+import { type Bytes, type EpochMs, type MemorySeries, type Ms, type ProcessInfo, type SamplerFacts, type Warning } from '../../model';
+import { bytes, epochMs, epochToProfileMs, ms } from '../../units';
 import { processLabel } from './process-label';
 import { procAvailable } from './proc-files';
 import { ProcfsBackend } from './procfs-backend';
@@ -32,7 +33,7 @@ export interface ProcessTreeSamplerOptions {
   /** Requested interval; `ps` uses at least 250 ms, PowerShell at least 1000 ms. */
   intervalMs: Ms;
   /** Epoch time (ms) that every time recorded is relative to. */
-  startEpochMs: number;
+  startEpochMs: EpochMs;
   /** `auto`: procfs on Linux, PowerShell on Windows, ps elsewhere. `ps` also works on Linux. */
   backend?: SamplerBackendName;
   /** Processes the profiler added (wrappers): recorded, but left out of the tree sum. */
@@ -58,7 +59,7 @@ export interface SamplerLive {
 }
 
 /** Wall clock in epoch ms, with sub-ms resolution and without jumps from NTP adjustments. */
-const epochNowMs = () => performance.timeOrigin + performance.now();
+const epochNowMs = (): EpochMs => epochMs(performance.timeOrigin + performance.now());
 
 export class ProcessTreeSampler {
   private readonly opts: ProcessTreeSamplerOptions;
@@ -75,11 +76,11 @@ export class ProcessTreeSampler {
   private readonly tree = new StepRecorder(4096);
 
   private ticks = 0;
-  private nowMs: Ms = 0;
+  private nowMs: Ms = ms(0);
   /** The longest time between two consecutive ticks. */
-  private maxGapMs: Ms = 0;
-  private treeRssBytes: Bytes = 0;
-  private peakTreeRssBytes: Bytes = 0;
+  private maxGapMs: Ms = ms(0);
+  private treeRssBytes: Bytes = bytes(0);
+  private peakTreeRssBytes: Bytes = bytes(0);
   private processCount = 0;
 
   private started = false;
@@ -93,7 +94,7 @@ export class ProcessTreeSampler {
 
   constructor(opts: ProcessTreeSamplerOptions) {
     this.opts = opts;
-    this.requestedIntervalMs = Math.max(1, opts.intervalMs);
+    this.requestedIntervalMs = ms(Math.max(1, opts.intervalMs));
     const requested = opts.backend ?? 'auto';
     const platform = process.platform;
 
@@ -107,7 +108,7 @@ export class ProcessTreeSampler {
 
     this.source = `${this.kind} sampler`;
     const floorMs = this.kind === 'ps' ? PS_MIN_INTERVAL_MS : this.kind === 'powershell' ? POWERSHELL_MIN_INTERVAL_MS : 0;
-    this.intervalMs = Math.max(this.requestedIntervalMs, floorMs);
+    this.intervalMs = ms(Math.max(this.requestedIntervalMs, floorMs));
     if (this.kind === 'procfs') this.backend = new ProcfsBackend(opts.rootPid, opts.isInstrumentation);
     if (this.kind === 'ps' || this.kind === 'powershell') {
       this.backend = new TableBackend(this.kind, opts.rootPid, opts.isInstrumentation);
@@ -183,7 +184,7 @@ export class ProcessTreeSampler {
 
   /** One tick: synchronous for procfs and none, a promise for the table backends. */
   private tick(): Promise<void> | undefined {
-    const nowMs = epochNowMs() - this.opts.startEpochMs;
+    const nowMs = epochToProfileMs(epochNowMs(), this.opts.startEpochMs);
     const pending = this.backend?.query?.();
     if (!pending) {
       this.sample(nowMs);
@@ -225,14 +226,15 @@ export class ProcessTreeSampler {
 
   /** Sums the tree, records it, and calls onTick. */
   private endTick(nowMs: Ms): void {
-    let treeBytes = 0;
+    let treeSum = 0;
     let count = 0;
     for (const p of this.processes.alive.values()) {
       if (p.role !== 'build') continue;
-      treeBytes += p.rssBytes;
+      treeSum += p.rssBytes;
       count++;
     }
-    if (this.ticks && nowMs - this.nowMs > this.maxGapMs) this.maxGapMs = nowMs - this.nowMs;
+    const treeBytes = bytes(treeSum);
+    if (this.ticks && nowMs - this.nowMs > this.maxGapMs) this.maxGapMs = ms(nowMs - this.nowMs);
     this.ticks++;
     this.nowMs = nowMs;
     this.treeRssBytes = treeBytes;

@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { childrenFilesAvailable, linuxChildren } from './proc-files';
 import { descendantsInTable, readProcessTableSync, type ProcessRow } from './process-table';
+import type { Ms } from '../../model';
 
 const IS_LINUX = process.platform === 'linux';
 const IS_WINDOWS = process.platform === 'win32';
@@ -49,7 +50,7 @@ export function listDescendants(rootPid: number): number[] {
 
 export interface KillTreeOptions {
   /** How long the processes may take to exit after the polite signal, before SIGKILL. Default 2000. */
-  graceMs?: number;
+  graceMs?: Ms;
   /** The polite signal. Default SIGTERM. */
   signal?: NodeJS.Signals;
   /**

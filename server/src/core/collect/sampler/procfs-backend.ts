@@ -16,6 +16,7 @@
 
 import * as fs from 'node:fs';
 import type { Ms } from '../../model';
+import { bytes, kib, kibToBytes } from '../../units';
 import { readProcFd, readProcFile } from './proc-files';
 import type { SamplerBackend } from './sampler-backend';
 import { TrackedProcesses, type TrackedProcess } from './tracked-processes';
@@ -284,8 +285,8 @@ export class ProcfsBackend implements SamplerBackend {
       this.sawZombie = true;
       return false;
     }
-    const rssBytes = (rssKiB || 0) * 1024;
-    const hwmBytes = (statusField(text, '\nVmHWM:') || 0) * 1024;
+    const rssBytes = kibToBytes(kib(rssKiB || 0));
+    const hwmBytes = kibToBytes(kib(statusField(text, '\nVmHWM:') || 0));
     p.threads = statusField(text, '\nThreads:') || 0;
     const comm = text.slice(6, text.indexOf('\n')); // "Name:\t<comm>"
     if (p.ppid === null) {
@@ -303,8 +304,8 @@ export class ProcfsBackend implements SamplerBackend {
       // A drop alone proves nothing: since Linux 6.2 RSS counters are per-CPU and approximate, and
       // VmHWM (the larger of the recorded mark and the current RSS) wavers by a few hundred KiB.
       if (!first && hwmBytes < p.hwmBytes) {
-        p.hwmBytes = 0;
-        p.maxSampledBytes = 0;
+        p.hwmBytes = bytes(0);
+        p.maxSampledBytes = bytes(0);
       }
     }
     if (hwmBytes > p.hwmBytes) p.hwmBytes = hwmBytes;

@@ -1,6 +1,7 @@
 // The series of one process (or of the whole tree) as the sampler records it, tick by tick.
 
 import { SeriesBuilder, type Bytes, type Ms } from '../../model';
+import { ms } from '../../units';
 
 /**
  * A series that stores runs of equal values as their two ends: an idle parent (make, cargo, sh)
@@ -8,7 +9,7 @@ import { SeriesBuilder, type Bytes, type Ms } from '../../model';
  */
 export class StepRecorder {
   readonly builder: SeriesBuilder;
-  private heldMs = NaN;
+  private heldMs: Ms = ms(NaN);
 
   constructor(capacity: number) {
     this.builder = new SeriesBuilder(capacity);
@@ -27,6 +28,6 @@ export class StepRecorder {
   flush(): void {
     if (Number.isNaN(this.heldMs)) return;
     this.builder.push(this.heldMs, this.builder.lastBytes()!);
-    this.heldMs = NaN;
+    this.heldMs = ms(NaN);
   }
 }

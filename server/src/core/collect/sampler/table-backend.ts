@@ -8,6 +8,7 @@
 
 import { execFile } from 'node:child_process';
 import type { Ms } from '../../model';
+import { bytes } from '../../units';
 import {
   childrenIndex,
   psTableQuery,
@@ -95,10 +96,10 @@ export class TableBackend implements SamplerBackend {
         if (p.ppid === null) p.ppid = row.ppid;
         const argv = row.argv ?? [];
         if (argv.join(' ') !== p.argv.join(' ')) {
-          if (p.argv.length) p.maxSampledBytes = 0; // exec'd (or, unknowable here, a reused pid)
+          if (p.argv.length) p.maxSampledBytes = bytes(0); // exec'd (or, unknowable here, a reused pid)
           this.processes.setArgv(p, argv);
         }
-        this.processes.record(p, tick, nowMs, row.rssBytes ?? 0);
+        this.processes.record(p, tick, nowMs, row.rssBytes ?? bytes(0));
         for (const c of children.get(cur) ?? []) stack.push(c);
       }
     };

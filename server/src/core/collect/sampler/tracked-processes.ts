@@ -8,6 +8,7 @@
 // extends the record; what it holds, the backend releases itself.
 
 import type { Bytes, Ms } from '../../model';
+import { bytes, ms } from '../../units';
 import { StepRecorder } from './step-recorder';
 
 /** A process of the tree as the sampler knows it. */
@@ -63,13 +64,13 @@ export class TrackedProcesses<P extends TrackedProcess = TrackedProcess> {
       argv: [],
       comm: '',
       role: 'build',
-      startMs: pid === this.rootPid && this.all.length === 0 ? 0 : nowMs,
+      startMs: pid === this.rootPid && this.all.length === 0 ? ms(0) : nowMs,
       lastSeenMs: nowMs,
       endMs: null,
       tick: 0,
-      rssBytes: 0,
-      maxSampledBytes: 0,
-      hwmBytes: 0,
+      rssBytes: bytes(0),
+      maxSampledBytes: bytes(0),
+      hwmBytes: bytes(0),
       rss: new StepRecorder(64),
       seriesId: uses === 1 ? `rss:${pid}` : `rss:${pid}#${uses}`,
       ...own,
@@ -116,8 +117,8 @@ export class TrackedProcesses<P extends TrackedProcess = TrackedProcess> {
   retire(p: P, nowMs: Ms): void {
     this.alive.delete(p.pid);
     p.endMs = p.lastSeenMs;
-    p.rssBytes = 0;
+    p.rssBytes = bytes(0);
     p.rss.flush();
-    if (p.rss.builder.length) p.rss.builder.push(Math.max(nowMs, p.lastSeenMs), 0);
+    if (p.rss.builder.length) p.rss.builder.push(ms(Math.max(nowMs, p.lastSeenMs)), bytes(0));
   }
 }

@@ -10,6 +10,7 @@
 // events mean), then adds the run facts our own exports carry.
 
 import type { RunFacts } from '../../model';
+import { bytes, ms } from '../../units';
 import type { ImportOptions, ImportResult, Importer } from '../importer';
 import { isObject } from './event-fields';
 import { FORMAT, TraceBuilder } from './trace-builder';
@@ -35,18 +36,19 @@ function runFacts(members: Record<string, unknown>): Partial<RunFacts> | undefin
     if (typeof r.statusReason === 'string') out.statusReason = r.statusReason;
     if (typeof r.exitCode === 'number' || r.exitCode === null) out.exitCode = r.exitCode;
     if (typeof r.signal === 'string' || r.signal === null) out.signal = r.signal;
-    if (typeof r.wallMs === 'number') out.wallMs = r.wallMs;
+    if (typeof r.wallMs === 'number') out.wallMs = ms(r.wallMs);
     if (isObject(r.tools)) out.tools = Object.fromEntries(Object.entries(r.tools).map(([k, v]) => [k, String(v)]));
     if (typeof r.cwd === 'string') out.cwd = r.cwd;
     const h = r.host as unknown;
     if (isObject(h) && typeof h.platform === 'string' && typeof h.arch === 'string' && typeof h.cpus === 'number' && typeof h.totalMemoryBytes === 'number' && typeof h.node === 'string') {
-      out.host = { platform: h.platform, arch: h.arch, cpus: h.cpus, totalMemoryBytes: h.totalMemoryBytes, node: h.node };
+      out.host = { platform: h.platform, arch: h.arch, cpus: h.cpus, totalMemoryBytes: bytes(h.totalMemoryBytes), node: h.node };
     }
     const sf = r.sampler as unknown;
     if (isObject(sf) && (sf.kind === 'procfs' || sf.kind === 'ps' || sf.kind === 'powershell' || sf.kind === 'none') && typeof sf.intervalMs === 'number' && typeof sf.ticks === 'number') {
-      out.sampler = { kind: sf.kind, intervalMs: sf.intervalMs, ticks: sf.ticks };
-      if (typeof sf.requestedIntervalMs === 'number') out.sampler.requestedIntervalMs = sf.requestedIntervalMs;
-      if (typeof sf.maxGapMs === 'number') out.sampler.maxGapMs = sf.maxGapMs;
+      const sampler: NonNullable<RunFacts['sampler']> = { kind: sf.kind, intervalMs: ms(sf.intervalMs), ticks: sf.ticks };
+      if (typeof sf.requestedIntervalMs === 'number') sampler.requestedIntervalMs = ms(sf.requestedIntervalMs);
+      if (typeof sf.maxGapMs === 'number') sampler.maxGapMs = ms(sf.maxGapMs);
+      out.sampler = sampler;
     }
     return out;
   } catch {

@@ -13,7 +13,8 @@
 // Phases are kept in per-track columns (span-columns.ts) and become objects once, in `finish`, in
 // nesting order (an index sort, not a sort of objects).
 
-import type { Arena, Marker, MemorySeries, Phase, ProcessInfo, SeriesKind, Warning } from '../../model';
+import type { Arena, Bytes, Marker, MemorySeries, Ms, Phase, ProcessInfo, SeriesKind, Warning } from '../../model';
+import { epochMs, type Us, usToMs } from '../../units';
 import { SeriesBuilder } from '../../model';
 import type { ImportResult } from '../importer';
 import type { Args, RawEvent } from './event-fields';
@@ -348,7 +349,7 @@ export class TraceBuilder {
    * the same id is alive frees the earlier arena there; growth after the free is dropped; a use after
    * the free is kept; an arena never freed is alive at the end (endMs null).
    */
-  private buildArenas(toMs: (us: number) => number): Arena[] {
+  private buildArenas(toMs: (tUs: number) => Ms): Arena[] {
     const out: Arena[] = [];
     const fileStartUs = Number.isFinite(this.minUs) ? this.minUs : 0;
     for (const { pid, id, events } of this.arenaEvents.values()) {
@@ -535,7 +536,8 @@ export class TraceBuilder {
   finish(beginningOfTimeUs: number | undefined): Omit<ImportResult, 'run'> {
     this.closeOpen();
     const originUs = beginningOfTimeUs !== undefined ? 0 : Number.isFinite(this.minUs) ? this.minUs : 0;
-    const toMs = (us: number) => (us - originUs) / 1000;
+    // A time of the file (µs) on the profile's clock (ms since the origin).
+    const toMs = (tUs: number): Ms => usToMs((tUs - originUs) as Us);
     const originMs = originUs / 1000;
     const arenas = this.buildArenas(toMs);
     for (const [code, n] of this.warnCounts) {
@@ -571,8 +573,9 @@ export class TraceBuilder {
       const labelRoots = (threadsPerPid.get(t.pid) ?? 0) > 1;
       for (let k = 0; k < n; k++) {
         const i = order[k]!;
-        const start = startMs[i]!;
-        const end = endMs[i]!;
+        // Plain casts, not calls: this loop runs once per span (millions).
+        const start = startMs[i]! as Ms;
+        const end = endMs[i]! as Ms;
         const up = parents[k]!;
         const parent = up < 0 ? null : base + up;
         const name = nameList[nameIds[i]!]!;
@@ -607,7 +610,7 @@ export class TraceBuilder {
     for (const c of this.counters.values()) {
       const n = c.tUs.length;
       const builder = new SeriesBuilder(n);
-      for (let i = 0; i < n; i++) builder.push(toMs(c.tUs[i]!), c.bytes[i]!);
+      for (let i = 0; i < n; i++) builder.push(toMs(c.tUs[i]!), c.bytes[i]! as Bytes);
       const s = builder.build({
         id: `${FORMAT}:${c.pid}:${c.name}${c.key === 'bytes' || c.key === 'value' ? '' : `.${c.key}`}`,
         name: c.name.replace(/\s*\[bytes\]$/, '') + (c.key === 'bytes' || c.key === 'value' ? '' : ` ${c.key}`),
@@ -639,7 +642,7 @@ export class TraceBuilder {
       processes,
       warnings: this.warnings,
       sources: [FORMAT],
-      ...(beginningOfTimeUs !== undefined ? { originEpochMs: beginningOfTimeUs / 1000 } : {}),
+      ...(beginningOfTimeUs !== undefined ? { originEpochMs: epochMs(usToMs(beginningOfTimeUs as Us)) } : {}),
     };
   }
 }

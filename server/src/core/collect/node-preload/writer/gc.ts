@@ -3,9 +3,10 @@
 
 import { performance } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
+import { us, usToMs } from '../../../units';
 
 interface GCProfilerResult {
-  statistics: { gcType: string; cost: number; beforeGC?: { heapStatistics?: { usedHeapSize?: number } }; afterGC?: { heapStatistics?: { usedHeapSize?: number } } }[];
+  statistics: { gcType: string; /** µs */ cost: number; beforeGC?: { heapStatistics?: { usedHeapSize?: number } }; afterGC?: { heapStatistics?: { usedHeapSize?: number } } }[];
 }
 
 export interface GcProfile {
@@ -42,7 +43,7 @@ export function drainGc(gc: GcProfile, tMs: number, restart: boolean): void {
   for (const s of result?.statistics ?? []) {
     c[0]!.push(gc.epoch(gc.windowStartMs));
     c[1]!.push(gc.epoch(tMs));
-    c[2]!.push((s.cost / 1000).toFixed(3));
+    c[2]!.push(usToMs(us(s.cost)).toFixed(3));
     c[3]!.push(JSON.stringify(String(s.gcType)));
     c[4]!.push(String(s.beforeGC?.heapStatistics?.usedHeapSize ?? 0));
     c[5]!.push(String(s.afterGC?.heapStatistics?.usedHeapSize ?? 0));
