@@ -30,11 +30,25 @@ function buildVariant(dir, stripped) {
   mkdirSync(path.join(dir, 'src'), { recursive: true });
   for (const f of readdirSync(path.join(ws, 'src'))) {
     let text = readFileSync(path.join(ws, 'src', f), 'utf8');
-    if (stripped) text = text.split('\n').filter((l) => !l.includes('// arena-api')).join('\n');
+    if (stripped)
+      text = text
+        .split('\n')
+        .filter((l) => !l.includes('// arena-api'))
+        .join('\n');
     writeFileSync(path.join(dir, 'src', f), text);
   }
   cpSync(path.join(ws, 'tsconfig.json'), path.join(dir, 'tsconfig.json'));
-  execFileSync(process.execPath, [path.join(ws, 'node_modules', 'typescript', 'lib', 'tsc.js'), '-p', dir, '--typeRoots', path.join(ws, 'node_modules', '@types')], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [
+      path.join(ws, 'node_modules', 'typescript', 'lib', 'tsc.js'),
+      '-p',
+      dir,
+      '--typeRoots',
+      path.join(ws, 'node_modules', '@types'),
+    ],
+    { stdio: 'inherit' },
+  );
   return path.join(dir, 'out', 'main.js');
 }
 
@@ -47,7 +61,8 @@ function timeRun(main, outDir, env) {
 
 /** Runs the benchmark; `report(name, ratios, details, target)` prints one line. */
 export async function benchArenaApi({ report = defaultReport, tmpDir, runs = 5 } = {}) {
-  if (!existsSync(path.join(ws, 'node_modules', 'typescript'))) execFileSync('npm', ['ci', '--silent', '--no-audit', '--no-fund'], { cwd: ws, stdio: 'inherit' });
+  if (!existsSync(path.join(ws, 'node_modules', 'typescript')))
+    execFileSync('npm', ['ci', '--silent', '--no-audit', '--no-fund'], { cwd: ws, stdio: 'inherit' });
   const preload = path.join(root, 'dist', 'preload.js');
   if (!existsSync(preload)) throw new Error(`${preload} is missing: run node scripts/build.mjs first`);
   const tmp = mkdtempSync(path.join(tmpDir ?? os.tmpdir(), 'cmi-bench-arena-'));
@@ -57,13 +72,21 @@ export async function benchArenaApi({ report = defaultReport, tmpDir, runs = 5 }
     const offEnv = { ...process.env };
     delete offEnv.NODE_OPTIONS;
     delete offEnv.CMI_NODE_DIR;
-    for (const [label, env] of [['off', offEnv], ['on', null]]) {
+    for (const [label, env] of [
+      ['off', offEnv],
+      ['on', null],
+    ]) {
       const a = [];
       const b = [];
       for (let i = -1; i < runs; i++) {
         const nodeDir = path.join(tmp, `node-${label}-${i}`);
         mkdirSync(nodeDir, { recursive: true });
-        const e = env ?? { ...offEnv, NODE_OPTIONS: `--require "${preload}"`, CMI_NODE_DIR: nodeDir, CMI_INTERVAL_MS: '10' };
+        const e = env ?? {
+          ...offEnv,
+          NODE_OPTIONS: `--require "${preload}"`,
+          CMI_NODE_DIR: nodeDir,
+          CMI_INTERVAL_MS: '10',
+        };
         const pair = i % 2 ? [instrumented, removed] : [removed, instrumented]; // alternate the order
         const t = {};
         for (const main of pair) t[main] = timeRun(main, path.join(tmp, 'out'), e);

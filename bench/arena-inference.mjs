@@ -75,22 +75,35 @@ console.log(JSON.stringify({ ms, detail: peak.detail, arenas: (r.arenas || []).m
 
 export async function benchArenaInference({ report, tmpDir, allocs = 1_500_000 }) {
   for (const tool of ['heaptrack', 'heaptrack_print', 'g++', '/usr/bin/time']) {
-    if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).error) return console.log(`arena inference: ${tool} missing, skipped`);
+    if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).error)
+      return console.log(`arena inference: ${tool} missing, skipped`);
   }
   const work = mkdtempSync(path.join(tmpDir, 'arena-inference-'));
   try {
     // The bundle: the heaptrack importer with the rules.
     const entry = path.join(work, 'entry.ts');
-    writeFileSync(entry, `export { importHeaptrackBytes } from ${JSON.stringify(path.join(root, 'server/src/core/importers/heaptrack'))};\nexport { DEFAULT_ARENA_RULES } from ${JSON.stringify(path.join(root, 'server/src/core/analysis/arena-rules'))};\n`);
+    writeFileSync(
+      entry,
+      `export { importHeaptrackBytes } from ${JSON.stringify(path.join(root, 'server/src/core/importers/heaptrack'))};\nexport { DEFAULT_ARENA_RULES } from ${JSON.stringify(path.join(root, 'server/src/core/analysis/arena-rules'))};\n`,
+    );
     const bundle = path.join(work, 'bench-arena-inference.js');
-    execFileSync(path.join(root, 'node_modules', '.bin', 'esbuild'), [entry, '--bundle', '--platform=node', '--format=cjs', '--log-level=error', `--outfile=${bundle}`], { cwd: root });
+    execFileSync(
+      path.join(root, 'node_modules', '.bin', 'esbuild'),
+      [entry, '--bundle', '--platform=node', '--format=cjs', '--log-level=error', `--outfile=${bundle}`],
+      { cwd: root },
+    );
     // The program, and its heaptrack recording.
     const src = path.join(work, 'arena-heavy.cpp');
     const bin = path.join(work, 'arena-heavy');
     writeFileSync(src, PROGRAM);
     execFileSync('g++', ['-O2', '-g', '-o', bin, src]);
-    execFileSync('heaptrack', ['-o', path.join(work, 'heaptrack.arena-heavy'), bin, String(allocs)], { stdio: 'ignore' });
-    const file = path.join(work, readdirSync(work).find((f) => /^heaptrack\.arena-heavy.*\.(?:zst|gz)$/.test(f)));
+    execFileSync('heaptrack', ['-o', path.join(work, 'heaptrack.arena-heavy'), bin, String(allocs)], {
+      stdio: 'ignore',
+    });
+    const file = path.join(
+      work,
+      readdirSync(work).find((f) => /^heaptrack\.arena-heavy.*\.(?:zst|gz)$/.test(f)),
+    );
     const fileMb = statSync(file).size / 1e6;
 
     const runs = 3;
@@ -109,7 +122,8 @@ export async function benchArenaInference({ report, tmpDir, allocs = 1_500_000 }
     const n = best(noRules, 'ms');
     const h = best(htPrint, 'wallMs');
     const allocations = Number(/\((\d+) allocations/.exec(w.detail)[1]);
-    const textMb = Number(execFileSync('sh', ['-c', 'zstd -dc "$1" | wc -c', 'sh', file], { encoding: 'utf8' }).trim()) / 1e6;
+    const textMb =
+      Number(execFileSync('sh', ['-c', 'zstd -dc "$1" | wc -c', 'sh', file], { encoding: 'utf8' }).trim()) / 1e6;
     const lane = w.arenas.find((a) => a.name === 'llvm::BumpPtrAllocator');
     console.log(
       `arena inference: heaptrack file ${fileMb.toFixed(1)} MB (${textMb.toFixed(0)} MB decompressed), ${allocations} allocations; lanes ${w.arenas.map((a) => `${a.name} (${a.samples} samples, max ${(a.maxBytes / 1e6).toFixed(1)} MB)`).join(', ')}; best of ${runs} runs`,
@@ -118,9 +132,21 @@ export async function benchArenaInference({ report, tmpDir, allocs = 1_500_000 }
     console.log(
       `arena inference: throughput ${(allocations / (w.ms / 1000) / 1e6).toFixed(2)} M allocations/s, ${(textMb / (w.ms / 1000)).toFixed(0)} MB/s of decompressed data (import + inference, ${w.ms.toFixed(0)} ms)`,
     );
-    report('arena inference: import+infer time vs heaptrack_print', w.ms, h.wallMs, 'ms', 'none: heaptrack\'s own C++ reader, for scale');
+    report(
+      'arena inference: import+infer time vs heaptrack_print',
+      w.ms,
+      h.wallMs,
+      'ms',
+      "none: heaptrack's own C++ reader, for scale",
+    );
     report('arena inference: import+infer vs import alone', w.ms, n.ms, 'ms', '≤ 1.25');
-    report('arena inference: peak RSS vs heaptrack_print', w.maxRssBytes / 1e6, h.maxRssBytes / 1e6, 'MB', 'none: for scale');
+    report(
+      'arena inference: peak RSS vs heaptrack_print',
+      w.maxRssBytes / 1e6,
+      h.maxRssBytes / 1e6,
+      'MB',
+      'none: for scale',
+    );
     report('arena inference: peak RSS vs import alone', w.maxRssBytes / 1e6, n.maxRssBytes / 1e6, 'MB', '≤ 1.1');
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -133,7 +159,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
   const allocs = args.includes('--allocs') ? Number(args[args.indexOf('--allocs') + 1]) : 1_500_000;
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'cmi-bench-arena-'));
   const report = (name, value, reference, unit, target) => {
-    console.log(`${name.padEnd(52)} ${(value / reference).toFixed(3)}×   (${value.toFixed(unit === 'ms' ? 0 : 1)} ${unit} vs ${reference.toFixed(unit === 'ms' ? 0 : 1)} ${unit}; target ${target})`);
+    console.log(
+      `${name.padEnd(52)} ${(value / reference).toFixed(3)}×   (${value.toFixed(unit === 'ms' ? 0 : 1)} ${unit} vs ${reference.toFixed(unit === 'ms' ? 0 : 1)} ${unit}; target ${target})`,
+    );
   };
   try {
     await benchArenaInference({ report, tmpDir, allocs });

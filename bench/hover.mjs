@@ -40,7 +40,11 @@ function bundle(tmpDir) {
     ].join('\n'),
   );
   const out = path.join(tmpDir, 'bench-hover.js');
-  execFileSync(path.join(root, 'node_modules', '.bin', 'esbuild'), [entry, '--bundle', '--platform=node', '--format=cjs', '--log-level=error', `--outfile=${out}`], { cwd: root });
+  execFileSync(
+    path.join(root, 'node_modules', '.bin', 'esbuild'),
+    [entry, '--bundle', '--platform=node', '--format=cjs', '--log-level=error', `--outfile=${out}`],
+    { cwd: root },
+  );
   return require(out);
 }
 
@@ -51,7 +55,12 @@ function synthesize(real) {
   for (let k = 0; k < COPIES; k++) {
     const base = phases.length;
     for (const p of real.phases) {
-      const q = { ...p, parent: p.parent === null ? null : p.parent + base, startMs: p.startMs + k * span, endMs: p.endMs + k * span };
+      const q = {
+        ...p,
+        parent: p.parent === null ? null : p.parent + base,
+        startMs: p.startMs + k * span,
+        endMs: p.endMs + k * span,
+      };
       if (p.source?.file) q.source = { ...p.source, file: `/copy-${k}${p.source.file}` };
       phases.push(q);
     }
@@ -80,7 +89,13 @@ export async function benchHover({ report, tmpDir }) {
     const snake = m.normalizeName(n);
     lines.push([`fn ${snake}() {`, 3], [`const t = ${camel(n)}();`, 10], [`timer("${n}")`, 7]);
   }
-  const headers = [...new Set(real.phases.filter((p) => p.name === 'Source' && p.source).map((p) => p.source.file.split('/').slice(-2).join('/')))];
+  const headers = [
+    ...new Set(
+      real.phases
+        .filter((p) => p.name === 'Source' && p.source)
+        .map((p) => p.source.file.split('/').slice(-2).join('/')),
+    ),
+  ];
   for (const h of headers.slice(0, 200)) lines.push([`#include <${h}>`, 10]);
   for (let i = 0; i < 300; i++) lines.push([`let unrelated_word_${i} = ${i};`, 6]);
   const words = lines.map(([l, ch]) => {
@@ -105,17 +120,27 @@ export async function benchHover({ report, tmpDir }) {
     index.byName.get(w);
     mapUs.push((performance.now() - t) * 1000);
   }
-  console.log(`hover: ${profile.phases.length} phases (clang -ftime-trace of better-sqlite3 ×${COPIES}), ${index.byName.size} names, ${index.byFile.size} files; ${HOVERS} hovers, ${hits} answered`);
+  console.log(
+    `hover: ${profile.phases.length} phases (clang -ftime-trace of better-sqlite3 ×${COPIES}), ${index.byName.size} names, ${index.byFile.size} files; ${HOVERS} hovers, ${hits} answered`,
+  );
   report('hover: index build vs JSON.parse of the profile', buildMs, parseMs, 'ms', 'informative (once per profile)');
   report('hover: p50 vs the 20 ms target', quantile(hoverUs, 0.5), TARGET_MS * 1000, 'µs', '≤ 1');
   report('hover: p95 vs the 20 ms target', quantile(hoverUs, 0.95), TARGET_MS * 1000, 'µs', '≤ 1');
-  report('hover: p95 vs a plain Map lookup of the word', quantile(hoverUs, 0.95), Math.max(quantile(mapUs, 0.95), 0.001), 'µs', 'informative');
+  report(
+    'hover: p95 vs a plain Map lookup of the word',
+    quantile(hoverUs, 0.95),
+    Math.max(quantile(mapUs, 0.95), 0.001),
+    'µs',
+    'informative',
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'cmi-bench-hover-'));
   const report = (name, value, reference, unit, target) =>
-    console.log(`${name.padEnd(52)} ${(value / reference).toFixed(3)}×   (${value.toFixed(unit === 'ms' ? 0 : 2)} ${unit} vs ${reference.toFixed(unit === 'ms' ? 0 : 2)} ${unit}; target ${target})`);
+    console.log(
+      `${name.padEnd(52)} ${(value / reference).toFixed(3)}×   (${value.toFixed(unit === 'ms' ? 0 : 2)} ${unit} vs ${reference.toFixed(unit === 'ms' ? 0 : 2)} ${unit}; target ${target})`,
+    );
   try {
     await benchHover({ report, tmpDir });
   } finally {

@@ -41,16 +41,22 @@ function median(xs) {
 function report(name, value, reference, unit, target) {
   const ratio = value / reference;
   results.push({ name, value, reference, ratio, target });
-  console.log(`${name.padEnd(52)} ${ratio.toFixed(3)}×   (${value.toFixed(unit === 'ms' ? 0 : 2)} ${unit} vs ${reference.toFixed(unit === 'ms' ? 0 : 2)} ${unit}; target ${target})`);
+  console.log(
+    `${name.padEnd(52)} ${ratio.toFixed(3)}×   (${value.toFixed(unit === 'ms' ? 0 : 2)} ${unit} vs ${reference.toFixed(unit === 'ms' ? 0 : 2)} ${unit}; target ${target})`,
+  );
 }
 /** Paired runs: the median of the per-pair ratios (robust to a machine whose speed drifts), with the medians beside it. */
 function reportPaired(name, profiled, plain) {
   const ratios = profiled.map((p, i) => p / plain[i]);
   const m = median(ratios);
   results.push({ name, ratio: m, target: '≤ 1.03' });
-  console.log(`${`${name} (median of ${ratios.length} paired ratios)`.padEnd(52)} ${m.toFixed(3)}×   (median ${median(profiled).toFixed(0)} ms profiled vs ${median(plain).toFixed(0)} ms alone; pair ratios ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}; target ≤ 1.03)`);
+  console.log(
+    `${`${name} (median of ${ratios.length} paired ratios)`.padEnd(52)} ${m.toFixed(3)}×   (median ${median(profiled).toFixed(0)} ms profiled vs ${median(plain).toFixed(0)} ms alone; pair ratios ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}; target ≤ 1.03)`,
+  );
   // Noise only ever adds time: the fastest run of each side is the least disturbed.
-  console.log(`${`${name} (fastest vs fastest)`.padEnd(52)} ${(Math.min(...profiled) / Math.min(...plain)).toFixed(3)}×   (${Math.min(...profiled).toFixed(0)} ms vs ${Math.min(...plain).toFixed(0)} ms; for reference)`);
+  console.log(
+    `${`${name} (fastest vs fastest)`.padEnd(52)} ${(Math.min(...profiled) / Math.min(...plain)).toFixed(3)}×   (${Math.min(...profiled).toFixed(0)} ms vs ${Math.min(...plain).toFixed(0)} ms; for reference)`,
+  );
 }
 function timeMs(cmd, argv, opts) {
   const t0 = performance.now();
@@ -59,7 +65,11 @@ function timeMs(cmd, argv, opts) {
   return performance.now() - t0;
 }
 function profiledWallMs(argv, cwd, out) {
-  const r = spawnSync(process.execPath, [cli, 'profile', '--quiet', '--json', '--out', out, '--', ...argv], { cwd, env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, 'profile', '--quiet', '--json', '--out', out, '--', ...argv], {
+    cwd,
+    env,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`cmi profile ${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout).wallMs;
 }
@@ -68,7 +78,8 @@ function profiledWallMs(argv, cwd, out) {
 function overheadTsc() {
   const ws = path.join(root, 'examples', 'workspace');
   const tsc = path.join(ws, 'node_modules', 'typescript', 'lib', 'tsc.js');
-  if (!existsSync(tsc)) execFileSync('npm', ['ci', '--silent', '--no-audit', '--no-fund'], { cwd: ws, stdio: 'inherit' });
+  if (!existsSync(tsc))
+    execFileSync('npm', ['ci', '--silent', '--no-audit', '--no-fund'], { cwd: ws, stdio: 'inherit' });
   const argv = ['node', tsc, '-p', '.', '--outDir', path.join(tmp, 'tsc-out')];
   const plain = [];
   const profiled = [];
@@ -92,12 +103,15 @@ function runRounds(sides) {
 function reportParts(build, flag, plain, flagOnly, profiled) {
   const flagShare = median(flagOnly.map((f, i) => f / plain[i]));
   const ourShare = median(profiled.map((p, i) => p / flagOnly[i]));
-  console.log(`${`overhead: ${build}, its parts (medians of paired ratios)`.padEnd(52)} ${flag} alone ${flagShare.toFixed(3)}× plain; cmi profile ${ourShare.toFixed(3)}× that (for reference)`);
+  console.log(
+    `${`overhead: ${build}, its parts (medians of paired ratios)`.padEnd(52)} ${flag} alone ${flagShare.toFixed(3)}× plain; cmi profile ${ourShare.toFixed(3)}× that (for reference)`,
+  );
 }
 
 function overheadCargo() {
   const ws = path.join(root, 'test', 'workspaces', 'cargo-std');
-  if (!existsSync(path.join(ws, 'Cargo.toml'))) return console.log('overhead: cargo: test/workspaces/cargo-std missing, skipped');
+  if (!existsSync(path.join(ws, 'Cargo.toml')))
+    return console.log('overhead: cargo: test/workspaces/cargo-std missing, skipped');
   // A third side for reference: the same cargo build with only the flag the issue prescribes,
   // rustc's own `-Z time-passes -Z time-passes-format=json` (what our wrapper adds to each compile),
   // and no profiler. It tells rustc's share of the overhead from ours.
@@ -149,11 +163,15 @@ function fidelity() {
   }
   const m = median(ratios);
   results.push({ name: 'fidelity', ratio: m });
-  console.log(`${`fidelity: sampled tree peak / VmHWM, same run (${runs} runs)`.padEnd(52)} ${m.toFixed(4)}×   (range ${Math.min(...ratios).toFixed(4)}–${Math.max(...ratios).toFixed(4)}; last: ${(last.sampled / 2 ** 20).toFixed(2)} MiB sampled vs ${(last.hwm / 2 ** 20).toFixed(2)} MiB VmHWM; target 0.97–1.0)`);
+  console.log(
+    `${`fidelity: sampled tree peak / VmHWM, same run (${runs} runs)`.padEnd(52)} ${m.toFixed(4)}×   (range ${Math.min(...ratios).toFixed(4)}–${Math.max(...ratios).toFixed(4)}; last: ${(last.sampled / 2 ** 20).toFixed(2)} MiB sampled vs ${(last.hwm / 2 ** 20).toFixed(2)} MiB VmHWM; target 0.97–1.0)`,
+  );
   const cpus = os.cpus().length;
   const slackBytes = 3 * Math.max(32, 2 * cpus) * cpus * 4096;
   const kib = (b) => (b / 1024).toFixed(0);
-  console.log(`${''.padEnd(52)}          for reference, the kernel's ru_maxrss (what /usr/bin/time -f %M prints) read in the same instant: ${kib(Math.min(...kernelDiffs))}–${kib(Math.max(...kernelDiffs))} KiB below VmHWM (the per-CPU counters allow ${kib(slackBytes)} KiB on this ${cpus}-CPU machine, ${os.release()})`);
+  console.log(
+    `${''.padEnd(52)}          for reference, the kernel's ru_maxrss (what /usr/bin/time -f %M prints) read in the same instant: ${kib(Math.min(...kernelDiffs))}–${kib(Math.max(...kernelDiffs))} KiB below VmHWM (the per-CPU counters allow ${kib(slackBytes)} KiB on this ${cpus}-CPU machine, ${os.release()})`,
+  );
 }
 
 // --- the profile file -----------------------------------------------------------------------------
@@ -164,16 +182,33 @@ async function fileSize() {
   const bytes = new Float64Array(n);
   let rssPages = 50_000;
   let seed = 42;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < n; i++) {
     tMs[i] = i * 10 + rnd() * 0.5; // 10 ms ticks with jitter
     rssPages += Math.round((rnd() - 0.48) * 40); // a growing random walk, in pages
     bytes[i] = Math.max(1, rssPages) * 4096;
   }
   const profile = {
-    run: { command: ['bench'], cwd: '/', startedAt: new Date(0).toISOString(), startEpochMs: 0, wallMs: n * 10, exitCode: 0, signal: null, status: 'ok', tools: {}, sources: [] },
-    processes: [], phases: [], markers: [], arenas: [], warnings: [],
-    series: [{ id: 'rss-tree', name: 'RSS of the process tree', kind: 'rss-tree', source: 'bench', unit: 'bytes', tMs, bytes }],
+    run: {
+      command: ['bench'],
+      cwd: '/',
+      startedAt: new Date(0).toISOString(),
+      startEpochMs: 0,
+      wallMs: n * 10,
+      exitCode: 0,
+      signal: null,
+      status: 'ok',
+      tools: {},
+      sources: [],
+    },
+    processes: [],
+    phases: [],
+    markers: [],
+    arenas: [],
+    warnings: [],
+    series: [
+      { id: 'rss-tree', name: 'RSS of the process tree', kind: 'rss-tree', source: 'bench', unit: 'bytes', tMs, bytes },
+    ],
   };
   const text = serializeProfile(profile);
   const file = path.join(tmp, 'million.json');
@@ -198,15 +233,31 @@ async function fileSize() {
     JSON.parse(refText);
     refs.push(performance.now() - t0);
   }
-  console.log(`${'file: bytes per sample (1M samples)'.padEnd(52)} ${(size / n).toFixed(2)} B/sample (${(size / 2 ** 20).toFixed(1)} MiB; an object per sample would take ${(naive.slice(0, 1000).join(',').length / 1000 + 1).toFixed(1)} B)`);
+  console.log(
+    `${'file: bytes per sample (1M samples)'.padEnd(52)} ${(size / n).toFixed(2)} B/sample (${(size / 2 ** 20).toFixed(1)} MiB; an object per sample would take ${(naive.slice(0, 1000).join(',').length / 1000 + 1).toFixed(1)} B)`,
+  );
   report('file: load 1M samples vs JSON.parse same size', median(loads), median(refs), 'ms', '≈ 1 (no target)');
 }
 
 try {
-  if (only !== 'file') execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--quiet'], { cwd: root });
+  if (only !== 'file')
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--quiet'], { cwd: root });
   // The file benchmark calls the core directly: bundle that module alone.
-  execFileSync(path.join(root, 'node_modules', '.bin', 'esbuild'), ['server/src/core/profile-file.ts', '--bundle', '--platform=node', '--format=cjs', '--log-level=error', '--outfile=dist/bench-profile-file.js'], { cwd: root });
-  console.log(`Compiler Memory Insight benchmarks — ${os.cpus().length} cores, ${process.platform}, node ${process.version}\n`);
+  execFileSync(
+    path.join(root, 'node_modules', '.bin', 'esbuild'),
+    [
+      'server/src/core/profile-file.ts',
+      '--bundle',
+      '--platform=node',
+      '--format=cjs',
+      '--log-level=error',
+      '--outfile=dist/bench-profile-file.js',
+    ],
+    { cwd: root },
+  );
+  console.log(
+    `Compiler Memory Insight benchmarks — ${os.cpus().length} cores, ${process.platform}, node ${process.version}\n`,
+  );
   if (!only || only === 'file') await fileSize();
   if (!only || only === 'import') {
     const { benchChromeTraceImport } = await import('./chrome-trace-import.mjs');

@@ -58,7 +58,17 @@ export function generateProfile({ samples = 1_000_000, phases = 50_000, arenas =
     const bump = Math.abs(i - peakI) < 3000 ? Math.round(400_000 * (1 - Math.abs(i - peakI) / 3000)) : 0;
     bytes[i] = (pages + bump) * 4096;
   }
-  const series = [{ id: 'rss-tree', name: 'RSS of the process tree', kind: 'rss-tree', source: 'procfs sampler', unit: 'bytes', tMs, bytes }];
+  const series = [
+    {
+      id: 'rss-tree',
+      name: 'RSS of the process tree',
+      kind: 'rss-tree',
+      source: 'procfs sampler',
+      unit: 'bytes',
+      tMs,
+      bytes,
+    },
+  ];
   // Two smaller series: a process's RSS (every 4th tick) and a V8 heap at 50 ms.
   const procT = new Float64Array(samples / 4);
   const procB = new Float64Array(samples / 4);
@@ -66,7 +76,16 @@ export function generateProfile({ samples = 1_000_000, phases = 50_000, arenas =
     procT[i] = tMs[i * 4];
     procB[i] = Math.round((bytes[i * 4] * (0.35 + 0.05 * Math.sin(i / 5000))) / 4096) * 4096;
   }
-  series.push({ id: 'rss:1001', name: 'RSS of rustc (pid 1001)', kind: 'rss-process', source: 'procfs sampler', pid: 1001, unit: 'bytes', tMs: procT, bytes: procB });
+  series.push({
+    id: 'rss:1001',
+    name: 'RSS of rustc (pid 1001)',
+    kind: 'rss-process',
+    source: 'procfs sampler',
+    pid: 1001,
+    unit: 'bytes',
+    tMs: procT,
+    bytes: procB,
+  });
   const heapT = new Float64Array(samples / 5);
   const heapB = new Float64Array(samples / 5);
   let heap = 30e6;
@@ -76,7 +95,16 @@ export function generateProfile({ samples = 1_000_000, phases = 50_000, arenas =
     if (i % 400 === 399) heap *= 0.6; // a major GC
     heapB[i] = Math.round(heap);
   }
-  series.push({ id: 'js-heap:1000', name: 'V8 heap of node (pid 1000)', kind: 'js-heap', source: 'node preload', pid: 1000, unit: 'bytes', tMs: heapT, bytes: heapB });
+  series.push({
+    id: 'js-heap:1000',
+    name: 'V8 heap of node (pid 1000)',
+    kind: 'js-heap',
+    source: 'node preload',
+    pid: 1000,
+    unit: 'bytes',
+    tMs: heapT,
+    bytes: heapB,
+  });
 
   // Phases: per process a root, crates, passes, sub-passes (depth 4), in time order, overlapping
   // across processes (like cargo -j).
@@ -87,9 +115,24 @@ export function generateProfile({ samples = 1_000_000, phases = 50_000, arenas =
     const pid = 1000 + p;
     const start = (wallMs * p) / (processes * 4);
     const end = wallMs - (wallMs * (processes - 1 - p)) / (processes * 6);
-    procs.push({ pid, ppid: p ? 1000 : null, argv: [p ? 'rustc' : 'cargo', '--crate-name', `crate${p}`], startMs: start, endMs: end, peakRssBytes: null, label: p ? `rustc crate${p}` : 'cargo' });
+    procs.push({
+      pid,
+      ppid: p ? 1000 : null,
+      argv: [p ? 'rustc' : 'cargo', '--crate-name', `crate${p}`],
+      startMs: start,
+      endMs: end,
+      peakRssBytes: null,
+      label: p ? `rustc crate${p}` : 'cargo',
+    });
     const rootIdx = ph.length;
-    ph.push({ name: p ? `rustc crate${p}` : 'cargo build', parent: null, startMs: start, endMs: end, pid, category: 'process' });
+    ph.push({
+      name: p ? `rustc crate${p}` : 'cargo build',
+      parent: null,
+      startMs: start,
+      endMs: end,
+      pid,
+      category: 'process',
+    });
     const crates = 40;
     const passesPerCrate = 12;
     // The sub-passes spread so that the process has exactly perProc phases.
@@ -100,17 +143,51 @@ export function generateProfile({ samples = 1_000_000, phases = 50_000, arenas =
     for (let c = 0; c < crates; c++) {
       const cs = start + c * crateLen;
       const ci = ph.length;
-      ph.push({ name: `crate_${p}_${c}`, parent: rootIdx, startMs: cs, endMs: cs + crateLen * 0.98, pid, category: 'crate' });
+      ph.push({
+        name: `crate_${p}_${c}`,
+        parent: rootIdx,
+        startMs: cs,
+        endMs: cs + crateLen * 0.98,
+        pid,
+        category: 'crate',
+      });
       const passLen = (crateLen * 0.98) / passesPerCrate;
       for (let k = 0; k < passesPerCrate; k++) {
         const ps = cs + k * passLen;
         const pi = ph.length;
-        ph.push({ name: ['parse', 'expand', 'resolve', 'type_check', 'borrowck', 'mir_opt', 'monomorphize', 'codegen', 'LLVM_passes', 'link', 'metadata', 'drop_ast'][k], parent: ci, startMs: ps, endMs: ps + passLen * 0.97, pid, category: 'rustc-pass' });
+        ph.push({
+          name: [
+            'parse',
+            'expand',
+            'resolve',
+            'type_check',
+            'borrowck',
+            'mir_opt',
+            'monomorphize',
+            'codegen',
+            'LLVM_passes',
+            'link',
+            'metadata',
+            'drop_ast',
+          ][k],
+          parent: ci,
+          startMs: ps,
+          endMs: ps + passLen * 0.97,
+          pid,
+          category: 'rustc-pass',
+        });
         const subs = subsOf(c * passesPerCrate + k);
         const subLen = (passLen * 0.97) / Math.max(1, subs);
         for (let s = 0; s < subs; s++) {
           const ss = ps + s * subLen;
-          ph.push({ name: `item_${s}`, parent: pi, startMs: ss, endMs: ss + subLen * (0.3 + 0.6 * rnd()), pid, category: 'rustc-pass' });
+          ph.push({
+            name: `item_${s}`,
+            parent: pi,
+            startMs: ss,
+            endMs: ss + subLen * (0.3 + 0.6 * rnd()),
+            pid,
+            category: 'rustc-pass',
+          });
         }
       }
     }
@@ -118,7 +195,14 @@ export function generateProfile({ samples = 1_000_000, phases = 50_000, arenas =
 
   // Markers: GC of the node process.
   const markers = [];
-  for (let i = 0; i < 2000; i++) markers.push({ name: i % 10 ? 'minor GC' : 'major GC', kind: 'gc', tMs: (wallMs * i) / 2000 + rnd() * 100, durMs: 1 + rnd() * 20, pid: 1000 });
+  for (let i = 0; i < 2000; i++)
+    markers.push({
+      name: i % 10 ? 'minor GC' : 'major GC',
+      kind: 'gc',
+      tMs: (wallMs * i) / 2000 + rnd() * 100,
+      durMs: 1 + rnd() * 20,
+      pid: 1000,
+    });
 
   // Arenas: short-lived ones all along the run, a few long ones, and some held past their last use
   // across the peak.
@@ -164,7 +248,18 @@ export function generateProfile({ samples = 1_000_000, phases = 50_000, arenas =
     });
   }
   return {
-    run: { command: ['cargo', 'build', '(generated: bench/timeline.mjs)'], cwd: '/', startedAt: new Date(0).toISOString(), startEpochMs: 0, wallMs, exitCode: 0, signal: null, status: 'ok', tools: {}, sources: ['sampler:procfs', 'bench'] },
+    run: {
+      command: ['cargo', 'build', '(generated: bench/timeline.mjs)'],
+      cwd: '/',
+      startedAt: new Date(0).toISOString(),
+      startEpochMs: 0,
+      wallMs,
+      exitCode: 0,
+      signal: null,
+      status: 'ok',
+      tools: {},
+      sources: ['sampler:procfs', 'bench'],
+    },
     processes: procs,
     series,
     phases: ph,
@@ -180,7 +275,15 @@ async function launch(tmpDir) {
     executablePath: '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1400, height: 1000 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -192,12 +295,23 @@ async function measurePage(context, html, { trace = false } = {}) {
   try {
     await page.goto(`file://${html}`, { timeout: 120_000 });
     await page.waitForSelector('.cmi-timeline[data-rendered="true"]', { timeout: 120_000 });
-    const firstRender = await page.evaluate(() => performance.getEntriesByName('cmi:first-render')[0]?.startTime ?? NaN);
+    const firstRender = await page.evaluate(
+      () => performance.getEntriesByName('cmi:first-render')[0]?.startTime ?? NaN,
+    );
     const marks = trace
       ? await page.evaluate(() => {
           const nav = performance.getEntriesByType('navigation')[0];
-          const navMarks = nav ? ['responseEnd', 'domInteractive', 'domContentLoadedEventEnd', 'loadEventEnd'].map((k) => `${k} ${nav[k].toFixed(0)}`) : [];
-          return navMarks.concat(performance.getEntriesByType('mark').concat(performance.getEntriesByType('measure')).map((e) => `${e.name} ${e.startTime.toFixed(0)}+${e.duration.toFixed(0)}`));
+          const navMarks = nav
+            ? ['responseEnd', 'domInteractive', 'domContentLoadedEventEnd', 'loadEventEnd'].map(
+                (k) => `${k} ${nav[k].toFixed(0)}`,
+              )
+            : [];
+          return navMarks.concat(
+            performance
+              .getEntriesByType('mark')
+              .concat(performance.getEntriesByType('measure'))
+              .map((e) => `${e.name} ${e.startTime.toFixed(0)}+${e.duration.toFixed(0)}`),
+          );
         })
       : [];
     await page.waitForTimeout(200);
@@ -205,7 +319,9 @@ async function measurePage(context, html, { trace = false } = {}) {
     const step = async (label, act) => {
       await page.evaluate(() => performance.clearMeasures('cmi:step'));
       await act();
-      const ms = await page.waitForFunction(() => performance.getEntriesByName('cmi:step')[0]?.duration, undefined, { timeout: 30_000 }).then((h) => h.jsonValue());
+      const ms = await page
+        .waitForFunction(() => performance.getEntriesByName('cmi:step')[0]?.duration, undefined, { timeout: 30_000 })
+        .then((h) => h.jsonValue());
       steps.push({ label, ms });
       await page.waitForTimeout(120); // let the accessible lists update, as a user would
     };
@@ -220,7 +336,8 @@ async function measurePage(context, html, { trace = false } = {}) {
     await step('wheel zoom in (lanes)', () => page.mouse.wheel(0, -300));
     await step('wheel zoom out (lanes)', () => page.mouse.wheel(0, 300));
     await page.locator('.cmi-timeline').focus();
-    for (const key of ['ArrowRight', 'ArrowRight', 'ArrowLeft', '-', '-', '+', 'ArrowLeft', '-', '-', '-', '-']) await step(`key ${key}`, () => page.keyboard.press(key));
+    for (const key of ['ArrowRight', 'ArrowRight', 'ArrowLeft', '-', '-', '+', 'ArrowLeft', '-', '-', '-', '-'])
+      await step(`key ${key}`, () => page.keyboard.press(key));
     if (errors.length) throw new Error(`errors in the page: ${errors.join('; ')}`);
     return { firstRender, steps, marks };
   } finally {
@@ -233,7 +350,18 @@ export async function benchTimeline({ report, tmpDir, loads = 3, log = console.l
   mkdirSync(dir, { recursive: true });
   // The core's file writer, bundled alone (as bench/run.mjs does for the file benchmark).
   const bundle = path.join(dir, 'profile-file.js');
-  execFileSync(path.join(root, 'node_modules', '.bin', 'esbuild'), ['server/src/core/profile-file.ts', '--bundle', '--platform=node', '--format=cjs', '--log-level=error', `--outfile=${bundle}`], { cwd: root });
+  execFileSync(
+    path.join(root, 'node_modules', '.bin', 'esbuild'),
+    [
+      'server/src/core/profile-file.ts',
+      '--bundle',
+      '--platform=node',
+      '--format=cjs',
+      '--log-level=error',
+      `--outfile=${bundle}`,
+    ],
+    { cwd: root },
+  );
   const { writeProfile } = require(bundle);
   let t0 = performance.now();
   const profile = generateProfile();
@@ -244,7 +372,9 @@ export async function benchTimeline({ report, tmpDir, loads = 3, log = console.l
   t0 = performance.now();
   execFileSync(process.execPath, [cli, 'report', json, '--html', html], { stdio: 'pipe' });
   const reportMs = performance.now() - t0;
-  log(`timeline: profile of ${profile.series[0].tMs.length.toLocaleString('en')} samples (+${(profile.series[1].tMs.length + profile.series[2].tMs.length).toLocaleString('en')}), ${profile.phases.length.toLocaleString('en')} phases, ${profile.arenas.length.toLocaleString('en')} arenas: generated in ${genMs.toFixed(0)} ms, file ${(statSync(json).size / 2 ** 20).toFixed(1)} MiB; cmi report ${reportMs.toFixed(0)} ms, HTML ${(statSync(html).size / 2 ** 20).toFixed(1)} MiB`);
+  log(
+    `timeline: profile of ${profile.series[0].tMs.length.toLocaleString('en')} samples (+${(profile.series[1].tMs.length + profile.series[2].tMs.length).toLocaleString('en')}), ${profile.phases.length.toLocaleString('en')} phases, ${profile.arenas.length.toLocaleString('en')} arenas: generated in ${genMs.toFixed(0)} ms, file ${(statSync(json).size / 2 ** 20).toFixed(1)} MiB; cmi report ${reportMs.toFixed(0)} ms, HTML ${(statSync(html).size / 2 ** 20).toFixed(1)} MiB`,
+  );
 
   const context = await launch(dir);
   const firsts = [];
@@ -261,19 +391,39 @@ export async function benchTimeline({ report, tmpDir, loads = 3, log = console.l
   }
   const stepMs = steps.map((s) => s.ms);
   const worst = steps.reduce((w, s) => (s.ms > w.ms ? s : w), steps[0]);
-  report(`timeline: first render (median of ${loads} loads)`, median(firsts), FIRST_RENDER_TARGET_MS, 'ms', `≤ 1 (${FIRST_RENDER_TARGET_MS} ms)`);
+  report(
+    `timeline: first render (median of ${loads} loads)`,
+    median(firsts),
+    FIRST_RENDER_TARGET_MS,
+    'ms',
+    `≤ 1 (${FIRST_RENDER_TARGET_MS} ms)`,
+  );
   log(`${''.padEnd(52)}          loads: ${firsts.map((x) => x.toFixed(0)).join(', ')} ms`);
-  report(`timeline: zoom/pan step (median of ${stepMs.length})`, median(stepMs), STEP_TARGET_MS, 'ms', `≤ 1 (${STEP_TARGET_MS} ms)`);
+  report(
+    `timeline: zoom/pan step (median of ${stepMs.length})`,
+    median(stepMs),
+    STEP_TARGET_MS,
+    'ms',
+    `≤ 1 (${STEP_TARGET_MS} ms)`,
+  );
   const sorted = [...stepMs].sort((a, b) => a - b);
   const p90 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.9))];
-  report('timeline: zoom/pan step (90th percentile)', p90, STEP_TARGET_MS, 'ms', `≤ 1 (${STEP_TARGET_MS} ms); worst ${worst.ms.toFixed(0)} ms (${worst.label})`);
+  report(
+    'timeline: zoom/pan step (90th percentile)',
+    p90,
+    STEP_TARGET_MS,
+    'ms',
+    `≤ 1 (${STEP_TARGET_MS} ms); worst ${worst.ms.toFixed(0)} ms (${worst.label})`,
+  );
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'cmi-bench-timeline-'));
   const report = (name, value, reference, unit, target) => {
     const ratio = value / reference;
-    console.log(`${name.padEnd(52)} ${ratio.toFixed(3)}×   (${value.toFixed(unit === 'ms' ? 0 : 2)} ${unit} vs ${reference.toFixed(unit === 'ms' ? 0 : 2)} ${unit}; target ${target})`);
+    console.log(
+      `${name.padEnd(52)} ${ratio.toFixed(3)}×   (${value.toFixed(unit === 'ms' ? 0 : 2)} ${unit} vs ${reference.toFixed(unit === 'ms' ? 0 : 2)} ${unit}; target ${target})`,
+    );
   };
   try {
     execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--quiet'], { cwd: root });

@@ -75,7 +75,8 @@ async function localTool(dir: string, tool: string): Promise<{ argv: string[]; i
   return { argv: ['npx', '--no-install', tool], installed: false };
 }
 
-const notInstalled = (tool: string) => `${tool} is not in node_modules: npx runs it only if it is installed somewhere it can find`;
+const notInstalled = (tool: string) =>
+  `${tool} is not in node_modules: npx runs it only if it is installed somewhere it can find`;
 
 async function cargo(dir: string): Promise<DetectedBuild[]> {
   if (!(await isFile(path.join(dir, 'Cargo.toml')))) return [];
@@ -94,12 +95,18 @@ async function packageScripts(dir: string): Promise<DetectedBuild[]> {
   }
   const scripts = (pkg as { scripts?: unknown } | null)?.scripts;
   if (!scripts || typeof scripts !== 'object') return [];
-  const entries = Object.entries(scripts as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].trim() !== '');
-  const names = [...BUILD_SCRIPTS.filter((n) => entries.some(([k]) => k === n)), ...entries.map(([k]) => k).filter((k) => k.startsWith('build:'))];
-  const pm =
-    (await isFile(path.join(dir, 'pnpm-lock.yaml'))) ? 'pnpm'
-    : (await isFile(path.join(dir, 'yarn.lock'))) ? 'yarn'
-    : 'npm';
+  const entries = Object.entries(scripts as Record<string, unknown>).filter(
+    (e): e is [string, string] => typeof e[1] === 'string' && e[1].trim() !== '',
+  );
+  const names = [
+    ...BUILD_SCRIPTS.filter((n) => entries.some(([k]) => k === n)),
+    ...entries.map(([k]) => k).filter((k) => k.startsWith('build:')),
+  ];
+  const pm = (await isFile(path.join(dir, 'pnpm-lock.yaml')))
+    ? 'pnpm'
+    : (await isFile(path.join(dir, 'yarn.lock')))
+      ? 'yarn'
+      : 'npm';
   return names.map((n) => ({
     name: `${pm} run ${n}`,
     argv: [pm, 'run', n],
@@ -112,28 +119,72 @@ async function packageScripts(dir: string): Promise<DetectedBuild[]> {
 async function tsc(dir: string): Promise<DetectedBuild[]> {
   if (!(await isFile(path.join(dir, 'tsconfig.json')))) return [];
   const tscJs = path.join(dir, 'node_modules', 'typescript', 'lib', 'tsc.js');
-  if (await isFile(tscJs)) return [{ name: 'tsc -p .', argv: ['node', tscJs, '-p', '.'], cwd: dir, source: 'tsconfig.json', detail: "the workspace's own TypeScript, run by node" }];
-  return [{ name: 'tsc -p .', argv: ['npx', '--no-install', 'tsc', '-p', '.'], cwd: dir, source: 'tsconfig.json', detail: notInstalled('typescript') }];
+  if (await isFile(tscJs))
+    return [
+      {
+        name: 'tsc -p .',
+        argv: ['node', tscJs, '-p', '.'],
+        cwd: dir,
+        source: 'tsconfig.json',
+        detail: "the workspace's own TypeScript, run by node",
+      },
+    ];
+  return [
+    {
+      name: 'tsc -p .',
+      argv: ['npx', '--no-install', 'tsc', '-p', '.'],
+      cwd: dir,
+      source: 'tsconfig.json',
+      detail: notInstalled('typescript'),
+    },
+  ];
 }
 
 const JS_CONFIG = ['js', 'mjs', 'cjs', 'ts', 'mts', 'cts'];
 
 async function bundlers(dir: string): Promise<DetectedBuild[]> {
   const found: DetectedBuild[] = [];
-  const rollupConfig = await firstFile(dir, ['js', 'mjs', 'cjs', 'ts'].map((e) => `rollup.config.${e}`));
+  const rollupConfig = await firstFile(
+    dir,
+    ['js', 'mjs', 'cjs', 'ts'].map((e) => `rollup.config.${e}`),
+  );
   if (rollupConfig) {
     const t = await localTool(dir, 'rollup');
-    found.push({ name: `rollup -c ${rollupConfig}`, argv: [...t.argv, '-c', rollupConfig], cwd: dir, source: rollupConfig, ...(t.installed ? {} : { detail: notInstalled('rollup') }) });
+    found.push({
+      name: `rollup -c ${rollupConfig}`,
+      argv: [...t.argv, '-c', rollupConfig],
+      cwd: dir,
+      source: rollupConfig,
+      ...(t.installed ? {} : { detail: notInstalled('rollup') }),
+    });
   }
-  const rolldownConfig = await firstFile(dir, JS_CONFIG.map((e) => `rolldown.config.${e}`));
+  const rolldownConfig = await firstFile(
+    dir,
+    JS_CONFIG.map((e) => `rolldown.config.${e}`),
+  );
   if (rolldownConfig) {
     const t = await localTool(dir, 'rolldown');
-    found.push({ name: `rolldown -c ${rolldownConfig}`, argv: [...t.argv, '-c', rolldownConfig], cwd: dir, source: rolldownConfig, ...(t.installed ? {} : { detail: notInstalled('rolldown') }) });
+    found.push({
+      name: `rolldown -c ${rolldownConfig}`,
+      argv: [...t.argv, '-c', rolldownConfig],
+      cwd: dir,
+      source: rolldownConfig,
+      ...(t.installed ? {} : { detail: notInstalled('rolldown') }),
+    });
   }
-  const viteConfig = await firstFile(dir, JS_CONFIG.map((e) => `vite.config.${e}`));
+  const viteConfig = await firstFile(
+    dir,
+    JS_CONFIG.map((e) => `vite.config.${e}`),
+  );
   if (viteConfig) {
     const t = await localTool(dir, 'vite');
-    found.push({ name: 'vite build', argv: [...t.argv, 'build'], cwd: dir, source: viteConfig, ...(t.installed ? {} : { detail: notInstalled('vite') }) });
+    found.push({
+      name: 'vite build',
+      argv: [...t.argv, 'build'],
+      cwd: dir,
+      source: viteConfig,
+      ...(t.installed ? {} : { detail: notInstalled('vite') }),
+    });
   }
   return found;
 }
@@ -148,20 +199,37 @@ async function bundlers(dir: string): Promise<DetectedBuild[]> {
 export const CC_ADAPTER_PREFIX = ['cmake', '-E', 'env'];
 
 async function onPath(cmd: string): Promise<boolean> {
-  for (const d of (process.env.PATH ?? '').split(path.delimiter)) if (d && (await isFile(path.join(d, cmd)))) return true;
+  for (const d of (process.env.PATH ?? '').split(path.delimiter))
+    if (d && (await isFile(path.join(d, cmd)))) return true;
   return false;
 }
 
 async function cmake(dir: string): Promise<DetectedBuild[]> {
   if (!(await isFile(path.join(dir, 'CMakeLists.txt')))) return [];
   const script = 'cmake -S . -B build && cmake --build build';
-  return [{ name: 'cmake --build build', argv: [...CC_ADAPTER_PREFIX, 'sh', '-c', script], cwd: dir, source: 'CMakeLists.txt', detail: `${script} (configure, then build, as one profile)` }];
+  return [
+    {
+      name: 'cmake --build build',
+      argv: [...CC_ADAPTER_PREFIX, 'sh', '-c', script],
+      cwd: dir,
+      source: 'CMakeLists.txt',
+      detail: `${script} (configure, then build, as one profile)`,
+    },
+  ];
 }
 
 async function make(dir: string): Promise<DetectedBuild[]> {
   const makefile = await firstFile(dir, ['GNUmakefile', 'makefile', 'Makefile']);
   if (!makefile) return [];
-  return [{ name: 'make', argv: ['make'], cwd: dir, source: makefile, detail: 'the default target; an up-to-date tree compiles nothing' }];
+  return [
+    {
+      name: 'make',
+      argv: ['make'],
+      cwd: dir,
+      source: makefile,
+      detail: 'the default target; an up-to-date tree compiles nothing',
+    },
+  ];
 }
 
 /**
@@ -190,7 +258,14 @@ async function compileDb(dir: string): Promise<DetectedBuild[]> {
   } catch {
     return [];
   }
-  const runnable = Array.isArray(db) ? db.filter((e) => e && typeof e === 'object' && (Array.isArray(e.arguments) ? e.arguments.length > 0 : typeof e.command === 'string')) : [];
+  const runnable = Array.isArray(db)
+    ? db.filter(
+        (e) =>
+          e &&
+          typeof e === 'object' &&
+          (Array.isArray(e.arguments) ? e.arguments.length > 0 : typeof e.command === 'string'),
+      )
+    : [];
   if (runnable.length === 0) return [];
   const n = runnable.length;
   const withCmake = await onPath('cmake');
@@ -208,7 +283,15 @@ async function compileDb(dir: string): Promise<DetectedBuild[]> {
 /** The builds found at the root of `folder` (absolute), most likely first. Never throws for what it finds there. */
 export async function detectBuilds(folder: string): Promise<DetectedBuild[]> {
   const dir = path.resolve(folder);
-  const groups = await Promise.all([cargo(dir), packageScripts(dir), tsc(dir), bundlers(dir), cmake(dir), make(dir), compileDb(dir)]);
+  const groups = await Promise.all([
+    cargo(dir),
+    packageScripts(dir),
+    tsc(dir),
+    bundlers(dir),
+    cmake(dir),
+    make(dir),
+    compileDb(dir),
+  ]);
   const seen = new Set<string>();
   const builds: DetectedBuild[] = [];
   for (const b of groups.flat()) {

@@ -31,5 +31,7 @@ export function formatMs(ms: number | null | undefined): string {
 
 /** `formatPercent(0.6234)` → "62.3 %". */
 export function formatPercent(fraction: number | null | undefined): string {
-  return fraction === null || fraction === undefined || !Number.isFinite(fraction) ? '–' : `${(fraction * 100).toFixed(1)} %`;
+  return fraction === null || fraction === undefined || !Number.isFinite(fraction)
+    ? '–'
+    : `${(fraction * 100).toFixed(1)} %`;
 }

@@ -20,7 +20,9 @@ export function escapeHtmlText(s: string): string {
 /** A bundle inlined in a <script> or <style>: it can't end its element early, and has no source map comment. */
 export function inlineCode(code: string, element: 'script' | 'style'): string {
   const bare = code.replace(/\n\/[/*]# sourceMappingURL=[^\n]*$/m, '');
-  return element === 'script' ? bare.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--') : bare.replace(/<\/(style)/gi, '<\\/$1');
+  return element === 'script'
+    ? bare.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--')
+    : bare.replace(/<\/(style)/gi, '<\\/$1');
 }
 
 export interface PageParts {
@@ -61,5 +63,7 @@ ${(p.data ?? []).map((d) => `<script type="application/json" id="${d.id}">${json
 
 /** The policy of a self-contained page: nothing but the scripts and styles carrying the nonce. */
 export function selfContainedCsp(nonce: string): string {
-  return [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`, `img-src data:`].join('; ');
+  return [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`, `img-src data:`].join(
+    '; ',
+  );
 }

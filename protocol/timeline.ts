@@ -181,7 +181,9 @@ export interface ModelMessage {
 }
 
 /** The answer to `requestSeries` with the same id: ok with the series, or an error. */
-export type SeriesDataMessage = { type: 'seriesData'; id: number; ok: true; series: SeriesWindow[] } | { type: 'seriesData'; id: number; ok: false; error: string };
+export type SeriesDataMessage =
+  | { type: 'seriesData'; id: number; ok: true; series: SeriesWindow[] }
+  | { type: 'seriesData'; id: number; ok: false; error: string };
 
 /**
  * What the host needs to bring the view back after a reload (VS Code: e.g. the profile path), kept by

@@ -9,23 +9,63 @@ const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 const quiet = args.has('--quiet');
 
-const node = { platform: 'node', target: 'node20', format: 'cjs', bundle: true, sourcemap: !production, minify: production, logLevel: quiet ? 'error' : 'info' };
+const node = {
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: quiet ? 'error' : 'info',
+};
 const entries = [
   { ...node, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
   { ...node, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
   { ...node, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // Loaded into the user's Node processes with --require: no dependencies, no source map comment noise.
-  { ...node, entryPoints: ['server/src/core/collect/node-preload/writer/main.ts'], outfile: 'dist/preload.js', sourcemap: false },
+  {
+    ...node,
+    entryPoints: ['server/src/core/collect/node-preload/writer/main.ts'],
+    outfile: 'dist/preload.js',
+    sourcemap: false,
+  },
   // The arena API for Node-based compilers (`require('compiler-memory-insight/arena')`): no dependencies.
   { ...node, entryPoints: ['server/src/arena-api/index.ts'], outfile: 'dist/arena.js', sourcemap: false },
-  { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, sourcemap: !production, minify: production, logLevel: quiet ? 'error' : 'info',
-    entryPoints: ['webview/src/main.ts'], outfile: 'dist/webview.js' },
+  {
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    bundle: true,
+    sourcemap: !production,
+    minify: production,
+    logLevel: quiet ? 'error' : 'info',
+    entryPoints: ['webview/src/main.ts'],
+    outfile: 'dist/webview.js',
+  },
   // The phase-aligned overlay of two runs (`cmi compare --html`, VS Code's compare panel).
-  { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, sourcemap: !production, minify: production, logLevel: quiet ? 'error' : 'info',
-    entryPoints: ['webview/overlay/overlay-main.ts'], outfile: 'dist/overlay.js' },
+  {
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    bundle: true,
+    sourcemap: !production,
+    minify: production,
+    logLevel: quiet ? 'error' : 'info',
+    entryPoints: ['webview/overlay/overlay-main.ts'],
+    outfile: 'dist/overlay.js',
+  },
   // The in-page host of `cmi report --html` (answers the view with decimated samples embedded in the page).
-  { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, sourcemap: false, minify: production, logLevel: quiet ? 'error' : 'info',
-    entryPoints: ['server/src/report/report-host.ts'], outfile: 'dist/report-host.js' },
+  {
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    bundle: true,
+    sourcemap: false,
+    minify: production,
+    logLevel: quiet ? 'error' : 'info',
+    entryPoints: ['server/src/report/report-host.ts'],
+    outfile: 'dist/report-host.js',
+  },
 ].filter((e) => existsSync(e.entryPoints[0]));
 
 // Shell scripts the runner hands to builds (e.g. the RUSTC_WRAPPER) are copied as they are.

@@ -8,11 +8,31 @@ import { emptyProfile } from '../server/src/core/model';
 import { epochMs, ms } from '../server/src/core/units';
 
 function series(id: string, kind: MemorySeries['kind'], pts: [number, number][], pid?: number): MemorySeries {
-  return { id, name: id, kind, source: 'test', unit: 'bytes', ...(pid !== undefined ? { pid } : {}), tMs: Float64Array.from(pts.map((p) => p[0])), bytes: Float64Array.from(pts.map((p) => p[1])) };
+  return {
+    id,
+    name: id,
+    kind,
+    source: 'test',
+    unit: 'bytes',
+    ...(pid !== undefined ? { pid } : {}),
+    tMs: Float64Array.from(pts.map((p) => p[0])),
+    bytes: Float64Array.from(pts.map((p) => p[1])),
+  };
 }
 
 function profile(phases: Phase[], s: MemorySeries[]): Profile {
-  const p = emptyProfile({ command: ['build'], cwd: '/', startedAt: '', startEpochMs: epochMs(0), wallMs: ms(100), exitCode: 0, signal: null, status: 'ok', tools: {}, sources: [] });
+  const p = emptyProfile({
+    command: ['build'],
+    cwd: '/',
+    startedAt: '',
+    startEpochMs: epochMs(0),
+    wallMs: ms(100),
+    exitCode: 0,
+    signal: null,
+    status: 'ok',
+    tools: {},
+    sources: [],
+  });
   p.phases = phases;
   p.series = s;
   return p;
@@ -31,9 +51,36 @@ describe('analyze', () => {
       { name: 'b2', parent: 1, startMs: ms(85), endMs: ms(88), pid: 2 },
     ],
     [
-      series('rss-tree', 'rss-tree', [[0, 10 * MiB], [30, 40 * MiB], [50, 90 * MiB], [70, 60 * MiB], [100, 0]]),
-      series('rss:1', 'rss-process', [[0, 10 * MiB], [30, 20 * MiB], [50, 20 * MiB], [100, 0]], 1),
-      series('rss:2', 'rss-process', [[10, 5 * MiB], [30, 20 * MiB], [50, 70 * MiB], [70, 40 * MiB], [100, 0]], 2),
+      series('rss-tree', 'rss-tree', [
+        [0, 10 * MiB],
+        [30, 40 * MiB],
+        [50, 90 * MiB],
+        [70, 60 * MiB],
+        [100, 0],
+      ]),
+      series(
+        'rss:1',
+        'rss-process',
+        [
+          [0, 10 * MiB],
+          [30, 20 * MiB],
+          [50, 20 * MiB],
+          [100, 0],
+        ],
+        1,
+      ),
+      series(
+        'rss:2',
+        'rss-process',
+        [
+          [10, 5 * MiB],
+          [30, 20 * MiB],
+          [50, 70 * MiB],
+          [70, 40 * MiB],
+          [100, 0],
+        ],
+        2,
+      ),
     ],
   );
   const a = analyze(p);

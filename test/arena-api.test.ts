@@ -22,9 +22,24 @@ let distDir: string;
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-arena-test-'));
   distDir = path.join(tmp, 'dist');
-  const common = { platform: 'node', target: 'node20', format: 'cjs', bundle: true, sourcemap: false, logLevel: 'error' } as const;
-  await esbuild.build({ ...common, entryPoints: [path.join(ROOT, 'server', 'src', 'core', 'collect', 'node-preload', 'writer', 'main.ts')], outfile: path.join(distDir, 'preload.js') });
-  await esbuild.build({ ...common, entryPoints: [path.join(ROOT, 'server', 'src', 'arena-api', 'index.ts')], outfile: path.join(distDir, 'arena.js') });
+  const common = {
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    bundle: true,
+    sourcemap: false,
+    logLevel: 'error',
+  } as const;
+  await esbuild.build({
+    ...common,
+    entryPoints: [path.join(ROOT, 'server', 'src', 'core', 'collect', 'node-preload', 'writer', 'main.ts')],
+    outfile: path.join(distDir, 'preload.js'),
+  });
+  await esbuild.build({
+    ...common,
+    entryPoints: [path.join(ROOT, 'server', 'src', 'arena-api', 'index.ts')],
+    outfile: path.join(distDir, 'arena.js'),
+  });
 });
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -35,15 +50,33 @@ async function profileScript(program: string): Promise<{ c: Contribution; stdout
   writeFileSync(script, program);
   const inst = nodePreloadInstrumentation();
   const workDir = mkdtempSync(path.join(tmp, 'work-'));
-  const ctx: InstrumentContext = { argv: [process.execPath, script], env: { ...process.env }, cwd: distDir, workDir, startEpochMs: epochMs(0), intervalMs: ms(10), distDir };
+  const ctx: InstrumentContext = {
+    argv: [process.execPath, script],
+    env: { ...process.env },
+    cwd: distDir,
+    workDir,
+    startEpochMs: epochMs(0),
+    intervalMs: ms(10),
+    distDir,
+  };
   await inst.prepare(ctx);
   ctx.startEpochMs = epochMs(performance.timeOrigin + performance.now());
-  const child = spawn(ctx.argv[0]!, ctx.argv.slice(1), { cwd: ctx.cwd, env: ctx.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(ctx.argv[0]!, ctx.argv.slice(1), {
+    cwd: ctx.cwd,
+    env: ctx.env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
   const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
   const endMs = epochToProfileMs(epochMs(performance.timeOrigin + performance.now()), ctx.startEpochMs);
-  const collectCtx: CollectContext = { ...ctx, processes: [{ pid: child.pid!, ppid: process.pid, argv: ctx.argv, startMs: ms(0), endMs, peakRssBytes: null }], endMs, stdout, stderr: '' };
+  const collectCtx: CollectContext = {
+    ...ctx,
+    processes: [{ pid: child.pid!, ppid: process.pid, argv: ctx.argv, startMs: ms(0), endMs, peakRssBytes: null }],
+    endMs,
+    stdout,
+    stderr: '',
+  };
   return { c: await inst.collect(collectCtx), stdout, code };
 }
 

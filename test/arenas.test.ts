@@ -78,9 +78,15 @@ describe('the arena protocol, written by a real producer', () => {
 
   it('warns of an unmatched free, a use after free and bytes after free, and keeps the rest', () => {
     const w = profile.warnings.map((x) => `${x.code}: ${x.message}`);
-    expect(w).toContain('arena-unmatched: the free of arena "ghost" (id "ghost", pid 7) at ts 9000 µs has no create before it; the arena is taken to exist from the start of the file');
-    expect(w).toContain('arena-use-after-free: arena "tokens" (id "t1", pid 7) is used at ts 4500 µs, after its free at 4000 µs (the use is kept)');
-    expect(w).toContain('arena-bytes-after-free: bytes recorded for arena "tokens" (id "t1", pid 7) at ts 4600 µs, after its free at 4000 µs; ignored');
+    expect(w).toContain(
+      'arena-unmatched: the free of arena "ghost" (id "ghost", pid 7) at ts 9000 µs has no create before it; the arena is taken to exist from the start of the file',
+    );
+    expect(w).toContain(
+      'arena-use-after-free: arena "tokens" (id "t1", pid 7) is used at ts 4500 µs, after its free at 4000 µs (the use is kept)',
+    );
+    expect(w).toContain(
+      'arena-bytes-after-free: bytes recorded for arena "tokens" (id "t1", pid 7) at ts 4600 µs, after its free at 4000 µs; ignored',
+    );
     expect(profile.warnings.filter((x) => x.code.startsWith('arena-'))).toHaveLength(3);
   });
 
@@ -90,10 +96,28 @@ describe('the arena protocol, written by a real producer', () => {
     expect(first).toEqual(astRow);
     expect(a.arenas.filter((r) => r.heldPastLastUse).map((r) => r.name)).toEqual(['ast']);
     // Alive at the peak but used after it: not held past its last use.
-    expect(row('symbols')).toMatchObject({ endMs: null, bytesAtPeak: 10 * MiB, lastUseMs: 9.5, lastUsePhase: 'codegen', heldPastLastUse: false, potentialSavingBytes: 0, freedInPhase: null });
+    expect(row('symbols')).toMatchObject({
+      endMs: null,
+      bytesAtPeak: 10 * MiB,
+      lastUseMs: 9.5,
+      lastUsePhase: 'codegen',
+      heldPastLastUse: false,
+      potentialSavingBytes: 0,
+      freedInPhase: null,
+    });
     // A use without a phase is attributed to the innermost phase of its process then.
-    expect(row('tokens')).toMatchObject({ lastUseMs: 3.5, lastUsePhase: 'parse', bytesAtPeak: 0, heldPastLastUse: false });
-    expect(row('module 42')).toMatchObject({ peakBytes: 65536, bytesAtPeak: 0, heldPastLastUse: false, lastUsePhase: 'link' });
+    expect(row('tokens')).toMatchObject({
+      lastUseMs: 3.5,
+      lastUsePhase: 'parse',
+      bytesAtPeak: 0,
+      heldPastLastUse: false,
+    });
+    expect(row('module 42')).toMatchObject({
+      peakBytes: 65536,
+      bytesAtPeak: 0,
+      heldPastLastUse: false,
+      lastUsePhase: 'link',
+    });
     expect(row('ghost')).toMatchObject({ bytesAtPeak: 0, lastUseMs: null, lastUsePhase: null, heldPastLastUse: false });
   });
 
@@ -105,11 +129,23 @@ describe('the arena protocol, written by a real producer', () => {
       shareOfPeak: 90 / 140,
       heldPastLastUse: 1,
       potentialSavingBytes: 80 * MiB,
-      heap: { series: 'chrome-trace:7:heap [bytes]', seriesName: 'heap', seriesKind: 'allocator-heap', bytes: 140 * MiB, shareOfHeap: 90 / 140 },
+      heap: {
+        series: 'chrome-trace:7:heap [bytes]',
+        seriesName: 'heap',
+        seriesKind: 'allocator-heap',
+        bytes: 140 * MiB,
+        shareOfHeap: 90 / 140,
+      },
       // Freed after its last use (link), "ast" no longer sits under the 140 MiB peak: the heap would
       // then peak during parse, at 85 MiB + 500 × 64 KiB, so the peak drops by less than its 80 MiB.
       ifFreedAfterLastUse: [
-        { series: 'chrome-trace:7:heap [bytes]', seriesName: 'heap', peakBytes: 140 * MiB, predictedPeakBytes: 85 * MiB + 500 * 65536, dropBytes: 140 * MiB - (85 * MiB + 500 * 65536) },
+        {
+          series: 'chrome-trace:7:heap [bytes]',
+          seriesName: 'heap',
+          peakBytes: 140 * MiB,
+          predictedPeakBytes: 85 * MiB + 500 * 65536,
+          dropBytes: 140 * MiB - (85 * MiB + 500 * 65536),
+        },
       ],
     });
     const counts = Object.fromEntries(a.phases.map((r) => [r.name, [r.arenasCreated, r.arenasFreed]]));
@@ -121,20 +157,32 @@ describe('the arena protocol, written by a real producer', () => {
 
   it('shows them in the summary, text and JSON', () => {
     const text = summaryText(a);
-    expect(text).toContain('Arenas live at the peak: 2, 90.0 MiB (64.3 % of the peak; 64.3 % of heap then, 140.0 MiB) · 504 arenas in all');
-    expect(text).toContain('Arenas held past their last use (1; freeing each right after its last use would save up to 80.0 MiB at the peak):');
+    expect(text).toContain(
+      'Arenas live at the peak: 2, 90.0 MiB (64.3 % of the peak; 64.3 % of heap then, 140.0 MiB) · 504 arenas in all',
+    );
+    expect(text).toContain(
+      'Arenas held past their last use (1; freeing each right after its last use would save up to 80.0 MiB at the peak):',
+    );
     expect(text).toMatch(/\n {2}ast +ast +80\.0 MiB +80\.0 MiB +57\.1 % {2}link at 5\.00 ms\n/);
     const json = summaryJson(a) as { arenas: Record<string, unknown>[]; phases: Record<string, unknown>[] };
     expect(json.arenas).toHaveLength(504);
     expect(json.arenas[0]).toEqual(astRow); // the same row, every field, in the JSON
-    expect(json.arenas.find((r) => r.name === 'symbols')).toMatchObject({ endMs: null, heldPastLastUse: false, potentialSavingBytes: 0 });
+    expect(json.arenas.find((r) => r.name === 'symbols')).toMatchObject({
+      endMs: null,
+      heldPastLastUse: false,
+      potentialSavingBytes: 0,
+    });
     expect(json.phases[0]).toMatchObject({ name: 'parse', arenasCreated: 503, arenasFreed: 1 });
   });
 
   it('exports them as the protocol and imports the same arenas back', async () => {
     const text = exportChromeTrace(profile);
-    const events = (JSON.parse(text) as { traceEvents: Record<string, unknown>[] }).traceEvents.filter((e) => e.cat === 'arena');
-    const ofAst = events.filter((e) => e.id === 'a1').map((e) => `${e.ph} ${e.name} ${e.ts} ${JSON.stringify(e.args ?? {})}`);
+    const events = (JSON.parse(text) as { traceEvents: Record<string, unknown>[] }).traceEvents.filter(
+      (e) => e.cat === 'arena',
+    );
+    const ofAst = events
+      .filter((e) => e.id === 'a1')
+      .map((e) => `${e.ph} ${e.name} ${e.ts} ${JSON.stringify(e.args ?? {})}`);
     expect(ofAst).toEqual([
       'b ast 100 {"category":"ast","bytes":0}',
       'n bytes 1000 {"bytes":41943040}',
@@ -148,7 +196,9 @@ describe('the arena protocol, written by a real producer', () => {
     writeFileSync(again, text);
     const back = await importFiles([again]);
     expect(dumpArenas(back.arenas)).toBe(dumpArenas(profile.arenas));
-    expect(back.warnings.filter((w) => w.code.startsWith('arena-')).map((w) => w.code)).toEqual(['arena-use-after-free']);
+    expect(back.warnings.filter((w) => w.code.startsWith('arena-')).map((w) => w.code)).toEqual([
+      'arena-use-after-free',
+    ]);
     expect(analyze(back).arenas.slice(0, 2)).toEqual(a.arenas.slice(0, 2));
   });
 });
@@ -183,20 +233,40 @@ describe('arenas of a real build, against its real RSS peak', () => {
     expect(a.peak!.bytes).toBeGreaterThan(170 * MiB);
     expect(a.peak!.phasePath.at(-1)).toBe('codegen');
     const ast = a.arenas[0]!;
-    expect(ast).toMatchObject({ name: 'ast', category: 'ast', peakBytes: 100 * MiB, bytesAtPeak: 100 * MiB, heldPastLastUse: true, potentialSavingBytes: 100 * MiB, lastUsePhase: 'link' });
+    expect(ast).toMatchObject({
+      name: 'ast',
+      category: 'ast',
+      peakBytes: 100 * MiB,
+      bytesAtPeak: 100 * MiB,
+      heldPastLastUse: true,
+      potentialSavingBytes: 100 * MiB,
+      lastUsePhase: 'link',
+    });
     expect(ast.endMs).not.toBeNull();
     expect(ast.lastUseMs!).toBeLessThan(a.peak!.atMs);
     expect(ast.shareOfPeak!).toBeGreaterThan(0.3);
     expect(ast.shareOfPeak!).toBeLessThan(0.6);
     const symbols = a.arenas.find((r) => r.name === 'symbols')!;
-    expect(symbols).toMatchObject({ endMs: null, bytesAtPeak: 10 * MiB, heldPastLastUse: false, potentialSavingBytes: 0 });
-    expect(a.arenasAtPeak).toMatchObject({ count: 2, bytes: 110 * MiB, heldPastLastUse: 1, potentialSavingBytes: 100 * MiB });
+    expect(symbols).toMatchObject({
+      endMs: null,
+      bytesAtPeak: 10 * MiB,
+      heldPastLastUse: false,
+      potentialSavingBytes: 0,
+    });
+    expect(a.arenasAtPeak).toMatchObject({
+      count: 2,
+      bytes: 110 * MiB,
+      heldPastLastUse: 1,
+      potentialSavingBytes: 100 * MiB,
+    });
     // The saving is real: once the AST was freed, RSS fell by about as much.
     const rss = profile.series.find((s) => s.id === 'rss-tree')!;
     let after = Infinity;
     for (let i = 0; i < rss.tMs.length; i++) if (rss.tMs[i]! > ast.endMs! + 50) after = Math.min(after, rss.bytes[i]!);
     expect(a.peak!.bytes - after).toBeGreaterThan(90 * MiB);
-    expect(summaryText(a)).toMatch(/Arenas held past their last use \(1;[^\n]*\n[^\n]*\n {2}ast +ast +100\.0 MiB +100\.0 MiB/);
+    expect(summaryText(a)).toMatch(
+      /Arenas held past their last use \(1;[^\n]*\n[^\n]*\n {2}ast +ast +100\.0 MiB +100\.0 MiB/,
+    );
   }, 60_000);
 });
 
@@ -206,9 +276,37 @@ describe('held past its last use, at the resolution of the calls', () => {
   // milliseconds when a GC pause or the scheduler falls between them, and the peak can be there.
   // Nothing else of the process happens in between; when something does, the arena was held.
   const profileWith = (freeMs: number): Profile => {
-    const p = emptyProfile({ command: ['build'], cwd: '/', startedAt: '', startEpochMs: epochMs(0), wallMs: ms(200), exitCode: 0, signal: null, status: 'ok', tools: {}, sources: [] });
-    p.series.push({ id: 'rss-tree', name: 'RSS of the process tree', kind: 'rss-tree', source: 'test', unit: 'bytes', tMs: Float64Array.from([0, 5.0002, 200]), bytes: Float64Array.from([10 * MiB, 90 * MiB, 20 * MiB]) });
-    p.arenas.push({ id: 'a', name: 'ast', category: 'ast', startMs: ms(1), endMs: ms(freeMs), tMs: Float64Array.from([1, freeMs]), bytes: Float64Array.from([64 * MiB, 0]), uses: [{ tMs: ms(5) }] });
+    const p = emptyProfile({
+      command: ['build'],
+      cwd: '/',
+      startedAt: '',
+      startEpochMs: epochMs(0),
+      wallMs: ms(200),
+      exitCode: 0,
+      signal: null,
+      status: 'ok',
+      tools: {},
+      sources: [],
+    });
+    p.series.push({
+      id: 'rss-tree',
+      name: 'RSS of the process tree',
+      kind: 'rss-tree',
+      source: 'test',
+      unit: 'bytes',
+      tMs: Float64Array.from([0, 5.0002, 200]),
+      bytes: Float64Array.from([10 * MiB, 90 * MiB, 20 * MiB]),
+    });
+    p.arenas.push({
+      id: 'a',
+      name: 'ast',
+      category: 'ast',
+      startMs: ms(1),
+      endMs: ms(freeMs),
+      tMs: Float64Array.from([1, freeMs]),
+      bytes: Float64Array.from([64 * MiB, 0]),
+      uses: [{ tMs: ms(5) }],
+    });
     return p;
   };
 
@@ -233,10 +331,23 @@ describe('held past its last use, at the resolution of the calls', () => {
   it('one freed 5 ms after its last use, with other work of its process in between, is held', () => {
     for (const between of ['arena', 'phase'] as const) {
       const p = profileWith(10);
-      if (between === 'arena') p.arenas.push({ id: 'b', name: 'scratch', category: 'scratch', startMs: ms(7), endMs: ms(8), tMs: Float64Array.from([7, 8]), bytes: Float64Array.from([MiB, 0]), uses: [] });
+      if (between === 'arena')
+        p.arenas.push({
+          id: 'b',
+          name: 'scratch',
+          category: 'scratch',
+          startMs: ms(7),
+          endMs: ms(8),
+          tMs: Float64Array.from([7, 8]),
+          bytes: Float64Array.from([MiB, 0]),
+          uses: [],
+        });
       else p.phases.push({ name: 'codegen', parent: null, startMs: ms(6), endMs: ms(9) });
       const a = analyze(p);
-      expect(a.arenas.find((r) => r.id === 'a'), between).toMatchObject({ heldPastLastUse: true, potentialSavingBytes: 64 * MiB });
+      expect(
+        a.arenas.find((r) => r.id === 'a'),
+        between,
+      ).toMatchObject({ heldPastLastUse: true, potentialSavingBytes: 64 * MiB });
       expect(a.arenasAtPeak!.ifFreedAfterLastUse[0]!.dropBytes, between).toBe(64 * MiB);
     }
   });

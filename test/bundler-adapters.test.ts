@@ -5,7 +5,12 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundlerInstrumentations, findToolProcess, ROLLDOWN_RD_LOG, toolArgIndex } from '../server/src/core/collect/bundlers';
+import {
+  bundlerInstrumentations,
+  findToolProcess,
+  ROLLDOWN_RD_LOG,
+  toolArgIndex,
+} from '../server/src/core/collect/bundlers';
 import type { CollectContext, InstrumentContext } from '../server/src/core/collect/instrumentation';
 import { parseEsbuildTiming } from '../server/src/core/importers/esbuild-timing';
 import { parseRollupPerf } from '../server/src/core/importers/rollup-perf';
@@ -31,7 +36,15 @@ function children(phases: Phase[], parent: string | null): string[] {
 /** The phases of one source, with parents re-based to that subset. */
 function phasesOf(p: Profile, category: RegExp): Phase[] {
   const keep = p.phases.map((ph, i) => (category.test(ph.category ?? '') ? i : -1)).filter((i) => i >= 0);
-  return keep.map((i) => ({ ...p.phases[i]!, parent: p.phases[i]!.parent === null ? null : keep.indexOf(p.phases[i]!.parent!) >= 0 ? keep.indexOf(p.phases[i]!.parent!) : null }));
+  return keep.map((i) => ({
+    ...p.phases[i]!,
+    parent:
+      p.phases[i]!.parent === null
+        ? null
+        : keep.indexOf(p.phases[i]!.parent!) >= 0
+          ? keep.indexOf(p.phases[i]!.parent!)
+          : null,
+  }));
 }
 
 describe('finding the tool in a command', () => {
@@ -42,7 +55,13 @@ describe('finding the tool in a command', () => {
     expect(toolArgIndex(['npx', '--yes', 'rollup', '-c'], 'rollup', ROLLUP_BIN)).toBe(2);
     expect(toolArgIndex(['npm', 'exec', '--', 'rollup', '-c'], 'rollup', ROLLUP_BIN)).toBe(3);
     expect(toolArgIndex(['node', 'node_modules/rollup/dist/bin/rollup', '-c'], 'rollup', ROLLUP_BIN)).toBe(1);
-    expect(toolArgIndex(['node', '--max-old-space-size=4096', '/w/node_modules/rollup/dist/bin/rollup'], 'rollup', ROLLUP_BIN)).toBe(2);
+    expect(
+      toolArgIndex(
+        ['node', '--max-old-space-size=4096', '/w/node_modules/rollup/dist/bin/rollup'],
+        'rollup',
+        ROLLUP_BIN,
+      ),
+    ).toBe(2);
     expect(toolArgIndex(['node', 'build.mjs'], 'rollup', ROLLUP_BIN)).toBe(-1);
     expect(toolArgIndex(['npx', 'tsc', '-p', '.'], 'rollup', ROLLUP_BIN)).toBe(-1);
     expect(toolArgIndex(['make', 'rollup'], 'rollup', ROLLUP_BIN)).toBe(-1);
@@ -64,7 +83,10 @@ describe('finding the tool in a command', () => {
     expect(env.RD_LOG).toBe(rolldownInstalled ? ROLLDOWN_RD_LOG : undefined);
     expect(env.VOYD_COMPILER_PERF).toBe('1');
     expect(prepared(['make'], '/').env.RD_LOG).toBeUndefined();
-    expect(prepared(['make'], ws, { RD_LOG: 'debug', VOYD_COMPILER_PERF: '0' }).env).toMatchObject({ RD_LOG: 'debug', VOYD_COMPILER_PERF: '0' });
+    expect(prepared(['make'], ws, { RD_LOG: 'debug', VOYD_COMPILER_PERF: '0' }).env).toMatchObject({
+      RD_LOG: 'debug',
+      VOYD_COMPILER_PERF: '0',
+    });
   });
 });
 
@@ -73,7 +95,13 @@ describe.skipIf(!installed)('live: rollup CLI on test/workspaces/rollup-small', 
   let stdout: string;
   beforeAll(async () => {
     rmSync(path.join(ws, 'out'), { recursive: true, force: true });
-    const r = await runBuild({ argv: ['npx', 'rollup', '-c'], cwd: ws, distDir, env: { NO_UPDATE_NOTIFIER: '1' }, instrumentations: bundlerInstrumentations() });
+    const r = await runBuild({
+      argv: ['npx', 'rollup', '-c'],
+      cwd: ws,
+      distDir,
+      env: { NO_UPDATE_NOTIFIER: '1' },
+      instrumentations: bundlerInstrumentations(),
+    });
     profile = r.profile;
     stdout = r.stdout;
   });
@@ -92,7 +120,12 @@ describe.skipIf(!installed)('live: rollup CLI on test/workspaces/rollup-small', 
     expect(rollupProc.argv.at(-1)).toBe('--perf');
     const phases = phasesOf(profile, /^rollup/);
     expect(children(phases, null)).toEqual(['BUILD', 'GENERATE', 'WRITE']);
-    expect(children(phases, 'BUILD')).toEqual(['initialize', 'generate module graph', 'sort and bind modules', 'mark included statements']);
+    expect(children(phases, 'BUILD')).toEqual([
+      'initialize',
+      'generate module graph',
+      'sort and bind modules',
+      'mark included statements',
+    ]);
     expect(children(phases, 'mark included statements')[0]).toBe('treeshaking pass 1');
     // From before the sampler first saw the process (by at most a gap between its ticks) to its last sight.
     const lateMs = Math.max(10, profile.run.sampler!.maxGapMs!);
@@ -107,10 +140,14 @@ describe.skipIf(!installed)('live: rollup CLI on test/workspaces/rollup-small', 
     // The heap figures: a js-heap series of this process, its max equal to the largest max heapUsed printed.
     const heap = profile.series.find((s) => s.id === `js-heap:rollup-perf:${rollupProc.pid}`)!;
     expect(heap.pid).toBe(rollupProc.pid);
-    expect(Math.max(...heap.bytes)).toBe(Math.max(...report!.timings.filter((t) => t.level <= 2).map((t) => t.maxHeapUsedBytes)));
+    expect(Math.max(...heap.bytes)).toBe(
+      Math.max(...report!.timings.filter((t) => t.level <= 2).map((t) => t.maxHeapUsedBytes)),
+    );
     expect(profile.run.tools.rollup).toBe('4.68.7');
     expect(profile.run.sources).toContain('rollup-perf');
-    expect(profile.warnings.map((w) => w.code)).toEqual(expect.arrayContaining(['flag-added', 'rollup-phases-reconstructed']));
+    expect(profile.warnings.map((w) => w.code)).toEqual(
+      expect.arrayContaining(['flag-added', 'rollup-phases-reconstructed']),
+    );
     expect(profile.run.command).toEqual(['npx', 'rollup', '-c']);
   });
 });
@@ -118,7 +155,12 @@ describe.skipIf(!installed)('live: rollup CLI on test/workspaces/rollup-small', 
 describe.skipIf(!rolldownInstalled)("live: rolldown's JS API with RD_LOG on test/workspaces/rollup-small", () => {
   it('places the stage spans on the real clock inside the node process that ran them', async () => {
     rmSync(path.join(ws, 'out', 'rolldown-bundle.js'), { force: true });
-    const r = await runBuild({ argv: ['node', 'rolldown-build.mjs'], cwd: ws, distDir, instrumentations: bundlerInstrumentations() });
+    const r = await runBuild({
+      argv: ['node', 'rolldown-build.mjs'],
+      cwd: ws,
+      distDir,
+      instrumentations: bundlerInstrumentations(),
+    });
     const p = r.profile;
     expect(p.run.status).toBe('ok');
     expect(existsSync(path.join(ws, 'out', 'rolldown-bundle.js'))).toBe(true);
@@ -142,25 +184,46 @@ describe.skipIf(!rolldownInstalled)("live: rolldown's JS API with RD_LOG on test
 describe('live: esbuild CLI with --timing', () => {
   const esbuild = path.join(repoRoot, 'node_modules', '.bin', 'esbuild');
   it.skipIf(!existsSync(esbuild))('adds --timing and lays the tree out at the end of the esbuild process', async () => {
-    const r = await runBuild({ argv: [esbuild, 'src/main.js', '--bundle', '--format=esm', '--outfile=out/esbuild-bundle.js'], cwd: ws, distDir, instrumentations: bundlerInstrumentations() });
+    const r = await runBuild({
+      argv: [esbuild, 'src/main.js', '--bundle', '--format=esm', '--outfile=out/esbuild-bundle.js'],
+      cwd: ws,
+      distDir,
+      instrumentations: bundlerInstrumentations(),
+    });
     expect(r.profile.run.status).toBe('ok');
     const phases = phasesOf(r.profile, /^esbuild$/);
-    expect(children(phases, null)).toEqual(parseEsbuildTiming(r.stderr).timings.filter((t) => t.depth === 0).map((t) => t.name));
+    expect(children(phases, null)).toEqual(
+      parseEsbuildTiming(r.stderr)
+        .timings.filter((t) => t.depth === 0)
+        .map((t) => t.name),
+    );
     expect(children(phases, null)).toContain('Scan phase');
     const proc = r.profile.processes.find((q) => q.pid === phases[0]!.pid)!;
     expect(proc.label).toBe('esbuild');
     const roots = phases.filter((ph) => ph.parent === null);
     // The tree ends when the process ended, unless the sampler saw the process for less time than
     // esbuild's own total (a build of a few ms falls between two ticks): then it starts at its start.
-    if (r.profile.warnings.some((w) => w.code === 'esbuild-report-longer-than-process')) expect(roots[0]!.startMs).toBeCloseTo(proc.startMs, 6);
+    if (r.profile.warnings.some((w) => w.code === 'esbuild-report-longer-than-process'))
+      expect(roots[0]!.startMs).toBeCloseTo(proc.startMs, 6);
     else expect(roots.at(-1)!.endMs).toBeCloseTo(proc.endMs ?? r.profile.run.wallMs, 6);
   });
 });
 
 describe('Voyd adapter', () => {
-  it("reads the real perf line from stderr and ends the compile when the Voyd process ended", async () => {
-    const stderr = readFileSync(path.join(__dirname, 'fixtures', 'voyd', 'markdown.emit-wasm.node22.stderr+time-v.txt'), 'utf8');
-    const argv = ['/usr/bin/node', '--import', 'tsx', '--conditions=development', 'apps/cli/src/cli.ts', '--emit-wasm', 'examples/markdown.voyd'];
+  it('reads the real perf line from stderr and ends the compile when the Voyd process ended', async () => {
+    const stderr = readFileSync(
+      path.join(__dirname, 'fixtures', 'voyd', 'markdown.emit-wasm.node22.stderr+time-v.txt'),
+      'utf8',
+    );
+    const argv = [
+      '/usr/bin/node',
+      '--import',
+      'tsx',
+      '--conditions=development',
+      'apps/cli/src/cli.ts',
+      '--emit-wasm',
+      'examples/markdown.voyd',
+    ];
     const proc: ProcessInfo = { pid: 4242, ppid: 1, argv, startMs: ms(100), endMs: ms(14_000), peakRssBytes: null };
     const voyd = bundlerInstrumentations().find((i) => i.name === 'voyd')!;
     const c = ictx(argv);
@@ -171,7 +234,11 @@ describe('Voyd adapter', () => {
     expect(total).toMatchObject({ pid: 4242, endMs: 14_000 });
     expect(total.startMs).toBeCloseTo(14_000 - 12460.068, 6);
     expect(out.processes).toEqual([{ pid: 4242, label: 'voyd' }]);
-    expect(out.warnings!.map((w) => w.code)).toEqual(['voyd-phases-reconstructed', 'voyd-children-exceed-parent', 'env-added']);
+    expect(out.warnings!.map((w) => w.code)).toEqual([
+      'voyd-phases-reconstructed',
+      'voyd-children-exceed-parent',
+      'env-added',
+    ]);
     // Nothing to say for builds that printed no perf line.
     expect(await voyd.collect({ ...ctx, stderr: 'error: something\n' })).toEqual({});
   });

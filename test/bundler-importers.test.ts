@@ -10,9 +10,24 @@ import { emptyProfile, mergeContribution } from '../server/src/core/model';
 import { epochMs, ms } from '../server/src/core/units';
 import { ImportError } from '../server/src/core/importers/import-error';
 import type { ImportResult } from '../server/src/core/importers/importer';
-import { esbuildTimingImporter, importEsbuildTiming, isEsbuildTiming, parseEsbuildTiming } from '../server/src/core/importers/esbuild-timing';
-import { importRolldownLog, isRolldownLog, parseTracingDuration, rolldownLogImporter } from '../server/src/core/importers/rolldown-log';
-import { importRollupPerf, isRollupPerf, parseRollupPerf, rollupPerfImporter } from '../server/src/core/importers/rollup-perf';
+import {
+  esbuildTimingImporter,
+  importEsbuildTiming,
+  isEsbuildTiming,
+  parseEsbuildTiming,
+} from '../server/src/core/importers/esbuild-timing';
+import {
+  importRolldownLog,
+  isRolldownLog,
+  parseTracingDuration,
+  rolldownLogImporter,
+} from '../server/src/core/importers/rolldown-log';
+import {
+  importRollupPerf,
+  isRollupPerf,
+  parseRollupPerf,
+  rollupPerfImporter,
+} from '../server/src/core/importers/rollup-perf';
 import { importVoydPerf, isVoydPerf, parseVoydPerf, voydPerfImporter } from '../server/src/core/importers/voyd-perf';
 import {
   markerNames,
@@ -69,14 +84,25 @@ const ALL: [format: string, file: string][] = [
   ['esbuild', 'esbuild.three.timing.stderr.txt'],
   ['esbuild', 'esbuild.three.timing+gctrace+time-v.stderr.txt'],
 ];
-const SNIFFERS: Record<string, (t: string) => boolean> = { rollup: isRollupPerf, rolldown: isRolldownLog, voyd: isVoydPerf, esbuild: isEsbuildTiming };
-const IMPORTERS: Record<string, (t: string, f: string) => ImportResult> = { rollup: importRollupPerf, rolldown: importRolldownLog, voyd: importVoydPerf, esbuild: importEsbuildTiming };
+const SNIFFERS: Record<string, (t: string) => boolean> = {
+  rollup: isRollupPerf,
+  rolldown: isRolldownLog,
+  voyd: isVoydPerf,
+  esbuild: isEsbuildTiming,
+};
+const IMPORTERS: Record<string, (t: string, f: string) => ImportResult> = {
+  rollup: importRollupPerf,
+  rolldown: importRolldownLog,
+  voyd: importVoydPerf,
+  esbuild: importEsbuildTiming,
+};
 
 describe('sniffers', () => {
   it('each accepts its own files and rejects the others, and the tools output without a report', () => {
     for (const [format, file] of ALL) {
       const head = read(format, file).slice(0, 64 * 1024);
-      for (const [other, sniff] of Object.entries(SNIFFERS)) expect(sniff(head), `${other} sniffing ${format}/${file}`).toBe(other === format);
+      for (const [other, sniff] of Object.entries(SNIFFERS))
+        expect(sniff(head), `${other} sniffing ${format}/${file}`).toBe(other === format);
     }
     for (const [format, file] of [
       ['rollup', 'rollup.three.perf.stderr.txt'],
@@ -88,7 +114,8 @@ describe('sniffers', () => {
       ['typescript', 'ts6-extendedDiagnostics.stdout.txt'],
     ]) {
       const head = read(format!, file!);
-      for (const [other, sniff] of Object.entries(SNIFFERS)) expect(sniff(head), `${other} sniffing ${format}/${file}`).toBe(false);
+      for (const [other, sniff] of Object.entries(SNIFFERS))
+        expect(sniff(head), `${other} sniffing ${format}/${file}`).toBe(false);
     }
   });
 
@@ -100,7 +127,9 @@ describe('sniffers', () => {
     const r = await rollupPerfImporter.importFile(fx('rollup', 'rollup.three.perf.stdout.txt'));
     expect(r.phases!.length).toBe(20);
     expect(r.sources).toEqual(['rollup-perf']);
-    await expect(voydPerfImporter.importFile(fx('voyd', 'no-such-file.txt'))).rejects.toThrow(/no-such-file\.txt: no such file$/);
+    await expect(voydPerfImporter.importFile(fx('voyd', 'no-such-file.txt'))).rejects.toThrow(
+      /no-such-file\.txt: no such file$/,
+    );
   });
 });
 
@@ -113,7 +142,9 @@ describe('normalized dumps', () => {
       ['voyd', 'markdown.emit-wasm.node22.cut-in-counters.stderr.txt'],
       ['esbuild', 'esbuild.three.timing.cut-mid-row.stderr.txt'],
     ] as const) {
-      await expect(dump(IMPORTERS[format]!(read(format, file), file))).toMatchFileSnapshot(path.join(FIXTURES, format, 'expected', `${file}.dump.txt`));
+      await expect(dump(IMPORTERS[format]!(read(format, file), file))).toMatchFileSnapshot(
+        path.join(FIXTURES, format, 'expected', `${file}.dump.txt`),
+      );
     }
   });
 });
@@ -122,25 +153,64 @@ describe('rollup --perf', () => {
   it('reads the coloured CLI report: the tree by label prefix, ms, heapUsed delta and max in decimal units', () => {
     const [report, ...more] = parseRollupPerf(read('rollup', 'rollup.three.perf.stdout.txt'));
     expect(more).toEqual([]);
-    expect(report!.timings.map((t) => `${t.level} ${t.name}`).slice(0, 6)).toEqual(['1 BUILD', '2 initialize', '2 generate module graph', '4 plugin 0 (stdin) - resolveId', '4 plugin 0 (stdin) - load', '3 generate ast']);
-    expect(report!.timings.find((t) => t.name === 'treeshaking pass 3')).toMatchObject({ ms: 631, heapDeltaBytes: -7_440_000, maxHeapUsedBytes: 106_000_000 });
-    expect(report!.timings.find((t) => t.name === 'optimize chunks')).toMatchObject({ heapDeltaBytes: 664, maxHeapUsedBytes: 118_000_000 });
-    expect(report!.timings.find((t) => t.name === 'initialize')).toMatchObject({ heapDeltaBytes: 3410, maxHeapUsedBytes: 8_210_000 });
+    expect(report!.timings.map((t) => `${t.level} ${t.name}`).slice(0, 6)).toEqual([
+      '1 BUILD',
+      '2 initialize',
+      '2 generate module graph',
+      '4 plugin 0 (stdin) - resolveId',
+      '4 plugin 0 (stdin) - load',
+      '3 generate ast',
+    ]);
+    expect(report!.timings.find((t) => t.name === 'treeshaking pass 3')).toMatchObject({
+      ms: 631,
+      heapDeltaBytes: -7_440_000,
+      maxHeapUsedBytes: 106_000_000,
+    });
+    expect(report!.timings.find((t) => t.name === 'optimize chunks')).toMatchObject({
+      heapDeltaBytes: 664,
+      maxHeapUsedBytes: 118_000_000,
+    });
+    expect(report!.timings.find((t) => t.name === 'initialize')).toMatchObject({
+      heapDeltaBytes: 3410,
+      maxHeapUsedBytes: 8_210_000,
+    });
 
     const r = importRollupPerf(read('rollup', 'rollup.three.perf.stdout.txt'), 'rollup.three.perf.stdout.txt');
     const phases = r.phases!;
     expect(names(phases, null)).toEqual(['BUILD', 'GENERATE', 'WRITE']);
-    expect(names(phases, 'BUILD')).toEqual(['initialize', 'generate module graph', 'sort and bind modules', 'mark included statements']);
-    expect(names(phases, 'generate module graph')).toEqual(['plugin 0 (stdin) - resolveId', 'plugin 0 (stdin) - load', 'generate ast']);
-    expect(names(phases, 'mark included statements')).toEqual(['treeshaking pass 1', 'treeshaking pass 2', 'treeshaking pass 3', 'treeshaking pass 4']);
+    expect(names(phases, 'BUILD')).toEqual([
+      'initialize',
+      'generate module graph',
+      'sort and bind modules',
+      'mark included statements',
+    ]);
+    expect(names(phases, 'generate module graph')).toEqual([
+      'plugin 0 (stdin) - resolveId',
+      'plugin 0 (stdin) - load',
+      'generate ast',
+    ]);
+    expect(names(phases, 'mark included statements')).toEqual([
+      'treeshaking pass 1',
+      'treeshaking pass 2',
+      'treeshaking pass 3',
+      'treeshaking pass 4',
+    ]);
     expect(names(phases, 'generate chunks')).toEqual(['optimize chunks']);
     // Durations are rollup's own; memory at the boundaries of labels timed once; summed labels keep args only.
     const build = phases.find((p) => p.name === 'BUILD')!;
     expect(build.endMs - build.startMs).toBe(9778);
-    expect(build).toMatchObject({ memStartBytes: 114_000_000 - 106_000_000, memEndBytes: 114_000_000, memKind: 'js-heap' });
+    expect(build).toMatchObject({
+      memStartBytes: 114_000_000 - 106_000_000,
+      memEndBytes: 114_000_000,
+      memKind: 'js-heap',
+    });
     const ast = phases.find((p) => p.name === 'generate ast')!;
     expect(ast.memEndBytes).toBeUndefined();
-    expect(ast.args).toMatchObject({ heapUsedDeltaBytes: 60_300_000, maxHeapUsedBytes: 82_800_000, summedOverCalls: true });
+    expect(ast.args).toMatchObject({
+      heapUsedDeltaBytes: 60_300_000,
+      maxHeapUsedBytes: 82_800_000,
+      summedOverCalls: true,
+    });
     expect(r.warnings!.map((w) => w.code)).toEqual(['rollup-phases-reconstructed']);
   });
 
@@ -153,7 +223,9 @@ describe('rollup --perf', () => {
     expect(top).toBeLessThan(10_500);
     // Children of a parent add up to no more than it (integer ms).
     const mark = r.phases!.find((p) => p.name === 'mark included statements')!;
-    expect(r.phases!.filter((p) => p.parent === r.phases!.indexOf(mark)).reduce((s, p) => s + p.endMs - p.startMs, 0)).toBe(495 + 5717 + 631 + 149);
+    expect(
+      r.phases!.filter((p) => p.parent === r.phases!.indexOf(mark)).reduce((s, p) => s + p.endMs - p.startMs, 0),
+    ).toBe(495 + 5717 + 631 + 149);
   });
 
   it('puts the peak heapUsed in WRITE (124 MB), with a js-heap series of heapUsed at timer starts and ends', () => {
@@ -161,7 +233,18 @@ describe('rollup --perf', () => {
     const s = r.series![0]!;
     expect(s.kind).toBe('js-heap');
     expect(Math.max(...s.bytes)).toBe(124_000_000);
-    const p = emptyProfile({ command: [], cwd: '', startedAt: '', startEpochMs: epochMs(0), wallMs: ms(0), exitCode: 0, signal: null, status: 'ok', tools: {}, sources: [] });
+    const p = emptyProfile({
+      command: [],
+      cwd: '',
+      startedAt: '',
+      startEpochMs: epochMs(0),
+      wallMs: ms(0),
+      exitCode: 0,
+      signal: null,
+      status: 'ok',
+      tools: {},
+      sources: [],
+    });
     mergeContribution(p, r);
     expect(findPeak(p)).toMatchObject({ bytes: 124_000_000, phasePath: ['WRITE'] });
   });
@@ -179,7 +262,9 @@ describe('rollup --perf', () => {
     const r = importRollupPerf(read('rollup', 'rollup.three.perf.nocolor.cut-mid-row.stdout.txt'), 'cut.txt');
     expect(r.phases!.map((p) => p.name).at(-1)).toBe('treeshaking pass 2');
     const w = r.warnings!.find((x) => x.code === 'rollup-perf-truncated')!;
-    expect(w.message).toBe('cut.txt:11: the last line is not a complete timing row ("treeshaking pass 3: 402m"): the report is cut short; kept the 10 row(s) before it');
+    expect(w.message).toBe(
+      'cut.txt:11: the last line is not a complete timing row ("treeshaking pass 3: 402m"): the report is cut short; kept the 10 row(s) before it',
+    );
   });
 
   it('names the byte offset of getTimings() JSON cut short, and says when a file has no report', () => {
@@ -187,8 +272,13 @@ describe('rollup --perf', () => {
     expect(e.kind).toBe('broken');
     expect(e.byteOffset).toBe(600);
     expect(e.message).toMatch(/^cut\.json \(byte 600\): bundle\.getTimings\(\) JSON does not parse: /);
-    const n = thrown(() => importRollupPerf(read('rollup', 'rollup.three.perf.to-stdout.stderr.txt'), 'to-stdout.stderr.txt'));
-    expect([n.kind, n.message]).toEqual(['not-this-format', 'to-stdout.stderr.txt: no rollup --perf report (no "# BUILD: <n>ms, …" row)']);
+    const n = thrown(() =>
+      importRollupPerf(read('rollup', 'rollup.three.perf.to-stdout.stderr.txt'), 'to-stdout.stderr.txt'),
+    );
+    expect([n.kind, n.message]).toEqual([
+      'not-this-format',
+      'to-stdout.stderr.txt: no rollup --perf report (no "# BUILD: <n>ms, …" row)',
+    ]);
   });
 });
 
@@ -234,7 +324,11 @@ describe('rolldown RD_LOG', () => {
     expect(ic.args!.busyMs! as number).toBeCloseTo(ic.endMs - ic.startMs, 0);
     // Worker-thread spans without a parent context go under the span that contains them in time.
     const dcs = phases.filter((p) => p.name === 'deconflict_chunk_symbols');
-    expect(dcs.map((p) => (p.parent === null ? null : phases[p.parent]!.name))).toEqual(['generate', 'deconflict_chunk_symbols', 'deconflict_chunk_symbols']);
+    expect(dcs.map((p) => (p.parent === null ? null : phases[p.parent]!.name))).toEqual([
+      'generate',
+      'deconflict_chunk_symbols',
+      'deconflict_chunk_symbols',
+    ]);
     // Parents come before children and contain them.
     phases.forEach((p) => {
       if (p.parent === null) return;
@@ -244,13 +338,16 @@ describe('rolldown RD_LOG', () => {
     expect(r.warnings).toEqual([]);
   });
 
-  it("a close record stamped late (its thread descheduled after measuring) widens its span to the children; a warning only beyond a stall", () => {
+  it('a close record stamped late (its thread descheduled after measuring) widens its span to the children; a warning only beyond a stall', () => {
     const text = read('rolldown', 'api.RD_LOG-stages-filter.NO_COLOR.stdout.txt');
     const buildClose = '2026-11-21T09:12:36.724098Z  INFO rolldown::bundle::bundle_factory: close';
     expect(text).toContain(buildClose); // build: never entered, idle 320ms, so its start is estimated
     const stamped = (lateMs: number) => {
       const at = new Date(Date.parse('2026-11-21T09:12:36.724Z') + lateMs).toISOString().replace('Z', '098Z');
-      return importRolldownLog(text.replace(buildClose, buildClose.replace('2026-11-21T09:12:36.724098Z', at)), 'late.txt');
+      return importRolldownLog(
+        text.replace(buildClose, buildClose.replace('2026-11-21T09:12:36.724098Z', at)),
+        'late.txt',
+      );
     };
     const firstChild = (r: ImportResult) => Math.min(...r.phases!.filter((p) => p.parent === 0).map((p) => p.startMs));
     const late = stamped(8);
@@ -258,11 +355,18 @@ describe('rolldown RD_LOG', () => {
     expect(late.phases![0]!.startMs).toBe(firstChild(late)); // moved back to its first child, silently
     expect(late.warnings).toEqual([]);
     const stalled = stamped(80);
-    expect(stalled.warnings!.map((w) => w.message)).toEqual([expect.stringMatching(/^late\.txt: span build started 79\.\d{3} ms after its child write: its start was moved to the child's$/)]);
+    expect(stalled.warnings!.map((w) => w.message)).toEqual([
+      expect.stringMatching(
+        /^late\.txt: span build started 79\.\d{3} ms after its child write: its start was moved to the child's$/,
+      ),
+    ]);
   });
 
   it('ends the spans a cut log leaves open at its last record, and warns', () => {
-    const r = importRolldownLog(read('rolldown', 'api.RD_LOG-stages-filter.NO_COLOR.cut-in-link-close.stdout.txt'), 'cut.txt');
+    const r = importRolldownLog(
+      read('rolldown', 'api.RD_LOG-stages-filter.NO_COLOR.cut-in-link-close.stdout.txt'),
+      'cut.txt',
+    );
     const open = r.phases!.filter((p) => p.args?.unclosed).map((p) => p.name);
     expect(open).toEqual(['build', 'write', 'bundle_write', 'link']);
     expect(r.warnings!.map((w) => w.message)).toEqual([
@@ -273,17 +377,33 @@ describe('rolldown RD_LOG', () => {
 
   it('says when a file holds no tracing record', () => {
     const e = thrown(() => importRolldownLog(read('rolldown', 'cli.plain.stdout.txt'), 'cli.plain.stdout.txt'));
-    expect([e.kind, e.message]).toEqual(['not-this-format', 'cli.plain.stdout.txt: no RD_LOG tracing record (no "<RFC 3339 time>Z <LEVEL> <target>: …" line)']);
+    expect([e.kind, e.message]).toEqual([
+      'not-this-format',
+      'cli.plain.stdout.txt: no RD_LOG tracing record (no "<RFC 3339 time>Z <LEVEL> <target>: …" line)',
+    ]);
   });
 });
 
 describe('Voyd perf summary', () => {
-  it('orders alphabetically sorted keys by the pipeline and nests them, durations equal to Voyd\'s', () => {
+  it("orders alphabetically sorted keys by the pipeline and nests them, durations equal to Voyd's", () => {
     const r = importVoydPerf(read('voyd', 'markdown.emit-wasm.node22.stderr+time-v.txt'), 'voyd.txt');
     const phases = r.phases!;
     expect(names(phases, null)).toEqual(['total']);
-    expect(names(phases, 'total')).toEqual(['sdkSetup.total', 'loadModuleGraph', 'analyzeModules', 'emitProgram', 'sdk.finalizeCompile']);
-    expect(names(phases, 'emitProgram')).toEqual(['lowerProgram', 'monomorphizeProgram', 'buildProgramCodegenView', 'loadCodegen', 'codegenProgram', 'emitBinary']);
+    expect(names(phases, 'total')).toEqual([
+      'sdkSetup.total',
+      'loadModuleGraph',
+      'analyzeModules',
+      'emitProgram',
+      'sdk.finalizeCompile',
+    ]);
+    expect(names(phases, 'emitProgram')).toEqual([
+      'lowerProgram',
+      'monomorphizeProgram',
+      'buildProgramCodegenView',
+      'loadCodegen',
+      'codegenProgram',
+      'emitBinary',
+    ]);
     expect(names(phases, 'codegenProgram')).toEqual(['codegen']);
     expect(names(phases, 'sdkSetup.total')).toEqual(['sdkSetup.createHost', 'sdkSetup.resolveRoots']);
     expect(names(phases, 'analyzeBorrowing')).toHaveLength(6);
@@ -293,7 +413,12 @@ describe('Voyd perf summary', () => {
     // Cross-check: Voyd's total is the sum of its three compile phases (to 1.3 ms).
     expect(d('loadModuleGraph') + d('analyzeModules') + d('emitProgram')).toBeCloseTo(12458.788, 3);
     const root = phases[0]!;
-    expect(root.args).toMatchObject({ entryPath: '/src/fixtures/_src/voyd/examples/markdown.voyd', success: true, diagnostics: 0, 'counter:borrowing.builder.calls': 147 });
+    expect(root.args).toMatchObject({
+      entryPath: '/src/fixtures/_src/voyd/examples/markdown.voyd',
+      success: true,
+      diagnostics: 0,
+      'counter:borrowing.builder.calls': 147,
+    });
     // analyzeBorrowing's sub-phases overlap (they add up to more than it): said, not clamped.
     expect(r.warnings!.map((w) => w.message)).toContain(
       'voyd: the children of "analyzeBorrowing" add up to 1832.311 ms, more than its own 1595.77 ms (parallel work, summed calls or rounding): laid out overlapping from its start, durations kept',
@@ -309,10 +434,16 @@ describe('Voyd perf summary', () => {
   it('keeps phasesMs from a line cut in its counters; a line cut in its phases is broken', () => {
     const r = importVoydPerf(read('voyd', 'markdown.emit-wasm.node22.cut-in-counters.stderr.txt'), 'cut.txt');
     expect(r.phases!.length).toBe(22);
-    expect(r.warnings!.find((w) => w.code === 'voyd-perf-truncated')!.message).toBe('cut.txt:1: the perf summary is cut short after 2979 characters: kept its phasesMs, lost its counters');
-    const e = thrown(() => parseVoydPerf(read('voyd', 'markdown.emit-wasm.node22.cut-in-phases.stderr.txt'), 'cut2.txt'));
+    expect(r.warnings!.find((w) => w.code === 'voyd-perf-truncated')!.message).toBe(
+      'cut.txt:1: the perf summary is cut short after 2979 characters: kept its phasesMs, lost its counters',
+    );
+    const e = thrown(() =>
+      parseVoydPerf(read('voyd', 'markdown.emit-wasm.node22.cut-in-phases.stderr.txt'), 'cut2.txt'),
+    );
     expect(e.kind).toBe('broken');
-    expect(e.message).toMatch(/^cut2\.txt:1: the perf summary is not valid JSON \(.*\) and has no complete "phasesMs"$/);
+    expect(e.message).toMatch(
+      /^cut2\.txt:1: the perf summary is not valid JSON \(.*\) and has no complete "phasesMs"$/,
+    );
   });
 });
 
@@ -320,9 +451,18 @@ describe('esbuild --timing', () => {
   it('nests by indentation, keeps esbuild\'s ms, and checks against "Done in"', () => {
     const rep = parseEsbuildTiming(read('esbuild', 'esbuild.three.timing.stderr.txt'));
     expect(rep.doneMs).toBe(355);
-    expect(rep.timings.filter((t) => t.depth === 0).map((t) => t.name)).toEqual(['Scan phase', 'Compile phase', 'Write output files', 'On-end callbacks']);
+    expect(rep.timings.filter((t) => t.depth === 0).map((t) => t.name)).toEqual([
+      'Scan phase',
+      'Compile phase',
+      'Write output files',
+      'On-end callbacks',
+    ]);
     const r = importEsbuildTiming(read('esbuild', 'esbuild.three.timing.stderr.txt'), 'es.txt');
-    expect(names(r.phases!, 'Generate chunk "es-three.js"')).toEqual(['Rename symbols', 'Print JavaScript files', 'Join JavaScript files']);
+    expect(names(r.phases!, 'Generate chunk "es-three.js"')).toEqual([
+      'Rename symbols',
+      'Print JavaScript files',
+      'Join JavaScript files',
+    ]);
     const top = r.phases!.filter((p) => p.parent === null).reduce((s, p) => s + p.endMs - p.startMs, 0);
     expect(top).toBe(353);
     expect(top).toBeLessThanOrEqual(rep.doneMs!);

@@ -46,7 +46,11 @@ describe('C/C++ adapter (gcc, make -j2)', () => {
   it('builds, with one phase per .c file', () => {
     expect(profile.run.status).toBe('ok');
     expect(fs.existsSync(path.join(ws, 'minivm'))).toBe(true);
-    expect(tuPhases(profile).map((p) => p.name).sort()).toEqual(SOURCES);
+    expect(
+      tuPhases(profile)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(SOURCES);
     expect(profile.run.tools.gcc).toMatch(/^\d+\./);
   });
 
@@ -80,7 +84,9 @@ describe('C/C++ adapter (gcc, make -j2)', () => {
     for (const tu of tuPhases(profile)) {
       const idx = profile.phases.indexOf(tu);
       const children = profile.phases.filter((p) => p.parent === idx).map((p) => p.name);
-      expect(children, tu.name).toEqual(expect.arrayContaining(['phase setup', 'phase parsing', 'phase opt and generate']));
+      expect(children, tu.name).toEqual(
+        expect.arrayContaining(['phase setup', 'phase parsing', 'phase opt and generate']),
+      );
       // gcc's TOTAL (wall, in the report's 10 ms resolution) is the file's span.
       expect(typeof tu.args!.wallMs).toBe('number');
       expect(tu.endMs - tu.startMs).toBeCloseTo(tu.args!.wallMs as number, 6);
@@ -95,7 +101,8 @@ describe('C/C++ adapter (gcc, make -j2)', () => {
 
   it("keeps the build's output and objects as without the profiler", () => {
     expect(stderr).not.toMatch(/Time variable|TOTAL/);
-    for (const s of SOURCES) expect(fs.readFileSync(path.join(ws, s.replace(/\.c$/, '.o'))).equals(objectsBefore.get(s)!), s).toBe(true);
+    for (const s of SOURCES)
+      expect(fs.readFileSync(path.join(ws, s.replace(/\.c$/, '.o'))).equals(objectsBefore.get(s)!), s).toBe(true);
   });
 
   it('says so when everything was up to date', async () => {
@@ -106,7 +113,12 @@ describe('C/C++ adapter (gcc, make -j2)', () => {
 
   it('passes warnings through and profiles a direct gcc call', async () => {
     fs.writeFileSync(path.join(ws, 'warn.c'), 'int f(void) { int x; return x; }\n');
-    const r = await runBuild({ argv: ['gcc', '-O2', '-Wall', '-c', 'warn.c', '-o', 'warn.o'], cwd: ws, distDir, instrumentations: [ccInstrumentation()] });
+    const r = await runBuild({
+      argv: ['gcc', '-O2', '-Wall', '-c', 'warn.c', '-o', 'warn.o'],
+      cwd: ws,
+      distDir,
+      instrumentations: [ccInstrumentation()],
+    });
     expect(r.stderr).toMatch(/warn\.c:1:.*uninitialized/);
     expect(r.stderr).not.toMatch(/Time variable/);
     expect(tuPhases(r.profile).map((p) => p.name)).toEqual(['warn.c']);
@@ -122,8 +134,22 @@ describe('C/C++ adapter: command and argv parsing', () => {
     expect(ccCommandKind(['clang++-14'])).toBe('clang');
     expect(ccCommandKind(['cargo', 'build'])).toBeUndefined();
   });
-  it("finds the source of a cc1 command line", () => {
-    const argv = ['/usr/lib/gcc/x86_64-linux-gnu/12/cc1', '-quiet', '-imultiarch', 'x86_64-linux-gnu', 'src/a.c', '-quiet', '-dumpbase', 'a.c', '-dumpbase-ext', '.c', '-O2', '-o', '/tmp/cc1.s'];
+  it('finds the source of a cc1 command line', () => {
+    const argv = [
+      '/usr/lib/gcc/x86_64-linux-gnu/12/cc1',
+      '-quiet',
+      '-imultiarch',
+      'x86_64-linux-gnu',
+      'src/a.c',
+      '-quiet',
+      '-dumpbase',
+      'a.c',
+      '-dumpbase-ext',
+      '.c',
+      '-O2',
+      '-o',
+      '/tmp/cc1.s',
+    ];
     expect(ccSourceOf(argv)).toEqual({ source: 'src/a.c', output: '/tmp/cc1.s', compileOnly: false });
   });
 });

@@ -78,9 +78,13 @@ async function expectImportError(file: string): Promise<ImportError> {
 
 describe('chrome trace: sniffing', () => {
   it('recognises both forms, and not the other formats of the fixtures', () => {
-    for (const f of [CLANG, TSC6, TSC7, 'tsc6.rxjs.trace.killed.json']) expect(isChromeTrace(readFileSync(fx(f), 'utf8').slice(0, 65536)), f).toBe(true);
+    for (const f of [CLANG, TSC6, TSC7, 'tsc6.rxjs.trace.killed.json'])
+      expect(isChromeTrace(readFileSync(fx(f), 'utf8').slice(0, 65536)), f).toBe(true);
     expect(chromeTraceImporter.format).toBe('chrome-trace');
-    for (const f of ['rustc/time-passes.regex-syntax.debug.json.txt', 'typescript/ts6-extendedDiagnostics.stdout.txt']) {
+    for (const f of [
+      'rustc/time-passes.regex-syntax.debug.json.txt',
+      'typescript/ts6-extendedDiagnostics.stdout.txt',
+    ]) {
       expect(isChromeTrace(readFileSync(path.join(__dirname, 'fixtures', f), 'utf8')), f).toBe(false);
     }
     expect(isChromeTrace('{"run":{"command":[]},"series":[]}')).toBe(false);
@@ -102,7 +106,16 @@ describe('chrome trace: clang -ftime-trace', () => {
     expect(r.processes).toEqual([{ pid: 27210, label: 'clang' }]);
     expect(r.warnings).toEqual([]);
     const names = new Set(r.phases!.map((p) => p.name));
-    for (const n of ['Frontend', 'Backend', 'Source', 'ParseClass', 'InstantiateFunction', 'Optimizer', 'CodeGenPasses']) expect(names).toContain(n);
+    for (const n of [
+      'Frontend',
+      'Backend',
+      'Source',
+      'ParseClass',
+      'InstantiateFunction',
+      'Optimizer',
+      'CodeGenPasses',
+    ])
+      expect(names).toContain(n);
     // Headers are phases with their file as the source location.
     expect(r.phases!.find((p) => p.name === 'Source')!.source!.file).toMatch(/\.h$|\/[a-z_+]+$/);
   });
@@ -114,9 +127,13 @@ describe('chrome trace: clang -ftime-trace', () => {
     const root = r.phases!.find((p) => p.parent === null)!;
     expect(root.name).toBe('ExecuteCompiler');
     // clang rounds the two separately: they agree within 1 µs.
-    expect(Math.abs(root.endMs - root.startMs - (root.args!['Total ExecuteCompiler'] as number))).toBeLessThanOrEqual(0.001);
+    expect(Math.abs(root.endMs - root.startMs - (root.args!['Total ExecuteCompiler'] as number))).toBeLessThanOrEqual(
+      0.001,
+    );
     // Every phase lies within its parent (nesting by containment).
-    for (const p of r.phases!) if (p.parent !== null) expect(p.startMs >= r.phases![p.parent]!.startMs && p.endMs <= r.phases![p.parent]!.endMs + 0.001).toBe(true);
+    for (const p of r.phases!)
+      if (p.parent !== null)
+        expect(p.startMs >= r.phases![p.parent]!.startMs && p.endMs <= r.phases![p.parent]!.endMs + 0.001).toBe(true);
   });
 
   it('the same file unzipped gives the same profile (a plain file has its columns sized from its size, gzip doubles them)', async () => {
@@ -181,7 +198,9 @@ describe('chrome trace: rustc -Z llvm-time-trace', () => {
     // begins where the previous one ends, and is its sibling, not its child.
     const r = await importChromeTrace(fx(RUSTC));
     const ph = r.phases!;
-    const underTwin = ph.filter((p) => p.parent !== null && ph[p.parent]!.name === p.name && p.startMs >= ph[p.parent]!.endMs - 0.0005);
+    const underTwin = ph.filter(
+      (p) => p.parent !== null && ph[p.parent]!.name === p.name && p.startMs >= ph[p.parent]!.endMs - 0.0005,
+    );
     expect(underTwin).toEqual([]);
     expect(Math.max(...depths(ph))).toBe(5); // 7 when they were nested in each other
   });
@@ -192,14 +211,36 @@ describe('chrome trace: nesting by containment', () => {
     // As tsc's Check spans come out of a profile: per file, some too short for the clock.
     const X = (name: string, ts: number, dur: number) => ({ ph: 'X', name, pid: 1, tid: 1, ts, dur });
     const file = path.join(tmp, 'same-name.json');
-    writeFileSync(file, JSON.stringify({ traceEvents: [X('root', 0, 1000), X('Check', 100, 0), X('Check', 100, 300), X('Check', 400, 0), X('Check', 500, 100), X('Check', 520, 30)] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        traceEvents: [
+          X('root', 0, 1000),
+          X('Check', 100, 0),
+          X('Check', 100, 300),
+          X('Check', 400, 0),
+          X('Check', 500, 100),
+          X('Check', 520, 30),
+        ],
+      }),
+    );
     const r = await importChromeTrace(file);
     const paths = r.phases!.map((p) => {
       const names: string[] = [];
-      for (let q: Phase | undefined = p; q; q = q.parent === null ? undefined : r.phases![q.parent]) names.unshift(q.name);
+      for (let q: Phase | undefined = p; q; q = q.parent === null ? undefined : r.phases![q.parent])
+        names.unshift(q.name);
       return `${names.join(' > ')} ${p.startMs}–${p.endMs}`;
     });
-    expect(paths.sort()).toEqual(['root 0–1', 'root > Check 0.1–0.1', 'root > Check 0.1–0.4', 'root > Check 0.4–0.4', 'root > Check 0.5–0.6', 'root > Check > Check 0.52–0.55'].sort());
+    expect(paths.sort()).toEqual(
+      [
+        'root 0–1',
+        'root > Check 0.1–0.1',
+        'root > Check 0.1–0.4',
+        'root > Check 0.4–0.4',
+        'root > Check 0.5–0.6',
+        'root > Check > Check 0.52–0.55',
+      ].sort(),
+    );
   });
 });
 
@@ -243,8 +284,13 @@ describe('chrome trace: cut and broken files', () => {
     expect(r.warnings![0]).toMatchObject({ code: 'bad-event', file, byteOffset: at });
     expect(r.warnings![0]!.message).toMatch(new RegExp(`^the event at byte ${at} is not valid JSON \\(.*\\); skipped`));
     // Its E then has no begin.
-    expect(r.warnings![1]).toMatchObject({ code: 'unbalanced-end', message: 'an "E" event for "createSourceFile" at ts 172737.719 µs has no open begin on its thread; skipped' });
-    expect(r.phases!.filter((p) => p.name === 'createSourceFile').length).toBe((await importChromeTrace(fx(TSC6))).phases!.filter((p) => p.name === 'createSourceFile').length - 1);
+    expect(r.warnings![1]).toMatchObject({
+      code: 'unbalanced-end',
+      message: 'an "E" event for "createSourceFile" at ts 172737.719 µs has no open begin on its thread; skipped',
+    });
+    expect(r.phases!.filter((p) => p.name === 'createSourceFile').length).toBe(
+      (await importChromeTrace(fx(TSC6))).phases!.filter((p) => p.name === 'createSourceFile').length - 1,
+    );
   });
 
   it('an array of something else: broken at byte 1', async () => {
@@ -259,7 +305,9 @@ describe('chrome trace: cut and broken files', () => {
     const file = fx('clang14.better_sqlite3.O2.cut-front.json');
     const e = await expectImportError(file);
     expect(e.kind).toBe('not-this-format');
-    expect(e.message).toBe(`${file} (byte 0): not a Trace Event file: it starts with "tail\\":\\"/usr/", not "[" or "{"`);
+    expect(e.message).toBe(
+      `${file} (byte 0): not a Trace Event file: it starts with "tail\\":\\"/usr/", not "[" or "{"`,
+    );
   });
 
   it('a missing file', async () => {
@@ -274,21 +322,29 @@ describe('chrome trace: export, and back', () => {
 
   it('exports a real profiled tsc build as a Trace Event file Perfetto reads', async () => {
     const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'lib', 'tsc.js');
-    profile = await profileBuild({ argv: [process.execPath, tsc, '-p', 'test/workspaces/tsc-small', '--outDir', path.join(tmp, 'tsc-out')], cwd: repoRoot });
+    profile = await profileBuild({
+      argv: [process.execPath, tsc, '-p', 'test/workspaces/tsc-small', '--outDir', path.join(tmp, 'tsc-out')],
+      cwd: repoRoot,
+    });
     expect(profile.run.status).toBe('ok');
     expect(profile.phases.length).toBeGreaterThan(3);
     expect(profile.series.length).toBeGreaterThan(0);
     await writeChromeTrace(out(), profile);
     const text = readFileSync(out(), 'utf8');
     expect(text).toBe(exportChromeTrace(profile));
-    const trace = JSON.parse(text) as { traceEvents: Record<string, any>[]; otherData: Record<string, string>; beginningOfTime: number };
+    const trace = JSON.parse(text) as {
+      traceEvents: Record<string, any>[];
+      otherData: Record<string, string>;
+      beginningOfTime: number;
+    };
     expect(trace.otherData.command).toBe(profile.run.command.join(' '));
     expect(trace.otherData.status).toBe('ok');
     expect(trace.beginningOfTime).toBe(Math.round(profile.run.startEpochMs * 1000));
     const ev = trace.traceEvents;
     // X events of every pid+tid are well-formed: each one nests in what is open or follows it.
     const tracks = new Map<string, Record<string, any>[]>();
-    for (const e of ev.filter((x) => x.ph === 'X')) tracks.set(`${e.pid}/${e.tid}`, [...(tracks.get(`${e.pid}/${e.tid}`) ?? []), e]);
+    for (const e of ev.filter((x) => x.ph === 'X'))
+      tracks.set(`${e.pid}/${e.tid}`, [...(tracks.get(`${e.pid}/${e.tid}`) ?? []), e]);
     for (const list of tracks.values()) {
       const open: number[] = [];
       for (const e of list) {
@@ -315,7 +371,12 @@ describe('chrome trace: export, and back', () => {
   it('imports back: the same phases (names, nesting, times within 1 µs) and the same series values', async () => {
     const r = await importChromeTrace(out());
     expect(r.originEpochMs).toBeCloseTo(profile.run.startEpochMs, 3);
-    expect(r.run).toMatchObject({ command: profile.run.command, cwd: profile.run.cwd, status: 'ok', exitCode: profile.run.exitCode });
+    expect(r.run).toMatchObject({
+      command: profile.run.command,
+      cwd: profile.run.cwd,
+      status: 'ok',
+      exitCode: profile.run.exitCode,
+    });
     // The host and the sampler's facts come back too (how coarse the memory series were).
     expect(profile.run.sampler!.maxGapMs).toBeGreaterThan(0);
     expect(r.run!.sampler).toEqual(profile.run.sampler);
@@ -324,7 +385,8 @@ describe('chrome trace: export, and back', () => {
       phases
         .map((p) => {
           const path: string[] = [];
-          for (let q: Phase | undefined = p; q; q = q.parent === null ? undefined : phases[q.parent]) path.unshift(q.name);
+          for (let q: Phase | undefined = p; q; q = q.parent === null ? undefined : phases[q.parent])
+            path.unshift(q.name);
           return { path: path.join(' > '), startMs: p.startMs, endMs: p.endMs };
         })
         .sort((a, b) => a.startMs - b.startMs || b.endMs - a.endMs || a.path.localeCompare(b.path));

@@ -17,7 +17,17 @@ interface SummaryJson {
   status: string;
   exitCode: number | null;
   peak: { bytes: number; atMs: number; series: string; phasePath: string[]; pid: number | null } | null;
-  phases: { name: string; path: string[]; count: number; durationMs: number; selfMs: number; startMs: number; memStartBytes: number | null; memEndBytes: number | null; memPeakBytes: number | null }[];
+  phases: {
+    name: string;
+    path: string[];
+    count: number;
+    durationMs: number;
+    selfMs: number;
+    startMs: number;
+    memStartBytes: number | null;
+    memEndBytes: number | null;
+    memPeakBytes: number | null;
+  }[];
   series: { id: string; kind: string; samples: number; maxBytes: number | null; pid: number | null }[];
   warnings: { code: string; message: string }[];
 }
@@ -33,7 +43,20 @@ describe('cmi profile: TypeScript 6 (the real tsc)', () => {
   let run: ReturnType<typeof cmi>;
   let summary: SummaryJson;
   beforeAll(() => {
-    run = cmi(['profile', '--json', '--out', out, '--', process.execPath, tsc, '-p', 'test/workspaces/tsc-small', '--extendedDiagnostics', '--outDir', path.join(tmp, 'tsc-out')]);
+    run = cmi([
+      'profile',
+      '--json',
+      '--out',
+      out,
+      '--',
+      process.execPath,
+      tsc,
+      '-p',
+      'test/workspaces/tsc-small',
+      '--extendedDiagnostics',
+      '--outDir',
+      path.join(tmp, 'tsc-out'),
+    ]);
     summary = JSON.parse(run.stdout) as SummaryJson;
   });
 
@@ -73,7 +96,9 @@ describe('cmi profile: TypeScript 6 (the real tsc)', () => {
     const inner = summary.peak!.phasePath.at(-1)!;
     const spans = profile.phases.filter((p) => p.name === inner);
     // Sample times are kept to the microsecond in the file.
-    expect(spans.some((p) => p.startMs - 0.001 <= summary.peak!.atMs && summary.peak!.atMs <= p.endMs + 0.001)).toBe(true);
+    expect(spans.some((p) => p.startMs - 0.001 <= summary.peak!.atMs && summary.peak!.atMs <= p.endMs + 0.001)).toBe(
+      true,
+    );
   });
 
   it('exports a Trace Event file that imports back with the same phases', () => {
@@ -92,7 +117,11 @@ describe('cmi profile: TypeScript 6 (the real tsc)', () => {
   it('prints a readable summary with the peak and its phase', () => {
     const text = cmi(['summary', out]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`Peak: [\\d.]+ MiB \\(RSS of the process tree\\) at [\\d.]+ m?s in ${summary.peak!.phasePath.join(' › ')}`));
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `Peak: [\\d.]+ MiB \\(RSS of the process tree\\) at [\\d.]+ m?s in ${summary.peak!.phasePath.join(' › ')}`,
+      ),
+    );
     expect(text.stdout).toContain('Top phases by self time');
   });
 });
@@ -106,15 +135,25 @@ describe('cmi profile: Cargo workspace of std-only crates', () => {
     run = cmi(['profile', '--json', '--out', out, '--', 'cargo', 'build', '-j2'], ws);
     summary = JSON.parse(run.stdout) as SummaryJson;
   });
-  const crates = readFileSync(path.join(ws, 'Cargo.toml'), 'utf8').match(/members\s*=\s*\[([^\]]*)\]/)![1]!.match(/"([^"]+)"/g)!.map((m) => path.basename(m.slice(1, -1)).replace(/-/g, '_'));
+  const crates = readFileSync(path.join(ws, 'Cargo.toml'), 'utf8')
+    .match(/members\s*=\s*\[([^\]]*)\]/)![1]!
+    .match(/"([^"]+)"/g)!
+    .map((m) => path.basename(m.slice(1, -1)).replace(/-/g, '_'));
 
   it('has one phase per crate, with rustc passes nested under it', async () => {
     expect(run.code, run.stderr).toBe(0);
     const profile = await readProfile(out);
     const cratePhases = profile.phases.filter((p) => p.category === 'crate');
-    for (const c of crates) expect(cratePhases.map((p) => p.name), `crate ${c}`).toContain(c);
+    for (const c of crates)
+      expect(
+        cratePhases.map((p) => p.name),
+        `crate ${c}`,
+      ).toContain(c);
     for (const c of crates) {
-      expect(summary.phases.some((r) => r.path[0] === c && r.path.includes('type_check_crate')), `${c} › … › type_check_crate`).toBe(true);
+      expect(
+        summary.phases.some((r) => r.path[0] === c && r.path.includes('type_check_crate')),
+        `${c} › … › type_check_crate`,
+      ).toBe(true);
     }
   });
 
@@ -128,7 +167,7 @@ describe('cmi profile: Cargo workspace of std-only crates', () => {
     }
   });
 
-  it('leaves the workspace\'s own target/ alone', () => {
+  it("leaves the workspace's own target/ alone", () => {
     expect(existsSync(path.join(ws, 'target'))).toBe(false);
   });
 });
@@ -154,7 +193,11 @@ describe('cmi profile: how builds end', () => {
 
   it('a reader that closes the pipe early (`| head -c0`) loses the summary, not the profile: exit code 0, no error', async () => {
     const out = path.join(tmp, 'closed-pipe.json');
-    const child = spawn(process.execPath, [cliPath, 'profile', '--out', out, '--', 'sh', '-c', 'sleep 0.3'], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliPath, 'profile', '--out', out, '--', 'sh', '-c', 'sleep 0.3'], {
+      cwd: tmp,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.destroy(); // the reader is gone before cmi writes anything
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
@@ -167,7 +210,11 @@ describe('cmi profile: how builds end', () => {
 
   it('Ctrl-C: the whole tree stops, the profile is written and marked cancelled, exit code 4', async () => {
     const out = path.join(tmp, 'cancel.json');
-    const child = spawn(process.execPath, [cliPath, 'profile', '--quiet', '--out', out, '--', 'sh', '-c', 'sleep 60 & sleep 60; wait'], { cwd: tmp, env });
+    const child = spawn(
+      process.execPath,
+      [cliPath, 'profile', '--quiet', '--out', out, '--', 'sh', '-c', 'sleep 60 & sleep 60; wait'],
+      { cwd: tmp, env },
+    );
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     await new Promise((r) => setTimeout(r, 800));
@@ -213,8 +260,14 @@ describe('cmi builds, and cmi profile without a command', () => {
     expect(r.stderr).toContain('cmi: profiling `make` (from Makefile)');
     const p = await readProfile(out);
     expect(p.run.command).toEqual(['make']);
-    const units = new Set(p.phases.filter((ph) => ph.parent === null || p.phases[ph.parent]?.parent === null).map((ph) => ph.name));
-    for (const c of ['main.c', 'hashtab.c', 'lexer.c', 'parser.c', 'vm.c', 'strbuf.c']) expect([...units].some((n) => n.includes(c)), `${c} in ${[...units].join(', ')}`).toBe(true);
+    const units = new Set(
+      p.phases.filter((ph) => ph.parent === null || p.phases[ph.parent]?.parent === null).map((ph) => ph.name),
+    );
+    for (const c of ['main.c', 'hashtab.c', 'lexer.c', 'parser.c', 'vm.c', 'strbuf.c'])
+      expect(
+        [...units].some((n) => n.includes(c)),
+        `${c} in ${[...units].join(', ')}`,
+      ).toBe(true);
   });
 
   it('--build names a detected build; an unknown name is a usage error listing them', () => {

@@ -10,13 +10,23 @@ import { readProfile } from '../server/src/core/profile-file';
 import { cliPath } from './helpers';
 
 let tmp: string;
-const cmi = (...args: string[]) => spawnSync(process.execPath, [cliPath, ...args], { cwd: tmp, encoding: 'utf8', maxBuffer: 64 << 20 });
+const cmi = (...args: string[]) =>
+  spawnSync(process.execPath, [cliPath, ...args], { cwd: tmp, encoding: 'utf8', maxBuffer: 64 << 20 });
 /** A node program that fills `mib` MiB, holds it for a moment and exits. */
-const hold = (mib: number, ms = 300) => ['node', '-e', `const b = Buffer.alloc(${mib} * 2 ** 20, 1); setTimeout(() => b.length, ${ms});`];
+const hold = (mib: number, ms = 300) => [
+  'node',
+  '-e',
+  `const b = Buffer.alloc(${mib} * 2 ** 20, 1); setTimeout(() => b.length, ${ms});`,
+];
 
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-compare-cli-'));
-  for (const [name, mib, runs, ms] of [['small', 40, '1', 300], ['large', 160, '1', 300], ['small3', 40, '3', 300], ['slow', 40, '1', 2500]] as const) {
+  for (const [name, mib, runs, ms] of [
+    ['small', 40, '1', 300],
+    ['large', 160, '1', 300],
+    ['small3', 40, '3', 300],
+    ['slow', 40, '1', 2500],
+  ] as const) {
     const r = cmi('profile', '--quiet', '--runs', runs, '--out', `${name}.json`, '--', ...hold(mib, ms));
     if (r.status !== 0) throw new Error(`cmi profile ${name}: ${r.status}\n${r.stderr}`);
   }
@@ -27,14 +37,18 @@ describe('cmi compare: the CI gate', () => {
   it('exits 5 when the peak grows beyond the threshold, and says so', () => {
     const r = cmi('compare', 'small.json', 'large.json', '--fail-on-peak-increase', '10');
     expect(r.status).toBe(5);
-    expect(r.stderr).toMatch(/gate failed: the peak \(RSS of the process tree\) grew by [\d.]+ %, more than the allowed 10\.0 %/);
+    expect(r.stderr).toMatch(
+      /gate failed: the peak \(RSS of the process tree\) grew by [\d.]+ %, more than the allowed 10\.0 %/,
+    );
     expect(r.stdout).toContain('peak · RSS of the process tree');
   });
 
   it('exits 0 when the increase is below the threshold, or a decrease', () => {
     expect(cmi('compare', 'small.json', 'large.json', '--fail-on-peak-increase', '100000').status).toBe(0);
     expect(cmi('compare', 'large.json', 'small.json', '--fail-on-peak-increase', '1').status).toBe(0);
-    expect(cmi('compare', 'large.json', 'large.json', '--fail-on-peak-increase', '0', '--fail-on-time-increase', '0').status).toBe(0);
+    expect(
+      cmi('compare', 'large.json', 'large.json', '--fail-on-peak-increase', '0', '--fail-on-time-increase', '0').status,
+    ).toBe(0);
   });
 
   it('exits 5 when the wall time grows beyond --fail-on-time-increase, 0 below it', () => {
@@ -48,7 +62,9 @@ describe('cmi compare: the CI gate', () => {
   it('prints Markdown with the growth in bold, and JSON', () => {
     const md = cmi('compare', 'small.json', 'large.json', '--markdown');
     expect(md.status).toBe(0);
-    expect(md.stdout).toMatch(/^\| peak · RSS of the process tree \| [\d.]+ MiB \| [\d.]+ MiB \| \*\*\+[\d.]+ MiB\*\* \| \*\*\+[\d.]+ %\*\* \|$/m);
+    expect(md.stdout).toMatch(
+      /^\| peak · RSS of the process tree \| [\d.]+ MiB \| [\d.]+ MiB \| \*\*\+[\d.]+ MiB\*\* \| \*\*\+[\d.]+ %\*\* \|$/m,
+    );
     const js = cmi('compare', 'small.json', 'large.json', '--json', '--fail-on-peak-increase', '10');
     expect(js.status).toBe(5);
     const c = JSON.parse(js.stdout);
@@ -61,7 +77,10 @@ describe('cmi compare: the CI gate', () => {
   it('exits 2 on wrong arguments and 3 on an unreadable profile', () => {
     expect(cmi('compare', 'small.json').status).toBe(2);
     expect(cmi('compare', 'small.json', 'large.json', '--fail-on-peak-increase', 'x').status).toBe(2);
-    writeFileSync(path.join(tmp, 'broken.json'), '{"format": "compiler-memory-insight/profile", "version": 1, "run": {');
+    writeFileSync(
+      path.join(tmp, 'broken.json'),
+      '{"format": "compiler-memory-insight/profile", "version": 1, "run": {',
+    );
     const r = cmi('compare', 'small.json', 'broken.json');
     expect(r.status).toBe(3);
     expect(r.stderr).toContain('broken.json');

@@ -27,12 +27,20 @@ let declaration: Profile;
 
 /** A connection stand-in that keeps what the handler logs. */
 const logged: string[] = [];
-const connection = { console: { info: (m: string) => logged.push(m), warn: (m: string) => logged.push(`warn: ${m}`) } } as unknown as Connection;
+const connection = {
+  console: { info: (m: string) => logged.push(m), warn: (m: string) => logged.push(`warn: ${m}`) },
+} as unknown as Connection;
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-compare-handler-'));
-  if (!existsSync(path.join(repoRoot, 'dist', 'preload.js'))) execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: repoRoot, stdio: 'inherit' });
-  const run = (i: number, extra: string[] = []) => profileBuild({ argv: ['node', TSC, '-p', '.', '--outDir', path.join(tmp, `out${i}`), ...extra], cwd: TSC_SMALL, noTraceFile: true });
+  if (!existsSync(path.join(repoRoot, 'dist', 'preload.js')))
+    execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: repoRoot, stdio: 'inherit' });
+  const run = (i: number, extra: string[] = []) =>
+    profileBuild({
+      argv: ['node', TSC, '-p', '.', '--outDir', path.join(tmp, `out${i}`), ...extra],
+      cwd: TSC_SMALL,
+      noTraceFile: true,
+    });
   base = await run(0);
   head = aggregateRuns([await run(1), await run(2)]);
   declaration = await run(3, ['--declaration']);
@@ -53,7 +61,7 @@ describe('repeated runs in the summary', () => {
 });
 
 describe('the change against the baseline', () => {
-  it('is the primary peak\'s change, with a true minus sign, judged against the spread', () => {
+  it("is the primary peak's change, with a true minus sign, judged against the spread", () => {
     const c = compareProfiles(base, head);
     const d = baselineDigest(c);
     expect(d.peakDeltaPct).toBe(c.peaks[0]!.peak.deltaPct);
@@ -62,7 +70,11 @@ describe('the change against the baseline', () => {
     expect(d.baseRuns).toBe(1);
     expect(d.baseCommand).toEqual(base.run.command);
     // One run on the base side, two on the head: the head's spread judges the noise.
-    expect(d.noise).toBe(Math.abs(c.peaks[0]!.peak.delta!) <= head.repeat!.series.find((s) => s.key === c.peaks[0]!.key)!.peakBytes.max - head.repeat!.series.find((s) => s.key === c.peaks[0]!.key)!.peakBytes.min);
+    expect(d.noise).toBe(
+      Math.abs(c.peaks[0]!.peak.delta!) <=
+        head.repeat!.series.find((s) => s.key === c.peaks[0]!.key)!.peakBytes.max -
+          head.repeat!.series.find((s) => s.key === c.peaks[0]!.key)!.peakBytes.min,
+    );
     console.log(`tsc-small: head vs base ${d.peakDeltaText} (${d.peakDeltaBytesText})${d.noise ? ', noise' : ''}`);
   });
 
@@ -73,7 +85,7 @@ describe('the change against the baseline', () => {
   });
 });
 
-describe('the baseline in the extension\'s storage', () => {
+describe("the baseline in the extension's storage", () => {
   it('is read from <storageDir>/baseline/ and compared with a new build; none set: no digest', async () => {
     const storage = path.join(tmp, 'storage');
     const headPath = path.join(tmp, 'head.cmi-profile.json');

@@ -32,19 +32,41 @@ const dialogs: string[] = [];
 
 beforeAll(async () => {
   execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: repoRoot, stdio: 'inherit' });
-  if (!existsSync(path.join(TINYC, 'node_modules', 'typescript'))) execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: TINYC, stdio: 'inherit' });
-  if (!existsSync(path.join(TINYC, 'out', 'main.js'))) execFileSync(process.execPath, [path.join(TINYC, 'node_modules', 'typescript', 'lib', 'tsc.js'), '-p', '.'], { cwd: TINYC, stdio: 'inherit' });
-  const run = (extra: string[]) => profileBuild({ argv: ['node', '--expose-gc', 'out/main.js', ...extra, '--out', path.join(tmp, `tinyc${extra.join('')}`)], cwd: TINYC, noTraceFile: true });
+  if (!existsSync(path.join(TINYC, 'node_modules', 'typescript')))
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: TINYC, stdio: 'inherit' });
+  if (!existsSync(path.join(TINYC, 'out', 'main.js')))
+    execFileSync(process.execPath, [path.join(TINYC, 'node_modules', 'typescript', 'lib', 'tsc.js'), '-p', '.'], {
+      cwd: TINYC,
+      stdio: 'inherit',
+    });
+  const run = (extra: string[]) =>
+    profileBuild({
+      argv: ['node', '--expose-gc', 'out/main.js', ...extra, '--out', path.join(tmp, `tinyc${extra.join('')}`)],
+      cwd: TINYC,
+      noTraceFile: true,
+    });
   held = await run([]);
   freed = await run(['--free-asts']);
   context = await chromium.launchPersistentContext(mkdtempSync(path.join(tmp, 'chrome-')), {
     executablePath: '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1300, height: 1100 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   // A self-contained report makes no request but its own file.
-  await context.route('**/*', (route) => (route.request().url().startsWith('file://') ? route.continue() : (errors.push(`request ${route.request().url()}`), route.abort())));
+  await context.route('**/*', (route) =>
+    route.request().url().startsWith('file://')
+      ? route.continue()
+      : (errors.push(`request ${route.request().url()}`), route.abort()),
+  );
 }, 300_000);
 afterAll(async () => {
   await context?.close();
@@ -67,7 +89,11 @@ async function open(file: string, name: string): Promise<Page> {
 const overlayState = (page: Page) =>
   page.evaluate(() => {
     const o = window.__cmiOverlay!;
-    return { datasets: o.chart.data.datasets.map((d) => ({ label: d.label, n: d.data.length })), segmentLabels: o.segmentLabels, peakLabels: o.peakLabels };
+    return {
+      datasets: o.chart.data.datasets.map((d) => ({ label: d.label, n: d.data.length })),
+      segmentLabels: o.segmentLabels,
+      peakLabels: o.peakLabels,
+    };
   });
 
 describe('cmi compare --html on tinyc with and without --free-asts', () => {
@@ -82,7 +108,9 @@ describe('cmi compare --html on tinyc with and without --free-asts', () => {
     execFileSync(process.execPath, [cliPath, 'compare', a, b, '--html', out], { stdio: ['ignore', 'ignore', 'pipe'] });
     const html = readFileSync(out, 'utf8');
     expect(html).toContain(`default-src 'none'`);
-    model = JSON.parse(html.match(/<script type="application\/json" id="cmi-overlay-model">([^<]*)<\/script>/)![1]!) as OverlayModel;
+    model = JSON.parse(
+      html.match(/<script type="application\/json" id="cmi-overlay-model">([^<]*)<\/script>/)![1]!,
+    ) as OverlayModel;
     page = await open(out, 'tinyc');
   }, 120_000);
 
@@ -97,7 +125,9 @@ describe('cmi compare --html on tinyc with and without --free-asts', () => {
 
   it('labels the matched phases, instantiate_chunks among them', async () => {
     const s = await overlayState(page);
-    expect(s.segmentLabels).toEqual(expect.arrayContaining(['parse', 'link', 'generate', 'instantiate_chunks', 'render_chunks']));
+    expect(s.segmentLabels).toEqual(
+      expect.arrayContaining(['parse', 'link', 'generate', 'instantiate_chunks', 'render_chunks']),
+    );
   });
 
   it('labels both peaks with their value and phase', async () => {
@@ -112,11 +142,17 @@ describe('cmi compare --html on tinyc with and without --free-asts', () => {
   it("shows the phase and each run's real time in the tooltip", async () => {
     await page.screenshot({ path: path.join(artifacts, 'overlay.png'), fullPage: true });
     const seg = model.segments.find((x) => x.name === 'instantiate_chunks')!;
-    const { left, top } = await page.evaluate((xPct) => {
-      const c = window.__cmiOverlay!.chart;
-      const r = c.canvas.getBoundingClientRect();
-      return { left: r.left + c.scales.x!.getPixelForValue(xPct), top: r.top + (c.chartArea.top + c.chartArea.bottom) / 2 };
-    }, ((seg.startX + seg.endX) / 2) * 100);
+    const { left, top } = await page.evaluate(
+      (xPct) => {
+        const c = window.__cmiOverlay!.chart;
+        const r = c.canvas.getBoundingClientRect();
+        return {
+          left: r.left + c.scales.x!.getPixelForValue(xPct),
+          top: r.top + (c.chartArea.top + c.chartArea.bottom) / 2,
+        };
+      },
+      ((seg.startX + seg.endX) / 2) * 100,
+    );
     await page.mouse.move(left, top);
     await page.waitForFunction(() => (window.__cmiOverlay!.chart.tooltip?.opacity ?? 0) > 0);
     const tip = await page.evaluate(() => {
@@ -132,7 +168,10 @@ describe('cmi compare --html on tinyc with and without --free-asts', () => {
     expect(t(tip.footer[0]!)).toBeLessThanOrEqual(seg.baseMs[1] + 10);
     expect(t(tip.footer[1]!)).toBeGreaterThanOrEqual(seg.headMs[0] - 10);
     expect(t(tip.footer[1]!)).toBeLessThanOrEqual(seg.headMs[1] + 10);
-    await page.screenshot({ path: path.join(artifacts, 'overlay-tooltip.png'), clip: { x: 0, y: 0, width: 1300, height: 560 } });
+    await page.screenshot({
+      path: path.join(artifacts, 'overlay-tooltip.png'),
+      clip: { x: 0, y: 0, width: 1300, height: 560 },
+    });
   });
 
   it('has a delta table row for generate › instantiate_chunks with its Δ', async () => {
@@ -140,7 +179,9 @@ describe('cmi compare --html on tinyc with and without --free-asts', () => {
     const cells = await row.locator('td').allTextContents();
     expect(cells[0]).toBe('main › generate › instantiate_chunks');
     // Δ time: its sign is the runs' (one run each: a busy machine can make the freed run the slower).
-    const time = compareProfiles(held, freed).phases.find((p) => p.path.join(' › ') === 'main › generate › instantiate_chunks')!.time.delta!;
+    const time = compareProfiles(held, freed).phases.find(
+      (p) => p.path.join(' › ') === 'main › generate › instantiate_chunks',
+    )!.time.delta!;
     expect(cells[3]).toMatch(time < 0 ? /^-[\d.]+ (ms|s)$/ : /^\+[\d.]+ (ms|s)$/);
     expect(cells[7]).toMatch(/^-[\d.]+ MiB$/); // Δ peak inside: lower
     expect(cells[8]).toMatch(/^-[\d.]+ %$/);
@@ -156,7 +197,10 @@ describe('a phase named like markup', () => {
   it('shows as text, and no dialog opens', async () => {
     // A real profile pair with the `write` phase renamed in memory, on both sides (so it is matched).
     const evil = '<img src=x onerror=alert(1)>';
-    const rename = (p: Profile): Profile => ({ ...p, phases: p.phases.map((ph) => (ph.name === 'write' ? { ...ph, name: evil } : ph)) });
+    const rename = (p: Profile): Profile => ({
+      ...p,
+      phases: p.phases.map((ph) => (ph.name === 'write' ? { ...ph, name: evil } : ph)),
+    });
     const base = rename(held);
     const head = rename(freed);
     const model = buildOverlayModel(base, head, compareProfiles(base, head));

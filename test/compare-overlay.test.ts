@@ -24,17 +24,29 @@ let model: OverlayModel;
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-overlay-'));
-  if (!existsSync(path.join(repoRoot, 'dist', 'preload.js'))) execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: repoRoot, stdio: 'inherit' });
-  if (!existsSync(path.join(TINYC, 'node_modules', 'typescript'))) execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: TINYC, stdio: 'inherit' });
-  if (!existsSync(path.join(TINYC, 'out', 'main.js'))) execFileSync(process.execPath, [path.join(TINYC, 'node_modules', 'typescript', 'lib', 'tsc.js'), '-p', '.'], { cwd: TINYC, stdio: 'inherit' });
-  const run = (extra: string[]) => profileBuild({ argv: ['node', '--expose-gc', 'out/main.js', ...extra, '--out', path.join(tmp, `tinyc${extra.join('')}`)], cwd: TINYC, noTraceFile: true });
+  if (!existsSync(path.join(repoRoot, 'dist', 'preload.js')))
+    execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: repoRoot, stdio: 'inherit' });
+  if (!existsSync(path.join(TINYC, 'node_modules', 'typescript')))
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: TINYC, stdio: 'inherit' });
+  if (!existsSync(path.join(TINYC, 'out', 'main.js')))
+    execFileSync(process.execPath, [path.join(TINYC, 'node_modules', 'typescript', 'lib', 'tsc.js'), '-p', '.'], {
+      cwd: TINYC,
+      stdio: 'inherit',
+    });
+  const run = (extra: string[]) =>
+    profileBuild({
+      argv: ['node', '--expose-gc', 'out/main.js', ...extra, '--out', path.join(tmp, `tinyc${extra.join('')}`)],
+      cwd: TINYC,
+      noTraceFile: true,
+    });
   held = await run([]);
   freed = await run(['--free-asts']);
   model = buildOverlayModel(held, freed, compareProfiles(held, freed), { columns: 200 });
 }, 300_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const segment = (m: OverlayModel, ...path: string[]) => m.segments.find((s) => s.path.join(' › ').endsWith(path.join(' › ')));
+const segment = (m: OverlayModel, ...path: string[]) =>
+  m.segments.find((s) => s.path.join(' › ').endsWith(path.join(' › ')));
 /** The value in force at x on one side's curve (the last point at or before x). */
 function at(points: OverlayPoint[], x: number): number {
   let v = points[0]!.bytes;
@@ -50,7 +62,15 @@ describe('the overlay of tinyc with and without --free-asts', () => {
     expect(held.run.status).toBe('ok');
     expect(freed.run.status).toBe('ok');
     const names = model.segments.map((s) => s.path.join(' › '));
-    expect(names).toEqual(expect.arrayContaining(['main › parse', 'main › link', 'main › generate', 'main › generate › instantiate_chunks', 'main › generate › render_chunks']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'main › parse',
+        'main › link',
+        'main › generate',
+        'main › generate › instantiate_chunks',
+        'main › generate › render_chunks',
+      ]),
+    );
   });
 
   it('puts the same phase at the same x on both sides', () => {
@@ -90,7 +110,10 @@ describe('the overlay of tinyc with and without --free-asts', () => {
   });
 
   it("marks each side's true peak of the drawn series, and the curve reaches it", () => {
-    for (const [side, profile] of [[model.base, held], [model.head, freed]] as const) {
+    for (const [side, profile] of [
+      [model.base, held],
+      [model.head, freed],
+    ] as const) {
       const series = primarySeries(profile)!;
       expect(series.kind).toBe('rss-tree');
       expect(side.seriesName).toBe(series.name);
@@ -117,7 +140,8 @@ describe('the overlay of tinyc with and without --free-asts', () => {
     const below = xs.filter((x) => at(model.head.points, x) < at(model.base.points, x)).length;
     expect(below / xs.length).toBeGreaterThanOrEqual(0.9);
     for (const s of gens) {
-      const maxIn = (pts: OverlayPoint[]) => Math.max(...pts.filter((p) => p.x >= s.startX && p.x <= s.endX).map((p) => p.bytes));
+      const maxIn = (pts: OverlayPoint[]) =>
+        Math.max(...pts.filter((p) => p.x >= s.startX && p.x <= s.endX).map((p) => p.bytes));
       expect(maxIn(model.head.points), s.path.join(' › ')).toBeLessThan(maxIn(model.base.points));
     }
   });
@@ -131,8 +155,11 @@ describe('the overlay of tinyc with and without --free-asts', () => {
   it('maps any time monotonically, on random times of each side (property)', () => {
     const align = alignPhases(held, freed);
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    for (const [toX, end] of [[align.baseX, held.run.wallMs], [align.headX, freed.run.wallMs]] as const) {
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const [toX, end] of [
+      [align.baseX, held.run.wallMs],
+      [align.headX, freed.run.wallMs],
+    ] as const) {
       const ts = Array.from({ length: 2000 }, () => -100 + rand() * (end + 200)).sort((a, b) => a - b);
       let last = -Infinity;
       for (const t of ts) {
@@ -154,7 +181,13 @@ describe('the overlay of tinyc with and without --free-asts', () => {
 
   it('drops anchors that contradict the others (phases in another order) and stays monotone', () => {
     // The head with two top-level phases swapped in name: their anchors cross the others'.
-    const swapped: Profile = { ...freed, phases: freed.phases.map((p) => ({ ...p, name: p.name === 'parse' ? 'link' : p.name === 'link' ? 'parse' : p.name })) };
+    const swapped: Profile = {
+      ...freed,
+      phases: freed.phases.map((p) => ({
+        ...p,
+        name: p.name === 'parse' ? 'link' : p.name === 'link' ? 'parse' : p.name,
+      })),
+    };
     const align = alignPhases(held, swapped);
     for (let i = 1; i < align.anchors.length; i++) {
       expect(align.anchors[i]!.baseMs).toBeGreaterThan(align.anchors[i - 1]!.baseMs);

@@ -20,7 +20,14 @@ let runs: Profile[];
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-compare-repeat-'));
   runs = [];
-  for (let i = 0; i < 3; i++) runs.push(await profileBuild({ argv: ['node', TSC, '-p', '.', '--noEmit'], cwd: path.join(repoRoot, 'test', 'workspaces', 'tsc-small'), noTraceFile: true }));
+  for (let i = 0; i < 3; i++)
+    runs.push(
+      await profileBuild({
+        argv: ['node', TSC, '-p', '.', '--noEmit'],
+        cwd: path.join(repoRoot, 'test', 'workspaces', 'tsc-small'),
+        noTraceFile: true,
+      }),
+    );
 }, 300_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -20,7 +20,8 @@ let tmp: string;
 
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-compare-'));
-  if (!existsSync(path.join(repoRoot, 'dist', 'preload.js'))) execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: repoRoot, stdio: 'inherit' });
+  if (!existsSync(path.join(repoRoot, 'dist', 'preload.js')))
+    execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: repoRoot, stdio: 'inherit' });
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -31,9 +32,19 @@ describe('tinyc with and without --free-asts', () => {
   let held: Profile;
   let freed: Profile;
   beforeAll(async () => {
-    if (!existsSync(path.join(TINYC, 'node_modules', 'typescript'))) execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: TINYC, stdio: 'inherit' });
-    if (!existsSync(path.join(TINYC, 'out', 'main.js'))) execFileSync(process.execPath, [path.join(TINYC, 'node_modules', 'typescript', 'lib', 'tsc.js'), '-p', '.'], { cwd: TINYC, stdio: 'inherit' });
-    const run = (extra: string[]) => profileBuild({ argv: ['node', '--expose-gc', 'out/main.js', ...extra, '--out', path.join(tmp, `tinyc${extra.join('')}`)], cwd: TINYC, noTraceFile: true });
+    if (!existsSync(path.join(TINYC, 'node_modules', 'typescript')))
+      execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: TINYC, stdio: 'inherit' });
+    if (!existsSync(path.join(TINYC, 'out', 'main.js')))
+      execFileSync(process.execPath, [path.join(TINYC, 'node_modules', 'typescript', 'lib', 'tsc.js'), '-p', '.'], {
+        cwd: TINYC,
+        stdio: 'inherit',
+      });
+    const run = (extra: string[]) =>
+      profileBuild({
+        argv: ['node', '--expose-gc', 'out/main.js', ...extra, '--out', path.join(tmp, `tinyc${extra.join('')}`)],
+        cwd: TINYC,
+        noTraceFile: true,
+      });
     held = await run([]);
     freed = await run(['--free-asts']);
   }, 300_000);
@@ -103,8 +114,17 @@ describe('rolldown bundling three.js with and without minification', () => {
   let plain: Profile;
   let minified: Profile;
   beforeAll(async () => {
-    if (!existsSync(path.join(ROLLDOWN_THREE, 'node_modules', 'three'))) execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--loglevel=error'], { cwd: ROLLDOWN_THREE, stdio: 'inherit' });
-    const run = (extra: string[]) => profileBuild({ argv: ['node', 'build.mjs', ...extra, '--out-dir', path.join(tmp, 'three')], cwd: ROLLDOWN_THREE, noTraceFile: true });
+    if (!existsSync(path.join(ROLLDOWN_THREE, 'node_modules', 'three')))
+      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--loglevel=error'], {
+        cwd: ROLLDOWN_THREE,
+        stdio: 'inherit',
+      });
+    const run = (extra: string[]) =>
+      profileBuild({
+        argv: ['node', 'build.mjs', ...extra, '--out-dir', path.join(tmp, 'three')],
+        cwd: ROLLDOWN_THREE,
+        noTraceFile: true,
+      });
     plain = await run([]);
     minified = await run(['--minify']);
   }, 300_000);
@@ -112,7 +132,9 @@ describe('rolldown bundling three.js with and without minification', () => {
   it('bundles both ways, the minified bundle smaller', () => {
     expect(plain.run.status).toBe('ok');
     expect(minified.run.status).toBe('ok');
-    expect(statSync(path.join(tmp, 'three', 'three.min.js')).size).toBeLessThan(statSync(path.join(tmp, 'three', 'three.js')).size / 2);
+    expect(statSync(path.join(tmp, 'three', 'three.min.js')).size).toBeLessThan(
+      statSync(path.join(tmp, 'three', 'three.js')).size / 2,
+    );
   });
 
   it("matches rolldown's stages by path and shows the time minification costs", () => {
@@ -120,7 +142,10 @@ describe('rolldown bundling three.js with and without minification', () => {
     expect(c.phases.length).toBeGreaterThan(3);
     expect(c.phases.some((p) => p.path.includes('scan_modules'))).toBe(true);
     // The minifier's stage: only in the minified build, or present in both and much longer there.
-    const minify = [...c.phases.filter((p) => p.path.at(-1)!.includes('minify')), ...c.unmatched.headOnly.filter((p) => p.at(-1)!.includes('minify')).map((p) => ({ path: p, time: null }))];
+    const minify = [
+      ...c.phases.filter((p) => p.path.at(-1)!.includes('minify')),
+      ...c.unmatched.headOnly.filter((p) => p.at(-1)!.includes('minify')).map((p) => ({ path: p, time: null })),
+    ];
     expect(minify.length).toBeGreaterThan(0);
     for (const m of minify) if (m.time) expect(m.time.delta!).toBeGreaterThan(0);
     expect(c.peaks[0]!.peak.base!.median).toBeGreaterThan(0);
@@ -135,7 +160,12 @@ describe('tsc on one project with and without --declaration', () => {
   let plain: Profile;
   let decl: Profile;
   beforeAll(async () => {
-    const run = (extra: string[]) => profileBuild({ argv: ['node', TSC, '-p', '.', '--outDir', path.join(tmp, `tsc${extra.join('')}`), ...extra], cwd: TSC_SMALL, noTraceFile: true });
+    const run = (extra: string[]) =>
+      profileBuild({
+        argv: ['node', TSC, '-p', '.', '--outDir', path.join(tmp, `tsc${extra.join('')}`), ...extra],
+        cwd: TSC_SMALL,
+        noTraceFile: true,
+      });
     plain = await run([]);
     decl = await run(['--declaration']);
   }, 300_000);

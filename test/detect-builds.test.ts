@@ -34,7 +34,9 @@ describe('detectBuilds', () => {
   it('offers everything a root holds, most likely first, the package scripts before the tool configs', async () => {
     const dir = folder({
       'Cargo.toml': '[package]\nname = "x"\nversion = "0.1.0"\n',
-      'package.json': JSON.stringify({ scripts: { test: 'vitest', 'build:web': 'vite build', build: 'tsc -p .', lint: 'eslint .', compile: 'tsc' } }),
+      'package.json': JSON.stringify({
+        scripts: { test: 'vitest', 'build:web': 'vite build', build: 'tsc -p .', lint: 'eslint .', compile: 'tsc' },
+      }),
       'pnpm-lock.yaml': 'lockfileVersion: 9.0\n',
       'tsconfig.json': '{}',
       'rollup.config.mjs': 'export default {}',
@@ -89,15 +91,31 @@ describe('detectBuilds', () => {
   it('offers nothing for an empty folder, a folder that does not exist, or files it cannot read, and looks at the root only', async () => {
     expect(await detectBuilds(folder({}))).toEqual([]);
     expect(await detectBuilds(path.join(tmp, 'missing'))).toEqual([]);
-    expect(await detectBuilds(folder({ 'package.json': '{"scripts": {"build": "tsc"', 'compile_commands.json': '[', 'sub/Makefile': 'all:\n' }))).toEqual([]);
+    expect(
+      await detectBuilds(
+        folder({
+          'package.json': '{"scripts": {"build": "tsc"',
+          'compile_commands.json': '[',
+          'sub/Makefile': 'all:\n',
+        }),
+      ),
+    ).toEqual([]);
     // A directory named like a build file is not one.
-    expect(await detectBuilds(folder({ 'Makefile/readme': '', 'package.json': JSON.stringify({ scripts: { build: '', test: 'x' } }) }))).toEqual([]);
+    expect(
+      await detectBuilds(
+        folder({ 'Makefile/readme': '', 'package.json': JSON.stringify({ scripts: { build: '', test: 'x' } }) }),
+      ),
+    ).toEqual([]);
   });
 
   it("detects the repository's test workspaces", async () => {
     const ws = (name: string) => path.join(repoRoot, 'test/workspaces', name);
     const t0 = performance.now();
-    const found = await Promise.all(['tsc-small', 'cargo-std', 'c-multi', 'rollup-small'].map(async (name) => dump(await detectBuilds(ws(name)), ws(name))));
+    const found = await Promise.all(
+      ['tsc-small', 'cargo-std', 'c-multi', 'rollup-small'].map(async (name) =>
+        dump(await detectBuilds(ws(name)), ws(name)),
+      ),
+    );
     const ms = performance.now() - t0;
     expect(found).toEqual([
       'tsc -p . ← tsconfig.json: npx --no-install tsc -p .',
@@ -116,7 +134,11 @@ describe('detected builds run through the engine', () => {
     return dir;
   };
   const SOURCES = ['hashtab.c', 'lexer.c', 'main.c', 'parser.c', 'strbuf.c', 'vm.c'];
-  const tuNames = (phases: { name: string; category?: string | undefined }[]) => phases.filter((p) => p.category === 'translation-unit').map((p) => p.name).sort();
+  const tuNames = (phases: { name: string; category?: string | undefined }[]) =>
+    phases
+      .filter((p) => p.category === 'translation-unit')
+      .map((p) => p.name)
+      .sort();
 
   it('a Makefile: make with the real gcc, one phase per translation unit', async () => {
     const dir = copyCMulti();
@@ -131,7 +153,10 @@ describe('detected builds run through the engine', () => {
   it('a CMakeLists.txt: configure and build as one profile, one phase per translation unit', async () => {
     const dir = copyCMulti();
     fs.rmSync(path.join(dir, 'Makefile'));
-    fs.writeFileSync(path.join(dir, 'CMakeLists.txt'), `cmake_minimum_required(VERSION 3.10)\nproject(minivm C)\nadd_executable(minivm ${SOURCES.join(' ')})\n`);
+    fs.writeFileSync(
+      path.join(dir, 'CMakeLists.txt'),
+      `cmake_minimum_required(VERSION 3.10)\nproject(minivm C)\nadd_executable(minivm ${SOURCES.join(' ')})\n`,
+    );
     const [build] = await detectBuilds(dir);
     expect(build?.source).toBe('CMakeLists.txt');
     const { profile } = await profileBuildWithOutput({ argv: build!.argv, cwd: build!.cwd, distDir });
@@ -144,7 +169,9 @@ describe('detected builds run through the engine', () => {
   it('a compilation database: each entry recompiled, one phase per translation unit, the first failure ends it', async () => {
     const dir = copyCMulti();
     const entries = SOURCES.map((s, i) =>
-      i % 2 ? { directory: dir, file: s, command: `gcc -O2 -c ${s} -o ${s.replace(/c$/, 'o')}` } : { directory: '.', file: s, arguments: ['gcc', '-O2', '-c', s, '-o', s.replace(/c$/, 'o')] },
+      i % 2
+        ? { directory: dir, file: s, command: `gcc -O2 -c ${s} -o ${s.replace(/c$/, 'o')}` }
+        : { directory: '.', file: s, arguments: ['gcc', '-O2', '-c', s, '-o', s.replace(/c$/, 'o')] },
     );
     fs.writeFileSync(path.join(dir, 'compile_commands.json'), JSON.stringify(entries));
     const db = (await detectBuilds(dir)).find((b) => b.source === 'compile_commands.json')!;
@@ -154,7 +181,10 @@ describe('detected builds run through the engine', () => {
     expect(tuNames(profile.phases)).toEqual(SOURCES);
     for (const s of SOURCES) expect(fs.existsSync(path.join(dir, s.replace(/c$/, 'o'))), s).toBe(true);
 
-    fs.writeFileSync(path.join(dir, 'compile_commands.json'), JSON.stringify([{ directory: '.', file: 'x.c', command: 'exit 3' }, ...entries]));
+    fs.writeFileSync(
+      path.join(dir, 'compile_commands.json'),
+      JSON.stringify([{ directory: '.', file: 'x.c', command: 'exit 3' }, ...entries]),
+    );
     const failing = await profileBuildWithOutput({ argv: db.argv, cwd: db.cwd, distDir, noCc: true });
     expect(failing.profile.run).toMatchObject({ status: 'failed', exitCode: 3 });
   }, 120_000);
@@ -162,10 +192,16 @@ describe('detected builds run through the engine', () => {
   it('a package.json script: npm run build, its Node process instrumented by the preload', async () => {
     const dir = folder({
       'package.json': JSON.stringify({ name: 'x', private: true, scripts: { build: 'node build.js' } }),
-      'build.js': "const { performance } = require('node:perf_hooks');\nperformance.mark('a');\nconst a = [];\nfor (let i = 0; i < 20; i++) a.push(Buffer.alloc(1 << 20, 1));\nperformance.measure('bundle', 'a');\nconsole.log('built', a.length);\n",
+      'build.js':
+        "const { performance } = require('node:perf_hooks');\nperformance.mark('a');\nconst a = [];\nfor (let i = 0; i < 20; i++) a.push(Buffer.alloc(1 << 20, 1));\nperformance.measure('bundle', 'a');\nconsole.log('built', a.length);\n",
     });
     const [build] = await detectBuilds(dir);
-    expect(build).toMatchObject({ name: 'npm run build', argv: ['npm', 'run', 'build'], source: 'package.json script "build"', detail: 'node build.js' });
+    expect(build).toMatchObject({
+      name: 'npm run build',
+      argv: ['npm', 'run', 'build'],
+      source: 'package.json script "build"',
+      detail: 'node build.js',
+    });
     const { profile, stdout } = await profileBuildWithOutput({ argv: build!.argv, cwd: build!.cwd, distDir });
     expect(profile.run.status).toBe('ok');
     expect(stdout).toContain('built 20');

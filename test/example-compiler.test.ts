@@ -32,10 +32,20 @@ let freed: Profile;
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-example-compiler-'));
-  if (!existsSync(path.join(WS, 'node_modules', 'typescript'))) execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: WS, stdio: 'inherit' });
-  execFileSync(process.execPath, [path.join(WS, 'node_modules', 'typescript', 'lib', 'tsc.js'), '-p', '.'], { cwd: WS, stdio: 'inherit' });
-  if (!existsSync(path.join(ROOT, 'dist', 'preload.js'))) execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
-  const run = (extra: string[]) => profileBuild({ argv: ['node', '--expose-gc', 'out/main.js', ...extra, '--out', path.join(tmp, extra.join('') || 'held')], cwd: WS, noTraceFile: true });
+  if (!existsSync(path.join(WS, 'node_modules', 'typescript')))
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: WS, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(WS, 'node_modules', 'typescript', 'lib', 'tsc.js'), '-p', '.'], {
+    cwd: WS,
+    stdio: 'inherit',
+  });
+  if (!existsSync(path.join(ROOT, 'dist', 'preload.js')))
+    execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
+  const run = (extra: string[]) =>
+    profileBuild({
+      argv: ['node', '--expose-gc', 'out/main.js', ...extra, '--out', path.join(tmp, extra.join('') || 'held')],
+      cwd: WS,
+      noTraceFile: true,
+    });
   held = await run([]);
   freed = await run(['--free-asts']);
 }, 300_000);
@@ -65,9 +75,11 @@ function bytesAt(a: Arena, tMs: number): number {
 const lastUse = (a: Arena) => Math.max(...a.uses.map((u) => u.tMs));
 const alive = (a: Arena, tMs: number) => a.startMs <= tMs && (a.endMs === null || a.endMs > tMs);
 /** Arenas alive at `tMs` whose last use was before it. */
-const heldPast = (p: Profile, tMs: number) => p.arenas.filter((a) => alive(a, tMs) && a.uses.length > 0 && lastUse(a) < tMs);
+const heldPast = (p: Profile, tMs: number) =>
+  p.arenas.filter((a) => alive(a, tMs) && a.uses.length > 0 && lastUse(a) < tMs);
 const peakOf = (s: { tMs: number; bytes: number }[]) => s.reduce((m, x) => (x.bytes > m.bytes ? x : m));
-const phaseEnd = (p: Profile, name: string) => p.phases.find((ph) => ph.name === name && ph.category === 'measure')!.endMs;
+const phaseEnd = (p: Profile, name: string) =>
+  p.phases.find((ph) => ph.name === name && ph.category === 'measure')!.endMs;
 
 describe('tinyc, the example compiler, profiled with and without --free-asts', () => {
   it('reports one AST arena per module, read by the linker and instantiate_chunks', () => {
@@ -100,7 +112,12 @@ describe('tinyc, the example compiler, profiled with and without --free-asts', (
     expect(saving / dropThere).toBeLessThan(1.35);
 
     // The peak drop: freeing the held arenas moves the peak to link, where they are still read.
-    const predicted = peakOf(liveHeld.map((x) => ({ tMs: x.tMs, bytes: x.bytes - heldPast(held, x.tMs).reduce((n, a) => n + bytesAt(a, x.tMs), 0) })));
+    const predicted = peakOf(
+      liveHeld.map((x) => ({
+        tMs: x.tMs,
+        bytes: x.bytes - heldPast(held, x.tMs).reduce((n, a) => n + bytesAt(a, x.tMs), 0),
+      })),
+    );
     const predictedDrop = peak.bytes - predicted.bytes;
     const measuredDrop = peak.bytes - peakOf(liveFree).bytes;
     expect(measuredDrop / MiB).toBeGreaterThan(15);
@@ -114,7 +131,9 @@ describe('tinyc, the example compiler, profiled with and without --free-asts', (
     expect(rows.length).toBeGreaterThan(20);
     expect(new Set(rows.map((r) => r.lastUsePhase))).toEqual(new Set(['generate › instantiate_chunks']));
     expect(a.arenasAtPeak!.potentialSavingBytes / MiB).toBeGreaterThan(20);
-    expect(summaryText(a)).toMatch(/Arenas held past their last use \(\d+; freeing each right after its last use would save up to [\d.]+ MiB at the peak\)/);
+    expect(summaryText(a)).toMatch(
+      /Arenas held past their last use \(\d+; freeing each right after its last use would save up to [\d.]+ MiB at the peak\)/,
+    );
     const f = analyze(freed);
     expect(f.arenas.filter((r) => r.heldPastLastUse)).toEqual([]);
     expect(summaryText(f)).not.toContain('Arenas held past their last use (');

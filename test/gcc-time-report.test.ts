@@ -6,7 +6,12 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Phase } from '../server/src/core/model';
 import { ImportError } from '../server/src/core/importers/import-error';
-import { gccTimeReportImporter, importGccTimeReport, isGccTimeReport, parseGccTimeReport } from '../server/src/core/importers/gcc-time-report';
+import {
+  gccTimeReportImporter,
+  importGccTimeReport,
+  isGccTimeReport,
+  parseGccTimeReport,
+} from '../server/src/core/importers/gcc-time-report';
 import { ggcAllocated, offsetAndDuration, phaseTree, text } from './dump';
 
 const dir = path.join(__dirname, 'fixtures', 'gcc');
@@ -24,12 +29,16 @@ function dumpPhases(phases: Phase[]): string {
 }
 
 function totalLine(text: string): string[] {
-  return text.split('\n').find((l) => l.startsWith(' TOTAL'))!.split(/\s+/);
+  return text
+    .split('\n')
+    .find((l) => l.startsWith(' TOTAL'))!
+    .split(/\s+/);
 }
 
 describe('gcc -ftime-report: sniffing', () => {
   it('accepts its own fixtures and rejects others', () => {
-    for (const f of [O0, O2, DETAILS, CUT, TWO]) expect(gccTimeReportImporter.sniff(read(f), f, new Uint8Array()), f).toBe(true);
+    for (const f of [O0, O2, DETAILS, CUT, TWO])
+      expect(gccTimeReportImporter.sniff(read(f), f, new Uint8Array()), f).toBe(true);
     expect(isGccTimeReport(read(MEM))).toBe(false);
     const others = [
       path.join(__dirname, 'fixtures', 'massif', 'gxx-O2.massif.out.701'),
@@ -51,7 +60,12 @@ describe('gcc -ftime-report: one cc1plus block', () => {
       expect(root.name).toBe('cc1plus #1');
       expect(root.endMs - root.startMs).toBe(Math.round(wallS * 1000));
       const kids = phases!.filter((p) => p.parent === 0 && p.category === 'gcc-phase');
-      expect(kids.map((p) => p.name)).toEqual(['phase setup', 'phase parsing', 'phase lang. deferred', 'phase opt and generate']);
+      expect(kids.map((p) => p.name)).toEqual([
+        'phase setup',
+        'phase parsing',
+        'phase lang. deferred',
+        'phase opt and generate',
+      ]);
       // Back to back from the root's start.
       for (let i = 1; i < kids.length; i++) expect(kids[i]!.startMs).toBe(kids[i - 1]!.endMs);
       const sum = kids.reduce((s, p) => s + (p.endMs - p.startMs), 0);
@@ -62,8 +76,18 @@ describe('gcc -ftime-report: one cc1plus block', () => {
   it('reads O0: usr/sys/wall in ms and GGC allocated volume with binary units as args', () => {
     const { phases, warnings } = importGccTimeReport(read(O0), O0);
     const byName = (n: string) => phases!.find((p) => p.name === n)!;
-    expect(byName('cc1plus #1').args).toMatchObject({ usrMs: 1940, sysMs: 2250, wallMs: 12540, ggcAllocatedBytes: 276 * 1024 * 1024 });
-    expect(byName('phase parsing').args).toEqual({ usrMs: 980, sysMs: 1710, wallMs: 7520, ggcAllocatedBytes: 175 * 1024 * 1024 });
+    expect(byName('cc1plus #1').args).toMatchObject({
+      usrMs: 1940,
+      sysMs: 2250,
+      wallMs: 12540,
+      ggcAllocatedBytes: 276 * 1024 * 1024,
+    });
+    expect(byName('phase parsing').args).toEqual({
+      usrMs: 980,
+      sysMs: 1710,
+      wallMs: 7520,
+      ggcAllocatedBytes: 175 * 1024 * 1024,
+    });
     expect(byName('phase setup').args!.ggcAllocatedBytes).toBe(1448 * 1024); // "1448k"
     expect(byName('tree CFG cleanup').args!.ggcAllocatedBytes).toBe(3160); // "3160 " (bytes, blank unit)
     expect(byName('dump files').args!.ggcAllocatedBytes).toBe(0);
@@ -78,16 +102,25 @@ describe('gcc -ftime-report: one cc1plus block', () => {
     const { phases } = importGccTimeReport(read(DETAILS), DETAILS);
     const parse = phases!.findIndex((p) => p.name === 'parser (global)' && p.category === 'gcc-timevar');
     const kids = phases!.filter((p) => p.parent === parse).map((p) => p.name);
-    expect(kids.slice(0, 4)).toEqual(['parser struct body', 'preprocessing', 'parser inl. func. body', 'parser function body']);
-    for (const p of phases!) if (p.parent !== null) {
-      const parent = phases![p.parent]!;
-      expect(p.startMs).toBeGreaterThanOrEqual(parent.startMs);
-      expect(p.endMs).toBeLessThanOrEqual(parent.endMs);
-    }
+    expect(kids.slice(0, 4)).toEqual([
+      'parser struct body',
+      'preprocessing',
+      'parser inl. func. body',
+      'parser function body',
+    ]);
+    for (const p of phases!)
+      if (p.parent !== null) {
+        const parent = phases![p.parent]!;
+        expect(p.startMs).toBeGreaterThanOrEqual(parent.startMs);
+        expect(p.endMs).toBeLessThanOrEqual(parent.endMs);
+      }
   });
 
   it('matches the snapshot of its phase tree', async () => {
-    for (const f of [O0, DETAILS]) await expect(dumpPhases(importGccTimeReport(read(f), f).phases!)).toMatchFileSnapshot(path.join(dir, 'expected', `${f}.phases.txt`));
+    for (const f of [O0, DETAILS])
+      await expect(dumpPhases(importGccTimeReport(read(f), f).phases!)).toMatchFileSnapshot(
+        path.join(dir, 'expected', `${f}.phases.txt`),
+      );
   });
 });
 
@@ -115,11 +148,17 @@ describe('gcc -ftime-report: several blocks, cut and broken files', () => {
   it('reports a row that is not a row, with its line', () => {
     const text = read(O2).replace(' dump files ', ' dump files oops 1.0\nsomething else\n');
     expect(() => importGccTimeReport(text, O2)).toThrow(ImportError);
-    expect(() => importGccTimeReport(text, O2)).toThrow(`${O2}:9: not a row of gcc's time report: "dump files oops 1.0"`);
+    expect(() => importGccTimeReport(text, O2)).toThrow(
+      `${O2}:9: not a row of gcc's time report: "dump files oops 1.0"`,
+    );
   });
 
   it('says "not this format" for a file without the header', async () => {
-    await expect(gccTimeReportImporter.importFile(path.join(dir, MEM))).rejects.toMatchObject({ kind: 'not-this-format' });
-    await expect(gccTimeReportImporter.importFile(path.join(dir, 'nope.txt'))).rejects.toThrow('nope.txt: no such file');
+    await expect(gccTimeReportImporter.importFile(path.join(dir, MEM))).rejects.toMatchObject({
+      kind: 'not-this-format',
+    });
+    await expect(gccTimeReportImporter.importFile(path.join(dir, 'nope.txt'))).rejects.toThrow(
+      'nope.txt: no such file',
+    );
   });
 });

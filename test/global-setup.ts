@@ -6,6 +6,10 @@ import * as path from 'node:path';
 
 export default function setup(): void {
   const root = path.resolve(__dirname, '..');
-  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--quiet'], { cwd: root, encoding: 'utf8' });
-  if (r.status !== 0) process.stderr.write(`global-setup: the build failed; suites using dist/ will fail:\n${r.stderr}\n`);
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--quiet'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0)
+    process.stderr.write(`global-setup: the build failed; suites using dist/ will fail:\n${r.stderr}\n`);
 }

@@ -6,7 +6,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { heapProfilerArgv, heapProfilerFilePid, heapProfilerInstrumentation } from '../server/src/core/collect/heap-profiler';
+import {
+  heapProfilerArgv,
+  heapProfilerFilePid,
+  heapProfilerInstrumentation,
+} from '../server/src/core/collect/heap-profiler';
 import { importers } from '../server/src/core/importers/index';
 import type { Profile } from '../server/src/core/model';
 import { runBuild } from '../server/src/core/runner';
@@ -36,7 +40,10 @@ function allocProcess(profile: Profile, kind: 'valgrind' | 'heaptrack') {
 
 function expectHeapPeak(profile: Profile, pid: number) {
   const heap = profile.series.filter((s) => s.kind === 'allocator-heap' && s.pid === pid);
-  expect(heap.length, `${profile.series.map((s) => `${s.id}@${s.pid}`).join(', ')} ${JSON.stringify(profile.warnings)}`).toBeGreaterThan(0);
+  expect(
+    heap.length,
+    `${profile.series.map((s) => `${s.id}@${s.pid}`).join(', ')} ${JSON.stringify(profile.warnings)}`,
+  ).toBeGreaterThan(0);
   const peak = Math.max(...heap.map((s) => Math.max(...s.bytes)));
   expect(peak / MIB).toBeGreaterThan(ALLOC_MIB * 0.9);
   expect(peak / MIB).toBeLessThan(ALLOC_MIB * 1.1);
@@ -45,7 +52,15 @@ function expectHeapPeak(profile: Profile, pid: number) {
 
 describe('heap profilers', () => {
   it('builds the command lines', () => {
-    expect(heapProfilerArgv('massif', ['make', '-j2'], '/w')).toEqual(['valgrind', '--tool=massif', '--time-unit=ms', '--trace-children=yes', '--massif-out-file=/w/massif.out.%p', 'make', '-j2']);
+    expect(heapProfilerArgv('massif', ['make', '-j2'], '/w')).toEqual([
+      'valgrind',
+      '--tool=massif',
+      '--time-unit=ms',
+      '--trace-children=yes',
+      '--massif-out-file=/w/massif.out.%p',
+      'make',
+      '-j2',
+    ]);
     expect(heapProfilerArgv('heaptrack', ['./a'], '/w')).toEqual(['heaptrack', '-o', '/w/heaptrack.%p', './a']);
     expect(heapProfilerFilePid('heaptrack', 'heaptrack.4242.zst')).toBe(4242);
     expect(heapProfilerFilePid('massif', 'massif.out.17')).toBe(17);
@@ -53,7 +68,12 @@ describe('heap profilers', () => {
   });
 
   it('massif: the heap of the allocating process peaks at what it allocated, on its clock', async () => {
-    const { profile } = await runBuild({ argv: [alloc, String(ALLOC_MIB), '300'], cwd: tmp, distDir, instrumentations: [heapProfilerInstrumentation('massif')] });
+    const { profile } = await runBuild({
+      argv: [alloc, String(ALLOC_MIB), '300'],
+      cwd: tmp,
+      distDir,
+      instrumentations: [heapProfilerInstrumentation('massif')],
+    });
     expect(profile.run.status).toBe('ok');
     const proc = allocProcess(profile, 'valgrind');
     const [heap] = expectHeapPeak(profile, proc.pid);
@@ -65,11 +85,18 @@ describe('heap profilers', () => {
   });
 
   it('heaptrack: the file is found and attributed to the traced process', async () => {
-    const { profile } = await runBuild({ argv: [alloc, String(ALLOC_MIB), '300'], cwd: tmp, distDir, instrumentations: [heapProfilerInstrumentation('heaptrack')] });
+    const { profile } = await runBuild({
+      argv: [alloc, String(ALLOC_MIB), '300'],
+      cwd: tmp,
+      distDir,
+      instrumentations: [heapProfilerInstrumentation('heaptrack')],
+    });
     expect(profile.run.status).toBe('ok');
     const proc = allocProcess(profile, 'heaptrack');
     // heaptrack's own script and interpreter are instrumentation, not the build.
-    const counted = profile.processes.filter((p) => p.argv.some((a) => path.basename(a) === 'heaptrack_interpret') && p.role !== 'instrumentation');
+    const counted = profile.processes.filter(
+      (p) => p.argv.some((a) => path.basename(a) === 'heaptrack_interpret') && p.role !== 'instrumentation',
+    );
     expect(counted.map((p) => `${p.pid} ${p.role} ${p.argv.join(' ')}`)).toEqual([]);
     if (importers.some((i) => i.format === 'heaptrack')) {
       expectHeapPeak(profile, proc.pid);
@@ -80,7 +107,12 @@ describe('heap profilers', () => {
   });
 
   it('dhat: the output is imported when its importer is registered', async () => {
-    const { profile } = await runBuild({ argv: [alloc, '8', '50'], cwd: tmp, distDir, instrumentations: [heapProfilerInstrumentation('dhat')] });
+    const { profile } = await runBuild({
+      argv: [alloc, '8', '50'],
+      cwd: tmp,
+      distDir,
+      instrumentations: [heapProfilerInstrumentation('dhat')],
+    });
     expect(profile.run.status).toBe('ok');
     const proc = allocProcess(profile, 'valgrind');
     if (importers.some((i) => i.format === 'dhat')) {

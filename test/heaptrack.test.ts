@@ -6,7 +6,12 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ImportResult } from '../server/src/core/importers/importer';
-import { decompressZstd, heaptrackImporter, importHeaptrackBytes, isHeaptrack } from '../server/src/core/importers/heaptrack';
+import {
+  decompressZstd,
+  heaptrackImporter,
+  importHeaptrackBytes,
+  isHeaptrack,
+} from '../server/src/core/importers/heaptrack';
 import { markerLines, seriesLines, text, warningLines } from './dump';
 
 const dir = path.join(__dirname, 'fixtures', 'heaptrack');
@@ -49,7 +54,12 @@ describe('heaptrack: sniffing', () => {
   it('accepts heaptrack data files and rejects the others', () => {
     for (const f of [CC1, RUSTC, CUT]) expect(heaptrackImporter.sniff('', f, bytesOf(f)), f).toBe(true);
     expect(isHeaptrack('', RAW, bytesOf(RAW))).toBe(false); // RAW recordings need heaptrack_interpret
-    for (const f of ['../dhat/tsc6-trace.head64k.json', '../massif/gxx-O2.massif.out.700', '../gcc/gxx.better_sqlite3.O2.ftime-report.txt', 'cc1-test_extension-O2.heaptrack_print.txt']) {
+    for (const f of [
+      '../dhat/tsc6-trace.head64k.json',
+      '../massif/gxx-O2.massif.out.700',
+      '../gcc/gxx.better_sqlite3.O2.ftime-report.txt',
+      'cc1-test_extension-O2.heaptrack_print.txt',
+    ]) {
       const b = bytesOf(f).subarray(0, 65536);
       expect(isHeaptrack(Buffer.from(b).toString('utf8'), path.basename(f), b), f).toBe(false);
     }
@@ -83,7 +93,10 @@ describe('heaptrack: real files', () => {
   });
 
   it('matches the snapshot of both files', async () => {
-    for (const f of [CC1, RUSTC]) await expect(dump(importHeaptrackBytes(bytesOf(f), f))).toMatchFileSnapshot(path.join(dir, 'expected', `${f}.dump.txt`));
+    for (const f of [CC1, RUSTC])
+      await expect(dump(importHeaptrackBytes(bytesOf(f), f))).toMatchFileSnapshot(
+        path.join(dir, 'expected', `${f}.dump.txt`),
+      );
   });
 
   it('decodes fast enough to report a throughput (MB of text per second)', () => {
@@ -95,7 +108,9 @@ describe('heaptrack: real files', () => {
     const t2 = performance.now();
     const mb = data.length / 1e6;
     // Printed for the record (timings belong in bench/, so nothing is asserted on them).
-    process.stdout.write(`heaptrack ${CC1}: ${mb.toFixed(2)} MB text; zstd ${(mb / ((t1 - t0) / 1000)).toFixed(1)} MB/s; import ${(mb / ((t2 - t1) / 1000)).toFixed(1)} MB/s\n`);
+    process.stdout.write(
+      `heaptrack ${CC1}: ${mb.toFixed(2)} MB text; zstd ${(mb / ((t1 - t0) / 1000)).toFixed(1)} MB/s; import ${(mb / ((t2 - t1) / 1000)).toFixed(1)} MB/s\n`,
+    );
     expect(data.length).toBe(457500);
   });
 });
@@ -104,21 +119,29 @@ describe('heaptrack: cut and broken files', () => {
   it('a cut .zst keeps what decoded, with warnings naming where it stops', () => {
     const r = importHeaptrackBytes(bytesOf(CUT), CUT);
     expect(r.warnings!.map((w) => w.code)).toEqual(['zstd-truncated', 'heaptrack-truncated', 'heaptrack-incomplete']);
-    expect(r.warnings![0]!.message).toMatch(/^zstd data is damaged or cut near byte \d+ \(.+\): \d+ bytes decoded before it are kept$/);
+    expect(r.warnings![0]!.message).toMatch(
+      /^zstd data is damaged or cut near byte \d+ \(.+\): \d+ bytes decoded before it are kept$/,
+    );
     expect(r.series![0]!.tMs.length).toBeGreaterThan(0);
   });
 
   it('a RAW recording is refused with the way out', () => {
-    expect(() => importHeaptrackBytes(bytesOf(RAW), RAW)).toThrow(`${RAW}: this is a RAW heaptrack recording (heaptrack -r): run heaptrack_interpret on it first`);
+    expect(() => importHeaptrackBytes(bytesOf(RAW), RAW)).toThrow(
+      `${RAW}: this is a RAW heaptrack recording (heaptrack -r): run heaptrack_interpret on it first`,
+    );
   });
 
   it('an unknown record is broken, with its line', () => {
-    const text = Buffer.from(decompressZstd(bytesOf(CC1)).data).toString('utf8').replace('\nc 2d\n', '\nc 2d\nQ oops\n');
+    const text = Buffer.from(decompressZstd(bytesOf(CC1)).data)
+      .toString('utf8')
+      .replace('\nc 2d\n', '\nc 2d\nQ oops\n');
     const line = text.split('\n').indexOf('Q oops') + 1;
     expect(() => importHeaptrackBytes(Buffer.from(text), CC1)).toThrow(`${CC1}:${line}: unknown record: "Q oops"`);
   });
 
   it('no such file', async () => {
-    await expect(heaptrackImporter.importFile(path.join(dir, 'heaptrack.x.1.zst'))).rejects.toThrow('heaptrack.x.1.zst: no such file');
+    await expect(heaptrackImporter.importFile(path.join(dir, 'heaptrack.x.1.zst'))).rejects.toThrow(
+      'heaptrack.x.1.zst: no such file',
+    );
   });
 });

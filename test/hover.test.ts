@@ -28,7 +28,14 @@ function hover(index: PhaseIndex, line: string, word: string, filePath?: string)
 
 describe('normalizeName', () => {
   it('makes case styles meet', () => {
-    for (const s of ['checkAllTranslationUnits', 'check_all_translation_units', 'CheckAllTranslationUnits', 'check all translation units', 'check-all-translation-units', 'check.all.translation.units']) {
+    for (const s of [
+      'checkAllTranslationUnits',
+      'check_all_translation_units',
+      'CheckAllTranslationUnits',
+      'check all translation units',
+      'check-all-translation-units',
+      'check.all.translation.units',
+    ]) {
       expect(normalizeName(s)).toBe('check_all_translation_units');
     }
     expect(normalizeName('MIR_borrow_checking')).toBe('mir_borrow_checking');
@@ -42,18 +49,24 @@ describe('hover on rustc -Z time-passes (regex-syntax)', () => {
   beforeAll(async () => ({ index, profile } = await indexOf('rustc/time-passes.regex-syntax.debug.json.txt')));
 
   it('a snake_case identifier: time, share of the build, memory change, peak inside', () => {
-    const md = hover(index, 'fn type_check_crate(tcx: TyCtxt<\'_>) {', 'type_check_crate');
-    expect(md).toContain('**type_check_crate** — 382.0 ms (29.3 % of the build) · memory (reported) +99.3 MiB · peak inside 213.3 MiB');
+    const md = hover(index, "fn type_check_crate(tcx: TyCtxt<'_>) {", 'type_check_crate');
+    expect(md).toContain(
+      '**type_check_crate** — 382.0 ms (29.3 % of the build) · memory (reported) +99.3 MiB · peak inside 213.3 MiB',
+    );
     expect(md).toContain('`rustc #1 › type_check_crate` · self 312.7 ms');
     expect(md).toContain('_Profile: imported from `time-passes.regex-syntax.debug.json.txt`');
   });
 
   it('a camelCase identifier meets the same phase', () => {
-    expect(hover(index, 'const t = typeCheckCrate(tcx);', 'typeCheckCrate')).toContain('**type_check_crate** — 382.0 ms (29.3 % of the build)');
+    expect(hover(index, 'const t = typeCheckCrate(tcx);', 'typeCheckCrate')).toContain(
+      '**type_check_crate** — 382.0 ms (29.3 % of the build)',
+    );
   });
 
   it('a string literal, also with spaces for underscores', () => {
-    expect(hover(index, 'let _t = sess.timer("MIR_borrow_checking");', 'MIR_borrow')).toContain('**MIR_borrow_checking** — 250.2 ms (19.2 % of the build)');
+    expect(hover(index, 'let _t = sess.timer("MIR_borrow_checking");', 'MIR_borrow')).toContain(
+      '**MIR_borrow_checking** — 250.2 ms (19.2 % of the build)',
+    );
     expect(hover(index, "label = 'mir borrow checking'", 'borrow')).toContain('**MIR_borrow_checking** — 250.2 ms');
   });
 
@@ -68,7 +81,9 @@ describe('hover on rustc -Z time-passes (regex-syntax)', () => {
   });
 
   it('a CodeLens above the definition and the string literal', () => {
-    expect(lensesFor(index, 'fn type_check_crate() {}\nfn unrelated() {}\nlet _t = timer("MIR_borrow_checking");\n')).toEqual([
+    expect(
+      lensesFor(index, 'fn type_check_crate() {}\nfn unrelated() {}\nlet _t = timer("MIR_borrow_checking");\n'),
+    ).toEqual([
       { line: 0, title: '382.0 ms · 29.3 % · +99.3 MiB' },
       { line: 2, title: '250.2 ms · 19.2 % · +21.7 MiB' },
     ]);
@@ -88,11 +103,15 @@ describe('hover on clang -ftime-trace (better-sqlite3)', () => {
   });
 
   it('a PascalCase phase named in lowercase, over its spans', () => {
-    expect(hover(index, 'auto frontend = 1;', 'frontend')).toContain('**Frontend** — 2.86 s over 2 spans (45.1 % of the build)');
+    expect(hover(index, 'auto frontend = 1;', 'frontend')).toContain(
+      '**Frontend** — 2.86 s over 2 spans (45.1 % of the build)',
+    );
   });
 
   it('a CodeLens on the #include line', () => {
-    expect(lensesFor(index, 'int a;\n#include <bits/os_defines.h>\n')).toEqual([{ line: 1, title: 'Source 4.08 ms · 0.1 %' }]);
+    expect(lensesFor(index, 'int a;\n#include <bits/os_defines.h>\n')).toEqual([
+      { line: 1, title: 'Source 4.08 ms · 0.1 %' },
+    ]);
   });
 });
 
@@ -107,7 +126,9 @@ describe('CodeLens on files tsc checked (rxjs --generateTrace)', () => {
   });
 
   it('a function named after a tsc phase', () => {
-    expect(hover(index, 'function checkSourceFile() {}', 'checkSourceFile')).toContain('**checkSourceFile** — 3.51 s over 616 spans (72.0 % of the build)');
+    expect(hover(index, 'function checkSourceFile() {}', 'checkSourceFile')).toContain(
+      '**checkSourceFile** — 3.51 s over 616 spans (72.0 % of the build)',
+    );
   });
 });
 

@@ -17,9 +17,13 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('importer registry', () => {
   it('sniffs each format from its real files', async () => {
-    expect((await detectImporter(fx('rustc', 'time-passes.regex-syntax.debug.json.txt'))).format).toBe('rustc-time-passes');
+    expect((await detectImporter(fx('rustc', 'time-passes.regex-syntax.debug.json.txt'))).format).toBe(
+      'rustc-time-passes',
+    );
     expect((await detectImporter(fx('rustc', 'time-passes.regex-syntax.debug.txt'))).format).toBe('rustc-time-passes');
-    expect((await detectImporter(fx('typescript', 'ts6-extendedDiagnostics.stdout.txt'))).format).toBe('tsc-diagnostics');
+    expect((await detectImporter(fx('typescript', 'ts6-extendedDiagnostics.stdout.txt'))).format).toBe(
+      'tsc-diagnostics',
+    );
   });
 
   it('reads gzip files as their content', async () => {
@@ -34,11 +38,16 @@ describe('importer registry', () => {
     const err = await detectImporter(path.join(repoRoot, 'package.json')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImportError);
     expect((err as ImportError).kind).toBe('not-this-format');
-    expect((err as Error).message).toMatch(/package\.json: not a format this tool reads \(tried .*rustc-time-passes.*\); pass --format NAME to force one/);
+    expect((err as Error).message).toMatch(
+      /package\.json: not a format this tool reads \(tried .*rustc-time-passes.*\); pass --format NAME to force one/,
+    );
   });
 
   it('merges files of one run into one profile that names its sources', async () => {
-    const files = [fx('rustc', 'time-passes.regex-syntax.debug.json.txt'), fx('typescript', 'ts6-extendedDiagnostics.stdout.txt')];
+    const files = [
+      fx('rustc', 'time-passes.regex-syntax.debug.json.txt'),
+      fx('typescript', 'ts6-extendedDiagnostics.stdout.txt'),
+    ];
     const p = await importFiles(files);
     expect(p.run.importedFrom).toEqual(files);
     expect(p.run.sources).toEqual(expect.arrayContaining(['rustc-time-passes', 'tsc-diagnostics']));
@@ -49,7 +58,11 @@ describe('importer registry', () => {
 describe('cmi import', () => {
   it('writes a profile and prints its summary', async () => {
     const out = path.join(tmp, 'imported.json');
-    const r = spawnSync(process.execPath, [cliPath, 'import', fx('rustc', 'time-passes.regex-syntax.debug.json.txt'), '--out', out], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [cliPath, 'import', fx('rustc', 'time-passes.regex-syntax.debug.json.txt'), '--out', out],
+      { encoding: 'utf8' },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Imported from:');
     expect(r.stdout).toContain('type_check_crate');
@@ -61,18 +74,24 @@ describe('cmi import', () => {
     const text = readFileSync(fx('rustc', 'time-passes.regex-syntax.debug.json.txt'), 'utf8');
     const largest = Math.max(...[...text.matchAll(/"rss_(?:start|end)":(\d+)/g)].map((m) => Number(m[1])));
     expect(Math.max(...series.bytes)).toBe(largest);
-    expect(r.stdout).toMatch(/Peak: 297\.7 MiB \(memory reported by the compiler at phase boundaries\) at [\d.]+ s in rustc #1 › codegen_crate/);
+    expect(r.stdout).toMatch(
+      /Peak: 297\.7 MiB \(memory reported by the compiler at phase boundaries\) at [\d.]+ s in rustc #1 › codegen_crate/,
+    );
   });
 
   it('exits 3 with the file named for a file it cannot read, and 2 without files', () => {
-    const bad = spawnSync(process.execPath, [cliPath, 'import', path.join(repoRoot, 'package.json'), '--out', path.join(tmp, 'x.json')], { encoding: 'utf8' });
+    const bad = spawnSync(
+      process.execPath,
+      [cliPath, 'import', path.join(repoRoot, 'package.json'), '--out', path.join(tmp, 'x.json')],
+      { encoding: 'utf8' },
+    );
     expect(bad.status).toBe(3);
     expect(bad.stderr).toMatch(/^cmi: .*package\.json: not a format this tool reads/);
     const none = spawnSync(process.execPath, [cliPath, 'import'], { encoding: 'utf8' });
     expect(none.status).toBe(2);
   });
 
-  it('infers arena lanes from heap-profiler data with the built-in rules, and takes the user\'s rules first', async () => {
+  it("infers arena lanes from heap-profiler data with the built-in rules, and takes the user's rules first", async () => {
     const file = fx('arena-inference', 'heaptrack.rustc-tokenizer.zst');
     const out = path.join(tmp, 'arenas.json');
     const r = spawnSync(process.execPath, [cliPath, 'import', file, '--out', out, '--json'], { encoding: 'utf8' });
@@ -80,12 +99,18 @@ describe('cmi import', () => {
     const names = (JSON.parse(r.stdout) as { arenas: { name: string }[] }).arenas.map((a) => a.name);
     expect(names).toEqual(expect.arrayContaining(['rustc_arena::DroplessArena', 'rustc_arena::TypedArena']));
     // A user rule claims the TypedArena chunks under a name of its own.
-    const u = spawnSync(process.execPath, [cliPath, 'import', file, '--out', out, '--json', '--arena-rule', 'typed chunks=TypedArena.*grow'], { encoding: 'utf8' });
+    const u = spawnSync(
+      process.execPath,
+      [cliPath, 'import', file, '--out', out, '--json', '--arena-rule', 'typed chunks=TypedArena.*grow'],
+      { encoding: 'utf8' },
+    );
     expect(u.status, u.stderr).toBe(0);
     const userNames = (JSON.parse(u.stdout) as { arenas: { name: string }[] }).arenas.map((a) => a.name);
     expect(userNames).toContain('typed chunks');
     expect(userNames).not.toContain('rustc_arena::TypedArena');
-    const bad = spawnSync(process.execPath, [cliPath, 'import', file, '--out', out, '--arena-rule', 'no-equals-sign'], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [cliPath, 'import', file, '--out', out, '--arena-rule', 'no-equals-sign'], {
+      encoding: 'utf8',
+    });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^cmi: --arena-rule: /);
   });

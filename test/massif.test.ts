@@ -42,14 +42,16 @@ function dump(r: ImportResult): string {
 
 describe('massif: sniffing', () => {
   it('accepts massif files and rejects the others', () => {
-    for (const f of [...ALL, CUT]) expect(massifImporter.sniff(read(f).slice(0, 65536), f, new Uint8Array()), f).toBe(true);
+    for (const f of [...ALL, CUT])
+      expect(massifImporter.sniff(read(f).slice(0, 65536), f, new Uint8Array()), f).toBe(true);
     for (const f of [
       `${CC1PLUS}.ms_print.txt`,
       '../heaptrack/cc1-test_extension-O2.heaptrack_print.massif.out', // heaptrack's massif-like output has no header
       '../gcc/gxx.better_sqlite3.O2.ftime-report.txt',
       '../dhat/gcc-test_extension-O2.dhat.out.17922',
       '../dhat/tsc6-trace.head64k.json',
-    ]) expect(isMassif(read(f).slice(0, 65536)), f).toBe(false);
+    ])
+      expect(isMassif(read(f).slice(0, 65536)), f).toBe(false);
   });
 });
 
@@ -59,7 +61,14 @@ describe('massif: real files', () => {
       const parsed = parseMassif(read(f), f);
       const peak = parsed.snapshots[parsed.peak!]!;
       const ms = msPrintPeak(path.join(dir, f));
-      expect({ snapshot: peak.index, timeMs: peak.time, totalBytes: peak.heapBytes + peak.heapExtraBytes + peak.stacksBytes }, f).toEqual(ms);
+      expect(
+        {
+          snapshot: peak.index,
+          timeMs: peak.time,
+          totalBytes: peak.heapBytes + peak.heapExtraBytes + peak.stacksBytes,
+        },
+        f,
+      ).toEqual(ms);
       // The series' maximum is the peak, except that massif's peak is approximate (--peak-inaccuracy,
       // 1 %): with --pages-as-heap a later snapshot measured 311,701,504 B against the peak's 311,017,472.
       const { series, markers } = importMassif(read(f), f);
@@ -75,29 +84,52 @@ describe('massif: real files', () => {
   it('cc1plus: 62 snapshots in ms, pid from the file name, 17.45 MB peak at 88,861 ms with its sites', () => {
     const r = importMassif(read(CC1PLUS), CC1PLUS);
     const [heap] = r.series!;
-    expect(heap).toMatchObject({ id: 'massif-heap:701', kind: 'allocator-heap', pid: 701, name: 'heap of cc1plus (pid 701) (massif: useful + allocator overhead)' });
+    expect(heap).toMatchObject({
+      id: 'massif-heap:701',
+      kind: 'allocator-heap',
+      pid: 701,
+      name: 'heap of cc1plus (pid 701) (massif: useful + allocator overhead)',
+    });
     expect(heap!.tMs.length).toBe(62);
     expect(r.series).toHaveLength(1); // no --stacks=yes
     const peak = r.markers!.find((m) => m.kind === 'peak')!;
-    expect(peak).toMatchObject({ tMs: 88861, pid: 701, detail: '17454784 bytes (heap 16575269 + extra 879515 + stacks 0) at snapshot 59' });
+    expect(peak).toMatchObject({
+      tMs: 88861,
+      pid: 701,
+      detail: '17454784 bytes (heap 16575269 + extra 879515 + stacks 0) at snapshot 59',
+    });
     const sites = r.markers!.filter((m) => m.kind === 'peak-site');
     expect(sites.length).toBeGreaterThan(5);
     // Sites are frames above the allocator (xcalloc, ggc_internal_alloc, operator new …), biggest first.
-    for (const s of sites) expect(s.name).not.toMatch(/^(?:xmalloc|xcalloc|malloc|operator new|ggc_internal_alloc|\?\?\?)/);
-    for (let i = 1; i < sites.length; i++) expect(Number(sites[i]!.detail!.split(' ')[0])).toBeLessThanOrEqual(Number(sites[i - 1]!.detail!.split(' ')[0]));
-    expect(r.processes).toEqual([{ pid: 701, argv: expect.arrayContaining(['-O2', 'src/better_sqlite3.cpp']), label: 'cc1plus', startMs: 0, endMs: 90922 }]);
+    for (const s of sites)
+      expect(s.name).not.toMatch(/^(?:xmalloc|xcalloc|malloc|operator new|ggc_internal_alloc|\?\?\?)/);
+    for (let i = 1; i < sites.length; i++)
+      expect(Number(sites[i]!.detail!.split(' ')[0])).toBeLessThanOrEqual(Number(sites[i - 1]!.detail!.split(' ')[0]));
+    expect(r.processes).toEqual([
+      {
+        pid: 701,
+        argv: expect.arrayContaining(['-O2', 'src/better_sqlite3.cpp']),
+        label: 'cc1plus',
+        startMs: 0,
+        endMs: 90922,
+      },
+    ]);
     expect(r.warnings).toEqual([]);
   });
 
   it('--pages-as-heap: mapped pages, named so, 296.6 MiB peak (the snapshot massif marks as peak)', () => {
     const r = importMassif(read(PAGES), PAGES);
-    expect(r.series![0]).toMatchObject({ id: 'massif-pages:5882', name: 'mapped pages of cc1plus (pid 5882) (massif --pages-as-heap, closer to RSS)' });
+    expect(r.series![0]).toMatchObject({
+      id: 'massif-pages:5882',
+      name: 'mapped pages of cc1plus (pid 5882) (massif --pages-as-heap, closer to RSS)',
+    });
     expect(r.markers!.find((m) => m.kind === 'peak')!.detail).toMatch(/^311017472 bytes/);
     expect((311017472 / 1024 / 1024).toFixed(1)).toBe('296.6');
   });
 
   it('matches the snapshot of each file', async () => {
-    for (const f of ALL) await expect(dump(importMassif(read(f), f))).toMatchFileSnapshot(path.join(dir, 'expected', `${f}.dump.txt`));
+    for (const f of ALL)
+      await expect(dump(importMassif(read(f), f))).toMatchFileSnapshot(path.join(dir, 'expected', `${f}.dump.txt`));
   });
 });
 
@@ -117,7 +149,11 @@ describe('massif: cut and broken files', () => {
   });
 
   it('says "not this format" and "no such file"', async () => {
-    await expect(massifImporter.importFile(path.join(dir, `${CC1PLUS}.ms_print.txt`))).rejects.toMatchObject({ kind: 'not-this-format' });
-    await expect(massifImporter.importFile(path.join(dir, 'massif.out.1'))).rejects.toThrow('massif.out.1: no such file');
+    await expect(massifImporter.importFile(path.join(dir, `${CC1PLUS}.ms_print.txt`))).rejects.toMatchObject({
+      kind: 'not-this-format',
+    });
+    await expect(massifImporter.importFile(path.join(dir, 'massif.out.1'))).rejects.toThrow(
+      'massif.out.1: no such file',
+    );
   });
 });

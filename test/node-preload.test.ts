@@ -4,7 +4,17 @@
 // and collect() reads what the preload wrote.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,7 +30,9 @@ import { epochMs, epochToProfileMs, ms } from '../server/src/core/units';
 
 const ROOT = path.resolve(__dirname, '..');
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'lib', 'tsc.js');
-const TS_VERSION = (JSON.parse(readFileSync(path.join(ROOT, 'node_modules', 'typescript', 'package.json'), 'utf8')) as { version: string }).version;
+const TS_VERSION = (
+  JSON.parse(readFileSync(path.join(ROOT, 'node_modules', 'typescript', 'package.json'), 'utf8')) as { version: string }
+).version;
 const SMALL = path.join(ROOT, 'test', 'workspaces', 'tsc-small');
 
 let tmp: string;
@@ -57,29 +69,64 @@ interface Profiled {
 }
 
 /** prepare() → spawn → wait for exit → collect(), as the build runner does. */
-async function profile(argv: string[], opts: { cwd?: string; whileRunning?: (child: ChildProcess, nodeDir: string, inst: Instrumentation) => void } = {}): Promise<Profiled> {
+async function profile(
+  argv: string[],
+  opts: { cwd?: string; whileRunning?: (child: ChildProcess, nodeDir: string, inst: Instrumentation) => void } = {},
+): Promise<Profiled> {
   const inst = nodePreloadInstrumentation();
   const workDir = mkdtempSync(path.join(tmp, 'work-'));
-  const ctx: InstrumentContext = { argv: [...argv], env: { ...process.env }, cwd: opts.cwd ?? ROOT, workDir, startEpochMs: epochMs(0), intervalMs: ms(10), distDir };
+  const ctx: InstrumentContext = {
+    argv: [...argv],
+    env: { ...process.env },
+    cwd: opts.cwd ?? ROOT,
+    workDir,
+    startEpochMs: epochMs(0),
+    intervalMs: ms(10),
+    distDir,
+  };
   await inst.prepare(ctx);
   ctx.startEpochMs = epochMs(performance.timeOrigin + performance.now());
-  const child = spawn(ctx.argv[0]!, ctx.argv.slice(1), { cwd: ctx.cwd, env: ctx.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(ctx.argv[0]!, ctx.argv.slice(1), {
+    cwd: ctx.cwd,
+    env: ctx.env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
   child.stderr!.resume();
   opts.whileRunning?.(child, path.join(workDir, 'node'), inst);
   let endMs = ms(0);
-  child.once('exit', () => (endMs = epochToProfileMs(epochMs(performance.timeOrigin + performance.now()), ctx.startEpochMs)));
+  child.once(
+    'exit',
+    () => (endMs = epochToProfileMs(epochMs(performance.timeOrigin + performance.now()), ctx.startEpochMs)),
+  );
   // 'close' comes after 'exit' and after the output streams are drained.
-  const exit = await new Promise<Profiled['exit']>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
-  const proc: ProcessInfo = { pid: child.pid!, ppid: process.pid, argv: ctx.argv, startMs: ms(0), endMs, peakRssBytes: null };
+  const exit = await new Promise<Profiled['exit']>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
+  const proc: ProcessInfo = {
+    pid: child.pid!,
+    ppid: process.pid,
+    argv: ctx.argv,
+    startMs: ms(0),
+    endMs,
+    peakRssBytes: null,
+  };
   const collectCtx: CollectContext = { ...ctx, processes: [proc], endMs, stdout, stderr: '' };
-  return { c: await inst.collect(collectCtx), stdout, exit, proc, ctx: collectCtx, collectAgain: () => inst.collect(collectCtx) };
+  return {
+    c: await inst.collect(collectCtx),
+    stdout,
+    exit,
+    proc,
+    ctx: collectCtx,
+    collectAgain: () => inst.collect(collectCtx),
+  };
 }
 
 /** The phase tree as "path ×count" lines, in order of first appearance. */
 function phaseTree(phases: Phase[]): string {
-  const pathOf = (i: number): string => (phases[i]!.parent === null ? phases[i]!.name : `${pathOf(phases[i]!.parent!)} › ${phases[i]!.name}`);
+  const pathOf = (i: number): string =>
+    phases[i]!.parent === null ? phases[i]!.name : `${pathOf(phases[i]!.parent!)} › ${phases[i]!.name}`;
   const counts = new Map<string, number>();
   phases.forEach((_, i) => counts.set(pathOf(i), (counts.get(pathOf(i)) ?? 0) + 1));
   return [...counts].map(([p, n]) => `${p} ×${n}`).join('\n');
@@ -91,7 +138,8 @@ function headerOf(r: Profiled): { tsc?: Record<string, unknown> } {
   const file = readdirSync(dir).find((f) => f.startsWith(`node-${r.proc.pid}`))!;
   return JSON.parse(readFileSync(path.join(dir, file), 'utf8').split('\n')[0]!) as { tsc?: Record<string, unknown> };
 }
-const sumMs = (phases: Phase[], name: string) => phases.filter((p) => p.name === name).reduce((s, p) => s + p.endMs - p.startMs, 0);
+const sumMs = (phases: Phase[], name: string) =>
+  phases.filter((p) => p.name === name).reduce((s, p) => s + p.endMs - p.startMs, 0);
 
 /** Calls `onFound` once a file in `dir` contains `needle` (polling while `child` runs). */
 function whenFileContains(child: ChildProcess, dir: string, needle: string, onFound: () => void): void {
@@ -143,10 +191,17 @@ describe('node preload: TypeScript 6 tsc', () => {
     const top = phases.filter((p) => p.parent === null);
     expect(top[0]).toMatchObject({ name: 'Program', memKind: 'js-heap' });
     expect(top[0]!.memEndBytes!).toBeGreaterThan(top[0]!.memStartBytes!);
-    for (const name of ['Bind', 'Check', 'Emit']) expect(top.find((p) => p.name === name)!.memStartBytes, name).toBeGreaterThan(1e6);
+    for (const name of ['Bind', 'Check', 'Emit'])
+      expect(top.find((p) => p.name === name)!.memStartBytes, name).toBeGreaterThan(1e6);
 
     const heap = r.c.series!.find((s) => s.id === `js-heap:${r.proc.pid}`)!;
-    expect(heap).toMatchObject({ name: `V8 heap of tsc (pid ${r.proc.pid})`, kind: 'js-heap', source: 'node preload', pid: r.proc.pid, unit: 'bytes' });
+    expect(heap).toMatchObject({
+      name: `V8 heap of tsc (pid ${r.proc.pid})`,
+      kind: 'js-heap',
+      source: 'node preload',
+      pid: r.proc.pid,
+      unit: 'bytes',
+    });
     expect(heap.tMs.length).toBeGreaterThan(50);
     for (let i = 1; i < heap.tMs.length; i++) expect(heap.tMs[i]!).toBeGreaterThanOrEqual(heap.tMs[i - 1]!);
     expect(Math.max(...heap.bytes)).toBeGreaterThan(30 * 1024 * 1024);
@@ -154,11 +209,16 @@ describe('node preload: TypeScript 6 tsc', () => {
     expect(r.c.markers!.filter((m) => m.kind === 'gc').length).toBeGreaterThan(0);
     expect(r.c.tools).toEqual({ node: process.version, typescript: TS_VERSION });
     expect(r.c.sources).toEqual(['node-preload']);
-    expect(r.c.processes).toEqual([expect.objectContaining({ pid: r.proc.pid, label: 'tsc', role: 'build', exitCode: 0 })]);
+    expect(r.c.processes).toEqual([
+      expect.objectContaining({ pid: r.proc.pid, label: 'tsc', role: 'build', exitCode: 0 }),
+    ]);
     expect(r.c.warnings).toEqual([]);
     // tsc times every comment and source-map mapping: ~50,000 spans here, kept as totals on the phase
     // they ran in (printTime, transformTime ...), which add up to tsc's own totals.
-    for (const [measure, minSpans] of [['commentTime', 10_000], ['Source Map', 10_000]] as const) {
+    for (const [measure, minSpans] of [
+      ['commentTime', 10_000],
+      ['Source Map', 10_000],
+    ] as const) {
       const spans = phases.reduce((n, p) => n + (Number(p.args?.[`${measure} spans`]) || 0), 0);
       const ms = phases.reduce((n, p) => n + (Number(p.args?.[`${measure} ms`]) || 0), 0);
       expect(spans, measure).toBeGreaterThan(minSpans);
@@ -169,16 +229,17 @@ describe('node preload: TypeScript 6 tsc', () => {
     }
   });
 
-  it('turns tsc\'s marks on without a flag when the command has none: its output stays as it was', async () => {
+  it("turns tsc's marks on without a flag when the command has none: its output stays as it was", async () => {
     const r = await profile([process.execPath, TSC, '-p', SMALL, '--outDir', path.join(tmp, 'out-2')]);
     expect(r.exit.code).toBe(0);
-    for (const name of ['Program', 'Parse', 'Bind', 'Check', 'Emit']) expect(sumMs(r.c.phases!, name), name).toBeGreaterThan(0);
+    for (const name of ['Program', 'Parse', 'Bind', 'Check', 'Emit'])
+      expect(sumMs(r.c.phases!, name), name).toBeGreaterThan(0);
     expect(r.stdout).not.toMatch(/Check time/); // no statistics table: --diagnostics was not added
     expect(r.c.warnings!.filter((w) => w.code === 'tsc-flag-added')).toEqual([]);
     expect(headerOf(r).tsc).toMatchObject({ addedArgs: [], hooked: true, switchedOn: true });
   });
 
-  it('adds --diagnostics when tsc\'s code does not read as expected, and says so', async () => {
+  it("adds --diagnostics when tsc's code does not read as expected, and says so", async () => {
     // A copy of TypeScript whose switch reads differently (a comment inside it): still a working tsc.
     const pkg = path.join(tmp, 'other-layout', 'typescript');
     const lib = path.join(pkg, 'lib');
@@ -186,15 +247,24 @@ describe('node preload: TypeScript 6 tsc', () => {
     const ts = path.dirname(path.dirname(TSC));
     copyFileSync(path.join(ts, 'package.json'), path.join(pkg, 'package.json'));
     copyFileSync(TSC, path.join(lib, 'tsc.js'));
-    for (const f of readdirSync(path.join(ts, 'lib'))) if (f.endsWith('.d.ts')) symlinkSync(path.join(ts, 'lib', f), path.join(lib, f));
+    for (const f of readdirSync(path.join(ts, 'lib')))
+      if (f.endsWith('.d.ts')) symlinkSync(path.join(ts, 'lib', f), path.join(lib, f));
     const anchor = 'function enableStatisticsAndTracing(system, compilerOptions, isBuildMode) {';
     const code = readFileSync(path.join(ts, 'lib', '_tsc.js'), 'utf8');
     expect(code.split(anchor).length).toBe(2);
     writeFileSync(path.join(lib, '_tsc.js'), code.replace(anchor, `${anchor} /* another layout */`));
 
-    const r = await profile([process.execPath, path.join(lib, 'tsc.js'), '-p', SMALL, '--outDir', path.join(tmp, 'out-2b')]);
+    const r = await profile([
+      process.execPath,
+      path.join(lib, 'tsc.js'),
+      '-p',
+      SMALL,
+      '--outDir',
+      path.join(tmp, 'out-2b'),
+    ]);
     expect(r.exit.code).toBe(0);
-    for (const name of ['Program', 'Parse', 'Bind', 'Check', 'Emit']) expect(sumMs(r.c.phases!, name), name).toBeGreaterThan(0);
+    for (const name of ['Program', 'Parse', 'Bind', 'Check', 'Emit'])
+      expect(sumMs(r.c.phases!, name), name).toBeGreaterThan(0);
     expect(r.stdout).toMatch(/^Check time: +\d+\.\d\ds$/m); // the documented side effect
     expect(r.c.warnings!.find((w) => w.code === 'tsc-flag-added')!.message).toBe(
       `tsc (pid ${r.proc.pid}): --diagnostics was added to its arguments so that its phases could be measured: its statistics table is in the build's output`,
@@ -270,7 +340,11 @@ describe('node preload: any Node program', () => {
     expect(r.exit.code).toBe(0);
     expect(phaseTree(r.c.phases!)).toBe(['outer ×1', 'outer › load ×1', 'outer › transform ×1'].join('\n'));
     for (const p of r.c.phases!) expect(p).toMatchObject({ category: 'measure', pid: r.proc.pid });
-    expect(r.c.markers!.filter((m) => m.kind === 'mark').map((m) => m.name)).toEqual(['outer:begin', 'load:begin', 'transform:begin']);
+    expect(r.c.markers!.filter((m) => m.kind === 'mark').map((m) => m.name)).toEqual([
+      'outer:begin',
+      'load:begin',
+      'transform:begin',
+    ]);
     const gcs = r.c.markers!.filter((m) => m.kind === 'gc');
     expect(gcs.length).toBeGreaterThan(0);
     expect(gcs[0]!.detail).toMatch(/^\w+: heap [\d.]+ \w+ → [\d.]+ \w+/); // e.g. "Scavenge: heap 4.4 MiB → 4.0 MiB"
@@ -280,7 +354,9 @@ describe('node preload: any Node program', () => {
   });
 
   it('flushes on SIGTERM and still dies by the signal', async () => {
-    const file = program(`${WORK}\nwork().then(() => { performance.mark('ready'); console.log('ready'); setInterval(() => {}, 1000); });`);
+    const file = program(
+      `${WORK}\nwork().then(() => { performance.mark('ready'); console.log('ready'); setInterval(() => {}, 1000); });`,
+    );
     const r = await profile([process.execPath, file], {
       whileRunning: (child) => child.stdout!.on('data', (s: string) => s.includes('ready') && child.kill('SIGTERM')),
     });
@@ -290,12 +366,16 @@ describe('node preload: any Node program', () => {
     const heap = r.c.series![0]!;
     expect(heap.tMs[heap.tMs.length - 1]!).toBeGreaterThanOrEqual(ready.tMs);
     const nodeDir = path.join(r.ctx.workDir, 'node');
-    const lines = readFileSync(path.join(nodeDir, readdirSync(nodeDir)[0]!), 'utf8').trim().split('\n');
+    const lines = readFileSync(path.join(nodeDir, readdirSync(nodeDir)[0]!), 'utf8')
+      .trim()
+      .split('\n');
     expect(JSON.parse(lines[lines.length - 1]!)).toMatchObject({ t: 'exit', signal: 'SIGTERM' });
   });
 
   it('leaves a program that handles SIGTERM itself to do so', async () => {
-    const file = program(`process.on('SIGTERM', () => { console.log('handled'); process.exit(7); }); console.log('ready'); setInterval(() => {}, 1000);`);
+    const file = program(
+      `process.on('SIGTERM', () => { console.log('handled'); process.exit(7); }); console.log('ready'); setInterval(() => {}, 1000);`,
+    );
     const r = await profile([process.execPath, file], {
       whileRunning: (child) => child.stdout!.on('data', (s: string) => s.includes('ready') && child.kill('SIGTERM')),
     });
@@ -307,7 +387,11 @@ describe('node preload: any Node program', () => {
   it('does nothing in a process without CMI_NODE_DIR', async () => {
     const dir = mkdtempSync(path.join(tmp, 'none-'));
     const child = spawn(process.execPath, ['-e', 'console.log(typeof globalThis.onProfilerEvent)'], {
-      env: { ...process.env, NODE_OPTIONS: `--require ${quoteNodeOption(path.join(distDir, 'preload.js'))}`, CMI_NODE_DIR: '' },
+      env: {
+        ...process.env,
+        NODE_OPTIONS: `--require ${quoteNodeOption(path.join(distDir, 'preload.js'))}`,
+        CMI_NODE_DIR: '',
+      },
       cwd: dir,
     });
     let out = '';
@@ -330,7 +414,15 @@ describe('node preload instrumentation: setup', () => {
 
   it("prepends the preload to the user's NODE_OPTIONS, quoted", async () => {
     const inst = nodePreloadInstrumentation();
-    const ctx: InstrumentContext = { argv: ['make'], env: { NODE_OPTIONS: '--max-old-space-size=4096' }, cwd: ROOT, workDir: mkdtempSync(path.join(tmp, 'w-')), startEpochMs: epochMs(0), intervalMs: ms(5), distDir };
+    const ctx: InstrumentContext = {
+      argv: ['make'],
+      env: { NODE_OPTIONS: '--max-old-space-size=4096' },
+      cwd: ROOT,
+      workDir: mkdtempSync(path.join(tmp, 'w-')),
+      startEpochMs: epochMs(0),
+      intervalMs: ms(5),
+      distDir,
+    };
     await inst.prepare(ctx);
     expect(ctx.env.NODE_OPTIONS).toBe(`--require "${distDir}/preload.js" --max-old-space-size=4096`);
     expect(ctx.env.CMI_NODE_DIR).toBe(path.join(ctx.workDir, 'node'));
@@ -340,26 +432,67 @@ describe('node preload instrumentation: setup', () => {
   });
 
   it('refuses to prepare without a built preload (every Node process would fail to start)', async () => {
-    const ctx: InstrumentContext = { argv: ['node'], env: {}, cwd: ROOT, workDir: tmp, startEpochMs: epochMs(0), intervalMs: ms(10), distDir: path.join(tmp, 'nowhere') };
+    const ctx: InstrumentContext = {
+      argv: ['node'],
+      env: {},
+      cwd: ROOT,
+      workDir: tmp,
+      startEpochMs: epochMs(0),
+      intervalMs: ms(10),
+      distDir: path.join(tmp, 'nowhere'),
+    };
     await expect(async () => nodePreloadInstrumentation().prepare(ctx)).rejects.toThrow(/preload\.js does not exist/);
   });
 
   it('recognizes the tsc of a command and its version', () => {
     const env = { PATH: process.env.PATH };
-    expect(findTscCommand(['npx', 'tsc', '-p', '.'], ROOT, env)).toMatchObject({ argIndex: 1, version: TS_VERSION, major: 6, native: false });
-    expect(findTscCommand(['node', 'node_modules/typescript/lib/tsc.js', '-p', '.'], ROOT, env)).toMatchObject({ argIndex: 1, major: 6, native: false });
+    expect(findTscCommand(['npx', 'tsc', '-p', '.'], ROOT, env)).toMatchObject({
+      argIndex: 1,
+      version: TS_VERSION,
+      major: 6,
+      native: false,
+    });
+    expect(findTscCommand(['node', 'node_modules/typescript/lib/tsc.js', '-p', '.'], ROOT, env)).toMatchObject({
+      argIndex: 1,
+      major: 6,
+      native: false,
+    });
     expect(findTscCommand(['make', 'tsc'], ROOT, env)).toBeUndefined();
     expect(findTscCommand(['node', 'build.js'], ROOT, env)).toBeUndefined();
   });
 
   it("lays out tsc 7's statistics table from stdout, ending when its process ended", async () => {
     const inst = nodePreloadInstrumentation();
-    const ctx: InstrumentContext = { argv: ['tsc', '-p', '.'], env: {}, cwd: tmp, workDir: mkdtempSync(path.join(tmp, 'w-')), startEpochMs: epochMs(0), intervalMs: ms(10), distDir };
+    const ctx: InstrumentContext = {
+      argv: ['tsc', '-p', '.'],
+      env: {},
+      cwd: tmp,
+      workDir: mkdtempSync(path.join(tmp, 'w-')),
+      startEpochMs: epochMs(0),
+      intervalMs: ms(10),
+      distDir,
+    };
     await inst.prepare(ctx);
-    const native: ProcessInfo = { pid: 4242, ppid: 1, argv: ['/p/node_modules/@typescript/typescript-linux-x64/lib/tsc', '-p', '.'], startMs: ms(3), endMs: ms(700), peakRssBytes: null };
-    const stdout = readFileSync(path.join(__dirname, 'fixtures', 'typescript', 'ts7-extendedDiagnostics.stdout.txt'), 'utf8');
+    const native: ProcessInfo = {
+      pid: 4242,
+      ppid: 1,
+      argv: ['/p/node_modules/@typescript/typescript-linux-x64/lib/tsc', '-p', '.'],
+      startMs: ms(3),
+      endMs: ms(700),
+      peakRssBytes: null,
+    };
+    const stdout = readFileSync(
+      path.join(__dirname, 'fixtures', 'typescript', 'ts7-extendedDiagnostics.stdout.txt'),
+      'utf8',
+    );
     const c = await inst.collect({ ...ctx, processes: [native], endMs: ms(705), stdout, stderr: '' });
-    expect(c.phases!.map((p) => `${p.name} ${p.startMs}–${p.endMs}`)).toEqual(['Config 195–196', 'Parse 196–261', 'Bind 261–289', 'Check 289–587', 'Emit 587–700']);
+    expect(c.phases!.map((p) => `${p.name} ${p.startMs}–${p.endMs}`)).toEqual([
+      'Config 195–196',
+      'Parse 196–261',
+      'Bind 261–289',
+      'Check 289–587',
+      'Emit 587–700',
+    ]);
     expect(c.phases!.every((p) => p.pid === 4242 && p.category === 'tsc')).toBe(true);
     expect(c.warnings!.map((w) => w.code)).toEqual(['tsc-phases-reconstructed']);
     expect(c.processes).toEqual([{ pid: 4242, label: 'tsc' }]);

@@ -11,14 +11,21 @@ describe('the packaged extension', () => {
     const vsce = path.join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
     const r = spawnSync(process.execPath, [vsce, 'ls'], { cwd: repoRoot, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    const listed = new Set(r.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+    const listed = new Set(
+      r.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
     // dist/ also holds the test and bench bundles (not shipped) and source maps.
     const runtime = readdirSync(path.join(repoRoot, 'dist'), { withFileTypes: true })
       .filter((e) => e.isFile() && !e.name.endsWith('.map') && !e.name.startsWith('bench-'))
       .map((e) => `dist/${e.name}`);
     expect(runtime).toContain('dist/cc-wrapper.sh');
     expect(runtime.filter((f) => !listed.has(f))).toEqual([]);
-    expect([...listed].filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f))).toEqual([]);
+    expect(
+      [...listed].filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f)),
+    ).toEqual([]);
     expect([...listed].filter((f) => f.endsWith('.map') || f.includes('test'))).toEqual([]);
   });
 });

@@ -9,7 +9,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processLabel } from '../server/src/core/collect/sampler/process-label';
-import { ProcessTreeSampler, type ProcessTreeSamplerOptions, type SamplerResult } from '../server/src/core/collect/sampler/process-tree-sampler';
+import {
+  ProcessTreeSampler,
+  type ProcessTreeSamplerOptions,
+  type SamplerResult,
+} from '../server/src/core/collect/sampler/process-tree-sampler';
 import type { MemorySeries } from '../server/src/core/model';
 import { epochMs, ms } from '../server/src/core/units';
 import { killTree } from '../server/src/core/collect/sampler/process-tree';
@@ -34,7 +38,10 @@ afterAll(() => {
 });
 
 /** Runs argv detached (as the runner does) under a sampler until the root exits. */
-async function sampled(argv: string[], opts: Partial<ProcessTreeSamplerOptions> = {}): Promise<SamplerResult & { rootPid: number }> {
+async function sampled(
+  argv: string[],
+  opts: Partial<ProcessTreeSamplerOptions> = {},
+): Promise<SamplerResult & { rootPid: number }> {
   const startEpochMs = epochMs(performance.timeOrigin + performance.now());
   const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: 'ignore' });
   const rootPid = child.pid!;
@@ -86,7 +93,12 @@ describe.skipIf(!linux || !hasCc)('ProcessTreeSampler (procfs)', () => {
     expectWellFormed(r);
 
     const tree = seriesById(r, 'rss-tree');
-    expect(tree).toMatchObject({ kind: 'rss-tree', name: 'RSS of the process tree', source: 'procfs sampler', unit: 'bytes' });
+    expect(tree).toMatchObject({
+      kind: 'rss-tree',
+      name: 'RSS of the process tree',
+      source: 'procfs sampler',
+      unit: 'bytes',
+    });
     expect(r.facts).toMatchObject({ kind: 'procfs', intervalMs: 10 });
     expect(r.facts.requestedIntervalMs).toBeUndefined();
     expect(r.facts.ticks).toBeGreaterThan(30); // ~400 ms held at 10 ms
@@ -94,7 +106,14 @@ describe.skipIf(!linux || !hasCc)('ProcessTreeSampler (procfs)', () => {
 
     const [root] = r.processes;
     expect(r.processes).toHaveLength(1);
-    expect(root).toMatchObject({ pid: r.rootPid, argv, startMs: 0, label: 'alloc', role: 'build', peakRssSource: 'vmhwm' });
+    expect(root).toMatchObject({
+      pid: r.rootPid,
+      argv,
+      startMs: 0,
+      label: 'alloc',
+      role: 'build',
+      peakRssSource: 'vmhwm',
+    });
     expect(root!.endMs).toBeGreaterThan(400);
     expect(tree.bytes[tree.bytes.length - 1]).toBe(0); // the tree is empty at the end
 
@@ -167,7 +186,8 @@ describe.skipIf(!linux || !hasCc)('ProcessTreeSampler (procfs)', () => {
     expect(allocs.map((p) => p.argv[1])).toEqual(['40', '30']);
     expect(allocs[0]!.peakRssBytes! / MiB).toBeCloseTo(41, 0);
     expect(allocs[1]!.peakRssBytes! / MiB).toBeCloseTo(31, 0);
-    for (const p of allocs) expect(peakOf(seriesById(r, `rss:${p.pid}`))).toBeGreaterThanOrEqual(p.peakRssBytes! * 0.97);
+    for (const p of allocs)
+      expect(peakOf(seriesById(r, `rss:${p.pid}`))).toBeGreaterThanOrEqual(p.peakRssBytes! * 0.97);
   });
 
   it('takes up the children of a process that keeps starting threads, and none of its threads (as cargo under rustc)', async () => {
@@ -206,10 +226,17 @@ const run = (argv) => new Promise((r) => spawn(argv[0], argv.slice(1), { stdio: 
     // Node starts its threads as it starts: with ticks 200 ms apart, its pid and theirs are all new
     // at the same tick (the one after the shell's sleep), before anything is known of it. Their
     // parent, as the kernel shows a thread's, is the shell, a member of the tree.
-    const r = await sampled(['sh', '-c', 'sleep 0.3; "$0" -e "setTimeout(() => {}, 600)"; true', process.execPath], { intervalMs: ms(200) });
+    const r = await sampled(['sh', '-c', 'sleep 0.3; "$0" -e "setTimeout(() => {}, 600)"; true', process.execPath], {
+      intervalMs: ms(200),
+    });
     expectWellFormed(r);
     // (sleep may or may not be seen by ticks this far apart)
-    expect(r.processes.map((p) => p.label).filter((l) => l !== 'sleep').sort()).toEqual(['node -e', 'sh']);
+    expect(
+      r.processes
+        .map((p) => p.label)
+        .filter((l) => l !== 'sleep')
+        .sort(),
+    ).toEqual(['node -e', 'sh']);
   });
 
   it('reads a zombie of the tree once, not again at every tick that looks for new processes while it waits to be reaped', async () => {
@@ -225,7 +252,12 @@ const run = (argv) => new Promise((r) => spawn(argv[0], argv.slice(1), { stdio: 
     };
     let r: SamplerResult;
     try {
-      r = await sampled(['sh', '-c', 'sh -c \'(exit 0) & exec "$0" 40 400\' "$0" & for i in 1 2 3 4 5 6; do sleep 0.05; done; wait', alloc]);
+      r = await sampled([
+        'sh',
+        '-c',
+        'sh -c \'(exit 0) & exec "$0" 40 400\' "$0" & for i in 1 2 3 4 5 6; do sleep 0.05; done; wait',
+        alloc,
+      ]);
     } finally {
       proto.track = track;
     }
@@ -276,33 +308,42 @@ const run = (argv) => new Promise((r) => spawn(argv[0], argv.slice(1), { stdio: 
   });
 });
 
-describe.skipIf(!linux || !hasCc || spawnSync('ps', ['-V']).error !== undefined)('ProcessTreeSampler (ps fallback)', () => {
-  it('gives a coarse series and says that it is coarse', async () => {
-    const argv = [alloc, '100', '1500'];
-    const r = await sampled(argv, { backend: 'ps' });
-    expectWellFormed(r);
-    expect(r.facts).toMatchObject({ kind: 'ps', intervalMs: 250, requestedIntervalMs: 10 });
-    expect(r.facts.ticks).toBeGreaterThanOrEqual(5);
-    expect(r.facts.ticks).toBeLessThan(12);
-    expect(r.warnings.map((w) => w.code)).toEqual(['sampler-coarse']);
-    expect(r.warnings[0]!.message).toMatch(/linux.*`ps` every 250 ms \(asked: 10 ms\).*may be missed/);
+describe.skipIf(!linux || !hasCc || spawnSync('ps', ['-V']).error !== undefined)(
+  'ProcessTreeSampler (ps fallback)',
+  () => {
+    it('gives a coarse series and says that it is coarse', async () => {
+      const argv = [alloc, '100', '1500'];
+      const r = await sampled(argv, { backend: 'ps' });
+      expectWellFormed(r);
+      expect(r.facts).toMatchObject({ kind: 'ps', intervalMs: 250, requestedIntervalMs: 10 });
+      expect(r.facts.ticks).toBeGreaterThanOrEqual(5);
+      expect(r.facts.ticks).toBeLessThan(12);
+      expect(r.warnings.map((w) => w.code)).toEqual(['sampler-coarse']);
+      expect(r.warnings[0]!.message).toMatch(/linux.*`ps` every 250 ms \(asked: 10 ms\).*may be missed/);
 
-    const tree = seriesById(r, 'rss-tree');
-    expect(tree.source).toBe('ps sampler');
-    const [root] = r.processes;
-    expect(root).toMatchObject({ pid: r.rootPid, label: 'alloc', peakRssSource: 'sampled' });
-    const timeBytes = hasTime ? maxRssByTime(argv) : 101 * MiB;
-    expect(peakOf(tree) / timeBytes).toBeGreaterThanOrEqual(0.97);
-    expect(peakOf(tree) / timeBytes).toBeLessThanOrEqual(1.005);
-  });
-});
+      const tree = seriesById(r, 'rss-tree');
+      expect(tree.source).toBe('ps sampler');
+      const [root] = r.processes;
+      expect(root).toMatchObject({ pid: r.rootPid, label: 'alloc', peakRssSource: 'sampled' });
+      const timeBytes = hasTime ? maxRssByTime(argv) : 101 * MiB;
+      expect(peakOf(tree) / timeBytes).toBeGreaterThanOrEqual(0.97);
+      expect(peakOf(tree) / timeBytes).toBeLessThanOrEqual(1.005);
+    });
+  },
+);
 
 describe('processLabel', () => {
   it('names a process by its program and what it works on', () => {
-    expect(processLabel(['/home/u/.rustup/toolchains/stable/bin/rustc', '--crate-name', 'regex_syntax', '--edition=2021'])).toBe('rustc regex_syntax');
-    expect(processLabel(['node', '--max-old-space-size=4096', '/p/node_modules/typescript/bin/tsc', '-p', '.'])).toBe('node tsc');
+    expect(
+      processLabel(['/home/u/.rustup/toolchains/stable/bin/rustc', '--crate-name', 'regex_syntax', '--edition=2021']),
+    ).toBe('rustc regex_syntax');
+    expect(processLabel(['node', '--max-old-space-size=4096', '/p/node_modules/typescript/bin/tsc', '-p', '.'])).toBe(
+      'node tsc',
+    );
     expect(processLabel(['node', '-r', './preload.js', 'build.mjs'])).toBe('node build');
-    expect(processLabel(['/usr/lib/gcc/x86_64-linux-gnu/12/cc1', '-quiet', 'src/parser.c', '-o', '/tmp/x.s'])).toBe('cc1 parser.c');
+    expect(processLabel(['/usr/lib/gcc/x86_64-linux-gnu/12/cc1', '-quiet', 'src/parser.c', '-o', '/tmp/x.s'])).toBe(
+      'cc1 parser.c',
+    );
     expect(processLabel(['C:\\Program Files\\nodejs\\node.exe', 'x.js'])).toBe('node x');
     expect(processLabel([], 'kworker')).toBe('kworker');
   });

@@ -67,7 +67,8 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false, time
   }
 }
 
-const readPid = (file: string) => (fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8').trim()) || undefined : undefined);
+const readPid = (file: string) =>
+  fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8').trim()) || undefined : undefined;
 
 describe.skipIf(!posix)('killTree', () => {
   it('stops a whole tree: grandchildren, SIGTERM-ignoring children, and children reparented before and during the kill', async () => {
@@ -128,10 +129,17 @@ describe.skipIf(!posix)('killTree', () => {
     const escaped = path.join(dir, 'escaped.pid');
     // setsid leaves the process group and session; the parent exits 300 ms later, orphaning it.
     const root = start(['sh', '-c', `sh -c 'setsid sleep 300 & echo $! > "$0"; sleep 0.3' '${escaped}'; sleep 300`]);
-    const sampler = new ProcessTreeSampler({ rootPid: root.pid, intervalMs: ms(10), startEpochMs: epochMs(performance.timeOrigin + performance.now()) });
+    const sampler = new ProcessTreeSampler({
+      rootPid: root.pid,
+      intervalMs: ms(10),
+      startEpochMs: epochMs(performance.timeOrigin + performance.now()),
+    });
     sampler.start();
     const pid = await waitFor('the escaped sleep', () => readPid(escaped));
-    await waitFor('its parent to exit', () => listDescendants(root.pid).length === 1 && !listDescendants(root.pid).includes(pid));
+    await waitFor(
+      'its parent to exit',
+      () => listDescendants(root.pid).length === 1 && !listDescendants(root.pid).includes(pid),
+    );
     await new Promise((r) => setTimeout(r, 50));
     expect(sampler.knownPids()).toContain(pid); // the sampler still follows it
 
@@ -152,8 +160,13 @@ describe.skipIf(!posix)('killTree', () => {
 
 describe.skipIf(!linux)('listDescendants', () => {
   it('finds children spawned from a worker thread of a multi-threaded parent', async () => {
-    const worker = "require('child_process').spawn('sleep', ['300'], { stdio: 'ignore' }); setInterval(() => {}, 1000);";
-    const root = start([process.execPath, '-e', `new (require('worker_threads').Worker)(${JSON.stringify(worker)}, { eval: true }); setInterval(() => {}, 1000);`]);
+    const worker =
+      "require('child_process').spawn('sleep', ['300'], { stdio: 'ignore' }); setInterval(() => {}, 1000);";
+    const root = start([
+      process.execPath,
+      '-e',
+      `new (require('worker_threads').Worker)(${JSON.stringify(worker)}, { eval: true }); setInterval(() => {}, 1000);`,
+    ]);
     const [child] = await waitFor('the sleep', () => {
       const d = listDescendants(root.pid);
       return d.length ? d : undefined;

@@ -6,7 +6,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Profile } from '../server/src/core/model';
-import { parseProfile, PROFILE_VERSION, readProfile, serializeProfile, writeProfile } from '../server/src/core/profile-file';
+import {
+  parseProfile,
+  PROFILE_VERSION,
+  readProfile,
+  serializeProfile,
+  writeProfile,
+} from '../server/src/core/profile-file';
 import { runBuild } from '../server/src/core/runner';
 import { repoRoot } from './helpers';
 
@@ -16,7 +22,8 @@ let profile: Profile;
 
 beforeAll(async () => {
   // A real run: node allocating ~60 MiB in steps, so RSS moves.
-  const script = 'const a=[]; let i=0; const t=setInterval(()=>{a.push(Buffer.alloc(6<<20,1)); if(++i===10){clearInterval(t)}},15)';
+  const script =
+    'const a=[]; let i=0; const t=setInterval(()=>{a.push(Buffer.alloc(6<<20,1)); if(++i===10){clearInterval(t)}},15)';
   profile = (await runBuild({ argv: [process.execPath, '-e', script], cwd: tmp })).profile;
 });
 
@@ -41,24 +48,32 @@ describe('profile file', () => {
     const text = serializeProfile(profile);
     const file = path.join(tmp, 'truncated.json');
     writeFileSync(file, text.slice(0, Math.floor(text.length / 2)));
-    expect(() => parseProfile(readFileSync(file, 'utf8'), file)).toThrowError(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: not valid JSON.*truncated`));
+    expect(() => parseProfile(readFileSync(file, 'utf8'), file)).toThrowError(
+      new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: not valid JSON.*truncated`),
+    );
   });
 
   it('says when a file is valid JSON but not a profile', () => {
     const file = path.join(repoRoot, 'package.json');
-    expect(() => parseProfile(readFileSync(file, 'utf8'), file)).toThrowError(/package\.json: not a Compiler Memory Insight profile .*cmi import/);
+    expect(() => parseProfile(readFileSync(file, 'utf8'), file)).toThrowError(
+      /package\.json: not a Compiler Memory Insight profile .*cmi import/,
+    );
   });
 
   it('refuses a newer version with a message to update', () => {
     const doc = JSON.parse(serializeProfile(profile));
     doc.version = PROFILE_VERSION + 1;
-    expect(() => parseProfile(JSON.stringify(doc), 'future.json')).toThrowError(/future\.json: profile format version 2 is newer than this tool reads \(1\)/);
+    expect(() => parseProfile(JSON.stringify(doc), 'future.json')).toThrowError(
+      /future\.json: profile format version 2 is newer than this tool reads \(1\)/,
+    );
   });
 
   it('`cmi summary` on a broken file exits 3 and names the place on stderr', () => {
     const file = path.join(tmp, 'broken.json');
     writeFileSync(file, serializeProfile(profile).replace('"series":[', '"series":[}'));
-    const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'summary', file], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'summary', file], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(new RegExp(`cmi: .*broken\\.json:1:\\d+: not valid JSON`));
   });

@@ -6,7 +6,14 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFiles } from '../server/src/core/importers';
 import { readProfile, writeProfile } from '../server/src/core/profile-file';
-import { CurrentProfile, profileFileName, pruneProfiles, setHistorySize, storedProfiles, useNewestReadable } from '../server/src/lsp/profile-store';
+import {
+  CurrentProfile,
+  profileFileName,
+  pruneProfiles,
+  setHistorySize,
+  storedProfiles,
+  useNewestReadable,
+} from '../server/src/lsp/profile-store';
 import { repoRoot } from './helpers';
 
 let dir: string;
@@ -39,7 +46,8 @@ describe('the stored profiles', () => {
 
   it('keeps the newest N of the history', async () => {
     const text = readFileSync(good, 'utf8');
-    for (let day = 3; day <= 9; day++) writeFileSync(path.join(dir, profileFileName(`2026-01-0${day}T10:00:00.000Z`, ['rustc'])), text);
+    for (let day = 3; day <= 9; day++)
+      writeFileSync(path.join(dir, profileFileName(`2026-01-0${day}T10:00:00.000Z`, ['rustc'])), text);
     writeFileSync(path.join(dir, 'notes.txt'), 'not a profile');
     setHistorySize(3);
     try {
@@ -47,7 +55,11 @@ describe('the stored profiles', () => {
     } finally {
       setHistorySize(undefined);
     }
-    expect((await storedProfiles(dir)).map((f) => path.basename(f).slice(0, 10))).toEqual(['2026-01-09', '2026-01-08', '2026-01-07']);
+    expect((await storedProfiles(dir)).map((f) => path.basename(f).slice(0, 10))).toEqual([
+      '2026-01-09',
+      '2026-01-08',
+      '2026-01-07',
+    ]);
     expect(readdirSync(dir)).toContain('notes.txt');
   });
 });

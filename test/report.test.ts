@@ -33,10 +33,22 @@ beforeAll(async () => {
     executablePath: '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1400, height: 1000 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   // A self-contained report makes no request but its own file.
-  await context.route('**/*', (route) => (route.request().url().startsWith('file://') ? route.continue() : (errors.push(`request ${route.request().url()}`), route.abort())));
+  await context.route('**/*', (route) =>
+    route.request().url().startsWith('file://')
+      ? route.continue()
+      : (errors.push(`request ${route.request().url()}`), route.abort()),
+  );
 });
 afterAll(async () => {
   await context?.close();
@@ -52,16 +64,22 @@ async function open(profile: Profile, name: string): Promise<Page> {
   page.on('console', (m) => m.type() === 'error' && errors.push(`${name}: console: ${m.text()}`));
   await page.goto(`file://${file}`);
   await page.waitForSelector('.cmi-timeline[data-rendered="true"]');
-  await page.waitForFunction(() => document.querySelectorAll('#cmi-visible-phases li').length > 0 || document.querySelectorAll('#cmi-visible-arenas li').length > 0);
+  await page.waitForFunction(
+    () =>
+      document.querySelectorAll('#cmi-visible-phases li').length > 0 ||
+      document.querySelectorAll('#cmi-visible-arenas li').length > 0,
+  );
   return page;
 }
 
-const xRange = (page: Page) => page.evaluate(() => {
-  const d = (document.querySelector('.cmi-timeline') as HTMLElement).dataset;
-  return [Number(d.xMin), Number(d.xMax)];
-});
+const xRange = (page: Page) =>
+  page.evaluate(() => {
+    const d = (document.querySelector('.cmi-timeline') as HTMLElement).dataset;
+    return [Number(d.xMin), Number(d.xMax)];
+  });
 /** Waits until a step is drawn: its samples arrive within a frame or it is drawn with those at hand. */
-const settled = (page: Page) => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+const settled = (page: Page) =>
+  page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
 /** Presses keys on the focused timeline, each step drawn before the next key. */
 async function press(page: Page, ...keys: string[]): Promise<void> {
   for (const k of keys) {
@@ -76,7 +94,14 @@ describe('the HTML report of a live tsc profile', () => {
   let profile: Profile;
   beforeAll(async () => {
     profile = await profileBuild({
-      argv: [process.execPath, path.join(repoRoot, 'node_modules/typescript/lib/tsc.js'), '-p', path.join(repoRoot, 'test/workspaces/tsc-small'), '--outDir', path.join(tmp, 'tsc-out')],
+      argv: [
+        process.execPath,
+        path.join(repoRoot, 'node_modules/typescript/lib/tsc.js'),
+        '-p',
+        path.join(repoRoot, 'test/workspaces/tsc-small'),
+        '--outDir',
+        path.join(tmp, 'tsc-out'),
+      ],
       cwd: repoRoot,
     });
     page = await open(profile, 'tsc');
@@ -136,10 +161,13 @@ describe('the HTML report of a live tsc profile', () => {
     const box = (await page.locator('.cmi-chart-box canvas').boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.wheel(0, -400);
-    await page.waitForFunction(([a, b]) => {
-      const d = (document.querySelector('.cmi-timeline') as HTMLElement).dataset;
-      return Number(d.xMax) - Number(d.xMin) < b! - a!;
-    }, [a0, b0]);
+    await page.waitForFunction(
+      ([a, b]) => {
+        const d = (document.querySelector('.cmi-timeline') as HTMLElement).dataset;
+        return Number(d.xMax) - Number(d.xMin) < b! - a!;
+      },
+      [a0, b0],
+    );
     await press(page, '0');
   });
 });
@@ -147,12 +175,16 @@ describe('the HTML report of a live tsc profile', () => {
 describe('the HTML report of rustc -Z time-passes (JSON), through the CLI', () => {
   let page: Page;
   beforeAll(async () => {
-    const profile = await importFiles([path.join(repoRoot, 'test/fixtures/rustc/time-passes.regex-syntax.debug.json.txt')]);
+    const profile = await importFiles([
+      path.join(repoRoot, 'test/fixtures/rustc/time-passes.regex-syntax.debug.json.txt'),
+    ]);
     const json = path.join(tmp, 'rustc.json');
     await writeProfile(json, profile);
     const html = path.join(tmp, 'rustc-cli.html');
     execFileSync(process.execPath, [cliPath, 'report', json, '--html', html], { stdio: 'pipe' });
-    expect(readFileSync(html, 'utf8')).toContain(`Content-Security-Policy" content="default-src 'none'; script-src 'nonce-`);
+    expect(readFileSync(html, 'utf8')).toContain(
+      `Content-Security-Policy" content="default-src 'none'; script-src 'nonce-`,
+    );
     page = await context.newPage();
     page.on('pageerror', (e) => errors.push(`rustc: ${e.message}`));
     await page.goto(`file://${html}`);
@@ -165,7 +197,15 @@ describe('the HTML report of rustc -Z time-passes (JSON), through the CLI', () =
     const label = (await page.locator('#cmi-peak-label').textContent())!;
     expect(label).toMatch(/^Peak [\d.]+ MiB \(.+\) at [\d.]+ (ms|s) in rustc #1 › codegen_crate › codegen_to_LLVM_IR$/);
     const names = (await visiblePhases(page)).map((t) => t.split(' ')[0]);
-    expect(names).toEqual(expect.arrayContaining(['rustc', 'type_check_crate', 'MIR_borrow_checking', 'codegen_crate', 'codegen_to_LLVM_IR']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'rustc',
+        'type_check_crate',
+        'MIR_borrow_checking',
+        'codegen_crate',
+        'codegen_to_LLVM_IR',
+      ]),
+    );
     await page.screenshot({ path: path.join(artifacts, 'rustc.png'), fullPage: true });
   });
 
@@ -200,7 +240,9 @@ describe('the HTML report of arenas from a real producer', () => {
     expect(await page.locator('#cmi-peak-label').textContent()).toBe('Peak 140.0 MiB (heap) at 9.00 ms in codegen');
     const arenas = page.locator('#cmi-visible-arenas li');
     expect(await arenas.count()).toBeGreaterThan(100);
-    expect(await page.locator('#cmi-visible-arenas li[data-held="true"]').allTextContents()).toEqual(['ast: peak 80.0 MiB, held past its last use (saving 80.0 MiB)']);
+    expect(await page.locator('#cmi-visible-arenas li[data-held="true"]').allTextContents()).toEqual([
+      'ast: peak 80.0 MiB, held past its last use (saving 80.0 MiB)',
+    ]);
     // Hundreds of overlapping arenas: the rows keep a readable height (capped, "… N more"), and the
     // held arena is packed into a drawn row.
     const heldItem = page.locator('#cmi-visible-arenas li[data-held="true"]');
@@ -222,9 +264,30 @@ describe('strings from a trace are shown as text', () => {
     const evil1 = '<img src=x onerror="window.__xss=1">';
     const evil2 = '</script><script>window.__xss=2</script>';
     const profile: Profile = {
-      run: { command: ['build', evil2], cwd: '/', startedAt: new Date(0).toISOString(), startEpochMs: epochMs(0), wallMs: ms(100), exitCode: 0, signal: null, status: 'ok', tools: {}, sources: [] },
+      run: {
+        command: ['build', evil2],
+        cwd: '/',
+        startedAt: new Date(0).toISOString(),
+        startEpochMs: epochMs(0),
+        wallMs: ms(100),
+        exitCode: 0,
+        signal: null,
+        status: 'ok',
+        tools: {},
+        sources: [],
+      },
       processes: [],
-      series: [{ id: 'rss-tree', name: `RSS ${evil1}`, kind: 'rss-tree', source: 'test', unit: 'bytes', tMs: new Float64Array([0, 50, 100]), bytes: new Float64Array([1e6, 5e6, 2e6]) }],
+      series: [
+        {
+          id: 'rss-tree',
+          name: `RSS ${evil1}`,
+          kind: 'rss-tree',
+          source: 'test',
+          unit: 'bytes',
+          tMs: new Float64Array([0, 50, 100]),
+          bytes: new Float64Array([1e6, 5e6, 2e6]),
+        },
+      ],
       phases: [
         { name: evil1, parent: null, startMs: ms(0), endMs: ms(100) },
         { name: evil2, parent: 0, startMs: ms(10), endMs: ms(90) },
@@ -250,7 +313,7 @@ describe('strings from a trace are shown as text', () => {
 describe('the report host’s indexed decimation', () => {
   it('gives the points decimate() gives, at every zoom', () => {
     let seed = 11;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const n = 300_000;
     const tMs = new Float64Array(n);
     const bytes = new Float64Array(n);
@@ -263,12 +326,20 @@ describe('the report host’s indexed decimation', () => {
       bytes[i] = b;
     }
     const index = new DecimationIndex(tMs, bytes);
-    const windows: [number, number, number][] = [[0, t, 1200], [0, t, 1], [t * 0.1, t * 0.9, 700], [t * 0.3, t * 0.3001, 500], [-5, t + 5, 3], [t * 0.5, t * 0.5, 10]];
+    const windows: [number, number, number][] = [
+      [0, t, 1200],
+      [0, t, 1],
+      [t * 0.1, t * 0.9, 700],
+      [t * 0.3, t * 0.3001, 500],
+      [-5, t + 5, 3],
+      [t * 0.5, t * 0.5, 10],
+    ];
     for (let k = 0; k < 20; k++) {
       const a = rand() * t;
       windows.push([a, a + rand() * (t - a), 1 + Math.floor(rand() * 2000)]);
     }
-    for (const [a, z, cols] of windows) expect(index.decimate(a, z, cols), `${a}..${z} in ${cols}`).toEqual(decimate(tMs, bytes, a, z, cols));
+    for (const [a, z, cols] of windows)
+      expect(index.decimate(a, z, cols), `${a}..${z} in ${cols}`).toEqual(decimate(tMs, bytes, a, z, cols));
   });
 });
 
@@ -303,7 +374,12 @@ function countPixels(page: Page, selector: string, colors: string[]): Promise<nu
       let n = 0;
       for (let i = 0; i < d.length; i += 4) {
         if (d[i + 3]! < 200) continue;
-        if (rgb.some(([r, g, b]) => Math.abs(d[i]! - r!) <= 8 && Math.abs(d[i + 1]! - g!) <= 8 && Math.abs(d[i + 2]! - b!) <= 8)) n++;
+        if (
+          rgb.some(
+            ([r, g, b]) => Math.abs(d[i]! - r!) <= 8 && Math.abs(d[i + 1]! - g!) <= 8 && Math.abs(d[i + 2]! - b!) <= 8,
+          )
+        )
+          n++;
       }
       return n;
     },
@@ -315,14 +391,29 @@ function countPixels(page: Page, selector: string, colors: string[]): Promise<nu
 async function setTheme(page: Page, cls: string, vars: Record<string, string>): Promise<void> {
   await page.evaluate(
     ([c, v]) => {
-      document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast', 'vscode-high-contrast-light');
+      document.body.classList.remove(
+        'vscode-light',
+        'vscode-dark',
+        'vscode-high-contrast',
+        'vscode-high-contrast-light',
+      );
       document.documentElement.removeAttribute('style');
       for (const [k, x] of Object.entries(v)) document.documentElement.style.setProperty(k, x);
       if (c) document.body.classList.add(c);
     },
     [cls, vars] as const,
   );
-  await page.waitForFunction((c) => (document.querySelector('.cmi-timeline') as HTMLElement).dataset.theme === ({ 'vscode-dark': 'dark', 'vscode-high-contrast': 'high-contrast', 'vscode-light': 'light' } as Record<string, string>)[c], cls);
+  await page.waitForFunction(
+    (c) =>
+      (document.querySelector('.cmi-timeline') as HTMLElement).dataset.theme ===
+      (
+        { 'vscode-dark': 'dark', 'vscode-high-contrast': 'high-contrast', 'vscode-light': 'light' } as Record<
+          string,
+          string
+        >
+      )[c],
+    cls,
+  );
   await settled(page);
 }
 
@@ -331,10 +422,27 @@ describe('the report follows the VS Code theme', () => {
   // The phase fills of the light and the dark palettes (view.css).
   const lightPhases = ['#a8c7fa', '#b4e3bf', '#d8c4f8', '#fbd2a8', '#f5e3a3', '#f6c3d8'];
   const darkPhases = ['#264f8a', '#1f5b34', '#4b3482', '#7a3f12', '#6b5312', '#7a2a52'];
-  const dark = { '--vscode-editor-background': '#1f1f1f', '--vscode-editor-foreground': '#cccccc', '--vscode-descriptionForeground': '#9d9d9d', '--vscode-charts-blue': '#3794ff', '--vscode-charts-red': '#f14c4c', '--vscode-panel-border': '#2b2b2b' };
-  const highContrast = { '--vscode-editor-background': '#000000', '--vscode-editor-foreground': '#ffffff', '--vscode-descriptionForeground': '#e0e0e0', '--vscode-charts-blue': '#40a6ff', '--vscode-charts-red': '#ff6464', '--vscode-contrastBorder': '#6fc3df' };
+  const dark = {
+    '--vscode-editor-background': '#1f1f1f',
+    '--vscode-editor-foreground': '#cccccc',
+    '--vscode-descriptionForeground': '#9d9d9d',
+    '--vscode-charts-blue': '#3794ff',
+    '--vscode-charts-red': '#f14c4c',
+    '--vscode-panel-border': '#2b2b2b',
+  };
+  const highContrast = {
+    '--vscode-editor-background': '#000000',
+    '--vscode-editor-foreground': '#ffffff',
+    '--vscode-descriptionForeground': '#e0e0e0',
+    '--vscode-charts-blue': '#40a6ff',
+    '--vscode-charts-red': '#ff6464',
+    '--vscode-contrastBorder': '#6fc3df',
+  };
   beforeAll(async () => {
-    page = await open(await importFiles([path.join(repoRoot, 'test/fixtures/rustc/time-passes.regex-syntax.debug.json.txt')]), 'theme');
+    page = await open(
+      await importFiles([path.join(repoRoot, 'test/fixtures/rustc/time-passes.regex-syntax.debug.json.txt')]),
+      'theme',
+    );
   });
   afterAll(() => page?.close());
 
@@ -356,7 +464,9 @@ describe('the report follows the VS Code theme', () => {
 
     await setTheme(page, 'vscode-high-contrast', highContrast);
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(0, 0, 0)');
-    expect(await page.evaluate(() => getComputedStyle(document.querySelector('.cmi-timeline')!).borderTopColor)).toBe('rgb(111, 195, 223)');
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector('.cmi-timeline')!).borderTopColor)).toBe(
+      'rgb(111, 195, 223)',
+    );
     expect(await countPixels(page, '.cmi-chart-box canvas', ['#40a6ff'])).toBeGreaterThan(100);
     expect(await countPixels(page, '.cmi-chart-box canvas', ['#e0e0e0'])).toBeGreaterThan(50);
     expect(await countPixels(page, '.cmi-chart-box canvas', ['#3794ff', '#9d9d9d'])).toBe(0);
@@ -372,19 +482,27 @@ describe('the report follows the VS Code theme', () => {
 
 describe('the report keeps its view across a reload', () => {
   it('restores the zoom window, the sort order and the hidden series', async () => {
-    const page = await open(await importFiles([path.join(repoRoot, 'test/fixtures/rustc/time-passes.regex-syntax.debug.json.txt')]), 'state');
+    const page = await open(
+      await importFiles([path.join(repoRoot, 'test/fixtures/rustc/time-passes.regex-syntax.debug.json.txt')]),
+      'state',
+    );
     try {
       await page.locator('.cmi-timeline').focus();
       await press(page, '+', '+', 'ArrowRight');
       const zoomed = await xRange(page);
-      const timeHeader = page.locator('.cmi-table').first().locator('th', { hasText: /^Time$/ });
+      const timeHeader = page
+        .locator('.cmi-table')
+        .first()
+        .locator('th', { hasText: /^Time$/ });
       await timeHeader.locator('button').click();
       expect(await timeHeader.getAttribute('aria-sort')).toBe('descending');
       // The first legend item (top left of the chart) hides its series.
       const box = (await page.locator('.cmi-chart-box canvas').boundingBox())!;
       await page.mouse.click(box.x + 20, box.y + 10);
       // chart.js handles its events at the next frame.
-      await page.waitForFunction(() => (document.querySelector('.cmi-timeline') as HTMLElement).dataset.hiddenSeries !== '');
+      await page.waitForFunction(
+        () => (document.querySelector('.cmi-timeline') as HTMLElement).dataset.hiddenSeries !== '',
+      );
       const hidden = await page.locator('.cmi-timeline').getAttribute('data-hidden-series');
       await page.waitForFunction(() => location.hash.startsWith('#view='));
       await page.waitForTimeout(400); // the state is saved at most every 250 ms

@@ -20,7 +20,11 @@ const grow = (holdMs: number, exit = 0) =>
 describe('runner', () => {
   it('records an ok build with its output, its processes and an RSS series that saw the allocation', async () => {
     const out: string[] = [];
-    const { profile, stdout } = await runBuild({ argv: ['sh', '-c', `echo hello; ${node} -e '${grow(100)}'`], cwd: tmp, onOutput: (_s, t) => out.push(t) });
+    const { profile, stdout } = await runBuild({
+      argv: ['sh', '-c', `echo hello; ${node} -e '${grow(100)}'`],
+      cwd: tmp,
+      onOutput: (_s, t) => out.push(t),
+    });
     expect(profile.run.status).toBe('ok');
     expect(profile.run.exitCode).toBe(0);
     expect(stdout).toContain('hello');
@@ -47,7 +51,9 @@ describe('runner', () => {
     for (const profile of missed) {
       expect(profile.processes).toHaveLength(1);
       expect(profile.processes[0]).toMatchObject({ peakRssBytes: null, endMs: profile.run.wallMs, exitCode: 0 });
-      expect(profile.warnings.find((w) => w.code === 'root-not-sampled')!.message).toMatch(/^the build's process \(pid \d+\) ended before the sampler's first look at it \([\d.]+ ms\): its memory was not recorded$/);
+      expect(profile.warnings.find((w) => w.code === 'root-not-sampled')!.message).toMatch(
+        /^the build's process \(pid \d+\) ended before the sampler's first look at it \([\d.]+ ms\): its memory was not recorded$/,
+      );
     }
   });
 
@@ -92,7 +98,12 @@ describe('runner', () => {
   });
 
   it('stops the tree at the timeout and marks the profile killed', async () => {
-    const { profile } = await runBuild({ argv: ['sh', '-c', 'sleep 30 & sleep 30; wait'], cwd: tmp, timeoutMs: ms(300), killGraceMs: ms(300) });
+    const { profile } = await runBuild({
+      argv: ['sh', '-c', 'sleep 30 & sleep 30; wait'],
+      cwd: tmp,
+      timeoutMs: ms(300),
+      killGraceMs: ms(300),
+    });
     expect(profile.run).toMatchObject({ status: 'killed', statusReason: 'timed out after 300 ms' });
     expect(profile.run.wallMs).toBeLessThan(5000);
     expect(profile.processes.filter((p) => isAlive(p.pid))).toEqual([]);
@@ -100,6 +111,8 @@ describe('runner', () => {
 
   it('says clearly when the command does not exist', async () => {
     await expect(runBuild({ argv: ['no-such-compiler-xyz', '--version'], cwd: tmp })).rejects.toThrowError(SpawnError);
-    await expect(runBuild({ argv: ['no-such-compiler-xyz'], cwd: tmp })).rejects.toThrowError(/cannot run `no-such-compiler-xyz`: command not found/);
+    await expect(runBuild({ argv: ['no-such-compiler-xyz'], cwd: tmp })).rejects.toThrowError(
+      /cannot run `no-such-compiler-xyz`: command not found/,
+    );
   });
 });

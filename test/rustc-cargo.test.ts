@@ -60,14 +60,18 @@ class ProcPoller {
       }
     }
     const inTree = (pid: number): boolean => {
-      for (let p: number | undefined = pid, hops = 0; p !== undefined && hops < 64; p = parentOf.get(p), hops++) if (p === this.rootPid) return true;
+      for (let p: number | undefined = pid, hops = 0; p !== undefined && hops < 64; p = parentOf.get(p), hops++)
+        if (p === this.rootPid) return true;
       return false;
     };
     for (const pid of parentOf.keys()) {
       if (!inTree(pid)) continue;
       let argv: string[];
       try {
-        argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+        argv = fs
+          .readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+          .split('\0')
+          .filter((a, i, all) => a !== '' || i < all.length - 1);
       } catch {
         continue;
       }
@@ -76,7 +80,14 @@ class ProcPoller {
         known.endMs = nowMs;
         if (argv.length) known.argv = argv;
       } else {
-        this.seen.set(pid, { pid, ppid: parentOf.get(pid) ?? null, argv, startMs: nowMs, endMs: nowMs, peakRssBytes: null });
+        this.seen.set(pid, {
+          pid,
+          ppid: parentOf.get(pid) ?? null,
+          argv,
+          startMs: nowMs,
+          endMs: nowMs,
+          peakRssBytes: null,
+        });
       }
     }
   }
@@ -100,17 +111,35 @@ interface Run {
 async function profiled(
   argv: string[],
   cwd: string,
-  opts: { env?: Record<string, string | undefined>; options?: RustcInstrumentationOptions; killWhen?: (phase: string, nowMs: number) => boolean } = {},
+  opts: {
+    env?: Record<string, string | undefined>;
+    options?: RustcInstrumentationOptions;
+    killWhen?: (phase: string, nowMs: number) => boolean;
+  } = {},
 ): Promise<Run> {
   const workDir = fs.mkdtempSync(path.join(tmp, 'work-'));
   const env: Record<string, string | undefined> = { ...process.env, PATH, CARGO_TERM_COLOR: 'never', ...opts.env };
-  for (const k of ['RUSTC_WRAPPER', 'CARGO_BUILD_RUSTC_WRAPPER', 'CARGO_TARGET_DIR', 'RUSTFLAGS', 'CARGO_BUILD_JOBS']) if (!(opts.env && k in opts.env)) delete env[k];
-  const ctx: InstrumentContext = { argv: [...argv], env, cwd, workDir, startEpochMs: epochMs(0), intervalMs: ms(10), distDir: scriptsDir };
+  for (const k of ['RUSTC_WRAPPER', 'CARGO_BUILD_RUSTC_WRAPPER', 'CARGO_TARGET_DIR', 'RUSTFLAGS', 'CARGO_BUILD_JOBS'])
+    if (!(opts.env && k in opts.env)) delete env[k];
+  const ctx: InstrumentContext = {
+    argv: [...argv],
+    env,
+    cwd,
+    workDir,
+    startEpochMs: epochMs(0),
+    intervalMs: ms(10),
+    distDir: scriptsDir,
+  };
   const inst = rustcInstrumentation(opts.options);
   await inst.prepare(ctx);
   ctx.startEpochMs = epochMs(Date.now());
   // Its own process group, so that the whole tree can be killed as the runner does.
-  const child = spawn(ctx.argv[0]!, ctx.argv.slice(1), { cwd, env: ctx.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(ctx.argv[0]!, ctx.argv.slice(1), {
+    cwd,
+    env: ctx.env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -129,7 +158,8 @@ async function profiled(
   const processes = poller.stop();
   const endMs = epochToProfileMs(epochMs(Date.now()), ctx.startEpochMs);
   const tickGapMs = poller.maxGapMs;
-  const collect = (procs: ProcessInfo[]) => inst.collect({ ...ctx, processes: procs, endMs, stdout, stderr, tickGapMs });
+  const collect = (procs: ProcessInfo[]) =>
+    inst.collect({ ...ctx, processes: procs, endMs, stdout, stderr, tickGapMs });
   const contribution = await collect(processes);
   return { contribution, ctx, processes, stdout, stderr, exitCode, currentPhases, tickGapMs, collect };
 }
@@ -143,7 +173,9 @@ function ancestorNames(phases: Phase[], i: number): string[] {
 /** Every file below `dir` with its modification time. */
 function listing(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).sort().map((f) => `${f} ${fs.statSync(path.join(dir, f)).mtimeMs}`);
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .sort()
+    .map((f) => `${f} ${fs.statSync(path.join(dir, f)).mtimeMs}`);
 }
 
 describe.skipIf(process.platform !== 'linux' || !hasCargo)('rustc collector on real builds', () => {
@@ -158,7 +190,11 @@ describe.skipIf(process.platform !== 'linux' || !hasCargo)('rustc collector on r
     const crateNames = crates(c).map((p) => p.name);
     expect(crateNames.sort()).toEqual(['build_script_build', 'calc', 'parser', 'tokenizer']);
     const byName = new Map(crates(c).map((p) => [p.name, p]));
-    expect(byName.get('build_script_build')!.args).toMatchObject({ buildScript: true, package: 'tokenizer', crateType: 'bin' });
+    expect(byName.get('build_script_build')!.args).toMatchObject({
+      buildScript: true,
+      package: 'tokenizer',
+      crateType: 'bin',
+    });
     expect(byName.get('tokenizer')!.args).toMatchObject({ crateType: 'lib', package: 'tokenizer', edition: '2021' });
     expect(byName.get('calc')!.args).toMatchObject({ crateType: 'bin', package: 'calc' });
     // Dependencies compile before their dependents.
@@ -195,7 +231,10 @@ describe.skipIf(process.platform !== 'linux' || !hasCargo)('rustc collector on r
     });
 
     // Processes: each rustc labelled with its crate; the wrapper's filters are instrumentation.
-    const labels = c.processes!.filter((p) => p.role === 'build').map((p) => p.label).sort();
+    const labels = c
+      .processes!.filter((p) => p.role === 'build')
+      .map((p) => p.label)
+      .sort();
     expect(labels).toEqual(['rustc build_script_build (tokenizer)', 'rustc calc', 'rustc parser', 'rustc tokenizer']);
     for (const p of c.processes!.filter((q) => q.role === 'instrumentation')) {
       expect(run.processes.find((q) => q.pid === p.pid)!.argv.join(' ')).toContain('rustc-wrapper.sh');
@@ -219,13 +258,26 @@ describe.skipIf(process.platform !== 'linux' || !hasCargo)('rustc collector on r
     const source = path.join(workspace, 'standalone', 'wordfreq.rs');
     const run = await profiled(['rustc', '--edition', '2021', '-o', out, source], tmp);
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(run.ctx.argv).toEqual([path.join(scriptsDir, 'rustc-wrapper.sh'), 'rustc', '--edition', '2021', '-o', out, source]);
+    expect(run.ctx.argv).toEqual([
+      path.join(scriptsDir, 'rustc-wrapper.sh'),
+      'rustc',
+      '--edition',
+      '2021',
+      '-o',
+      out,
+      source,
+    ]);
     const [crate] = crates(run.contribution);
     expect(crates(run.contribution)).toHaveLength(1);
     expect(crate).toMatchObject({ name: 'wordfreq', args: { crateType: 'bin', edition: '2021' } }); // named after the file
     expect(run.processes.find((p) => p.pid === crate!.pid)!.argv[0]).toMatch(/rustc$/);
     const phases = run.contribution.phases!;
-    expect(ancestorNames(phases, phases.findIndex((p) => p.name === 'run_linker'))).toEqual(['link_binary', 'link_crate', 'link', 'wordfreq']);
+    expect(
+      ancestorNames(
+        phases,
+        phases.findIndex((p) => p.name === 'run_linker'),
+      ),
+    ).toEqual(['link_binary', 'link_crate', 'link', 'wordfreq']);
     expect(run.contribution.tools).toEqual({ rustc: expect.stringMatching(/^1\./) }); // no cargo here
     for (const phase of run.currentPhases) expect(phase).toBe('wordfreq'); // named after the file, as rustc does
 
@@ -238,7 +290,12 @@ describe.skipIf(process.platform !== 'linux' || !hasCargo)('rustc collector on r
     const capped = await run.collect(earlier);
     const cap = rustcProc.endMs! - 40 + Math.max(10, run.tickGapMs) + 1e-6;
     for (const p of capped.phases!) expect(p.endMs, p.name).toBeLessThanOrEqual(cap);
-    expect(ancestorNames(capped.phases!, capped.phases!.findIndex((p) => p.name === 'run_linker'))).toEqual(['link_binary', 'link_crate', 'link', 'wordfreq']);
+    expect(
+      ancestorNames(
+        capped.phases!,
+        capped.phases!.findIndex((p) => p.name === 'run_linker'),
+      ),
+    ).toEqual(['link_binary', 'link_crate', 'link', 'wordfreq']);
     // The program was compiled normally.
     const r = spawnSync(out, [], { input: 'to be or not to be', encoding: 'utf8' });
     expect(r.stdout).toContain('6 words, 4 distinct');
@@ -246,14 +303,22 @@ describe.skipIf(process.platform !== 'linux' || !hasCargo)('rustc collector on r
 
   it('the text format (for compilers without -Z time-passes-format=json) works the same, in whole MB', async () => {
     const out = path.join(tmp, 'wordfreq-text');
-    const run = await profiled(['rustc', '-o', out, path.join(workspace, 'standalone', 'wordfreq.rs')], tmp, { options: { timePassesFormat: 'text' } });
+    const run = await profiled(['rustc', '-o', out, path.join(workspace, 'standalone', 'wordfreq.rs')], tmp, {
+      options: { timePassesFormat: 'text' },
+    });
     expect(run.exitCode, run.stderr).toBe(0);
     const phases = run.contribution.phases!;
     expect(phases[0]).toMatchObject({ name: 'wordfreq', category: 'crate' });
-    expect(ancestorNames(phases, phases.findIndex((p) => p.name === 'type_check_crate'))).toEqual(['wordfreq']);
+    expect(
+      ancestorNames(
+        phases,
+        phases.findIndex((p) => p.name === 'type_check_crate'),
+      ),
+    ).toEqual(['wordfreq']);
     const passes = phases.filter((p) => p.category === 'rustc-pass');
     expect(passes.length).toBeGreaterThan(20);
-    for (const p of passes) expect([p.name, p.memStartBytes! % 1_000_000, p.memEndBytes! % 1_000_000]).toEqual([p.name, 0, 0]);
+    for (const p of passes)
+      expect([p.name, p.memStartBytes! % 1_000_000, p.memEndBytes! % 1_000_000]).toEqual([p.name, 0, 0]);
   });
 
   it("chains the user's own RUSTC_WRAPPER, warns that a cache can hide work, and respects an explicit --target-dir", async () => {
@@ -261,11 +326,20 @@ describe.skipIf(process.platform !== 'linux' || !hasCargo)('rustc collector on r
     const userWrapper = path.join(tmp, 'user-wrapper.sh');
     fs.writeFileSync(userWrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec "$@"\n`, { mode: 0o755 });
     const targetDir = path.join(tmp, 'explicit-target');
-    const run = await profiled(['cargo', 'build', '-p', 'tokenizer', '--target-dir', targetDir], workspace, { env: { RUSTC_WRAPPER: userWrapper } });
+    const run = await profiled(['cargo', 'build', '-p', 'tokenizer', '--target-dir', targetDir], workspace, {
+      env: { RUSTC_WRAPPER: userWrapper },
+    });
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(crates(run.contribution).map((p) => p.name).sort()).toEqual(['build_script_build', 'tokenizer']);
+    expect(
+      crates(run.contribution)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['build_script_build', 'tokenizer']);
     expect(fs.readFileSync(log, 'utf8')).toMatch(/--crate-name tokenizer .*-Z time-passes -Z time-passes-format=json/);
-    expect(run.contribution.warnings!.map((w) => w.code).sort()).toEqual(['rustc-chained-wrapper', 'rustc-user-target-dir']);
+    expect(run.contribution.warnings!.map((w) => w.code).sort()).toEqual([
+      'rustc-chained-wrapper',
+      'rustc-user-target-dir',
+    ]);
     expect(run.ctx.env.CARGO_TARGET_DIR).toBeUndefined();
     expect(fs.existsSync(path.join(targetDir, 'debug', 'libtokenizer.rlib'))).toBe(true);
   });
@@ -273,7 +347,8 @@ describe.skipIf(process.platform !== 'linux' || !hasCargo)('rustc collector on r
   it('a build killed half-way keeps what was recorded, the killed rustc marked incomplete', async () => {
     // 300 ms into parser's compile (it takes over a second).
     let parserSeenMs: number | undefined;
-    const killWhen = (phase: string, nowMs: number) => phase.includes('parser') && nowMs - (parserSeenMs ??= nowMs) > 300;
+    const killWhen = (phase: string, nowMs: number) =>
+      phase.includes('parser') && nowMs - (parserSeenMs ??= nowMs) > 300;
     const run = await profiled(['cargo', 'build', '-j2'], workspace, { killWhen });
     expect(run.exitCode).toBeNull(); // killed by a signal
     const c = run.contribution;
@@ -284,12 +359,22 @@ describe.skipIf(process.platform !== 'linux' || !hasCargo)('rustc collector on r
     expect(parser.args).toMatchObject({ incomplete: true });
     expect(c.phases!.filter((p) => p.pid === parser.pid).length).toBeGreaterThan(1); // it got through some passes
     const incomplete = c.warnings!.filter((w) => w.code === 'rustc-incomplete').map((w) => w.message);
-    expect(incomplete).toContainEqual(expect.stringMatching(/^rustc parser \(pid \d+\) did not finish \(it was stopped or crashed\)/));
+    expect(incomplete).toContainEqual(
+      expect.stringMatching(/^rustc parser \(pid \d+\) did not finish \(it was stopped or crashed\)/),
+    );
   });
 
   it('leaves other commands alone', async () => {
     const inst = rustcInstrumentation();
-    const ctx: InstrumentContext = { argv: ['make', 'all'], env: { PATH }, cwd: tmp, workDir: tmp, startEpochMs: epochMs(0), intervalMs: ms(10), distDir: scriptsDir };
+    const ctx: InstrumentContext = {
+      argv: ['make', 'all'],
+      env: { PATH },
+      cwd: tmp,
+      workDir: tmp,
+      startEpochMs: epochMs(0),
+      intervalMs: ms(10),
+      distDir: scriptsDir,
+    };
     await inst.prepare(ctx);
     expect(ctx.argv).toEqual(['make', 'all']);
     expect(ctx.env).toEqual({ PATH });

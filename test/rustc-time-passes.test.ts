@@ -47,7 +47,14 @@ function dump(phases: Phase[]): string {
 
 describe('rustc time-passes: sniffing', () => {
   it('recognises every form of time-passes output, and nothing else', () => {
-    for (const f of [TEXT, JSON_, CARGO_J2, PREFIXED, WRAPPER_PARSER, 'time-passes.regex-syntax.debug.json.killed.txt']) {
+    for (const f of [
+      TEXT,
+      JSON_,
+      CARGO_J2,
+      PREFIXED,
+      WRAPPER_PARSER,
+      'time-passes.regex-syntax.debug.json.killed.txt',
+    ]) {
       expect(isRustcTimePasses(read(f)), f).toBe(true);
     }
     expect(isRustcTimePasses(read('cargo-build.no-time-passes.stderr.txt'))).toBe(false);
@@ -66,13 +73,21 @@ describe('rustc time-passes: one rustc invocation', () => {
     expect(inv!.complete).toBe(true);
     const expand = inv!.passes.find((p) => p.name === 'expand_crate')!;
     expect(expand).toMatchObject({ durationMs: 108, rssStartBytes: 42_000_000, rssEndBytes: 91_000_000, endOrder: 2 });
-    expect(inv!.passes.at(-1)).toMatchObject({ name: 'total', durationMs: 1649, rssStartBytes: 28e6, rssEndBytes: 95e6 });
+    expect(inv!.passes.at(-1)).toMatchObject({
+      name: 'total',
+      durationMs: 1649,
+      rssStartBytes: 28e6,
+      rssEndBytes: 95e6,
+    });
   });
 
   it('reads the JSON format: seconds as f64, RSS in bytes, every pass (57)', () => {
     const [inv] = parseTimePasses(read(JSON_), JSON_).invocations;
     expect(inv!.passes).toHaveLength(57);
-    expect(inv!.passes.find((p) => p.name === 'expand_crate')).toMatchObject({ rssStartBytes: 42426368, rssEndBytes: 90951680 });
+    expect(inv!.passes.find((p) => p.name === 'expand_crate')).toMatchObject({
+      rssStartBytes: 42426368,
+      rssEndBytes: 90951680,
+    });
     expect(inv!.passes.find((p) => p.name === 'expand_crate')!.durationMs).toBeCloseTo(63.899369, 6);
   });
 
@@ -109,7 +124,14 @@ describe('rustc time-passes: one rustc invocation', () => {
     const c = importRustcTimePasses(read(JSON_), JSON_);
     const phases = c.phases!;
     const root = phases[0]!;
-    expect(root).toMatchObject({ name: 'rustc #1', category: 'crate', parent: null, memStartBytes: 27897856, memEndBytes: 94855168, memKind: 'compiler-reported' });
+    expect(root).toMatchObject({
+      name: 'rustc #1',
+      category: 'crate',
+      parent: null,
+      memStartBytes: 27897856,
+      memEndBytes: 94855168,
+      memKind: 'compiler-reported',
+    });
     expect(root.endMs - root.startMs).toBeCloseTo(1302.480829, 6);
     expect(phases.filter((p) => p.category === 'crate')).toHaveLength(1);
     expect(phases.some((p) => p.name === 'total')).toBe(false); // the crate phase stands for it
@@ -129,7 +151,9 @@ describe('rustc time-passes: one rustc invocation', () => {
   });
 
   it('dumps the JSON tree as expected', async () => {
-    await expect(dump(importRustcTimePasses(read(JSON_), JSON_).phases!) + '\n').toMatchFileSnapshot('fixtures/rustc/expected/time-passes.regex-syntax.debug.json.tree.txt');
+    await expect(dump(importRustcTimePasses(read(JSON_), JSON_).phases!) + '\n').toMatchFileSnapshot(
+      'fixtures/rustc/expected/time-passes.regex-syntax.debug.json.tree.txt',
+    );
   });
 });
 
@@ -144,7 +168,9 @@ describe('rustc time-passes: cargo builds', () => {
     expect(phases.map((p) => Math.round(p.endMs - p.startMs))).toEqual([208, 336, 712, 1726, 1142, 293]);
     expect(phases.every((p) => p.category === 'crate' && p.parent === null)).toBe(true);
     const warning = c.warnings!.find((w) => w.code === 'rustc-interleaved')!;
-    expect(warning.message).toContain('several rustc invocations (6 finished, counted by their "total" lines) are interleaved');
+    expect(warning.message).toContain(
+      'several rustc invocations (6 finished, counted by their "total" lines) are interleaved',
+    );
     expect(warning.file).toBe(CARGO_J2);
   });
 
@@ -162,7 +188,14 @@ describe('rustc time-passes: cargo builds', () => {
     expect(parsed.invocations.every((i) => i.complete)).toBe(true);
     const phases = importRustcTimePasses(read(PREFIXED), PREFIXED).phases!;
     const crates = phases.filter((p) => p.category === 'crate');
-    expect(crates.map((p) => p.name).sort()).toEqual(['aho_corasick', 'build_script_build', 'memchr', 'regex', 'regex_syntax', 'rgrep']);
+    expect(crates.map((p) => p.name).sort()).toEqual([
+      'aho_corasick',
+      'build_script_build',
+      'memchr',
+      'regex',
+      'regex_syntax',
+      'rgrep',
+    ]);
     for (const crate of crates) {
       const tc = phases.findIndex((p) => p.name === 'type_check_crate' && p.pid === crate.pid);
       expect(ancestors(phases, tc), crate.name).toEqual([crate.name]);
@@ -178,7 +211,14 @@ describe('rustc time-passes: cargo builds', () => {
     const parsed = parseTimePasses(read(WRAPPER_PARSER), WRAPPER_PARSER);
     expect(parsed.attribution).toBe('wrapper');
     const [inv] = parsed.invocations;
-    expect(inv).toMatchObject({ crateName: 'parser', packageName: 'parser', pid: 6047, filterPid: 6051, format: 'json', complete: true });
+    expect(inv).toMatchObject({
+      crateName: 'parser',
+      packageName: 'parser',
+      pid: 6047,
+      filterPid: 6051,
+      format: 'json',
+      complete: true,
+    });
     expect(inv!.startEpochMs).toBeCloseTo(1795256201603.448, 3);
     expect(inv!.endEpochMs).toBeCloseTo(1795256202672.014, 3);
     expect(inv!.passes.every((p) => p.endEpochMs !== undefined)).toBe(true);
@@ -218,7 +258,9 @@ describe('rustc time-passes: cargo builds', () => {
     // 17.5 ms): the stamps would put it inside that pass, which started after it ended.
     const at = (name: string) => passes.findIndex((p) => p.name === name);
     expect(at('expand_crate')).toBe(at('crate_injection') + 1);
-    const together = passes.map((p, i) => (i === at('crate_injection') ? { ...p, endEpochMs: passes[at('expand_crate')]!.endEpochMs } : p));
+    const together = passes.map((p, i) =>
+      i === at('crate_injection') ? { ...p, endEpochMs: passes[at('expand_crate')]!.endEpochMs } : p,
+    );
     expect(parentsByName(inferNesting(together)).get('crate_injection')).toBe('total');
     expect(parentsByName(inferNesting(together, { stampStallMs: ms(5) })).get('crate_injection')).toBe('expand_crate');
   });
@@ -240,7 +282,12 @@ describe('rustc time-passes: broken input', () => {
     const file = 'time-passes.regex-syntax.debug.json.torn-line.txt';
     const parsed = parseTimePasses(read(file), file);
     expect(parsed.warnings).toEqual([
-      expect.objectContaining({ code: 'rustc-bad-line', file, line: 29, message: expect.stringContaining('line 29: not a readable time-passes line') }),
+      expect.objectContaining({
+        code: 'rustc-bad-line',
+        file,
+        line: 29,
+        message: expect.stringContaining('line 29: not a readable time-passes line'),
+      }),
     ]);
     expect(parsed.invocations[0]!.passes).toHaveLength(56);
     expect(parsed.invocations[0]!.passes.some((p) => p.name === 'type_check_crate')).toBe(false);
@@ -252,11 +299,20 @@ describe('rustc time-passes: broken input', () => {
   it('the output of a killed rustc: the passes so far, marked incomplete', () => {
     const file = 'time-passes.regex-syntax.debug.json.killed.txt';
     const c = importRustcTimePasses(read(file), file);
-    expect(c.warnings!.map((w) => w.code).sort()).toEqual(['rustc-bad-line', 'rustc-incomplete', 'rustc-timeline-reconstructed']);
+    expect(c.warnings!.map((w) => w.code).sort()).toEqual([
+      'rustc-bad-line',
+      'rustc-incomplete',
+      'rustc-timeline-reconstructed',
+    ]);
     const root = c.phases![0]!;
     expect(root.args).toMatchObject({ incomplete: true, passes: 30 });
     expect(c.phases!.map((p) => p.name)).toContain('MIR_borrow_checking');
-    expect(ancestors(c.phases!, c.phases!.findIndex((p) => p.name === 'expand_crate'))).toEqual(['macro_expand_crate', 'rustc #1']);
+    expect(
+      ancestors(
+        c.phases!,
+        c.phases!.findIndex((p) => p.name === 'expand_crate'),
+      ),
+    ).toEqual(['macro_expand_crate', 'rustc #1']);
   });
 
   it('input without any time-passes line is "not this format"', () => {
@@ -265,12 +321,18 @@ describe('rustc time-passes: broken input', () => {
     try {
       importRustcTimePasses(read(file), file);
     } catch (e) {
-      expect(e).toMatchObject({ kind: 'not-this-format', file, message: `${file}: no rustc -Z time-passes line (\`time: ...\`) in this input` });
+      expect(e).toMatchObject({
+        kind: 'not-this-format',
+        file,
+        message: `${file}: no rustc -Z time-passes line (\`time: ...\`) in this input`,
+      });
     }
   });
 
   it('time-passes lines that are all unreadable: an error at the first one', () => {
     const text = 'warning: unused\ntime: {"pass":"parse_crate","time":0.0003\ntime: {"pass":\n';
-    expect(() => parseTimePasses(text, 'cut.txt')).toThrowError(expect.objectContaining({ kind: 'broken', file: 'cut.txt', line: 2 }));
+    expect(() => parseTimePasses(text, 'cut.txt')).toThrowError(
+      expect.objectContaining({ kind: 'broken', file: 'cut.txt', line: 2 }),
+    );
   });
 });

@@ -77,7 +77,12 @@ describe('trace-file adapter (CMI_TRACE_FILE, CMI_TRACE_DIR)', () => {
   });
 
   it('sets nothing when no file is written', async () => {
-    const { profile: p } = await runBuild({ argv: ['/bin/true'], cwd: tmp, distDir, instrumentations: [traceFileInstrumentation()] });
+    const { profile: p } = await runBuild({
+      argv: ['/bin/true'],
+      cwd: tmp,
+      distDir,
+      instrumentations: [traceFileInstrumentation()],
+    });
     expect(p.phases).toEqual([]);
     expect(p.warnings.filter((w) => w.code.startsWith('trace-'))).toEqual([]);
   });

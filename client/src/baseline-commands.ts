@@ -4,11 +4,20 @@
 // the change against it, which the status bar shows. Both run nothing, so they work in an untrusted
 // workspace; they wait for a server that is starting and say so when it is down.
 import * as vscode from 'vscode';
-import { ClearBaselineRequest, GetBaselineRequest, SetBaselineRequest, type BaselineInfo } from '../../protocol/custom-messages';
+import {
+  ClearBaselineRequest,
+  GetBaselineRequest,
+  SetBaselineRequest,
+  type BaselineInfo,
+} from '../../protocol/custom-messages';
 import { SERVER_START_TIMEOUT_MS, ServerNotUp, type Cmd, type Ctx } from './ctx';
 import { absolutePathOf, askServer, noProfileYet, type Failed, type Refused } from './server-request';
 
-export type BaselineOutcome = { kind: 'set'; baseline: BaselineInfo } | { kind: 'cleared'; cleared: boolean } | Refused | Failed;
+export type BaselineOutcome =
+  | { kind: 'set'; baseline: BaselineInfo }
+  | { kind: 'cleared'; cleared: boolean }
+  | Refused
+  | Failed;
 
 function describe(b: BaselineInfo): string {
   return `\`${b.command.join(' ')}\` (${b.runs} run${b.runs === 1 ? '' : 's'}, ${b.status}, peak ${b.peakText ?? 'not recorded'})`;
@@ -18,23 +27,39 @@ export function setBaselineCommand(ctx: Ctx): Cmd {
   return async (arg?: unknown): Promise<BaselineOutcome> => {
     const profilePath = absolutePathOf(arg) ?? ctx.lastResult?.profilePath;
     if (!profilePath) return noProfileYet(ctx, 'set as the baseline');
-    const answer = await askServer(ctx, SetBaselineRequest.type, { profilePath }, {
-      title: 'Setting the baseline', failure: 'could not set the baseline',
-    });
+    const answer = await askServer(
+      ctx,
+      SetBaselineRequest.type,
+      { profilePath },
+      {
+        title: 'Setting the baseline',
+        failure: 'could not set the baseline',
+      },
+    );
     if (answer.kind !== 'answer') return answer;
     const baseline = answer.result;
-    ctx.notify('info', `Compiler Memory: baseline set to ${describe(baseline)}. Profile Build now shows the change against it.`, {
-      'Compare with Baseline': () => vscode.commands.executeCommand('compilerMemory.compareWithBaseline'),
-    });
+    ctx.notify(
+      'info',
+      `Compiler Memory: baseline set to ${describe(baseline)}. Profile Build now shows the change against it.`,
+      {
+        'Compare with Baseline': () => vscode.commands.executeCommand('compilerMemory.compareWithBaseline'),
+      },
+    );
     return { kind: 'set', baseline };
   };
 }
 
 export function clearBaselineCommand(ctx: Ctx): Cmd {
   return async (): Promise<BaselineOutcome> => {
-    const answer = await askServer(ctx, ClearBaselineRequest.type, {}, {
-      title: 'Clearing the baseline', failure: 'could not clear the baseline',
-    });
+    const answer = await askServer(
+      ctx,
+      ClearBaselineRequest.type,
+      {},
+      {
+        title: 'Clearing the baseline',
+        failure: 'could not clear the baseline',
+      },
+    );
     if (answer.kind !== 'answer') return answer;
     const { cleared } = answer.result;
     // The last result no longer speaks of a baseline.

@@ -54,7 +54,15 @@ async function folderBuilds(folder: vscode.WorkspaceFolder, invalid: string[]): 
     );
   }
   const old = config.buildCommand(folder);
-  if (old) fromSettings.push(choice(folder, { name: commandLabel(old, folder), argv: old, cwd: folder.uri.fsPath, source: `setting ${config.BUILD_COMMAND_SETTING}` }));
+  if (old)
+    fromSettings.push(
+      choice(folder, {
+        name: commandLabel(old, folder),
+        argv: old,
+        cwd: folder.uri.fsPath,
+        source: `setting ${config.BUILD_COMMAND_SETTING}`,
+      }),
+    );
   if (fromSettings.length) return fromSettings;
   return (await detectBuilds(folder.uri.fsPath)).map((d) => choice(folder, d));
 }
@@ -77,7 +85,11 @@ export function remember(ctx: Ctx, build: BuildChoice): Thenable<void> {
 }
 
 /** A quick pick of `builds`, the remembered one first and marked; the choice is remembered. Undefined when dismissed. */
-export async function pickBuild(ctx: Ctx, builds: BuildChoice[], placeHolder: string): Promise<BuildChoice | undefined> {
+export async function pickBuild(
+  ctx: Ctx,
+  builds: BuildChoice[],
+  placeHolder: string,
+): Promise<BuildChoice | undefined> {
   const last = rememberedKey(ctx);
   const ordered = [...builds.filter((b) => b.key === last), ...builds.filter((b) => b.key !== last)];
   const items = ordered.map((b) => ({
@@ -86,7 +98,12 @@ export async function pickBuild(ctx: Ctx, builds: BuildChoice[], placeHolder: st
     detail: `${commandLabel(b.argv, b.folder)}${b.cwd !== b.folder.uri.fsPath ? `   (in ${path.relative(b.folder.uri.fsPath, b.cwd) || '.'})` : ''} · from ${b.source}`,
     build: b,
   }));
-  const picked = await vscode.window.showQuickPick(items, { title: 'Compiler Memory: Select Build to Profile', placeHolder, matchOnDescription: true, matchOnDetail: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Compiler Memory: Select Build to Profile',
+    placeHolder,
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
   if (!picked) return undefined;
   await remember(ctx, picked.build);
   return picked.build;

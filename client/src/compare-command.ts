@@ -6,14 +6,25 @@
 // clipboard). The language server compares (`compilerMemory/compare`, `compilerMemory/summaryMarkdown`).
 import * as vscode from 'vscode';
 import type { Comparison } from '../../protocol/compare';
-import { CompareErrorCodes, CompareRequest, SummaryMarkdownRequest, type CompareResult } from '../../protocol/custom-messages';
+import {
+  CompareErrorCodes,
+  CompareRequest,
+  SummaryMarkdownRequest,
+  type CompareResult,
+} from '../../protocol/custom-messages';
 import { ComparePanel, type ComparePanelState } from './compare-panel';
 import type { Cmd, Ctx } from './ctx';
 import { responseErrorCode } from './messages';
 import { absolutePathOf, askServer, noProfileYet, type Failed, type Refused } from './server-request';
 
 export type CompareOutcome =
-  | { kind: 'compared'; result: CompareResult; document: string; envWarnings: string[]; panel: ComparePanelState | null }
+  | {
+      kind: 'compared';
+      result: CompareResult;
+      document: string;
+      envWarnings: string[];
+      panel: ComparePanelState | null;
+    }
   | Refused
   | Failed;
 
@@ -21,14 +32,18 @@ export type CopyOutcome = { kind: 'copied'; markdown: string; againstBaseline: b
 
 /** The facts of the environment that differ (not the command under comparison): `fact: base → head`. */
 export function envWarnings(c: Comparison): string[] {
-  return c.envDifferences.filter((d) => d.fact !== 'command').map((d) => `${d.fact}: ${d.base ?? '(none)'} → ${d.head ?? '(none)'}`);
+  return c.envDifferences
+    .filter((d) => d.fact !== 'command')
+    .map((d) => `${d.fact}: ${d.base ?? '(none)'} → ${d.head ?? '(none)'}`);
 }
 
 async function showMarkdown(ctx: Ctx, markdown: string): Promise<vscode.TextDocument> {
   const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
   await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
   // The rendered tables beside the source (the built-in Markdown extension; without it the source stays).
-  await Promise.resolve(vscode.commands.executeCommand('markdown.showPreview', doc.uri)).catch((e: Error) => ctx.log.warn(`no Markdown preview: ${e.message}`));
+  await Promise.resolve(vscode.commands.executeCommand('markdown.showPreview', doc.uri)).catch((e: Error) =>
+    ctx.log.warn(`no Markdown preview: ${e.message}`),
+  );
   return doc;
 }
 
@@ -38,15 +53,23 @@ export function compareWithBaselineCommand(ctx: Ctx): Cmd {
     if (!headPath) return noProfileYet(ctx, 'compare with the baseline');
     const noBaseline = (e: unknown): Refused | undefined => {
       if (responseErrorCode(e) !== CompareErrorCodes.noBaseline) return undefined;
-      const reason = 'Compiler Memory: no baseline is set. Set a profile as the baseline, then compare later builds with it.';
+      const reason =
+        'Compiler Memory: no baseline is set. Set a profile as the baseline, then compare later builds with it.';
       ctx.notify('info', reason, {
         'Set Last Profile as Baseline': () => vscode.commands.executeCommand('compilerMemory.setBaseline', headPath),
       });
       return { kind: 'refused', reason };
     };
-    const answer = await askServer(ctx, CompareRequest.type, { headPath }, {
-      title: 'Comparing with the baseline', failure: 'could not compare with the baseline', expected: noBaseline,
-    });
+    const answer = await askServer(
+      ctx,
+      CompareRequest.type,
+      { headPath },
+      {
+        title: 'Comparing with the baseline',
+        failure: 'could not compare with the baseline',
+        expected: noBaseline,
+      },
+    );
     if (answer.kind !== 'answer') return answer;
     const result: CompareResult = answer.result;
     ctx.log.info(`compared ${headPath} with the baseline:\n${result.text}`);
@@ -55,9 +78,13 @@ export function compareWithBaselineCommand(ctx: Ctx): Cmd {
     const panel = result.overlay ? await ComparePanel.createOrShow(ctx, result.overlay).whenRendered(5_000) : null;
     const env = envWarnings(result.comparison);
     if (env.length) {
-      ctx.notify('warning', `Compiler Memory: the baseline ran in another environment, so the comparison may not hold: ${env.join('; ')}.`, {
-        'Set Last Profile as Baseline': () => vscode.commands.executeCommand('compilerMemory.setBaseline', headPath),
-      });
+      ctx.notify(
+        'warning',
+        `Compiler Memory: the baseline ran in another environment, so the comparison may not hold: ${env.join('; ')}.`,
+        {
+          'Set Last Profile as Baseline': () => vscode.commands.executeCommand('compilerMemory.setBaseline', headPath),
+        },
+      );
     }
     return { kind: 'compared', result, document: doc.uri.toString(), envWarnings: env, panel };
   };
@@ -67,13 +94,22 @@ export function copySummaryMarkdownCommand(ctx: Ctx): Cmd {
   return async (arg?: unknown): Promise<CopyOutcome> => {
     const profilePath = absolutePathOf(arg) ?? ctx.lastResult?.profilePath;
     if (!profilePath) return noProfileYet(ctx, 'copy');
-    const answer = await askServer(ctx, SummaryMarkdownRequest.type, { profilePath }, {
-      title: 'Summarizing as Markdown', failure: 'could not summarize the profile',
-    });
+    const answer = await askServer(
+      ctx,
+      SummaryMarkdownRequest.type,
+      { profilePath },
+      {
+        title: 'Summarizing as Markdown',
+        failure: 'could not summarize the profile',
+      },
+    );
     if (answer.kind !== 'answer') return answer;
     const { markdown, againstBaseline } = answer.result;
     await vscode.env.clipboard.writeText(markdown);
-    ctx.notify('info', `Compiler Memory: copied ${againstBaseline ? 'the comparison with the baseline' : 'the summary of the profile'} as Markdown (${markdown.split('\n').length} lines).`);
+    ctx.notify(
+      'info',
+      `Compiler Memory: copied ${againstBaseline ? 'the comparison with the baseline' : 'the summary of the profile'} as Markdown (${markdown.split('\n').length} lines).`,
+    );
     return { kind: 'copied', markdown, againstBaseline };
   };
 }

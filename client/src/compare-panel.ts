@@ -34,11 +34,16 @@ export class ComparePanel {
       open.show(model);
       return open;
     }
-    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, 'Memory Compared by Phase', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(ctx.extensionContext.extensionUri, 'dist')],
-    });
+    const panel = vscode.window.createWebviewPanel(
+      COMPARE_VIEW_TYPE,
+      'Memory Compared by Phase',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {
+        enableScripts: true,
+        retainContextWhenHidden: false,
+        localResourceRoots: [vscode.Uri.joinPath(ctx.extensionContext.extensionUri, 'dist')],
+      },
+    );
     return (ComparePanel.current = new ComparePanel(ctx, panel, model));
   }
 
@@ -85,7 +90,12 @@ export class ComparePanel {
   }
 
   private html(): string {
-    return webviewPage(this.panel.webview, this.ctx.extensionContext.extensionUri, { bundle: 'overlay', title: 'Memory Compared by Phase', rootId: 'cmi-overlay-root', data: [{ id: 'cmi-overlay-model', value: this.model }] });
+    return webviewPage(this.panel.webview, this.ctx.extensionContext.extensionUri, {
+      bundle: 'overlay',
+      title: 'Memory Compared by Phase',
+      rootId: 'cmi-overlay-root',
+      data: [{ id: 'cmi-overlay-model', value: this.model }],
+    });
   }
 
   dispose(): void {

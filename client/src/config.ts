@@ -39,11 +39,23 @@ export function builds(folder: vscode.WorkspaceFolder): { builds: BuildSetting[]
   v.forEach((e: unknown, i) => {
     const o = (e ?? {}) as Record<string, unknown>;
     const command = o.command;
-    const argvOk = Array.isArray(command) && command.length > 0 && command.every((a) => typeof a === 'string') && command[0] !== '';
+    const argvOk =
+      Array.isArray(command) && command.length > 0 && command.every((a) => typeof a === 'string') && command[0] !== '';
     const stringOk = typeof command === 'string' && command.trim() !== '';
-    const envOk = o.env === undefined || (typeof o.env === 'object' && o.env !== null && Object.values(o.env).every((x) => typeof x === 'string'));
+    const envOk =
+      o.env === undefined ||
+      (typeof o.env === 'object' && o.env !== null && Object.values(o.env).every((x) => typeof x === 'string'));
     const runsOk = o.runs === undefined || (typeof o.runs === 'number' && Number.isInteger(o.runs) && o.runs >= 1);
-    if (typeof e !== 'object' || e === null || typeof o.name !== 'string' || !o.name || !(argvOk || stringOk) || (o.cwd !== undefined && typeof o.cwd !== 'string') || !envOk || !runsOk) {
+    if (
+      typeof e !== 'object' ||
+      e === null ||
+      typeof o.name !== 'string' ||
+      !o.name ||
+      !(argvOk || stringOk) ||
+      (o.cwd !== undefined && typeof o.cwd !== 'string') ||
+      !envOk ||
+      !runsOk
+    ) {
       invalid.push(`${BUILDS_SETTING}[${i}]${typeof o.name === 'string' && o.name ? ` ("${o.name}")` : ''}`);
       return;
     }

@@ -4,7 +4,13 @@
 import * as vscode from 'vscode';
 import * as config from './config';
 import type { LanguageClient, LanguageClientOptions, RequestParam, ServerOptions } from 'vscode-languageclient/node';
-import type { BuildProgressParams, ImportProfileResult, InitializationOptions, ProfileBuildResult, RequestDecl } from '../../protocol/custom-messages';
+import type {
+  BuildProgressParams,
+  ImportProfileResult,
+  InitializationOptions,
+  ProfileBuildResult,
+  RequestDecl,
+} from '../../protocol/custom-messages';
 import { BuildOutput } from './build-output';
 import { messageTypes, type MessageTypes } from './messages';
 import { renderLive, renderResult, renderServer, type ServerState } from './status-bar';
@@ -67,7 +73,9 @@ export class Ctx {
   constructor(readonly extensionContext: vscode.ExtensionContext) {
     this.log = this.push(vscode.window.createOutputChannel('Compiler Memory Insight', { log: true }));
     this.buildOutput = this.push(new BuildOutput());
-    this.statusBar = this.push(vscode.window.createStatusBarItem('compilerMemory.status', vscode.StatusBarAlignment.Left, 0));
+    this.statusBar = this.push(
+      vscode.window.createStatusBarItem('compilerMemory.status', vscode.StatusBarAlignment.Left, 0),
+    );
     this.statusBar.name = 'Compiler Memory Insight';
     this.updateStatusBar();
     this.statusBar.show();
@@ -129,11 +137,16 @@ export class Ctx {
   get statusBarText(): { text: string; tooltip: string; command: string | null } {
     const tooltip = this.statusBar.tooltip;
     const command = this.statusBar.command;
-    return { text: this.statusBar.text, tooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? ''), command: typeof command === 'string' ? command : (command?.command ?? null) };
+    return {
+      text: this.statusBar.text,
+      tooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? ''),
+      command: typeof command === 'string' ? command : (command?.command ?? null),
+    };
   }
 
   registerCommands(table: Record<string, CommandFactory>): void {
-    for (const [name, factory] of Object.entries(table)) this.push(vscode.commands.registerCommand(name, factory(this)));
+    for (const [name, factory] of Object.entries(table))
+      this.push(vscode.commands.registerCommand(name, factory(this)));
   }
 
   /** Starts the language server; resolves once it runs (its `ready` status follows). Never rejects. */
@@ -158,10 +171,23 @@ export class Ctx {
       run: { module, transport: TransportKind.ipc },
       debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
     };
-    const initializationOptions: InitializationOptions = { storageDir: this.storageDir, historySize: config.historySize() };
+    const initializationOptions: InitializationOptions = {
+      storageDir: this.storageDir,
+      historySize: config.historySize(),
+    };
     const clientOptions: LanguageClientOptions = {
       // Hovers and CodeLens on phase names (server/src/lsp/hover.ts): source files, saved or untitled.
-      documentSelector: ['rust', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'c', 'cpp', 'go', 'java'].flatMap((language) => [
+      documentSelector: [
+        'rust',
+        'typescript',
+        'typescriptreact',
+        'javascript',
+        'javascriptreact',
+        'c',
+        'cpp',
+        'go',
+        'java',
+      ].flatMap((language) => [
         { scheme: 'file', language },
         { scheme: 'untitled', language },
       ]),
@@ -170,7 +196,11 @@ export class Ctx {
     };
     const client = new LanguageClient('compilerMemory', 'Compiler Memory Insight', serverOptions, clientOptions);
     this.client = client;
-    this.push(client.onNotification(messages.serverStatus, (s) => this.setServerState({ health: s.health, ...(s.message ? { message: s.message } : {}) })));
+    this.push(
+      client.onNotification(messages.serverStatus, (s) =>
+        this.setServerState({ health: s.health, ...(s.message ? { message: s.message } : {}) }),
+      ),
+    );
     this.push(client.onNotification(messages.buildProgress, (p) => this.onBuildProgress(p)));
     this.push(
       client.onNotification(messages.buildOutput, (o) => {
@@ -181,7 +211,8 @@ export class Ctx {
       client.onDidChangeState((e) => {
         if (e.newState === State.Starting) this.setServerState({ health: 'starting' });
         // Running: the server's own `ready` notification follows once it is initialized.
-        else if (e.newState === State.Stopped) this.setServerState({ health: 'stopped', message: 'the language server stopped' });
+        else if (e.newState === State.Stopped)
+          this.setServerState({ health: 'stopped', message: 'the language server stopped' });
       }),
     );
     this.push({ dispose: () => void (client.isRunning() ? client.stop().catch(() => undefined) : undefined) });
@@ -193,11 +224,13 @@ export class Ctx {
     this.active?.cancellation.cancel();
     const client = this.client;
     this.client = undefined;
-    if (client?.isRunning()) await client.stop(2000).catch((e: Error) => this.log.warn(`stopping the language server: ${e.message}`));
+    if (client?.isRunning())
+      await client.stop(2000).catch((e: Error) => this.log.warn(`stopping the language server: ${e.message}`));
   }
 
   setServerState(state: ServerState): void {
-    if (state.health !== this.server.health) this.log.info(`server: ${state.health}${state.message ? ` (${state.message})` : ''}`);
+    if (state.health !== this.server.health)
+      this.log.info(`server: ${state.health}${state.message ? ` (${state.message})` : ''}`);
     this.server = state;
     this.serverChanged.fire(state);
     this.updateStatusBar();
@@ -205,7 +238,8 @@ export class Ctx {
 
   /** Resolves true once the server is up, false when it is down or not up within `timeoutMs`. */
   whenServerUp(timeoutMs: number): Promise<boolean> {
-    const settled = (s: ServerState) => (s.health === 'ready' || s.health === 'busy' ? true : s.health === 'starting' ? undefined : false);
+    const settled = (s: ServerState) =>
+      s.health === 'ready' || s.health === 'busy' ? true : s.health === 'starting' ? undefined : false;
     const now = settled(this.server);
     if (now !== undefined) return Promise.resolve(now);
     return new Promise((resolve) => {
@@ -253,11 +287,13 @@ export class Ctx {
   }
 
   private updateStatusBar(): void {
-    const view =
-      this.active ? renderLive({ label: this.active.label, ...(this.active.progress ? { progress: this.active.progress } : {}) })
-      : this.server.health === 'stopped' || this.server.health === 'error' ? renderServer(this.server)
-      : this.last ? renderResult(this.last)
-      : renderServer(this.server);
+    const view = this.active
+      ? renderLive({ label: this.active.label, ...(this.active.progress ? { progress: this.active.progress } : {}) })
+      : this.server.health === 'stopped' || this.server.health === 'error'
+        ? renderServer(this.server)
+        : this.last
+          ? renderResult(this.last)
+          : renderServer(this.server);
     this.statusBar.text = view.text;
     this.statusBar.tooltip = view.tooltip;
     this.statusBar.command = view.command;
@@ -270,9 +306,11 @@ export class Ctx {
     this.log[severity === 'warning' ? 'warn' : severity](message);
     const items = Object.keys(actions);
     const shown =
-      severity === 'info' ? vscode.window.showInformationMessage(message, ...items)
-      : severity === 'warning' ? vscode.window.showWarningMessage(message, ...items)
-      : vscode.window.showErrorMessage(message, ...items);
+      severity === 'info'
+        ? vscode.window.showInformationMessage(message, ...items)
+        : severity === 'warning'
+          ? vscode.window.showWarningMessage(message, ...items)
+          : vscode.window.showErrorMessage(message, ...items);
     void Promise.resolve(shown).then((picked) => {
       if (picked) void actions[picked]?.();
     });

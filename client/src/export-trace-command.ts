@@ -5,7 +5,11 @@
 // arguments instead of the dialogs: (outPath, profilePath?), each a path or a Uri.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ExportChromeTraceErrorCodes, ExportChromeTraceRequest, type ExportChromeTraceResult } from '../../protocol/custom-messages';
+import {
+  ExportChromeTraceErrorCodes,
+  ExportChromeTraceRequest,
+  type ExportChromeTraceResult,
+} from '../../protocol/custom-messages';
 import { ServerNotUp, type Cmd, type Ctx } from './ctx';
 import { responseErrorCode } from './messages';
 import { absolutePathOf, notUp, type Failed, type Refused } from './server-request';
@@ -26,7 +30,10 @@ async function chooseProfile(ctx: Ctx): Promise<string | undefined> {
 }
 
 async function chooseOut(profilePath: string): Promise<string | undefined> {
-  const base = path.basename(profilePath).replace(PROFILE_SUFFIX, '').replace(/\.json$/, '');
+  const base = path
+    .basename(profilePath)
+    .replace(PROFILE_SUFFIX, '')
+    .replace(/\.json$/, '');
   const dir = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(profilePath);
   const uri = await vscode.window.showSaveDialog({
     title: 'Compiler Memory: Export Chrome Trace',
@@ -49,22 +56,30 @@ export function exportChromeTraceCommand(ctx: Ctx): Cmd {
 
     let result: ExportChromeTraceResult;
     try {
-      result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${path.basename(outPath)}` }, async (progress) => {
-        if (!(await ctx.serverUpFor(progress))) throw new ServerNotUp();
-        return ctx.request(ExportChromeTraceRequest.type, { profilePath, outPath });
-      });
+      result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Exporting ${path.basename(outPath)}` },
+        async (progress) => {
+          if (!(await ctx.serverUpFor(progress))) throw new ServerNotUp();
+          return ctx.request(ExportChromeTraceRequest.type, { profilePath, outPath });
+        },
+      );
     } catch (e) {
       if (e instanceof ServerNotUp) return notUp(ctx);
       const message = e instanceof Error ? e.message : String(e);
       const code = responseErrorCode(e);
-      if (code === ExportChromeTraceErrorCodes.profileUnreadable) ctx.notify('error', `Compiler Memory: could not read the profile: ${message}`);
+      if (code === ExportChromeTraceErrorCodes.profileUnreadable)
+        ctx.notify('error', `Compiler Memory: could not read the profile: ${message}`);
       else if (code === ExportChromeTraceErrorCodes.writeFailed) ctx.notify('error', `Compiler Memory: ${message}`);
       else ctx.notify('error', `Compiler Memory: exporting failed: ${message}`, { 'Show Log': () => ctx.log.show() });
       return { kind: 'error', message };
     }
-    ctx.notify('info', `Compiler Memory: wrote ${path.basename(result.outPath)} (${result.bytesText}, ${result.phaseCount} phases); open it in Perfetto or chrome://tracing.`, {
-      'Show in Folder': () => vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.outPath)),
-    });
+    ctx.notify(
+      'info',
+      `Compiler Memory: wrote ${path.basename(result.outPath)} (${result.bytesText}, ${result.phaseCount} phases); open it in Perfetto or chrome://tracing.`,
+      {
+        'Show in Folder': () => vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.outPath)),
+      },
+    );
     return { kind: 'exported', result };
   };
 }

@@ -22,14 +22,23 @@ export function activate(context: vscode.ExtensionContext): void {
   const doneMs = performance.now();
   // Between loading the bundle and calling activate(), VS Code prepares the extension's context
   // (storage and the like): that wait is VS Code's, not ours, and is reported apart.
-  const a = { bundleMs: bundleLoadedMs - bundleEvaluationStartMs, activateMs: doneMs - activateStartMs, hostWaitMs: activateStartMs - bundleLoadedMs, totalMs: 0 };
+  const a = {
+    bundleMs: bundleLoadedMs - bundleEvaluationStartMs,
+    activateMs: doneMs - activateStartMs,
+    hostWaitMs: activateStartMs - bundleLoadedMs,
+    totalMs: 0,
+  };
   a.totalMs = a.bundleMs + a.activateMs;
   ctx.activation = a;
   ctx.log.info(
     `activated in ${a.totalMs.toFixed(1)} ms: loading the bundle ${a.bundleMs.toFixed(1)} ms, activate() ${a.activateMs.toFixed(1)} ms (and ${a.hostWaitMs.toFixed(1)} ms in VS Code between the two); starting the language server`,
   );
   const c = ctx;
-  void started.then(() => c.log.info(`language server process running ${(performance.now() - activateStartMs).toFixed(0)} ms after activation began`));
+  void started.then(() =>
+    c.log.info(
+      `language server process running ${(performance.now() - activateStartMs).toFixed(0)} ms after activation began`,
+    ),
+  );
 }
 
 export async function deactivate(): Promise<void> {

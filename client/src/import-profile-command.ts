@@ -4,7 +4,13 @@
 // so unlike Profile Build it works in an untrusted workspace (Restricted Mode).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ImportProfileErrorCodes, ImportProfileRequest, ProfileBuildErrorCodes, type ImportProfileParams, type ImportProfileResult } from '../../protocol/custom-messages';
+import {
+  ImportProfileErrorCodes,
+  ImportProfileRequest,
+  ProfileBuildErrorCodes,
+  type ImportProfileParams,
+  type ImportProfileResult,
+} from '../../protocol/custom-messages';
 import { ServerNotUp, type Cmd, type Ctx, type ProfileOutcome } from './ctx';
 import { REQUEST_CANCELLED, responseErrorCode } from './messages';
 import { notUp } from './server-request';
@@ -108,7 +114,8 @@ function failed(ctx: Ctx, e: unknown): ProfileOutcome {
   const message = e instanceof Error ? e.message : String(e);
   const code = responseErrorCode(e);
   if (code === REQUEST_CANCELLED) return refuse(ctx, 'info', 'Compiler Memory: the import was cancelled.');
-  if (code === ImportProfileErrorCodes.importFailed) ctx.notify('error', `Compiler Memory: could not import: ${message}`);
+  if (code === ImportProfileErrorCodes.importFailed)
+    ctx.notify('error', `Compiler Memory: could not import: ${message}`);
   else if (code === ProfileBuildErrorCodes.writeFailed) ctx.notify('error', `Compiler Memory: ${message}`);
   else ctx.notify('error', `Compiler Memory: importing failed: ${message}`, { 'Show Log': () => ctx.log.show() });
   return { kind: 'error', message };

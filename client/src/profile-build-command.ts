@@ -5,8 +5,21 @@
 // that a comparison can tell a change from noise).
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { ProfileBuildErrorCodes, ProfileBuildRequest, type BuildProgressParams, type ProfileBuildParams, type ProfileBuildResult } from '../../protocol/custom-messages';
-import { commandLabel, gatherBuilds, noBuildMessage, pickBuild, rememberedKey, type BuildChoice } from './build-command';
+import {
+  ProfileBuildErrorCodes,
+  ProfileBuildRequest,
+  type BuildProgressParams,
+  type ProfileBuildParams,
+  type ProfileBuildResult,
+} from '../../protocol/custom-messages';
+import {
+  commandLabel,
+  gatherBuilds,
+  noBuildMessage,
+  pickBuild,
+  rememberedKey,
+  type BuildChoice,
+} from './build-command';
 import * as config from './config';
 import { REQUEST_CANCELLED, responseErrorCode } from './messages';
 import { ActiveRun, ServerNotUp, type Cmd, type Ctx, type ProfileOutcome } from './ctx';
@@ -26,7 +39,9 @@ export const REPEAT_RUNS = { default: 3, min: 2, max: 50 } as const;
 
 function runsError(value: string): string | undefined {
   const n = Number(value.trim());
-  return Number.isInteger(n) && n >= REPEAT_RUNS.min && n <= REPEAT_RUNS.max ? undefined : `A whole number from ${REPEAT_RUNS.min} to ${REPEAT_RUNS.max}.`;
+  return Number.isInteger(n) && n >= REPEAT_RUNS.min && n <= REPEAT_RUNS.max
+    ? undefined
+    : `A whole number from ${REPEAT_RUNS.min} to ${REPEAT_RUNS.max}.`;
 }
 
 /** N from the argument (the tests pass it), else from an input box; then Profile Build with N runs. */
@@ -43,7 +58,8 @@ export function profileBuildRepeatCommand(ctx: Ctx): Cmd {
     } else {
       const value = await vscode.window.showInputBox({
         title: 'Compiler Memory: Profile Build (repeat N)',
-        prompt: 'How many runs, one after the other? The profile gives the median, minimum and maximum over them; a difference within their spread is noise.',
+        prompt:
+          'How many runs, one after the other? The profile gives the median, minimum and maximum over them; a difference within their spread is noise.',
         value: String(REPEAT_RUNS.default),
         validateInput: runsError,
       });
@@ -54,20 +70,30 @@ export function profileBuildRepeatCommand(ctx: Ctx): Cmd {
   };
 }
 
-
 function progressMessage(p: BuildProgressParams): string {
   return `${p.run && p.runs ? `run ${p.run} of ${p.runs} · ` : ''}RSS ${p.treeRssText} · peak ${p.peakTreeRssText} · ${p.phase ?? 'no phase yet'} · ${p.elapsedText}`;
 }
 
-function refuse(ctx: Ctx, severity: 'info' | 'error', reason: string, actions?: Record<string, () => unknown>): ProfileOutcome {
+function refuse(
+  ctx: Ctx,
+  severity: 'info' | 'error',
+  reason: string,
+  actions?: Record<string, () => unknown>,
+): ProfileOutcome {
   ctx.notify(severity, reason, actions);
   return { kind: 'refused', reason };
 }
 
 /** The build to run: the only one, the one remembered, else the one picked (and remembered). */
-async function chooseBuild(ctx: Ctx): Promise<{ kind: 'chosen'; build: BuildChoice } | Extract<ProfileOutcome, { kind: 'refused' }>> {
+async function chooseBuild(
+  ctx: Ctx,
+): Promise<{ kind: 'chosen'; build: BuildChoice } | Extract<ProfileOutcome, { kind: 'refused' }>> {
   const { builds, invalid } = await gatherBuilds();
-  if (invalid.length) ctx.notify('warning', `Compiler Memory: left out ${invalid.join(', ')}: each build needs a name and a command (an argv array or a string), cwd a string, env strings, runs a whole number ≥ 1.`);
+  if (invalid.length)
+    ctx.notify(
+      'warning',
+      `Compiler Memory: left out ${invalid.join(', ')}: each build needs a name and a command (an argv array or a string), cwd a string, env strings, runs a whole number ≥ 1.`,
+    );
   if (builds.length === 0) {
     const reason = noBuildMessage();
     ctx.notify('error', reason, {
@@ -77,18 +103,32 @@ async function chooseBuild(ctx: Ctx): Promise<{ kind: 'chosen'; build: BuildChoi
     return { kind: 'refused', reason };
   }
   const last = rememberedKey(ctx);
-  const build = builds.length === 1 ? builds[0] : (builds.find((b) => b.key === last) ?? (await pickBuild(ctx, builds, 'Which build to profile? (remembered; change it with "Select Build to Profile…")')));
+  const build =
+    builds.length === 1
+      ? builds[0]
+      : (builds.find((b) => b.key === last) ??
+        (await pickBuild(
+          ctx,
+          builds,
+          'Which build to profile? (remembered; change it with "Select Build to Profile…")',
+        )));
   if (!build) return { kind: 'refused', reason: 'no build was chosen' };
   return { kind: 'chosen', build };
 }
 
 async function profileBuild(ctx: Ctx, runs?: number): Promise<ProfileOutcome> {
   if (!vscode.workspace.isTrusted) {
-    return refuse(ctx, 'error', 'Compiler Memory: builds are not run in an untrusted workspace (Restricted Mode). Trust this folder to profile its build.', {
-      'Manage Workspace Trust': () => vscode.commands.executeCommand('workbench.trust.manage'),
-    });
+    return refuse(
+      ctx,
+      'error',
+      'Compiler Memory: builds are not run in an untrusted workspace (Restricted Mode). Trust this folder to profile its build.',
+      {
+        'Manage Workspace Trust': () => vscode.commands.executeCommand('workbench.trust.manage'),
+      },
+    );
   }
-  if (!vscode.workspace.workspaceFolders?.length) return refuse(ctx, 'error', 'Compiler Memory: open a folder to profile its build.');
+  if (!vscode.workspace.workspaceFolders?.length)
+    return refuse(ctx, 'error', 'Compiler Memory: open a folder to profile its build.');
   const build = await chooseBuild(ctx);
   if (build.kind === 'refused') return build;
 
@@ -107,7 +147,12 @@ async function profileBuild(ctx: Ctx, runs?: number): Promise<ProfileOutcome> {
 async function runChosen(ctx: Ctx, build: BuildChoice, runsAsked?: number): Promise<ProfileOutcome> {
   const label = commandLabel(build.argv, build.folder);
   const run = new ActiveRun(randomUUID(), label);
-  const params: ProfileBuildParams = { runId: run.runId, argv: build.argv, cwd: build.cwd, intervalMs: config.samplingIntervalMs() };
+  const params: ProfileBuildParams = {
+    runId: run.runId,
+    argv: build.argv,
+    cwd: build.cwd,
+    intervalMs: config.samplingIntervalMs(),
+  };
   if (build.env) params.env = build.env;
   const runs = runsAsked ?? build.runs;
   if (runs && runs > 1) params.runs = runs;
@@ -142,14 +187,22 @@ async function runChosen(ctx: Ctx, build: BuildChoice, runsAsked?: number): Prom
   }
 
   const { summary } = result;
-  ctx.buildOutput.appendLine(`\n── ${summary.status}${summary.statusReason ? ` (${summary.statusReason})` : ''} in ${summary.wallText} · profile: ${result.profilePath}`);
+  ctx.buildOutput.appendLine(
+    `\n── ${summary.status}${summary.statusReason ? ` (${summary.statusReason})` : ''} in ${summary.wallText} · profile: ${result.profilePath}`,
+  );
   ctx.buildOutput.appendLine(summary.report);
-  ctx.log.info(`${summary.status}: \`${label}\` in ${summary.wallText}, peak ${summary.peak ? `${summary.peak.bytesText} in ${summary.peak.phasePath.join(' › ') || 'no phase'}` : 'not recorded'}; profile ${result.profilePath}`);
+  ctx.log.info(
+    `${summary.status}: \`${label}\` in ${summary.wallText}, peak ${summary.peak ? `${summary.peak.bytesText} in ${summary.peak.phasePath.join(' › ') || 'no phase'}` : 'not recorded'}; profile ${result.profilePath}`,
+  );
   if (summary.status !== 'ok') {
     const how = summary.status === 'failed' ? 'failed' : `was ${summary.status}`;
-    ctx.notify(summary.status === 'failed' ? 'error' : 'warning', `Compiler Memory: the build ${how}${summary.statusReason ? ` (${summary.statusReason})` : ''}; the profile recorded so far was kept.`, {
-      'Show Build Output': () => ctx.buildOutput.show(),
-    });
+    ctx.notify(
+      summary.status === 'failed' ? 'error' : 'warning',
+      `Compiler Memory: the build ${how}${summary.statusReason ? ` (${summary.statusReason})` : ''}; the profile recorded so far was kept.`,
+      {
+        'Show Build Output': () => ctx.buildOutput.show(),
+      },
+    );
   }
   return { kind: 'profiled', result };
 }
@@ -168,7 +221,9 @@ function failed(ctx: Ctx, run: ActiveRun, e: unknown): ProfileOutcome {
   } else if (code === ProfileBuildErrorCodes.busy) {
     ctx.notify('info', `Compiler Memory: ${message}`);
   } else {
-    ctx.notify('error', `Compiler Memory: profiling \`${run.label}\` failed: ${message}`, { 'Show Log': () => ctx.log.show() });
+    ctx.notify('error', `Compiler Memory: profiling \`${run.label}\` failed: ${message}`, {
+      'Show Log': () => ctx.log.show(),
+    });
   }
   return { kind: 'error', message };
 }

@@ -4,7 +4,15 @@
 // workspace. Runs nothing, so it works in an untrusted workspace too (Profile Build then refuses).
 // Also the internal `compilerMemory.internal.detectedBuilds`: what Profile Build would offer.
 import * as vscode from 'vscode';
-import { commandLabel, gatherBuilds, noBuildMessage, pickBuild, remember, rememberedKey, type BuildChoice } from './build-command';
+import {
+  commandLabel,
+  gatherBuilds,
+  noBuildMessage,
+  pickBuild,
+  remember,
+  rememberedKey,
+  type BuildChoice,
+} from './build-command';
 import * as config from './config';
 import type { Cmd, Ctx } from './ctx';
 
@@ -24,7 +32,17 @@ export interface BuildInfo {
 }
 
 function info(b: BuildChoice, last: string | undefined): BuildInfo {
-  return { name: b.name, folder: b.folder.name, argv: b.argv, cwd: b.cwd, env: b.env ?? null, runs: b.runs ?? null, source: b.source, detail: b.detail ?? null, lastUsed: b.key === last };
+  return {
+    name: b.name,
+    folder: b.folder.name,
+    argv: b.argv,
+    cwd: b.cwd,
+    env: b.env ?? null,
+    runs: b.runs ?? null,
+    source: b.source,
+    detail: b.detail ?? null,
+    lastUsed: b.key === last,
+  };
 }
 
 export function selectBuildCommand(ctx: Ctx): Cmd {
@@ -41,7 +59,10 @@ export function selectBuildCommand(ctx: Ctx): Cmd {
       const want = typeof arg === 'string' ? { name: arg } : (arg as { name?: unknown; folder?: unknown });
       chosen = builds.find((b) => b.name === want.name && (want.folder === undefined || b.folder.name === want.folder));
       if (!chosen) {
-        ctx.notify('error', `Compiler Memory: no build named "${String(want.name)}"${want.folder ? ` in ${String(want.folder)}` : ''}; the workspace offers ${builds.map((b) => `"${b.name}"`).join(', ')}.`);
+        ctx.notify(
+          'error',
+          `Compiler Memory: no build named "${String(want.name)}"${want.folder ? ` in ${String(want.folder)}` : ''}; the workspace offers ${builds.map((b) => `"${b.name}"`).join(', ')}.`,
+        );
         return undefined;
       }
       await remember(ctx, chosen);
@@ -49,7 +70,9 @@ export function selectBuildCommand(ctx: Ctx): Cmd {
       chosen = await pickBuild(ctx, builds, 'The build Profile Build runs from now on');
       if (!chosen) return undefined;
     }
-    ctx.log.info(`build to profile: ${chosen.name} (\`${commandLabel(chosen.argv, chosen.folder)}\` in ${chosen.cwd}, from ${chosen.source})`);
+    ctx.log.info(
+      `build to profile: ${chosen.name} (\`${commandLabel(chosen.argv, chosen.folder)}\` in ${chosen.cwd}, from ${chosen.source})`,
+    );
     if (arg === undefined) {
       ctx.notify('info', `Compiler Memory: Profile Build runs "${chosen.name}" from now on.`, {
         'Profile Build': () => vscode.commands.executeCommand('compilerMemory.profileBuild'),

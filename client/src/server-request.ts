@@ -23,7 +23,8 @@ export function absolutePathOf(arg: unknown): string | undefined {
 /** Says the server is not up (or still starting) and gives the outcome of a command that could not run. */
 export function notUp(ctx: Ctx): Refused {
   const s = ctx.serverState;
-  if (s.health === 'starting') ctx.notify('info', 'Compiler Memory: the language server is still starting; try again in a moment.');
+  if (s.health === 'starting')
+    ctx.notify('info', 'Compiler Memory: the language server is still starting; try again in a moment.');
   else
     ctx.notify('error', `Compiler Memory: the language server is not running${s.message ? ` (${s.message})` : ''}.`, {
       'Show Log': () => ctx.log.show(),
@@ -59,7 +60,8 @@ export async function requestWhenUp<P, R>(ctx: Ctx, title: string, decl: Request
 export function requestFailed(ctx: Ctx, what: string, e: unknown): Refused | Failed {
   if (e instanceof ServerNotUp) return notUp(ctx);
   const message = e instanceof Error ? e.message : String(e);
-  if (responseErrorCode(e) === CompareErrorCodes.profileUnreadable) ctx.notify('error', `Compiler Memory: ${what}: ${message}`);
+  if (responseErrorCode(e) === CompareErrorCodes.profileUnreadable)
+    ctx.notify('error', `Compiler Memory: ${what}: ${message}`);
   else ctx.notify('error', `Compiler Memory: ${what}: ${message}`, { 'Show Log': () => ctx.log.show() });
   return { kind: 'error', message };
 }
@@ -81,4 +83,3 @@ export async function askServer<P, R>(
     return how.expected?.(e) ?? requestFailed(ctx, how.failure, e);
   }
 }
-

@@ -2,7 +2,12 @@
 // result (with its change against the baseline when one is set). Kept apart from the item itself so
 // that the text is decided in one place.
 import * as vscode from 'vscode';
-import type { BaselineDigest, BuildProgressParams, ProfileBuildResult, ServerHealth } from '../../protocol/custom-messages';
+import type {
+  BaselineDigest,
+  BuildProgressParams,
+  ProfileBuildResult,
+  ServerHealth,
+} from '../../protocol/custom-messages';
 
 export interface ServerState {
   /** `stopped`: the client gave up on the server (it crashed too often or could not start). */
@@ -58,25 +63,41 @@ export function renderResult(result: ProfileBuildResult): StatusView {
   const { summary } = result;
   const imported = summary.importedFrom !== null;
   // An imported file may carry phases and times but no memory at all (nothing was sampled here).
-  const peakOnly = summary.peak ? `${summary.peak.bytesText} peak · ${peakPhaseName(result)}` : imported ? 'imported · no memory series' : 'no memory recorded';
+  const peakOnly = summary.peak
+    ? `${summary.peak.bytesText} peak · ${peakPhaseName(result)}`
+    : imported
+      ? 'imported · no memory series'
+      : 'no memory recorded';
   const peak = summary.baseline ? `${peakOnly} · ${baselineText(summary.baseline)}` : peakOnly;
   const md = tooltip();
   if (imported) {
     bullet(md, 'Imported from', summary.importedFrom!.join(', '), true);
     if (summary.command.length) bullet(md, 'Command', summary.command.join(' '), true);
   } else {
-    bullet(md, 'Build', `${summary.status}${summary.statusReason && summary.status !== 'ok' ? ` (${summary.statusReason})` : ''}`);
+    bullet(
+      md,
+      'Build',
+      `${summary.status}${summary.statusReason && summary.status !== 'ok' ? ` (${summary.statusReason})` : ''}`,
+    );
     bullet(md, 'Command', summary.command.join(' '), true);
   }
   bullet(md, 'Wall time', summary.wallText);
   if (summary.peak) {
     bullet(md, 'Peak', `${summary.peak.bytesText} at ${summary.peak.atText}, ${summary.peak.seriesName}`);
-    bullet(md, 'Phase at the peak', summary.peak.phasePath.length ? summary.peak.phasePath.join(' › ') : 'no phase covers it');
+    bullet(
+      md,
+      'Phase at the peak',
+      summary.peak.phasePath.length ? summary.peak.phasePath.join(' › ') : 'no phase covers it',
+    );
   }
   if (summary.repeat) {
     const r = summary.repeat;
     const notOk = r.statuses.filter((st) => st !== 'ok').length;
-    bullet(md, 'Runs', `${r.runs}${notOk ? ` (${notOk} not ok)` : ''}; shown: run ${r.representative + 1}, the median peak`);
+    bullet(
+      md,
+      'Runs',
+      `${r.runs}${notOk ? ` (${notOk} not ok)` : ''}; shown: run ${r.representative + 1}, the median peak`,
+    );
     bullet(md, 'Wall time over the runs', `${r.wallText}, median (min–max)`);
     if (r.peakText) bullet(md, 'Peak over the runs', `${r.peakText}, median (min–max)`);
   }
@@ -86,23 +107,41 @@ export function renderResult(result: ProfileBuildResult): StatusView {
   if (summary.baseline) {
     const b = summary.baseline;
     md.appendMarkdown('\n**Against the baseline**\n\n');
-    bullet(md, 'Peak', `${b.peakDeltaText} (${b.peakDeltaBytesText}), ${b.noise ? 'within the spread of the runs: noise' : b.baseRuns > 1 || summary.repeat ? 'beyond the spread of the runs' : 'noise not judged (one run on a side)'}`);
+    bullet(
+      md,
+      'Peak',
+      `${b.peakDeltaText} (${b.peakDeltaBytesText}), ${b.noise ? 'within the spread of the runs: noise' : b.baseRuns > 1 || summary.repeat ? 'beyond the spread of the runs' : 'noise not judged (one run on a side)'}`,
+    );
     bullet(md, 'Baseline', `${b.baseCommand.join(' ')} (${b.baseRuns} run${b.baseRuns === 1 ? '' : 's'})`, true);
     for (const w of b.warnings) bullet(md, '⚠', w);
   }
   const links = [`[Open Timeline](command:${TIMELINE})`];
   if (summary.baseline) links.push(`[Compare with Baseline](command:${COMPARE})`);
-  links.push(`[Copy Summary as Markdown](command:${COPY_MARKDOWN})`, `[Show Build Output](command:${SHOW_OUTPUT})`, `[${imported ? 'Profile Build' : 'Profile Again'}](command:${PROFILE})`);
+  links.push(
+    `[Copy Summary as Markdown](command:${COPY_MARKDOWN})`,
+    `[Show Build Output](command:${SHOW_OUTPUT})`,
+    `[${imported ? 'Profile Build' : 'Profile Again'}](command:${PROFILE})`,
+  );
   md.appendMarkdown(`\n${links.join(' · ')}`);
 
   switch (summary.status) {
     case 'ok':
       return { text: `$(pulse) ${peak}`, tooltip: md, command: TIMELINE };
     case 'failed':
-      return { text: `$(error) build failed · ${peak}`, tooltip: md, command: TIMELINE, background: new vscode.ThemeColor('statusBarItem.errorBackground') };
+      return {
+        text: `$(error) build failed · ${peak}`,
+        tooltip: md,
+        command: TIMELINE,
+        background: new vscode.ThemeColor('statusBarItem.errorBackground'),
+      };
     case 'cancelled':
     case 'killed':
-      return { text: `$(warning) ${summary.status} · ${peak}`, tooltip: md, command: TIMELINE, background: new vscode.ThemeColor('statusBarItem.warningBackground') };
+      return {
+        text: `$(warning) ${summary.status} · ${peak}`,
+        tooltip: md,
+        command: TIMELINE,
+        background: new vscode.ThemeColor('statusBarItem.warningBackground'),
+      };
   }
 }
 
@@ -111,7 +150,11 @@ export function renderLive(live: LiveBuild): StatusView {
   bullet(md, 'Profiling', live.label, true);
   const p = live.progress;
   if (p) {
-    bullet(md, 'RSS of the process tree', `${p.treeRssText} (peak ${p.peakTreeRssText}), ${p.processCount} process${p.processCount === 1 ? '' : 'es'}`);
+    bullet(
+      md,
+      'RSS of the process tree',
+      `${p.treeRssText} (peak ${p.peakTreeRssText}), ${p.processCount} process${p.processCount === 1 ? '' : 'es'}`,
+    );
     bullet(md, 'Phase', p.phase ?? 'not known yet');
     bullet(md, 'Elapsed', p.elapsedText);
   }
@@ -132,7 +175,13 @@ export function renderServer(state: ServerState): StatusView {
       return { text: '$(pulse) Compiler Memory', tooltip: md, command: PROFILE };
     case 'error':
     case 'stopped':
-      md.appendText(`The language server ${state.health === 'stopped' ? 'stopped' : 'reported an error'}${state.message ? `: ${state.message}` : ''}. See the "Compiler Memory Insight" output.`);
-      return { text: '$(error) Compiler Memory', tooltip: md, background: new vscode.ThemeColor('statusBarItem.errorBackground') };
+      md.appendText(
+        `The language server ${state.health === 'stopped' ? 'stopped' : 'reported an error'}${state.message ? `: ${state.message}` : ''}. See the "Compiler Memory Insight" output.`,
+      );
+      return {
+        text: '$(error) Compiler Memory',
+        tooltip: md,
+        background: new vscode.ThemeColor('statusBarItem.errorBackground'),
+      };
   }
 }

@@ -38,7 +38,12 @@ export interface TimelinePanelState {
 }
 
 function isHostState(s: unknown): s is TimelineHostState {
-  return !!s && typeof s === 'object' && typeof (s as TimelineHostState).profilePath === 'string' && path.isAbsolute((s as TimelineHostState).profilePath);
+  return (
+    !!s &&
+    typeof s === 'object' &&
+    typeof (s as TimelineHostState).profilePath === 'string' &&
+    path.isAbsolute((s as TimelineHostState).profilePath)
+  );
 }
 
 export class TimelinePanel {
@@ -59,7 +64,12 @@ export class TimelinePanel {
       if (open.profilePath !== profilePath) open.load(profilePath);
       return open;
     }
-    const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, 'Memory Timeline', column ?? vscode.ViewColumn.One, TimelinePanel.webviewOptions(ctx));
+    const panel = vscode.window.createWebviewPanel(
+      TIMELINE_VIEW_TYPE,
+      'Memory Timeline',
+      column ?? vscode.ViewColumn.One,
+      TimelinePanel.webviewOptions(ctx),
+    );
     return (TimelinePanel.current = new TimelinePanel(ctx, panel, profilePath, false));
   }
 
@@ -68,7 +78,9 @@ export class TimelinePanel {
     TimelinePanel.current?.dispose();
     panel.webview.options = TimelinePanel.webviewOptions(ctx);
     if (!isHostState(state)) {
-      panel.webview.html = errorHtml('This timeline has no profile to show any more. Run "Compiler Memory: Open Timeline" again.');
+      panel.webview.html = errorHtml(
+        'This timeline has no profile to show any more. Run "Compiler Memory: Open Timeline" again.',
+      );
       return;
     }
     TimelinePanel.current = new TimelinePanel(ctx, panel, state.profilePath, true);
@@ -114,7 +126,15 @@ export class TimelinePanel {
     return {
       profilePath: this.profilePath,
       visible: this.panel.visible,
-      model: m ? { title: m.run.title, peakBytes: m.peak?.bytes ?? null, phasePath: m.peak?.phasePath ?? [], phases: m.phases.length, series: m.series.length } : null,
+      model: m
+        ? {
+            title: m.run.title,
+            peakBytes: m.peak?.bytes ?? null,
+            phasePath: m.peak?.phasePath ?? [],
+            phases: m.phases.length,
+            series: m.series.length,
+          }
+        : null,
       seriesAnswered: this.seriesAnswered,
       lastError: this.lastError,
       revived: this.revived,
@@ -148,7 +168,13 @@ export class TimelinePanel {
       case 'requestSeries': {
         const { id, startMs, endMs, columns, seriesIds } = m;
         try {
-          const series = await this.ctx.request(TimelineSeriesRequest.type, { profilePath, startMs, endMs, columns, ...(seriesIds ? { seriesIds } : {}) });
+          const series = await this.ctx.request(TimelineSeriesRequest.type, {
+            profilePath,
+            startMs,
+            endMs,
+            columns,
+            ...(seriesIds ? { seriesIds } : {}),
+          });
           this.seriesAnswered++;
           await this.post({ type: 'seriesData', id, ok: true, series });
         } catch (e) {
@@ -172,14 +198,21 @@ export class TimelinePanel {
     const column = Math.max(0, (Number.isFinite(m.column) ? m.column! : 1) - 1);
     try {
       const pos = new vscode.Position(line, column);
-      await vscode.window.showTextDocument(vscode.Uri.file(file), { viewColumn: vscode.ViewColumn.Beside, selection: new vscode.Range(pos, pos) });
+      await vscode.window.showTextDocument(vscode.Uri.file(file), {
+        viewColumn: vscode.ViewColumn.Beside,
+        selection: new vscode.Range(pos, pos),
+      });
     } catch (e) {
       this.ctx.notify('warning', `Compiler Memory: can't open ${file}: ${(e as Error).message}`);
     }
   }
 
   private html(): string {
-    return webviewPage(this.panel.webview, this.ctx.extensionContext.extensionUri, { bundle: 'webview', title: 'Memory Timeline', rootId: 'cmi-root' });
+    return webviewPage(this.panel.webview, this.ctx.extensionContext.extensionUri, {
+      bundle: 'webview',
+      title: 'Memory Timeline',
+      rootId: 'cmi-root',
+    });
   }
 
   dispose(): void {

@@ -15,7 +15,12 @@ export function webviewPage(
   const style = webview.asWebviewUri(vscode.Uri.joinPath(dist, `${page.bundle}.css`));
   const nonce = randomBytes(18).toString('base64');
   return viewPage({
-    csp: [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src ${webview.cspSource} 'nonce-${nonce}'`, `img-src ${webview.cspSource} data:`].join('; '),
+    csp: [
+      `default-src 'none'`,
+      `script-src 'nonce-${nonce}'`,
+      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
+      `img-src ${webview.cspSource} data:`,
+    ].join('; '),
     title: page.title,
     head: `<link rel="stylesheet" href="${style.toString()}" nonce="${nonce}">`,
     rootId: page.rootId,

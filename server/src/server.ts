@@ -5,9 +5,19 @@
 import { promises as fsp, watch, type FSWatcher } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CodeLensRefreshRequest, createConnection, TextDocuments, TextDocumentSyncKind, type InitializeResult } from 'vscode-languageserver/node';
+import {
+  CodeLensRefreshRequest,
+  createConnection,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { ServerStatusNotification, type InitializationOptions, type ServerHealth } from '../../protocol/custom-messages';
+import {
+  ServerStatusNotification,
+  type InitializationOptions,
+  type ServerHealth,
+} from '../../protocol/custom-messages';
 import { notificationType } from './lsp/messages';
 import { registerCompare } from './lsp/compare-handler';
 import { registerExport } from './lsp/export-handler';
@@ -46,7 +56,9 @@ connection.onInitialize((params): InitializeResult => {
 });
 
 connection.onInitialized(() => {
-  connection.console.info(`server ready (pid ${process.pid}, node ${process.version}); profiles go to ${storageDir ?? '(no storage folder given)'}`);
+  connection.console.info(
+    `server ready (pid ${process.pid}, node ${process.version}); profiles go to ${storageDir ?? '(no storage folder given)'}`,
+  );
   setHealth('ready');
   void followProfiles();
 });
@@ -79,7 +91,11 @@ async function followProfiles(): Promise<void> {
     profilesWatcher = watch(dir, (_event, name) => {
       // writeProfile renames a finished temp file into place: a name with the suffix is complete.
       const file = name ? path.join(dir, name.toString()) : undefined;
-      if (file?.endsWith(PROFILE_SUFFIX)) void fsp.access(file).then(() => currentProfile.set(file), () => undefined);
+      if (file?.endsWith(PROFILE_SUFFIX))
+        void fsp.access(file).then(
+          () => currentProfile.set(file),
+          () => undefined,
+        );
     });
     profilesWatcher.on('error', () => undefined);
   } catch (e) {

@@ -10,10 +10,20 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
-const ts = (dir) => readdirSync(path.join(here, dir)).filter((f) => f.endsWith('.ts')).map((f) => path.join(here, dir, f));
+const ts = (dir) =>
+  readdirSync(path.join(here, dir))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join(here, dir, f));
 
 await esbuild.build({
-  entryPoints: [...ts('suite').filter((f) => /(\.test|run-[\w-]+)\.ts$/.test(f)), ...ts('ui'), path.join(here, 'run-ext-tests.ts'), path.join(here, 'run-electron.ts'), path.join(here, 'prepare-workspaces.ts'), path.join(here, 'summarize-results.ts')],
+  entryPoints: [
+    ...ts('suite').filter((f) => /(\.test|run-[\w-]+)\.ts$/.test(f)),
+    ...ts('ui'),
+    path.join(here, 'run-ext-tests.ts'),
+    path.join(here, 'run-electron.ts'),
+    path.join(here, 'prepare-workspaces.ts'),
+    path.join(here, 'summarize-results.ts'),
+  ],
   outdir: path.join(root, 'dist/test-vscode'),
   outbase: here,
   bundle: true,

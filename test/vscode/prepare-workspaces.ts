@@ -51,7 +51,10 @@ export function prepareWorkspaces(dest: string): Record<string, string> {
   const cSource = source('c-multi');
   const cMake = path.join(dest, 'c-make');
   copy(cSource, cMake);
-  writeFileSync(path.join(cMake, 'package.json'), `${JSON.stringify({ name: 'c-make', private: true, scripts: { build: 'make' } }, null, 2)}\n`);
+  writeFileSync(
+    path.join(cMake, 'package.json'),
+    `${JSON.stringify({ name: 'c-make', private: true, scripts: { build: 'make' } }, null, 2)}\n`,
+  );
   made['c-make'] = `${cMake} (from ${path.relative(repoRoot, cSource)}, with a package.json)`;
   return made;
 }
@@ -62,5 +65,6 @@ if (require.main === module) {
     process.stderr.write('usage: prepare-workspaces.js <dest dir>\n');
     process.exit(2);
   }
-  for (const [name, where] of Object.entries(prepareWorkspaces(path.resolve(dest)))) process.stdout.write(`workspace ${name}: ${where}\n`);
+  for (const [name, where] of Object.entries(prepareWorkspaces(path.resolve(dest))))
+    process.stdout.write(`workspace ${name}: ${where}\n`);
 }

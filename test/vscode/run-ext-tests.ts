@@ -14,12 +14,15 @@ const [step, testsPath, folder] = process.argv.slice(2);
 const TIMEOUT_MS = Number(process.env.CMI_E2E_SUITE_TIMEOUT_MS ?? 300_000);
 
 async function main(): Promise<number> {
-  if (!step || !testsPath || !folder) throw new Error('usage: run-ext-tests.js <step-name> <suite entry .js> <workspace folder>');
+  if (!step || !testsPath || !folder)
+    throw new Error('usage: run-ext-tests.js <step-name> <suite entry .js> <workspace folder>');
   if (!existsSync(testsPath)) throw new Error(`no suite at ${testsPath}: build with node test/vscode/build.mjs`);
   rmSync(resultsFile(step), { force: true });
   const { page, close } = await launchBrowser();
   try {
-    const done = new Promise<unknown>((resolve) => void page.exposeFunction('codeAutomationExit', (code: unknown) => resolve(code)));
+    const done = new Promise<unknown>(
+      (resolve) => void page.exposeFunction('codeAutomationExit', (code: unknown) => resolve(code)),
+    );
     // The extension host's console (Mocha's report included) and the workbench's log arrive in the page
     // as ('%c INFO', 'color: …', format, ...args).
     const pending: Promise<void>[] = [];
@@ -37,7 +40,8 @@ async function main(): Promise<number> {
             // The marketplace (open-vsx.org) is out of reach on these machines: expected, and noisy.
             if (/open-vsx\.org/.test(text)) return;
             process.stdout.write(`[vscode${/ERR/.test(a[0]) ? ' ERR' : ''}] ${text}\n`);
-          } else if (process.env.CMI_E2E_ALL_CONSOLE) process.stdout.write(`[page ${m.type()}] ${m.text().slice(0, 500)}\n`);
+          } else if (process.env.CMI_E2E_ALL_CONSOLE)
+            process.stdout.write(`[page ${m.type()}] ${m.text().slice(0, 500)}\n`);
         })(),
       ),
     );

@@ -23,13 +23,20 @@ for (const arg of steps) {
   if (existsSync(file)) r = JSON.parse(readFileSync(file, 'utf8')) as StepResults;
   const p = r?.passed ?? 0;
   let f = r?.failed ?? 0;
-  const note = !r ? (rc === 0 ? ' (no result file)' : ` (exit ${rc}, no result file)`) : rc !== 0 && f === 0 ? ` (exit ${rc})` : '';
+  const note = !r
+    ? rc === 0
+      ? ' (no result file)'
+      : ` (exit ${rc}, no result file)`
+    : rc !== 0 && f === 0
+      ? ` (exit ${rc})`
+      : '';
   if (rc !== 0 && f === 0) f = 1; // the step failed outside any test
   if (!r && rc === 0) f = 1; // a step must report what it ran
   passed += p;
   failed += f;
   lines.push(`  ${step.padEnd(22)} ${String(p).padStart(3)} passed ${String(f).padStart(3)} failed${note}`);
-  for (const t of r?.tests ?? []) if (t.state === 'failed') lines.push(`      ✗ ${t.title}: ${(t.error ?? '').split('\n')[0]}`);
+  for (const t of r?.tests ?? [])
+    if (t.state === 'failed') lines.push(`      ✗ ${t.title}: ${(t.error ?? '').split('\n')[0]}`);
 }
 process.stdout.write(lines.join('\n') + '\n');
 process.stdout.write(`${passed} passed, ${failed} failed\n`);

@@ -7,11 +7,26 @@
 // For tests: window.__cmiOverlay = { chart, model, segmentLabels, peakLabels } once drawn, and
 // body[data-rendered="true"]; in a VS Code webview, an OverlayRenderedMessage to the panel.
 
-import { Chart, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartConfiguration, type TooltipItem } from 'chart.js';
+import {
+  Chart,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  type ChartConfiguration,
+  type TooltipItem,
+} from 'chart.js';
 import annotationPlugin from 'chartjs-plugin-annotation';
 import type { Delta, PhaseDelta } from '../../protocol/compare';
 import { formatBytes, formatMs, formatPercent } from '../../common/format';
-import type { OverlayModel, OverlayPoint, OverlayRenderedMessage, OverlaySegment, OverlaySide } from '../../protocol/overlay';
+import type {
+  OverlayModel,
+  OverlayPoint,
+  OverlayRenderedMessage,
+  OverlaySegment,
+  OverlaySide,
+} from '../../protocol/overlay';
 import './overlay.css';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, annotationPlugin);
@@ -26,7 +41,11 @@ declare global {
 
 const SEP = ' › ';
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (className) e.className = className;
   if (text !== undefined) e.textContent = text;
@@ -36,7 +55,15 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, t
 function colors() {
   const cs = getComputedStyle(document.documentElement);
   const v = (name: string, fallback: string) => cs.getPropertyValue(name).trim() || fallback;
-  return { bg: v('--ov-bg', '#ffffff'), fg: v('--ov-fg', '#1f2328'), muted: v('--ov-muted', '#59636e'), border: v('--ov-border', '#d0d7de'), band: v('--ov-band', 'rgba(127,127,127,0.1)'), base: v('--ov-base', '#0969da'), head: v('--ov-head', '#bc4c00') };
+  return {
+    bg: v('--ov-bg', '#ffffff'),
+    fg: v('--ov-fg', '#1f2328'),
+    muted: v('--ov-muted', '#59636e'),
+    border: v('--ov-border', '#d0d7de'),
+    band: v('--ov-band', 'rgba(127,127,127,0.1)'),
+    base: v('--ov-base', '#0969da'),
+    head: v('--ov-head', '#bc4c00'),
+  };
 }
 
 /** The value in force at x on a curve (its last point at or before x), with that point's real time interpolated. */
@@ -123,12 +150,17 @@ function phaseTable(model: OverlayModel): HTMLElement {
 function sideLine(cls: 'base' | 'head', s: OverlaySide, wallMs: number | undefined): HTMLElement {
   const div = el('div', 'ov-side');
   div.append(el('span', `ov-swatch ${cls}`));
-  const peak = s.peak ? ` · peak ${formatBytes(s.peak.bytes)}${s.peak.phasePath.length ? ` in ${s.peak.phasePath.join(SEP)}` : ''}` : '';
+  const peak = s.peak
+    ? ` · peak ${formatBytes(s.peak.bytes)}${s.peak.phasePath.length ? ` in ${s.peak.phasePath.join(SEP)}` : ''}`
+    : '';
   div.append(el('span', '', `${s.label}: ${s.command}${wallMs !== undefined ? ` · ${formatMs(wallMs)}` : ''}${peak}`));
   return div;
 }
 
-function chartConfig(model: OverlayModel, c: ReturnType<typeof colors>): { config: ChartConfiguration<'line'>; segmentLabels: string[]; peakLabels: string[] } {
+function chartConfig(
+  model: OverlayModel,
+  c: ReturnType<typeof colors>,
+): { config: ChartConfiguration<'line'>; segmentLabels: string[]; peakLabels: string[] } {
   const segs = model.segments;
   const outer = segs.length ? Math.min(...segs.map((s) => s.depth)) : 0;
   const annotations: Record<string, Record<string, unknown>> = {};
@@ -143,39 +175,98 @@ function chartConfig(model: OverlayModel, c: ReturnType<typeof colors>): { confi
       // The outermost matched phases: alternating bands, their names at the top (the y axis leaves
       // room above the peaks for them).
       annotations[`seg${i}`] = {
-        type: 'box', xMin: x0, xMax: x1, drawTime: 'beforeDatasetsDraw', borderWidth: 0,
+        type: 'box',
+        xMin: x0,
+        xMax: x1,
+        drawTime: 'beforeDatasetsDraw',
+        borderWidth: 0,
         backgroundColor: band++ % 2 === 0 ? c.band : 'rgba(0,0,0,0)',
-        label: { display: wide >= 3, content: s.name, position: { x: 'center', y: 'start' }, color: c.fg, font: { size: 11, weight: 'bold' }, padding: 2 },
+        label: {
+          display: wide >= 3,
+          content: s.name,
+          position: { x: 'center', y: 'start' },
+          color: c.fg,
+          font: { size: 11, weight: 'bold' },
+          padding: 2,
+        },
       };
       if (wide >= 3) segmentLabels.push(s.name);
     } else if (s.depth === outer + 1) {
       // Their children: a dashed line at each start, the name at the bottom when there is room.
       annotations[`seg${i}`] = {
-        type: 'line', xMin: x0, xMax: x0, borderColor: c.muted, borderWidth: 1, borderDash: [3, 3], drawTime: 'beforeDatasetsDraw',
-        label: { display: wide >= 4, content: s.name, position: 'start', backgroundColor: 'rgba(0,0,0,0)', color: c.muted, font: { size: 10 }, padding: 2, xAdjust: Math.min(60, (wide / 100) * 300) },
+        type: 'line',
+        xMin: x0,
+        xMax: x0,
+        borderColor: c.muted,
+        borderWidth: 1,
+        borderDash: [3, 3],
+        drawTime: 'beforeDatasetsDraw',
+        label: {
+          display: wide >= 4,
+          content: s.name,
+          position: 'start',
+          backgroundColor: 'rgba(0,0,0,0)',
+          color: c.muted,
+          font: { size: 10 },
+          padding: 2,
+          xAdjust: Math.min(60, (wide / 100) * 300),
+        },
       };
       if (wide >= 4) segmentLabels.push(s.name);
     }
   });
   const peakLabels: string[] = [];
   // The base's label above its peak, the head's well below its own: apart, and off the curves near them.
-  for (const [key, side, color, up] of [['base', model.base, c.base, true], ['head', model.head, c.head, false]] as const) {
+  for (const [key, side, color, up] of [
+    ['base', model.base, c.base, true],
+    ['head', model.head, c.head, false],
+  ] as const) {
     const p = side.peak;
     if (!p) continue;
-    const content = [`${key} peak ${formatBytes(p.bytes)} at ${formatMs(p.tMs)}`, p.phasePath.length ? p.phasePath.join(SEP) : '(no phase)'];
+    const content = [
+      `${key} peak ${formatBytes(p.bytes)} at ${formatMs(p.tMs)}`,
+      p.phasePath.length ? p.phasePath.join(SEP) : '(no phase)',
+    ];
     peakLabels.push(content.join(' — '));
     // Toward the middle from the point: the base's label left of a late peak, the head's left of its peak when there is room.
     const onRight = up ? p.x > 0.6 : p.x > 0.3;
-    annotations[`${key}PeakPoint`] = { type: 'point', xValue: p.x * 100, yValue: p.bytes, radius: 5, backgroundColor: color, borderColor: c.bg, borderWidth: 2 };
+    annotations[`${key}PeakPoint`] = {
+      type: 'point',
+      xValue: p.x * 100,
+      yValue: p.bytes,
+      radius: 5,
+      backgroundColor: color,
+      borderColor: c.bg,
+      borderWidth: 2,
+    };
     annotations[`${key}PeakLabel`] = {
-      type: 'label', xValue: p.x * 100, yValue: p.bytes, content, color, backgroundColor: c.bg, borderColor: color, borderWidth: 1, borderRadius: 3, padding: 4,
-      font: { size: 11, weight: 'bold' }, position: { x: onRight ? 'end' : 'start', y: up ? 'end' : 'start' }, xAdjust: onRight ? -10 : 10, yAdjust: up ? -8 : 40,
+      type: 'label',
+      xValue: p.x * 100,
+      yValue: p.bytes,
+      content,
+      color,
+      backgroundColor: c.bg,
+      borderColor: color,
+      borderWidth: 1,
+      borderRadius: 3,
+      padding: 4,
+      font: { size: 11, weight: 'bold' },
+      position: { x: onRight ? 'end' : 'start', y: up ? 'end' : 'start' },
+      xAdjust: onRight ? -10 : 10,
+      yAdjust: up ? -8 : 40,
     };
   }
   const dataset = (s: OverlaySide, color: string) => ({
     label: `${s.label} — ${s.seriesName}`,
     data: s.points.map((p) => ({ x: p.x * 100, y: p.bytes })),
-    borderColor: color, backgroundColor: color, borderWidth: 1.5, pointRadius: 0, pointHitRadius: 4, tension: 0, parsing: false as const, normalized: true,
+    borderColor: color,
+    backgroundColor: color,
+    borderWidth: 1.5,
+    pointRadius: 0,
+    pointHitRadius: 4,
+    tension: 0,
+    parsing: false as const,
+    normalized: true,
   });
   const tooltipTitle = (items: TooltipItem<'line'>[]) => {
     const x = (items[0]?.parsed.x ?? 0) / 100;
@@ -184,7 +275,10 @@ function chartConfig(model: OverlayModel, c: ReturnType<typeof colors>): { confi
   };
   const tooltipBody = (items: TooltipItem<'line'>[]) => {
     const x = (items[0]?.parsed.x ?? 0) / 100;
-    return [['base', model.base], ['head', model.head]].map(([k, s]) => {
+    return [
+      ['base', model.base],
+      ['head', model.head],
+    ].map(([k, s]) => {
       const v = sideAt((s as OverlaySide).points, x);
       return v ? `${k as string}: ${formatBytes(v.bytes)} at ${formatMs(v.tMs)}` : `${k as string}: –`;
     });
@@ -197,8 +291,26 @@ function chartConfig(model: OverlayModel, c: ReturnType<typeof colors>): { confi
       maintainAspectRatio: false,
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
-        x: { type: 'linear', min: 0, max: 100, title: { display: true, text: 'phase-aligned time (%): the same phase at the same place on both runs', color: c.muted }, ticks: { color: c.muted, callback: (v) => `${v} %` }, grid: { color: c.border } },
-        y: { type: 'linear', min: 0, suggestedMax: ymax * 1.3, title: { display: true, text: model.head.seriesName || 'memory', color: c.muted }, ticks: { color: c.muted, stepSize: byteStep(ymax * 1.3), callback: (v) => formatBytes(Number(v)) }, grid: { color: c.border } },
+        x: {
+          type: 'linear',
+          min: 0,
+          max: 100,
+          title: {
+            display: true,
+            text: 'phase-aligned time (%): the same phase at the same place on both runs',
+            color: c.muted,
+          },
+          ticks: { color: c.muted, callback: (v) => `${v} %` },
+          grid: { color: c.border },
+        },
+        y: {
+          type: 'linear',
+          min: 0,
+          suggestedMax: ymax * 1.3,
+          title: { display: true, text: model.head.seriesName || 'memory', color: c.muted },
+          ticks: { color: c.muted, stepSize: byteStep(ymax * 1.3), callback: (v) => formatBytes(Number(v)) },
+          grid: { color: c.border },
+        },
       },
       plugins: {
         tooltip: {
@@ -218,8 +330,15 @@ function render(model: OverlayModel, root: HTMLElement): void {
   root.className = 'ov-root';
   root.append(el('h1', 'ov-title', model.title));
   const sides = el('div', 'ov-sides');
-  sides.append(sideLine('base', model.base, model.wall.base?.median), sideLine('head', model.head, model.wall.head?.median));
-  const wall = el('div', 'ov-side', `wall time Δ ${signed(model.wall.delta, formatMs)} (${signed(model.wall.deltaPct, formatPercent)})`);
+  sides.append(
+    sideLine('base', model.base, model.wall.base?.median),
+    sideLine('head', model.head, model.wall.head?.median),
+  );
+  const wall = el(
+    'div',
+    'ov-side',
+    `wall time Δ ${signed(model.wall.delta, formatMs)} (${signed(model.wall.deltaPct, formatPercent)})`,
+  );
   sides.append(wall);
   root.append(sides);
   const chartBox = el('div', 'ov-chart');
@@ -251,7 +370,13 @@ function render(model: OverlayModel, root: HTMLElement): void {
   document.body.dataset.rendered = 'true';
   // Inside VS Code, tell the panel what is drawn (its state for tests and bug reports).
   if (typeof acquireVsCodeApi === 'function') {
-    const message: OverlayRenderedMessage = { type: 'rendered', curves: chart.data.datasets.map((d) => d.data.length), segmentLabels, peakLabels, phaseRows: model.phases.length };
+    const message: OverlayRenderedMessage = {
+      type: 'rendered',
+      curves: chart.data.datasets.map((d) => d.data.length),
+      segmentLabels,
+      peakLabels,
+      phaseRows: model.phases.length,
+    };
     acquireVsCodeApi().postMessage(message);
   }
 }

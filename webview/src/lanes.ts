@@ -33,7 +33,10 @@ interface PhaseLane {
   maxEnd: Float64Array;
 }
 
-export type Hit = { kind: 'phase'; phase: TimelinePhase } | { kind: 'arena'; arena: TimelineArena } | { kind: 'marker'; marker: TimelineMarker };
+export type Hit =
+  | { kind: 'phase'; phase: TimelinePhase }
+  | { kind: 'arena'; arena: TimelineArena }
+  | { kind: 'marker'; marker: TimelineMarker };
 
 export interface Viewport {
   xMin: number;
@@ -101,7 +104,11 @@ export class Lanes {
     const byRow: number[][] = Array.from({ length: packed.rows }, () => []);
     model.arenas.forEach((_, i) => packed.row[i]! >= 0 && byRow[packed.row[i]!]!.push(i));
     this.arenaLanes = byRow.map((ids) => {
-      const lane = { idx: Int32Array.from(ids), start: new Float64Array(ids.length), maxEnd: new Float64Array(ids.length) };
+      const lane = {
+        idx: Int32Array.from(ids),
+        start: new Float64Array(ids.length),
+        maxEnd: new Float64Array(ids.length),
+      };
       let m = -Infinity;
       ids.forEach((i, k) => {
         const a = model.arenas[i]!;
@@ -113,7 +120,10 @@ export class Lanes {
     });
     if (model.arenas.length) {
       y += GROUP_GAP;
-      const rowH = Math.max(ARENA_MIN_ROW_H, Math.min(ARENA_MAX_ROW_H, Math.floor(ARENA_AREA_MAX_H / Math.max(1, packed.rows))));
+      const rowH = Math.max(
+        ARENA_MIN_ROW_H,
+        Math.min(ARENA_MAX_ROW_H, Math.floor(ARENA_AREA_MAX_H / Math.max(1, packed.rows))),
+      );
       // Room in the gutter for the label and the "… N more" note.
       const h = Math.max(packed.hidden ? 30 : 16, rowH * packed.rows);
       this.rows.push({ kind: 'arenas', y, h, rowH, rows: packed.rows });
@@ -212,7 +222,13 @@ export class Lanes {
     }
   }
 
-  private drawPhaseLane(row: Extract<Row, { kind: 'phase' }>, xMin: number, xMax: number, px: (t: number) => number, peakRows: Set<number>): void {
+  private drawPhaseLane(
+    row: Extract<Row, { kind: 'phase' }>,
+    xMin: number,
+    xMax: number,
+    px: (t: number) => number,
+    peakRows: Set<number>,
+  ): void {
     const ctx = this.ctx;
     const { idx, start, maxEnd } = row.lane;
     // First span whose running max end reaches the window.
@@ -275,11 +291,22 @@ export class Lanes {
     flushMerged();
   }
 
-  private drawMarkers(row: Extract<Row, { kind: 'markers' }>, xMin: number, xMax: number, px: (t: number) => number, left: number, right: number): void {
+  private drawMarkers(
+    row: Extract<Row, { kind: 'markers' }>,
+    xMin: number,
+    xMax: number,
+    px: (t: number) => number,
+    left: number,
+    right: number,
+  ): void {
     const ctx = this.ctx;
     ctx.fillStyle = this.colors.gc!;
     let lastX = -Infinity;
-    for (let lo = lowerBoundBy(this.markers, xMin, (m) => m.tMs + (m.durMs ?? 0)), j = lo; j < this.markers.length; j++) {
+    for (
+      let lo = lowerBoundBy(this.markers, xMin, (m) => m.tMs + (m.durMs ?? 0)), j = lo;
+      j < this.markers.length;
+      j++
+    ) {
       const m = this.markers[j]!;
       if (m.tMs > xMax) break;
       const a = Math.max(left, px(m.tMs));
@@ -290,7 +317,12 @@ export class Lanes {
     }
   }
 
-  private drawArenas(row: Extract<Row, { kind: 'arenas' }>, xMin: number, xMax: number, px: (t: number) => number): void {
+  private drawArenas(
+    row: Extract<Row, { kind: 'arenas' }>,
+    xMin: number,
+    xMax: number,
+    px: (t: number) => number,
+  ): void {
     const ctx = this.ctx;
     const end = this.model.run.endMs;
     const rh = row.rowH;
@@ -407,7 +439,8 @@ export class Lanes {
       for (let i = 0; i < arenas.length; i++) {
         const ar = arenas[i]!;
         if (ar.startMs > t + tol) break;
-        if (this.arenaRow[i] === lane && t <= (ar.endMs ?? this.model.run.endMs) + tol) return { kind: 'arena', arena: ar };
+        if (this.arenaRow[i] === lane && t <= (ar.endMs ?? this.model.run.endMs) + tol)
+          return { kind: 'arena', arena: ar };
       }
     }
     return undefined;
@@ -425,7 +458,11 @@ function lowerBoundBy<T>(xs: T[], v: number, key: (x: T) => number): number {
  * the ones that matter are placed first — held past their last use (largest saving first), then by
  * peak size — so that a held arena is always drawn; the rest take the room left or are not drawn.
  */
-export function packArenas(arenas: readonly TimelineArena[], endMs: number, maxRows: number): { row: Int32Array; rows: number; hidden: number } {
+export function packArenas(
+  arenas: readonly TimelineArena[],
+  endMs: number,
+  maxRows: number,
+): { row: Int32Array; rows: number; hidden: number } {
   const n = arenas.length;
   const row = new Int32Array(n).fill(-1);
   const stopOf = (a: TimelineArena) => a.endMs ?? endMs;
@@ -434,7 +471,11 @@ export function packArenas(arenas: readonly TimelineArena[], endMs: number, maxR
   for (let i = 0; i < n; i++) {
     const a = arenas[i]!;
     let r = -1;
-    for (let k = 0; k < ends.length; k++) if (ends[k]! <= a.startMs) { r = k; break; }
+    for (let k = 0; k < ends.length; k++)
+      if (ends[k]! <= a.startMs) {
+        r = k;
+        break;
+      }
     if (r < 0) r = ends.push(0) - 1;
     ends[r] = stopOf(a);
     row[i] = r;
@@ -446,7 +487,12 @@ export function packArenas(arenas: readonly TimelineArena[], endMs: number, maxR
   const order = [...arenas.keys()].sort((x, y) => {
     const a = arenas[x]!;
     const b = arenas[y]!;
-    return Number(b.heldPastLastUse) - Number(a.heldPastLastUse) || b.potentialSavingBytes - a.potentialSavingBytes || b.peakBytes - a.peakBytes || a.startMs - b.startMs;
+    return (
+      Number(b.heldPastLastUse) - Number(a.heldPastLastUse) ||
+      b.potentialSavingBytes - a.potentialSavingBytes ||
+      b.peakBytes - a.peakBytes ||
+      a.startMs - b.startMs
+    );
   });
   const starts: number[][] = [];
   const stops: number[][] = [];
@@ -457,7 +503,7 @@ export function packArenas(arenas: readonly TimelineArena[], endMs: number, maxR
     const e = Math.max(s, stopOf(a));
     let placed = false;
     for (let r = 0; r < maxRows && !placed; r++) {
-      if (r === starts.length) (starts.push([]), stops.push([]));
+      if (r === starts.length) starts.push([]), stops.push([]);
       const rs = starts[r]!;
       const re = stops[r]!;
       // The first interval starting after s; it and the one before must not overlap [s, e].

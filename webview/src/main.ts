@@ -3,7 +3,14 @@
 // analysis; every string from a trace is set as text.
 
 import './view.css';
-import type { HostToViewMessage, SeriesWindow, TimelineHostPort, TimelineModel, TimelinePhase, TimelinePhaseRow } from '../../protocol/timeline';
+import type {
+  HostToViewMessage,
+  SeriesWindow,
+  TimelineHostPort,
+  TimelineModel,
+  TimelinePhase,
+  TimelinePhaseRow,
+} from '../../protocol/timeline';
 import { el } from './dom';
 import { formatBytes, formatMs } from './format';
 import { arenaTable, phaseTable } from './tables';
@@ -43,7 +50,9 @@ function revealer(model: TimelineModel): (r: TimelinePhaseRow) => (() => void) |
   }
   return (r) => {
     const s = sources.get(r);
-    return s && host && typeof acquireVsCodeApi === 'function' ? () => host.postMessage({ type: 'revealSource', ...s }) : undefined;
+    return s && host && typeof acquireVsCodeApi === 'function'
+      ? () => host.postMessage({ type: 'revealSource', ...s })
+      : undefined;
   };
 }
 
@@ -55,11 +64,20 @@ function show(model: TimelineModel): void {
     'header',
     { class: 'cmi-header' },
     el('h1', {}, model.run.title),
-    el('p', { class: 'cmi-facts' }, `${model.run.status}${model.run.statusReason ? ` (${model.run.statusReason})` : ''} · wall ${formatMs(model.run.wallMs)} · ${model.run.startedAt} · sources: ${model.run.sources.join(', ') || '–'}`),
+    el(
+      'p',
+      { class: 'cmi-facts' },
+      `${model.run.status}${model.run.statusReason ? ` (${model.run.statusReason})` : ''} · wall ${formatMs(model.run.wallMs)} · ${model.run.startedAt} · sources: ${model.run.sources.join(', ') || '–'}`,
+    ),
   );
   const peakLine = el('p', { class: 'cmi-peak', id: 'cmi-peak-label' });
   if (peak) {
-    peakLine.append('Peak ', el('strong', {}, formatBytes(peak.bytes)), ` (${peak.seriesName}) at ${formatMs(peak.atMs)} in `, el('strong', {}, peak.phasePath.length ? peak.phasePath.join(' › ') : 'no phase'));
+    peakLine.append(
+      'Peak ',
+      el('strong', {}, formatBytes(peak.bytes)),
+      ` (${peak.seriesName}) at ${formatMs(peak.atMs)} in `,
+      el('strong', {}, peak.phasePath.length ? peak.phasePath.join(' › ') : 'no phase'),
+    );
   } else peakLine.textContent = 'No memory series in this profile.';
   header.append(peakLine);
   // The view's state of this profile kept before a reload, and kept again as it changes (saved at most
@@ -79,7 +97,14 @@ function show(model: TimelineModel): void {
   });
   const timeline = new Timeline(model, requestSeries, state, save);
   const tables = el('div', { class: 'cmi-tables', 'aria-busy': 'true' });
-  const warnings = model.run.warnings.length ? el('details', { class: 'cmi-note' }, el('summary', {}, `${model.run.warnings.length} warning(s)`), ...model.run.warnings.slice(0, 200).map((w) => el('div', {}, w))) : '';
+  const warnings = model.run.warnings.length
+    ? el(
+        'details',
+        { class: 'cmi-note' },
+        el('summary', {}, `${model.run.warnings.length} warning(s)`),
+        ...model.run.warnings.slice(0, 200).map((w) => el('div', {}, w)),
+      )
+    : '';
   root.replaceChildren(header, timeline.root, timeline.selectionElement, tables, warnings);
   // The tables (sorting thousands of rows, a thousand table rows) come after the chart is on screen,
   // or after 2 s if it is not drawn by then (a panel opened hidden has no size to draw in).
@@ -88,8 +113,23 @@ function show(model: TimelineModel): void {
     if (tablesBuilt) return;
     tablesBuilt = true;
     const t0 = performance.now();
-    tables.append(el('section', {}, el('h2', {}, `Phases (${model.phaseRows.length})`), phaseTable(model.phaseRows, revealer(model), sortKept('phases'))));
-    if (model.arenas.length) tables.append(el('section', {}, el('h2', {}, `Arenas (${model.arenas.length})`), arenaTable(model.arenas, sortKept('arenas'))));
+    tables.append(
+      el(
+        'section',
+        {},
+        el('h2', {}, `Phases (${model.phaseRows.length})`),
+        phaseTable(model.phaseRows, revealer(model), sortKept('phases')),
+      ),
+    );
+    if (model.arenas.length)
+      tables.append(
+        el(
+          'section',
+          {},
+          el('h2', {}, `Arenas (${model.arenas.length})`),
+          arenaTable(model.arenas, sortKept('arenas')),
+        ),
+      );
     tables.removeAttribute('aria-busy');
     tables.dataset.ready = 'true';
     performance.measure('cmi:tables', { start: t0 });

@@ -21,7 +21,15 @@ export interface SortKept {
   onSort?: (column: number, desc: boolean) => void;
 }
 
-function sortableTable<T>(caption: string, rows: T[], columns: Column<T>[], initial: number, rowClass: (r: T) => string, activate?: Activate<T>, kept: SortKept = {}): HTMLElement {
+function sortableTable<T>(
+  caption: string,
+  rows: T[],
+  columns: Column<T>[],
+  initial: number,
+  rowClass: (r: T) => string,
+  activate?: Activate<T>,
+  kept: SortKept = {},
+): HTMLElement {
   const table = el('table', { class: 'cmi-table' });
   const thead = el('thead');
   const tbody = el('tbody');
@@ -58,7 +66,9 @@ function sortableTable<T>(caption: string, rows: T[], columns: Column<T>[], init
       const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
       return desc ? -c : c;
     });
-    buttons.forEach((th, i) => th.setAttribute('aria-sort', i === sortCol ? (desc ? 'descending' : 'ascending') : 'none'));
+    buttons.forEach((th, i) =>
+      th.setAttribute('aria-sort', i === sortCol ? (desc ? 'descending' : 'ascending') : 'none'),
+    );
     tbody.replaceChildren(
       ...sorted.slice(0, MAX_ROWS).map((r) => {
         const tr = el('tr', { class: rowClass(r) });
@@ -94,17 +104,33 @@ export function phaseRowPath(rows: readonly TimelinePhaseRow[], r: TimelinePhase
 }
 
 /** `reveal`: what clicking a row does (a phase with a source location reveals it in the editor). */
-export function phaseTable(rows: TimelinePhaseRow[], reveal?: Activate<TimelinePhaseRow>, kept?: SortKept): HTMLElement {
+export function phaseTable(
+  rows: TimelinePhaseRow[],
+  reveal?: Activate<TimelinePhaseRow>,
+  kept?: SortKept,
+): HTMLElement {
   return sortableTable(
     'Phases',
     rows,
     [
-      { title: 'Phase', value: (r) => phaseRowPath(rows, r), text: (r) => `${phaseRowPath(rows, r)}${r.count > 1 ? ` ×${r.count}` : ''}` },
+      {
+        title: 'Phase',
+        value: (r) => phaseRowPath(rows, r),
+        text: (r) => `${phaseRowPath(rows, r)}${r.count > 1 ? ` ×${r.count}` : ''}`,
+      },
       { title: 'Time', value: (r) => r.durationMs, text: (r) => formatMs(r.durationMs) },
       { title: 'Self', value: (r) => r.selfMs, text: (r) => formatMs(r.selfMs) },
-      { title: 'Start → end', value: (r) => (r.memEndBytes ?? 0) - (r.memStartBytes ?? 0), text: (r) => `${formatBytes(r.memStartBytes)} → ${formatBytes(r.memEndBytes)}` },
+      {
+        title: 'Start → end',
+        value: (r) => (r.memEndBytes ?? 0) - (r.memStartBytes ?? 0),
+        text: (r) => `${formatBytes(r.memStartBytes)} → ${formatBytes(r.memEndBytes)}`,
+      },
       { title: 'Peak in it', value: (r) => r.memPeakBytes, text: (r) => formatBytes(r.memPeakBytes) },
-      { title: 'Of peak', value: (r) => r.shareOfPeak, text: (r) => `${formatPercent(r.shareOfPeak)}${r.holdsPeak ? ' ◀ peak' : ''}` },
+      {
+        title: 'Of peak',
+        value: (r) => r.shareOfPeak,
+        text: (r) => `${formatPercent(r.shareOfPeak)}${r.holdsPeak ? ' ◀ peak' : ''}`,
+      },
     ],
     2,
     (r) => (r.holdsPeak ? 'cmi-hot' : ''),
@@ -123,8 +149,17 @@ export function arenaTable(arenas: TimelineArena[], kept?: SortKept): HTMLElemen
       { title: 'Freed', value: (a) => a.endMs, text: (a) => (a.endMs === null ? 'alive at end' : formatMs(a.endMs)) },
       { title: 'Peak', value: (a) => a.peakBytes, text: (a) => formatBytes(a.peakBytes) },
       { title: 'At the peak', value: (a) => a.bytesAtPeak, text: (a) => formatBytes(a.bytesAtPeak) },
-      { title: 'Last use', value: (a) => a.lastUseMs, text: (a) => (a.lastUseMs === null ? '–' : `${formatMs(a.lastUseMs)}${a.lastUsePhase ? ` in ${a.lastUsePhase}` : ''}`) },
-      { title: 'Held past last use', value: (a) => a.potentialSavingBytes, text: (a) => (a.heldPastLastUse ? `yes, saving ${formatBytes(a.potentialSavingBytes)}` : 'no') },
+      {
+        title: 'Last use',
+        value: (a) => a.lastUseMs,
+        text: (a) =>
+          a.lastUseMs === null ? '–' : `${formatMs(a.lastUseMs)}${a.lastUsePhase ? ` in ${a.lastUsePhase}` : ''}`,
+      },
+      {
+        title: 'Held past last use',
+        value: (a) => a.potentialSavingBytes,
+        text: (a) => (a.heldPastLastUse ? `yes, saving ${formatBytes(a.potentialSavingBytes)}` : 'no'),
+      },
     ],
     6,
     (a) => (a.heldPastLastUse ? 'cmi-held' : ''),

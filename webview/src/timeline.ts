@@ -8,7 +8,19 @@
 // (CSS variables): a theme change in VS Code (body class, variables) redraws both. The visible window
 // and the hidden series are kept in the view state (view-state.ts).
 
-import { Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartConfiguration, type Plugin, type Scale } from 'chart.js';
+import {
+  Chart,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  type ChartConfiguration,
+  type Plugin,
+  type Scale,
+} from 'chart.js';
 import annotationPlugin from 'chartjs-plugin-annotation';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import type { SeriesWindow, TimelineArena, TimelineModel, TimelinePhase } from '../../protocol/timeline';
@@ -18,7 +30,17 @@ import { type Hit, Lanes, type Viewport } from './lanes';
 import { phaseRowPath } from './tables';
 import type { ViewState } from './view-state';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Filler, zoomPlugin, annotationPlugin);
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  Legend,
+  Tooltip,
+  Filler,
+  zoomPlugin,
+  annotationPlugin,
+);
 
 /** Width of the left gutter (y axis ticks, lane labels). */
 const GUTTER = 150;
@@ -94,13 +116,23 @@ export class Timeline {
     this.tooltip = el('div', { class: 'cmi-tooltip', role: 'tooltip', id: 'cmi-tooltip', hidden: '' });
     this.selectionBox = el('div', { class: 'cmi-selection', id: 'cmi-selection', 'aria-live': 'polite', hidden: '' });
     this.visiblePhases = el('ul', { class: 'cmi-sr', id: 'cmi-visible-phases', 'aria-label': 'Phases in view' });
-    this.visibleArenas = el('ul', { class: 'cmi-sr', id: 'cmi-visible-arenas', 'aria-label': 'Arenas in view', 'data-rows': String(this.lanes.arenaRows), 'data-hidden': String(this.lanes.arenasHidden) });
+    this.visibleArenas = el('ul', {
+      class: 'cmi-sr',
+      id: 'cmi-visible-arenas',
+      'aria-label': 'Arenas in view',
+      'data-rows': String(this.lanes.arenaRows),
+      'data-hidden': String(this.lanes.arenasHidden),
+    });
     this.root = el(
       'div',
       { class: 'cmi-timeline', tabindex: '0', 'aria-label': 'Timeline: + and − zoom, arrows pan, 0 resets' },
       chartBox,
       this.lanes.canvas,
-      el('p', { class: 'cmi-help' }, 'Wheel or + / − to zoom, drag or ← / → to pan, 0 to reset, shift+drag to select a range.'),
+      el(
+        'p',
+        { class: 'cmi-help' },
+        'Wheel or + / − to zoom, drag or ← / → to pan, 0 to reset, shift+drag to select a range.',
+      ),
       this.visiblePhases,
       this.visibleArenas,
     );
@@ -164,7 +196,9 @@ export class Timeline {
         };
       },
     };
-    const peakLabel = peak ? [`peak ${formatBytes(peak.bytes)}`, peak.phasePath.length ? peak.phasePath.join(' › ') : '(no phase)'] : [];
+    const peakLabel = peak
+      ? [`peak ${formatBytes(peak.bytes)}`, peak.phasePath.length ? peak.phasePath.join(' › ') : '(no phase)']
+      : [];
     const peakOnRight = peak ? (peak.atMs - m.run.startMs) / (m.run.endMs - m.run.startMs) > 0.6 : false;
     return {
       type: 'line',
@@ -212,7 +246,9 @@ export class Timeline {
             },
             afterBuildTicks: (scale: Scale) => {
               // Only ticks inside the axis: one above it would be drawn over the legend.
-              scale.ticks = byteTicks(scale.max).filter((value) => value <= scale.max * (1 + 1e-9)).map((value) => ({ value }));
+              scale.ticks = byteTicks(scale.max)
+                .filter((value) => value <= scale.max * (1 + 1e-9))
+                .map((value) => ({ value }));
             },
             afterFit: (scale: Scale) => {
               scale.width = GUTTER;
@@ -240,8 +276,23 @@ export class Timeline {
           annotation: {
             annotations: peak
               ? {
-                  peakLine: { type: 'line', xMin: peak.atMs, xMax: peak.atMs, borderColor: peakColor, borderWidth: 1, borderDash: [4, 3] },
-                  peakPoint: { type: 'point', xValue: peak.atMs, yValue: peak.bytes, radius: 5, backgroundColor: peakColor, borderColor: bg, borderWidth: 2 },
+                  peakLine: {
+                    type: 'line',
+                    xMin: peak.atMs,
+                    xMax: peak.atMs,
+                    borderColor: peakColor,
+                    borderWidth: 1,
+                    borderDash: [4, 3],
+                  },
+                  peakPoint: {
+                    type: 'point',
+                    xValue: peak.atMs,
+                    yValue: peak.bytes,
+                    radius: 5,
+                    backgroundColor: peakColor,
+                    borderColor: bg,
+                    borderWidth: 2,
+                  },
                   peakLabel: {
                     type: 'label',
                     xValue: peak.atMs,
@@ -262,7 +313,13 @@ export class Timeline {
               : {},
           },
           zoom: {
-            limits: { x: { min: m.run.startMs, max: m.run.endMs, minRange: Math.max(1e-3, (m.run.endMs - m.run.startMs) / 1e7) } },
+            limits: {
+              x: {
+                min: m.run.startMs,
+                max: m.run.endMs,
+                minRange: Math.max(1e-3, (m.run.endMs - m.run.startMs) / 1e7),
+              },
+            },
             pan: {
               enabled: true,
               mode: 'x',
@@ -271,7 +328,13 @@ export class Timeline {
             },
             // The wheel is the view's own (wire()): one handler for the chart and the lanes, which draws
             // once the samples of the new window are there. Pinch stays the plugin's.
-            zoom: { wheel: { enabled: false }, pinch: { enabled: true }, mode: 'x', onZoom: () => this.fetchWindow(), onZoomComplete: () => this.fetchWindow() },
+            zoom: {
+              wheel: { enabled: false },
+              pinch: { enabled: true },
+              mode: 'x',
+              onZoom: () => this.fetchWindow(),
+              onZoomComplete: () => this.fetchWindow(),
+            },
           },
         },
       },
@@ -309,7 +372,10 @@ export class Timeline {
       });
     };
     const observer = new MutationObserver(changed);
-    observer.observe(document.body, { attributes: true, attributeFilter: ['class', 'style', 'data-vscode-theme-kind'] });
+    observer.observe(document.body, {
+      attributes: true,
+      attributeFilter: ['class', 'style', 'data-vscode-theme-kind'],
+    });
     observer.observe(document.documentElement, { attributes: true, attributeFilter: ['class', 'style'] });
     window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', changed);
   }
@@ -317,7 +383,13 @@ export class Timeline {
   /** Takes the theme's colours again; redraws only when they changed. */
   applyTheme(): void {
     const cls = document.body.classList;
-    this.root.dataset.theme = cls.contains('vscode-high-contrast') ? 'high-contrast' : cls.contains('vscode-dark') ? 'dark' : cls.contains('vscode-light') ? 'light' : 'default';
+    this.root.dataset.theme = cls.contains('vscode-high-contrast')
+      ? 'high-contrast'
+      : cls.contains('vscode-dark')
+        ? 'dark'
+        : cls.contains('vscode-light')
+          ? 'light'
+          : 'default';
     const t = readTheme();
     const key = JSON.stringify(t);
     if (key === this.themeKey) return;
@@ -335,7 +407,8 @@ export class Timeline {
     this.chart.data.datasets.forEach((d, i) => {
       d.borderColor = d.backgroundColor = t.palette[i % t.palette.length]!;
     });
-    const ann = (o.plugins as { annotation?: { annotations?: Record<string, Record<string, unknown>> } }).annotation?.annotations;
+    const ann = (o.plugins as { annotation?: { annotations?: Record<string, Record<string, unknown>> } }).annotation
+      ?.annotations;
     if (ann?.peakLine) ann.peakLine.borderColor = t.peak;
     if (ann?.peakPoint) Object.assign(ann.peakPoint, { backgroundColor: t.peak, borderColor: t.bg });
     if (ann?.peakLabel) Object.assign(ann.peakLabel, { color: t.peak, backgroundColor: t.bg, borderColor: t.peak });
@@ -394,10 +467,27 @@ export class Timeline {
 
   private updateAccessibleLists(): void {
     const phases = [...this.lanes.visible].sort((a, b) => a.depth - b.depth || a.startMs - b.startMs).slice(0, 200);
-    this.visiblePhases.replaceChildren(...phases.map((p) => el('li', {}, `${p.name} ${formatMs(p.startMs)}–${formatMs(p.endMs)} (${formatMs(p.endMs - p.startMs)})`)));
-    const arenas = this.lanes.arenasInView().sort((a, b) => Number(b.heldPastLastUse) - Number(a.heldPastLastUse) || b.peakBytes - a.peakBytes).slice(0, 200);
+    this.visiblePhases.replaceChildren(
+      ...phases.map((p) =>
+        el('li', {}, `${p.name} ${formatMs(p.startMs)}–${formatMs(p.endMs)} (${formatMs(p.endMs - p.startMs)})`),
+      ),
+    );
+    const arenas = this.lanes
+      .arenasInView()
+      .sort((a, b) => Number(b.heldPastLastUse) - Number(a.heldPastLastUse) || b.peakBytes - a.peakBytes)
+      .slice(0, 200);
     this.visibleArenas.replaceChildren(
-      ...arenas.map((a) => el('li', { 'data-held': String(a.heldPastLastUse), 'data-row': String(this.lanes.arenaRowOf(a)), 'data-row-h': String(this.lanes.arenaRowHeight) }, `${a.name}: peak ${formatBytes(a.peakBytes)}${a.heldPastLastUse ? `, held past its last use (saving ${formatBytes(a.potentialSavingBytes)})` : ''}`)),
+      ...arenas.map((a) =>
+        el(
+          'li',
+          {
+            'data-held': String(a.heldPastLastUse),
+            'data-row': String(this.lanes.arenaRowOf(a)),
+            'data-row-h': String(this.lanes.arenaRowHeight),
+          },
+          `${a.name}: peak ${formatBytes(a.peakBytes)}${a.heldPastLastUse ? `, held past its last use (saving ${formatBytes(a.potentialSavingBytes)})` : ''}`,
+        ),
+      ),
     );
   }
 
@@ -486,7 +576,10 @@ export class Timeline {
     x.max = min + span;
     this.pendingWindow = [min, min + span];
     if (!fetch) return this.render();
-    if (!this.renderFrame) this.renderFrame = requestAnimationFrame(() => ((this.renderFrame = 0), this.pendingWindow && this.chart.update('none')));
+    if (!this.renderFrame)
+      this.renderFrame = requestAnimationFrame(
+        () => ((this.renderFrame = 0), this.pendingWindow && this.chart.update('none')),
+      );
     this.fetchWindow();
   }
 
@@ -525,7 +618,8 @@ export class Timeline {
         e.preventDefault();
         performance.mark('cmi:step-start');
         this.stepPending = true;
-        if (Math.abs(e.deltaX) > Math.abs(e.deltaY)) this.panBy(e.deltaX / Math.max(1, this.chart.chartArea.right - this.chart.chartArea.left));
+        if (Math.abs(e.deltaX) > Math.abs(e.deltaY))
+          this.panBy(e.deltaX / Math.max(1, this.chart.chartArea.right - this.chart.chartArea.left));
         else if (e.deltaY) this.zoomBy(e.deltaY < 0 ? 1 / 1.25 : 1.25, this.timeAt(e.clientX, canvas));
         else this.endStep();
       },
@@ -533,10 +627,10 @@ export class Timeline {
     );
     this.root.addEventListener('keydown', (e) => {
       const step = () => performance.mark('cmi:step-start');
-      if (e.key === '+' || e.key === '=') (step(), (this.stepPending = true), this.zoomBy(1 / 1.5));
-      else if (e.key === '-' || e.key === '_') (step(), (this.stepPending = true), this.zoomBy(1.5));
-      else if (e.key === 'ArrowLeft') (step(), (this.stepPending = true), this.panBy(-0.2));
-      else if (e.key === 'ArrowRight') (step(), (this.stepPending = true), this.panBy(0.2));
+      if (e.key === '+' || e.key === '=') step(), (this.stepPending = true), this.zoomBy(1 / 1.5);
+      else if (e.key === '-' || e.key === '_') step(), (this.stepPending = true), this.zoomBy(1.5);
+      else if (e.key === 'ArrowLeft') step(), (this.stepPending = true), this.panBy(-0.2);
+      else if (e.key === 'ArrowRight') step(), (this.stepPending = true), this.panBy(0.2);
       else if (e.key === '0' || e.key === 'Home') this.resetZoom();
       else if (e.key === 'Escape') this.setSelection(null);
       else return;
@@ -576,7 +670,8 @@ export class Timeline {
       const [min0, max0] = this.currentWindow();
       const perPx = (max0 - min0) / (this.chart.chartArea.right - this.chart.chartArea.left);
       lanes.setPointerCapture(e.pointerId);
-      const move = (ev: PointerEvent) => this.setWindow(min0 - (ev.clientX - x0) * perPx, max0 - (ev.clientX - x0) * perPx, false);
+      const move = (ev: PointerEvent) =>
+        this.setWindow(min0 - (ev.clientX - x0) * perPx, max0 - (ev.clientX - x0) * perPx, false);
       const up = () => {
         lanes.removeEventListener('pointermove', move);
         lanes.removeEventListener('pointerup', up);
@@ -602,10 +697,15 @@ export class Timeline {
     if (hit.kind === 'phase') {
       const p = hit.phase;
       const row = this.model.phaseRows[p.row];
-      const lines = [row ? phaseRowPath(this.model.phaseRows, row) : p.name, `${formatMs(p.endMs - p.startMs)}  (${formatMs(p.startMs)} → ${formatMs(p.endMs)})`];
+      const lines = [
+        row ? phaseRowPath(this.model.phaseRows, row) : p.name,
+        `${formatMs(p.endMs - p.startMs)}  (${formatMs(p.startMs)} → ${formatMs(p.endMs)})`,
+      ];
       if (p.category) lines.push(`category: ${p.category}`);
       if (row) {
-        lines.push(`memory: ${formatBytes(row.memStartBytes)} → ${formatBytes(row.memEndBytes)}, peak in it ${formatBytes(row.memPeakBytes)}`);
+        lines.push(
+          `memory: ${formatBytes(row.memStartBytes)} → ${formatBytes(row.memEndBytes)}, peak in it ${formatBytes(row.memPeakBytes)}`,
+        );
         if (row.count > 1) lines.push(`(memory figures over all ${row.count} spans of this phase)`);
         if (row.holdsPeak) lines.push('holds the peak');
       }
@@ -614,7 +714,10 @@ export class Timeline {
     }
     if (hit.kind === 'arena') return describeArena(hit.arena, this.model.run.endMs);
     const m = hit.marker;
-    return [`${m.name} (${m.kind})`, `at ${formatMs(m.tMs)}${m.durMs !== undefined ? `, ${formatMs(m.durMs)}` : ''}`].join('\n');
+    return [
+      `${m.name} (${m.kind})`,
+      `at ${formatMs(m.tMs)}${m.durMs !== undefined ? `, ${formatMs(m.durMs)}` : ''}`,
+    ].join('\n');
   }
 
   /** Selects [startMs, endMs] (or clears the selection) and shows its figures. */
@@ -632,7 +735,9 @@ export class Timeline {
       const maxima = this.model.series.map((s) => {
         const w = series.find((x) => x.id === s.id);
         let max = -Infinity;
-        if (w) for (let i = 0; i < w.tMs.length; i++) if (w.tMs[i]! >= a && w.tMs[i]! <= b && w.bytes[i]! > max) max = w.bytes[i]!;
+        if (w)
+          for (let i = 0; i < w.tMs.length; i++)
+            if (w.tMs[i]! >= a && w.tMs[i]! <= b && w.bytes[i]! > max) max = w.bytes[i]!;
         return { s, max };
       });
       const phases = this.model.phases.filter((p) => p.endMs >= a && p.startMs <= b);
@@ -641,9 +746,21 @@ export class Timeline {
       const arenas = this.model.arenas.filter((x) => x.startMs <= b && (x.endMs ?? Infinity) >= a);
       const lines = [`Selection ${formatMs(a)} → ${formatMs(b)} (${formatMs(b - a)})`];
       for (const { s, max } of maxima) if (max > -Infinity) lines.push(`max ${formatBytes(max)} · ${s.name}`);
-      lines.push(`${phases.length} phase span${phases.length === 1 ? '' : 's'}${top.length ? `; longest here: ${top.map((p) => `${p.name} ${formatMs(inRange(p))}`).join(', ')}` : ''}`);
+      lines.push(
+        `${phases.length} phase span${phases.length === 1 ? '' : 's'}${top.length ? `; longest here: ${top.map((p) => `${p.name} ${formatMs(inRange(p))}`).join(', ')}` : ''}`,
+      );
       const held = arenas.filter((x) => x.heldPastLastUse).length;
-      lines.push(`${arenas.length} arena${arenas.length === 1 ? '' : 's'} alive${held ? ` (${held} held past last use)` : ''}${arenas.length ? `; largest: ${[...arenas].sort((x, y) => y.peakBytes - x.peakBytes).slice(0, 5).map((x) => `${x.name} ${formatBytes(x.peakBytes)}`).join(', ')}` : ''}`);
+      lines.push(
+        `${arenas.length} arena${arenas.length === 1 ? '' : 's'} alive${held ? ` (${held} held past last use)` : ''}${
+          arenas.length
+            ? `; largest: ${[...arenas]
+                .sort((x, y) => y.peakBytes - x.peakBytes)
+                .slice(0, 5)
+                .map((x) => `${x.name} ${formatBytes(x.peakBytes)}`)
+                .join(', ')}`
+            : ''
+        }`,
+      );
       this.selectionBox.textContent = lines.join('\n');
       this.selectionBox.hidden = false;
     });
@@ -658,6 +775,7 @@ function describeArena(a: TimelineArena, endMs: number): string {
     `peak ${formatBytes(a.peakBytes)}, at the global peak ${formatBytes(a.bytesAtPeak)}`,
     `last use: ${a.lastUseMs === null ? 'none recorded' : `${formatMs(a.lastUseMs)}${a.lastUsePhase ? ` in ${a.lastUsePhase}` : ''}`}`,
   ];
-  if (a.heldPastLastUse) lines.push(`held past its last use: freeing it then would save ${formatBytes(a.potentialSavingBytes)} at the peak`);
+  if (a.heldPastLastUse)
+    lines.push(`held past its last use: freeing it then would save ${formatBytes(a.potentialSavingBytes)} at the peak`);
   return lines.join('\n');
 }

@@ -26,12 +26,15 @@ export function validViewState(v: unknown, key: string): ViewState | undefined {
   const s = v as ViewState;
   if (s.key !== key) return undefined;
   const out: ViewState = { key };
-  if (Array.isArray(s.window) && s.window.length === 2 && s.window.every(Number.isFinite) && s.window[0] < s.window[1]) out.window = [s.window[0], s.window[1]];
+  if (Array.isArray(s.window) && s.window.length === 2 && s.window.every(Number.isFinite) && s.window[0] < s.window[1])
+    out.window = [s.window[0], s.window[1]];
   if (s.sorts && typeof s.sorts === 'object') {
     out.sorts = {};
-    for (const [k, v] of Object.entries(s.sorts)) if (Array.isArray(v) && Number.isInteger(v[0]) && typeof v[1] === 'boolean') out.sorts[k] = [v[0], v[1]];
+    for (const [k, v] of Object.entries(s.sorts))
+      if (Array.isArray(v) && Number.isInteger(v[0]) && typeof v[1] === 'boolean') out.sorts[k] = [v[0], v[1]];
   }
-  if (Array.isArray(s.hiddenSeries)) out.hiddenSeries = s.hiddenSeries.filter((x): x is string => typeof x === 'string');
+  if (Array.isArray(s.hiddenSeries))
+    out.hiddenSeries = s.hiddenSeries.filter((x): x is string => typeof x === 'string');
   return out;
 }
 

@@ -25,7 +25,9 @@ export function vscodePort(acquire: () => VsCodeApi): { port: TimelineHostPort; 
     const m = e.data as HostToViewMessage | null;
     if (m && typeof m === 'object' && m.type === 'hostState') {
       const view = kept().view;
-      api.setState(m.state && typeof m.state === 'object' ? { ...(m.state as object), ...(view ? { view } : {}) } : m.state);
+      api.setState(
+        m.state && typeof m.state === 'object' ? { ...(m.state as object), ...(view ? { view } : {}) } : m.state,
+      );
     }
   });
   return {

@@ -14,7 +14,7 @@
 // Without the profiler there is no hook: createArena() returns one shared handle whose methods do
 // nothing, so the instrumentation costs a property lookup per arena and an empty call per report.
 
-const HOOK = Symbol.for("compiler-memory-insight.arena");
+const HOOK = Symbol.for('compiler-memory-insight.arena');
 
 interface ArenaHook {
   readonly v: number;

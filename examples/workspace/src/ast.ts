@@ -5,8 +5,8 @@
 // in the nodes themselves and in the symbol table (by number). Freeing an arena therefore
 // really releases every node of that module.
 
-import { performance } from "node:perf_hooks";
-import { ArenaHandle, createArena } from "./arena-hooks"; // arena-api
+import { performance } from 'node:perf_hooks';
+import { ArenaHandle, createArena } from './arena-hooks'; // arena-api
 
 export type NodeId = number;
 export const NO_NODE: NodeId = -1;
@@ -33,8 +33,8 @@ export enum Kind {
   Call,
 }
 
-export type BinaryOp = "+" | "-" | "*" | "/" | "%" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "&&" | "||";
-export type UnaryOp = "-" | "!";
+export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||';
+export type UnaryOp = '-' | '!';
 
 interface Span {
   start: number;
@@ -47,8 +47,15 @@ export interface ImportSpec {
   start: number;
 }
 
-export interface ProgramNode extends Span { kind: Kind.Program; items: NodeId[] }
-export interface ImportNode extends Span { kind: Kind.Import; specs: ImportSpec[]; source: string }
+export interface ProgramNode extends Span {
+  kind: Kind.Program;
+  items: NodeId[];
+}
+export interface ImportNode extends Span {
+  kind: Kind.Import;
+  specs: ImportSpec[];
+  source: string;
+}
 export interface FunctionNode extends Span {
   kind: Kind.Function;
   name: string;
@@ -57,20 +64,74 @@ export interface FunctionNode extends Span {
   exported: boolean;
   symbol: number;
 }
-export interface LetNode extends Span { kind: Kind.Let; name: string; init: NodeId; exported: boolean; symbol: number }
-export interface AssignNode extends Span { kind: Kind.Assign; target: NodeId; value: NodeId }
-export interface ReturnNode extends Span { kind: Kind.Return; value: NodeId }
-export interface IfNode extends Span { kind: Kind.If; cond: NodeId; then: NodeId; otherwise: NodeId }
-export interface WhileNode extends Span { kind: Kind.While; cond: NodeId; body: NodeId }
-export interface ExprStmtNode extends Span { kind: Kind.ExprStmt; expr: NodeId }
-export interface BlockNode extends Span { kind: Kind.Block; stmts: NodeId[] }
-export interface NumberNode extends Span { kind: Kind.Number; value: number }
-export interface StringNode extends Span { kind: Kind.String; value: string }
-export interface BoolNode extends Span { kind: Kind.Bool; value: boolean }
-export interface IdentNode extends Span { kind: Kind.Ident; name: string; symbol: number }
-export interface UnaryNode extends Span { kind: Kind.Unary; op: UnaryOp; operand: NodeId }
-export interface BinaryNode extends Span { kind: Kind.Binary; op: BinaryOp; left: NodeId; right: NodeId }
-export interface CallNode extends Span { kind: Kind.Call; callee: NodeId; args: NodeId[] }
+export interface LetNode extends Span {
+  kind: Kind.Let;
+  name: string;
+  init: NodeId;
+  exported: boolean;
+  symbol: number;
+}
+export interface AssignNode extends Span {
+  kind: Kind.Assign;
+  target: NodeId;
+  value: NodeId;
+}
+export interface ReturnNode extends Span {
+  kind: Kind.Return;
+  value: NodeId;
+}
+export interface IfNode extends Span {
+  kind: Kind.If;
+  cond: NodeId;
+  then: NodeId;
+  otherwise: NodeId;
+}
+export interface WhileNode extends Span {
+  kind: Kind.While;
+  cond: NodeId;
+  body: NodeId;
+}
+export interface ExprStmtNode extends Span {
+  kind: Kind.ExprStmt;
+  expr: NodeId;
+}
+export interface BlockNode extends Span {
+  kind: Kind.Block;
+  stmts: NodeId[];
+}
+export interface NumberNode extends Span {
+  kind: Kind.Number;
+  value: number;
+}
+export interface StringNode extends Span {
+  kind: Kind.String;
+  value: string;
+}
+export interface BoolNode extends Span {
+  kind: Kind.Bool;
+  value: boolean;
+}
+export interface IdentNode extends Span {
+  kind: Kind.Ident;
+  name: string;
+  symbol: number;
+}
+export interface UnaryNode extends Span {
+  kind: Kind.Unary;
+  op: UnaryOp;
+  operand: NodeId;
+}
+export interface BinaryNode extends Span {
+  kind: Kind.Binary;
+  op: BinaryOp;
+  left: NodeId;
+  right: NodeId;
+}
+export interface CallNode extends Span {
+  kind: Kind.Call;
+  callee: NodeId;
+  args: NodeId[];
+}
 
 export type Node =
   | ProgramNode
@@ -164,7 +225,7 @@ export class AstArena {
   private readonly lane: ArenaHandle; // arena-api
 
   constructor(readonly moduleName: string) {
-    this.lane = createArena(`ast:${moduleName}`, "ast"); // arena-api
+    this.lane = createArena(`ast:${moduleName}`, 'ast'); // arena-api
   }
 
   alloc<N extends Node>(node: N): NodeId {
@@ -176,10 +237,14 @@ export class AstArena {
   }
 
   /** Reports the arena's size now (the parser calls it when the module is parsed). */
-  reportBytes(): void { this.lane.grow(this.bytes); } // arena-api
+  reportBytes(): void {
+    this.lane.grow(this.bytes);
+  } // arena-api
 
   /** A reader (a linker pass, code generation) starts using the nodes. */
-  used(): void { this.lane.use(); } // arena-api
+  used(): void {
+    this.lane.use();
+  } // arena-api
 
   get(id: NodeId): Node {
     if (this.freedTime !== null) throw new Error(`arena ${this.moduleName}: use after free (node ${id})`);

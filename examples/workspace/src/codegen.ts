@@ -5,10 +5,10 @@
 //                       and encodes its source map.
 // With `freeAsts`, each module's arena is freed right after its code has been instantiated.
 
-import { AstArena, BinaryOp, Kind, NO_NODE, NodeId } from "./ast";
-import type { Chunk, LinkedProgram, ModuleRecord, SymbolInfo } from "./linker";
-import { checkpointEvery } from "./phases";
-import { encodeSourceMap, lineOf, lineStarts, MappedSource } from "./sourcemap";
+import { AstArena, BinaryOp, Kind, NO_NODE, NodeId } from './ast';
+import type { Chunk, LinkedProgram, ModuleRecord, SymbolInfo } from './linker';
+import { checkpointEvery } from './phases';
+import { encodeSourceMap, lineOf, lineStarts, MappedSource } from './sourcemap';
 
 export interface InstantiatedModule {
   name: string;
@@ -52,7 +52,11 @@ export function instantiateChunks(program: LinkedProgram, options: InstantiateOp
   }));
 }
 
-export function renderChunks(program: LinkedProgram, instantiated: InstantiatedChunk[], sourceMaps: boolean): RenderedChunk[] {
+export function renderChunks(
+  program: LinkedProgram,
+  instantiated: InstantiatedChunk[],
+  sourceMaps: boolean,
+): RenderedChunk[] {
   const { chunks, symbols, modules } = program;
   const checkpoint = checkpointEvery(instantiated.length);
   return instantiated.map(({ chunk, modules: parts }, k) => {
@@ -64,15 +68,23 @@ export function renderChunks(program: LinkedProgram, instantiated: InstantiatedC
       line += lines;
     };
     const entry = chunk.entry >= 0 ? modules[chunk.entry]! : null;
-    push(`// ${chunk.fileName}: ${entry ? `entry chunk of ${entry.name}` : "shared chunk"}, ${parts.length} module(s)\n`, 1);
+    push(
+      `// ${chunk.fileName}: ${entry ? `entry chunk of ${entry.name}` : 'shared chunk'}, ${parts.length} module(s)\n`,
+      1,
+    );
     for (const [other, needed] of chunk.imports) {
       const path = `./${chunks[other]!.fileName}`;
       if (needed.size === 0) push(`import "${path}";\n`, 1);
-      else push(`import { ${[...needed].map((id) => symbols[id]!.canonical).join(", ")} } from "${path}";\n`, 1);
+      else push(`import { ${[...needed].map((id) => symbols[id]!.canonical).join(', ')} } from "${path}";\n`, 1);
     }
     parts.forEach((part, i) => {
       push(`\n// module ${part.name}\n`, 2);
-      mapped.push({ name: part.name, content: modules[chunk.modules[i]!]!.source, lineOffset: line, segments: part.segments });
+      mapped.push({
+        name: part.name,
+        content: modules[chunk.modules[i]!]!.source,
+        lineOffset: line,
+        segments: part.segments,
+      });
       push(part.code, part.lines);
     });
     const exported = [...chunk.exports].map((id) => symbols[id]!.canonical);
@@ -82,26 +94,44 @@ export function renderChunks(program: LinkedProgram, instantiated: InstantiatedC
         exported.push(canonical === name ? name : `${canonical} as ${name}`);
       }
     }
-    if (exported.length > 0) push(`\nexport { ${[...new Set(exported)].join(", ")} };\n`, 2);
+    if (exported.length > 0) push(`\nexport { ${[...new Set(exported)].join(', ')} };\n`, 2);
     if (sourceMaps) push(`//# sourceMappingURL=${chunk.fileName}.map\n`, 1);
     const map = sourceMaps ? encodeSourceMap(chunk.fileName, mapped) : null;
     checkpoint(k);
-    return { fileName: chunk.fileName, entry: entry ? entry.name : null, modules: parts.map((p) => p.name), code: out.join(""), map };
+    return {
+      fileName: chunk.fileName,
+      entry: entry ? entry.name : null,
+      modules: parts.map((p) => p.name),
+      code: out.join(''),
+      map,
+    };
   });
 }
 
 const PRECEDENCE: Record<BinaryOp, number> = {
-  "||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6,
+  '||': 1,
+  '&&': 2,
+  '==': 3,
+  '!=': 3,
+  '<': 4,
+  '<=': 4,
+  '>': 4,
+  '>=': 4,
+  '+': 5,
+  '-': 5,
+  '*': 6,
+  '/': 6,
+  '%': 6,
 };
 const UNARY_PRECEDENCE = 7;
-const JS_OPERATOR: Partial<Record<BinaryOp, string>> = { "==": "===", "!=": "!==" };
+const JS_OPERATOR: Partial<Record<BinaryOp, string>> = { '==': '===', '!=': '!==' };
 
 /** Writes one module's JavaScript, tracking the output position for source map segments. */
 class ModuleEmitter {
   private readonly arena: AstArena;
   private readonly out: string[] = [];
   private readonly lines: Int32Array;
-  private indent = "";
+  private indent = '';
   private line = 0;
   private column = 0;
   /** Source map segments: generated line, generated column, original line, original column. */
@@ -120,21 +150,21 @@ class ModuleEmitter {
       const item = this.arena.get(id);
       if (item.kind === Kind.Function) {
         this.map(item.start);
-        this.write(`function ${this.symbols[item.symbol]!.canonical}(${item.params.join(", ")}) {`);
+        this.write(`function ${this.symbols[item.symbol]!.canonical}(${item.params.join(', ')}) {`);
         this.newline();
         this.blockBody(item.body);
-        this.write("}");
+        this.write('}');
         this.newline();
       } else if (item.kind === Kind.Let) {
         this.map(item.start);
         this.write(`let ${this.symbols[item.symbol]!.canonical} = `);
         this.expr(item.init, 0);
-        this.write(";");
+        this.write(';');
         this.newline();
       }
       // imports are resolved by the linker and become chunk imports
     }
-    return { name: this.m.name, code: this.out.join(""), lines: this.line, segments: this.segments };
+    return { name: this.m.name, code: this.out.join(''), lines: this.line, segments: this.segments };
   }
 
   private write(text: string): void {
@@ -143,7 +173,7 @@ class ModuleEmitter {
   }
 
   private newline(): void {
-    this.out.push("\n");
+    this.out.push('\n');
     this.line++;
     this.column = 0;
   }
@@ -156,7 +186,7 @@ class ModuleEmitter {
 
   private blockBody(id: NodeId): void {
     const outer = this.indent;
-    this.indent += "  ";
+    this.indent += '  ';
     for (const stmt of this.arena.expect(id, Kind.Block).stmts) this.statement(stmt);
     this.indent = outer;
   }
@@ -169,65 +199,65 @@ class ModuleEmitter {
       case Kind.Let:
         this.write(`let ${node.name} = `);
         this.expr(node.init, 0);
-        this.write(";");
+        this.write(';');
         break;
       case Kind.Assign:
         this.expr(node.target, 0);
-        this.write(" = ");
+        this.write(' = ');
         this.expr(node.value, 0);
-        this.write(";");
+        this.write(';');
         break;
       case Kind.Return:
-        this.write("return");
+        this.write('return');
         if (node.value !== NO_NODE) {
-          this.write(" ");
+          this.write(' ');
           this.expr(node.value, 0);
         }
-        this.write(";");
+        this.write(';');
         break;
       case Kind.ExprStmt:
         this.expr(node.expr, 0);
-        this.write(";");
+        this.write(';');
         break;
       case Kind.While:
-        this.write("while (");
+        this.write('while (');
         this.expr(node.cond, 0);
-        this.write(") {");
+        this.write(') {');
         this.newline();
         this.blockBody(node.body);
-        this.write(this.indent + "}");
+        this.write(this.indent + '}');
         break;
       case Kind.Block:
-        this.write("{");
+        this.write('{');
         this.newline();
         this.blockBody(id);
-        this.write(this.indent + "}");
+        this.write(this.indent + '}');
         break;
       case Kind.If: {
-        this.write("if (");
+        this.write('if (');
         this.expr(node.cond, 0);
-        this.write(") {");
+        this.write(') {');
         this.newline();
         let current = node;
         for (;;) {
           this.blockBody(current.then);
           if (current.otherwise === NO_NODE) break;
           const next = this.arena.get(current.otherwise);
-          this.write(this.indent + "} else ");
+          this.write(this.indent + '} else ');
           if (next.kind !== Kind.If) {
-            this.write("{");
+            this.write('{');
             this.newline();
             this.blockBody(current.otherwise);
             break;
           }
           this.map(next.start);
-          this.write("if (");
+          this.write('if (');
           this.expr(next.cond, 0);
-          this.write(") {");
+          this.write(') {');
           this.newline();
           current = next;
         }
-        this.write(this.indent + "}");
+        this.write(this.indent + '}');
         break;
       }
       default:
@@ -245,38 +275,38 @@ class ModuleEmitter {
       case Kind.String:
         return this.write(JSON.stringify(node.value));
       case Kind.Bool:
-        return this.write(node.value ? "true" : "false");
+        return this.write(node.value ? 'true' : 'false');
       case Kind.Ident:
         this.map(node.start);
         return this.write(node.symbol >= 0 ? this.symbols[node.symbol]!.canonical : node.name);
       case Kind.Call:
         this.expr(node.callee, 0);
-        this.write("(");
+        this.write('(');
         node.args.forEach((arg, k) => {
-          if (k > 0) this.write(", ");
+          if (k > 0) this.write(', ');
           this.expr(arg, 0);
         });
-        return this.write(")");
+        return this.write(')');
       case Kind.Unary: {
         const parens = UNARY_PRECEDENCE < minPrec;
-        if (parens) this.write("(");
+        if (parens) this.write('(');
         this.write(node.op);
         // "-" followed by "-x" must not print as "--x"
         const operand = this.arena.get(node.operand);
         const nested = operand.kind === Kind.Unary && operand.op === node.op;
-        if (nested) this.write("(");
+        if (nested) this.write('(');
         this.expr(node.operand, UNARY_PRECEDENCE);
-        if (nested) this.write(")");
-        if (parens) this.write(")");
+        if (nested) this.write(')');
+        if (parens) this.write(')');
         return;
       }
       case Kind.Binary: {
         const prec = PRECEDENCE[node.op];
-        if (prec < minPrec) this.write("(");
+        if (prec < minPrec) this.write('(');
         this.expr(node.left, prec);
         this.write(` ${JS_OPERATOR[node.op] ?? node.op} `);
         this.expr(node.right, prec + 1);
-        if (prec < minPrec) this.write(")");
+        if (prec < minPrec) this.write(')');
         return;
       }
       default:

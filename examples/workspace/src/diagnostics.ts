@@ -8,7 +8,7 @@ export class CompileError extends Error {
     readonly detail: string,
   ) {
     super(`${moduleName}:${line}:${column}: ${detail}`);
-    this.name = "CompileError";
+    this.name = 'CompileError';
   }
 
   static at(moduleName: string, source: string, offset: number, detail: string): CompileError {

@@ -1,7 +1,7 @@
 // Scanner for the Tiny language. Like tsc's scanner it is pull-based: the parser calls
 // `next()` and reads the current token from the scanner's fields, so no token array is kept.
 
-import { CompileError } from "./diagnostics";
+import { CompileError } from './diagnostics';
 
 export enum Tok {
   EOF,
@@ -46,25 +46,25 @@ export enum Tok {
 }
 
 const KEYWORDS: ReadonlyMap<string, Tok> = new Map([
-  ["fn", Tok.Fn],
-  ["let", Tok.Let],
-  ["if", Tok.If],
-  ["else", Tok.Else],
-  ["while", Tok.While],
-  ["return", Tok.Return],
-  ["import", Tok.Import],
-  ["export", Tok.Export],
-  ["from", Tok.From],
-  ["as", Tok.As],
-  ["true", Tok.True],
-  ["false", Tok.False],
+  ['fn', Tok.Fn],
+  ['let', Tok.Let],
+  ['if', Tok.If],
+  ['else', Tok.Else],
+  ['while', Tok.While],
+  ['return', Tok.Return],
+  ['import', Tok.Import],
+  ['export', Tok.Export],
+  ['from', Tok.From],
+  ['as', Tok.As],
+  ['true', Tok.True],
+  ['false', Tok.False],
 ]);
 
 const TOKEN_TEXT: Partial<Record<Tok, string>> = {
-  [Tok.EOF]: "end of file",
-  [Tok.Ident]: "identifier",
-  [Tok.Number]: "number",
-  [Tok.String]: "string",
+  [Tok.EOF]: 'end of file',
+  [Tok.Ident]: 'identifier',
+  [Tok.Number]: 'number',
+  [Tok.String]: 'string',
   [Tok.LParen]: "'('",
   [Tok.RParen]: "')'",
   [Tok.LBrace]: "'{'",
@@ -96,7 +96,7 @@ export class Scanner {
   start = 0;
   end = 0;
   /** Identifier name or decoded string literal of the current token. */
-  text = "";
+  text = '';
   /** Value of the current number literal. */
   value = 0;
 
@@ -135,21 +135,51 @@ export class Scanner {
     const peek = this.pos < src.length ? src.charCodeAt(this.pos) : 0;
     let kind: Tok;
     switch (c) {
-      case 40: kind = Tok.LParen; break;
-      case 41: kind = Tok.RParen; break;
-      case 123: kind = Tok.LBrace; break;
-      case 125: kind = Tok.RBrace; break;
-      case 44: kind = Tok.Comma; break;
-      case 59: kind = Tok.Semi; break;
-      case 43: kind = Tok.Plus; break;
-      case 45: kind = Tok.Minus; break;
-      case 42: kind = Tok.Star; break;
-      case 47: kind = Tok.Slash; break;
-      case 37: kind = Tok.Percent; break;
-      case 61: kind = peek === 61 ? this.take(Tok.EqEq) : Tok.Assign; break;
-      case 33: kind = peek === 61 ? this.take(Tok.NotEq) : Tok.Bang; break;
-      case 60: kind = peek === 61 ? this.take(Tok.LtEq) : Tok.Lt; break;
-      case 62: kind = peek === 61 ? this.take(Tok.GtEq) : Tok.Gt; break;
+      case 40:
+        kind = Tok.LParen;
+        break;
+      case 41:
+        kind = Tok.RParen;
+        break;
+      case 123:
+        kind = Tok.LBrace;
+        break;
+      case 125:
+        kind = Tok.RBrace;
+        break;
+      case 44:
+        kind = Tok.Comma;
+        break;
+      case 59:
+        kind = Tok.Semi;
+        break;
+      case 43:
+        kind = Tok.Plus;
+        break;
+      case 45:
+        kind = Tok.Minus;
+        break;
+      case 42:
+        kind = Tok.Star;
+        break;
+      case 47:
+        kind = Tok.Slash;
+        break;
+      case 37:
+        kind = Tok.Percent;
+        break;
+      case 61:
+        kind = peek === 61 ? this.take(Tok.EqEq) : Tok.Assign;
+        break;
+      case 33:
+        kind = peek === 61 ? this.take(Tok.NotEq) : Tok.Bang;
+        break;
+      case 60:
+        kind = peek === 61 ? this.take(Tok.LtEq) : Tok.Lt;
+        break;
+      case 62:
+        kind = peek === 61 ? this.take(Tok.GtEq) : Tok.Gt;
+        break;
       case 38:
         if (peek !== 38) throw this.error(this.start, "expected '&&'");
         kind = this.take(Tok.AndAnd);
@@ -178,11 +208,11 @@ export class Scanner {
       if (c === 32 || c === 9 || c === 10 || c === 13) {
         this.pos++;
       } else if (c === 47 && src.charCodeAt(this.pos + 1) === 47) {
-        const nl = src.indexOf("\n", this.pos);
+        const nl = src.indexOf('\n', this.pos);
         this.pos = nl < 0 ? src.length : nl + 1;
       } else if (c === 47 && src.charCodeAt(this.pos + 1) === 42) {
-        const close = src.indexOf("*/", this.pos + 2);
-        if (close < 0) throw this.error(this.pos, "unterminated comment");
+        const close = src.indexOf('*/', this.pos + 2);
+        if (close < 0) throw this.error(this.pos, 'unterminated comment');
         this.pos = close + 2;
       } else {
         break;
@@ -199,7 +229,7 @@ export class Scanner {
       while (p < src.length && isDigit(src.charCodeAt(p))) p++;
     }
     if (p < src.length && isIdentStart(src.charCodeAt(p))) {
-      throw this.error(p, "identifier directly after number");
+      throw this.error(p, 'identifier directly after number');
     }
     this.value = Number(src.slice(this.pos, p));
     this.pos = this.end = p;
@@ -209,16 +239,16 @@ export class Scanner {
   private scanString(): Tok {
     const src = this.source;
     let p = this.pos + 1;
-    let out = "";
+    let out = '';
     for (;;) {
-      if (p >= src.length) throw this.error(this.start, "unterminated string");
+      if (p >= src.length) throw this.error(this.start, 'unterminated string');
       const c = src.charCodeAt(p);
       if (c === 34) break;
-      if (c === 10) throw this.error(p, "newline in string");
+      if (c === 10) throw this.error(p, 'newline in string');
       if (c === 92) {
         const e = src[p + 1];
-        const decoded = e === "n" ? "\n" : e === "t" ? "\t" : e === '"' ? '"' : e === "\\" ? "\\" : undefined;
-        if (decoded === undefined) throw this.error(p, `unknown escape '\\${e ?? ""}'`);
+        const decoded = e === 'n' ? '\n' : e === 't' ? '\t' : e === '"' ? '"' : e === '\\' ? '\\' : undefined;
+        if (decoded === undefined) throw this.error(p, `unknown escape '\\${e ?? ''}'`);
         out += decoded;
         p += 2;
       } else {

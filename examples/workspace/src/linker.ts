@@ -2,9 +2,9 @@
 // every identifier in function bodies, checks calls, splits the graph into chunks (one per entry
 // plus shared chunks) and gives every top-level symbol a bundle-wide unique name.
 
-import { AstArena, Kind, LOCAL, NO_NODE, NodeId } from "./ast";
-import { CompileError } from "./diagnostics";
-import { phase } from "./phases";
+import { AstArena, Kind, LOCAL, NO_NODE, NodeId } from './ast';
+import { CompileError } from './diagnostics';
+import { phase } from './phases';
 
 export interface ModuleRecord {
   index: number;
@@ -63,30 +63,46 @@ export interface LinkedProgram {
 }
 
 export const JS_RESERVED: ReadonlySet<string> = new Set(
-  ("break case catch class const continue debugger default delete do else enum export extends false finally for " +
-    "function if import in instanceof new null return super switch this throw true try typeof var void while with " +
-    "yield let static implements interface package private protected public await arguments eval undefined NaN Infinity")
-    .split(" "),
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for ' +
+    'function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
+    'yield let static implements interface package private protected public await arguments eval undefined NaN Infinity'
+  ).split(' '),
 );
 
-export function createModule(index: number, name: string, source: string, arena: AstArena, program: NodeId): ModuleRecord {
+export function createModule(
+  index: number,
+  name: string,
+  source: string,
+  arena: AstArena,
+  program: NodeId,
+): ModuleRecord {
   return {
-    index, name, source, arena, program,
-    deps: [], importers: [], scope: new Map(), exports: new Map(),
-    externalRefs: new Set(), localNames: new Set(), chunk: -1,
+    index,
+    name,
+    source,
+    arena,
+    program,
+    deps: [],
+    importers: [],
+    scope: new Map(),
+    exports: new Map(),
+    externalRefs: new Set(),
+    localNames: new Set(),
+    chunk: -1,
   };
 }
 
 export function moduleKey(specifier: string): string {
-  return specifier.replace(/^\.\//, "").replace(/\.tiny$/, "");
+  return specifier.replace(/^\.\//, '').replace(/\.tiny$/, '');
 }
 
 export function link(modules: ModuleRecord[]): LinkedProgram {
   const linker = new Linker(modules);
-  phase("bind", () => linker.bind());
-  phase("resolve", () => linker.resolve());
-  const execOrder = phase("chunk_graph", () => linker.computeChunks());
-  phase("deconflict", () => linker.deconflict(execOrder));
+  phase('bind', () => linker.bind());
+  phase('resolve', () => linker.resolve());
+  const execOrder = phase('chunk_graph', () => linker.computeChunks());
+  phase('deconflict', () => linker.deconflict(execOrder));
   return { modules, symbols: linker.symbols, chunks: linker.chunks, execOrder };
 }
 
@@ -120,7 +136,7 @@ class Linker {
         if (item.kind === Kind.Import) {
           const target = this.byName.get(moduleKey(item.source));
           if (target === undefined) throw this.error(m, item.start, `cannot find module '${item.source}'`);
-          if (target === m.index) throw this.error(m, item.start, "a module cannot import itself");
+          if (target === m.index) throw this.error(m, item.start, 'a module cannot import itself');
           if (!m.deps.includes(target)) {
             m.deps.push(target);
             this.modules[target]!.importers.push(m.index);
@@ -156,7 +172,8 @@ class Linker {
         const target = this.modules[this.byName.get(moduleKey(item.source))!]!;
         for (const spec of item.specs) {
           const symbol = target.exports.get(spec.imported);
-          if (symbol === undefined) throw this.error(m, spec.start, `module '${target.name}' has no export '${spec.imported}'`);
+          if (symbol === undefined)
+            throw this.error(m, spec.start, `module '${target.name}' has no export '${spec.imported}'`);
           this.checkName(m, spec.local, spec.start);
           if (m.scope.has(spec.local)) throw this.error(m, spec.start, `duplicate declaration of '${spec.local}'`);
           m.scope.set(spec.local, symbol);
@@ -210,12 +227,12 @@ class Linker {
     }
     const chunkByKey = new Map<string, Chunk>();
     for (const index of order) {
-      const key = reachedBy[index]!.join(",");
+      const key = reachedBy[index]!.join(',');
       let chunk = chunkByKey.get(key);
       if (chunk === undefined) {
         const owners = reachedBy[index]!;
         const entry = owners.length === 1 ? entries[owners[0]!]! : -1;
-        chunk = { index: this.chunks.length, fileName: "", entry, modules: [], imports: new Map(), exports: new Set() };
+        chunk = { index: this.chunks.length, fileName: '', entry, modules: [], imports: new Map(), exports: new Set() };
         this.chunks.push(chunk);
         chunkByKey.set(key, chunk);
       }
@@ -224,7 +241,8 @@ class Linker {
     }
     for (const chunk of this.chunks) {
       // a shared chunk is named after its first module in source order
-      const name = chunk.entry >= 0 ? this.modules[chunk.entry]!.name : `shared-${this.modules[Math.min(...chunk.modules)]!.name}`;
+      const name =
+        chunk.entry >= 0 ? this.modules[chunk.entry]!.name : `shared-${this.modules[Math.min(...chunk.modules)]!.name}`;
       chunk.fileName = `${name}.mjs`;
       for (const index of chunk.modules) {
         const m = this.modules[index]!;
@@ -289,8 +307,10 @@ class Resolver {
   }
 
   private declare(scope: Set<string>, name: string, offset: number): void {
-    if (JS_RESERVED.has(name)) throw CompileError.at(this.m.name, this.m.source, offset, `'${name}' is a reserved word`);
-    if (scope.has(name)) throw CompileError.at(this.m.name, this.m.source, offset, `'${name}' is already declared in this scope`);
+    if (JS_RESERVED.has(name))
+      throw CompileError.at(this.m.name, this.m.source, offset, `'${name}' is a reserved word`);
+    if (scope.has(name))
+      throw CompileError.at(this.m.name, this.m.source, offset, `'${name}' is already declared in this scope`);
     scope.add(name);
     this.m.localNames.add(name);
   }
@@ -301,23 +321,23 @@ class Resolver {
   }
 
   /** Resolves an identifier to LOCAL or a top-level symbol id. */
-  private lookup(id: NodeId, use: "value" | "call" | "assign", argc = 0): void {
+  private lookup(id: NodeId, use: 'value' | 'call' | 'assign', argc = 0): void {
     const node = this.m.arena.expect(id, Kind.Ident);
     const fail = (message: string) => CompileError.at(this.m.name, this.m.source, node.start, message);
     if (this.isLocal(node.name)) {
-      if (use === "call") throw fail(`'${node.name}' is a variable, not a function`);
+      if (use === 'call') throw fail(`'${node.name}' is a variable, not a function`);
       node.symbol = LOCAL;
       return;
     }
     const symbolId = this.m.scope.get(node.name);
     if (symbolId === undefined) throw fail(`cannot find name '${node.name}'`);
     const symbol = this.linker.symbol(symbolId);
-    if (use === "call") {
+    if (use === 'call') {
       if (symbol.kind !== SymbolKind.Function) throw fail(`'${node.name}' is not a function`);
       if (symbol.arity !== argc) throw fail(`'${node.name}' expects ${symbol.arity} argument(s), got ${argc}`);
     } else if (symbol.kind === SymbolKind.Function) {
       throw fail(`function '${node.name}' can only be called`);
-    } else if (use === "assign" && symbol.module !== this.m.index) {
+    } else if (use === 'assign' && symbol.module !== this.m.index) {
       throw fail(`cannot assign to imported '${node.name}'`);
     }
     node.symbol = symbolId;
@@ -339,7 +359,7 @@ class Resolver {
         return;
       case Kind.Assign:
         this.expr(node.value);
-        this.lookup(node.target, "assign");
+        this.lookup(node.target, 'assign');
         return;
       case Kind.Return:
         if (node.value !== NO_NODE) this.expr(node.value);
@@ -360,7 +380,12 @@ class Resolver {
         this.block(id);
         return;
       default:
-        throw CompileError.at(this.m.name, this.m.source, node.start, `unexpected ${Kind[node.kind]} in statement position`);
+        throw CompileError.at(
+          this.m.name,
+          this.m.source,
+          node.start,
+          `unexpected ${Kind[node.kind]} in statement position`,
+        );
     }
   }
 
@@ -372,7 +397,7 @@ class Resolver {
       case Kind.Bool:
         return;
       case Kind.Ident:
-        this.lookup(id, "value");
+        this.lookup(id, 'value');
         return;
       case Kind.Unary:
         this.expr(node.operand);
@@ -383,10 +408,15 @@ class Resolver {
         return;
       case Kind.Call:
         for (const arg of node.args) this.expr(arg);
-        this.lookup(node.callee, "call", node.args.length);
+        this.lookup(node.callee, 'call', node.args.length);
         return;
       default:
-        throw CompileError.at(this.m.name, this.m.source, node.start, `unexpected ${Kind[node.kind]} in expression position`);
+        throw CompileError.at(
+          this.m.name,
+          this.m.source,
+          node.start,
+          `unexpected ${Kind[node.kind]} in expression position`,
+        );
     }
   }
 }

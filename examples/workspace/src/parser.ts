@@ -10,23 +10,23 @@
 //   expr     := binary operators by precedence: || && (== !=) (< <= > >=) (+ -) (* / %),
 //               then unary (- !), then call, then primary
 
-import { AstArena, BinaryOp, Kind, NO_NODE, LOCAL, NodeId, ImportSpec } from "./ast";
-import { Scanner, Tok, describeToken } from "./lexer";
+import { AstArena, BinaryOp, Kind, NO_NODE, LOCAL, NodeId, ImportSpec } from './ast';
+import { Scanner, Tok, describeToken } from './lexer';
 
 const BINARY: ReadonlyMap<Tok, { op: BinaryOp; prec: number }> = new Map([
-  [Tok.OrOr, { op: "||", prec: 1 }],
-  [Tok.AndAnd, { op: "&&", prec: 2 }],
-  [Tok.EqEq, { op: "==", prec: 3 }],
-  [Tok.NotEq, { op: "!=", prec: 3 }],
-  [Tok.Lt, { op: "<", prec: 4 }],
-  [Tok.LtEq, { op: "<=", prec: 4 }],
-  [Tok.Gt, { op: ">", prec: 4 }],
-  [Tok.GtEq, { op: ">=", prec: 4 }],
-  [Tok.Plus, { op: "+", prec: 5 }],
-  [Tok.Minus, { op: "-", prec: 5 }],
-  [Tok.Star, { op: "*", prec: 6 }],
-  [Tok.Slash, { op: "/", prec: 6 }],
-  [Tok.Percent, { op: "%", prec: 6 }],
+  [Tok.OrOr, { op: '||', prec: 1 }],
+  [Tok.AndAnd, { op: '&&', prec: 2 }],
+  [Tok.EqEq, { op: '==', prec: 3 }],
+  [Tok.NotEq, { op: '!=', prec: 3 }],
+  [Tok.Lt, { op: '<', prec: 4 }],
+  [Tok.LtEq, { op: '<=', prec: 4 }],
+  [Tok.Gt, { op: '>', prec: 4 }],
+  [Tok.GtEq, { op: '>=', prec: 4 }],
+  [Tok.Plus, { op: '+', prec: 5 }],
+  [Tok.Minus, { op: '-', prec: 5 }],
+  [Tok.Star, { op: '*', prec: 6 }],
+  [Tok.Slash, { op: '/', prec: 6 }],
+  [Tok.Percent, { op: '%', prec: 6 }],
 ]);
 
 export interface ParsedModule {
@@ -137,7 +137,7 @@ class Parser {
     this.expect(Tok.LBrace);
     const stmts: NodeId[] = [];
     while (this.tok() !== Tok.RBrace) {
-      if (this.tok() === Tok.EOF) throw this.scan.error(start, "unclosed block");
+      if (this.tok() === Tok.EOF) throw this.scan.error(start, 'unclosed block');
       stmts.push(this.parseStatement());
     }
     const end = this.scan.end;
@@ -172,7 +172,7 @@ class Parser {
     }
     const expr = this.parseExpr(0);
     if (this.eat(Tok.Assign)) {
-      if (this.arena.get(expr).kind !== Kind.Ident) throw this.scan.error(start, "can only assign to a variable");
+      if (this.arena.get(expr).kind !== Kind.Ident) throw this.scan.error(start, 'can only assign to a variable');
       const value = this.parseExpr(0);
       const end = this.scan.end;
       this.expect(Tok.Semi);
@@ -213,7 +213,7 @@ class Parser {
   private parseUnary(): NodeId {
     const start = this.scan.start;
     if (this.tok() === Tok.Minus || this.tok() === Tok.Bang) {
-      const op = this.tok() === Tok.Minus ? "-" : "!";
+      const op = this.tok() === Tok.Minus ? '-' : '!';
       this.scan.next();
       const operand = this.parseUnary();
       return this.arena.alloc({ kind: Kind.Unary, start, end: this.arena.get(operand).end, op, operand });
@@ -225,7 +225,8 @@ class Parser {
     const start = this.scan.start;
     let expr = this.parsePrimary();
     while (this.tok() === Tok.LParen) {
-      if (this.arena.get(expr).kind !== Kind.Ident) throw this.scan.error(this.scan.start, "only named functions can be called");
+      if (this.arena.get(expr).kind !== Kind.Ident)
+        throw this.scan.error(this.scan.start, 'only named functions can be called');
       this.scan.next();
       const args: NodeId[] = [];
       if (this.tok() !== Tok.RParen) {

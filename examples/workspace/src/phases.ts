@@ -4,7 +4,7 @@
 // Run with `node --expose-gc` to make the samples mean "live heap": the meter then collects
 // garbage before each sample. Without it the samples are heapUsed including garbage.
 
-import { performance } from "node:perf_hooks";
+import { performance } from 'node:perf_hooks';
 
 export interface PhaseTiming {
   name: string;
@@ -17,7 +17,7 @@ const stack: string[] = [];
 export const timings: PhaseTiming[] = [];
 
 export function currentPhase(): string {
-  return stack.length === 0 ? "(top level)" : stack.join(" › ");
+  return stack.length === 0 ? '(top level)' : stack.join(' › ');
 }
 
 /** Runs `fn` as the phase `name`: marks `name:start`/`name:end` and measures `name`. */
@@ -41,14 +41,14 @@ type GcFunction = () => void;
 export class HeapMeter {
   private readonly gc: GcFunction | undefined;
   peakBytes = 0;
-  peakPhase = "(top level)";
+  peakPhase = '(top level)';
   samples = 0;
   /** When set, every sample is printed to stderr. */
   trace = false;
 
   constructor() {
     const maybeGc = (globalThis as { gc?: unknown }).gc;
-    this.gc = typeof maybeGc === "function" ? (maybeGc as GcFunction) : undefined;
+    this.gc = typeof maybeGc === 'function' ? (maybeGc as GcFunction) : undefined;
   }
 
   /** True when samples are taken after a full GC (node --expose-gc). */

@@ -2,11 +2,11 @@
 // (generated line, generated column, original line, original column), 0-based, per module;
 // a chunk's map concatenates its modules with their line offsets in the chunk.
 
-const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 export function vlq(value: number): string {
   let v = value < 0 ? (-value << 1) | 1 : value << 1;
-  let out = "";
+  let out = '';
   do {
     let digit = v & 31;
     v >>>= 5;
@@ -60,15 +60,20 @@ export function encodeSourceMap(file: string, sources: readonly MappedSource[]):
     for (let k = 0; k < seg.length; k += 4) {
       const genLine = seg[k]! + source.lineOffset;
       if (genLine > line) {
-        parts.push(";".repeat(genLine - line));
+        parts.push(';'.repeat(genLine - line));
         line = genLine;
         firstInLine = true;
         prevColumn = 0;
       }
-      if (!firstInLine) parts.push(",");
+      if (!firstInLine) parts.push(',');
       firstInLine = false;
       const column = seg[k + 1]!;
-      parts.push(vlq(column - prevColumn), vlq(index - prevSource), vlq(seg[k + 2]! - prevLine), vlq(seg[k + 3]! - prevOrigColumn));
+      parts.push(
+        vlq(column - prevColumn),
+        vlq(index - prevSource),
+        vlq(seg[k + 2]! - prevLine),
+        vlq(seg[k + 3]! - prevOrigColumn),
+      );
       prevColumn = column;
       prevSource = index;
       prevLine = seg[k + 2]!;
@@ -81,6 +86,6 @@ export function encodeSourceMap(file: string, sources: readonly MappedSource[]):
     sources: sources.map((s) => `${s.name}.tiny`),
     sourcesContent: sources.map((s) => s.content),
     names: [],
-    mappings: parts.join(""),
+    mappings: parts.join(''),
   });
 }

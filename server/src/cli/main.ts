@@ -157,7 +157,8 @@ async function cmdProfile(argv: string[]): Promise<number> {
   else if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" before --`);
   let buildCwd = process.cwd();
   let buildEnv: Record<string, string> | undefined;
-  if (command.length && values.build !== undefined) throw new UsageError('--build picks a detected build: give it or a command, not both');
+  if (command.length && values.build !== undefined)
+    throw new UsageError('--build picks a detected build: give it or a command, not both');
   if (!command.length) {
     const chosen = await chooseDetectedBuild(buildCwd, values.build);
     process.stderr.write(`cmi: profiling \`${chosen.name}\` (from ${chosen.source})\n`);
@@ -166,14 +167,16 @@ async function cmdProfile(argv: string[]): Promise<number> {
     buildEnv = chosen.env;
   }
   const sampler = values.sampler ?? 'auto';
-  if (!['auto', 'procfs', 'ps', 'none'].includes(sampler)) throw new UsageError(`--sampler takes auto, procfs, ps or none, not "${sampler}"`);
+  if (!['auto', 'procfs', 'ps', 'none'].includes(sampler))
+    throw new UsageError(`--sampler takes auto, procfs, ps or none, not "${sampler}"`);
   const heapProfiler = values['heap-profiler'];
   if (heapProfiler !== undefined && !(HEAP_PROFILER_KINDS as readonly string[]).includes(heapProfiler)) {
     throw new UsageError(`--heap-profiler takes ${HEAP_PROFILER_KINDS.join(', ')}, not "${heapProfiler}"`);
   }
   const out = path.resolve(values.out ?? 'cmi-profile.json');
   const runs = positiveNumber('runs', values.runs) ?? 1;
-  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs takes a whole number of at least 1, not "${values.runs}"`);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new UsageError(`--runs takes a whole number of at least 1, not "${values.runs}"`);
 
   const tty = process.stderr.isTTY === true;
   let progressLine = '';
@@ -240,14 +243,18 @@ async function cmdProfile(argv: string[]): Promise<number> {
     clearProgress();
   }
   const profile = aggregateRuns(profiles);
-  if (runs > 1 && profiles.length < runs) process.stderr.write(`cmi: stopped after ${profiles.length} of ${runs} runs (the last did not end ok)\n`);
+  if (runs > 1 && profiles.length < runs)
+    process.stderr.write(`cmi: stopped after ${profiles.length} of ${runs} runs (the last did not end ok)\n`);
   await writeProfile(out, profile);
   const analysis = analyze(profile);
   const rep = profile.repeat;
   const repeatLine = rep
     ? `Runs: ${rep.runs} · wall ${formatMs(rep.wallMs.median)} (${formatMs(rep.wallMs.min)}–${formatMs(rep.wallMs.max)}) · peak ${peakRange(rep)} · shown: run ${rep.representative + 1}, the median peak\n`
     : '';
-  if (values.json) process.stdout.write(`${JSON.stringify({ profile: out, ...summaryJson(analysis), ...(rep ? { repeat: rep } : {}) }, null, 2)}\n`);
+  if (values.json)
+    process.stdout.write(
+      `${JSON.stringify({ profile: out, ...summaryJson(analysis), ...(rep ? { repeat: rep } : {}) }, null, 2)}\n`,
+    );
   else process.stdout.write(`${repeatLine}${summaryText(analysis)}\n\nProfile written to ${displayPath(out)}\n`);
   const status = profiles[profiles.length - 1]!.run.status;
   if (status === 'ok') return EXIT.ok;
@@ -281,14 +288,24 @@ async function cmdImport(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { format: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, 'list-formats': { type: 'boolean' }, 'arena-rule': { type: 'string', multiple: true } },
+    options: {
+      format: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+      'list-formats': { type: 'boolean' },
+      'arena-rule': { type: 'string', multiple: true },
+    },
   });
   if (values['list-formats']) {
     for (const i of importers) process.stdout.write(`${i.format.padEnd(20)} ${i.description}\n`);
     return EXIT.ok;
   }
-  if (!positionals.length) throw new UsageError('cmi import takes one or more files: cmi import FILE… [--format NAME] [--out FILE]');
-  const profile = await importFiles(positionals, { ...(values.format ? { format: values.format } : {}), ...arenaRulesOption(values['arena-rule']) });
+  if (!positionals.length)
+    throw new UsageError('cmi import takes one or more files: cmi import FILE… [--format NAME] [--out FILE]');
+  const profile = await importFiles(positionals, {
+    ...(values.format ? { format: values.format } : {}),
+    ...arenaRulesOption(values['arena-rule']),
+  });
   const out = path.resolve(values.out ?? 'cmi-profile.json');
   await writeProfile(out, profile);
   const analysis = analyze(profile);
@@ -298,8 +315,13 @@ async function cmdImport(argv: string[]): Promise<number> {
 }
 
 async function cmdExport(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'chrome-trace': { type: 'string' } } });
-  if (positionals.length !== 1 || !values['chrome-trace']) throw new UsageError('cmi export takes a profile and an output: cmi export <profile.json> --chrome-trace OUT.json');
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { 'chrome-trace': { type: 'string' } },
+  });
+  if (positionals.length !== 1 || !values['chrome-trace'])
+    throw new UsageError('cmi export takes a profile and an output: cmi export <profile.json> --chrome-trace OUT.json');
   const profile = await readProfile(positionals[0]!);
   const out = path.resolve(values['chrome-trace']);
   await writeChromeTrace(out, profile);
@@ -308,8 +330,13 @@ async function cmdExport(argv: string[]): Promise<number> {
 }
 
 async function cmdReport(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { html: { type: 'string' } } });
-  if (positionals.length !== 1 || !values.html) throw new UsageError('cmi report takes a profile and an output: cmi report <profile.json> --html OUT.html');
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { html: { type: 'string' } },
+  });
+  if (positionals.length !== 1 || !values.html)
+    throw new UsageError('cmi report takes a profile and an output: cmi report <profile.json> --html OUT.html');
   const profile = await readProfile(positionals[0]!);
   const out = path.resolve(values.html);
   await writeReportHtml(out, profile);
@@ -321,16 +348,25 @@ async function cmdReport(argv: string[]): Promise<number> {
 async function chooseDetectedBuild(dir: string, name: string | undefined): Promise<DetectedBuild> {
   const builds = await detectBuilds(dir);
   if (!builds.length) {
-    throw new UsageError(`cmi profile needs a command (cmi profile [options] -- <command…>): no build detected in ${dir} (looked for Cargo.toml, package.json build scripts, tsconfig.json, rollup/rolldown/vite configs, CMakeLists.txt, a Makefile, compile_commands.json)`);
+    throw new UsageError(
+      `cmi profile needs a command (cmi profile [options] -- <command…>): no build detected in ${dir} (looked for Cargo.toml, package.json build scripts, tsconfig.json, rollup/rolldown/vite configs, CMakeLists.txt, a Makefile, compile_commands.json)`,
+    );
   }
   if (name === undefined) return builds[0]!;
   const found = builds.find((b) => b.name === name);
-  if (!found) throw new UsageError(`--build: no detected build is named "${name}"; detected: ${builds.map((b) => `"${b.name}"`).join(', ')}`);
+  if (!found)
+    throw new UsageError(
+      `--build: no detected build is named "${name}"; detected: ${builds.map((b) => `"${b.name}"`).join(', ')}`,
+    );
   return found;
 }
 
 async function cmdBuilds(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' } },
+  });
   if (positionals.length > 1) throw new UsageError('cmi builds takes at most one folder: cmi builds [DIR] [--json]');
   const dir = path.resolve(positionals[0] ?? '.');
   try {
@@ -349,7 +385,9 @@ async function cmdBuilds(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   for (const b of builds) {
-    process.stdout.write(`${b.name}\n    from ${b.source}: ${b.argv.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`);
+    process.stdout.write(
+      `${b.name}\n    from ${b.source}: ${b.argv.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`,
+    );
     if (b.detail) process.stdout.write(`    ${b.detail}\n`);
   }
   process.stdout.write(`\nProfile one with: cmi profile --build "${builds[0]!.name}"\n`);
@@ -357,8 +395,13 @@ async function cmdBuilds(argv: string[]): Promise<number> {
 }
 
 async function cmdSummary(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, top: { type: 'string' } } });
-  if (positionals.length !== 1) throw new UsageError('cmi summary takes one profile file: cmi summary <profile.json> [--json]');
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, top: { type: 'string' } },
+  });
+  if (positionals.length !== 1)
+    throw new UsageError('cmi summary takes one profile file: cmi summary <profile.json> [--json]');
   const profile = await readProfile(positionals[0]!);
   const analysis = analyze(profile);
   if (values.json) process.stdout.write(`${JSON.stringify(summaryJson(analysis), null, 2)}\n`);
@@ -370,7 +413,11 @@ async function cmdSummary(argv: string[]): Promise<number> {
 async function loadSide(spec: string, dir: string): Promise<{ profile: Profile; source: string }> {
   if (spec !== 'baseline') return { profile: await readProfile(spec), source: spec };
   const b = await readBaseline(dir);
-  if (!b) throw new ProfileFileError('no baseline is set (set one with: cmi baseline set FILE)', path.join(dir, 'baseline.cmi.json'));
+  if (!b)
+    throw new ProfileFileError(
+      'no baseline is set (set one with: cmi baseline set FILE)',
+      path.join(dir, 'baseline.cmi.json'),
+    );
   return { profile: b.profile, source: `baseline (${b.source ? displayPath(b.source) : displayPath(b.file)})` };
 }
 
@@ -385,10 +432,14 @@ export function gateFailures(c: Comparison, gate: { peakPct?: number; timePct?: 
   const over = (d: Comparison['wall'], limit: number) => d.deltaPct !== null && d.deltaPct > limit && !d.noise;
   const peak = c.peaks[0];
   if (gate.peakPct !== undefined && peak && over(peak.peak, gate.peakPct)) {
-    fails.push(`the peak (${peak.name}) grew by ${formatPercent(peak.peak.deltaPct)}, more than the allowed ${formatPercent(gate.peakPct)}: ${formatBytes(peak.peak.base!.median)} → ${formatBytes(peak.peak.head!.median)}`);
+    fails.push(
+      `the peak (${peak.name}) grew by ${formatPercent(peak.peak.deltaPct)}, more than the allowed ${formatPercent(gate.peakPct)}: ${formatBytes(peak.peak.base!.median)} → ${formatBytes(peak.peak.head!.median)}`,
+    );
   }
   if (gate.timePct !== undefined && over(c.wall, gate.timePct)) {
-    fails.push(`the wall time grew by ${formatPercent(c.wall.deltaPct)}, more than the allowed ${formatPercent(gate.timePct)}: ${formatMs(c.wall.base!.median)} → ${formatMs(c.wall.head!.median)}`);
+    fails.push(
+      `the wall time grew by ${formatPercent(c.wall.deltaPct)}, more than the allowed ${formatPercent(gate.timePct)}: ${formatMs(c.wall.base!.median)} → ${formatMs(c.wall.head!.median)}`,
+    );
   }
   return fails;
 }
@@ -407,9 +458,13 @@ async function cmdCompare(argv: string[]): Promise<number> {
       top: { type: 'string' },
     },
   });
-  if (positionals.length !== 2) throw new UsageError('cmi compare takes two profiles: cmi compare BASE HEAD (BASE may be the word "baseline")');
+  if (positionals.length !== 2)
+    throw new UsageError('cmi compare takes two profiles: cmi compare BASE HEAD (BASE may be the word "baseline")');
   if (values.markdown && values.json) throw new UsageError('--markdown and --json exclude each other');
-  const gate = { peakPct: percentOption('fail-on-peak-increase', values['fail-on-peak-increase']), timePct: percentOption('fail-on-time-increase', values['fail-on-time-increase']) };
+  const gate = {
+    peakPct: percentOption('fail-on-peak-increase', values['fail-on-peak-increase']),
+    timePct: percentOption('fail-on-time-increase', values['fail-on-time-increase']),
+  };
   const top = positiveNumber('top', values.top);
   const dir = path.resolve(values.dir ?? DEFAULT_BASELINE_DIR);
   const base = await loadSide(positionals[0]!, dir);
@@ -421,22 +476,33 @@ async function cmdCompare(argv: string[]): Promise<number> {
     await writeCompareHtml(out, buildOverlayModel(base.profile, head.profile, c));
     process.stderr.write(`Phase-aligned overlay written to ${displayPath(out)}\n`);
   }
-  if (values.json) process.stdout.write(`${JSON.stringify({ format: COMPARISON_FORMAT, version: COMPARISON_VERSION, ...c, gate: { ...gate, failures: fails } }, null, 2)}\n`);
-  else if (values.markdown) process.stdout.write(`${comparisonMarkdown(c, top !== undefined ? { topPhases: top } : {})}\n`);
+  if (values.json)
+    process.stdout.write(
+      `${JSON.stringify({ format: COMPARISON_FORMAT, version: COMPARISON_VERSION, ...c, gate: { ...gate, failures: fails } }, null, 2)}\n`,
+    );
+  else if (values.markdown)
+    process.stdout.write(`${comparisonMarkdown(c, top !== undefined ? { topPhases: top } : {})}\n`);
   else process.stdout.write(`${comparisonText(c, top !== undefined ? { topPhases: top } : {})}\n`);
   for (const f of fails) process.stderr.write(`cmi: gate failed: ${f}\n`);
   return fails.length ? EXIT.gateFailed : EXIT.ok;
 }
 
 async function cmdBaseline(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { dir: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { dir: { type: 'string' } },
+  });
   const [action, ...files] = positionals;
   const dir = path.resolve(values.dir ?? DEFAULT_BASELINE_DIR);
   switch (action) {
     case 'set': {
-      if (files.length !== 1) throw new UsageError('cmi baseline set takes one profile: cmi baseline set FILE [--dir D]');
+      if (files.length !== 1)
+        throw new UsageError('cmi baseline set takes one profile: cmi baseline set FILE [--dir D]');
       const b = await setBaseline(dir, files[0]!);
-      process.stderr.write(`Baseline set from ${displayPath(b.source!)} (${b.profile.run.command.join(' ')}${b.profile.repeat ? `, ${b.profile.repeat.runs} runs` : ''}), stored in ${displayPath(b.file)}\n`);
+      process.stderr.write(
+        `Baseline set from ${displayPath(b.source!)} (${b.profile.run.command.join(' ')}${b.profile.repeat ? `, ${b.profile.repeat.runs} runs` : ''}), stored in ${displayPath(b.file)}\n`,
+      );
       return EXIT.ok;
     }
     case 'clear': {
@@ -458,13 +524,19 @@ async function cmdBaseline(argv: string[]): Promise<number> {
           `Baseline: ${displayPath(b.file)}${b.source ? ` (from ${displayPath(b.source)}${b.setAt ? `, set ${b.setAt}` : ''})` : ''}`,
           `Build: ${b.profile.run.command.join(' ')} · ${b.profile.repeat ? `${b.profile.repeat.runs} runs` : '1 run'} · ${b.profile.run.status} · wall ${formatMs(b.profile.run.wallMs)}`,
           `Peak: ${peak ? `${formatBytes(peak.bytes)} (${peak.seriesName}) in ${peak.phasePath.join(' › ') || '(no phase)'}` : 'none recorded'}`,
-          `Tools: ${Object.entries(b.profile.run.tools).map(([k, v]) => `${k} ${v}`).join(', ') || '(none recorded)'}`,
+          `Tools: ${
+            Object.entries(b.profile.run.tools)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ') || '(none recorded)'
+          }`,
         ].join('\n') + '\n',
       );
       return EXIT.ok;
     }
     default:
-      throw new UsageError('cmi baseline takes set FILE, clear or show: cmi baseline set FILE | clear | show [--dir D]');
+      throw new UsageError(
+        'cmi baseline takes set FILE, clear or show: cmi baseline set FILE | clear | show [--dir D]',
+      );
   }
 }
 

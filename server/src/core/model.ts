@@ -197,7 +197,14 @@ export interface RepeatStats {
   /** Per series key (kind plus a pid-free identity, e.g. `rss-tree`, `js-heap:tsc`): its peak. */
   series: { key: string; kind: SeriesKind; name: string; peakBytes: RunStat }[];
   /** Per arena group (category plus normalised name): bytes at the global peak and the sum of the arenas' own peaks. */
-  arenaGroups: { category: string; name: string; count: number; bytesAtPeak: RunStat; peakBytes: RunStat; heldPastLastUse: number }[];
+  arenaGroups: {
+    category: string;
+    name: string;
+    count: number;
+    bytesAtPeak: RunStat;
+    peakBytes: RunStat;
+    heldPastLastUse: number;
+  }[];
 }
 
 /** A part of a profile produced by one collector or importer; merged into the profile by `mergeContribution`. */
@@ -233,7 +240,16 @@ export function mergeContribution(profile: Profile, c: Contribution): void {
   for (const p of c.processes ?? []) {
     const known = profile.processes.find((q) => q.pid === p.pid);
     if (known) Object.assign(known, definedOnly(p));
-    else profile.processes.push({ ppid: null, argv: [], startMs: ms(0), endMs: null, peakRssBytes: null, ...definedOnly(p), pid: p.pid });
+    else
+      profile.processes.push({
+        ppid: null,
+        argv: [],
+        startMs: ms(0),
+        endMs: null,
+        peakRssBytes: null,
+        ...definedOnly(p),
+        pid: p.pid,
+      });
   }
 }
 
@@ -325,7 +341,14 @@ export function addProcessRootPhases(p: Profile, endMs: Ms): void {
     const single = roots.length === 1 ? p.phases[roots[0]!]! : undefined;
     if (single && single.endMs - single.startMs >= 0.95 * lifeMs) continue;
     wrapperOf.set(pid, wrappers.length);
-    wrappers.push({ name: proc.label ?? proc.argv[0] ?? `pid ${pid}`, parent: null, startMs, endMs: stopMs, pid, category: 'process' });
+    wrappers.push({
+      name: proc.label ?? proc.argv[0] ?? `pid ${pid}`,
+      parent: null,
+      startMs,
+      endMs: stopMs,
+      pid,
+      category: 'process',
+    });
   }
   if (!wrappers.length) return;
   const shift = wrappers.length;
@@ -333,7 +356,12 @@ export function addProcessRootPhases(p: Profile, endMs: Ms): void {
     ...wrappers,
     ...p.phases.map((ph) => ({
       ...ph,
-      parent: ph.parent !== null ? ph.parent + shift : ph.pid !== undefined && wrapperOf.has(ph.pid) ? wrapperOf.get(ph.pid)! : null,
+      parent:
+        ph.parent !== null
+          ? ph.parent + shift
+          : ph.pid !== undefined && wrapperOf.has(ph.pid)
+            ? wrapperOf.get(ph.pid)!
+            : null,
     })),
   ];
 }

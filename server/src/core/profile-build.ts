@@ -34,7 +34,10 @@ export interface ProfileBuildOptions extends Omit<RunOptions, 'instrumentations'
   arenaRules?: readonly ArenaRule[];
 }
 
-export type InstrumentationChoice = Pick<ProfileBuildOptions, 'noNodePreload' | 'noRustc' | 'noCc' | 'noBundlers' | 'noTraceFile' | 'heapProfiler' | 'arenaRules'>;
+export type InstrumentationChoice = Pick<
+  ProfileBuildOptions,
+  'noNodePreload' | 'noRustc' | 'noCc' | 'noBundlers' | 'noTraceFile' | 'heapProfiler' | 'arenaRules'
+>;
 
 export function defaultInstrumentations(opts: InstrumentationChoice = {}): Instrumentation[] {
   const list: Instrumentation[] = [];
@@ -55,5 +58,16 @@ export async function profileBuild(opts: ProfileBuildOptions): Promise<Profile> 
 
 export async function profileBuildWithOutput(opts: ProfileBuildOptions) {
   const { noNodePreload, noRustc, noCc, noBundlers, noTraceFile, heapProfiler, arenaRules, ...run } = opts;
-  return runBuild({ ...run, instrumentations: defaultInstrumentations({ noNodePreload, noRustc, noCc, noBundlers, noTraceFile, heapProfiler, arenaRules }) });
+  return runBuild({
+    ...run,
+    instrumentations: defaultInstrumentations({
+      noNodePreload,
+      noRustc,
+      noCc,
+      noBundlers,
+      noTraceFile,
+      heapProfiler,
+      arenaRules,
+    }),
+  });
 }

@@ -42,16 +42,33 @@ function decodeFileSamples(e: FileSamples, where: string, file: string): { tMs: 
   }
   const out = decodeSamples(e);
   const n = out.tMs.length;
-  if (n && (!Number.isFinite(out.tMs[n - 1]!) || !Number.isFinite(out.bytes[n - 1]!))) throw new ProfileFileError(`${where}: samples are not all numbers`, file);
+  if (n && (!Number.isFinite(out.tMs[n - 1]!) || !Number.isFinite(out.bytes[n - 1]!)))
+    throw new ProfileFileError(`${where}: samples are not all numbers`, file);
   return out;
 }
 
 /** The profile as the JSON text of the file. */
 export function serializeProfile(p: Profile): string {
-  const series = p.series.map(({ tMs, bytes, ...meta }: MemorySeries) => ({ ...meta, samples: encodeFileSamples(tMs, bytes) }));
-  const arenas = p.arenas.map(({ tMs, bytes, ...meta }: Arena) => ({ ...meta, samples: encodeFileSamples(tMs, bytes) }));
+  const series = p.series.map(({ tMs, bytes, ...meta }: MemorySeries) => ({
+    ...meta,
+    samples: encodeFileSamples(tMs, bytes),
+  }));
+  const arenas = p.arenas.map(({ tMs, bytes, ...meta }: Arena) => ({
+    ...meta,
+    samples: encodeFileSamples(tMs, bytes),
+  }));
   // Phases are the other bulk: one object per line keeps the file diffable and greppable.
-  const doc = { format: PROFILE_FORMAT, version: PROFILE_VERSION, run: p.run, processes: p.processes, warnings: p.warnings, markers: p.markers, series, arenas, ...(p.repeat ? { repeat: p.repeat } : {}) };
+  const doc = {
+    format: PROFILE_FORMAT,
+    version: PROFILE_VERSION,
+    run: p.run,
+    processes: p.processes,
+    warnings: p.warnings,
+    markers: p.markers,
+    series,
+    arenas,
+    ...(p.repeat ? { repeat: p.repeat } : {}),
+  };
   const head = JSON.stringify(doc);
   const phases = p.phases.map((ph) => JSON.stringify(ph)).join(',\n');
   return `${head.slice(0, -1)},"phases":[\n${phases}\n]}\n`;
@@ -67,20 +84,38 @@ export function parseProfile(text: string, file = '<profile>'): Profile {
     const offset = jsonErrorOffset(msg, text);
     const { line, column } = lineColumnAt(text, offset);
     const truncated = offset >= text.trimEnd().length;
-    throw new ProfileFileError(`not valid JSON (${shortJsonMessage(msg)})${truncated ? ' — the file is truncated' : ''}`, file, line, column);
+    throw new ProfileFileError(
+      `not valid JSON (${shortJsonMessage(msg)})${truncated ? ' — the file is truncated' : ''}`,
+      file,
+      line,
+      column,
+    );
   }
   if (typeof doc !== 'object' || doc === null || doc.format !== PROFILE_FORMAT) {
-    throw new ProfileFileError(`not a Compiler Memory Insight profile (no "format": "${PROFILE_FORMAT}"); to read a compiler's trace, use \`cmi import\``, file);
+    throw new ProfileFileError(
+      `not a Compiler Memory Insight profile (no "format": "${PROFILE_FORMAT}"); to read a compiler's trace, use \`cmi import\``,
+      file,
+    );
   }
   if (typeof doc.version !== 'number' || doc.version > PROFILE_VERSION) {
-    throw new ProfileFileError(`profile format version ${String(doc.version)} is newer than this tool reads (${PROFILE_VERSION}); update Compiler Memory Insight`, file);
+    throw new ProfileFileError(
+      `profile format version ${String(doc.version)} is newer than this tool reads (${PROFILE_VERSION}); update Compiler Memory Insight`,
+      file,
+    );
   }
   for (const key of ['run', 'processes', 'series', 'phases', 'markers', 'arenas', 'warnings']) {
-    if (doc[key] === undefined || (key !== 'run' && !Array.isArray(doc[key]))) throw new ProfileFileError(`missing or malformed "${key}"`, file);
+    if (doc[key] === undefined || (key !== 'run' && !Array.isArray(doc[key])))
+      throw new ProfileFileError(`missing or malformed "${key}"`, file);
   }
   type Enc<T> = Omit<T, 'tMs' | 'bytes'> & { samples: FileSamples };
-  const series = (doc.series as Enc<MemorySeries>[]).map(({ samples, ...meta }, i) => ({ ...meta, ...decodeFileSamples(samples, `series[${i}] (${meta.id})`, file) }));
-  const arenas = (doc.arenas as Enc<Arena>[]).map(({ samples, ...meta }, i) => ({ ...meta, ...decodeFileSamples(samples, `arenas[${i}] (${meta.id})`, file) }));
+  const series = (doc.series as Enc<MemorySeries>[]).map(({ samples, ...meta }, i) => ({
+    ...meta,
+    ...decodeFileSamples(samples, `series[${i}] (${meta.id})`, file),
+  }));
+  const arenas = (doc.arenas as Enc<Arena>[]).map(({ samples, ...meta }, i) => ({
+    ...meta,
+    ...decodeFileSamples(samples, `arenas[${i}] (${meta.id})`, file),
+  }));
   return {
     run: doc.run as Profile['run'],
     processes: doc.processes as Profile['processes'],
@@ -96,7 +131,15 @@ export function parseProfile(text: string, file = '<profile>'): Profile {
 
 function parseRepeat(r: unknown, file: string): NonNullable<Profile['repeat']> {
   const o = r as Record<string, unknown>;
-  if (typeof o !== 'object' || o === null || typeof o.runs !== 'number' || !Array.isArray(o.perRun) || !Array.isArray(o.phases) || !Array.isArray(o.series) || !Array.isArray(o.arenaGroups)) {
+  if (
+    typeof o !== 'object' ||
+    o === null ||
+    typeof o.runs !== 'number' ||
+    !Array.isArray(o.perRun) ||
+    !Array.isArray(o.phases) ||
+    !Array.isArray(o.series) ||
+    !Array.isArray(o.arenaGroups)
+  ) {
     throw new ProfileFileError('malformed "repeat" (needs runs, perRun[], phases[], series[], arenaGroups[])', file);
   }
   return o as unknown as NonNullable<Profile['repeat']>;
@@ -111,7 +154,11 @@ function jsonErrorOffset(msg: string, text: string): number {
   if (near) {
     let snippet = near[2]!;
     // V8 writes ..."context"... with the context's own quotes unescaped.
-    if (snippet.startsWith('...') || snippet.endsWith('...')) snippet = snippet.replace(/^\.\.\./, '').replace(/\.\.\.$/, '').replace(/^"([\s\S]*)"$/, '$1');
+    if (snippet.startsWith('...') || snippet.endsWith('...'))
+      snippet = snippet
+        .replace(/^\.\.\./, '')
+        .replace(/\.\.\.$/, '')
+        .replace(/^"([\s\S]*)"$/, '$1');
     else {
       try {
         snippet = JSON.parse(snippet) as string;

@@ -90,7 +90,13 @@ class Tail {
 }
 
 function hostFacts(): RunFacts['host'] {
-  return { platform: process.platform, arch: process.arch, cpus: os.cpus().length, totalMemoryBytes: bytes(os.totalmem()), node: process.version };
+  return {
+    platform: process.platform,
+    arch: process.arch,
+    cpus: os.cpus().length,
+    totalMemoryBytes: bytes(os.totalmem()),
+    node: process.version,
+  };
 }
 
 export async function runBuild(opts: RunOptions): Promise<RunResult> {
@@ -116,7 +122,10 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
         await inst.prepare(ctx);
         active.push(inst);
       } catch (e) {
-        warnings.push({ code: 'instrumentation-failed', message: `${inst.name}: could not prepare (${(e as Error).message}); the build runs without it` });
+        warnings.push({
+          code: 'instrumentation-failed',
+          message: `${inst.name}: could not prepare (${(e as Error).message}); the build runs without it`,
+        });
       }
     }
     if (opts.signal?.aborted) throw new SpawnError('cancelled before the build started');
@@ -183,7 +192,13 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
           const live = sampler.live();
           let phase: string | undefined;
           for (const inst of active) phase ??= inst.currentPhase?.();
-          opts.onProgress({ elapsedMs: nowMs, treeRssBytes: live.treeRssBytes, peakTreeRssBytes: live.peakTreeRssBytes, processCount: live.processCount, ...(phase ? { phase } : {}) });
+          opts.onProgress({
+            elapsedMs: nowMs,
+            treeRssBytes: live.treeRssBytes,
+            peakTreeRssBytes: live.peakTreeRssBytes,
+            processCount: live.processCount,
+            ...(phase ? { phase } : {}),
+          });
         }
       },
     });
@@ -199,7 +214,10 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     };
     const onAbort = () => stopTree('cancelled', 'cancelled by the user');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = opts.timeoutMs && opts.timeoutMs > 0 ? setTimeout(() => stopTree('killed', `timed out after ${opts.timeoutMs} ms`), opts.timeoutMs) : undefined;
+    const timer =
+      opts.timeoutMs && opts.timeoutMs > 0
+        ? setTimeout(() => stopTree('killed', `timed out after ${opts.timeoutMs} ms`), opts.timeoutMs)
+        : undefined;
 
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -212,7 +230,10 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     const leftovers = sampler.knownPids().filter((pid) => pid !== rootPid && isAlive(pid));
     if (leftovers.length) {
       await killTree(rootPid, { graceMs: ms(500), extraPids: leftovers });
-      warnings.push({ code: 'stragglers-stopped', message: `${leftovers.length} process(es) of the build were still running after it ended and were stopped (pids ${leftovers.slice(0, 8).join(', ')})` });
+      warnings.push({
+        code: 'stragglers-stopped',
+        message: `${leftovers.length} process(es) of the build were still running after it ended and were stopped (pids ${leftovers.slice(0, 8).join(', ')})`,
+      });
     }
     // The pipes close once every holder has exited; don't wait forever for a stray holder.
     let pipeWait: ReturnType<typeof setTimeout> | undefined;
@@ -256,17 +277,44 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     // A build shorter than the sampler's first look (a few ms, or a busy machine) still has its
     // process: spawned at 0, ended at the exit, its memory unknown.
     if (sampled.facts.kind !== 'none' && !sampled.processes.some((p) => p.pid === rootPid)) {
-      sampled.processes.unshift({ pid: rootPid, ppid: process.pid, argv: [...ctx.argv], startMs: ms(0), endMs: run.wallMs, peakRssBytes: null, exitCode: exit.code, role: 'build', label: processLabel(ctx.argv) });
-      warnings.push({ code: 'root-not-sampled', message: `the build's process (pid ${rootPid}) ended before the sampler's first look at it (${run.wallMs.toFixed(1)} ms): its memory was not recorded` });
+      sampled.processes.unshift({
+        pid: rootPid,
+        ppid: process.pid,
+        argv: [...ctx.argv],
+        startMs: ms(0),
+        endMs: run.wallMs,
+        peakRssBytes: null,
+        exitCode: exit.code,
+        role: 'build',
+        label: processLabel(ctx.argv),
+      });
+      warnings.push({
+        code: 'root-not-sampled',
+        message: `the build's process (pid ${rootPid}) ended before the sampler's first look at it (${run.wallMs.toFixed(1)} ms): its memory was not recorded`,
+      });
     }
-    mergeContribution(profile, { series: sampled.series, processes: sampled.processes, warnings: [...warnings, ...sampled.warnings] });
+    mergeContribution(profile, {
+      series: sampled.series,
+      processes: sampled.processes,
+      warnings: [...warnings, ...sampled.warnings],
+    });
 
-    const collectCtx: CollectContext = { ...ctx, processes: profile.processes, endMs: run.wallMs, stdout: stdout.toString(), stderr: stderr.toString(), ...(sampled.facts.maxGapMs !== undefined ? { tickGapMs: sampled.facts.maxGapMs } : {}) };
+    const collectCtx: CollectContext = {
+      ...ctx,
+      processes: profile.processes,
+      endMs: run.wallMs,
+      stdout: stdout.toString(),
+      stderr: stderr.toString(),
+      ...(sampled.facts.maxGapMs !== undefined ? { tickGapMs: sampled.facts.maxGapMs } : {}),
+    };
     for (const inst of active) {
       try {
         mergeContribution(profile, await inst.collect(collectCtx));
       } catch (e) {
-        profile.warnings.push({ code: 'instrumentation-failed', message: `${inst.name}: could not read what it recorded (${(e as Error).message})` });
+        profile.warnings.push({
+          code: 'instrumentation-failed',
+          message: `${inst.name}: could not read what it recorded (${(e as Error).message})`,
+        });
       }
     }
     addProcessRootPhases(profile, run.wallMs);

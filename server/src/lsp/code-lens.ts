@@ -18,7 +18,22 @@ const DEFINITION = [
   /\b(?:fn|function\*?|def|func(?:\s*\([^)]*\))?)\s+([A-Za-z_$][\w$]*)/g,
   /^\s*(?:(?:export|public|private|protected|static|async|override|virtual|inline|pub(?:\([^)]*\))?|const|unsafe|extern|[\w:<>*&]+)\s+)*([A-Za-z_$][\w$]*)\s*\([^;]*\)\s*(?::[^={;]+)?\{?\s*$/g,
 ];
-const NOT_A_DEFINITION = new Set(['if', 'for', 'while', 'switch', 'catch', 'return', 'function', 'fn', 'match', 'else', 'new', 'sizeof', 'typeof', 'await']);
+const NOT_A_DEFINITION = new Set([
+  'if',
+  'for',
+  'while',
+  'switch',
+  'catch',
+  'return',
+  'function',
+  'fn',
+  'match',
+  'else',
+  'new',
+  'sizeof',
+  'typeof',
+  'await',
+]);
 const STRING_LITERAL = /(["'`])((?:\\.|(?!\1)[^\\])*)\1/g;
 
 export interface LensSpec {
@@ -30,7 +45,14 @@ export interface LensSpec {
 export function lensesFor(index: PhaseIndex, text: string, filePath?: string): LensSpec[] {
   const out: LensSpec[] = [];
   const file = filePath ? lookupFile(index, filePath) : undefined;
-  if (file?.phases.length) out.push({ line: 0, title: file.phases.slice(0, 2).map((s) => lensTitle(s, true)).join('  ') });
+  if (file?.phases.length)
+    out.push({
+      line: 0,
+      title: file.phases
+        .slice(0, 2)
+        .map((s) => lensTitle(s, true))
+        .join('  '),
+    });
   const lines = text.split(/\r?\n/);
   for (let ln = 0; ln < lines.length && out.length < MAX_LENSES; ln++) {
     const l = lines[ln]!;
@@ -61,7 +83,11 @@ export function lensesFor(index: PhaseIndex, text: string, filePath?: string): L
   return out.slice(0, MAX_LENSES);
 }
 
-export function registerCodeLens(deps: { connection: Connection; documents: TextDocuments<TextDocument>; current: IndexSource }): void {
+export function registerCodeLens(deps: {
+  connection: Connection;
+  documents: TextDocuments<TextDocument>;
+  current: IndexSource;
+}): void {
   const { connection, documents } = deps;
   connection.onCodeLens(async (params): Promise<CodeLens[]> => {
     const doc = documents.get(params.textDocument.uri);

@@ -60,21 +60,32 @@ export function baselineInfo(b: Baseline): BaselineInfo {
  * The change of a freshly written profile against the baseline, for its BuildSummary; undefined when no
  * baseline is set. A damaged baseline is logged, not an error of the build.
  */
-export async function digestAgainstBaseline(connection: Connection, storageDir: string, head: Profile, headPath: string): Promise<BaselineDigest | undefined> {
+export async function digestAgainstBaseline(
+  connection: Connection,
+  storageDir: string,
+  head: Profile,
+  headPath: string,
+): Promise<BaselineDigest | undefined> {
   let base: Baseline | null;
   try {
     base = await readBaseline(baselineDir(storageDir));
   } catch (e) {
-    connection.console.warn(`the baseline could not be read, so the build is not compared with it: ${(e as Error).message}`);
+    connection.console.warn(
+      `the baseline could not be read, so the build is not compared with it: ${(e as Error).message}`,
+    );
     return undefined;
   }
   if (!base) return undefined;
-  const c = compareProfiles(base.profile, head, { ...(base.source ? { baseSource: base.source } : {}), headSource: headPath });
+  const c = compareProfiles(base.profile, head, {
+    ...(base.source ? { baseSource: base.source } : {}),
+    headSource: headPath,
+  });
   return baselineDigest(c);
 }
 
 function absolute(method: string, name: string, value: unknown): string {
-  if (typeof value !== 'string' || !path.isAbsolute(value)) throw new ResponseError(CompareErrorCodes.badRequest, `${method}: ${name} must be an absolute path`);
+  if (typeof value !== 'string' || !path.isAbsolute(value))
+    throw new ResponseError(CompareErrorCodes.badRequest, `${method}: ${name} must be an absolute path`);
   return value;
 }
 
@@ -91,7 +102,10 @@ async function baselineOrThrow(dir: string): Promise<Baseline | null> {
   try {
     return await readBaseline(dir);
   } catch (e) {
-    throw new ResponseError(CompareErrorCodes.profileUnreadable, `the baseline is damaged (clear it and set it again): ${(e as Error).message}`);
+    throw new ResponseError(
+      CompareErrorCodes.profileUnreadable,
+      `the baseline is damaged (clear it and set it again): ${(e as Error).message}`,
+    );
   }
 }
 
@@ -107,7 +121,9 @@ export function registerCompare(deps: CompareDeps): void {
     } catch (e) {
       throw new ResponseError(CompareErrorCodes.profileUnreadable, (e as Error).message);
     }
-    connection.console.info(`baseline set from ${profilePath} (\`${b.profile.run.command.join(' ')}\`), kept in ${b.file}`);
+    connection.console.info(
+      `baseline set from ${profilePath} (\`${b.profile.run.command.join(' ')}\`), kept in ${b.file}`,
+    );
     return baselineInfo(b);
   });
 
@@ -130,13 +146,22 @@ export function registerCompare(deps: CompareDeps): void {
       base = { profile: await read(basePath), source: basePath };
     } else {
       const b = await baselineOrThrow(dir());
-      if (!b) throw new ResponseError(CompareErrorCodes.noBaseline, 'No baseline is set: set one first ("Set as Baseline").');
+      if (!b)
+        throw new ResponseError(CompareErrorCodes.noBaseline, 'No baseline is set: set one first ("Set as Baseline").');
       base = { profile: b.profile, source: b.source ?? b.file };
     }
     const head = await read(headPath);
-    const comparison = compareProfiles(base.profile, head, { ...(base.source ? { baseSource: base.source } : {}), headSource: headPath });
+    const comparison = compareProfiles(base.profile, head, {
+      ...(base.source ? { baseSource: base.source } : {}),
+      headSource: headPath,
+    });
     connection.console.info(`compared ${headPath} with ${base.source}: ${comparison.warnings.length} warning(s)`);
-    return { comparison, markdown: comparisonMarkdown(comparison), text: comparisonText(comparison), overlay: buildOverlayModel(base.profile, head, comparison) };
+    return {
+      comparison,
+      markdown: comparisonMarkdown(comparison),
+      text: comparisonText(comparison),
+      overlay: buildOverlayModel(base.profile, head, comparison),
+    };
   });
 
   connection.onRequest(requestType(SummaryMarkdownRequest.type), async (params) => {

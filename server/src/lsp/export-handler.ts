@@ -5,7 +5,11 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver/node';
 import { ResponseError } from 'vscode-languageserver/node';
-import { ExportChromeTraceErrorCodes, ExportChromeTraceRequest, type ExportChromeTraceResult } from '../../../protocol/custom-messages';
+import {
+  ExportChromeTraceErrorCodes,
+  ExportChromeTraceRequest,
+  type ExportChromeTraceResult,
+} from '../../../protocol/custom-messages';
 import { writeChromeTrace } from '../core/export/chrome-trace';
 import type { Profile } from '../core/model';
 import { readProfile } from '../core/profile-file';
@@ -23,8 +27,16 @@ export function registerExport(deps: ExportDeps): void {
 
   connection.onRequest(exportChromeTraceType, async (params): Promise<ExportChromeTraceResult> => {
     const { profilePath, outPath } = params ?? {};
-    if (typeof profilePath !== 'string' || !path.isAbsolute(profilePath) || typeof outPath !== 'string' || !path.isAbsolute(outPath)) {
-      throw new ResponseError(ExportChromeTraceErrorCodes.badRequest, `${ExportChromeTraceRequest.method}: profilePath and outPath must be absolute paths`);
+    if (
+      typeof profilePath !== 'string' ||
+      !path.isAbsolute(profilePath) ||
+      typeof outPath !== 'string' ||
+      !path.isAbsolute(outPath)
+    ) {
+      throw new ResponseError(
+        ExportChromeTraceErrorCodes.badRequest,
+        `${ExportChromeTraceRequest.method}: profilePath and outPath must be absolute paths`,
+      );
     }
     let profile: Profile;
     try {
@@ -36,7 +48,10 @@ export function registerExport(deps: ExportDeps): void {
     try {
       await writeChromeTrace(outPath, profile);
     } catch (e) {
-      throw new ResponseError(ExportChromeTraceErrorCodes.writeFailed, `could not write ${outPath}: ${(e as Error).message}`);
+      throw new ResponseError(
+        ExportChromeTraceErrorCodes.writeFailed,
+        `could not write ${outPath}: ${(e as Error).message}`,
+      );
     }
     const bytes = (await fsp.stat(outPath)).size;
     connection.console.info(`exported ${profilePath} as a Trace Event file: ${outPath} (${formatBytes(bytes)})`);

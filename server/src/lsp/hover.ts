@@ -62,7 +62,8 @@ function signedBytes(b: number): string {
 
 /** The phase's time: the median over runs when the profile carries repeated runs, else this run's. */
 export function timeText(s: PhaseStat): string {
-  if (s.repeat && s.repeat.n > 1) return `${formatMs(s.repeat.median)} (median of ${s.repeat.n} runs, ${formatMs(s.repeat.min)}–${formatMs(s.repeat.max)})`;
+  if (s.repeat && s.repeat.n > 1)
+    return `${formatMs(s.repeat.median)} (median of ${s.repeat.n} runs, ${formatMs(s.repeat.min)}–${formatMs(s.repeat.max)})`;
   return s.count > 1 ? `${formatMs(s.totalMs)} over ${s.count} spans` : formatMs(s.totalMs);
 }
 
@@ -73,7 +74,9 @@ export function statFigures(s: PhaseStat): string[] {
   if (s.peakInsideBytes !== null) out.push(`peak inside ${formatBytes(s.peakInsideBytes)}`);
   if (s.holdsPeak) out.push("⚑ holds the build's peak");
   if (s.arenas) {
-    const groups = s.arenas.groups.map((g) => `${g.label}${s.arenas!.groups.length > 1 ? ` ×${g.count}` : ''}`).join(', ');
+    const groups = s.arenas.groups
+      .map((g) => `${g.label}${s.arenas!.groups.length > 1 ? ` ×${g.count}` : ''}`)
+      .join(', ');
     out.push(`arenas live: ${s.arenas.count} (${groups}, ${formatBytes(s.arenas.bytes)})`);
   }
   return out;
@@ -81,7 +84,9 @@ export function statFigures(s: PhaseStat): string[] {
 
 /** The short form for a CodeLens title: "1.20 s · 34.0 % · +96.6 MiB". */
 export function lensTitle(s: PhaseStat, withName = false): string {
-  const parts = [`${withName ? `${s.name} ` : ''}${s.repeat && s.repeat.n > 1 ? `${formatMs(s.repeat.median)} (median of ${s.repeat.n})` : formatMs(s.totalMs)}`];
+  const parts = [
+    `${withName ? `${s.name} ` : ''}${s.repeat && s.repeat.n > 1 ? `${formatMs(s.repeat.median)} (median of ${s.repeat.n})` : formatMs(s.totalMs)}`,
+  ];
   if (s.shareOfWall !== null) parts.push(formatPercent(s.shareOfWall));
   if (s.memDeltaBytes !== null) parts.push(signedBytes(s.memDeltaBytes));
   if (s.holdsPeak) parts.push('⚑ peak');
@@ -141,13 +146,26 @@ export function tokenAt(lineText: string, character: number): { text: string; sp
  * The hover for a position: Markdown and the span it covers, or undefined when nothing there names
  * a phase or a timed file. `filePath` is the document's path (for lines the trace names).
  */
-export function hoverAt(index: PhaseIndex, lineText: string, line: number, character: number, filePath?: string): { markdown: string; span: Span } | undefined {
+export function hoverAt(
+  index: PhaseIndex,
+  lineText: string,
+  line: number,
+  character: number,
+  filePath?: string,
+): { markdown: string; span: Span } | undefined {
   const inc = INCLUDE_LINE.exec(lineText);
   if (inc) {
     const files = lookupInclude(index, inc[2]!);
     if (files.length) {
       const start = lineText.indexOf(inc[2]!) - 1;
-      return { markdown: fileMarkdown(index, files, `**\`#include ${inc[1]}${inc[2]}${inc[1] === '<' ? '>' : '"'}\`** as the trace timed it:`), span: { start, end: start + inc[2]!.length + 2 } };
+      return {
+        markdown: fileMarkdown(
+          index,
+          files,
+          `**\`#include ${inc[1]}${inc[2]}${inc[1] === '<' ? '>' : '"'}\`** as the trace timed it:`,
+        ),
+        span: { start, end: start + inc[2]!.length + 2 },
+      };
     }
   }
   for (const t of tokenAt(lineText, character)) {
@@ -158,13 +176,24 @@ export function hoverAt(index: PhaseIndex, lineText: string, line: number, chara
     const f = lookupFile(index, filePath);
     const stats = f?.lines.get(line + 1);
     if (f && stats?.length) {
-      return { markdown: fileMarkdown(index, [{ ...f, phases: stats }], `**${f.file.replace(/^.*[\\/]/, '')}:${line + 1}** in the trace:`), span: { start: 0, end: lineText.length } };
+      return {
+        markdown: fileMarkdown(
+          index,
+          [{ ...f, phases: stats }],
+          `**${f.file.replace(/^.*[\\/]/, '')}:${line + 1}** in the trace:`,
+        ),
+        span: { start: 0, end: lineText.length },
+      };
     }
   }
   return undefined;
 }
 
-export function registerHover(deps: { connection: Connection; documents: TextDocuments<TextDocument>; current: IndexSource }): void {
+export function registerHover(deps: {
+  connection: Connection;
+  documents: TextDocuments<TextDocument>;
+  current: IndexSource;
+}): void {
   const { connection, documents } = deps;
   connection.onHover(async (params): Promise<Hover | null> => {
     const doc = documents.get(params.textDocument.uri);
@@ -172,7 +201,9 @@ export function registerHover(deps: { connection: Connection; documents: TextDoc
     const current = await deps.current();
     if (!current) return null;
     const { line, character } = params.position;
-    const lineText = doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '');
+    const lineText = doc
+      .getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } })
+      .replace(/\r?\n$/, '');
     const h = hoverAt(current.index, lineText, line, character, uriPath(doc.uri));
     if (!h) return null;
     return {

@@ -6,7 +6,13 @@
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver/node';
 import { LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
-import { ImportProfileErrorCodes, ImportProfileRequest, ProfileBuildErrorCodes, type ImportProfileParams, type ImportProfileResult } from '../../../protocol/custom-messages';
+import {
+  ImportProfileErrorCodes,
+  ImportProfileRequest,
+  ProfileBuildErrorCodes,
+  type ImportProfileParams,
+  type ImportProfileResult,
+} from '../../../protocol/custom-messages';
 import { analyze } from '../core/analysis/analyze';
 import type { ArenaRule } from '../core/analysis/arena-rules';
 import { DEFAULT_ARENA_RULES, mergeRules, parseArenaRule } from '../core/analysis/arena-rules';
@@ -24,7 +30,12 @@ export interface ImportProfileDeps {
 
 function checkParams(p: ImportProfileParams): string | undefined {
   if (!p || typeof p !== 'object') return 'missing params';
-  if (!Array.isArray(p.files) || p.files.length === 0 || !p.files.every((f) => typeof f === 'string' && path.isAbsolute(f))) return 'files must be a non-empty array of absolute paths';
+  if (
+    !Array.isArray(p.files) ||
+    p.files.length === 0 ||
+    !p.files.every((f) => typeof f === 'string' && path.isAbsolute(f))
+  )
+    return 'files must be a non-empty array of absolute paths';
   if (p.format !== undefined && (typeof p.format !== 'string' || !p.format)) return 'format must be a non-empty string';
   return undefined;
 }
@@ -72,7 +83,11 @@ export function registerImportProfile(deps: ImportProfileDeps): void {
       let profile;
       try {
         const arenaRules = await userArenaRules(connection);
-        profile = await importFiles(params.files, { signal: abort.signal, ...(params.format ? { format: params.format } : {}), ...(arenaRules ? { arenaRules } : {}) });
+        profile = await importFiles(params.files, {
+          signal: abort.signal,
+          ...(params.format ? { format: params.format } : {}),
+          ...(arenaRules ? { arenaRules } : {}),
+        });
       } catch (e) {
         if (abort.signal.aborted) throw cancelled();
         // The ImportError's message names the file and the place (line or byte offset).
@@ -87,11 +102,16 @@ export function registerImportProfile(deps: ImportProfileDeps): void {
       try {
         await writeProfile(profilePath, profile);
       } catch (e) {
-        throw new ResponseError(ProfileBuildErrorCodes.writeFailed, `The files were imported, but the profile could not be written to ${profilePath}: ${(e as Error).message}`);
+        throw new ResponseError(
+          ProfileBuildErrorCodes.writeFailed,
+          `The files were imported, but the profile could not be written to ${profilePath}: ${(e as Error).message}`,
+        );
       }
       await pruneProfiles(dir);
       const summary = summarize(analysis);
-      connection.console.info(`imported ${label}: ${summary.phaseCount} phases, peak ${summary.peak?.bytesText ?? '–'}; profile ${profilePath}`);
+      connection.console.info(
+        `imported ${label}: ${summary.phaseCount} phases, peak ${summary.peak?.bytesText ?? '–'}; profile ${profilePath}`,
+      );
       return { summary, profilePath };
     } catch (e) {
       connection.console.error(`importing ${label} failed: ${(e as Error).message}`);

@@ -43,11 +43,15 @@ export interface ProfileBuildDeps {
 function checkParams(p: ProfileBuildParams): string | undefined {
   if (!p || typeof p !== 'object') return 'missing params';
   if (typeof p.runId !== 'string') return 'runId must be a string';
-  if (!Array.isArray(p.argv) || p.argv.length === 0 || !p.argv.every((a) => typeof a === 'string')) return 'argv must be a non-empty array of strings';
+  if (!Array.isArray(p.argv) || p.argv.length === 0 || !p.argv.every((a) => typeof a === 'string'))
+    return 'argv must be a non-empty array of strings';
   if (typeof p.cwd !== 'string' || !path.isAbsolute(p.cwd)) return 'cwd must be an absolute path';
-  if (p.intervalMs !== undefined && !(typeof p.intervalMs === 'number' && p.intervalMs > 0)) return 'intervalMs must be a positive number';
-  if (p.timeoutMs !== undefined && !(typeof p.timeoutMs === 'number' && p.timeoutMs >= 0)) return 'timeoutMs must be a number ≥ 0';
-  if (p.runs !== undefined && !(Number.isInteger(p.runs) && p.runs >= 1 && p.runs <= MAX_RUNS)) return `runs must be a whole number from 1 to ${MAX_RUNS}`;
+  if (p.intervalMs !== undefined && !(typeof p.intervalMs === 'number' && p.intervalMs > 0))
+    return 'intervalMs must be a positive number';
+  if (p.timeoutMs !== undefined && !(typeof p.timeoutMs === 'number' && p.timeoutMs >= 0))
+    return 'timeoutMs must be a number ≥ 0';
+  if (p.runs !== undefined && !(Number.isInteger(p.runs) && p.runs >= 1 && p.runs <= MAX_RUNS))
+    return `runs must be a whole number from 1 to ${MAX_RUNS}`;
   return undefined;
 }
 
@@ -63,7 +67,8 @@ export function registerProfileBuild(deps: ProfileBuildDeps): void {
     const bad = checkParams(params);
     if (bad) throw new ResponseError(ProfileBuildErrorCodes.spawnFailed, `${ProfileBuildRequest.method}: ${bad}`);
     const label = params.argv.join(' ');
-    if (running !== undefined) throw new ResponseError(ProfileBuildErrorCodes.busy, `A build is already being profiled (\`${running}\`).`);
+    if (running !== undefined)
+      throw new ResponseError(ProfileBuildErrorCodes.busy, `A build is already being profiled (\`${running}\`).`);
 
     running = label;
     deps.setHealth('busy', `profiling \`${label}\``);
@@ -73,7 +78,9 @@ export function registerProfileBuild(deps: ProfileBuildDeps): void {
       connection.console.info(`cancel requested: stopping the process tree of \`${label}\``);
       abort.abort();
     });
-    const output = new OutputBatcher((stream, text) => void connection.sendNotification(buildOutput, { runId: params.runId, stream, text }));
+    const output = new OutputBatcher(
+      (stream, text) => void connection.sendNotification(buildOutput, { runId: params.runId, stream, text }),
+    );
     const runs = params.runs ?? 1;
     try {
       const profiles: Profile[] = [];
@@ -104,7 +111,8 @@ export function registerProfileBuild(deps: ProfileBuildDeps): void {
         } catch (e) {
           // Cancelled after some runs were done: those runs are the answer.
           if (profiles.length && abort.signal.aborted) break;
-          if (abort.signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled before the build started');
+          if (abort.signal.aborted)
+            throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled before the build started');
           if (e instanceof SpawnError) throw new ResponseError(ProfileBuildErrorCodes.spawnFailed, e.message);
           throw e;
         } finally {
@@ -112,7 +120,9 @@ export function registerProfileBuild(deps: ProfileBuildDeps): void {
         }
         // A run cut short by the user is left out when others were done: its peak would skew the statistics.
         if (abort.signal.aborted && profiles.length) {
-          connection.console.info(`cancelled during run ${i + 1} of ${runs}: keeping the ${profiles.length} run(s) done`);
+          connection.console.info(
+            `cancelled during run ${i + 1} of ${runs}: keeping the ${profiles.length} run(s) done`,
+          );
           break;
         }
         profiles.push(one);
@@ -121,8 +131,16 @@ export function registerProfileBuild(deps: ProfileBuildDeps): void {
       }
       let profile = aggregateRuns(profiles);
       if (runs > 1 && profiles.length < runs) {
-        const why = abort.signal.aborted ? 'cancelled' : `run ${profiles.length} ${profiles[profiles.length - 1]!.run.status === 'failed' ? 'failed' : `was ${profiles[profiles.length - 1]!.run.status}`}`;
-        profile = { ...profile, warnings: [...profile.warnings, { code: 'repeat-stopped-early', message: `${profiles.length} of ${runs} runs were done (${why})` }] };
+        const why = abort.signal.aborted
+          ? 'cancelled'
+          : `run ${profiles.length} ${profiles[profiles.length - 1]!.run.status === 'failed' ? 'failed' : `was ${profiles[profiles.length - 1]!.run.status}`}`;
+        profile = {
+          ...profile,
+          warnings: [
+            ...profile.warnings,
+            { code: 'repeat-stopped-early', message: `${profiles.length} of ${runs} runs were done (${why})` },
+          ],
+        };
       }
 
       const analysis = analyze(profile);
@@ -131,7 +149,10 @@ export function registerProfileBuild(deps: ProfileBuildDeps): void {
       try {
         await writeProfile(profilePath, profile);
       } catch (e) {
-        throw new ResponseError(ProfileBuildErrorCodes.writeFailed, `The build ran, but its profile could not be written to ${profilePath}: ${(e as Error).message}`);
+        throw new ResponseError(
+          ProfileBuildErrorCodes.writeFailed,
+          `The build ran, but its profile could not be written to ${profilePath}: ${(e as Error).message}`,
+        );
       }
       await pruneProfiles(dir);
       const summary = summarize(analysis);

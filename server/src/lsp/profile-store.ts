@@ -23,7 +23,12 @@ export function profileFileName(startedAt: string, argv: readonly string[]): str
   const stamp = startedAt.replace(/[:.]/g, '-');
   // `node …/tsc.js -p .` is better named after the script than after node.
   const main = argv.find((a, i) => i > 0 && /\.[cm]?js$/.test(a)) ?? argv[0] ?? 'build';
-  const tool = path.basename(main).replace(/\.[cm]?js$/, '').replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40) || 'build';
+  const tool =
+    path
+      .basename(main)
+      .replace(/\.[cm]?js$/, '')
+      .replace(/[^A-Za-z0-9_-]+/g, '_')
+      .slice(0, 40) || 'build';
   return `${stamp}-${tool}${PROFILE_SUFFIX}`;
 }
 
@@ -36,7 +41,9 @@ export function importedProfileFileName(importedAt: Date, files: readonly string
 export async function pruneProfiles(dir: string, keep = keepProfiles): Promise<void> {
   try {
     const files = (await fsp.readdir(dir)).filter((f) => f.endsWith(PROFILE_SUFFIX)).sort();
-    await Promise.all(files.slice(0, Math.max(0, files.length - keep)).map((f) => fsp.rm(path.join(dir, f), { force: true })));
+    await Promise.all(
+      files.slice(0, Math.max(0, files.length - keep)).map((f) => fsp.rm(path.join(dir, f), { force: true })),
+    );
   } catch {
     // A missing folder or a file someone else removed: nothing to prune.
   }
@@ -45,7 +52,11 @@ export async function pruneProfiles(dir: string, keep = keepProfiles): Promise<v
 /** The profile files in `dir`, newest first (names sort by time); empty when there is no folder. */
 export async function storedProfiles(dir: string): Promise<string[]> {
   try {
-    return (await fsp.readdir(dir)).filter((f) => f.endsWith(PROFILE_SUFFIX)).sort().reverse().map((f) => path.join(dir, f));
+    return (await fsp.readdir(dir))
+      .filter((f) => f.endsWith(PROFILE_SUFFIX))
+      .sort()
+      .reverse()
+      .map((f) => path.join(dir, f));
   } catch {
     return [];
   }
@@ -108,7 +119,11 @@ export class CurrentProfile<T> {
  * Makes the newest stored profile that loads the current one, unless one is already current; a
  * profile that can't be read (corrupt, truncated, of a newer format) is skipped and reported.
  */
-export async function useNewestReadable<T>(current: CurrentProfile<T>, dir: string, onSkip: (file: string, reason: string) => void): Promise<void> {
+export async function useNewestReadable<T>(
+  current: CurrentProfile<T>,
+  dir: string,
+  onSkip: (file: string, reason: string) => void,
+): Promise<void> {
   for (const file of await storedProfiles(dir)) {
     if (current.path) return;
     current.set(file);

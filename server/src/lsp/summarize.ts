@@ -66,10 +66,14 @@ export function summarize(a: Analysis): BuildSummary {
 
 /** Repeated runs in short: the wall time and the primary peak as median (minimum–maximum). */
 export function repeatDigest(rep: RepeatStats): RepeatDigest {
-  const peaks = rep.perRun.map((r) => r.peakBytes).filter((b): b is Bytes => b !== null).sort((a, b) => a - b);
+  const peaks = rep.perRun
+    .map((r) => r.peakBytes)
+    .filter((b): b is Bytes => b !== null)
+    .sort((a, b) => a - b);
   // The median run's peak, as the representative run is chosen (the lower middle one for an even count).
   const peakMedian = peaks.length ? peaks[(peaks.length - 1) >> 1]! : null;
-  const range = (fmt: (v: number) => string, median: number, min: number, max: number) => `${fmt(median)} (${fmt(min)}–${fmt(max)})`;
+  const range = (fmt: (v: number) => string, median: number, min: number, max: number) =>
+    `${fmt(median)} (${fmt(min)}–${fmt(max)})`;
   return {
     runs: rep.runs,
     statuses: rep.perRun.map((r) => r.status),

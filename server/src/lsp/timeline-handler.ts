@@ -7,7 +7,12 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver/node';
 import { ResponseError } from 'vscode-languageserver/node';
-import { TimelineErrorCodes, TimelineModelRequest, TimelineSeriesRequest, type TimelineSeriesParams } from '../../../protocol/custom-messages';
+import {
+  TimelineErrorCodes,
+  TimelineModelRequest,
+  TimelineSeriesRequest,
+  type TimelineSeriesParams,
+} from '../../../protocol/custom-messages';
 import type { SeriesWindow, TimelineModel } from '../../../protocol/timeline';
 import { analyze } from '../core/analysis/analyze';
 import { decimate } from '../core/analysis/decimate';
@@ -41,7 +46,10 @@ export class TimelineCache {
     } catch (e) {
       this.entries.delete(profilePath);
       const code = (e as NodeJS.ErrnoException).code;
-      throw new ResponseError(TimelineErrorCodes.profileUnreadable, `${profilePath}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      throw new ResponseError(
+        TimelineErrorCodes.profileUnreadable,
+        `${profilePath}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      );
     }
     const cached = this.entries.get(profilePath);
     if (cached) {
@@ -78,13 +86,16 @@ async function load(profilePath: string, mtimeMs: number, size: number): Promise
 
 function checkPath(p: unknown): string {
   const profilePath = (p as { profilePath?: unknown } | null)?.profilePath;
-  if (typeof profilePath !== 'string' || !path.isAbsolute(profilePath)) throw new ResponseError(TimelineErrorCodes.badRequest, 'profilePath must be an absolute path');
+  if (typeof profilePath !== 'string' || !path.isAbsolute(profilePath))
+    throw new ResponseError(TimelineErrorCodes.badRequest, 'profilePath must be an absolute path');
   return profilePath;
 }
 
 export function seriesWindow(profile: Profile, p: TimelineSeriesParams): SeriesWindow[] {
-  if (!Number.isFinite(p.startMs) || !Number.isFinite(p.endMs) || !(p.endMs >= p.startMs)) throw new ResponseError(TimelineErrorCodes.badRequest, `bad window [${p.startMs}, ${p.endMs}]`);
-  if (!Number.isFinite(p.columns) || p.columns < 1) throw new ResponseError(TimelineErrorCodes.badRequest, `bad column count ${p.columns}`);
+  if (!Number.isFinite(p.startMs) || !Number.isFinite(p.endMs) || !(p.endMs >= p.startMs))
+    throw new ResponseError(TimelineErrorCodes.badRequest, `bad window [${p.startMs}, ${p.endMs}]`);
+  if (!Number.isFinite(p.columns) || p.columns < 1)
+    throw new ResponseError(TimelineErrorCodes.badRequest, `bad column count ${p.columns}`);
   const columns = Math.min(MAX_COLUMNS, Math.floor(p.columns));
   const byId = new Map(profile.series.map((s) => [s.id, s]));
   const ids = p.seriesIds ?? profile.series.map((s) => s.id);

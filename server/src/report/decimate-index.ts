@@ -64,7 +64,8 @@ export class DecimationIndex {
     const first = lowerBound(tMs, startMs);
     const end = upperBound(tMs, endMs);
     // Few samples per column: one pass is as fast.
-    if (!(endMs >= startMs) || end - first <= 3 * B1 * cols || endMs === startMs) return decimate(tMs, bytes, startMs, endMs, columns);
+    if (!(endMs >= startMs) || end - first <= 3 * B1 * cols || endMs === startMs)
+      return decimate(tMs, bytes, startMs, endMs, columns);
     const out: Decimated = { tMs: [], bytes: [] };
     const push = (i: number) => {
       out.tMs.push(tMs[i]!);
@@ -81,8 +82,8 @@ export class DecimationIndex {
       const lo = c < cols - 1 ? partitionPoint(i + 1, end, (k) => colOf(k) <= c) : end;
       const [mn, mx] = this.extremes(i, lo);
       if (mn === mx) push(mn);
-      else if (mn < mx) (push(mn), push(mx));
-      else (push(mx), push(mn));
+      else if (mn < mx) push(mn), push(mx);
+      else push(mx), push(mn);
       i = lo;
     }
     if (end < tMs.length) push(end);

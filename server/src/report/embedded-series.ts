@@ -50,7 +50,8 @@ export function decodeSeries(e: EmbeddedSeries): { id: string; tMs: Float64Array
     let z = 0;
     let mul = 1;
     for (;;) {
-      if (at >= bin.length) throw new EmbeddedSeriesError(`the samples of series "${e.id}" end early (byte ${at} of ${bin.length})`);
+      if (at >= bin.length)
+        throw new EmbeddedSeriesError(`the samples of series "${e.id}" end early (byte ${at} of ${bin.length})`);
       const c = bin.charCodeAt(at++);
       z += (c & 127) * mul;
       if (c < 128) break;

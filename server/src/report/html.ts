@@ -29,7 +29,12 @@ export interface ReportAssets {
  * The text of built files: beside the CLI bundle (dist/), or the repository's dist/ when run from
  * source. Every `required` file must be in the same folder; an `optional` one missing reads as ''.
  */
-export function readDistFiles<R extends string, O extends string>(what: string, required: R[], optional: O[], distDir?: string): Record<R | O, string> {
+export function readDistFiles<R extends string, O extends string>(
+  what: string,
+  required: R[],
+  optional: O[],
+  distDir?: string,
+): Record<R | O, string> {
   const candidates = distDir ? [distDir] : [__dirname, path.resolve(__dirname, '..', '..', '..', 'dist')];
   for (const dir of candidates) {
     if (!required.every((f) => existsSync(path.join(dir, f)))) continue;
@@ -59,7 +64,9 @@ export function reportHtml(profile: Profile, assets: ReportAssets = loadReportAs
       { id: 'cmi-model', value: model },
       { id: 'cmi-samples', value: samples },
     ],
-    scripts: [assets.reportHostJs, assets.webviewJs].map((js) => `<script nonce="${nonce}">${inlineCode(js, 'script')}</script>`),
+    scripts: [assets.reportHostJs, assets.webviewJs].map(
+      (js) => `<script nonce="${nonce}">${inlineCode(js, 'script')}</script>`,
+    ),
   });
 }
 

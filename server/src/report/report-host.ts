@@ -38,10 +38,12 @@ function load(): void {
   performance.mark('cmi:host-load');
   const m = readJson<TimelineModel>('cmi-model');
   performance.measure('cmi:host-model', 'cmi:host-load');
-  samples = new Map(readJson<EmbeddedSeries[]>('cmi-samples').map((e) => {
-    const d = decodeSeries(e);
-    return [d.id, d];
-  }));
+  samples = new Map(
+    readJson<EmbeddedSeries[]>('cmi-samples').map((e) => {
+      const d = decodeSeries(e);
+      return [d.id, d];
+    }),
+  );
   model = m;
   performance.measure('cmi:host-samples', 'cmi:host-load');
 }

@@ -31,14 +31,22 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
   const groups: TimelineLaneGroup[] = [];
   const groupOf = new Map<number | undefined, number>();
   if (pids.length <= 1) {
-    groups.push({ label: pids[0] !== undefined ? laneGroupLabel(p, pids[0]) : 'phases', ...(pids[0] !== undefined ? { pid: pids[0] } : {}), depth: 0 });
+    groups.push({
+      label: pids[0] !== undefined ? laneGroupLabel(p, pids[0]) : 'phases',
+      ...(pids[0] !== undefined ? { pid: pids[0] } : {}),
+      depth: 0,
+    });
     groupOf.set(pids[0], 0);
   } else {
     const first = new Map<number | undefined, number>();
     for (const ph of p.phases) first.set(ph.pid, Math.min(first.get(ph.pid) ?? Infinity, ph.startMs));
     for (const pid of [...pids].sort((x, y) => first.get(x)! - first.get(y)!)) {
       groupOf.set(pid, groups.length);
-      groups.push({ label: pid !== undefined ? laneGroupLabel(p, pid) : 'other phases', ...(pid !== undefined ? { pid } : {}), depth: 0 });
+      groups.push({
+        label: pid !== undefined ? laneGroupLabel(p, pid) : 'other phases',
+        ...(pid !== undefined ? { pid } : {}),
+        depth: 0,
+      });
     }
   }
   const depths = phaseDepths(p.phases);
@@ -127,7 +135,13 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
     })),
     groups,
     phases,
-    markers: p.markers.map((m) => ({ name: m.name, kind: m.kind, tMs: m.tMs, ...(m.durMs !== undefined ? { durMs: m.durMs } : {}), ...(m.pid !== undefined ? { pid: m.pid } : {}) })),
+    markers: p.markers.map((m) => ({
+      name: m.name,
+      kind: m.kind,
+      tMs: m.tMs,
+      ...(m.durMs !== undefined ? { durMs: m.durMs } : {}),
+      ...(m.pid !== undefined ? { pid: m.pid } : {}),
+    })),
     arenas,
     arenaLanes: laneEnds.length,
     phaseRows: a.phases.map((r) => ({

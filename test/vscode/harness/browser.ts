@@ -22,7 +22,15 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: process.env.CMI_E2E_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1400, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => log('PAGEERROR', e.message.slice(0, 300)));
@@ -44,7 +52,10 @@ export async function launchBrowser(): Promise<Browser> {
 export function workbenchUrl(folder: string, payload: [string, string][] = [], dev = true): string {
   const base = baseUrl();
   const authority = new URL(base).host; // code-server's remote authority is location.host
-  const entries = [...(dev ? [['extensionDevelopmentPath', repoRoot]] : []), ...payload].map(([k, v]) => [k, `vscode-remote://${authority}${v}`]);
+  const entries = [...(dev ? [['extensionDevelopmentPath', repoRoot]] : []), ...payload].map(([k, v]) => [
+    k,
+    `vscode-remote://${authority}${v}`,
+  ]);
   return `${base}/?folder=${encodeURIComponent(folder)}${entries.length ? `&payload=${encodeURIComponent(JSON.stringify(entries))}` : ''}`;
 }
 

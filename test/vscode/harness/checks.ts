@@ -26,7 +26,8 @@ export async function runUiCheck(stepName: string, body: (page: Page, step: Step
   try {
     await body(browser.page, step);
   } catch (e) {
-    if (!tests.some((t) => t.state === 'failed')) tests.push({ title: 'setup', state: 'failed', durationMs: 0, error: (e as Error).stack ?? String(e) });
+    if (!tests.some((t) => t.state === 'failed'))
+      tests.push({ title: 'setup', state: 'failed', durationMs: 0, error: (e as Error).stack ?? String(e) });
     await screenshot(browser.page, `${stepName}-failure`).catch(() => undefined);
   } finally {
     await browser.close();

@@ -6,7 +6,11 @@ import * as path from 'node:path';
 function findRepoRoot(from: string): string {
   for (let dir = from; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
     const manifest = path.join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'compiler-memory-insight') return dir;
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'compiler-memory-insight'
+    )
+      return dir;
   }
   throw new Error(`no compiler-memory-insight package.json above ${from}`);
 }

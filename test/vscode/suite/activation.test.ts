@@ -10,14 +10,32 @@ suite('Activation', () => {
     const s = await state();
     const a = s.activation;
     assert.ok(a && a.totalMs > 0 && a.bundleMs >= 0 && a.activateMs > 0, `activation: ${JSON.stringify(a)}`);
-    console.log(`activation took ${a.totalMs.toFixed(1)} ms as the extension measures it: loading the bundle ${a.bundleMs.toFixed(1)} ms, activate() ${a.activateMs.toFixed(1)} ms (VS Code's wait between them: ${a.hostWaitMs.toFixed(1)} ms)`);
+    console.log(
+      `activation took ${a.totalMs.toFixed(1)} ms as the extension measures it: loading the bundle ${a.bundleMs.toFixed(1)} ms, activate() ${a.activateMs.toFixed(1)} ms (VS Code's wait between them: ${a.hostWaitMs.toFixed(1)} ms)`,
+    );
   });
 
   test('registers every contributed command, and the internal state command', async () => {
-    const contributed = (extension().packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map((c) => c.command);
-    assert.deepEqual(contributed.sort(), ['compilerMemory.cancelProfiling', 'compilerMemory.clearBaseline', 'compilerMemory.compareWithBaseline', 'compilerMemory.copySummaryMarkdown', 'compilerMemory.exportChromeTrace', 'compilerMemory.importProfile', 'compilerMemory.openTimeline', 'compilerMemory.profileBuild', 'compilerMemory.profileBuildRepeat', 'compilerMemory.selectBuild', 'compilerMemory.setBaseline', 'compilerMemory.showBuildOutput']);
+    const contributed = (
+      extension().packageJSON as { contributes: { commands: { command: string }[] } }
+    ).contributes.commands.map((c) => c.command);
+    assert.deepEqual(contributed.sort(), [
+      'compilerMemory.cancelProfiling',
+      'compilerMemory.clearBaseline',
+      'compilerMemory.compareWithBaseline',
+      'compilerMemory.copySummaryMarkdown',
+      'compilerMemory.exportChromeTrace',
+      'compilerMemory.importProfile',
+      'compilerMemory.openTimeline',
+      'compilerMemory.profileBuild',
+      'compilerMemory.profileBuildRepeat',
+      'compilerMemory.selectBuild',
+      'compilerMemory.setBaseline',
+      'compilerMemory.showBuildOutput',
+    ]);
     const registered = new Set(await vscode.commands.getCommands(true));
-    for (const c of [...contributed, 'compilerMemory.internal.state']) assert.ok(registered.has(c), `${c} is not registered`);
+    for (const c of [...contributed, 'compilerMemory.internal.state'])
+      assert.ok(registered.has(c), `${c} is not registered`);
   });
 
   test('starts the language server, which reports ready; the status bar says so', async () => {

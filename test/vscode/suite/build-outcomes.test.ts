@@ -37,7 +37,10 @@ suite('Profile Build: failing, cancelled and unstartable builds', () => {
     assert.equal(s.lastNotice?.severity, 'error');
     assert.match(s.lastNotice?.message ?? '', /the build failed \(exited with code 3\)/);
     // The build's stderr streamed to the Build Output channel, followed by the summary.
-    assert.match(s.buildOutputTail, /^\$ node -e .*\n(.|\n)*cmi-e2e: deliberate failure\n(.|\n)*── failed \(exited with code 3\)/);
+    assert.match(
+      s.buildOutputTail,
+      /^\$ node -e .*\n(.|\n)*cmi-e2e: deliberate failure\n(.|\n)*── failed \(exited with code 3\)/,
+    );
   });
 
   test('Cancel Profiling stops the whole process tree; the partial profile is kept', async function () {
@@ -51,10 +54,14 @@ suite('Profile Build: failing, cancelled and unstartable builds', () => {
     const pending = profileBuild();
     await waitFor('the slow build to start its child', () => existsSync(pidFile), 30_000);
     const pids = JSON.parse(readFileSync(pidFile, 'utf8')) as { parent: number; child: number };
-    const live = await waitFor('live progress above 64 MiB', async () => {
-      const s = await state();
-      return s.running?.progress && s.running.progress.peakTreeRssBytes > 64 * MiB ? s : undefined;
-    }, 30_000);
+    const live = await waitFor(
+      'live progress above 64 MiB',
+      async () => {
+        const s = await state();
+        return s.running?.progress && s.running.progress.peakTreeRssBytes > 64 * MiB ? s : undefined;
+      },
+      30_000,
+    );
     assert.match(live.statusBar.text, /^\$\(loading~spin\) \d/);
     const second = await profileBuild();
     assert.equal(second.kind, 'refused');
@@ -63,10 +70,13 @@ suite('Profile Build: failing, cancelled and unstartable builds', () => {
 
     const { summary } = profiled(await pending);
     assert.equal(summary.status, 'cancelled');
-    assert.ok(summary.peak && summary.peak.bytes > 64 * MiB, `peak ${summary.peak?.bytesText}: the child's 64 MiB should be in the tree's RSS`);
+    assert.ok(
+      summary.peak && summary.peak.bytes > 64 * MiB,
+      `peak ${summary.peak?.bytesText}: the child's 64 MiB should be in the tree's RSS`,
+    );
     const s = await state();
     assert.match(s.statusBar.text, /^\$\(warning\) cancelled · \d+(\.\d)? MiB peak · /);
-    await waitFor('the build\'s processes to be gone', () => !isAlive(pids.parent) && !isAlive(pids.child), 10_000);
+    await waitFor("the build's processes to be gone", () => !isAlive(pids.parent) && !isAlive(pids.child), 10_000);
   });
 
   test('a command that cannot be started: an error message, no profile', async () => {

@@ -15,8 +15,12 @@ interface Detected {
   invalid: string[];
 }
 
-const detected = () => vscode.commands.executeCommand<Detected>('compilerMemory.internal.detectedBuilds') as Promise<Detected>;
-const setBuilds = (value: unknown) => vscode.workspace.getConfiguration('compilerMemory', folder().uri).update('builds', value, vscode.ConfigurationTarget.Workspace);
+const detected = () =>
+  vscode.commands.executeCommand<Detected>('compilerMemory.internal.detectedBuilds') as Promise<Detected>;
+const setBuilds = (value: unknown) =>
+  vscode.workspace
+    .getConfiguration('compilerMemory', folder().uri)
+    .update('builds', value, vscode.ConfigurationTarget.Workspace);
 const SOURCES = ['hashtab.c', 'lexer.c', 'main.c', 'parser.c', 'strbuf.c', 'vm.c'];
 
 suite('Builds: detection, the setting, the remembered choice, Export Chrome Trace…', () => {
@@ -55,25 +59,52 @@ suite('Builds: detection, the setting, the remembered choice, Export Chrome Trac
       assert.deepEqual(
         builds.map((b) => ({ name: b.name, argv: b.argv, cwd: b.cwd, env: b.env, runs: b.runs, source: b.source })),
         [
-          { name: 'quick', argv: ['sh', '-c', 'make -j2 minivm'], cwd: folder().uri.fsPath, env: { CFLAGS: '-O0' }, runs: 3, source: 'setting compilerMemory.builds' },
-          { name: 'argv', argv: ['make', 'clean'], cwd: folder().uri.fsPath, env: null, runs: null, source: 'setting compilerMemory.builds' },
+          {
+            name: 'quick',
+            argv: ['sh', '-c', 'make -j2 minivm'],
+            cwd: folder().uri.fsPath,
+            env: { CFLAGS: '-O0' },
+            runs: 3,
+            source: 'setting compilerMemory.builds',
+          },
+          {
+            name: 'argv',
+            argv: ['make', 'clean'],
+            cwd: folder().uri.fsPath,
+            env: null,
+            runs: null,
+            source: 'setting compilerMemory.builds',
+          },
         ],
       );
       assert.deepEqual(invalid, ['compilerMemory.builds[2] ("broken") in c-make']);
     } finally {
       await setBuilds(undefined);
     }
-    assert.deepEqual((await detected()).builds.map((b) => b.name), ['npm run build', 'make'], 'detection is back once the setting is removed');
+    assert.deepEqual(
+      (await detected()).builds.map((b) => b.name),
+      ['npm run build', 'make'],
+      'detection is back once the setting is removed',
+    );
   });
 
   test('Select Build to Profile… remembers "make"; it is marked last used', async () => {
     const chosen = await vscode.commands.executeCommand<BuildInfo>('compilerMemory.selectBuild', 'make');
     assert.equal(chosen?.name, 'make');
     const { builds } = await detected();
-    assert.deepEqual(builds.map((b) => [b.name, b.lastUsed]), [['npm run build', false], ['make', true]]);
+    assert.deepEqual(
+      builds.map((b) => [b.name, b.lastUsed]),
+      [
+        ['npm run build', false],
+        ['make', true],
+      ],
+    );
     const unknown = await vscode.commands.executeCommand('compilerMemory.selectBuild', 'ninja');
     assert.equal(unknown, undefined);
-    assert.match((await state()).lastNotice?.message ?? '', /no build named "ninja"; the workspace offers "npm run build", "make"/);
+    assert.match(
+      (await state()).lastNotice?.message ?? '',
+      /no build named "ninja"; the workspace offers "npm run build", "make"/,
+    );
   });
 
   test('Profile Build runs the remembered build without asking, one phase per translation unit', async function () {
@@ -86,10 +117,16 @@ suite('Builds: detection, the setting, the remembered choice, Export Chrome Trac
     // is a root, or under its cc1 process (`cc1 main.c › main.c › …`) when the process lived more
     // than 5 % longer than gcc's report says (start-up and the shim, on a busy machine).
     const paths = [...summary.topPhasesByTime, ...summary.topPhasesByMemory].map((p) => p.path);
-    const underUnit = (p: string[]) => p.slice(0, -1).some((name, i) => SOURCES.includes(name) && (i === 0 || p[i - 1] === `cc1 ${name}`));
-    assert.ok(paths.some(underUnit), `no translation unit among the top phases: ${paths.map((p) => p.join(' › ')).join(', ')}`);
+    const underUnit = (p: string[]) =>
+      p.slice(0, -1).some((name, i) => SOURCES.includes(name) && (i === 0 || p[i - 1] === `cc1 ${name}`));
+    assert.ok(
+      paths.some(underUnit),
+      `no translation unit among the top phases: ${paths.map((p) => p.join(' › ')).join(', ')}`,
+    );
     assert.ok(summary.peak, 'no peak was recorded');
-    console.log(`make: ${summary.wallText}, peak ${summary.peak.bytesText} in ${summary.peak.phasePath.join(' › ') || '(no phase)'}; ${summary.phaseCount} phases; ${profilePath}`);
+    console.log(
+      `make: ${summary.wallText}, peak ${summary.peak.bytesText} in ${summary.peak.phasePath.join(' › ') || '(no phase)'}; ${summary.phaseCount} phases; ${profilePath}`,
+    );
     assert.match((await state()).buildOutputTail, /^\$ make {4}\(in .*c-make; make from Makefile\)/);
   });
 
@@ -100,19 +137,35 @@ suite('Builds: detection, the setting, the remembered choice, Export Chrome Trac
     assert.equal(outcome?.kind, 'exported', JSON.stringify(outcome));
     const { result } = outcome as Extract<ExportOutcome, { kind: 'exported' }>;
     assert.equal(result.outPath, outPath);
-    const trace = JSON.parse(readFileSync(outPath, 'utf8')) as { traceEvents: { ph: string; name: string; cat?: string }[] };
+    const trace = JSON.parse(readFileSync(outPath, 'utf8')) as {
+      traceEvents: { ph: string; name: string; cat?: string }[];
+    };
     assert.ok(Array.isArray(trace.traceEvents), 'an object with traceEvents');
     const spans = trace.traceEvents.filter((e) => e.ph === 'X');
     assert.equal(spans.length, result.phaseCount);
-    assert.deepEqual(SOURCES.filter((s) => spans.some((e) => e.name === s)), SOURCES, 'each translation unit is a span');
-    assert.ok(trace.traceEvents.some((e) => e.ph === 'C'), 'the memory series are counters');
-    assert.match((await state()).lastNotice?.message ?? '', /wrote make\.trace\.json \(.+, \d+ phases\); open it in Perfetto/);
+    assert.deepEqual(
+      SOURCES.filter((s) => spans.some((e) => e.name === s)),
+      SOURCES,
+      'each translation unit is a span',
+    );
+    assert.ok(
+      trace.traceEvents.some((e) => e.ph === 'C'),
+      'the memory series are counters',
+    );
+    assert.match(
+      (await state()).lastNotice?.message ?? '',
+      /wrote make\.trace\.json \(.+, \d+ phases\); open it in Perfetto/,
+    );
   });
 
   test('Export Chrome Trace… of a file that is not a profile says which and writes nothing', async () => {
     const notAProfile = path.join(folder().uri.fsPath, 'main.c');
     const outPath = path.join(out, 'not.trace.json');
-    const outcome = await vscode.commands.executeCommand<ExportOutcome>('compilerMemory.exportChromeTrace', outPath, notAProfile);
+    const outcome = await vscode.commands.executeCommand<ExportOutcome>(
+      'compilerMemory.exportChromeTrace',
+      outPath,
+      notAProfile,
+    );
     assert.equal(outcome?.kind, 'error', JSON.stringify(outcome));
     assert.match((await state()).lastNotice?.message ?? '', /could not read the profile: .*main\.c/);
     assert.equal(existsSync(outPath), false);

@@ -57,7 +57,10 @@ suite('Compare runs: baseline, repeated runs, Markdown', () => {
     assert.match(summary.repeat.peakText ?? '', /MiB \(.+ MiB–.+ MiB\)$/);
     const profile = await readProfile(result.profilePath);
     assert.equal(profile.repeat?.runs, 2);
-    assert.ok(profile.repeat.series.some((s) => s.kind === 'rss-tree' && s.peakBytes.n === 2), 'no median of the tree RSS over 2 runs');
+    assert.ok(
+      profile.repeat.series.some((s) => s.kind === 'rss-tree' && s.peakBytes.n === 2),
+      'no median of the tree RSS over 2 runs',
+    );
 
     assert.ok(summary.baseline, 'the summary has no change against the baseline');
     assert.match(summary.baseline.peakDeltaText, /^[+\u2212]?\d+\.\d %$/);
@@ -66,7 +69,9 @@ suite('Compare runs: baseline, repeated runs, Markdown', () => {
     assert.match(s.statusBar.tooltip, /Against the baseline/);
     assert.match(s.statusBar.tooltip, /command:compilerMemory\.compareWithBaseline/);
     assert.match(s.statusBar.tooltip, /command:compilerMemory\.copySummaryMarkdown/);
-    console.log(`tsc ×2: peak ${summary.repeat.peakText}, wall ${summary.repeat.wallText}; status bar: ${s.statusBar.text}`);
+    console.log(
+      `tsc ×2: peak ${summary.repeat.peakText}, wall ${summary.repeat.wallText}; status bar: ${s.statusBar.text}`,
+    );
   });
 
   test('Compare with Baseline shows the Markdown table beside, with the commands and run counts', async () => {
@@ -77,7 +82,9 @@ suite('Compare runs: baseline, repeated runs, Markdown', () => {
     assert.match(markdown, /^Base: `.*tsc\.js -p \.` — 1 run \(ok\)/m);
     assert.match(markdown, /^Head: `.*tsc\.js -p \.` — 2 runs \(ok\)/m);
     assert.equal(comparison.head.runs, 2);
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === (outcome as Extract<CompareOutcome, { kind: 'compared' }>).document);
+    const doc = vscode.workspace.textDocuments.find(
+      (d) => d.uri.toString() === (outcome as Extract<CompareOutcome, { kind: 'compared' }>).document,
+    );
     assert.ok(doc, 'the Markdown document is not open');
     assert.equal(doc.languageId, 'markdown');
     assert.equal(doc.getText(), markdown);
@@ -103,14 +110,17 @@ suite('Compare runs: baseline, repeated runs, Markdown', () => {
     assert.equal(await vscode.env.clipboard.readText(), copied.markdown);
   });
 
-  test('Clear Baseline: none is reported, the status bar no longer compares, the summary is the profile\'s own', async () => {
+  test("Clear Baseline: none is reported, the status bar no longer compares, the summary is the profile's own", async () => {
     const outcome = (await vscode.commands.executeCommand<BaselineOutcome>('compilerMemory.clearBaseline'))!;
     assert.deepEqual(outcome, { kind: 'cleared', cleared: true });
     assert.equal(await baseline(), null);
     const s = await state();
     assert.doesNotMatch(s.statusBar.text, /vs baseline/);
     assert.match(s.statusBar.text, /peak · /);
-    const copy = (await vscode.commands.executeCommand<CopyOutcome>('compilerMemory.copySummaryMarkdown'))! as Extract<CopyOutcome, { kind: 'copied' }>;
+    const copy = (await vscode.commands.executeCommand<CopyOutcome>('compilerMemory.copySummaryMarkdown'))! as Extract<
+      CopyOutcome,
+      { kind: 'copied' }
+    >;
     assert.equal(copy.againstBaseline, false);
     assert.match(copy.markdown, /^\*\*Build\*\*: `.*` — ok, wall .* \(2 runs, median .*\)/);
     assert.match(copy.markdown, /\*\*Peak\*\*: /);

@@ -18,24 +18,35 @@ export function state(): Promise<InternalState> {
 }
 
 /** Polls `probe` until it returns something truthy; fails with `what` and the last state after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
     if (v) return v;
     if (Date.now() > end) {
       const s = await state().catch((e: Error) => `(no state: ${e.message})`);
-      assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}; extension state: ${JSON.stringify(s, null, 2)}`);
+      assert.fail(
+        `timed out after ${timeoutMs} ms waiting for ${what}; extension state: ${JSON.stringify(s, null, 2)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
 export async function waitForServerReady(timeoutMs = 30_000): Promise<InternalState> {
-  return waitFor('the language server to be ready', async () => {
-    const s = await state();
-    return s.server.health === 'ready' ? s : undefined;
-  }, timeoutMs);
+  return waitFor(
+    'the language server to be ready',
+    async () => {
+      const s = await state();
+      return s.server.health === 'ready' ? s : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 export function folder(): vscode.WorkspaceFolder {
@@ -46,7 +57,9 @@ export function folder(): vscode.WorkspaceFolder {
 
 /** Sets compilerMemory.build.command in the workspace settings (undefined: remove it). */
 export async function setBuildCommand(argv: string[] | undefined): Promise<void> {
-  await vscode.workspace.getConfiguration('compilerMemory', folder().uri).update('build.command', argv, vscode.ConfigurationTarget.Workspace);
+  await vscode.workspace
+    .getConfiguration('compilerMemory', folder().uri)
+    .update('build.command', argv, vscode.ConfigurationTarget.Workspace);
 }
 
 export async function profileBuild(): Promise<ProfileOutcome> {

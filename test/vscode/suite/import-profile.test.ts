@@ -26,7 +26,9 @@ suite('Import Profile', () => {
     const { summary } = result;
     assert.deepEqual(summary.importedFrom, [RUSTC_TIME_PASSES]);
     assert.equal(summary.status, 'ok');
-    console.log(`imported rustc: ${summary.phaseCount} phases, peak ${summary.peak?.bytesText} in ${summary.peak?.phasePath.join(' › ')} (${summary.peak?.seriesName})`);
+    console.log(
+      `imported rustc: ${summary.phaseCount} phases, peak ${summary.peak?.bytesText} in ${summary.peak?.phasePath.join(' › ')} (${summary.peak?.seriesName})`,
+    );
 
     // No series was sampled: the peak is the highest RSS rustc reported at a pass boundary.
     assert.ok(summary.peak, 'no peak');
@@ -35,7 +37,11 @@ suite('Import Profile', () => {
     assert.deepEqual(summary.peak.phasePath, ['rustc #1', 'codegen_crate', 'codegen_to_LLVM_IR']);
     assert.equal(summary.phaseCount, 57);
     const byTime = summary.topPhasesByTime.map((p) => p.path.join(' › '));
-    assert.deepEqual(byTime.slice(0, 3), ['rustc #1 › type_check_crate', 'rustc #1 › LLVM_passes', 'rustc #1 › MIR_borrow_checking']);
+    assert.deepEqual(byTime.slice(0, 3), [
+      'rustc #1 › type_check_crate',
+      'rustc #1 › LLVM_passes',
+      'rustc #1 › MIR_borrow_checking',
+    ]);
 
     // What the user sees: the same status bar as after Profile Build, the tooltip says where it came from.
     const s = await state();
@@ -50,11 +56,17 @@ suite('Import Profile', () => {
     assert.ok(s.buildOutputTail.includes(summary.report), 'Build Output ends with the summary');
 
     // Stored beside the profiled builds, in the workspace storage.
-    assert.ok(result.profilePath.startsWith(path.join(s.storageDir, 'profiles') + path.sep), `${result.profilePath} is not under ${s.storageDir}`);
+    assert.ok(
+      result.profilePath.startsWith(path.join(s.storageDir, 'profiles') + path.sep),
+      `${result.profilePath} is not under ${s.storageDir}`,
+    );
     assert.ok(existsSync(result.profilePath), `${result.profilePath} does not exist`);
     const profile = await readProfile(result.profilePath);
     assert.deepEqual(profile.run.importedFrom, [RUSTC_TIME_PASSES]);
-    assert.ok(profile.phases.some((p) => p.name === 'type_check_crate'), 'the profile file has no type_check_crate phase');
+    assert.ok(
+      profile.phases.some((p) => p.name === 'type_check_crate'),
+      'the profile file has no type_check_crate phase',
+    );
   });
 
   test('a file given as a Uri works the same', async function () {
@@ -72,7 +84,9 @@ suite('Import Profile', () => {
     const s = await state();
     assert.equal(s.lastNotice?.severity, 'error');
     assert.ok(
-      s.lastNotice?.message.startsWith(`Compiler Memory: could not import: ${PACKAGE_JSON}: not a format this tool reads`),
+      s.lastNotice?.message.startsWith(
+        `Compiler Memory: could not import: ${PACKAGE_JSON}: not a format this tool reads`,
+      ),
       `message: ${s.lastNotice?.message}`,
     );
     assert.equal(s.statusBar.text, before.statusBar.text);
@@ -84,7 +98,10 @@ suite('Import Profile', () => {
     this.timeout(60_000);
     const outcome = await importProfile([TSC_CUT]);
     assert.equal(outcome.kind, 'error', JSON.stringify(outcome));
-    assert.match((await state()).lastNotice?.message ?? '', /^Compiler Memory: could not import: .*ts6-extendedDiagnostics\.cut-mid-row\.stdout\.txt:29: row "Check time"/);
+    assert.match(
+      (await state()).lastNotice?.message ?? '',
+      /^Compiler Memory: could not import: .*ts6-extendedDiagnostics\.cut-mid-row\.stdout\.txt:29: row "Check time"/,
+    );
   });
 
   test('a file that does not exist, and an argument that is no file', async function () {
@@ -94,6 +111,9 @@ suite('Import Profile', () => {
     assert.equal((await state()).lastNotice?.message, `Compiler Memory: could not import: ${missing}: no such file`);
     const outcome = await importProfile([42]);
     assert.equal(outcome.kind, 'refused', JSON.stringify(outcome));
-    assert.match((await state()).lastNotice?.message ?? '', /could not import: 42 is neither a file path nor a file URI/);
+    assert.match(
+      (await state()).lastNotice?.message ?? '',
+      /could not import: 42 is neither a file path nor a file URI/,
+    );
   });
 });

@@ -16,6 +16,13 @@ export function runMocha(step: string, testFiles: string[]): Promise<void> {
       else resolve();
     });
     runner.on('pass', (t) => records.push({ title: t.fullTitle(), state: 'passed', durationMs: t.duration ?? 0 }));
-    runner.on('fail', (t, err: Error) => records.push({ title: t.fullTitle(), state: 'failed', durationMs: t.duration ?? 0, error: err.stack ?? String(err) }));
+    runner.on('fail', (t, err: Error) =>
+      records.push({
+        title: t.fullTitle(),
+        state: 'failed',
+        durationMs: t.duration ?? 0,
+        error: err.stack ?? String(err),
+      }),
+    );
   });
 }

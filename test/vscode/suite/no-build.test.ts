@@ -13,7 +13,10 @@ suite('A folder with nothing to build', () => {
     this.timeout(60_000);
     const outcome = await profileBuild();
     assert.equal(outcome.kind, 'refused', JSON.stringify(outcome));
-    assert.match((outcome as { reason: string }).reason, /no build to profile in plain: set compilerMemory\.build\.command, or open a folder with a tsconfig\.json or Cargo\.toml/);
+    assert.match(
+      (outcome as { reason: string }).reason,
+      /no build to profile in plain: set compilerMemory\.build\.command, or open a folder with a tsconfig\.json or Cargo\.toml/,
+    );
     assert.equal(extension().isActive, true);
     const s = await state();
     assert.equal(s.lastNotice?.severity, 'error');
@@ -34,7 +37,10 @@ suite('A folder with nothing to build', () => {
     const file = path.join(repoRoot, 'test/fixtures/typescript/ts7-extendedDiagnostics.stdout.txt');
     const { summary } = imported(await importProfile([file]));
     assert.deepEqual(summary.importedFrom, [file]);
-    assert.deepEqual(summary.topPhasesByTime.map((p) => p.path.join(' › ')), ['Check', 'Emit', 'Parse', 'Bind', 'Config']);
+    assert.deepEqual(
+      summary.topPhasesByTime.map((p) => p.path.join(' › ')),
+      ['Check', 'Emit', 'Parse', 'Bind', 'Config'],
+    );
     assert.equal((await state()).statusBar.text, `$(pulse) ${summary.peak?.bytesText} peak · Emit`);
   });
 

@@ -16,7 +16,9 @@ suite('Profile Build: Cargo workspace', () => {
     assert.equal(summary.status, 'ok', summary.report);
     assert.deepEqual(summary.command, ['cargo', 'build']);
     assert.ok(summary.peak, 'no peak was recorded');
-    console.log(`cargo: ${summary.wallText}, peak ${summary.peak.bytesText} in ${summary.peak.phasePath.join(' › ') || '(no phase)'}; ${summary.phaseCount} phases`);
+    console.log(
+      `cargo: ${summary.wallText}, peak ${summary.peak.bytesText} in ${summary.peak.phasePath.join(' › ') || '(no phase)'}; ${summary.phaseCount} phases`,
+    );
 
     const s = await state();
     const m = OK_STATUS.exec(s.statusBar.text);
@@ -25,6 +27,9 @@ suite('Profile Build: Cargo workspace', () => {
     assert.equal(m[2], 'MiB');
     assert.equal(m[3], summary.peak.phasePath.at(-1) ?? 'no phase');
     assert.ok(summary.phaseCount > 0, 'no rustc phases were recorded');
-    assert.ok(result.profilePath.startsWith(s.storageDir + path.sep) && existsSync(result.profilePath), result.profilePath);
+    assert.ok(
+      result.profilePath.startsWith(s.storageDir + path.sep) && existsSync(result.profilePath),
+      result.profilePath,
+    );
   });
 });

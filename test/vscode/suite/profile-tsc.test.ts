@@ -9,7 +9,7 @@ suite('Profile Build: TypeScript workspace', () => {
     await waitForServerReady();
   });
 
-  test('runs the workspace\'s tsc, then the status bar shows the peak and its phase', async function () {
+  test("runs the workspace's tsc, then the status bar shows the peak and its phase", async function () {
     this.timeout(180_000);
     const result = profiled(await profileBuild());
     const { summary } = result;
@@ -18,7 +18,9 @@ suite('Profile Build: TypeScript workspace', () => {
     assert.match(summary.command[1] ?? '', /node_modules[\\/]typescript[\\/]lib[\\/]tsc\.js$/);
     assert.deepEqual(summary.command.slice(2), ['-p', '.']);
     assert.ok(summary.peak, 'no peak was recorded');
-    console.log(`tsc: ${summary.wallText}, peak ${summary.peak.bytesText} in ${summary.peak.phasePath.join(' › ') || '(no phase)'}; ${summary.phaseCount} phases`);
+    console.log(
+      `tsc: ${summary.wallText}, peak ${summary.peak.bytesText} in ${summary.peak.phasePath.join(' › ') || '(no phase)'}; ${summary.phaseCount} phases`,
+    );
 
     const s = await state();
     const m = OK_STATUS.exec(s.statusBar.text);
@@ -32,19 +34,26 @@ suite('Profile Build: TypeScript workspace', () => {
 
     // tsc's phases come from the Node preload.
     const names = new Set([...summary.topPhasesByTime, ...summary.topPhasesByMemory].flatMap((p) => p.path));
-    for (const phase of ['Program', 'Check']) assert.ok(names.has(phase), `no ${phase} phase among ${[...names].join(', ')}`);
+    for (const phase of ['Program', 'Check'])
+      assert.ok(names.has(phase), `no ${phase} phase among ${[...names].join(', ')}`);
   });
 
   test('writes the profile to the workspace storage, not into the repository', async () => {
     const s = await state();
     const result = s.lastResult;
     assert.ok(result, 'no last result');
-    assert.ok(result.profilePath.startsWith(s.storageDir + path.sep), `${result.profilePath} is not under ${s.storageDir}`);
+    assert.ok(
+      result.profilePath.startsWith(s.storageDir + path.sep),
+      `${result.profilePath} is not under ${s.storageDir}`,
+    );
     assert.ok(!result.profilePath.startsWith(folder().uri.fsPath + path.sep), 'the profile went into the workspace');
     assert.ok(existsSync(result.profilePath), `${result.profilePath} does not exist`);
     const profile = await readProfile(result.profilePath);
     assert.equal(profile.run.status, 'ok');
     assert.equal(profile.run.cwd, folder().uri.fsPath);
-    assert.ok(profile.phases.some((p) => p.name === 'Check'), 'the profile file has no Check phase');
+    assert.ok(
+      profile.phases.some((p) => p.name === 'Check'),
+      'the profile file has no Check phase',
+    );
   });
 });

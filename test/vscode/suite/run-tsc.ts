@@ -2,5 +2,13 @@
 import { runMocha } from './mocha-runner';
 
 export function run(): Promise<void> {
-  return runMocha('ext-tsc', ['activation.test.js', 'profile-tsc.test.js', 'hover.test.js', 'timeline.test.js', 'build-outcomes.test.js', 'import-profile.test.js', 'compare.test.js']);
+  return runMocha('ext-tsc', [
+    'activation.test.js',
+    'profile-tsc.test.js',
+    'hover.test.js',
+    'timeline.test.js',
+    'build-outcomes.test.js',
+    'import-profile.test.js',
+    'compare.test.js',
+  ]);
 }

@@ -38,17 +38,26 @@ suite('Open Timeline: TypeScript workspace', () => {
     const peak = result.summary.peak;
     assert.ok(peak, 'the build recorded no peak');
     assert.equal(await vscode.commands.executeCommand('compilerMemory.openTimeline'), true);
-    const t = await waitFor('the view to get its model and ask for series', async () => {
-      const t = (await state()).timeline;
-      return t?.model && t.seriesAnswered > 0 ? t : undefined;
-    }, 30_000);
+    const t = await waitFor(
+      'the view to get its model and ask for series',
+      async () => {
+        const t = (await state()).timeline;
+        return t?.model && t.seriesAnswered > 0 ? t : undefined;
+      },
+      30_000,
+    );
     assert.equal(t.profilePath, result.profilePath);
     assert.equal(t.lastError, null);
     assert.equal(t.model!.peakBytes, peak.bytes);
     assert.deepEqual(t.model!.phasePath, peak.phasePath);
-    assert.ok(t.model!.phases >= result.summary.phaseCount, `${t.model!.phases} phases in the model, ${result.summary.phaseCount} in the summary`);
+    assert.ok(
+      t.model!.phases >= result.summary.phaseCount,
+      `${t.model!.phases} phases in the model, ${result.summary.phaseCount} in the summary`,
+    );
     assert.ok(t.model!.series > 0, 'no series in the model');
-    console.log(`timeline: ${t.model!.phases} phases, ${t.model!.series} series, ${t.seriesAnswered} series request(s) answered`);
+    console.log(
+      `timeline: ${t.model!.phases} phases, ${t.model!.series} series, ${t.seriesAnswered} series request(s) answered`,
+    );
   });
 
   test('running it again shows the same panel', async () => {

@@ -13,16 +13,19 @@ void runUiCheck('ui-packaged', async (page, step) => {
     await statusItem(page).filter({ hasText: 'Compiler Memory' }).waitFor({ timeout: 60_000 });
   });
 
-  await step('Profile Build runs cargo build with rustc instrumented; the status bar shows the peak in a rustc phase', async () => {
-    await runCommand(page, 'Compiler Memory: Profile Build');
-    const item = statusItem(page).filter({ hasText: /peak/ });
-    await item.waitFor({ timeout: 240_000 });
-    const text = (await item.innerText()).trim();
-    log('status bar item:', text);
-    assert.match(text, /^\d+(\.\d)? MiB peak · \S/);
-    assert.ok(!text.endsWith('· no phase'), 'the rustc wrapper recorded no phase around the peak');
-    await item.hover();
-    await page.locator('.monaco-hover', { hasText: 'Phase at the peak' }).first().waitFor({ timeout: 10_000 });
-    await screenshot(page, 'ui-packaged-cargo-peak');
-  });
+  await step(
+    'Profile Build runs cargo build with rustc instrumented; the status bar shows the peak in a rustc phase',
+    async () => {
+      await runCommand(page, 'Compiler Memory: Profile Build');
+      const item = statusItem(page).filter({ hasText: /peak/ });
+      await item.waitFor({ timeout: 240_000 });
+      const text = (await item.innerText()).trim();
+      log('status bar item:', text);
+      assert.match(text, /^\d+(\.\d)? MiB peak · \S/);
+      assert.ok(!text.endsWith('· no phase'), 'the rustc wrapper recorded no phase around the peak');
+      await item.hover();
+      await page.locator('.monaco-hover', { hasText: 'Phase at the peak' }).first().waitFor({ timeout: 10_000 });
+      await screenshot(page, 'ui-packaged-cargo-peak');
+    },
+  );
 });

@@ -39,7 +39,12 @@ void runUiCheck('ui-untrusted', async (page, step) => {
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     // The dialog fills in its starting folder (the workspace) a moment after it opens, over what was
     // typed, and may rewrite a path while it lists its folder: type it until it stays.
-    await page.waitForFunction(() => /\/$/.test((document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value ?? ''), undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () =>
+        /\/$/.test((document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value ?? ''),
+      undefined,
+      { timeout: 10_000 },
+    );
     for (let attempt = 1; ; attempt++) {
       await input.fill(file);
       await page.waitForTimeout(500);

@@ -121,12 +121,18 @@ export function phaseDepths(phases: Phase[]): number[] {
 
 export function phasePath(phases: Phase[], index: number): string[] {
   const names: string[] = [];
-  for (let i: number | null = index; i !== null && names.length <= phases.length; i = phases[i]!.parent) names.push(phases[i]!.name);
+  for (let i: number | null = index; i !== null && names.length <= phases.length; i = phases[i]!.parent)
+    names.push(phases[i]!.name);
   return names.reverse();
 }
 
 /** The innermost phase that contains `tMs`, preferring phases of process `pid`. */
-export function innermostPhaseAt(p: Profile, tMs: Ms, pid?: number, depths = phaseDepths(p.phases)): number | undefined {
+export function innermostPhaseAt(
+  p: Profile,
+  tMs: Ms,
+  pid?: number,
+  depths = phaseDepths(p.phases),
+): number | undefined {
   const containing: number[] = [];
   for (let i = 0; i < p.phases.length; i++) {
     const ph = p.phases[i]!;
@@ -196,7 +202,9 @@ function addNullable(a: Bytes | null, b: Bytes | null): Bytes | null {
 
 /** Time covered by the union of intervals, clipped to [lo, hi]. */
 function coveredMs(intervals: [Ms, Ms][], lo: Ms, hi: Ms): Ms {
-  const clipped = intervals.map(([a, b]) => [Math.max(a, lo), Math.min(b, hi)] as [number, number]).filter(([a, b]) => b > a);
+  const clipped = intervals
+    .map(([a, b]) => [Math.max(a, lo), Math.min(b, hi)] as [number, number])
+    .filter(([a, b]) => b > a);
   clipped.sort((x, y) => x[0] - y[0]);
   let total = 0;
   let curA = -Infinity;
@@ -248,7 +256,8 @@ export function analyze(p: Profile): Analysis {
     // Sampled figures, all from one series; without any series, what the compiler reported stands in.
     const memStart = (memSeries ? valueAt(memSeries, ph.startMs) : ph.memStartBytes) ?? null;
     const memEnd = (memSeries ? valueAt(memSeries, ph.endMs) : ph.memEndBytes) ?? null;
-    const memPeak = (memSeries ? maxInRange(memSeries, ph.startMs, ph.endMs) : maxDefined(ph.memStartBytes, ph.memEndBytes)) ?? null;
+    const memPeak =
+      (memSeries ? maxInRange(memSeries, ph.startMs, ph.endMs) : maxDefined(ph.memStartBytes, ph.memEndBytes)) ?? null;
     const memDelta = memStart !== null && memEnd !== null ? bytes(memEnd - memStart) : null;
     const repStart = ph.memStartBytes ?? null;
     const repEnd = ph.memEndBytes ?? null;
@@ -303,7 +312,15 @@ export function analyze(p: Profile): Analysis {
 
   const series: SeriesRow[] = p.series.map((s) => {
     const m = seriesMax(s);
-    return { id: s.id, name: s.name, kind: s.kind, ...(s.pid !== undefined ? { pid: s.pid } : {}), samples: s.tMs.length, maxBytes: m?.bytes ?? null, maxAtMs: m?.atMs ?? null };
+    return {
+      id: s.id,
+      name: s.name,
+      kind: s.kind,
+      ...(s.pid !== undefined ? { pid: s.pid } : {}),
+      samples: s.tMs.length,
+      maxBytes: m?.bytes ?? null,
+      maxAtMs: m?.atMs ?? null,
+    };
   });
 
   // One index of what each process did, for both the rows and the predicted peak.

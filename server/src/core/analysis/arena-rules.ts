@@ -77,7 +77,10 @@ export function parseArenaRule(spec: string): ArenaRule {
   const head = spec.slice(0, eq).trim();
   const source = spec.slice(eq + 1);
   const m = /^([^[\]]+?)\s*(?:\[([^[\]]+)\])?$/.exec(head);
-  if (!m) throw new ArenaRuleError(`arena rule "${spec}": the name before "=" is empty or malformed (NAME or NAME[CATEGORY])`);
+  if (!m)
+    throw new ArenaRuleError(
+      `arena rule "${spec}": the name before "=" is empty or malformed (NAME or NAME[CATEGORY])`,
+    );
   if (!source) throw new ArenaRuleError(`arena rule "${spec}": the regular expression after "=" is empty`);
   let match: RegExp;
   try {
@@ -89,7 +92,10 @@ export function parseArenaRule(spec: string): ArenaRule {
 }
 
 /** The user's rules first (they win over the defaults), then the defaults whose names they don't reuse. */
-export function mergeRules(user: readonly ArenaRule[], defaults: readonly ArenaRule[] = DEFAULT_ARENA_RULES): ArenaRule[] {
+export function mergeRules(
+  user: readonly ArenaRule[],
+  defaults: readonly ArenaRule[] = DEFAULT_ARENA_RULES,
+): ArenaRule[] {
   const names = new Set(user.map((r) => r.name));
   return [...user, ...defaults.filter((r) => !names.has(r.name))];
 }
@@ -187,8 +193,9 @@ export function inferArenas(input: InferenceInput, rules: readonly ArenaRule[] =
   if (!rules.length) return { arenas: [], warnings: [] };
   const compiled = compile(rules);
   const folded = { atPeakBytes: 0, peakBytes: 0 };
-  const lanes = input.kind === 'massif' ? fromMassif(input.massif, compiled, folded) : fromHeaptrack(input.heaptrack, compiled);
-  const who = input.pid !== undefined ? String(input.pid) : input.label ?? input.kind;
+  const lanes =
+    input.kind === 'massif' ? fromMassif(input.massif, compiled, folded) : fromHeaptrack(input.heaptrack, compiled);
+  const who = input.pid !== undefined ? String(input.pid) : (input.label ?? input.kind);
   const arenas: Arena[] = [];
   lanes.forEach((lane, r) => {
     if (!lane) return;
@@ -231,7 +238,11 @@ interface Lane {
   bytes: Float64Array;
 }
 
-function fromMassif(m: ParsedMassif, rules: CompiledRules, folded: { atPeakBytes: number; peakBytes: number }): (Lane | undefined)[] {
+function fromMassif(
+  m: ParsedMassif,
+  rules: CompiledRules,
+  folded: { atPeakBytes: number; peakBytes: number },
+): (Lane | undefined)[] {
   const R = rules.rules.length;
   const toMs = (time: number): Ms => ms(m.timeUnit === 'ms' ? time : time / 1e6);
   const detailed = m.snapshots.filter((s) => s.heapTree && s.heapTree.length);
@@ -289,7 +300,12 @@ function fromMassif(m: ParsedMassif, rules: CompiledRules, folded: { atPeakBytes
     const b = new SeriesBuilder(detailed.length);
     for (let k = first; k <= (end < 0 ? last : end); k++) b.push(toMs(detailed[k]!.time), asBytes(perSnapshot[k]![r]!));
     const built = b.build({ id: '', name: '', kind: 'allocator-heap', source: 'massif' });
-    lanes.push({ startMs: toMs(detailed[first]!.time), endMs: end < 0 ? null : toMs(detailed[end]!.time), tMs: built.tMs, bytes: built.bytes });
+    lanes.push({
+      startMs: toMs(detailed[first]!.time),
+      endMs: end < 0 ? null : toMs(detailed[end]!.time),
+      tMs: built.tMs,
+      bytes: built.bytes,
+    });
   }
   return lanes;
 }

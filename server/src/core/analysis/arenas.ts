@@ -66,7 +66,13 @@ export interface ArenasAtPeak {
    * use on, at every sample. Unlike `potentialSavingBytes` (what they hold at today's peak), this
    * accounts for the peak moving elsewhere once they are freed.
    */
-  ifFreedAfterLastUse: { series: string; seriesName: string; peakBytes: Bytes; predictedPeakBytes: Bytes; dropBytes: Bytes }[];
+  ifFreedAfterLastUse: {
+    series: string;
+    seriesName: string;
+    peakBytes: Bytes;
+    predictedPeakBytes: Bytes;
+    dropBytes: Bytes;
+  }[];
 }
 
 /** An arena freed within this long of its last use was always freed right after it. */
@@ -144,7 +150,13 @@ function maxOf(xs: Float64Array): Bytes {
  * The arena rows, ranked: held past their last use first (largest saving first), then the others by
  * bytes at the peak, then by their own peak.
  */
-export function arenaRows(p: Profile, peak: PeakRef | null, phaseAt: PhaseAt, phasePathOf: (index: number) => string[], freedRightAfter: FreedRightAfter): ArenaRow[] {
+export function arenaRows(
+  p: Profile,
+  peak: PeakRef | null,
+  phaseAt: PhaseAt,
+  phasePathOf: (index: number) => string[],
+  freedRightAfter: FreedRightAfter,
+): ArenaRow[] {
   const pathAt = (tMs: Ms, pid?: number): string | null => {
     const i = phaseAt(tMs, pid);
     return i === undefined ? null : phasePathOf(i).join(' › ');
@@ -197,7 +209,12 @@ export function arenaRows(p: Profile, peak: PeakRef | null, phaseAt: PhaseAt, ph
 }
 
 /** The arenas live at the peak, summed; null without a peak or without arenas. */
-export function arenasAtPeak(p: Profile, peak: PeakRef | null, rows: ArenaRow[], freedRightAfter: FreedRightAfter): ArenasAtPeak | null {
+export function arenasAtPeak(
+  p: Profile,
+  peak: PeakRef | null,
+  rows: ArenaRow[],
+  freedRightAfter: FreedRightAfter,
+): ArenasAtPeak | null {
   if (!peak || p.arenas.length === 0) return null;
   let count = 0;
   let bytes = 0;
@@ -215,7 +232,7 @@ export function arenasAtPeak(p: Profile, peak: PeakRef | null, rows: ArenaRow[],
     const v = valueAt(s, peak.atMs);
     if (v === undefined || v <= 0) continue;
     const own = peak.pid !== undefined && s.pid === peak.pid;
-    if (heap && (heapOwn && !own || heapOwn === own && v <= heap.bytes)) continue;
+    if (heap && ((heapOwn && !own) || (heapOwn === own && v <= heap.bytes))) continue;
     heap = { series: s.id, seriesName: s.name, seriesKind: s.kind, bytes: v, shareOfHeap: bytes / v };
     heapOwn = own;
   }
@@ -243,7 +260,11 @@ export function arenasAtPeak(p: Profile, peak: PeakRef | null, rows: ArenaRow[],
  * changes of the bytes those arenas hold from their last use on, evaluated at every sample. Arenas
  * already freed right after it (FREED_RIGHT_AFTER_MS) count as they are.
  */
-export function peakWithoutHeldArenas(series: MemorySeries, arenas: Arena[], freedRightAfter: FreedRightAfter): { peakBytes: Bytes; predictedPeakBytes: Bytes; dropBytes: Bytes } | null {
+export function peakWithoutHeldArenas(
+  series: MemorySeries,
+  arenas: Arena[],
+  freedRightAfter: FreedRightAfter,
+): { peakBytes: Bytes; predictedPeakBytes: Bytes; dropBytes: Bytes } | null {
   if (series.tMs.length === 0) return null;
   const changes: [Ms, Bytes][] = [];
   for (const a of arenas) {
@@ -275,7 +296,10 @@ export function peakWithoutHeldArenas(series: MemorySeries, arenas: Arena[], fre
 }
 
 /** How many arenas were created and freed inside each phase (the innermost phase of their process at that moment). */
-export function arenaEventsPerPhase(p: Profile, phaseAt: PhaseAt): { created: Map<number, number>; freed: Map<number, number> } {
+export function arenaEventsPerPhase(
+  p: Profile,
+  phaseAt: PhaseAt,
+): { created: Map<number, number>; freed: Map<number, number> } {
   const created = new Map<number, number>();
   const freed = new Map<number, number>();
   for (const a of p.arenas) {

@@ -31,7 +31,13 @@ export function decimate(tMs: Samples, bytes: Samples, startMs: number, endMs: n
 }
 
 /** The indices of the samples decimate() keeps, in order (for callers that carry more per sample). */
-export function decimatedIndices(tMs: Samples, bytes: Samples, startMs: number, endMs: number, columns: number): number[] {
+export function decimatedIndices(
+  tMs: Samples,
+  bytes: Samples,
+  startMs: number,
+  endMs: number,
+  columns: number,
+): number[] {
   const out: number[] = [];
   const n = tMs.length;
   if (n === 0 || !(endMs >= startMs)) return out;

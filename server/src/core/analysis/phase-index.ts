@@ -116,7 +116,8 @@ function basename(p: string): string {
 
 /** The file a span names: its source location, tsc's `args.path`, clang's `Source` detail. */
 export function fileOf(ph: Profile['phases'][number]): { file: string; line?: number } | undefined {
-  if (ph.source?.file) return ph.source.line !== undefined ? { file: ph.source.file, line: ph.source.line } : { file: ph.source.file };
+  if (ph.source?.file)
+    return ph.source.line !== undefined ? { file: ph.source.file, line: ph.source.line } : { file: ph.source.file };
   const a = ph.args;
   if (!a) return undefined;
   if (typeof a.path === 'string' && a.path) return { file: a.path };
@@ -175,7 +176,11 @@ function arenasLive(c: Ctx, spans: number[]): ArenasLive | null {
     if (spans.length <= 64) {
       const hit = spans.find((i) => {
         const ph = phases[i]!;
-        return ph.startMs <= aEnd && a.startMs <= ph.endMs && (ph.pid === undefined || a.pid === undefined || ph.pid === a.pid);
+        return (
+          ph.startMs <= aEnd &&
+          a.startMs <= ph.endMs &&
+          (ph.pid === undefined || a.pid === undefined || ph.pid === a.pid)
+        );
       });
       if (hit === undefined) continue;
       s = phases[hit]!.startMs;
@@ -294,7 +299,9 @@ export function buildPhaseIndex(profile: Profile): PhaseIndex {
     let self = Math.max(0, ph.endMs - ph.startMs);
     const kids = children.get(i);
     if (kids) {
-      const iv = kids.map((k) => [Math.max(ph.startMs, phases[k]!.startMs), Math.min(ph.endMs, phases[k]!.endMs)] as const).filter(([a, b]) => b > a);
+      const iv = kids
+        .map((k) => [Math.max(ph.startMs, phases[k]!.startMs), Math.min(ph.endMs, phases[k]!.endMs)] as const)
+        .filter(([a, b]) => b > a);
       iv.sort((x, y) => x[0] - y[0]);
       let curA = -Infinity;
       let curB = -Infinity;
@@ -317,12 +324,23 @@ export function buildPhaseIndex(profile: Profile): PhaseIndex {
     names[i] = p !== null && p < i ? [...names[p]!, phases[i]!.name] : phasePath(phases, i);
   }
 
-  const c: Ctx = { profile, primary, holding, selfMs, arenas: [...profile.arenas].sort((a, b) => a.startMs - b.startMs), names, repeat: repeatStats(profile) };
+  const c: Ctx = {
+    profile,
+    primary,
+    holding,
+    selfMs,
+    arenas: [...profile.arenas].sort((a, b) => a.startMs - b.startMs),
+    names,
+    repeat: repeatStats(profile),
+  };
 
   const keyOf: string[] = new Array(n);
   const nameKeyCache = new Map<string, string>();
   const byNameSpans = new Map<string, number[]>();
-  const byFileSpans = new Map<string, { file: string; byName: Map<string, number[]>; lines: Map<number, Map<string, number[]>> }>();
+  const byFileSpans = new Map<
+    string,
+    { file: string; byName: Map<string, number[]>; lines: Map<number, Map<string, number[]>> }
+  >();
   for (let i = 0; i < n; i++) {
     const ph = phases[i]!;
     let key = nameKeyCache.get(ph.name);
@@ -344,16 +362,22 @@ export function buildPhaseIndex(profile: Profile): PhaseIndex {
   }
 
   const byName = new Map<string, PhaseStat>();
-  for (const [key, spans] of byNameSpans) byName.set(key, statOf(c, key, spans, (p) => keyOf[p] === key));
+  for (const [key, spans] of byNameSpans)
+    byName.set(
+      key,
+      statOf(c, key, spans, (p) => keyOf[p] === key),
+    );
 
   const byFile = new Map<string, FileStats>();
   const byBasename = new Map<string, string[]>();
   for (const [fk, entry] of byFileSpans) {
     const perName = (m: Map<string, number[]>) =>
-      [...m].map(([key, spans]) => {
-        const set = new Set(spans);
-        return statOf(c, key, spans, (p) => set.has(p));
-      }).sort((a, b) => b.totalMs - a.totalMs);
+      [...m]
+        .map(([key, spans]) => {
+          const set = new Set(spans);
+          return statOf(c, key, spans, (p) => set.has(p));
+        })
+        .sort((a, b) => b.totalMs - a.totalMs);
     const lines = new Map<number, PhaseStat[]>();
     for (const [line, m] of entry.lines) lines.set(line, perName(m));
     byFile.set(fk, { file: entry.file, phases: perName(entry.byName), lines });

@@ -49,7 +49,15 @@ export function summaryJson(a: Analysis): Record<string, unknown> {
       arenasCreated: r.arenasCreated,
       arenasFreed: r.arenasFreed,
     })),
-    series: a.series.map((s) => ({ id: s.id, name: s.name, kind: s.kind, pid: s.pid ?? null, samples: s.samples, maxBytes: s.maxBytes, maxAtMs: s.maxAtMs })),
+    series: a.series.map((s) => ({
+      id: s.id,
+      name: s.name,
+      kind: s.kind,
+      pid: s.pid ?? null,
+      samples: s.samples,
+      maxBytes: s.maxBytes,
+      maxAtMs: s.maxAtMs,
+    })),
     arenas: a.arenas.map((r) => ({
       id: r.id,
       name: r.name,
@@ -81,7 +89,10 @@ function padLeft(s: string, n: number): string {
 }
 
 function statusLine(a: Analysis): string {
-  const how = a.status === 'ok' ? 'ok' : `${a.status.toUpperCase()}${a.exitCode !== null ? ` (exit code ${a.exitCode})` : a.signal ? ` (${a.signal})` : ''}`;
+  const how =
+    a.status === 'ok'
+      ? 'ok'
+      : `${a.status.toUpperCase()}${a.exitCode !== null ? ` (exit code ${a.exitCode})` : a.signal ? ` (${a.signal})` : ''}`;
   return `${how}${a.statusReason && a.status !== 'ok' ? ` — ${a.statusReason}` : ''}`;
 }
 
@@ -106,14 +117,23 @@ function arenaLines(a: Analysis, top: number): string[] {
   const out: string[] = [];
   const live = a.arenasAtPeak;
   if (live) {
-    const heap = live.heap ? `; ${formatPercent(live.heap.shareOfHeap)} of ${live.heap.seriesName} then, ${formatBytes(live.heap.bytes)}` : '';
-    out.push(`Arenas live at the peak: ${live.count}, ${formatBytes(live.bytes)} (${formatPercent(live.shareOfPeak)} of the peak${heap}) · ${a.arenas.length} arenas in all`);
+    const heap = live.heap
+      ? `; ${formatPercent(live.heap.shareOfHeap)} of ${live.heap.seriesName} then, ${formatBytes(live.heap.bytes)}`
+      : '';
+    out.push(
+      `Arenas live at the peak: ${live.count}, ${formatBytes(live.bytes)} (${formatPercent(live.shareOfPeak)} of the peak${heap}) · ${a.arenas.length} arenas in all`,
+    );
   } else out.push(`Arenas: ${a.arenas.length} (no memory peak to set them against)`);
   const held = a.arenas.filter((r) => r.heldPastLastUse);
   if (held.length) {
     const total = held.reduce((s, r) => s + r.potentialSavingBytes, 0);
-    out.push('', `Arenas held past their last use (${held.length}; freeing each right after its last use would save up to ${formatBytes(total)} at the peak):`);
-    out.push(`  ${pad('arena', 36)} ${pad('category', 12)} ${padLeft('at peak', 11)} ${padLeft('saving', 11)} ${padLeft('of peak', 8)}  last use`);
+    out.push(
+      '',
+      `Arenas held past their last use (${held.length}; freeing each right after its last use would save up to ${formatBytes(total)} at the peak):`,
+    );
+    out.push(
+      `  ${pad('arena', 36)} ${pad('category', 12)} ${padLeft('at peak', 11)} ${padLeft('saving', 11)} ${padLeft('of peak', 8)}  last use`,
+    );
     for (const r of held.slice(0, top)) {
       const name = r.name.length > 36 ? `${r.name.slice(0, 35)}…` : r.name;
       out.push(
@@ -123,7 +143,9 @@ function arenaLines(a: Analysis, top: number): string[] {
     if (held.length > top) out.push(`  … and ${held.length - top} more (see --json)`);
     for (const f of live?.ifFreedAfterLastUse ?? []) {
       if (f.dropBytes <= 0) continue;
-      out.push(`  Freed after their last use, the peak of ${f.seriesName} would be ${formatBytes(f.predictedPeakBytes)} instead of ${formatBytes(f.peakBytes)} (−${formatBytes(f.dropBytes)}, ${formatPercent(f.dropBytes / f.peakBytes)}).`);
+      out.push(
+        `  Freed after their last use, the peak of ${f.seriesName} would be ${formatBytes(f.predictedPeakBytes)} instead of ${formatBytes(f.peakBytes)} (−${formatBytes(f.dropBytes)}, ${formatPercent(f.dropBytes / f.peakBytes)}).`,
+      );
     }
   } else if (live) out.push('No arena is held past its last use at the peak.');
   return out;
@@ -138,7 +160,9 @@ export function summaryText(a: Analysis, opts: { top?: number } = {}): string {
   out.push(`Status: ${statusLine(a)} · wall ${formatMs(a.wallMs)}`);
   if (a.peak) {
     const where = a.peak.phasePath.length ? a.peak.phasePath.join(' › ') : '(no phase covers it)';
-    out.push(`Peak: ${formatBytes(a.peak.bytes)} (${a.peak.seriesName}) at ${formatMs(a.peak.atMs)} in ${where}${a.peak.pid !== undefined ? ` [pid ${a.peak.pid}]` : ''}`);
+    out.push(
+      `Peak: ${formatBytes(a.peak.bytes)} (${a.peak.seriesName}) at ${formatMs(a.peak.atMs)} in ${where}${a.peak.pid !== undefined ? ` [pid ${a.peak.pid}]` : ''}`,
+    );
   } else out.push('Peak: no memory was recorded');
 
   const width = 52;
@@ -151,25 +175,36 @@ export function summaryText(a: Analysis, opts: { top?: number } = {}): string {
     for (const r of [...a.phases].sort((x, y) => y.selfMs - x.selfMs).slice(0, top)) out.push(line(r));
     // Growth of the phase's own spans: the compiler's figure where it gives one (e.g. tsc's heap), else sampled RSS.
     const growth = (r: PhaseRow) => r.reportedDeltaBytes ?? r.memDeltaBytes ?? -Infinity;
-    const growing = a.phases.filter((r) => growth(r) > 0).sort((x, y) => growth(y) - growth(x)).slice(0, top);
+    const growing = a.phases
+      .filter((r) => growth(r) > 0)
+      .sort((x, y) => growth(y) - growth(x))
+      .slice(0, top);
     if (growing.length) {
       out.push('', 'Top phases by memory growth (sum over their spans of end − start):');
       for (const r of growing) {
         const what = r.reportedDeltaBytes !== null ? kindLabel(r.reportedKind) : 'RSS';
-        out.push(`  ${pad(phaseLabel(r, width), width)} ${padLeft(`+${formatBytes(growth(r))}`, 12)} ${what}${r.holdsPeak ? '  ◀ peak' : ''}`);
+        out.push(
+          `  ${pad(phaseLabel(r, width), width)} ${padLeft(`+${formatBytes(growth(r))}`, 12)} ${what}${r.holdsPeak ? '  ◀ peak' : ''}`,
+        );
       }
     }
-  } else out.push('', 'No phases were recorded (the compiler is not one this tool instruments yet; memory is still sampled).');
+  } else
+    out.push(
+      '',
+      'No phases were recorded (the compiler is not one this tool instruments yet; memory is still sampled).',
+    );
 
   if (a.series.length) {
     out.push('', 'Memory series:');
-    for (const s of a.series.slice(0, 12)) out.push(`  ${pad(s.name, 60)} ${padLeft(formatBytes(s.maxBytes), 11)} max · ${s.samples} samples`);
+    for (const s of a.series.slice(0, 12))
+      out.push(`  ${pad(s.name, 60)} ${padLeft(formatBytes(s.maxBytes), 11)} max · ${s.samples} samples`);
     if (a.series.length > 12) out.push(`  … and ${a.series.length - 12} more`);
   }
   if (a.arenas.length) out.push('', ...arenaLines(a, top));
   if (a.warnings.length) {
     out.push('', `Warnings (${a.warnings.length}):`);
-    for (const w of a.warnings.slice(0, 10)) out.push(`  [${w.code}] ${w.message}${w.file ? ` (${w.file}${w.line !== undefined ? `:${w.line}` : ''})` : ''}`);
+    for (const w of a.warnings.slice(0, 10))
+      out.push(`  [${w.code}] ${w.message}${w.file ? ` (${w.file}${w.line !== undefined ? `:${w.line}` : ''})` : ''}`);
     if (a.warnings.length > 10) out.push(`  … and ${a.warnings.length - 10} more (see --json)`);
   }
   return out.join('\n');

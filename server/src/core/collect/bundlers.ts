@@ -42,7 +42,8 @@ const RUNNERS = new Set(['npx', 'pnpx', 'bunx']);
  * `npm exec`, or as `node <path to its bin script>`; -1 otherwise.
  */
 export function toolArgIndex(argv: string[], tool: string, binScript: RegExp): number {
-  const base = (s: string | undefined) => (s === undefined ? '' : path.basename(s).replace(/\.(cmd|exe|js|mjs|cjs)$/, ''));
+  const base = (s: string | undefined) =>
+    s === undefined ? '' : path.basename(s).replace(/\.(cmd|exe|js|mjs|cjs)$/, '');
   if (!argv.length) return -1;
   if (base(argv[0]) === tool) return 0;
   const npmExec = base(argv[0]) === 'npm' && argv[1] === 'exec';
@@ -61,7 +62,11 @@ export function toolArgIndex(argv: string[], tool: string, binScript: RegExp): n
 }
 
 /** The process of the build that ran the tool: the latest-started one whose argv names it (not npx/npm). */
-export function findToolProcess(processes: readonly ProcessInfo[], tool: string, binScript: RegExp): ProcessInfo | undefined {
+export function findToolProcess(
+  processes: readonly ProcessInfo[],
+  tool: string,
+  binScript: RegExp,
+): ProcessInfo | undefined {
   const candidates = processes.filter((p) => {
     if (p.role === 'instrumentation') return false;
     const argv = p.argv.map((a) => a.replace(/\\/g, '/'));
@@ -83,7 +88,11 @@ function versionNear(proc: ProcessInfo | undefined, pkg: string, cwd: string): s
     const at = a.replace(/\\/g, '/').lastIndexOf(`/node_modules/${pkg}/`);
     if (at < 0) continue;
     try {
-      return (JSON.parse(readFileSync(path.join(a.slice(0, at), 'node_modules', pkg, 'package.json'), 'utf8')) as { version?: string }).version;
+      return (
+        JSON.parse(readFileSync(path.join(a.slice(0, at), 'node_modules', pkg, 'package.json'), 'utf8')) as {
+          version?: string;
+        }
+      ).version;
     } catch {
       // not readable: no version
     }
@@ -96,12 +105,21 @@ function versionNear(proc: ProcessInfo | undefined, pkg: string, cwd: string): s
  * before the sampler first saw the process by up to a gap between ticks (the sampler's lateness),
  * not before the run (the root's start is its spawn); a longer report is laid out from the start.
  */
-function placeAtEnd(proc: ProcessInfo | undefined, ctx: CollectContext, totalMs: Ms, tool: string, warnings: Warning[]): Ms {
+function placeAtEnd(
+  proc: ProcessInfo | undefined,
+  ctx: CollectContext,
+  totalMs: Ms,
+  tool: string,
+  warnings: Warning[],
+): Ms {
   const endMs = proc?.endMs ?? ctx.endMs;
   const lifeStartMs = proc?.startMs ?? ms(0);
   const lateMs = lifeStartMs > 0 ? Math.min(lifeStartMs, tickSlackMs(ctx)) : 0;
   if (endMs - totalMs < lifeStartMs - lateMs - 1e-6) {
-    warnings.push({ code: `${tool}-report-longer-than-process`, message: `${tool}'s phases add up to ${totalMs.toFixed(0)} ms, more than the ${(endMs - lifeStartMs).toFixed(0)} ms its process was seen alive: laid out from its start` });
+    warnings.push({
+      code: `${tool}-report-longer-than-process`,
+      message: `${tool}'s phases add up to ${totalMs.toFixed(0)} ms, more than the ${(endMs - lifeStartMs).toFixed(0)} ms its process was seen alive: laid out from its start`,
+    });
     return lifeStartMs;
   }
   return ms(endMs - totalMs);
@@ -160,7 +178,11 @@ function rollupInstrumentation(): Instrumentation {
         if (created) {
           const createdMs = Number(created[1]) * (created[2] === 's' ? 1000 : 1);
           // rollup prints it with pretty-ms, which floors ("10.4s" is up to 10 499 ms).
-          if (totalMs > createdMs + (created[2] === 's' ? 100 : 1)) warnings.push({ code: 'rollup-perf-exceeds-total', message: `rollup's phases add up to ${totalMs} ms, more than its own "created … in ${created[1]}${created[2]}"` });
+          if (totalMs > createdMs + (created[2] === 's' ? 100 : 1))
+            warnings.push({
+              code: 'rollup-perf-exceeds-total',
+              message: `rollup's phases add up to ${totalMs} ms, more than its own "created … in ${created[1]}${created[2]}"`,
+            });
         }
         const version = versionNear(proc, 'rollup', ctx.cwd);
         return {
@@ -192,7 +214,11 @@ function esbuildInstrumentation(): Instrumentation {
       if (at < 0) return;
       const args = ctx.argv.slice(at + 1);
       // --timing is a build flag: not for `esbuild --version` / `--help`, nor the service mode.
-      if (args.includes('--timing') || args.some((a) => a === '--version' || a === '--help' || a === '-h' || a.startsWith('--service'))) return;
+      if (
+        args.includes('--timing') ||
+        args.some((a) => a === '--version' || a === '--help' || a === '-h' || a.startsWith('--service'))
+      )
+        return;
       ctx.argv.push('--timing');
       added = true;
     },
@@ -200,18 +226,33 @@ function esbuildInstrumentation(): Instrumentation {
       if (!added && !isEsbuildTiming(ctx.stderr)) return {};
       const warnings: Warning[] = added ? [flagAddedWarning('esbuild', '--timing')] : [];
       if (!isEsbuildTiming(ctx.stderr)) {
-        warnings.push({ code: 'esbuild-timing-missing', message: 'esbuild printed no --timing report on stderr (it prints none when the build fails or with --log-level above info)' });
+        warnings.push({
+          code: 'esbuild-timing-missing',
+          message:
+            'esbuild printed no --timing report on stderr (it prints none when the build fails or with --log-level above info)',
+        });
         return { warnings };
       }
       // esbuild is a native binary: the process is the one whose argv[0] is the binary (npm's bin
       // script execs or spawns it).
-      const proc = ctx.processes.filter((p) => p.argv.some((a) => path.basename(a) === 'esbuild') && !p.argv.some((a) => /(^|\/)(npx|npm)(-cli)?(\.js)?$/.test(a))).sort((a, b) => b.startMs - a.startMs)[0];
+      const proc = ctx.processes
+        .filter(
+          (p) =>
+            p.argv.some((a) => path.basename(a) === 'esbuild') &&
+            !p.argv.some((a) => /(^|\/)(npx|npm)(-cli)?(\.js)?$/.test(a)),
+        )
+        .sort((a, b) => b.startMs - a.startMs)[0];
       try {
         const r = parseEsbuildTiming(ctx.stderr, '<esbuild stderr>', warnings);
         const totalMs = esbuildTimingPhases(r, { startMs: ms(0) }).totalMs;
         const startMs = placeAtEnd(proc, ctx, totalMs, 'esbuild', warnings);
         const laid = esbuildTimingPhases(r, { startMs, ...(proc ? { pid: proc.pid } : {}) });
-        return { phases: laid.phases, warnings: [...laid.warnings, ...warnings], sources: ['esbuild-timing'], ...(proc ? { processes: [{ pid: proc.pid, label: 'esbuild' }] } : {}) };
+        return {
+          phases: laid.phases,
+          warnings: [...laid.warnings, ...warnings],
+          sources: ['esbuild-timing'],
+          ...(proc ? { processes: [{ pid: proc.pid, label: 'esbuild' }] } : {}),
+        };
       } catch (e) {
         return { warnings: [...warnings, brokenWarning('esbuild-timing-broken', "esbuild's --timing report", e)] };
       }
@@ -264,13 +305,28 @@ function rolldownInstrumentation(): Instrumentation {
         // two late, can tell), the innermost (latest started) one.
         const slackMs = 2 * tickSlackMs(ctx) + 5;
         const proc = ctx.processes
-          .filter((p) => p.role !== 'instrumentation' && p.argv.length && /^node(\.exe)?$/.test(path.basename(p.argv[0]!)) && p.startMs <= firstMs + slackMs && (p.endMs ?? Infinity) >= lastMs - slackMs)
+          .filter(
+            (p) =>
+              p.role !== 'instrumentation' &&
+              p.argv.length &&
+              /^node(\.exe)?$/.test(path.basename(p.argv[0]!)) &&
+              p.startMs <= firstMs + slackMs &&
+              (p.endMs ?? Infinity) >= lastMs - slackMs,
+          )
           .sort((a, b) => b.startMs - a.startMs)[0];
         const s = rolldownSpans(records, { file: '<rolldown stdout>', ...(proc ? { pid: proc.pid } : {}) });
         const shiftMs = epochToProfileMs(epochMs(s.originEpochMs), ctx.startEpochMs);
-        const phases: Phase[] = s.phases.map((p) => ({ ...p, startMs: ms(p.startMs + shiftMs), endMs: ms(p.endMs + shiftMs) }));
+        const phases: Phase[] = s.phases.map((p) => ({
+          ...p,
+          startMs: ms(p.startMs + shiftMs),
+          endMs: ms(p.endMs + shiftMs),
+        }));
         const version = versionNear(proc, 'rolldown', ctx.cwd) ?? installedVersion(ctx.cwd, 'rolldown');
-        if (setRdLog) warnings.push({ code: 'env-added', message: `set RD_LOG=${ROLLDOWN_RD_LOG} to get rolldown's stage spans (its tracing output went to stdout)` });
+        if (setRdLog)
+          warnings.push({
+            code: 'env-added',
+            message: `set RD_LOG=${ROLLDOWN_RD_LOG} to get rolldown's stage spans (its tracing output went to stdout)`,
+          });
         return {
           phases,
           markers: s.markers.map((m) => ({ ...m, tMs: ms(m.tMs + shiftMs) })),
@@ -309,8 +365,17 @@ function voydInstrumentation(): Instrumentation {
         const totalMs = voydPerfPhases(summaries, { startMs: ms(0) }).totalMs;
         const startMs = placeAtEnd(proc, ctx, totalMs, 'voyd', warnings);
         const laid = voydPerfPhases(summaries, { startMs, ...(proc ? { pid: proc.pid } : {}) });
-        if (setEnv) warnings.push({ code: 'env-added', message: 'set VOYD_COMPILER_PERF=1 to get the Voyd compiler\'s perf summary' });
-        return { phases: laid.phases, warnings: [...laid.warnings, ...warnings], sources: ['voyd-perf'], ...(proc ? { processes: [{ pid: proc.pid, label: 'voyd' }] } : {}) };
+        if (setEnv)
+          warnings.push({
+            code: 'env-added',
+            message: "set VOYD_COMPILER_PERF=1 to get the Voyd compiler's perf summary",
+          });
+        return {
+          phases: laid.phases,
+          warnings: [...laid.warnings, ...warnings],
+          sources: ['voyd-perf'],
+          ...(proc ? { processes: [{ pid: proc.pid, label: 'voyd' }] } : {}),
+        };
       } catch (e) {
         return { warnings: [...warnings, brokenWarning('voyd-perf-broken', "Voyd's perf summary", e)] };
       }

@@ -64,9 +64,39 @@ export function ccCommandKind(argv: readonly string[]): 'build-tool' | 'cmake-co
 
 /** cc1/cc1plus/clang options whose value is the next argument. */
 const TAKES_VALUE = new Set([
-  '-o', '-dumpbase', '-dumpbase-ext', '-dumpdir', '-auxbase', '-auxbase-strip', '-imultiarch', '-imultilib', '-iprefix', '-isystem',
-  '-idirafter', '-iquote', '-include', '-imacros', '-isysroot', '-iwithprefix', '-iwithprefixbefore', '-I', '-D', '-U', '-MF', '-MT',
-  '-MQ', '-MD', '-MMD', '-x', '-main-file-name', '-Xclang', '-target', '--target', '-arch', '-L', '-l',
+  '-o',
+  '-dumpbase',
+  '-dumpbase-ext',
+  '-dumpdir',
+  '-auxbase',
+  '-auxbase-strip',
+  '-imultiarch',
+  '-imultilib',
+  '-iprefix',
+  '-isystem',
+  '-idirafter',
+  '-iquote',
+  '-include',
+  '-imacros',
+  '-isysroot',
+  '-iwithprefix',
+  '-iwithprefixbefore',
+  '-I',
+  '-D',
+  '-U',
+  '-MF',
+  '-MT',
+  '-MQ',
+  '-MD',
+  '-MMD',
+  '-x',
+  '-main-file-name',
+  '-Xclang',
+  '-target',
+  '--target',
+  '-arch',
+  '-L',
+  '-l',
 ]);
 const SOURCE_RE = /\.(c|cc|cp|cxx|cpp|CPP|c\+\+|C|i|ii|m|mi|mm|M|mii|cu|h|hh|hpp|hxx|H|tcc)$/;
 
@@ -120,10 +150,13 @@ interface Record_ {
 
 function parseRecord(name: string, text: string, argv: string[]): Record_ | undefined {
   const lines = text.split('\n');
-  const h = /^# cmi-cc-wrapper 1 pid=(\d+) filter=(\d*) ppid=(\d*) prog=(\S+) start=(\S*) cwd=(.*)$/.exec(lines[0] ?? '');
+  const h = /^# cmi-cc-wrapper 1 pid=(\d+) filter=(\d*) ppid=(\d*) prog=(\S+) start=(\S*) cwd=(.*)$/.exec(
+    lines[0] ?? '',
+  );
   if (!h) return undefined;
   // bash's EPOCHREALTIME: epoch seconds, with a decimal comma in some locales.
-  const stamp = (s: string | undefined) => (s && /^\d+[.,]\d+$/.test(s) ? epochSecondsToMs(Number(s.replace(',', '.'))) : undefined);
+  const stamp = (s: string | undefined) =>
+    s && /^\d+[.,]\d+$/.test(s) ? epochSecondsToMs(Number(s.replace(',', '.'))) : undefined;
   const r: Record_ = { name, pid: Number(h[1]), prog: h[4]!, cwd: h[6]!, report: '', argv };
   if (h[2]) r.filterPid = Number(h[2]);
   if (h[3]) r.ppid = Number(h[3]);
@@ -165,12 +198,18 @@ class CcInstrumentation implements Instrumentation {
     if (!kind && !this.options.always) return;
     this.applies = true;
     if (process.platform === 'win32') {
-      this.warnings.push({ code: 'cc-unsupported-platform', message: 'C/C++ compile phases are not recorded on Windows yet (the compiler wrapper is a bash script)' });
+      this.warnings.push({
+        code: 'cc-unsupported-platform',
+        message: 'C/C++ compile phases are not recorded on Windows yet (the compiler wrapper is a bash script)',
+      });
       return;
     }
     const wrapper = path.join(ctx.distDir, CC_WRAPPER_FILE);
     if (!fs.existsSync(wrapper)) {
-      this.warnings.push({ code: 'cc-wrapper-missing', message: `${wrapper} is missing (run \`npm run build\`): C/C++ compiles were not profiled` });
+      this.warnings.push({
+        code: 'cc-wrapper-missing',
+        message: `${wrapper} is missing (run \`npm run build\`): C/C++ compiles were not profiled`,
+      });
       return;
     }
     this.dir = path.join(ctx.workDir, 'cc-reports');
@@ -179,7 +218,9 @@ class CcInstrumentation implements Instrumentation {
     fs.mkdirSync(this.shimDir, { recursive: true });
     const shim = (name: string, mode: string) => {
       const file = path.join(this.shimDir, name);
-      fs.writeFileSync(file, `#!/bin/sh\nexec /bin/bash '${wrapper.replace(/'/g, `'\\''`)}' ${mode} "$@"\n`, { mode: 0o755 });
+      fs.writeFileSync(file, `#!/bin/sh\nexec /bin/bash '${wrapper.replace(/'/g, `'\\''`)}' ${mode} "$@"\n`, {
+        mode: 0o755,
+      });
       return file;
     };
     shim('cc1', 'cc1');
@@ -197,7 +238,9 @@ class CcInstrumentation implements Instrumentation {
     const realClangxx = which('clang++', ctx.env.PATH, this.shimDir);
     if (kind === 'clang') {
       const isxx = /\+\+/.test(path.basename(ctx.argv[0]!));
-      ctx.env[isxx ? 'CMI_CC_REAL_CLANGXX' : 'CMI_CC_REAL_CLANG'] = ctx.argv[0]!.includes('/') ? ctx.argv[0]! : which(ctx.argv[0]!, ctx.env.PATH, this.shimDir) ?? ctx.argv[0]!;
+      ctx.env[isxx ? 'CMI_CC_REAL_CLANGXX' : 'CMI_CC_REAL_CLANG'] = ctx.argv[0]!.includes('/')
+        ? ctx.argv[0]!
+        : (which(ctx.argv[0]!, ctx.env.PATH, this.shimDir) ?? ctx.argv[0]!);
       ctx.argv = ['/bin/bash', wrapper, isxx ? 'clang++' : 'clang', ...ctx.argv.slice(1)];
     } else if (kind !== 'cmake-configure' && (realClang || realClangxx)) {
       if (realClang) {
@@ -230,7 +273,8 @@ class CcInstrumentation implements Instrumentation {
     if (!records.length) {
       warnings.push({
         code: 'cc-nothing-compiled',
-        message: 'no C/C++ file was compiled (everything was up to date, or the build failed before compiling): run a clean build or `make -B` to profile the compiles',
+        message:
+          'no C/C++ file was compiled (everything was up to date, or the build failed before compiling): run a clean build or `make -B` to profile the compiles',
       });
       return base;
     }
@@ -242,14 +286,18 @@ class CcInstrumentation implements Instrumentation {
     const tools: Record<string, string> = {};
     let reconstructed = 0;
     for (const rec of records) {
-      const proc = matchProcess(ctx.processes, rec.pid, rec.startEpochMs === undefined ? undefined : rel(rec.startEpochMs));
+      const proc = matchProcess(
+        ctx.processes,
+        rec.pid,
+        rec.startEpochMs === undefined ? undefined : rel(rec.startEpochMs),
+      );
       const driver = rec.ppid === undefined ? undefined : ctx.processes.find((p) => p.pid === rec.ppid);
       const { source, output } = ccSourceOf(rec.argv);
       const driverOut = driver ? ccSourceOf(driver.argv).output : undefined;
       const srcAbs = source === undefined ? undefined : path.resolve(rec.cwd || ctx.cwd, source);
       const tuName = srcAbs === undefined ? `${rec.prog} (pid ${rec.pid})` : displayPath(srcAbs, ctx.cwd);
-      const procStart = rec.startEpochMs !== undefined ? rel(rec.startEpochMs) : proc?.startMs ?? ms(0);
-      const procEnd = rec.endEpochMs !== undefined ? rel(rec.endEpochMs) : proc?.endMs ?? ctx.endMs;
+      const procStart = rec.startEpochMs !== undefined ? rel(rec.startEpochMs) : (proc?.startMs ?? ms(0));
+      const procEnd = rec.endEpochMs !== undefined ? rel(rec.endEpochMs) : (proc?.endMs ?? ctx.endMs);
       const args: Record<string, string | number | boolean> = { compiler: rec.prog };
       if (srcAbs) args.source = srcAbs;
       const object = rec.prog.startsWith('cc1') ? driverOut : output;
@@ -259,8 +307,25 @@ class CcInstrumentation implements Instrumentation {
       // The sampler may have read argv while the pid still ran the shim (`sh .../cc-shims/cc1`): the shim
       // and cc1 share the name "cc1", so it sees no exec. The wrapper's record is the compiler's argv.
       // Its start is the wrapper's stamp (the same pid), when the sampler first saw it later.
-      if (proc) processes.push({ pid: rec.pid, label, role: 'build', ...(rec.argv.length ? { argv: rec.argv } : {}), ...(procStart < proc.startMs ? { startMs: procStart } : {}) });
-      else processes.push({ pid: rec.pid, ppid: rec.ppid ?? null, argv: rec.argv, startMs: procStart, endMs: procEnd, peakRssBytes: null, label, role: 'build' });
+      if (proc)
+        processes.push({
+          pid: rec.pid,
+          label,
+          role: 'build',
+          ...(rec.argv.length ? { argv: rec.argv } : {}),
+          ...(procStart < proc.startMs ? { startMs: procStart } : {}),
+        });
+      else
+        processes.push({
+          pid: rec.pid,
+          ppid: rec.ppid ?? null,
+          argv: rec.argv,
+          startMs: procStart,
+          endMs: procEnd,
+          peakRssBytes: null,
+          label,
+          role: 'build',
+        });
       if (rec.filterPid !== undefined && ctx.processes.some((p) => p.pid === rec.filterPid)) {
         processes.push({ pid: rec.filterPid, label: `cc-wrapper filter (${label})`, role: 'instrumentation' });
       }
@@ -279,7 +344,20 @@ class CcInstrumentation implements Instrumentation {
           message: `${rec.prog} ${tuName} (pid ${rec.pid}) printed no time report (${stopped ? 'it was stopped' : 'it failed or crashed'})`,
           file: rec.name,
         });
-        placed.push({ startMs: procStart, phases: [{ name: tuName, parent: null, startMs: procStart, endMs: procEnd, pid: rec.pid, category: 'translation-unit', args: { ...args, incomplete: true } }] });
+        placed.push({
+          startMs: procStart,
+          phases: [
+            {
+              name: tuName,
+              parent: null,
+              startMs: procStart,
+              endMs: procEnd,
+              pid: rec.pid,
+              category: 'translation-unit',
+              args: { ...args, incomplete: true },
+            },
+          ],
+        });
         continue;
       }
       const reportFile = path.join(this.dir, rec.name.replace(/\.tr$/, '.ftime-report.txt'));
@@ -288,7 +366,11 @@ class CcInstrumentation implements Instrumentation {
         fs.writeFileSync(reportFile, `\n${rec.report}\n`);
         result = await importAs(reportFile, 'gcc-time-report');
       } catch (e) {
-        warnings.push({ code: 'cc-report-unreadable', message: `the time report of ${tuName} (pid ${rec.pid}) could not be read: ${(e as Error).message}`, file: rec.name });
+        warnings.push({
+          code: 'cc-report-unreadable',
+          message: `the time report of ${tuName} (pid ${rec.pid}) could not be read: ${(e as Error).message}`,
+          file: rec.name,
+        });
         continue;
       }
       for (const s of result.sources ?? ['gcc-time-report']) sources.add(s);
@@ -331,7 +413,10 @@ class CcInstrumentation implements Instrumentation {
     // The wrapper's own processes (the shims and bash before their exec, the process substitution).
     for (const p of ctx.processes) {
       if (processes.some((q) => q.pid === p.pid)) continue;
-      if (p.argv.some((a) => path.basename(a) === CC_WRAPPER_FILE || a.startsWith(this.shimDir + path.sep)) || p.argv[0] === CC_WRAPPER_FILE) {
+      if (
+        p.argv.some((a) => path.basename(a) === CC_WRAPPER_FILE || a.startsWith(this.shimDir + path.sep)) ||
+        p.argv[0] === CC_WRAPPER_FILE
+      ) {
         processes.push({ pid: p.pid, label: 'cc-wrapper', role: 'instrumentation' });
       }
     }
@@ -345,8 +430,10 @@ class CcInstrumentation implements Instrumentation {
       warnings.push({
         code: 'cc-placement-reconstructed',
         message:
-          'gcc -ftime-report has durations, no time stamps: each file\'s span is gcc\'s TOTAL, ending when cc1 printed its report; the phases inside it are laid out one after the other (reconstructed)' +
-          (reconstructed ? `; ${reconstructed} report(s) had no time stamp (bash < 5) and end at the process's end` : ''),
+          "gcc -ftime-report has durations, no time stamps: each file's span is gcc's TOTAL, ending when cc1 printed its report; the phases inside it are laid out one after the other (reconstructed)" +
+          (reconstructed
+            ? `; ${reconstructed} report(s) had no time stamp (bash < 5) and end at the process's end`
+            : ''),
       });
     }
     // The gcc importer's own placement warning is said above, once for the build.
@@ -367,9 +454,20 @@ class CcInstrumentation implements Instrumentation {
     if (!compileOnly || !source) return undefined; // a link or a probe: no trace
     const obj = output ?? path.basename(source).replace(/\.[^.]*$/, '.o');
     const json = path.resolve(rec.cwd || ctx.cwd, obj.replace(/\.[^./]*$/, '') + '.json');
-    const root: Phase = { name: tuName, parent: null, startMs: procStart, endMs: procEnd, pid: rec.pid, category: 'translation-unit', args };
+    const root: Phase = {
+      name: tuName,
+      parent: null,
+      startMs: procStart,
+      endMs: procEnd,
+      pid: rec.pid,
+      category: 'translation-unit',
+      args,
+    };
     if (!fs.existsSync(json)) {
-      warnings.push({ code: 'cc-no-trace', message: `clang wrote no -ftime-trace file for ${tuName} (expected ${json})` });
+      warnings.push({
+        code: 'cc-no-trace',
+        message: `clang wrote no -ftime-trace file for ${tuName} (expected ${json})`,
+      });
       return [root];
     }
     try {
@@ -383,14 +481,25 @@ class CcInstrumentation implements Instrumentation {
         shift = ms(procStart - (Number.isFinite(s) ? s : 0));
       }
       const phases: Phase[] = [root];
-      for (const p of local) phases.push({ ...p, parent: p.parent === null ? 0 : p.parent + 1, startMs: ms(p.startMs + shift), endMs: ms(p.endMs + shift), pid: rec.pid });
+      for (const p of local)
+        phases.push({
+          ...p,
+          parent: p.parent === null ? 0 : p.parent + 1,
+          startMs: ms(p.startMs + shift),
+          endMs: ms(p.endMs + shift),
+          pid: rec.pid,
+        });
       for (const p of phases.slice(1)) {
         root.startMs = ms(Math.min(root.startMs, p.startMs));
         root.endMs = ms(Math.max(root.endMs, p.endMs));
       }
       return phases;
     } catch (e) {
-      warnings.push({ code: 'cc-trace-unreadable', message: `the -ftime-trace file of ${tuName} could not be read: ${(e as Error).message}`, file: json });
+      warnings.push({
+        code: 'cc-trace-unreadable',
+        message: `the -ftime-trace file of ${tuName} could not be read: ${(e as Error).message}`,
+        file: json,
+      });
       return [root];
     } finally {
       // The profiler asked for it: leave the build directory as the user's build leaves it.
@@ -403,7 +512,14 @@ function probeVersion(cmd: string, ctx: InstrumentContext): string | undefined {
   try {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined && k !== 'COMPILER_PATH') env[k] = v;
-    return execFileSync(cmd, ['-dumpfullversion'], { env, encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+    return (
+      execFileSync(cmd, ['-dumpfullversion'], {
+        env,
+        encoding: 'utf8',
+        timeout: 10_000,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim() || undefined
+    );
   } catch {
     return undefined;
   }

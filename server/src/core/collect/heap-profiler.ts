@@ -30,7 +30,10 @@ export type HeapProfilerKind = 'massif' | 'heaptrack' | 'dhat';
 
 export const HEAP_PROFILER_KINDS: readonly HeapProfilerKind[] = ['massif', 'heaptrack', 'dhat'];
 
-export function heapProfilerInstrumentation(kind: HeapProfilerKind, arenaRules?: readonly ArenaRule[]): Instrumentation {
+export function heapProfilerInstrumentation(
+  kind: HeapProfilerKind,
+  arenaRules?: readonly ArenaRule[],
+): Instrumentation {
   return new HeapProfilerInstrumentation(kind, arenaRules);
 }
 
@@ -38,9 +41,22 @@ export function heapProfilerInstrumentation(kind: HeapProfilerKind, arenaRules?:
 export function heapProfilerArgv(kind: HeapProfilerKind, argv: readonly string[], outDir: string): string[] {
   switch (kind) {
     case 'massif':
-      return ['valgrind', '--tool=massif', '--time-unit=ms', '--trace-children=yes', `--massif-out-file=${path.join(outDir, 'massif.out.%p')}`, ...argv];
+      return [
+        'valgrind',
+        '--tool=massif',
+        '--time-unit=ms',
+        '--trace-children=yes',
+        `--massif-out-file=${path.join(outDir, 'massif.out.%p')}`,
+        ...argv,
+      ];
     case 'dhat':
-      return ['valgrind', '--tool=dhat', '--trace-children=yes', `--dhat-out-file=${path.join(outDir, 'dhat.out.%p')}`, ...argv];
+      return [
+        'valgrind',
+        '--tool=dhat',
+        '--trace-children=yes',
+        `--dhat-out-file=${path.join(outDir, 'dhat.out.%p')}`,
+        ...argv,
+      ];
     case 'heaptrack':
       return ['heaptrack', '-o', path.join(outDir, 'heaptrack.%p'), ...argv];
   }
@@ -48,7 +64,12 @@ export function heapProfilerArgv(kind: HeapProfilerKind, argv: readonly string[]
 
 /** The pid in an output file's name: massif.out.123, dhat.out.123, heaptrack.123.zst. */
 export function heapProfilerFilePid(kind: HeapProfilerKind, fileName: string): number | undefined {
-  const re = kind === 'heaptrack' ? /^heaptrack\.(\d+)(?:\.(?:zst|gz))?$/ : kind === 'massif' ? /^massif\.out\.(\d+)$/ : /^dhat\.out\.(\d+)$/;
+  const re =
+    kind === 'heaptrack'
+      ? /^heaptrack\.(\d+)(?:\.(?:zst|gz))?$/
+      : kind === 'massif'
+        ? /^massif\.out\.(\d+)$/
+        : /^dhat\.out\.(\d+)$/;
   const m = re.exec(fileName);
   return m ? Number(m[1]) : undefined;
 }
@@ -69,7 +90,11 @@ function onPath(cmd: string, pathVar: string | undefined): boolean {
   });
 }
 
-const TOOL_NAMES: Record<HeapProfilerKind, string> = { massif: 'valgrind massif', dhat: 'valgrind DHAT', heaptrack: 'heaptrack' };
+const TOOL_NAMES: Record<HeapProfilerKind, string> = {
+  massif: 'valgrind massif',
+  dhat: 'valgrind DHAT',
+  heaptrack: 'heaptrack',
+};
 
 class HeapProfilerInstrumentation implements Instrumentation {
   readonly name: string;
@@ -89,11 +114,17 @@ class HeapProfilerInstrumentation implements Instrumentation {
   prepare(ctx: InstrumentContext): void {
     const exe = this.kind === 'heaptrack' ? 'heaptrack' : 'valgrind';
     if (process.platform !== 'linux' && this.kind === 'heaptrack') {
-      this.warnings.push({ code: 'heap-profiler-unsupported', message: 'heaptrack runs on Linux only: the build ran without it' });
+      this.warnings.push({
+        code: 'heap-profiler-unsupported',
+        message: 'heaptrack runs on Linux only: the build ran without it',
+      });
       return;
     }
     if (!onPath(exe, ctx.env.PATH)) {
-      this.warnings.push({ code: 'heap-profiler-missing', message: `\`${exe}\` is not on PATH: the build ran without ${TOOL_NAMES[this.kind]} (on Debian: apt-get install ${exe})` });
+      this.warnings.push({
+        code: 'heap-profiler-missing',
+        message: `\`${exe}\` is not on PATH: the build ran without ${TOOL_NAMES[this.kind]} (on Debian: apt-get install ${exe})`,
+      });
       return;
     }
     this.outDir = path.join(ctx.workDir, `heap-${this.kind}`);
@@ -111,11 +142,15 @@ class HeapProfilerInstrumentation implements Instrumentation {
       code: 'heap-profiler-overhead',
       message:
         `the build ran under ${tool}: the profiler lives inside each profiled process, so their RSS includes its overhead ` +
-        `(${this.kind === 'heaptrack' ? 'heaptrack\'s buffers' : 'valgrind\'s JIT and shadow memory, several times the program\'s own'}) and they ran slower; ` +
-        'the allocator-heap series count the program\'s heap alone',
+        `(${this.kind === 'heaptrack' ? "heaptrack's buffers" : "valgrind's JIT and shadow memory, several times the program's own"}) and they ran slower; ` +
+        "the allocator-heap series count the program's heap alone",
     });
     if (this.kind === 'heaptrack') {
-      warnings.push({ code: 'heaptrack-root-only', message: 'heaptrack traces the command it runs, not the processes that command starts (make, a compiler driver): use massif to follow children' });
+      warnings.push({
+        code: 'heaptrack-root-only',
+        message:
+          'heaptrack traces the command it runs, not the processes that command starts (make, a compiler driver): use massif to follow children',
+      });
     }
 
     const helpers: (Partial<ProcessInfo> & { pid: number })[] = [];
@@ -125,18 +160,37 @@ class HeapProfilerInstrumentation implements Instrumentation {
       const script = p.argv.slice(0, 2).some((a) => path.basename(a) === 'heaptrack');
       // The interpreter wherever it stands in the argv (e.g. run through a shell of heaptrack's pipeline).
       const interpreter = p.argv.some((a) => path.basename(a) === 'heaptrack_interpret');
-      if (this.kind === 'heaptrack' && (script || interpreter || ((exe === 'zstd' || exe === 'gzip') && p.ppid !== null && ctx.processes.some((q) => q.pid === p.ppid && q.argv.slice(0, 2).some((a) => path.basename(a) === 'heaptrack'))))) {
+      if (
+        this.kind === 'heaptrack' &&
+        (script ||
+          interpreter ||
+          ((exe === 'zstd' || exe === 'gzip') &&
+            p.ppid !== null &&
+            ctx.processes.some(
+              (q) => q.pid === p.ppid && q.argv.slice(0, 2).some((a) => path.basename(a) === 'heaptrack'),
+            )))
+      ) {
         helpers.push({ pid: p.pid, role: 'instrumentation', label: interpreter ? 'heaptrack_interpret' : 'heaptrack' });
       }
     }
     let names: string[] = [];
     try {
-      names = fs.readdirSync(this.outDir).filter((n) => heapProfilerFilePid(this.kind, n) !== undefined || (this.kind === 'heaptrack' && isUnsubstitutedHeaptrackFile(n))).sort();
+      names = fs
+        .readdirSync(this.outDir)
+        .filter(
+          (n) =>
+            heapProfilerFilePid(this.kind, n) !== undefined ||
+            (this.kind === 'heaptrack' && isUnsubstitutedHeaptrackFile(n)),
+        )
+        .sort();
     } catch {
       // reported below
     }
     if (!names.length) {
-      warnings.push({ code: 'heap-profiler-no-output', message: `${tool} wrote no file (the build failed to start under it, or was stopped before any process exited)` });
+      warnings.push({
+        code: 'heap-profiler-no-output',
+        message: `${tool} wrote no file (the build failed to start under it, or was stopped before any process exited)`,
+      });
       return { warnings, processes: helpers, sources: [this.kind] };
     }
 
@@ -150,7 +204,11 @@ class HeapProfilerInstrumentation implements Instrumentation {
     for (const name of names) {
       const pid = heapProfilerFilePid(this.kind, name) ?? this.tracedPid(ctx);
       if (pid === undefined) {
-        warnings.push({ code: 'heap-profiler-unattributed', message: `${name}: the process heaptrack traced was not seen by the sampler; its file was not imported`, file: name });
+        warnings.push({
+          code: 'heap-profiler-unattributed',
+          message: `${name}: the process heaptrack traced was not seen by the sampler; its file was not imported`,
+          file: name,
+        });
         continue;
       }
       const file = path.join(this.outDir, name);
@@ -158,7 +216,11 @@ class HeapProfilerInstrumentation implements Instrumentation {
       try {
         r = await importAs(file, this.kind, this.arenaRules ? { arenaRules: this.arenaRules } : {});
       } catch (e) {
-        warnings.push({ code: 'heap-profiler-unreadable', message: `${tool} output of pid ${pid} could not be read: ${(e as Error).message}`, file: name });
+        warnings.push({
+          code: 'heap-profiler-unreadable',
+          message: `${tool} output of pid ${pid} could not be read: ${(e as Error).message}`,
+          file: name,
+        });
         continue;
       }
       for (const s of r.sources ?? [this.kind]) sources.add(s);
@@ -181,20 +243,44 @@ class HeapProfilerInstrumentation implements Instrumentation {
         stretched++;
       }
       for (const s of r.series ?? []) {
-        series.push({ ...s, id: s.id.includes(String(pid)) ? s.id : `${s.id}:${pid}`, pid, tMs: s.tMs.map((t) => toProfile(ms(t))) });
+        series.push({
+          ...s,
+          id: s.id.includes(String(pid)) ? s.id : `${s.id}:${pid}`,
+          pid,
+          tMs: s.tMs.map((t) => toProfile(ms(t))),
+        });
       }
       const offset = phases.length;
-      for (const p of r.phases ?? []) phases.push({ ...p, parent: p.parent === null ? null : p.parent + offset, pid, startMs: toProfile(p.startMs), endMs: toProfile(p.endMs) });
+      for (const p of r.phases ?? [])
+        phases.push({
+          ...p,
+          parent: p.parent === null ? null : p.parent + offset,
+          pid,
+          startMs: toProfile(p.startMs),
+          endMs: toProfile(p.endMs),
+        });
       for (const m of r.markers ?? []) markers.push({ ...m, pid, tMs: toProfile(m.tMs) });
       if (proc) {
         if (own?.label && !proc.label) processes.push({ pid, label: own.label });
       } else {
         // Not seen by the sampler (shorter than a tick): known from the file.
-        processes.push({ pid, ppid: null, argv: own?.argv ?? [], startMs: toProfile(ms(0)), endMs: own?.endMs != null ? toProfile(own.endMs) : null, peakRssBytes: null, role: 'build', ...(own?.label ? { label: own.label } : {}) });
+        processes.push({
+          pid,
+          ppid: null,
+          argv: own?.argv ?? [],
+          startMs: toProfile(ms(0)),
+          endMs: own?.endMs != null ? toProfile(own.endMs) : null,
+          peakRssBytes: null,
+          role: 'build',
+          ...(own?.label ? { label: own.label } : {}),
+        });
       }
     }
     if (stretched) {
-      warnings.push({ code: 'dhat-time-stretched', message: `DHAT measures time in instructions: the axis of ${stretched} file(s) was stretched over each process's life as the sampler saw it (approximate)` });
+      warnings.push({
+        code: 'dhat-time-stretched',
+        message: `DHAT measures time in instructions: the axis of ${stretched} file(s) was stretched over each process's life as the sampler saw it (approximate)`,
+      });
     }
     return { warnings, series, phases, markers, processes, sources: [...sources], tools };
   }
@@ -206,7 +292,9 @@ class HeapProfilerInstrumentation implements Instrumentation {
     const children = ctx.processes.filter((p) => p.ppid === root.pid && p.role !== 'instrumentation');
     const want = this.userArgv.join('\0');
     const exe = path.basename(this.userArgv[0] ?? '');
-    return (children.find((p) => p.argv.join('\0') === want) ?? children.find((p) => path.basename(p.argv[0] ?? '') === exe))?.pid;
+    return (
+      children.find((p) => p.argv.join('\0') === want) ?? children.find((p) => path.basename(p.argv[0] ?? '') === exe)
+    )?.pid;
   }
 }
 

@@ -74,7 +74,7 @@ export function rustcCrateInfo(args: readonly string[]): RustcCrateInfo {
     else if ((v = valueOf('--edition')) !== undefined) info.edition = v;
     else if ((v = valueOf('--target')) !== undefined) info.target = v;
     else if (a === '-C' || a.startsWith('-C')) {
-      const c = a === '-C' ? args[++i] ?? '' : a.slice(2);
+      const c = a === '-C' ? (args[++i] ?? '') : a.slice(2);
       if (c.startsWith('opt-level=')) info.optLevel = c.slice(10);
     } else if (a === '-O') info.optLevel = '2';
     else if (!a.startsWith('-') && a.endsWith('.rs')) input = a;
@@ -96,12 +96,19 @@ function cargoTargetDirArg(argv: readonly string[]): string | undefined {
 }
 
 /** Runs a short probe command; resolves with its stdout, or undefined when it fails. */
-function probe(file: string, args: string[], ctx: InstrumentContext, extraEnv: Record<string, string> = {}): Promise<string | undefined> {
+function probe(
+  file: string,
+  args: string[],
+  ctx: InstrumentContext,
+  extraEnv: Record<string, string> = {},
+): Promise<string | undefined> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v;
   Object.assign(env, extraEnv);
   return new Promise((resolve) => {
-    execFile(file, args, { cwd: ctx.cwd, env, encoding: 'utf8', timeout: 20_000, windowsHide: true }, (err, stdout) => resolve(err ? undefined : stdout));
+    execFile(file, args, { cwd: ctx.cwd, env, encoding: 'utf8', timeout: 20_000, windowsHide: true }, (err, stdout) =>
+      resolve(err ? undefined : stdout),
+    );
   });
 }
 
@@ -134,12 +141,18 @@ class RustcInstrumentation implements Instrumentation {
 
     if (process.platform === 'win32') {
       // The wrapper is a bash script: cargo could not run it, and the build would fail.
-      this.warnings.push({ code: 'rustc-unsupported-platform', message: 'rustc passes are not recorded on Windows yet (the RUSTC_WRAPPER is a bash script)' });
+      this.warnings.push({
+        code: 'rustc-unsupported-platform',
+        message: 'rustc passes are not recorded on Windows yet (the RUSTC_WRAPPER is a bash script)',
+      });
       return;
     }
     const wrapper = path.join(ctx.distDir, RUSTC_WRAPPER_FILE);
     if (!fs.existsSync(wrapper)) {
-      this.warnings.push({ code: 'rustc-wrapper-missing', message: `${wrapper} is missing (run \`npm run build\`): rustc was not profiled` });
+      this.warnings.push({
+        code: 'rustc-wrapper-missing',
+        message: `${wrapper} is missing (run \`npm run build\`): rustc was not profiled`,
+      });
       return;
     }
     this.wrapperPath = ensureExecutable(wrapper, ctx.workDir);
@@ -156,12 +169,18 @@ class RustcInstrumentation implements Instrumentation {
       // Does this rustc know -Z time-passes-format=json? (It rejects unknown -Z options.)
       this.options.timePassesFormat
         ? Promise.resolve(undefined)
-        : probe(rustc, [...rustcToolchain, '-Z', 'time-passes-format=json', '--print', 'sysroot'], ctx, { RUSTC_BOOTSTRAP: '1' }),
+        : probe(rustc, [...rustcToolchain, '-Z', 'time-passes-format=json', '--print', 'sysroot'], ctx, {
+            RUSTC_BOOTSTRAP: '1',
+          }),
       kind === 'cargo' ? probe(ctx.argv[0]!, [...toolchain, '-V'], ctx) : Promise.resolve(undefined),
     ]);
     const release = /^release: (\S+)/m.exec(version ?? '')?.[1];
     if (release) this.tools.rustc = release;
-    else this.warnings.push({ code: 'rustc-version-unknown', message: `\`${rustc} ${[...rustcToolchain, '-vV'].join(' ')}\` failed: the rustc version is unknown` });
+    else
+      this.warnings.push({
+        code: 'rustc-version-unknown',
+        message: `\`${rustc} ${[...rustcToolchain, '-vV'].join(' ')}\` failed: the rustc version is unknown`,
+      });
     const cargoRelease = /^cargo (\S+)/.exec(cargoVersion ?? '')?.[1];
     if (cargoRelease) this.tools.cargo = cargoRelease;
 
@@ -266,18 +285,27 @@ class RustcInstrumentation implements Instrumentation {
         if (!inv) continue;
         recorded.push({ inv, argv: readRecordArgs(file), file: name });
       } catch (e) {
-        warnings.push({ code: 'rustc-unreadable', message: `could not read ${name}: ${(e as Error).message}`, file: name });
+        warnings.push({
+          code: 'rustc-unreadable',
+          message: `could not read ${name}: ${(e as Error).message}`,
+          file: name,
+        });
       }
     }
     if (!recorded.length) {
       warnings.push({
         code: 'rustc-nothing-compiled',
-        message: 'no rustc invocation compiled anything (everything was up to date, or the build failed before compiling)',
+        message:
+          'no rustc invocation compiled anything (everything was up to date, or the build failed before compiling)',
       });
       return base;
     }
 
-    const toProfileMs = clockMapping(recorded.map((r) => r.inv), ctx, warnings);
+    const toProfileMs = clockMapping(
+      recorded.map((r) => r.inv),
+      ctx,
+      warnings,
+    );
     const phases: Phase[] = [];
     const processes: (Partial<ProcessInfo> & { pid: number })[] = [];
     const rustcPids = new Set<number>();
@@ -304,7 +332,9 @@ class RustcInstrumentation implements Instrumentation {
       if (boundMs !== undefined) {
         const capEpochMs = epochMs(boundMs - toProfileMs(epochMs(0)));
         if (passes.some((p) => p.endEpochMs !== undefined && p.endEpochMs > capEpochMs)) {
-          passes = passes.map((p) => (p.endEpochMs !== undefined && p.endEpochMs > capEpochMs ? { ...p, endEpochMs: capEpochMs } : p));
+          passes = passes.map((p) =>
+            p.endEpochMs !== undefined && p.endEpochMs > capEpochMs ? { ...p, endEpochMs: capEpochMs } : p,
+          );
         }
         if (endEpochMs !== undefined && endEpochMs > capEpochMs) endEpochMs = capEpochMs;
       }
@@ -314,7 +344,7 @@ class RustcInstrumentation implements Instrumentation {
 
       // Where the invocation starts and ends: the wrapper's stamps, else the sampler's view of the process.
       let startMs = inv.startEpochMs !== undefined ? toProfileMs(epochMs(inv.startEpochMs)) : proc?.startMs;
-      let endMs = endEpochMs !== undefined ? toProfileMs(epochMs(endEpochMs)) : proc?.endMs ?? undefined;
+      let endMs = endEpochMs !== undefined ? toProfileMs(epochMs(endEpochMs)) : (proc?.endMs ?? undefined);
       let treeOffsetMs: Ms;
       if (tree.originEpochMs !== undefined) {
         treeOffsetMs = toProfileMs(epochMs(tree.originEpochMs));
@@ -337,18 +367,44 @@ class RustcInstrumentation implements Instrumentation {
       if (info.target) args.target = info.target;
       if (!inv.complete) args.incomplete = true;
 
-      const local = invocationPhases(tree, { name: crate, startMs, endMs: endMs!, treeOffsetMs, ...(inv.pid !== undefined ? { pid: inv.pid } : {}), args });
+      const local = invocationPhases(tree, {
+        name: crate,
+        startMs,
+        endMs: endMs!,
+        treeOffsetMs,
+        ...(inv.pid !== undefined ? { pid: inv.pid } : {}),
+        args,
+      });
       placedPhases.push({ startMs, phases: local });
 
       if (inv.pid !== undefined) {
         rustcPids.add(inv.pid);
-        const label = crate.startsWith('build_script_') && inv.packageName ? `rustc ${crate} (${inv.packageName})` : `rustc ${crate}`;
+        const label =
+          crate.startsWith('build_script_') && inv.packageName
+            ? `rustc ${crate} (${inv.packageName})`
+            : `rustc ${crate}`;
         // The wrapper's start stamp is the process's start (it execs rustc in place); the sampler may
         // have first seen it a few ticks later on a busy machine.
         const stampedStartMs = inv.startEpochMs !== undefined ? toProfileMs(epochMs(inv.startEpochMs)) : undefined;
-        if (proc) processes.push({ pid: inv.pid, label, role: 'build', ...(stampedStartMs !== undefined && stampedStartMs < proc.startMs ? { startMs: stampedStartMs } : {}) });
+        if (proc)
+          processes.push({
+            pid: inv.pid,
+            label,
+            role: 'build',
+            ...(stampedStartMs !== undefined && stampedStartMs < proc.startMs ? { startMs: stampedStartMs } : {}),
+          });
         // The sampler missed it (shorter than a tick): add it from the wrapper's record.
-        else processes.push({ pid: inv.pid, ppid: null, argv, startMs, endMs: endMs!, peakRssBytes: null, label, role: 'build' });
+        else
+          processes.push({
+            pid: inv.pid,
+            ppid: null,
+            argv,
+            startMs,
+            endMs: endMs!,
+            peakRssBytes: null,
+            label,
+            role: 'build',
+          });
       }
       if (inv.filterPid !== undefined && ctx.processes.some((p) => p.pid === inv.filterPid)) {
         processes.push({ pid: inv.filterPid, label: `rustc-wrapper filter (${crate})`, role: 'instrumentation' });
@@ -358,7 +414,10 @@ class RustcInstrumentation implements Instrumentation {
     // be read, a sampler shows the 15-character kernel name), probes seen before they exec'd rustc.
     for (const p of ctx.processes) {
       if (rustcPids.has(p.pid) || processes.some((q) => q.pid === p.pid)) continue;
-      if (p.argv.some((a) => path.basename(a) === RUSTC_WRAPPER_FILE) || p.argv[0] === RUSTC_WRAPPER_FILE.slice(0, 15)) {
+      if (
+        p.argv.some((a) => path.basename(a) === RUSTC_WRAPPER_FILE) ||
+        p.argv[0] === RUSTC_WRAPPER_FILE.slice(0, 15)
+      ) {
         processes.push({ pid: p.pid, label: 'rustc-wrapper', role: 'instrumentation' });
       }
     }
@@ -438,5 +497,9 @@ function invocationProcess(
   toProfileMs: (t: EpochMs) => Ms,
 ): ProcessInfo | undefined {
   if (inv.pid === undefined) return undefined;
-  return matchProcess(processes, inv.pid, inv.startEpochMs === undefined ? undefined : toProfileMs(epochMs(inv.startEpochMs)));
+  return matchProcess(
+    processes,
+    inv.pid,
+    inv.startEpochMs === undefined ? undefined : toProfileMs(epochMs(inv.startEpochMs)),
+  );
 }

@@ -57,7 +57,13 @@ class TraceFileInstrumentation implements Instrumentation {
     if (!files.length) return {};
 
     const warnings: Warning[] = [];
-    const out = { phases: [] as Phase[], series: [] as MemorySeries[], markers: [] as Marker[], arenas: [] as Arena[], processes: [] as (Partial<ProcessInfo> & { pid: number })[] };
+    const out = {
+      phases: [] as Phase[],
+      series: [] as MemorySeries[],
+      markers: [] as Marker[],
+      arenas: [] as Arena[],
+      processes: [] as (Partial<ProcessInfo> & { pid: number })[],
+    };
     const sources = new Set<string>();
     const tools: Record<string, string> = {};
     const seriesIds = new Set<string>();
@@ -126,7 +132,13 @@ class TraceFileInstrumentation implements Instrumentation {
       const offset = out.phases.length;
       for (const p of r.phases ?? []) {
         const pid = pidOf(p.pid);
-        out.phases.push({ ...p, parent: p.parent === null ? null : p.parent + offset, startMs: shift(p.startMs), endMs: shift(p.endMs), ...(pid !== undefined ? { pid } : {}) });
+        out.phases.push({
+          ...p,
+          parent: p.parent === null ? null : p.parent + offset,
+          startMs: shift(p.startMs),
+          endMs: shift(p.endMs),
+          ...(pid !== undefined ? { pid } : {}),
+        });
       }
       for (const s of r.series ?? []) {
         const pid = pidOf(s.pid);
@@ -159,7 +171,12 @@ class TraceFileInstrumentation implements Instrumentation {
   }
 }
 
-function spanOf(phases?: Phase[], series?: MemorySeries[], markers?: Marker[], arenas?: Arena[]): { first: Ms; last: Ms } {
+function spanOf(
+  phases?: Phase[],
+  series?: MemorySeries[],
+  markers?: Marker[],
+  arenas?: Arena[],
+): { first: Ms; last: Ms } {
   let first = Infinity;
   let last = -Infinity;
   for (const p of phases ?? []) {

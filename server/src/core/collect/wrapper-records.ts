@@ -14,7 +14,10 @@ import { tickSlackMs, type CollectContext } from './instrumentation';
 /** The names of the records in `dir` ending in `ext` (`.tr`, `.tp`), sorted; none when there is no directory. */
 export function recordNames(dir: string, ext: string): string[] {
   try {
-    return fs.readdirSync(dir).filter((n) => n.endsWith(ext)).sort();
+    return fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith(ext))
+      .sort();
   } catch {
     return []; // nothing was recorded: the collector says so
   }

@@ -4,7 +4,16 @@
 // a difference no larger than the spread of the runs is marked as noise. Pure: the peak, the phase
 // rows and the arena rows come from analysis/analyze.ts.
 
-import type { ArenaDelta, Comparison, Delta, PeakMove, PhaseDelta, RunSetInfo, SeriesPeakDelta, Stat } from '../../../../protocol/compare';
+import type {
+  ArenaDelta,
+  Comparison,
+  Delta,
+  PeakMove,
+  PhaseDelta,
+  RunSetInfo,
+  SeriesPeakDelta,
+  Stat,
+} from '../../../../protocol/compare';
 import type { Analysis } from '../analysis/analyze';
 import { analyze } from '../analysis/analyze';
 import type { Profile, RepeatStats } from '../model';
@@ -26,7 +35,13 @@ export function delta(base: Stat | null, head: Stat | null): Delta {
   const d = head.median - base.median;
   const spread = Math.max(base.max - base.min, head.max - head.min);
   const judged = base.n > 1 || head.n > 1;
-  return { base, head, delta: d, deltaPct: base.median !== 0 ? d / base.median : null, noise: judged && Math.abs(d) <= spread };
+  return {
+    base,
+    head,
+    delta: d,
+    deltaPct: base.median !== 0 ? d / base.median : null,
+    noise: judged && Math.abs(d) <= spread,
+  };
 }
 
 /** A Delta beyond noise with a difference at all. */
@@ -49,10 +64,16 @@ export function compareProfiles(base: Profile, head: Profile, opts: CompareOptio
   const primaryKey = (ha.peak && hKeys.get(ha.peak.series)) ?? (ba.peak && bKeys.get(ba.peak.series)) ?? undefined;
   const seriesByKey = new Map<string, { kind: string; name: string; b?: Stat; h?: Stat }>();
   for (const s of bs.series) seriesByKey.set(s.key, { kind: s.kind, name: s.name, b: s.peakBytes });
-  for (const s of hs.series) seriesByKey.set(s.key, { ...(seriesByKey.get(s.key) ?? {}), kind: s.kind, name: s.name, h: s.peakBytes });
+  for (const s of hs.series)
+    seriesByKey.set(s.key, { ...(seriesByKey.get(s.key) ?? {}), kind: s.kind, name: s.name, h: s.peakBytes });
   const peaks: SeriesPeakDelta[] = [...seriesByKey]
     .map(([key, s]) => ({ key, kind: s.kind, name: s.name, peak: delta(s.b ?? null, s.h ?? null) }))
-    .sort((x, y) => Number(y.key === primaryKey) - Number(x.key === primaryKey) || kindRank(x.kind) - kindRank(y.kind) || x.key.localeCompare(y.key));
+    .sort(
+      (x, y) =>
+        Number(y.key === primaryKey) - Number(x.key === primaryKey) ||
+        kindRank(x.kind) - kindRank(y.kind) ||
+        x.key.localeCompare(y.key),
+    );
 
   const peakMove = movedPeak(ba, ha);
 
@@ -64,7 +85,12 @@ export function compareProfiles(base: Profile, head: Profile, opts: CompareOptio
     const b = bPhases.get(k);
     if (!b) continue;
     const heap = b.memDeltaBytes && h.memDeltaBytes ? { heapChange: delta(b.memDeltaBytes, h.memDeltaBytes) } : {};
-    phases.push({ path: h.path, time: delta(b.durationMs, h.durationMs), memPeak: delta(b.memPeakBytes, h.memPeakBytes), ...heap });
+    phases.push({
+      path: h.path,
+      time: delta(b.durationMs, h.durationMs),
+      memPeak: delta(b.memPeakBytes, h.memPeakBytes),
+      ...heap,
+    });
   }
   const unmatched = {
     baseOnly: bs.phases.filter((r) => !hPhases.has(pathKey(r.path))).map((r) => r.path),
@@ -84,12 +110,22 @@ export function compareProfiles(base: Profile, head: Profile, opts: CompareOptio
         : `one run on the ${bs.runs === 1 ? 'base' : 'head'} side: noise is judged by the other side's spread only`,
     );
   }
-  for (const [side, info] of [['base', baseInfo], ['head', headInfo]] as const) {
+  for (const [side, info] of [
+    ['base', baseInfo],
+    ['head', headInfo],
+  ] as const) {
     const bad = info.statuses.filter((s) => s !== 'ok');
-    if (bad.length) warnings.push(`${bad.length} of ${info.runs} ${side} run${info.runs === 1 ? '' : 's'} did not end ok (${bad.join(', ')})`);
+    if (bad.length)
+      warnings.push(
+        `${bad.length} of ${info.runs} ${side} run${info.runs === 1 ? '' : 's'} did not end ok (${bad.join(', ')})`,
+      );
   }
-  if (!ba.peak || !ha.peak) warnings.push(`no memory recorded on the ${!ba.peak && !ha.peak ? 'base nor the head' : !ba.peak ? 'base' : 'head'} side: peaks can't be compared`);
-  else if (ba.peak.seriesKind !== ha.peak.seriesKind) warnings.push(`the peaks measure different things: ${ba.peak.seriesName} against ${ha.peak.seriesName}`);
+  if (!ba.peak || !ha.peak)
+    warnings.push(
+      `no memory recorded on the ${!ba.peak && !ha.peak ? 'base nor the head' : !ba.peak ? 'base' : 'head'} side: peaks can't be compared`,
+    );
+  else if (ba.peak.seriesKind !== ha.peak.seriesKind)
+    warnings.push(`the peaks measure different things: ${ba.peak.seriesName} against ${ha.peak.seriesName}`);
   warnings.push(...environmentWarnings(envDiffs));
 
   return {
@@ -123,7 +159,10 @@ function runSetInfo(p: Profile, stats: RepeatStats, source?: string): RunSetInfo
 }
 
 function movedPeak(ba: Analysis, ha: Analysis): PeakMove {
-  const place = (a: Analysis) => (a.peak ? { phasePath: a.peak.phasePath, atMs: a.peak.atMs, bytes: a.peak.bytes, seriesName: a.peak.seriesName } : null);
+  const place = (a: Analysis) =>
+    a.peak
+      ? { phasePath: a.peak.phasePath, atMs: a.peak.atMs, bytes: a.peak.bytes, seriesName: a.peak.seriesName }
+      : null;
   const base = place(ba);
   const head = place(ha);
   return { base, head, moved: !!base && !!head && pathKey(base.phasePath) !== pathKey(head.phasePath) };
@@ -143,9 +182,23 @@ function arenaDeltas(bs: RepeatStats, hs: RepeatStats): ArenaDelta[] {
     const count = { base: bg?.count ?? 0, head: hg?.count ?? 0 };
     const heldPastLastUse = { base: bg?.heldPastLastUse ?? 0, head: hg?.heldPastLastUse ?? 0 };
     const moved = (d: Delta) => significant(d) && Math.abs(d.deltaPct ?? 1) >= ARENA_CHANGE_FRACTION;
-    const change = !bg ? 'added' : !hg ? 'removed' : count.base !== count.head || heldPastLastUse.base !== heldPastLastUse.head || moved(bytesAtPeak) || moved(peakBytes) ? 'changed' : 'unchanged';
+    const change = !bg
+      ? 'added'
+      : !hg
+        ? 'removed'
+        : count.base !== count.head ||
+            heldPastLastUse.base !== heldPastLastUse.head ||
+            moved(bytesAtPeak) ||
+            moved(peakBytes)
+          ? 'changed'
+          : 'unchanged';
     return { name: g.name, category: g.category, count, change, bytesAtPeak, peakBytes, heldPastLastUse };
   });
   const rank = (a: ArenaDelta) => (a.change === 'unchanged' ? 1 : 0);
-  return out.sort((x, y) => rank(x) - rank(y) || Math.abs(y.bytesAtPeak.delta ?? y.bytesAtPeak.base?.median ?? y.bytesAtPeak.head?.median ?? 0) - Math.abs(x.bytesAtPeak.delta ?? x.bytesAtPeak.base?.median ?? x.bytesAtPeak.head?.median ?? 0));
+  return out.sort(
+    (x, y) =>
+      rank(x) - rank(y) ||
+      Math.abs(y.bytesAtPeak.delta ?? y.bytesAtPeak.base?.median ?? y.bytesAtPeak.head?.median ?? 0) -
+        Math.abs(x.bytesAtPeak.delta ?? x.bytesAtPeak.base?.median ?? x.bytesAtPeak.head?.median ?? 0),
+  );
 }

@@ -18,7 +18,8 @@ export function envFacts(p: Profile): Record<string, string> {
     flags: run.command.filter((a) => a.startsWith('-')).join(' '),
     cwd: run.cwd,
   };
-  for (const [name, version] of Object.entries(run.tools ?? {}).sort(([a], [b]) => a.localeCompare(b))) facts[`tool:${name}`] = version;
+  for (const [name, version] of Object.entries(run.tools ?? {}).sort(([a], [b]) => a.localeCompare(b)))
+    facts[`tool:${name}`] = version;
   if (run.host) {
     facts['host:platform'] = run.host.platform;
     facts['host:arch'] = run.host.arch;
@@ -34,12 +35,17 @@ export function envFacts(p: Profile): Record<string, string> {
 /** The facts that differ (or that only one side has), in a stable order: command and flags first. */
 export function envDifferences(base: Record<string, string>, head: Record<string, string>): EnvDifference[] {
   const keys = [...new Set([...Object.keys(base), ...Object.keys(head)])];
-  return keys.filter((k) => base[k] !== head[k]).map((fact) => ({ fact, base: base[fact] ?? null, head: head[fact] ?? null }));
+  return keys
+    .filter((k) => base[k] !== head[k])
+    .map((fact) => ({ fact, base: base[fact] ?? null, head: head[fact] ?? null }));
 }
 
 /** Differences that mean the two sides ran in different environments (not the command under comparison). */
 export function environmentWarnings(diffs: EnvDifference[]): string[] {
   return diffs
     .filter((d) => d.fact !== 'command')
-    .map((d) => `${d.fact === 'flags' ? 'the flags differ' : `${d.fact} differs`}: ${d.base ?? '(none)'} → ${d.head ?? '(none)'}`);
+    .map(
+      (d) =>
+        `${d.fact === 'flags' ? 'the flags differ' : `${d.fact} differs`}: ${d.base ?? '(none)'} → ${d.head ?? '(none)'}`,
+    );
 }

@@ -35,7 +35,10 @@ function statCell(unit: Unit, s: Stat | null): string {
 
 function deltaCells(unit: Unit, d: Delta): [string, string] {
   if (d.delta === null) return ['–', '–'];
-  return [signed(fmt(unit, d.delta), d.delta), d.deltaPct === null ? '–' : signed(formatPercent(d.deltaPct), d.deltaPct)];
+  return [
+    signed(fmt(unit, d.delta), d.delta),
+    d.deltaPct === null ? '–' : signed(formatPercent(d.deltaPct), d.deltaPct),
+  ];
 }
 
 const pathLabel = (path: string[]) => (path.length ? path.join(' › ') : '(no phase)');
@@ -45,7 +48,11 @@ function metricRows(c: Comparison, topPhases: number): MetricRow[] {
   const rows: MetricRow[] = [{ label: 'wall time', unit: 'ms', d: c.wall }];
   for (const s of c.peaks) rows.push({ label: `peak · ${s.name}`, unit: 'bytes', d: s.peak });
   for (const { p, what } of topPhaseRows(c.phases, topPhases)) {
-    rows.push(what === 'time' ? { label: `${pathLabel(p.path)} · time`, unit: 'ms', d: p.time } : { label: `${pathLabel(p.path)} · peak in it`, unit: 'bytes', d: p.memPeak });
+    rows.push(
+      what === 'time'
+        ? { label: `${pathLabel(p.path)} · time`, unit: 'ms', d: p.time }
+        : { label: `${pathLabel(p.path)} · peak in it`, unit: 'bytes', d: p.memPeak },
+    );
   }
   return rows;
 }
@@ -55,9 +62,16 @@ export function topPhaseRows(phases: PhaseDelta[], n: number): { p: PhaseDelta; 
   const by = (pick: (p: PhaseDelta) => Delta) =>
     phases
       .filter((p) => (pick(p).delta ?? 0) !== 0)
-      .sort((x, y) => Number(significant(pick(y))) - Number(significant(pick(x))) || Math.abs(pick(y).delta!) - Math.abs(pick(x).delta!))
+      .sort(
+        (x, y) =>
+          Number(significant(pick(y))) - Number(significant(pick(x))) ||
+          Math.abs(pick(y).delta!) - Math.abs(pick(x).delta!),
+      )
       .slice(0, n);
-  return [...by((p) => p.time).map((p) => ({ p, what: 'time' as const })), ...by((p) => p.memPeak).map((p) => ({ p, what: 'memory' as const }))];
+  return [
+    ...by((p) => p.time).map((p) => ({ p, what: 'time' as const })),
+    ...by((p) => p.memPeak).map((p) => ({ p, what: 'memory' as const })),
+  ];
 }
 
 function runsLine(side: string, r: RunSetInfo): string {
@@ -69,13 +83,17 @@ function peakMoveLine(c: Comparison, md: boolean): string | null {
   const { base, head, moved } = c.peakMove;
   if (!base || !head) return null;
   const q = (s: string) => (md ? `\`${s}\`` : s);
-  if (moved) return `${md ? '**The peak moved**' : 'The peak moved'}: ${q(pathLabel(base.phasePath))} (${formatBytes(base.bytes)} at ${formatMs(base.atMs)}) → ${q(pathLabel(head.phasePath))} (${formatBytes(head.bytes)} at ${formatMs(head.atMs)}), ${head.seriesName}`;
+  if (moved)
+    return `${md ? '**The peak moved**' : 'The peak moved'}: ${q(pathLabel(base.phasePath))} (${formatBytes(base.bytes)} at ${formatMs(base.atMs)}) → ${q(pathLabel(head.phasePath))} (${formatBytes(head.bytes)} at ${formatMs(head.atMs)}), ${head.seriesName}`;
   return `The peak stayed in ${q(pathLabel(head.phasePath))} (${formatBytes(base.bytes)} → ${formatBytes(head.bytes)}, ${head.seriesName})`;
 }
 
 function arenaChangeLabel(a: ArenaDelta): string {
   const count = a.count.base === a.count.head ? `${a.count.head}` : `${a.count.base} → ${a.count.head}`;
-  const held = a.heldPastLastUse.base === a.heldPastLastUse.head ? `${a.heldPastLastUse.head}` : `${a.heldPastLastUse.base} → ${a.heldPastLastUse.head}`;
+  const held =
+    a.heldPastLastUse.base === a.heldPastLastUse.head
+      ? `${a.heldPastLastUse.head}`
+      : `${a.heldPastLastUse.base} → ${a.heldPastLastUse.head}`;
   return `${count} | ${held}`;
 }
 
@@ -87,7 +105,9 @@ export function comparisonMarkdown(c: Comparison, opts: MarkdownOptions = {}): s
   out.push('| metric | base | head | Δ | Δ % |', '|---|---:|---:|---:|---:|');
   for (const r of metricRows(c, opts.topPhases ?? 5)) {
     const [d, pct] = deltaCells(r.unit, r.d);
-    out.push(`| ${esc(r.label)} | ${statCell(r.unit, r.d.base)} | ${statCell(r.unit, r.d.head)} | ${bold(d, r.d)} | ${bold(pct, r.d)} |`);
+    out.push(
+      `| ${esc(r.label)} | ${statCell(r.unit, r.d.base)} | ${statCell(r.unit, r.d.head)} | ${bold(d, r.d)} | ${bold(pct, r.d)} |`,
+    );
   }
   const move = peakMoveLine(c, true);
   if (move) out.push('', move);
@@ -97,23 +117,38 @@ export function comparisonMarkdown(c: Comparison, opts: MarkdownOptions = {}): s
     out.push('');
     if (!arenas.length) out.push(`Arenas: ${c.arenas.length} group${c.arenas.length === 1 ? '' : 's'}, none changed.`);
     else {
-      out.push('| arena group | change | arenas | held past last use | at peak: base | head | Δ |', '|---|---|---:|---:|---:|---:|---:|');
+      out.push(
+        '| arena group | change | arenas | held past last use | at peak: base | head | Δ |',
+        '|---|---|---:|---:|---:|---:|---:|',
+      );
       for (const a of arenas.slice(0, opts.topArenas ?? 8)) {
         const [d] = deltaCells('bytes', a.bytesAtPeak);
-        out.push(`| \`${esc(a.name)}\` (${esc(a.category)}) | ${a.change} | ${arenaChangeLabel(a)} | ${statCell('bytes', a.bytesAtPeak.base)} | ${statCell('bytes', a.bytesAtPeak.head)} | ${bold(d, a.bytesAtPeak)} |`);
+        out.push(
+          `| \`${esc(a.name)}\` (${esc(a.category)}) | ${a.change} | ${arenaChangeLabel(a)} | ${statCell('bytes', a.bytesAtPeak.base)} | ${statCell('bytes', a.bytesAtPeak.head)} | ${bold(d, a.bytesAtPeak)} |`,
+        );
       }
-      if (arenas.length > (opts.topArenas ?? 8)) out.push('', `… and ${arenas.length - (opts.topArenas ?? 8)} more changed arena groups (see \`cmi compare --json\`).`);
+      if (arenas.length > (opts.topArenas ?? 8))
+        out.push(
+          '',
+          `… and ${arenas.length - (opts.topArenas ?? 8)} more changed arena groups (see \`cmi compare --json\`).`,
+        );
     }
   }
   const { baseOnly, headOnly } = c.unmatched;
   if (baseOnly.length || headOnly.length) {
-    const list = (ps: string[][]) => ps.slice(0, 8).map((p) => `\`${pathLabel(p)}\``).join(', ') + (ps.length > 8 ? `, … (${ps.length} in all)` : '');
+    const list = (ps: string[][]) =>
+      ps
+        .slice(0, 8)
+        .map((p) => `\`${pathLabel(p)}\``)
+        .join(', ') + (ps.length > 8 ? `, … (${ps.length} in all)` : '');
     out.push('');
     if (baseOnly.length) out.push(`Phases only in base: ${list(baseOnly)}`);
     if (headOnly.length) out.push(`${baseOnly.length ? '\n' : ''}Phases only in head: ${list(headOnly)}`);
   }
   out.push('', `${runsLine('Base', c.base)}  `, `${runsLine('Head', c.head)}  `);
-  out.push('Medians over the runs (± half their range); **bold**: beyond noise (the difference exceeds the larger spread of the runs).');
+  out.push(
+    'Medians over the runs (± half their range); **bold**: beyond noise (the difference exceeds the larger spread of the runs).',
+  );
   for (const w of c.warnings) out.push('', `> ⚠ ${w}`);
   return out.join('\n');
 }
@@ -131,10 +166,14 @@ export function comparisonText(c: Comparison, opts: MarkdownOptions = {}): strin
   const rows = metricRows(c, opts.topPhases ?? 5);
   const w = Math.min(64, Math.max(20, ...rows.map((r) => r.label.length)));
   const label = (s: string) => (s.length > w ? `…${s.slice(s.length - w + 1)}` : s);
-  out.push(`  ${pad('metric', w)} ${padLeft('base', 20)} ${padLeft('head', 20)} ${padLeft('Δ', 12)} ${padLeft('Δ %', 9)}`);
+  out.push(
+    `  ${pad('metric', w)} ${padLeft('base', 20)} ${padLeft('head', 20)} ${padLeft('Δ', 12)} ${padLeft('Δ %', 9)}`,
+  );
   for (const r of rows) {
     const [d, pct] = deltaCells(r.unit, r.d);
-    out.push(`  ${pad(label(r.label), w)} ${padLeft(statCell(r.unit, r.d.base), 20)} ${padLeft(statCell(r.unit, r.d.head), 20)} ${padLeft(d, 12)} ${padLeft(pct, 9)}${significant(r.d) ? ' *' : ''}`);
+    out.push(
+      `  ${pad(label(r.label), w)} ${padLeft(statCell(r.unit, r.d.base), 20)} ${padLeft(statCell(r.unit, r.d.head), 20)} ${padLeft(d, 12)} ${padLeft(pct, 9)}${significant(r.d) ? ' *' : ''}`,
+    );
   }
   const move = peakMoveLine(c, false);
   if (move) out.push('', move);
@@ -143,11 +182,21 @@ export function comparisonText(c: Comparison, opts: MarkdownOptions = {}): strin
     out.push('', `Arena groups changed (${arenas.length} of ${c.arenas.length}):`);
     for (const a of arenas.slice(0, opts.topArenas ?? 8)) {
       const held = `held past last use ${a.heldPastLastUse.base} → ${a.heldPastLastUse.head}`;
-      out.push(`  ${pad(`${a.name} (${a.category})`, 32)} ${pad(a.change, 8)} ${a.count.base} → ${a.count.head} arenas, ${held}, at peak ${formatBytes(a.bytesAtPeak.base?.median)} → ${formatBytes(a.bytesAtPeak.head?.median)}`);
+      out.push(
+        `  ${pad(`${a.name} (${a.category})`, 32)} ${pad(a.change, 8)} ${a.count.base} → ${a.count.head} arenas, ${held}, at peak ${formatBytes(a.bytesAtPeak.base?.median)} → ${formatBytes(a.bytesAtPeak.head?.median)}`,
+      );
     }
   } else if (c.arenas.length) out.push('', `Arenas: ${c.arenas.length} groups, none changed.`);
-  if (c.unmatched.baseOnly.length) out.push('', `Phases only in base (${c.unmatched.baseOnly.length}): ${c.unmatched.baseOnly.slice(0, 8).map(pathLabel).join(', ')}`);
-  if (c.unmatched.headOnly.length) out.push('', `Phases only in head (${c.unmatched.headOnly.length}): ${c.unmatched.headOnly.slice(0, 8).map(pathLabel).join(', ')}`);
+  if (c.unmatched.baseOnly.length)
+    out.push(
+      '',
+      `Phases only in base (${c.unmatched.baseOnly.length}): ${c.unmatched.baseOnly.slice(0, 8).map(pathLabel).join(', ')}`,
+    );
+  if (c.unmatched.headOnly.length)
+    out.push(
+      '',
+      `Phases only in head (${c.unmatched.headOnly.length}): ${c.unmatched.headOnly.slice(0, 8).map(pathLabel).join(', ')}`,
+    );
   out.push('', runsLine('Base', c.base).replace(/`/g, ''), runsLine('Head', c.head).replace(/`/g, ''));
   out.push('Medians over the runs (± half their range); *: beyond noise.');
   if (c.warnings.length) out.push('', 'Warnings:', ...c.warnings.map((x) => `  ${x}`));
@@ -159,23 +208,34 @@ export function summaryMarkdown(profile: Profile, opts: { top?: number } = {}): 
   const a = analyze(profile);
   const top = opts.top ?? 5;
   const out: string[] = [];
-  out.push(`**Build**: \`${a.command.join(' ')}\` — ${a.status}, wall ${formatMs(a.wallMs)}${profile.repeat ? ` (${profile.repeat.runs} runs, median ${formatMs(profile.repeat.wallMs.median)})` : ''}`);
+  out.push(
+    `**Build**: \`${a.command.join(' ')}\` — ${a.status}, wall ${formatMs(a.wallMs)}${profile.repeat ? ` (${profile.repeat.runs} runs, median ${formatMs(profile.repeat.wallMs.median)})` : ''}`,
+  );
   out.push('');
-  if (a.peak) out.push(`**Peak**: ${formatBytes(a.peak.bytes)} (${a.peak.seriesName}) at ${formatMs(a.peak.atMs)} in \`${pathLabel(a.peak.phasePath)}\``);
+  if (a.peak)
+    out.push(
+      `**Peak**: ${formatBytes(a.peak.bytes)} (${a.peak.seriesName}) at ${formatMs(a.peak.atMs)} in \`${pathLabel(a.peak.phasePath)}\``,
+    );
   else out.push('**Peak**: no memory was recorded');
   if (a.phases.length) {
     out.push('', '| phase | time | self | peak in it | of peak |', '|---|---:|---:|---:|---:|');
     for (const r of [...a.phases].sort((x, y) => y.selfMs - x.selfMs).slice(0, top)) {
       const name = `${pathLabel(r.path)}${r.count > 1 ? ` ×${r.count}` : ''}`.replace(/\|/g, '\\|');
-      out.push(`| ${r.holdsPeak ? `**${name}**` : name} | ${formatMs(r.durationMs)} | ${formatMs(r.selfMs)} | ${formatBytes(r.memPeakBytes)} | ${formatPercent(r.shareOfPeak)} |`);
+      out.push(
+        `| ${r.holdsPeak ? `**${name}**` : name} | ${formatMs(r.durationMs)} | ${formatMs(r.selfMs)} | ${formatBytes(r.memPeakBytes)} | ${formatPercent(r.shareOfPeak)} |`,
+      );
     }
   }
   const held = a.arenas.filter((r) => r.heldPastLastUse);
   if (held.length) {
     const total = held.reduce((s, r) => s + r.potentialSavingBytes, 0);
-    out.push('', `**Arenas held past their last use**: ${held.length} of ${a.arenas.length}; freeing each right after its last use would save up to ${formatBytes(total)} at the peak.`);
+    out.push(
+      '',
+      `**Arenas held past their last use**: ${held.length} of ${a.arenas.length}; freeing each right after its last use would save up to ${formatBytes(total)} at the peak.`,
+    );
     out.push('', '| arena | category | at peak | last use |', '|---|---|---:|---|');
-    for (const r of held.slice(0, top)) out.push(`| \`${r.name}\` | ${r.category} | ${formatBytes(r.bytesAtPeak)} | ${r.lastUsePhase ?? '(no phase)'} |`);
+    for (const r of held.slice(0, top))
+      out.push(`| \`${r.name}\` | ${r.category} | ${formatBytes(r.bytesAtPeak)} | ${r.lastUsePhase ?? '(no phase)'} |`);
   } else if (a.arenas.length) out.push('', `Arenas: ${a.arenas.length}, none held past its last use at the peak.`);
   return out.join('\n');
 }

@@ -120,7 +120,14 @@ export function alignPhases(base: Profile, head: Profile): PhaseAlignment {
     bs.forEach((bSpan, k) => {
       const hSpan = hs[k]!;
       pairs.push({ a: bSpan.startMs, b: hSpan.startMs }, { a: bSpan.endMs, b: hSpan.endMs });
-      matched.push({ path: bSpan.path, depth: bSpan.depth, base: bSpan, head: hSpan, startPair: pairs.length - 2, endPair: pairs.length - 1 });
+      matched.push({
+        path: bSpan.path,
+        depth: bSpan.depth,
+        base: bSpan,
+        head: hSpan,
+        startPair: pairs.length - 2,
+        endPair: pairs.length - 1,
+      });
     });
   }
   const baseEnd = endOf(base);
@@ -128,7 +135,9 @@ export function alignPhases(base: Profile, head: Profile): PhaseAlignment {
   // The runs' starts and ends bound everything; anchors outside them can't be kept.
   const startPair = pairs.push({ a: ms(0), b: ms(0) }) - 1;
   const endPair = pairs.push({ a: baseEnd, b: headEnd }) - 1;
-  const usable = pairs.map((p, i) => i === startPair || i === endPair || (p.a > 0 && p.b > 0 && p.a < baseEnd && p.b < headEnd));
+  const usable = pairs.map(
+    (p, i) => i === startPair || i === endPair || (p.a > 0 && p.b > 0 && p.a < baseEnd && p.b < headEnd),
+  );
   // Identical pairs (a parent and its first child starting together) are one anchor.
   const keyOf = (p: { a: number; b: number }) => `${p.a}:${p.b}`;
   const canonical = new Map<string, number>();
@@ -146,13 +155,23 @@ export function alignPhases(base: Profile, head: Profile): PhaseAlignment {
   // x of each anchor: the cumulative mean duration of the stretches before it.
   const anchors: Anchor[] = chain.map((i) => ({ baseMs: pairs[i]!.a, headMs: pairs[i]!.b, x: 0 }));
   let total = 0;
-  const cumulative = anchors.map((an, k) => (k === 0 ? 0 : (total += (an.baseMs - anchors[k - 1]!.baseMs + an.headMs - anchors[k - 1]!.headMs) / 2)));
-  anchors.forEach((an, k) => (an.x = total > 0 ? cumulative[k]! / total : anchors.length > 1 ? k / (anchors.length - 1) : 0));
+  const cumulative = anchors.map((an, k) =>
+    k === 0 ? 0 : (total += (an.baseMs - anchors[k - 1]!.baseMs + an.headMs - anchors[k - 1]!.headMs) / 2),
+  );
+  anchors.forEach(
+    (an, k) => (an.x = total > 0 ? cumulative[k]! / total : anchors.length > 1 ? k / (anchors.length - 1) : 0),
+  );
   if (anchors.length) anchors[anchors.length - 1]!.x = 1;
 
   const xs = anchors.map((a) => a.x);
-  const baseX = mapper(anchors.map((a) => a.baseMs), xs);
-  const headX = mapper(anchors.map((a) => a.headMs), xs);
+  const baseX = mapper(
+    anchors.map((a) => a.baseMs),
+    xs,
+  );
+  const headX = mapper(
+    anchors.map((a) => a.headMs),
+    xs,
+  );
 
   const segments: OverlaySegment[] = [];
   for (const m of matched) {
@@ -179,12 +198,16 @@ const KIND_ORDER: SeriesKind[] = ['rss-tree', 'allocator-heap', 'rss-process', '
 /** The largest series of a kind (by its maximum). */
 function largestOfKind(p: Profile, kind: SeriesKind): MemorySeries | undefined {
   const candidates = p.series.filter((s) => s.kind === kind && s.bytes.length > 0);
-  return candidates.length ? candidates.reduce((a, b) => ((seriesMax(b)?.bytes ?? 0) > (seriesMax(a)?.bytes ?? 0) ? b : a)) : undefined;
+  return candidates.length
+    ? candidates.reduce((a, b) => ((seriesMax(b)?.bytes ?? 0) > (seriesMax(a)?.bytes ?? 0) ? b : a))
+    : undefined;
 }
 
 /** One series per side, of the same kind: the process tree's RSS where both have it, else the kind of a side's peak, else any kind both have. */
 export function overlaySeries(base: Profile, head: Profile): { base: MemorySeries; head: MemorySeries } | null {
-  const peakKinds = [findPeak(head)?.seriesKind, findPeak(base)?.seriesKind].filter((k): k is SeriesKind => k !== undefined);
+  const peakKinds = [findPeak(head)?.seriesKind, findPeak(base)?.seriesKind].filter(
+    (k): k is SeriesKind => k !== undefined,
+  );
   for (const kind of ['rss-tree' as SeriesKind, ...peakKinds, ...KIND_ORDER]) {
     const b = largestOfKind(base, kind);
     const h = largestOfKind(head, kind);
@@ -194,11 +217,23 @@ export function overlaySeries(base: Profile, head: Profile): { base: MemorySerie
 }
 
 /** Minimum and maximum per column of x (x ascending, in [0, 1]), in order: at most 2 × columns points, the maximum kept (decimate()'s rule). */
-export function decimateByX(xs: ArrayLike<number>, tMs: ArrayLike<number>, bytes: ArrayLike<number>, columns: number): OverlayPoint[] {
+export function decimateByX(
+  xs: ArrayLike<number>,
+  tMs: ArrayLike<number>,
+  bytes: ArrayLike<number>,
+  columns: number,
+): OverlayPoint[] {
   return decimatedIndices(xs, bytes, 0, 1, columns).map((i) => ({ x: xs[i]!, tMs: tMs[i]!, bytes: bytes[i]! }));
 }
 
-function side(label: string, p: Profile, runs: number, s: MemorySeries | undefined, toX: (t: Ms) => number, columns: number): OverlaySide {
+function side(
+  label: string,
+  p: Profile,
+  runs: number,
+  s: MemorySeries | undefined,
+  toX: (t: Ms) => number,
+  columns: number,
+): OverlaySide {
   const command = p.run.command.join(' ');
   if (!s) return { label, command, runs, seriesName: '', points: [], peak: null };
   const xs = Float64Array.from(s.tMs, (t) => toX(ms(t)));
@@ -217,7 +252,12 @@ function side(label: string, p: Profile, runs: number, s: MemorySeries | undefin
   return { label, command, runs, seriesName: s.name, points: decimateByX(xs, s.tMs, s.bytes, columns), peak };
 }
 
-export function buildOverlayModel(base: Profile, head: Profile, comparison: Comparison, opts: OverlayOptions = {}): OverlayModel {
+export function buildOverlayModel(
+  base: Profile,
+  head: Profile,
+  comparison: Comparison,
+  opts: OverlayOptions = {},
+): OverlayModel {
   const columns = opts.columns ?? 600;
   const align = alignPhases(base, head);
   const series = overlaySeries(base, head);
@@ -226,7 +266,8 @@ export function buildOverlayModel(base: Profile, head: Profile, comparison: Comp
   else if (series.base.kind !== findPeak(base)?.seriesKind || series.head.kind !== findPeak(head)?.seriesKind) {
     warnings.push(`the curves are ${series.head.name}, not the series each peak is measured on`);
   }
-  if (!align.segments.length) warnings.push('no phase is matched on both sides: the curves are aligned by their start and end only');
+  if (!align.segments.length)
+    warnings.push('no phase is matched on both sides: the curves are aligned by their start and end only');
   const runsLabel = (name: string, runs: number) => (runs > 1 ? `${name} (median run of ${runs})` : name);
   return {
     title: `Phase-aligned memory: ${comparison.base.command.join(' ')} → ${comparison.head.command.join(' ')}`,

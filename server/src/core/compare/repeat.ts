@@ -69,19 +69,37 @@ interface RunFigures {
   peakBytes: Bytes | null;
   phases: Map<string, { path: string[]; durationMs: Ms; memPeakBytes: Bytes | null; memDeltaBytes: Bytes | null }>;
   series: Map<string, { kind: SeriesKind; name: string; peakBytes: Bytes }>;
-  arenaGroups: Map<string, { category: string; name: string; count: number; bytesAtPeak: Bytes; peakBytes: Bytes; held: number }>;
+  arenaGroups: Map<
+    string,
+    { category: string; name: string; count: number; bytesAtPeak: Bytes; peakBytes: Bytes; held: number }
+  >;
 }
 
 function figuresOf(p: Profile, a: Analysis): RunFigures {
   const phases: RunFigures['phases'] = new Map();
-  for (const r of a.phases) phases.set(pathKey(r.path), { path: r.path, durationMs: r.durationMs, memPeakBytes: r.memPeakBytes, memDeltaBytes: r.memDeltaBytes });
+  for (const r of a.phases)
+    phases.set(pathKey(r.path), {
+      path: r.path,
+      durationMs: r.durationMs,
+      memPeakBytes: r.memPeakBytes,
+      memDeltaBytes: r.memDeltaBytes,
+    });
   const keys = seriesKeys(p);
   const series: RunFigures['series'] = new Map();
-  for (const s of a.series) if (s.maxBytes !== null) series.set(keys.get(s.id)!, { kind: s.kind, name: seriesDisplayName(s.name), peakBytes: s.maxBytes });
+  for (const s of a.series)
+    if (s.maxBytes !== null)
+      series.set(keys.get(s.id)!, { kind: s.kind, name: seriesDisplayName(s.name), peakBytes: s.maxBytes });
   const arenaGroups: RunFigures['arenaGroups'] = new Map();
   for (const r of a.arenas) {
     const key = arenaGroupKey(r.category, r.name);
-    const g = arenaGroups.get(key) ?? { category: r.category, name: arenaGroupName(r.name), count: 0, bytesAtPeak: bytes(0), peakBytes: bytes(0), held: 0 };
+    const g = arenaGroups.get(key) ?? {
+      category: r.category,
+      name: arenaGroupName(r.name),
+      count: 0,
+      bytesAtPeak: bytes(0),
+      peakBytes: bytes(0),
+      held: 0,
+    };
     g.count++;
     g.bytesAtPeak = bytes(g.bytesAtPeak + r.bytesAtPeak);
     g.peakBytes = bytes(g.peakBytes + r.peakBytes);
@@ -103,7 +121,10 @@ function medianRunIndex(figures: RunFigures[]): number {
 }
 
 /** The statistics of a set of runs of one build (one run gives n = 1 everywhere). */
-export function repeatStats(profiles: readonly Profile[], analyses: readonly Analysis[] = profiles.map(analyze)): RepeatStats {
+export function repeatStats(
+  profiles: readonly Profile[],
+  analyses: readonly Analysis[] = profiles.map(analyze),
+): RepeatStats {
   if (profiles.length === 0) throw new RangeError('repeatStats: no runs');
   const figures = profiles.map((p, i) => figuresOf(p, analyses[i]!));
   const representative = medianRunIndex(figures);
@@ -160,7 +181,13 @@ export function aggregateRuns(profiles: readonly Profile[]): Profile {
   const rep = profiles[stats.representative]!;
   const notOk = stats.perRun.map((r, i) => ({ ...r, i })).filter((r) => r.status !== 'ok');
   const warnings = notOk.length
-    ? [...rep.warnings, { code: 'repeat-run-not-ok', message: `${notOk.length} of ${stats.runs} runs did not end ok (${notOk.map((r) => `run ${r.i + 1}: ${r.status}`).join(', ')})` }]
+    ? [
+        ...rep.warnings,
+        {
+          code: 'repeat-run-not-ok',
+          message: `${notOk.length} of ${stats.runs} runs did not end ok (${notOk.map((r) => `run ${r.i + 1}: ${r.status}`).join(', ')})`,
+        },
+      ]
     : rep.warnings;
   return { ...rep, warnings, repeat: stats };
 }

@@ -35,7 +35,13 @@ function assignLanes(phases: Phase[], indices: number[]): Map<number, number> {
     depth.set(i, d);
     return d;
   };
-  const order = [...indices].sort((a, b) => phases[a]!.startMs - phases[b]!.startMs || phases[b]!.endMs - phases[a]!.endMs || depthOf(a) - depthOf(b) || a - b);
+  const order = [...indices].sort(
+    (a, b) =>
+      phases[a]!.startMs - phases[b]!.startMs ||
+      phases[b]!.endMs - phases[a]!.endMs ||
+      depthOf(a) - depthOf(b) ||
+      a - b,
+  );
   const lanes: number[][] = [];
   const laneOf = new Map<number, number>();
   for (const i of order) {
@@ -60,7 +66,11 @@ function assignLanes(phases: Phase[], indices: number[]): Map<number, number> {
 
 /** The trace as pieces of JSON text, in order; joined they are the whole file. */
 export function* chromeTraceChunks(profile: Profile): Generator<string> {
-  const knownPids = [...profile.processes.map((p) => p.pid), ...profile.phases.map((p) => p.pid ?? 0), ...profile.series.map((s) => s.pid ?? 0)];
+  const knownPids = [
+    ...profile.processes.map((p) => p.pid),
+    ...profile.phases.map((p) => p.pid ?? 0),
+    ...profile.series.map((s) => s.pid ?? 0),
+  ];
   const syntheticPid = Math.max(0, ...knownPids) + 1;
   const pidOf = (pid: number | undefined) => pid ?? syntheticPid;
   const run = profile.run;
@@ -76,7 +86,19 @@ export function* chromeTraceChunks(profile: Profile): Generator<string> {
       .map(([k, v]) => `${k} ${v}`)
       .join(', '),
     sources: run.sources.join(', '),
-    'cmi.run': JSON.stringify({ command: run.command, cwd: run.cwd, status: run.status, statusReason: run.statusReason, exitCode: run.exitCode, signal: run.signal, wallMs: run.wallMs, tools: run.tools, startedAt: run.startedAt, host: run.host, sampler: run.sampler }),
+    'cmi.run': JSON.stringify({
+      command: run.command,
+      cwd: run.cwd,
+      status: run.status,
+      statusReason: run.statusReason,
+      exitCode: run.exitCode,
+      signal: run.signal,
+      wallMs: run.wallMs,
+      tools: run.tools,
+      startedAt: run.startedAt,
+      host: run.host,
+      sampler: run.sampler,
+    }),
   };
   yield `{"displayTimeUnit":"ms",${run.startEpochMs > 0 ? `"beginningOfTime":${Math.round(run.startEpochMs * 1000)},` : ''}"otherData":${JSON.stringify(otherData)},\n"traceEvents":[`;
   let first = true;
@@ -94,7 +116,8 @@ export function* chromeTraceChunks(profile: Profile): Generator<string> {
   for (const p of profile.processes) pids.add(p.pid);
   for (const pid of [...pids].sort((a, b) => a - b)) {
     const info = profile.processes.find((p) => p.pid === pid);
-    const name = pid === syntheticPid && !info ? run.command[0] ?? 'build' : info?.label ?? info?.argv[0] ?? `pid ${pid}`;
+    const name =
+      pid === syntheticPid && !info ? (run.command[0] ?? 'build') : (info?.label ?? info?.argv[0] ?? `pid ${pid}`);
     yield ev({ name: 'process_name', ph: 'M', pid, tid: 1, ts: 0, args: { name } });
   }
 
@@ -109,17 +132,33 @@ export function* chromeTraceChunks(profile: Profile): Generator<string> {
   for (const [pid, indices] of byPid) {
     const laneOf = assignLanes(profile.phases, indices);
     const lanes = Math.max(...laneOf.values()) + 1;
-    for (let l = 1; l < lanes; l++) yield ev({ name: 'thread_name', ph: 'M', pid, tid: l + 1, ts: 0, args: { name: `lane ${l + 1}` } });
-    const order = [...indices].sort((a, b) => profile.phases[a]!.startMs - profile.phases[b]!.startMs || profile.phases[b]!.endMs - profile.phases[a]!.endMs || a - b);
+    for (let l = 1; l < lanes; l++)
+      yield ev({ name: 'thread_name', ph: 'M', pid, tid: l + 1, ts: 0, args: { name: `lane ${l + 1}` } });
+    const order = [...indices].sort(
+      (a, b) =>
+        profile.phases[a]!.startMs - profile.phases[b]!.startMs ||
+        profile.phases[b]!.endMs - profile.phases[a]!.endMs ||
+        a - b,
+    );
     for (const i of order) {
       const p = profile.phases[i]!;
       const args: Record<string, unknown> = { ...p.args };
       if (p.memStartBytes !== undefined) args.memStartBytes = p.memStartBytes;
       if (p.memEndBytes !== undefined) args.memEndBytes = p.memEndBytes;
       if (p.memKind) args.memKind = p.memKind;
-      if (p.source) args.source = `${p.source.file}${p.source.line ? `:${p.source.line}` : ''}${p.source.column ? `:${p.source.column}` : ''}`;
+      if (p.source)
+        args.source = `${p.source.file}${p.source.line ? `:${p.source.line}` : ''}${p.source.column ? `:${p.source.column}` : ''}`;
       const ts = us(p.startMs);
-      yield ev({ name: p.name, ph: 'X', pid, tid: laneOf.get(i)! + 1, ts, dur: Math.max(0, us(p.endMs) - ts), ...(p.category ? { cat: p.category } : {}), ...(Object.keys(args).length ? { args } : {}) });
+      yield ev({
+        name: p.name,
+        ph: 'X',
+        pid,
+        tid: laneOf.get(i)! + 1,
+        ts,
+        dur: Math.max(0, us(p.endMs) - ts),
+        ...(p.category ? { cat: p.category } : {}),
+        ...(Object.keys(args).length ? { args } : {}),
+      });
     }
   }
 
@@ -127,7 +166,8 @@ export function* chromeTraceChunks(profile: Profile): Generator<string> {
   for (const s of profile.series) {
     const pid = pidOf(s.pid);
     const name = `${s.name} [bytes]`;
-    for (let i = 0; i < s.tMs.length; i++) yield ev({ name, ph: 'C', cat: s.kind, pid, tid: 1, ts: us(ms(s.tMs[i]!)), args: { bytes: s.bytes[i]! } });
+    for (let i = 0; i < s.tMs.length; i++)
+      yield ev({ name, ph: 'C', cat: s.kind, pid, tid: 1, ts: us(ms(s.tMs[i]!)), args: { bytes: s.bytes[i]! } });
   }
 
   // Arenas: the trace protocol of docs/instrumentation.md (async b, n "bytes" / n "use", e; cat "arena").
@@ -138,14 +178,26 @@ export function* chromeTraceChunks(profile: Profile): Generator<string> {
     // The create carries the first sample when it is at the start; the free's 0 is the e event itself.
     const first = n > 0 && a.tMs[0]! <= a.startMs ? 1 : 0;
     const last = a.endMs !== null && n > first && a.bytes[n - 1] === 0 && a.tMs[n - 1]! >= a.endMs ? n - 1 : n;
-    yield ev({ name: a.name, ph: 'b', ...base, ts: us(a.startMs), args: { category: a.category, bytes: first ? a.bytes[0]! : 0 } });
+    yield ev({
+      name: a.name,
+      ph: 'b',
+      ...base,
+      ts: us(a.startMs),
+      args: { category: a.category, bytes: first ? a.bytes[0]! : 0 },
+    });
     const uses = [...a.uses].sort((x, y) => x.tMs - y.tMs);
     let u = 0;
     for (let i = first; i <= last; i++) {
       const t = i < last ? a.tMs[i]! : Infinity;
       for (; u < uses.length && uses[u]!.tMs < t; u++) {
         const use = uses[u]!;
-        yield ev({ name: 'use', ph: 'n', ...base, ts: us(use.tMs), ...(use.phase !== undefined ? { args: { phase: use.phase } } : {}) });
+        yield ev({
+          name: 'use',
+          ph: 'n',
+          ...base,
+          ts: us(use.tMs),
+          ...(use.phase !== undefined ? { args: { phase: use.phase } } : {}),
+        });
       }
       if (i < last) yield ev({ name: 'bytes', ph: 'n', ...base, ts: us(ms(t)), args: { bytes: a.bytes[i]! } });
     }
@@ -157,7 +209,16 @@ export function* chromeTraceChunks(profile: Profile): Generator<string> {
     const args: Record<string, unknown> = {};
     if (m.detail) args.detail = m.detail;
     if (m.durMs !== undefined) args.durMs = m.durMs;
-    yield ev({ name: m.name, ph: 'i', s: 't', cat: m.kind, pid: pidOf(m.pid), tid: 1, ts: us(m.tMs), ...(Object.keys(args).length ? { args } : {}) });
+    yield ev({
+      name: m.name,
+      ph: 'i',
+      s: 't',
+      cat: m.kind,
+      pid: pidOf(m.pid),
+      tid: 1,
+      ts: us(m.tMs),
+      ...(Object.keys(args).length ? { args } : {}),
+    });
   }
   const peak = analyze(profile).peak;
   if (peak) {

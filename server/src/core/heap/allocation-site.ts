@@ -14,7 +14,8 @@ export interface AllocationSite {
 }
 
 /** Allocation functions and wrappers, and unknown frames: a site is the first frame above them. */
-export const ALLOCATOR = /^(?:\?\?\?|x(?:malloc|calloc|realloc|strdup|memdup)|malloc|calloc|realloc|memalign|posix_memalign|aligned_alloc|operator new(?:\[\])?\(|__mmap64|mmap|mmap64|mremap|brk|__brk|sbrk|__sbrk|_obstack_newchunk|ggc_internal_(?:cleared_)?alloc|__rust_alloc|__rust_realloc|alloc::alloc::|__rdl_alloc|__libc_)/;
+export const ALLOCATOR =
+  /^(?:\?\?\?|x(?:malloc|calloc|realloc|strdup|memdup)|malloc|calloc|realloc|memalign|posix_memalign|aligned_alloc|operator new(?:\[\])?\(|__mmap64|mmap|mmap64|mremap|brk|__brk|sbrk|__sbrk|_obstack_newchunk|ggc_internal_(?:cleared_)?alloc|__rust_alloc|__rust_realloc|alloc::alloc::|__rdl_alloc|__libc_)/;
 
 /** valgrind's frame description (massif's tree nodes, DHAT's ftbl): `0xADDR: function (file:line | in module)`. */
 export const VALGRIND_FRAME = /^0x[0-9A-Fa-f]+: (.*?)(?: \((in [^()]*|[^()]*:\d+)\))?$/;

@@ -67,7 +67,8 @@ export function isDhat(text: string): boolean {
 }
 
 export function parseDhat(text: string, file = '<input>'): DhatFile {
-  if (!isDhat(text)) throw new ImportError('not-this-format', 'no {"dhatFileVersion": … of valgrind DHAT / the dhat crate', file);
+  if (!isDhat(text))
+    throw new ImportError('not-this-format', 'no {"dhatFileVersion": … of valgrind DHAT / the dhat crate', file);
   let j: unknown;
   try {
     j = JSON.parse(text);
@@ -76,16 +77,33 @@ export function parseDhat(text: string, file = '<input>'): DhatFile {
     const pos = /position (\d+)/.exec(msg);
     const at = pos ? Number(pos[1]) : text.length;
     const early = at >= text.trimEnd().length || /end of JSON input/.test(msg);
-    throw new ImportError('broken', `not valid JSON (${early ? 'the file ends early: cut?' : msg.replace(/ in JSON at position \d+$/, '')})`, file, undefined, Buffer.byteLength(text.slice(0, at)));
+    throw new ImportError(
+      'broken',
+      `not valid JSON (${early ? 'the file ends early: cut?' : msg.replace(/ in JSON at position \d+$/, '')})`,
+      file,
+      undefined,
+      Buffer.byteLength(text.slice(0, at)),
+    );
   }
   const d = j as Partial<DhatFile>;
-  if (d.dhatFileVersion !== 2) throw new ImportError('broken', `unsupported dhatFileVersion ${String(d.dhatFileVersion)} (this reader knows 2)`, file);
-  if (!Array.isArray(d.pps) || !Array.isArray(d.ftbl)) throw new ImportError('broken', 'no "pps" or "ftbl" array', file);
-  if (!/heap/.test(d.mode ?? '')) throw new ImportError('broken', `mode "${d.mode}" is not a heap profile (copy / ad-hoc modes are not read)`, file);
+  if (d.dhatFileVersion !== 2)
+    throw new ImportError(
+      'broken',
+      `unsupported dhatFileVersion ${String(d.dhatFileVersion)} (this reader knows 2)`,
+      file,
+    );
+  if (!Array.isArray(d.pps) || !Array.isArray(d.ftbl))
+    throw new ImportError('broken', 'no "pps" or "ftbl" array', file);
+  if (!/heap/.test(d.mode ?? ''))
+    throw new ImportError('broken', `mode "${d.mode}" is not a heap profile (copy / ad-hoc modes are not read)`, file);
   for (let i = 0; i < d.pps.length; i++) {
     const pp = d.pps[i]!;
     if (!Array.isArray(pp.fs) || pp.fs.some((f) => !Number.isInteger(f) || f < 0 || f >= d.ftbl!.length)) {
-      throw new ImportError('broken', `program point ${i} has a frame index outside ftbl (${d.ftbl.length} frames)`, file);
+      throw new ImportError(
+        'broken',
+        `program point ${i} has a frame index outside ftbl (${d.ftbl.length} frames)`,
+        file,
+      );
     }
   }
   return d as DhatFile;
@@ -120,7 +138,13 @@ export function summarizeDhat(d: DhatFile): DhatSummary {
     if (known) known.bytes += pp.gb;
     else sites.set(key, { ...site, bytes: pp.gb });
   }
-  return { peakBytes, peakBlocks, totalBytes, endBytes, peakSites: [...sites.values()].sort((a, b) => b.bytes - a.bytes) };
+  return {
+    peakBytes,
+    peakBlocks,
+    totalBytes,
+    endBytes,
+    peakSites: [...sites.values()].sort((a, b) => b.bytes - a.bytes),
+  };
 }
 
 export function dhatToResult(d: DhatFile, file = '<input>'): ImportResult {
@@ -137,7 +161,13 @@ export function dhatToResult(d: DhatFile, file = '<input>'): ImportResult {
   ];
   const at = d.tg !== undefined ? ` at ${d.tg} ${d.tu}${d.te !== undefined ? ` of ${d.te}` : ''}` : '';
   const markers: Marker[] = [
-    { name: `DHAT peak (t-gmax) of ${who}`, kind: 'peak', tMs: ms(0), pid: d.pid, detail: `${s.peakBytes} bytes in ${s.peakBlocks} blocks${at}; total allocated ${s.totalBytes} bytes; live at end ${s.endBytes} bytes` },
+    {
+      name: `DHAT peak (t-gmax) of ${who}`,
+      kind: 'peak',
+      tMs: ms(0),
+      pid: d.pid,
+      detail: `${s.peakBytes} bytes in ${s.peakBlocks} blocks${at}; total allocated ${s.totalBytes} bytes; live at end ${s.endBytes} bytes`,
+    },
     ...peakSiteMarkers(s.peakSites, ms(0), d.pid),
   ];
   return { markers, warnings, sources: ['dhat'], processes: [{ pid: d.pid, argv, label, startMs: ms(0) }] };
@@ -150,7 +180,7 @@ export function importDhat(text: string, file = '<input>'): ImportResult {
 export const dhatImporter = defineImporter({
   format: 'dhat',
   description:
-    'valgrind DHAT JSON (dhat.out.PID) and the Rust dhat crate\'s dhat-heap.json: the heap peak (t-gmax) and the allocation sites live at it, as markers (no timeline: times are instructions)',
+    "valgrind DHAT JSON (dhat.out.PID) and the Rust dhat crate's dhat-heap.json: the heap peak (t-gmax) and the allocation sites live at it, as markers (no timeline: times are instructions)",
   sniff: isDhat,
   importText: importDhat,
 });

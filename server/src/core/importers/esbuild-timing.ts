@@ -51,10 +51,13 @@ export function isEsbuildTiming(text: string): boolean {
  * error unless it is the last line of the input (output cut short: kept with a warning).
  */
 export function parseEsbuildTiming(text: string, file = '<input>', warnings: Warning[] = []): EsbuildTimingReport {
-  const lines = stripAnsi(text).split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const lines = stripAnsi(text)
+    .split('\n')
+    .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   while (lines.length && lines[lines.length - 1] === '') lines.pop();
   const h = lines.findIndex((l) => HEADER.test(l));
-  if (h < 0) throw new ImportError('not-this-format', 'no esbuild --timing report (no "Timing information" header)', file);
+  if (h < 0)
+    throw new ImportError('not-this-format', 'no esbuild --timing report (no "Timing information" header)', file);
   const timings: EsbuildTiming[] = [];
   let i = h + 1;
   while (i < lines.length && lines[i]!.trim() === '') i++;
@@ -69,12 +72,25 @@ export function parseEsbuildTiming(text: string, file = '<input>', warnings: War
       continue;
     }
     if (i === lines.length - 1) {
-      warnings.push({ code: 'esbuild-timing-truncated', message: `${file}:${i + 1}: the last line is not a complete timing row ("${line}"): the report is cut short; kept the ${timings.length} row(s) before it`, file, line: i + 1 });
+      warnings.push({
+        code: 'esbuild-timing-truncated',
+        message: `${file}:${i + 1}: the last line is not a complete timing row ("${line}"): the report is cut short; kept the ${timings.length} row(s) before it`,
+        file,
+        line: i + 1,
+      });
       break;
     }
-    throw new ImportError('broken', m ? `"${m[2]}" is indented ${depth - prevDepth} levels deeper than the row before it` : `"${line}" is not an esbuild timing row like "    Link: 148ms"`, file, i + 1);
+    throw new ImportError(
+      'broken',
+      m
+        ? `"${m[2]}" is indented ${depth - prevDepth} levels deeper than the row before it`
+        : `"${line}" is not an esbuild timing row like "    Link: 148ms"`,
+      file,
+      i + 1,
+    );
   }
-  if (!timings.length) throw new ImportError('broken', 'the "Timing information" header is followed by no timing row', file, h + 1);
+  if (!timings.length)
+    throw new ImportError('broken', 'the "Timing information" header is followed by no timing row', file, h + 1);
   const done = DONE.exec(lines.slice(i).join('\n'));
   const report: EsbuildTimingReport = { timings };
   if (done) report.doneMs = done[2] === 's' ? secondsToMs(Number(done[1])) : ms(Number(done[1]));
@@ -82,23 +98,44 @@ export function parseEsbuildTiming(text: string, file = '<input>', warnings: War
 }
 
 /** The phases laid out from `startMs`, with the warnings of the layout and of the cross-check against "Done in". */
-export function esbuildTimingPhases(r: EsbuildTimingReport, opts: { startMs: Ms; pid?: number; file?: string }): { phases: Phase[]; warnings: Warning[]; totalMs: Ms } {
-  const laid = layoutReportTree(r.timings, opts.startMs, (t) => t.depth, { tool: 'esbuild', ...(opts.file ? { file: opts.file } : {}) });
+export function esbuildTimingPhases(
+  r: EsbuildTimingReport,
+  opts: { startMs: Ms; pid?: number; file?: string },
+): { phases: Phase[]; warnings: Warning[]; totalMs: Ms } {
+  const laid = layoutReportTree(r.timings, opts.startMs, (t) => t.depth, {
+    tool: 'esbuild',
+    ...(opts.file ? { file: opts.file } : {}),
+  });
   const phases = laid.placed.map((p) => {
-    const ph: Phase = { name: p.node.name, parent: p.parent, startMs: p.startMs, endMs: ms(p.startMs + p.node.ms), category: 'esbuild', args: { reconstructed: true } };
+    const ph: Phase = {
+      name: p.node.name,
+      parent: p.parent,
+      startMs: p.startMs,
+      endMs: ms(p.startMs + p.node.ms),
+      category: 'esbuild',
+      args: { reconstructed: true },
+    };
     if (opts.pid !== undefined) ph.pid = opts.pid;
     return ph;
   });
   const totalMs = ms(laid.endMs - opts.startMs);
   const file = opts.file ? { file: opts.file } : {};
   const warnings: Warning[] = [
-    { code: 'esbuild-phases-reconstructed', message: `esbuild --timing reports durations without timestamps: its ${phases.length} phases are laid out one after another (children from their parent's start); their durations are esbuild's, their placement is reconstructed`, ...file },
+    {
+      code: 'esbuild-phases-reconstructed',
+      message: `esbuild --timing reports durations without timestamps: its ${phases.length} phases are laid out one after another (children from their parent's start); their durations are esbuild's, their placement is reconstructed`,
+      ...file,
+    },
     ...laid.warnings,
   ];
   // Each row is rounded to whole ms: allow 1 ms per top-level row.
   const tops = r.timings.filter((t) => t.depth === 0).length;
   if (r.doneMs !== undefined && totalMs > r.doneMs + tops) {
-    warnings.push({ code: 'esbuild-timing-exceeds-total', message: `esbuild's top-level phases add up to ${totalMs} ms, more than its own "Done in ${r.doneMs}ms"`, ...file });
+    warnings.push({
+      code: 'esbuild-timing-exceeds-total',
+      message: `esbuild's top-level phases add up to ${totalMs} ms, more than its own "Done in ${r.doneMs}ms"`,
+      ...file,
+    });
   }
   return { phases, warnings, totalMs };
 }
@@ -107,7 +144,11 @@ export function importEsbuildTiming(text: string, file = '<input>'): ImportResul
   const warnings: Warning[] = [];
   const r = parseEsbuildTiming(text, file, warnings);
   const laid = esbuildTimingPhases(r, { startMs: ms(0), file });
-  const result: ImportResult = { phases: laid.phases, warnings: [...laid.warnings, ...warnings], sources: [ESBUILD_TIMING_FORMAT] };
+  const result: ImportResult = {
+    phases: laid.phases,
+    warnings: [...laid.warnings, ...warnings],
+    sources: [ESBUILD_TIMING_FORMAT],
+  };
   if (r.doneMs !== undefined) result.run = { wallMs: r.doneMs };
   return result;
 }

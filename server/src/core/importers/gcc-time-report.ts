@@ -118,7 +118,12 @@ export function parseGccTimeReport(text: string, file = '<input>'): ParsedGccTim
     b.compiler = b.rows.some((r) => CXX_ONLY.has(r.name)) ? 'cc1plus' : 'cc1';
     blocks.push(b);
     if (!b.total) {
-      warnings.push({ code: 'gcc-report-truncated', message: `block ${blocks.length} has no TOTAL row (the output was cut): its total is the sum of its phase rows`, file, line: lines.length });
+      warnings.push({
+        code: 'gcc-report-truncated',
+        message: `block ${blocks.length} has no TOTAL row (the output was cut): its total is the sum of its phase rows`,
+        file,
+        line: lines.length,
+      });
     }
     block = undefined;
   };
@@ -144,7 +149,12 @@ export function parseGccTimeReport(text: string, file = '<input>'): ParsedGccTim
         continue;
       }
       if (i === lines.length - 1) {
-        warnings.push({ code: 'gcc-report-truncated', message: `the last row is cut: "${l.trim()}" (skipped)`, file, line: i + 1 });
+        warnings.push({
+          code: 'gcc-report-truncated',
+          message: `the last row is cut: "${l.trim()}" (skipped)`,
+          file,
+          line: i + 1,
+        });
         continue;
       }
       throw new ImportError('broken', `not a row of gcc's time report: "${l.trim()}"`, file, i + 1);
@@ -158,7 +168,8 @@ export function parseGccTimeReport(text: string, file = '<input>'): ParsedGccTim
     if (name.startsWith('`- ')) {
       kind = 'detail';
       name = name.slice(3);
-      if (!block.rows.some((r) => r.kind === 'timevar' || r.kind === 'phase')) throw new ImportError('broken', `nested row "${name}" has no timevar row above it`, file, i + 1);
+      if (!block.rows.some((r) => r.kind === 'timevar' || r.kind === 'phase'))
+        throw new ImportError('broken', `nested row "${name}" has no timevar row above it`, file, i + 1);
     } else if (name.startsWith('|')) {
       kind = 'overlapping';
       name = name.slice(1);
@@ -166,7 +177,8 @@ export function parseGccTimeReport(text: string, file = '<input>'): ParsedGccTim
     block.rows.push({ name, kind, line: i + 1, ...values });
   }
   finish();
-  if (!blocks.length) throw new ImportError('not-this-format', 'no "Time variable ... wall ... GGC" header of gcc -ftime-report', file);
+  if (!blocks.length)
+    throw new ImportError('not-this-format', 'no "Time variable ... wall ... GGC" header of gcc -ftime-report', file);
   return { blocks, warnings };
 }
 
@@ -196,7 +208,14 @@ export function gccTimeReportToResult(parsed: ParsedGccTimeReport, file = '<inpu
     const totalMs = b.total ? durOf(b.total) : ms(phaseRows.reduce((s, r) => s + durOf(r), 0));
     const rootEndMs = ms(t + totalMs);
     const root = phases.length;
-    phases.push({ name: `${b.compiler} #${n}`, parent: null, startMs: t, endMs: rootEndMs, category: 'gcc-process', args: { ...(b.total ? argsOf(b.total) : {}), reportLine: b.line } });
+    phases.push({
+      name: `${b.compiler} #${n}`,
+      parent: null,
+      startMs: t,
+      endMs: rootEndMs,
+      category: 'gcc-process',
+      args: { ...(b.total ? argsOf(b.total) : {}), reportLine: b.line },
+    });
     // Phase rows partition TOTAL; rounding can make them overshoot it by a few ms: clamp to the root.
     let pt = t;
     for (const r of phaseRows) {
@@ -214,14 +233,28 @@ export function gccTimeReportToResult(parsed: ParsedGccTimeReport, file = '<inpu
       for (const r of timevars) {
         if (r.kind === 'timevar') {
           parentIdx = phases.length;
-          phases.push({ name: r.name, parent: group, startMs: tt, endMs: ms(tt + durOf(r)), category: 'gcc-timevar', args: argsOf(r) });
+          phases.push({
+            name: r.name,
+            parent: group,
+            startMs: tt,
+            endMs: ms(tt + durOf(r)),
+            category: 'gcc-timevar',
+            args: argsOf(r),
+          });
           childT = tt;
           tt = ms(tt + durOf(r));
         } else {
           const p = phases[parentIdx]!;
           const start = ms(Math.min(childT, p.endMs));
           const end = ms(Math.min(start + durOf(r), p.endMs));
-          phases.push({ name: r.name, parent: parentIdx, startMs: start, endMs: end, category: 'gcc-timevar-detail', args: argsOf(r) });
+          phases.push({
+            name: r.name,
+            parent: parentIdx,
+            startMs: start,
+            endMs: end,
+            category: 'gcc-timevar-detail',
+            args: argsOf(r),
+          });
           childT = end;
         }
       }
@@ -238,11 +271,24 @@ export function gccTimeReportToResult(parsed: ParsedGccTimeReport, file = '<inpu
     const overlapping = b.rows.filter((r) => r.kind === 'overlapping');
     if (overlapping.length) {
       const group = phases.length;
-      phases.push({ name: '| overlapping timers', parent: root, startMs: t, endMs: t, category: 'gcc-overlapping-group' });
+      phases.push({
+        name: '| overlapping timers',
+        parent: root,
+        startMs: t,
+        endMs: t,
+        category: 'gcc-overlapping-group',
+      });
       let ot = t;
       for (const r of overlapping) {
         const end = ms(Math.min(ot + durOf(r), rootEndMs));
-        phases.push({ name: `|${r.name}`, parent: group, startMs: ot, endMs: end, category: 'gcc-overlapping', args: argsOf(r) });
+        phases.push({
+          name: `|${r.name}`,
+          parent: group,
+          startMs: ot,
+          endMs: end,
+          category: 'gcc-overlapping',
+          args: argsOf(r),
+        });
         ot = end;
       }
       phases[group]!.endMs = ot;

@@ -53,7 +53,8 @@ export function decompressZstd(bytes: Uint8Array): { data: Uint8Array; error?: s
   const CHUNK = 1 << 16;
   let off = 0;
   try {
-    for (; off < bytes.length; off += CHUNK) d.push(bytes.subarray(off, Math.min(off + CHUNK, bytes.length)), off + CHUNK >= bytes.length);
+    for (; off < bytes.length; off += CHUNK)
+      d.push(bytes.subarray(off, Math.min(off + CHUNK, bytes.length)), off + CHUNK >= bytes.length);
   } catch (e) {
     return { data: concat(chunks, n), error: (e as Error).message, byteOffset: Math.min(off, bytes.length) };
   }
@@ -103,10 +104,24 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
   const infoSize: number[] = [];
   const infoTrace: number[] = [];
   const out: HeaptrackData = {
-    cmd: '', pageSizeBytes: 4096, peakBytes: 0, peakTimeMs: asMs(0), peakSites: [], allocations: 0, frees: 0,
-    heap: new SeriesBuilder(), rss: new SeriesBuilder(), lastTimeMs: asMs(0), textBytes: text.length, complete: false, warnings: [],
+    cmd: '',
+    pageSizeBytes: 4096,
+    peakBytes: 0,
+    peakTimeMs: asMs(0),
+    peakSites: [],
+    allocations: 0,
+    frees: 0,
+    heap: new SeriesBuilder(),
+    rss: new SeriesBuilder(),
+    lastTimeMs: asMs(0),
+    textBytes: text.length,
+    complete: false,
+    warnings: [],
     tables: { strings, ipModule, ipFunction, ipFile, ipLine, ipInlined, traceIp, traceParent, infoSize, infoTrace },
-    events: new Int32Array(0), tickEvent: new Int32Array(0), tickMs: new Float64Array(0), peakEvent: -1,
+    events: new Int32Array(0),
+    tickEvent: new Int32Array(0),
+    tickMs: new Float64Array(0),
+    peakEvent: -1,
   };
   const events = new Int32Builder();
   const tickEvent = new Int32Builder();
@@ -122,7 +137,11 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
   const cut = !text.endsWith('\n');
   const end = cut ? text.lastIndexOf('\n') + 1 : text.length;
   if (cut) {
-    out.warnings.push({ code: 'heaptrack-truncated', message: `the data ends in the middle of a line (cut?): "${text.slice(end)}" is skipped`, file });
+    out.warnings.push({
+      code: 'heaptrack-truncated',
+      message: `the data ends in the middle of a line (cut?): "${text.slice(end)}" is skipped`,
+      file,
+    });
   }
   let lineNo = 0;
   let l = '';
@@ -239,7 +258,13 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
   out.tickEvent = tickEvent.build();
   out.tickMs = tickMs.build({ id: '', name: '', kind: 'allocator-heap', source: 'heaptrack' }).tMs;
   out.peakEvent = peakEvent;
-  if (!out.complete) out.warnings.push({ code: 'heaptrack-incomplete', message: 'no trailing "# strings" line: heaptrack stopped before the end of the run (killed, crashed, or the file was cut); what was recorded is kept', file });
+  if (!out.complete)
+    out.warnings.push({
+      code: 'heaptrack-incomplete',
+      message:
+        'no trailing "# strings" line: heaptrack stopped before the end of the run (killed, crashed, or the file was cut); what was recorded is kept',
+      file,
+    });
   // Pass 2: replay the + and - up to the peak, for what is live at it.
   if (peakEvent >= 0) {
     liveCount.fill(0);
@@ -264,7 +289,11 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
       }
       const ip = traceIp[chosen] ?? 0;
       const fn = strings[ipFunction[ip]!] || '??';
-      const location = ipFile[ip] ? `${strings[ipFile[ip]!]}:${ipLine[ip]}` : strings[ipModule[ip]!] ? `in ${strings[ipModule[ip]!]}` : undefined;
+      const location = ipFile[ip]
+        ? `${strings[ipFile[ip]!]}:${ipLine[ip]}`
+        : strings[ipModule[ip]!]
+          ? `in ${strings[ipModule[ip]!]}`
+          : undefined;
       const key = `${fn}\u0000${location ?? ''}`;
       const known = sites.get(key);
       if (known) known.bytes += bytes;
@@ -281,7 +310,12 @@ export function heaptrackPid(file: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export function heaptrackToResult(d: HeaptrackData, file = '<input>', extraWarnings: Warning[] = [], arenaRules: readonly ArenaRule[] = []): ImportResult {
+export function heaptrackToResult(
+  d: HeaptrackData,
+  file = '<input>',
+  extraWarnings: Warning[] = [],
+  arenaRules: readonly ArenaRule[] = [],
+): ImportResult {
   const pid = heaptrackPid(file);
   const argv = d.cmd.split(/\s+/).filter(Boolean);
   const label = argv[0] ? path.basename(argv[0]) : 'heaptrack';
@@ -320,9 +354,24 @@ export function heaptrackToResult(d: HeaptrackData, file = '<input>', extraWarni
       bytes: Float64Array.from(heapV),
     },
   ];
-  if (d.rss.length) series.push({ ...d.rss.build({ id: `heaptrack-rss${idPart}`, name: `RSS of ${who} (heaptrack samples, including heaptrack's overhead)`, kind: 'rss-process', source: 'heaptrack', ...pidField }) });
+  if (d.rss.length)
+    series.push({
+      ...d.rss.build({
+        id: `heaptrack-rss${idPart}`,
+        name: `RSS of ${who} (heaptrack samples, including heaptrack's overhead)`,
+        kind: 'rss-process',
+        source: 'heaptrack',
+        ...pidField,
+      }),
+    });
   const markers: Marker[] = [
-    { name: `heaptrack peak of ${who}`, kind: 'peak', tMs: d.peakTimeMs, ...pidField, detail: `${d.peakBytes} bytes live (${d.allocations} allocations, ${d.frees} frees in the file)` },
+    {
+      name: `heaptrack peak of ${who}`,
+      kind: 'peak',
+      tMs: d.peakTimeMs,
+      ...pidField,
+      detail: `${d.peakBytes} bytes live (${d.allocations} allocations, ${d.frees} frees in the file)`,
+    },
     ...peakSiteMarkers(d.peakSites, d.peakTimeMs, pid),
   ];
   const inferred = inferArenas({ kind: 'heaptrack', heaptrack: d, ...pidField, label, file }, arenaRules);
@@ -332,7 +381,9 @@ export function heaptrackToResult(d: HeaptrackData, file = '<input>', extraWarni
     ...(inferred.arenas.length ? { arenas: inferred.arenas } : {}),
     warnings: [...extraWarnings, ...d.warnings, ...inferred.warnings],
     sources: ['heaptrack'],
-    ...(d.version !== undefined ? { tools: { heaptrack: `${d.version >> 16}.${(d.version >> 8) & 0xff}.${d.version & 0xff}` } } : {}),
+    ...(d.version !== undefined
+      ? { tools: { heaptrack: `${d.version >> 16}.${(d.version >> 8) & 0xff}.${d.version & 0xff}` } }
+      : {}),
     processes: pid !== undefined ? [{ pid, argv, label, startMs: asMs(0), endMs: d.lastTimeMs }] : [],
   };
 }
@@ -344,13 +395,30 @@ export function importHeaptrackBytes(bytes: Uint8Array, file = '<input>', opts: 
   if (isZstd(bytes)) {
     const z = decompressZstd(bytes);
     if (z.error !== undefined) {
-      if (!z.data.length) throw new ImportError('broken', `zstd data is damaged (${z.error}): nothing could be decoded`, file, undefined, z.byteOffset);
-      warnings.push({ code: 'zstd-truncated', message: `zstd data is damaged or cut near byte ${z.byteOffset} (${z.error}): ${z.data.length} bytes decoded before it are kept`, file, byteOffset: z.byteOffset! });
+      if (!z.data.length)
+        throw new ImportError(
+          'broken',
+          `zstd data is damaged (${z.error}): nothing could be decoded`,
+          file,
+          undefined,
+          z.byteOffset,
+        );
+      warnings.push({
+        code: 'zstd-truncated',
+        message: `zstd data is damaged or cut near byte ${z.byteOffset} (${z.error}): ${z.data.length} bytes decoded before it are kept`,
+        file,
+        byteOffset: z.byteOffset!,
+      });
     }
     data = z.data;
   }
   const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
-  if (/^v [0-9a-f]+ [0-9a-f]+\nx /.test(text)) throw new ImportError('broken', 'this is a RAW heaptrack recording (heaptrack -r): run heaptrack_interpret on it first', file);
+  if (/^v [0-9a-f]+ [0-9a-f]+\nx /.test(text))
+    throw new ImportError(
+      'broken',
+      'this is a RAW heaptrack recording (heaptrack -r): run heaptrack_interpret on it first',
+      file,
+    );
   if (!/^v [0-9a-f]+ [0-9a-f]+\n/.test(text)) {
     throw new ImportError('not-this-format', 'no "v <version> <format>" line of heaptrack data', file);
   }

@@ -14,7 +14,9 @@ export class ImportError extends Error {
     readonly line?: number,
     readonly byteOffset?: number,
   ) {
-    super(`${file}${line !== undefined ? `:${line}` : byteOffset !== undefined ? ` (byte ${byteOffset})` : ''}: ${reason}`);
+    super(
+      `${file}${line !== undefined ? `:${line}` : byteOffset !== undefined ? ` (byte ${byteOffset})` : ''}: ${reason}`,
+    );
     this.name = 'ImportError';
   }
 }

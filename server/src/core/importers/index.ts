@@ -66,7 +66,12 @@ export async function readHead(file: string): Promise<{ head: string; bytes: Buf
 
 export function importerFor(format: string): Importer {
   const imp = importers.find((i) => i.format === format);
-  if (!imp) throw new ImportError('not-this-format', `unknown format "${format}" (known: ${importers.map((i) => i.format).join(', ')})`, format);
+  if (!imp)
+    throw new ImportError(
+      'not-this-format',
+      `unknown format "${format}" (known: ${importers.map((i) => i.format).join(', ')})`,
+      format,
+    );
   return imp;
 }
 
@@ -75,7 +80,11 @@ export async function detectImporter(file: string): Promise<Importer> {
   const { head, bytes } = await readHead(file);
   const name = path.basename(file);
   for (const imp of importers) if (imp.sniff(head, name, bytes)) return imp;
-  throw new ImportError('not-this-format', `not a format this tool reads (tried ${importers.map((i) => i.format).join(', ')}); pass --format NAME to force one`, file);
+  throw new ImportError(
+    'not-this-format',
+    `not a format this tool reads (tried ${importers.map((i) => i.format).join(', ')}); pass --format NAME to force one`,
+    file,
+  );
 }
 
 /**
@@ -97,8 +106,18 @@ export function shiftContribution(c: Contribution, offsetMs: Ms): Contribution {
     phases: c.phases?.map((p) => ({ ...p, startMs: shift(p.startMs), endMs: shift(p.endMs) })),
     series: c.series?.map((s) => ({ ...s, tMs: s.tMs.map((t) => t + offsetMs) })),
     markers: c.markers?.map((m) => ({ ...m, tMs: shift(m.tMs) })),
-    arenas: c.arenas?.map((a) => ({ ...a, startMs: shift(a.startMs), endMs: a.endMs === null ? null : shift(a.endMs), tMs: a.tMs.map((t) => t + offsetMs), uses: a.uses.map((u) => ({ ...u, tMs: shift(u.tMs) })) })),
-    processes: c.processes?.map((p) => ({ ...p, ...(p.startMs !== undefined ? { startMs: shift(p.startMs) } : {}), ...(p.endMs !== undefined && p.endMs !== null ? { endMs: shift(p.endMs) } : {}) })),
+    arenas: c.arenas?.map((a) => ({
+      ...a,
+      startMs: shift(a.startMs),
+      endMs: a.endMs === null ? null : shift(a.endMs),
+      tMs: a.tMs.map((t) => t + offsetMs),
+      uses: a.uses.map((u) => ({ ...u, tMs: shift(u.tMs) })),
+    })),
+    processes: c.processes?.map((p) => ({
+      ...p,
+      ...(p.startMs !== undefined ? { startMs: shift(p.startMs) } : {}),
+      ...(p.endMs !== undefined && p.endMs !== null ? { endMs: shift(p.endMs) } : {}),
+    })),
   };
 }
 
@@ -110,7 +129,8 @@ export function reportedSeries(p: Profile): MemorySeries[] {
   const groups = new Map<string, { pid?: number; kind: SeriesKind; points: [number, number][] }>();
   for (const ph of p.phases) {
     if (ph.memStartBytes === undefined && ph.memEndBytes === undefined) continue;
-    const kind: SeriesKind = ph.memKind === 'js-heap' || ph.memKind === 'allocator-heap' ? ph.memKind : 'compiler-reported';
+    const kind: SeriesKind =
+      ph.memKind === 'js-heap' || ph.memKind === 'allocator-heap' ? ph.memKind : 'compiler-reported';
     const key = `${kind}:${ph.pid ?? ''}`;
     const g = groups.get(key) ?? { ...(ph.pid !== undefined ? { pid: ph.pid } : {}), kind, points: [] };
     if (ph.memStartBytes !== undefined) g.points.push([ph.startMs, ph.memStartBytes]);
@@ -161,15 +181,25 @@ export async function importFiles(files: string[], opts: ImportOptions & { forma
   const profile = emptyProfile(run);
   for (const { r } of results) {
     const { originEpochMs, run: facts, ...contribution } = r;
-    mergeContribution(profile, shiftContribution(contribution, ms(originEpochMs !== undefined ? originEpochMs - origin : 0)));
-    if (facts) Object.assign(profile.run, { ...facts, tools: { ...profile.run.tools, ...facts.tools }, sources: profile.run.sources, importedFrom: run.importedFrom });
+    mergeContribution(
+      profile,
+      shiftContribution(contribution, ms(originEpochMs !== undefined ? originEpochMs - origin : 0)),
+    );
+    if (facts)
+      Object.assign(profile.run, {
+        ...facts,
+        tools: { ...profile.run.tools, ...facts.tools },
+        sources: profile.run.sources,
+        importedFrom: run.importedFrom,
+      });
   }
   profile.series.push(...reportedSeries(profile));
   let end = 0;
   for (const p of profile.phases) end = Math.max(end, p.endMs);
   for (const s of profile.series) if (s.tMs.length) end = Math.max(end, s.tMs[s.tMs.length - 1]!);
   for (const m of profile.markers) end = Math.max(end, m.tMs + (m.durMs ?? 0));
-  for (const a of profile.arenas) end = Math.max(end, a.endMs ?? a.startMs, a.tMs.length ? a.tMs[a.tMs.length - 1]! : a.startMs);
+  for (const a of profile.arenas)
+    end = Math.max(end, a.endMs ?? a.startMs, a.tMs.length ? a.tMs[a.tMs.length - 1]! : a.startMs);
   if (!profile.run.wallMs) profile.run.wallMs = ms(end);
   return profile;
 }

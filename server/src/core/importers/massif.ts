@@ -59,7 +59,8 @@ export function sitesOf(tree: { depth: number; bytes: number; desc: string }[]):
     const node = tree[i]!;
     const site = parseSite(node.bytes, node.desc);
     const kids: number[] = [];
-    for (let j = i + 1; j < tree.length && tree[j]!.depth > node.depth; j++) if (tree[j]!.depth === node.depth + 1) kids.push(j);
+    for (let j = i + 1; j < tree.length && tree[j]!.depth > node.depth; j++)
+      if (tree[j]!.depth === node.depth + 1) kids.push(j);
     const lookThrough = node.depth === 0 || (ALLOCATOR.test(site.fn) && kids.length > 0);
     if (lookThrough) {
       for (const k of kids) visit(k);
@@ -76,19 +77,33 @@ export function sitesOf(tree: { depth: number; bytes: number; desc: string }[]):
 }
 
 export function parseMassif(text: string, file = '<input>'): ParsedMassif {
-  if (!isMassif(text)) throw new ImportError('not-this-format', 'no "desc:" / "cmd:" / "time_unit:" header of valgrind massif', file);
+  if (!isMassif(text))
+    throw new ImportError('not-this-format', 'no "desc:" / "cmd:" / "time_unit:" header of valgrind massif', file);
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   const warnings: Warning[] = [];
   if (!text.endsWith('\n')) {
     // massif ends every line with a newline: the last one was cut (a killed run or a cut copy).
-    warnings.push({ code: 'massif-truncated', message: `the file ends in the middle of a line (cut?): "${lines[lines.length - 1]}" is skipped`, file, line: lines.length });
+    warnings.push({
+      code: 'massif-truncated',
+      message: `the file ends in the middle of a line (cut?): "${lines[lines.length - 1]}" is skipped`,
+      file,
+      line: lines.length,
+    });
     lines.pop();
   }
   const desc = lines[0]!.slice(5).trim();
   const cmd = lines[1]!.slice(4).trim();
   const timeUnit = lines[2]!.slice(10).trim() as ParsedMassif['timeUnit'];
-  const out: ParsedMassif = { desc, cmd, timeUnit, pagesAsHeap: /--pages-as-heap=yes/.test(desc), snapshots: [], peakSites: [], warnings };
+  const out: ParsedMassif = {
+    desc,
+    cmd,
+    timeUnit,
+    pagesAsHeap: /--pages-as-heap=yes/.test(desc),
+    snapshots: [],
+    peakSites: [],
+    warnings,
+  };
   let i = 3;
   let peakTree: TreeLine[] = [];
   const broken = (why: string, line: number): never => {
@@ -99,7 +114,12 @@ export function parseMassif(text: string, file = '<input>'): ParsedMassif {
     const start = i;
     // A snapshot is 9 header lines; fewer means the file was cut inside it.
     if (i + 7 >= lines.length) {
-      out.warnings.push({ code: 'massif-truncated', message: `the file ends inside snapshot ${out.snapshots.length} (cut?): it is skipped`, file, line: start + 1 });
+      out.warnings.push({
+        code: 'massif-truncated',
+        message: `the file ends inside snapshot ${out.snapshots.length} (cut?): it is skipped`,
+        file,
+        line: start + 1,
+      });
       break;
     }
     const field = (k: number, name: string): string => {
@@ -137,7 +157,13 @@ export function parseMassif(text: string, file = '<input>'): ParsedMassif {
     }
     if (tree.length) snap.heapTree = tree;
     if (snap.tree === 'peak') peakTree = tree;
-    if (snap.tree !== 'empty' && i === treeStart) out.warnings.push({ code: 'massif-truncated', message: `snapshot ${index} has no heap tree (cut?)`, file, line: treeStart });
+    if (snap.tree !== 'empty' && i === treeStart)
+      out.warnings.push({
+        code: 'massif-truncated',
+        message: `snapshot ${index} has no heap tree (cut?)`,
+        file,
+        line: treeStart,
+      });
     if (snap.tree === 'peak') out.peak = out.snapshots.length;
     out.snapshots.push(snap);
   }
@@ -157,7 +183,11 @@ function toMs(time: number, unit: ParsedMassif['timeUnit']): Ms {
   return ms(unit === 'ms' ? time : time / 1e6);
 }
 
-export function massifToResult(parsed: ParsedMassif, file = '<input>', arenaRules: readonly ArenaRule[] = []): ImportResult {
+export function massifToResult(
+  parsed: ParsedMassif,
+  file = '<input>',
+  arenaRules: readonly ArenaRule[] = [],
+): ImportResult {
   const pid = pidFromFileName(file);
   const argv = parsed.cmd.split(/\s+/).filter(Boolean);
   const label = argv[0] ? path.basename(argv[0]) : 'massif';
@@ -180,14 +210,24 @@ export function massifToResult(parsed: ParsedMassif, file = '<input>', arenaRule
   const series: MemorySeries[] = [
     heap.build({
       id: `massif${parsed.pagesAsHeap ? '-pages' : '-heap'}${pidPart}`,
-      name: parsed.pagesAsHeap ? `mapped pages of ${who} (massif --pages-as-heap, closer to RSS)` : `heap of ${who} (massif: useful + allocator overhead)`,
+      name: parsed.pagesAsHeap
+        ? `mapped pages of ${who} (massif --pages-as-heap, closer to RSS)`
+        : `heap of ${who} (massif: useful + allocator overhead)`,
       kind: 'allocator-heap',
       source: 'valgrind massif',
       ...(pid !== undefined ? { pid } : {}),
     }),
   ];
   if (parsed.snapshots.some((s) => s.stacksBytes > 0)) {
-    series.push(stacks.build({ id: `massif-stacks${pidPart}`, name: `stacks of ${who} (massif --stacks=yes)`, kind: 'allocator-heap', source: 'valgrind massif', ...(pid !== undefined ? { pid } : {}) }));
+    series.push(
+      stacks.build({
+        id: `massif-stacks${pidPart}`,
+        name: `stacks of ${who} (massif --stacks=yes)`,
+        kind: 'allocator-heap',
+        source: 'valgrind massif',
+        ...(pid !== undefined ? { pid } : {}),
+      }),
+    );
   }
   const markers: Marker[] = [];
   if (parsed.peak !== undefined) {
@@ -195,11 +235,20 @@ export function massifToResult(parsed: ParsedMassif, file = '<input>', arenaRule
     const tMs = toMs(p.time, parsed.timeUnit);
     const total = p.heapBytes + p.heapExtraBytes + p.stacksBytes;
     const pidField = pid !== undefined ? { pid } : {};
-    markers.push({ name: `massif peak of ${who}`, kind: 'peak', tMs, ...pidField, detail: `${total} bytes (heap ${p.heapBytes} + extra ${p.heapExtraBytes} + stacks ${p.stacksBytes}) at snapshot ${p.index}` });
+    markers.push({
+      name: `massif peak of ${who}`,
+      kind: 'peak',
+      tMs,
+      ...pidField,
+      detail: `${total} bytes (heap ${p.heapBytes} + extra ${p.heapExtraBytes} + stacks ${p.stacksBytes}) at snapshot ${p.index}`,
+    });
     markers.push(...peakSiteMarkers(parsed.peakSites, tMs, pid));
   } else warnings.push({ code: 'massif-no-peak', message: 'no peak snapshot (heap_tree=peak) in the file', file });
   const last = parsed.snapshots[parsed.snapshots.length - 1]!;
-  const inferred = inferArenas({ kind: 'massif', massif: parsed, ...(pid !== undefined ? { pid } : {}), label, file }, arenaRules);
+  const inferred = inferArenas(
+    { kind: 'massif', massif: parsed, ...(pid !== undefined ? { pid } : {}), label, file },
+    arenaRules,
+  );
   warnings.push(...inferred.warnings);
   return {
     series,

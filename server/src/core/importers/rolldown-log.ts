@@ -38,7 +38,10 @@ const UNIT_MS: Record<string, number> = { ns: 1e-6, µs: 1e-3, μs: 1e-3, us: 1e
 
 export function isRolldownLog(text: string): boolean {
   const t = stripAnsi(text);
-  return /^\s*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z\s+(?:TRACE|DEBUG|INFO|WARN|ERROR)\s+\S+: /m.test(t) && /^\s+in (?:rolldown|devtool)::/m.test(t);
+  return (
+    /^\s*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z\s+(?:TRACE|DEBUG|INFO|WARN|ERROR)\s+\S+: /m.test(t) &&
+    /^\s+in (?:rolldown|devtool)::/m.test(t)
+  );
 }
 
 /** A duration as tracing prints it ("14.7ms", "1.13µs", "0.00ns") in ms. */
@@ -73,7 +76,16 @@ export function parseRolldownRecords(text: string, file = '<input>', warnings: W
     const m = HEAD.exec(line);
     if (m) {
       const frac = (m[2] ?? '').padEnd(6, '0').slice(0, 6);
-      records.push((cur = { epochMs: Date.parse(`${m[1]}Z`) + Number(frac) / 1000, level: m[3]!, target: m[4]!, message: m[5]!, stack: [], line: i + 1 }));
+      records.push(
+        (cur = {
+          epochMs: Date.parse(`${m[1]}Z`) + Number(frac) / 1000,
+          level: m[3]!,
+          target: m[4]!,
+          message: m[5]!,
+          stack: [],
+          line: i + 1,
+        }),
+      );
       continue;
     }
     if (cur && /^\s+in \S/.test(line)) {
@@ -84,14 +96,29 @@ export function parseRolldownRecords(text: string, file = '<input>', warnings: W
     if (/^\s*\d{4}-\d\d-\d\dT[\d:.]*Z?\s*\S*$/.test(line) || /^\s*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z\s/.test(line)) {
       // A record head that does not parse: the log was cut in the middle of it, or is damaged.
       if (i === lines.length - 1) {
-        warnings.push({ code: 'rolldown-log-truncated', message: `${file}:${i + 1}: the last record is cut short ("${line.trim()}"): ignored`, file, line: i + 1 });
+        warnings.push({
+          code: 'rolldown-log-truncated',
+          message: `${file}:${i + 1}: the last record is cut short ("${line.trim()}"): ignored`,
+          file,
+          line: i + 1,
+        });
         break;
       }
-      throw new ImportError('broken', `"${line.trim()}" is not a tracing record head like "2026-11-21T09:12:36.586619Z DEBUG rolldown::stages::link_stage: enter"`, file, i + 1);
+      throw new ImportError(
+        'broken',
+        `"${line.trim()}" is not a tracing record head like "2026-11-21T09:12:36.586619Z DEBUG rolldown::stages::link_stage: enter"`,
+        file,
+        i + 1,
+      );
     }
     cur = undefined; // a blank line ends a record; anything else is output of the build
   }
-  if (!records.length) throw new ImportError('not-this-format', 'no RD_LOG tracing record (no "<RFC 3339 time>Z <LEVEL> <target>: …" line)', file);
+  if (!records.length)
+    throw new ImportError(
+      'not-this-format',
+      'no RD_LOG tracing record (no "<RFC 3339 time>Z <LEVEL> <target>: …" line)',
+      file,
+    );
   return records;
 }
 
@@ -146,7 +173,13 @@ export function rolldownSpans(records: RolldownRecord[], opts: { file?: string; 
     if (c) {
       const busyMs = parseTracingDuration(c[1]!);
       const idleMs = parseTracingDuration(c[2]!);
-      if (busyMs === undefined || idleMs === undefined) throw new ImportError('broken', `"${busyMs === undefined ? c[1] : c[2]}" is not a tracing duration like "14.7ms" or "1.13µs"`, file, r.line);
+      if (busyMs === undefined || idleMs === undefined)
+        throw new ImportError(
+          'broken',
+          `"${busyMs === undefined ? c[1] : c[2]}" is not a tracing duration like "14.7ms" or "1.13µs"`,
+          file,
+          r.line,
+        );
       if (!r.stack.length) throw new ImportError('broken', 'a span close record without its "in" lines', file, r.line);
       const endMs = rel(r);
       // busy + idle run from the span's creation; its first enter is the exact time, when it is in the
@@ -155,19 +188,29 @@ export function rolldownSpans(records: RolldownRecord[], opts: { file?: string; 
       const tolMs = 0.005 * (busyMs + idleMs) + 0.001;
       const pending = (enters.get(key) ?? []).filter((t) => t >= estimateMs - tolMs);
       const startMs = pending.length ? pending[0]! : estimateMs;
-      enters.set(key, pending.filter((t) => t < startMs || t > endMs));
+      enters.set(
+        key,
+        pending.filter((t) => t < startMs || t > endMs),
+      );
       instances.push({ key, stack: r.stack, startMs, endMs, closed: true, busyMs, idleMs, estimated: !pending.length });
       continue;
     }
     events++;
     if (r.level === 'INFO' || r.level === 'WARN' || r.level === 'ERROR') {
       const comma = r.message.indexOf(', ');
-      markers.push({ name: comma > 0 ? r.message.slice(0, comma) : r.message, kind: `log:${r.level.toLowerCase()}`, tMs: rel(r), detail: `${r.target}: ${r.message}`, ...(opts.pid !== undefined ? { pid: opts.pid } : {}) });
+      markers.push({
+        name: comma > 0 ? r.message.slice(0, comma) : r.message,
+        kind: `log:${r.level.toLowerCase()}`,
+        tMs: rel(r),
+        detail: `${r.target}: ${r.message}`,
+        ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
+      });
     }
   }
   const lastMs = rel(records[records.length - 1]!);
   // Spans entered but never closed.
-  for (const [key, times] of enters) if (times.length) instances.push({ key, stack: key.split('\n'), startMs: times[0]!, endMs: lastMs, closed: false });
+  for (const [key, times] of enters)
+    if (times.length) instances.push({ key, stack: key.split('\n'), startMs: times[0]!, endMs: lastMs, closed: false });
   // Parents: the instance of the parent stack that is open at the child's end; ancestors that never
   // appeared themselves are made up from their children.
   const byKey = new Map<string, Instance[]>();
@@ -178,7 +221,9 @@ export function rolldownSpans(records: RolldownRecord[], opts: { file?: string; 
     if (x.stack.length < 2) continue;
     const pkey = x.stack.slice(1).join('\n');
     const cands = byKey.get(pkey) ?? [];
-    let p = cands.filter((c) => c.endMs >= x.endMs && c.startMs <= x.endMs).sort((a, b) => a.endMs - b.endMs)[0] ?? cands.filter((c) => c.endMs >= x.endMs).sort((a, b) => a.endMs - b.endMs)[0];
+    let p =
+      cands.filter((c) => c.endMs >= x.endMs && c.startMs <= x.endMs).sort((a, b) => a.endMs - b.endMs)[0] ??
+      cands.filter((c) => c.endMs >= x.endMs).sort((a, b) => a.endMs - b.endMs)[0];
     if (!p) {
       p = { key: pkey, stack: x.stack.slice(1), startMs: x.startMs, endMs: lastMs, closed: false };
       byKey.set(pkey, [...cands, p]);
@@ -197,7 +242,11 @@ export function rolldownSpans(records: RolldownRecord[], opts: { file?: string; 
     if (!p || x.startMs >= p.startMs) continue;
     const slack = Math.max(0.01, 0.006 * ((p.busyMs ?? 0) + (p.idleMs ?? 0))) + (p.estimated ? CLOSE_STALL_MS : 0);
     if (p.startMs - x.startMs > slack && p.closed) {
-      warnings.push({ code: 'rolldown-span-widened', message: `${file}: span ${spanName(p.stack[0]!)} started ${(p.startMs - x.startMs).toFixed(3)} ms after its child ${spanName(x.stack[0]!)}: its start was moved to the child's`, file });
+      warnings.push({
+        code: 'rolldown-span-widened',
+        message: `${file}: span ${spanName(p.stack[0]!)} started ${(p.startMs - x.startMs).toFixed(3)} ms after its child ${spanName(x.stack[0]!)}: its start was moved to the child's`,
+        file,
+      });
     }
     p.startMs = x.startMs;
   }
@@ -217,7 +266,9 @@ export function rolldownSpans(records: RolldownRecord[], opts: { file?: string; 
       x.stack = [x.stack[0]!, ...best.stack];
     }
   }
-  const open = instances.filter((x) => !x.closed).sort((a, b) => a.startMs - b.startMs || a.stack.length - b.stack.length);
+  const open = instances
+    .filter((x) => !x.closed)
+    .sort((a, b) => a.startMs - b.startMs || a.stack.length - b.stack.length);
   if (open.length) {
     warnings.push({
       code: 'unclosed-phase',
@@ -237,7 +288,14 @@ export function rolldownSpans(records: RolldownRecord[], opts: { file?: string; 
     if (!x.closed) args.unclosed = true;
     if (x.parentByTime) args.parentByTime = true;
     if (w >= 0) args.fields = head.slice(w + 6);
-    const ph: Phase = { name: spanName(head), parent: x.parent?.index ?? null, startMs: x.startMs, endMs: x.endMs, category: 'rolldown-span', args };
+    const ph: Phase = {
+      name: spanName(head),
+      parent: x.parent?.index ?? null,
+      startMs: x.startMs,
+      endMs: x.endMs,
+      category: 'rolldown-span',
+      args,
+    };
     if (opts.pid !== undefined) ph.pid = opts.pid;
     return ph;
   });
@@ -264,7 +322,13 @@ export function importRolldownLog(text: string, file = '<input>'): ImportResult 
   const warnings: Warning[] = [];
   const records = parseRolldownRecords(text, file, warnings);
   const s = rolldownSpans(records, { file });
-  return { phases: s.phases, markers: s.markers, warnings: [...s.warnings, ...warnings], originEpochMs: s.originEpochMs, sources: [ROLLDOWN_LOG_FORMAT] };
+  return {
+    phases: s.phases,
+    markers: s.markers,
+    warnings: [...s.warnings, ...warnings],
+    originEpochMs: s.originEpochMs,
+    sources: [ROLLDOWN_LOG_FORMAT],
+  };
 }
 
 export const rolldownLogImporter = defineImporter({

@@ -81,7 +81,9 @@ function nameOf(label: string): string {
  */
 export function parseRollupPerf(text: string, file = '<input>', warnings: Warning[] = []): RollupReport[] {
   if (API_BUILD_KEY.test(text)) return [parseApi(text, file)];
-  const lines = stripAnsi(text).split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const lines = stripAnsi(text)
+    .split('\n')
+    .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   while (lines.length && lines[lines.length - 1] === '') lines.pop();
   const reports: RollupReport[] = [];
   let current: RollupReport | undefined;
@@ -96,15 +98,34 @@ export function parseRollupPerf(text: string, file = '<input>', warnings: Warnin
         continue;
       }
       if (i === lines.length - 1) {
-        warnings.push({ code: 'rollup-perf-truncated', message: `${file}:${i + 1}: the last line is not a complete timing row ("${line}"): the report is cut short; kept the ${current.timings.length} row(s) before it`, file, line: i + 1 });
+        warnings.push({
+          code: 'rollup-perf-truncated',
+          message: `${file}:${i + 1}: the last line is not a complete timing row ("${line}"): the report is cut short; kept the ${current.timings.length} row(s) before it`,
+          file,
+          line: i + 1,
+        });
         break;
       }
-      throw new ImportError('broken', `"${line}" is not a rollup --perf row like "## generate module graph: 2650ms, 69.8 MB / 78 MB"`, file, i + 1);
+      throw new ImportError(
+        'broken',
+        `"${line}" is not a rollup --perf row like "## generate module graph: 2650ms, 69.8 MB / 78 MB"`,
+        file,
+        i + 1,
+      );
     }
     const label = m[1]!;
-    current.timings.push({ label, name: nameOf(label), level: levelOf(label), ms: ms(Number(m[2])), heapDeltaBytes: bytes(m[3]!, m[4]!), maxHeapUsedBytes: bytes(m[5]!, m[6]!), line: i + 1 });
+    current.timings.push({
+      label,
+      name: nameOf(label),
+      level: levelOf(label),
+      ms: ms(Number(m[2])),
+      heapDeltaBytes: bytes(m[3]!, m[4]!),
+      maxHeapUsedBytes: bytes(m[5]!, m[6]!),
+      line: i + 1,
+    });
   }
-  if (!reports.length || !reports.some((r) => r.timings.length)) throw new ImportError('not-this-format', 'no rollup --perf report (no "# BUILD: <n>ms, …" row)', file);
+  if (!reports.length || !reports.some((r) => r.timings.length))
+    throw new ImportError('not-this-format', 'no rollup --perf report (no "# BUILD: <n>ms, …" row)', file);
   return reports.filter((r) => r.timings.length);
 }
 
@@ -118,15 +139,33 @@ function parseApi(text: string, file: string): RollupReport {
     json = JSON.parse(text);
   } catch (e) {
     const pos = /position (\d+)/.exec((e as Error).message);
-    throw new ImportError('broken', `bundle.getTimings() JSON does not parse: ${(e as Error).message}`, file, undefined, pos ? Number(pos[1]) : text.length);
+    throw new ImportError(
+      'broken',
+      `bundle.getTimings() JSON does not parse: ${(e as Error).message}`,
+      file,
+      undefined,
+      pos ? Number(pos[1]) : text.length,
+    );
   }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new ImportError('not-this-format', 'not a bundle.getTimings() object', file);
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    throw new ImportError('not-this-format', 'not a bundle.getTimings() object', file);
   const timings: RollupTiming[] = [];
   for (const [label, v] of Object.entries(json as Record<string, unknown>)) {
     if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-      throw new ImportError('broken', `"${label}": expected [ms, heapUsed delta bytes, max heapUsed bytes], got ${JSON.stringify(v)}`, file);
+      throw new ImportError(
+        'broken',
+        `"${label}": expected [ms, heapUsed delta bytes, max heapUsed bytes], got ${JSON.stringify(v)}`,
+        file,
+      );
     }
-    timings.push({ label, name: nameOf(label), level: levelOf(label), ms: ms(v[0] as number), heapDeltaBytes: asBytes(v[1] as number), maxHeapUsedBytes: asBytes(v[2] as number) });
+    timings.push({
+      label,
+      name: nameOf(label),
+      level: levelOf(label),
+      ms: ms(v[0] as number),
+      heapDeltaBytes: asBytes(v[1] as number),
+      maxHeapUsedBytes: asBytes(v[2] as number),
+    });
   }
   return { timings, form: 'api' };
 }
@@ -148,13 +187,19 @@ export interface RollupPhasesOptions {
  * the heapUsed figures of labels timed once, and warnings (placement reconstructed, children longer
  * than their parent).
  */
-export function rollupPerfPhases(reports: RollupReport[], opts: RollupPhasesOptions): { phases: Phase[]; series: MemorySeries[]; warnings: Warning[]; totalMs: Ms } {
+export function rollupPerfPhases(
+  reports: RollupReport[],
+  opts: RollupPhasesOptions,
+): { phases: Phase[]; series: MemorySeries[]; warnings: Warning[]; totalMs: Ms } {
   const phases: Phase[] = [];
   const warnings: Warning[] = [];
   let at = opts.startMs;
   for (const r of reports) {
     const nodes = r.timings.map((t) => ({ name: t.name, level: t.level, ms: t.ms, t }));
-    const laid = layoutReportTree(nodes, at, (n) => n.level, { tool: 'rollup', ...(opts.file ? { file: opts.file } : {}) });
+    const laid = layoutReportTree(nodes, at, (n) => n.level, {
+      tool: 'rollup',
+      ...(opts.file ? { file: opts.file } : {}),
+    });
     warnings.push(...laid.warnings);
     const base = phases.length;
     laid.placed.forEach((p) => {
@@ -165,7 +210,12 @@ export function rollupPerfPhases(reports: RollupReport[], opts: RollupPhasesOpti
         startMs: p.startMs,
         endMs: ms(p.startMs + t.ms),
         category: t.level === 4 ? 'rollup-plugin-hook' : 'rollup',
-        args: { label: t.label, heapUsedDeltaBytes: t.heapDeltaBytes, maxHeapUsedBytes: t.maxHeapUsedBytes, reconstructed: true },
+        args: {
+          label: t.label,
+          heapUsedDeltaBytes: t.heapDeltaBytes,
+          maxHeapUsedBytes: t.maxHeapUsedBytes,
+          reconstructed: true,
+        },
       };
       if (opts.pid !== undefined) ph.pid = opts.pid;
       if (timedOnce(t)) {
@@ -178,12 +228,21 @@ export function rollupPerfPhases(reports: RollupReport[], opts: RollupPhasesOpti
     at = laid.endMs;
   }
   const points: [Ms, Bytes][] = [];
-  for (const p of phases) if (p.memKind === 'js-heap') points.push([p.startMs, p.memStartBytes!], [p.endMs, p.memEndBytes!]);
+  for (const p of phases)
+    if (p.memKind === 'js-heap') points.push([p.startMs, p.memStartBytes!], [p.endMs, p.memEndBytes!]);
   points.sort((a, b) => a[0] - b[0]);
   const sb = new SeriesBuilder(points.length || 1);
   for (const [t, b] of points) sb.push(t, b);
   const series = points.length
-    ? [sb.build({ id: opts.pid !== undefined ? `js-heap:rollup-perf:${opts.pid}` : 'js-heap:rollup-perf', name: `V8 heapUsed at rollup's timer starts and ends (rollup --perf${opts.pid !== undefined ? `, pid ${opts.pid}` : ''}; times reconstructed)`, kind: 'js-heap', source: 'rollup --perf', ...(opts.pid !== undefined ? { pid: opts.pid } : {}) })]
+    ? [
+        sb.build({
+          id: opts.pid !== undefined ? `js-heap:rollup-perf:${opts.pid}` : 'js-heap:rollup-perf',
+          name: `V8 heapUsed at rollup's timer starts and ends (rollup --perf${opts.pid !== undefined ? `, pid ${opts.pid}` : ''}; times reconstructed)`,
+          kind: 'js-heap',
+          source: 'rollup --perf',
+          ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
+        }),
+      ]
     : [];
   const w: Warning = {
     code: 'rollup-phases-reconstructed',
@@ -199,7 +258,12 @@ export function importRollupPerf(text: string, file = '<input>'): ImportResult {
   const warnings: Warning[] = [];
   const reports = parseRollupPerf(text, file, warnings);
   const laid = rollupPerfPhases(reports, { startMs: ms(0), file });
-  return { phases: laid.phases, series: laid.series, warnings: [...laid.warnings, ...warnings], sources: [ROLLUP_PERF_FORMAT] };
+  return {
+    phases: laid.phases,
+    series: laid.series,
+    warnings: [...laid.warnings, ...warnings],
+    sources: [ROLLUP_PERF_FORMAT],
+  };
 }
 
 export const rollupPerfImporter = defineImporter({
@@ -231,7 +295,12 @@ export interface PlacedNode<N extends ReportNode> {
  * overlapping, all from the parent's start, and a warning names them; a child longer than its parent
  * sticks out past the parent's end (durations are never clamped) and is warned about too.
  */
-export function layoutReportTree<N extends ReportNode>(nodes: N[], startMs: Ms, depthOf: (n: N) => number, ctx: { tool: string; file?: string }): { placed: PlacedNode<N>[]; endMs: Ms; warnings: Warning[] } {
+export function layoutReportTree<N extends ReportNode>(
+  nodes: N[],
+  startMs: Ms,
+  depthOf: (n: N) => number,
+  ctx: { tool: string; file?: string },
+): { placed: PlacedNode<N>[]; endMs: Ms; warnings: Warning[] } {
   const warnings: Warning[] = [];
   const parent: (number | null)[] = [];
   const stack: number[] = [];
@@ -253,7 +322,9 @@ export function layoutReportTree<N extends ReportNode>(nodes: N[], startMs: Ms, 
         code: `${ctx.tool}-children-exceed-parent`,
         message:
           `${ctx.tool}: the children of "${nodes[p]!.name}" add up to ${round(sumMs)} ms, more than its own ${round(nodes[p]!.ms)} ms (parallel work, summed calls or rounding): laid out overlapping from its start, durations kept` +
-          (longest.length ? `; ${longest.map((k) => `"${nodes[k]!.name}" (${round(nodes[k]!.ms)} ms)`).join(', ')} alone outlast${longest.length === 1 ? 's' : ''} it` : ''),
+          (longest.length
+            ? `; ${longest.map((k) => `"${nodes[k]!.name}" (${round(nodes[k]!.ms)} ms)`).join(', ')} alone outlast${longest.length === 1 ? 's' : ''} it`
+            : ''),
       };
       if (ctx.file) w.file = ctx.file;
       warnings.push(w);

@@ -81,7 +81,8 @@ export interface ParsedTimePasses {
 
 const STAMP = /^(\d+(?:[.,]\d+)?) /; // our wrapper's `$EPOCHREALTIME ` ('.' or the locale's ',')
 const PREFIX = /^\[([^\]\s:]+):(\d+)\] /; // `[crate:pid] `
-const TEXT_LINE = /^time:\s+(\d+(?:\.\d+)?)(?:; rss: *(\d+)MB -> *(\d+)MB \( *[+-]?\d+MB\)|; rss start: *(\d+)MB|; rss end: *(\d+)MB)?\t(\S.*)$/;
+const TEXT_LINE =
+  /^time:\s+(\d+(?:\.\d+)?)(?:; rss: *(\d+)MB -> *(\d+)MB \( *[+-]?\d+MB\)|; rss start: *(\d+)MB|; rss end: *(\d+)MB)?\t(\S.*)$/;
 // rustc writes the pass name unescaped: this reads a name JSON.parse would reject.
 const JSON_LOOSE = /^\{"pass":"(.*)","time":(-?[\d.]+(?:[eE][-+]?\d+)?),"rss_start":(\d+|null),"rss_end":(\d+|null)\}$/;
 const HEADER = /^# cmi-rustc-wrapper \d+((?: [a-z]+=\S*)*)\s*$/;
@@ -90,9 +91,20 @@ const MB = 1_000_000;
 
 /** Passes that occur once per invocation: two of them in one stretch of unprefixed output mean interleaving. */
 const ONCE_PER_INVOCATION = new Set([
-  'parse_crate', 'crate_injection', 'expand_crate', 'macro_expand_crate', 'AST_validation', 'resolve_crate',
-  'late_resolve_crate', 'misc_checking_1', 'type_check_crate', 'MIR_borrow_checking', 'misc_checking_3',
-  'generate_crate_metadata', 'codegen_crate', 'total',
+  'parse_crate',
+  'crate_injection',
+  'expand_crate',
+  'macro_expand_crate',
+  'AST_validation',
+  'resolve_crate',
+  'late_resolve_crate',
+  'misc_checking_1',
+  'type_check_crate',
+  'MIR_borrow_checking',
+  'misc_checking_3',
+  'generate_crate_metadata',
+  'codegen_crate',
+  'total',
 ]);
 
 /** Passes run by rustc's codegen threads: they overlap main-thread passes and are nobody's parent. */
@@ -103,7 +115,10 @@ function stampToEpochMs(s: string): number {
   return epochSecondsToMs(parseFloat(s.replace(',', '.')));
 }
 
-type Body = { kind: 'json'; pass: Omit<TimePass, 'endOrder' | 'line'> } | { kind: 'text'; pass: Omit<TimePass, 'endOrder' | 'line'> } | { kind: 'broken' };
+type Body =
+  | { kind: 'json'; pass: Omit<TimePass, 'endOrder' | 'line'> }
+  | { kind: 'text'; pass: Omit<TimePass, 'endOrder' | 'line'> }
+  | { kind: 'broken' };
 
 /** Parses what follows `time: `. */
 function parseBody(body: string): Body {
@@ -123,10 +138,19 @@ function parseBody(body: string): Body {
       rssStart = m[3] === 'null' ? null : Number(m[3]);
       rssEnd = m[4] === 'null' ? null : Number(m[4]);
     }
-    const bytesOrNull = (v: unknown): Bytes | null | undefined => (v === null ? null : typeof v === 'number' && Number.isFinite(v) && v >= 0 ? bytes(v) : undefined);
+    const bytesOrNull = (v: unknown): Bytes | null | undefined =>
+      v === null ? null : typeof v === 'number' && Number.isFinite(v) && v >= 0 ? bytes(v) : undefined;
     const rssStartBytes = bytesOrNull(rssStart);
     const rssEndBytes = bytesOrNull(rssEnd);
-    if (typeof pass !== 'string' || !pass || typeof time !== 'number' || !Number.isFinite(time) || time < 0 || rssStartBytes === undefined || rssEndBytes === undefined) {
+    if (
+      typeof pass !== 'string' ||
+      !pass ||
+      typeof time !== 'number' ||
+      !Number.isFinite(time) ||
+      time < 0 ||
+      rssStartBytes === undefined ||
+      rssEndBytes === undefined
+    ) {
       return { kind: 'broken' };
     }
     return { kind: 'json', pass: { name: pass, durationMs: secondsToMs(time), rssStartBytes, rssEndBytes } };
@@ -253,7 +277,12 @@ export function parseTimePasses(text: string, fileName?: string): ParsedTimePass
       });
       continue;
     }
-    const pass: TimePass = { ...body.pass, endOrder: 0, line: lineNo, ...(endEpochMs !== undefined ? { endEpochMs } : {}) };
+    const pass: TimePass = {
+      ...body.pass,
+      endOrder: 0,
+      line: lineNo,
+      ...(endEpochMs !== undefined ? { endEpochMs } : {}),
+    };
 
     let inv: RustcInvocation | undefined;
     if (prefixKey !== undefined) {
@@ -322,7 +351,10 @@ function describeInvocation(inv: RustcInvocation): string {
 }
 
 /** Unprefixed lines: one invocation, several one after the other, or an interleaved mix. */
-function splitLoose(loose: TimePass[], format: 'text' | 'json'): { invocations: RustcInvocation[]; attribution: Attribution; warnings: Warning[] } {
+function splitLoose(
+  loose: TimePass[],
+  format: 'text' | 'json',
+): { invocations: RustcInvocation[]; attribution: Attribution; warnings: Warning[] } {
   const segments: TimePass[][] = [[]];
   for (const p of loose) {
     segments[segments.length - 1]!.push(p);
@@ -478,7 +510,13 @@ export function inferNesting(passes: readonly TimePass[], options: NestingOption
   }
   for (let i = 0; i < n; i++) if (offThread[i] && totalIdx !== null) parent[i] = totalIdx;
 
-  const nodes: PassNode[] = passes.map((p, i) => ({ ...p, parent: parent[i]!, startMs: ms(0), endMs: ms(0), offThread: offThread[i]! }));
+  const nodes: PassNode[] = passes.map((p, i) => ({
+    ...p,
+    parent: parent[i]!,
+    startMs: ms(0),
+    endMs: ms(0),
+    offThread: offThread[i]!,
+  }));
   if (stamped) {
     const endsEpochMs = pullBackStamps(nodes);
     const origin = Math.min(...nodes.map((node, i) => endsEpochMs[i]! - node.durationMs));
@@ -500,7 +538,15 @@ export function inferNesting(passes: readonly TimePass[], options: NestingOption
  * only while time passes. Near-ties (within the RSS noise): a run that fills >= 90 % of a pass of a
  * few ms or more is a wrapping timer; otherwise the fewest.
  */
-function chooseAdoption(passes: readonly TimePass[], stack: number[], p: TimePass, kMin: number, kMax: number, durationTopMs: number[], coarse: boolean): number {
+function chooseAdoption(
+  passes: readonly TimePass[],
+  stack: number[],
+  p: TimePass,
+  kMin: number,
+  kMax: number,
+  durationTopMs: number[],
+  coarse: boolean,
+): number {
   const m = stack.length;
   const at = (j: number) => passes[stack[j]!]!;
   const dist = (a: Bytes | null, b: Bytes | null) => (a === null || b === null ? 0 : Math.abs(a - b));
@@ -510,7 +556,9 @@ function chooseAdoption(passes: readonly TimePass[], stack: number[], p: TimePas
     const prev = m - k - 1 >= 0 ? at(m - k - 1) : undefined;
     // The boundary prev.end -> first.start becomes prev.end -> p.start -> first.start.
     const join = prev
-      ? dist(prev.rssEndBytes, p.rssStartBytes) + dist(p.rssStartBytes, first.rssStartBytes) - dist(prev.rssEndBytes, first.rssStartBytes)
+      ? dist(prev.rssEndBytes, p.rssStartBytes) +
+        dist(p.rssStartBytes, first.rssStartBytes) -
+        dist(prev.rssEndBytes, first.rssStartBytes)
       : dist(p.rssStartBytes, first.rssStartBytes);
     return join + dist(at(m - 1).rssEndBytes, p.rssEndBytes);
   };
@@ -520,7 +568,11 @@ function chooseAdoption(passes: readonly TimePass[], stack: number[], p: TimePas
   const oneRoundingMs = coarse ? 0.5 : 0.001;
   for (let k = kMin; k <= kMax; k++) {
     const sumMs = durationTopMs[k]!;
-    const wraps = k > 0 && p.durationMs >= (coarse ? 3 : 1) && sumMs <= p.durationMs + oneRoundingMs && sumMs + (coarse ? 0.5 * (k + 1) : 0) >= 0.9 * p.durationMs;
+    const wraps =
+      k > 0 &&
+      p.durationMs >= (coarse ? 3 : 1) &&
+      sumMs <= p.durationMs + oneRoundingMs &&
+      sumMs + (coarse ? 0.5 * (k + 1) : 0) >= 0.9 * p.durationMs;
     options.push({ k, cost: cost(k), wraps });
   }
   const best = Math.min(...options.map((o) => o.cost));
@@ -606,7 +658,8 @@ function reconstructTimeline(nodes: PassNode[], coarse: boolean): void {
     if (node.offThread) continue;
     const kids = children[i]!.map((c) => nodes[c]!);
     if (!kids.length) continue;
-    const startAligned = near(kids[0]!.rssStartBytes, node.rssStartBytes) && !near(kids[kids.length - 1]!.rssEndBytes, node.rssEndBytes);
+    const startAligned =
+      near(kids[0]!.rssStartBytes, node.rssStartBytes) && !near(kids[kids.length - 1]!.rssEndBytes, node.rssEndBytes);
     if (startAligned) {
       let at = node.startMs;
       for (const child of kids) {
@@ -660,7 +713,11 @@ export function invocationPhases(tree: PassTree, at: InvocationPlacement): Phase
   const { nodes, total } = tree;
   const mem = (start: Bytes | null, end: Bytes | null): Partial<Phase> => {
     if (start === null && end === null) return {};
-    return { ...(start !== null ? { memStartBytes: start } : {}), ...(end !== null ? { memEndBytes: end } : {}), memKind: 'compiler-reported' };
+    return {
+      ...(start !== null ? { memStartBytes: start } : {}),
+      ...(end !== null ? { memEndBytes: end } : {}),
+      memKind: 'compiler-reported',
+    };
   };
   const totalNode = total === null ? undefined : nodes[total];
   const root: Phase = {
@@ -671,7 +728,11 @@ export function invocationPhases(tree: PassTree, at: InvocationPlacement): Phase
     category: 'crate',
     ...(at.pid !== undefined ? { pid: at.pid } : {}),
     ...(totalNode ? mem(totalNode.rssStartBytes, totalNode.rssEndBytes) : {}),
-    args: { ...(totalNode ? { totalMs: round3(totalNode.durationMs) } : {}), passes: nodes.length - (totalNode ? 1 : 0), ...at.args },
+    args: {
+      ...(totalNode ? { totalMs: round3(totalNode.durationMs) } : {}),
+      passes: nodes.length - (totalNode ? 1 : 0),
+      ...at.args,
+    },
   };
   const phases: Phase[] = [root];
   const children: number[][] = nodes.map(() => []);
@@ -734,12 +795,18 @@ export function importRustcTimePasses(text: string, fileName: string): Contribut
   for (const k of order) {
     const inv = parsed.invocations[k]!;
     const tree = trees[k]!;
-    const name = inv.crateName ?? (parsed.attribution === 'interleaved' ? `rustc #${k + 1} (unattributed)` : `rustc #${k + 1}`);
+    const name =
+      inv.crateName ?? (parsed.attribution === 'interleaved' ? `rustc #${k + 1} (unattributed)` : `rustc #${k + 1}`);
     const args: Record<string, string | number | boolean> = {};
     if (inv.packageName) args.package = inv.packageName;
     if (inv.crateName?.startsWith('build_script_')) args.buildScript = true;
     if (!inv.complete) args.incomplete = true;
-    const local = invocationPhases(tree, { ...placed[k]!, name, ...(inv.pid !== undefined ? { pid: inv.pid } : {}), args });
+    const local = invocationPhases(tree, {
+      ...placed[k]!,
+      name,
+      ...(inv.pid !== undefined ? { pid: inv.pid } : {}),
+      args,
+    });
     const base = phases.length;
     for (const p of local) phases.push({ ...p, parent: p.parent === null ? null : p.parent + base });
   }
@@ -757,7 +824,10 @@ export const rustcTimePassesImporter = defineImporter({
  * Puts every invocation on one time axis (0 = the earliest start). With stamps, as stamped. Without,
  * consistently with the print order: a line printed after another ended after it.
  */
-function placeOnOneAxis(invocations: RustcInvocation[], trees: PassTree[]): { startMs: Ms; endMs: Ms; treeOffsetMs: Ms }[] {
+function placeOnOneAxis(
+  invocations: RustcInvocation[],
+  trees: PassTree[],
+): { startMs: Ms; endMs: Ms; treeOffsetMs: Ms }[] {
   const span = (t: PassTree) => {
     if (t.total !== null) return { s: t.nodes[t.total]!.startMs, e: t.nodes[t.total]!.endMs };
     return { s: Math.min(0, ...t.nodes.map((x) => x.startMs)), e: Math.max(0, ...t.nodes.map((x) => x.endMs)) };
@@ -765,7 +835,9 @@ function placeOnOneAxis(invocations: RustcInvocation[], trees: PassTree[]): { st
   // An invocation with no pass at all (rustc stopped at once) is anchored by the wrapper's stamps.
   const anchorEpochMs = (k: number) => trees[k]!.originEpochMs ?? invocations[k]!.startEpochMs;
   if (trees.length && trees.every((_, k) => anchorEpochMs(k) !== undefined)) {
-    const origin = Math.min(...trees.map((_, k) => Math.min(anchorEpochMs(k)!, invocations[k]!.startEpochMs ?? Infinity)));
+    const origin = Math.min(
+      ...trees.map((_, k) => Math.min(anchorEpochMs(k)!, invocations[k]!.startEpochMs ?? Infinity)),
+    );
     return trees.map((t, k) => {
       const inv = invocations[k]!;
       const offset = ms(anchorEpochMs(k)! - origin);

@@ -53,7 +53,8 @@ export function parseTscDiagnostics(text: string, fileName = '<input>'): TscDiag
   const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   let start = -1;
   for (let i = lines.length - 1; i >= 0 && start < 0; i--) if (/^Files:[ \t]+\d+[ \t]*$/.test(lines[i]!)) start = i;
-  for (let i = lines.length - 1; i >= 0 && start < 0; i--) if (/^Projects in scope:[ \t]+\d+[ \t]*$/.test(lines[i]!)) start = i;
+  for (let i = lines.length - 1; i >= 0 && start < 0; i--)
+    if (/^Projects in scope:[ \t]+\d+[ \t]*$/.test(lines[i]!)) start = i;
   if (start < 0) {
     throw new ImportError('broken', 'no tsc --diagnostics/--extendedDiagnostics table (no "Files:" row)', fileName, 1);
   }
@@ -82,7 +83,12 @@ export function parseTscDiagnostics(text: string, fileName = '<input>'): TscDiag
     rows.set(name, value);
   }
 
-  const version: TscDiagnosticsVersion = rows.has('Memory allocs') || rows.has('Aggregate Memory allocs') || decimals === 3 ? 7 : decimals === 2 ? 6 : 'unknown';
+  const version: TscDiagnosticsVersion =
+    rows.has('Memory allocs') || rows.has('Aggregate Memory allocs') || decimals === 3
+      ? 7
+      : decimals === 2
+        ? 6
+        : 'unknown';
   const memory = rows.get('Memory used') ?? rows.get('Aggregate Memory used');
   const result: TscDiagnostics = { version, rows, timesMs };
   // TS 6 prints Math.round(bytes / 1000) + "K"; TS 7 prints Go's bytes / 1024. Without timings the
@@ -111,7 +117,14 @@ export function tscDiagnosticsPhases(d: TscDiagnostics, opts: { endMs: Ms; pid?:
   const totalMs = parts.reduce((s, [, durMs]) => s + durMs, 0);
   let at = ms(Math.max(0, opts.endMs - totalMs));
   const phases: Phase[] = parts.map(([name, durMs]) => {
-    const p: Phase = { name, parent: null, startMs: at, endMs: ms(at + durMs), category: 'tsc', args: { reconstructed: true } };
+    const p: Phase = {
+      name,
+      parent: null,
+      startMs: at,
+      endMs: ms(at + durMs),
+      category: 'tsc',
+      args: { reconstructed: true },
+    };
     if (opts.pid !== undefined) p.pid = opts.pid;
     at = ms(at + durMs);
     return p;
@@ -141,7 +154,11 @@ export function importTscDiagnostics(text: string, fileName: string): Contributi
   const phases = tscDiagnosticsPhases(d, { endMs: ms(topLevelTimes(d).reduce((s, [, durMs]) => s + durMs, 0)) });
   const warnings: Warning[] = [reconstructedWarning(d, phases, fileName)];
   if (!('Total' in d.timesMs) && d.version !== 'unknown') {
-    warnings.push({ code: 'tsc-diagnostics-incomplete', message: `${fileName}: the table has no "Total time" row: it may be cut short`, file: fileName });
+    warnings.push({
+      code: 'tsc-diagnostics-incomplete',
+      message: `${fileName}: the table has no "Total time" row: it may be cut short`,
+      file: fileName,
+    });
   }
   return { phases, warnings, sources: ['tsc-diagnostics'] };
 }
@@ -157,7 +174,8 @@ function topLevelTimes(d: TscDiagnostics): [name: string, ms: number][] {
   const t = d.timesMs;
   const parts: [string, number][] = [];
   if (d.version === 7) {
-    for (const name of Object.keys(t)) if (name !== 'Total' && !name.startsWith('Aggregate ')) parts.push([name, t[name]!]);
+    for (const name of Object.keys(t))
+      if (name !== 'Total' && !name.startsWith('Aggregate ')) parts.push([name, t[name]!]);
   } else {
     // Plain --diagnostics calls the Program measure "Parse time"; --extendedDiagnostics has both.
     const programMs = 'Program' in t ? t.Program : t.Parse;

@@ -49,12 +49,23 @@ export interface VoydPerfSummary {
 const KNOWN_CHILDREN: Record<string, string[]> = {
   total: ['sdkSetup.total', 'loadModuleGraph', 'analyzeModules', 'emitProgram', 'sdk.finalizeCompile'],
   analyzeModules: ['analyzeBorrowing'],
-  emitProgram: ['lowerProgram', 'monomorphizeProgram', 'buildProgramCodegenView', 'loadCodegen', 'codegenProgram', 'optimizeProgram', 'emitBinary'],
+  emitProgram: [
+    'lowerProgram',
+    'monomorphizeProgram',
+    'buildProgramCodegenView',
+    'loadCodegen',
+    'codegenProgram',
+    'optimizeProgram',
+    'emitBinary',
+  ],
   codegenProgram: ['codegen'],
 };
 
 export function isVoydPerf(text: string): boolean {
-  return text.includes(VOYD_PERF_PREFIX + '{') || /^\s*\{\s*("schemaVersion"\s*:\s*\d+\s*,\s*)?"entryPath"\s*:[^\n]*"phasesMs"\s*:\s*\{/.test(text);
+  return (
+    text.includes(VOYD_PERF_PREFIX + '{') ||
+    /^\s*\{\s*("schemaVersion"\s*:\s*\d+\s*,\s*)?"entryPath"\s*:[^\n]*"phasesMs"\s*:\s*\{/.test(text)
+  );
 }
 
 /** Every summary of the input: lines starting with the prefix, or the file as one JSON object. */
@@ -63,10 +74,16 @@ export function parseVoydPerf(text: string, file = '<input>', warnings: Warning[
   const found: { json: string; line: number; last: boolean }[] = [];
   lines.forEach((l, i) => {
     const at = l.indexOf(VOYD_PERF_PREFIX + '{');
-    if (at >= 0) found.push({ json: l.slice(at + VOYD_PERF_PREFIX.length).trimEnd(), line: i + 1, last: lines.slice(i + 1).every((x) => x.trim() === '') });
+    if (at >= 0)
+      found.push({
+        json: l.slice(at + VOYD_PERF_PREFIX.length).trimEnd(),
+        line: i + 1,
+        last: lines.slice(i + 1).every((x) => x.trim() === ''),
+      });
   });
   if (!found.length && /^\s*\{/.test(text)) found.push({ json: text.trim(), line: 1, last: true });
-  if (!found.length) throw new ImportError('not-this-format', `no Voyd perf summary (no "${VOYD_PERF_PREFIX.trim()}" line)`, file);
+  if (!found.length)
+    throw new ImportError('not-this-format', `no Voyd perf summary (no "${VOYD_PERF_PREFIX.trim()}" line)`, file);
   return found.map((f) => readSummary(f.json, f.line, f.last, file, warnings));
 }
 
@@ -78,13 +95,34 @@ function readSummary(json: string, line: number, last: boolean, file: string, wa
     // A line cut short (a killed compile) still holds its phasesMs, which come before the counters.
     const phases = /"phasesMs":(\{[^{}]*\})/.exec(json);
     if (last && phases) {
-      warnings.push({ code: 'voyd-perf-truncated', message: `${file}:${line}: the perf summary is cut short after ${json.length} characters: kept its phasesMs, lost its counters`, file, line });
-      return { phasesMs: checkPhases(JSON.parse(phases[1]!), file, line), counters: {}, line, truncated: true, ...fieldsBefore(json) };
+      warnings.push({
+        code: 'voyd-perf-truncated',
+        message: `${file}:${line}: the perf summary is cut short after ${json.length} characters: kept its phasesMs, lost its counters`,
+        file,
+        line,
+      });
+      return {
+        phasesMs: checkPhases(JSON.parse(phases[1]!), file, line),
+        counters: {},
+        line,
+        truncated: true,
+        ...fieldsBefore(json),
+      };
     }
-    throw new ImportError('broken', `the perf summary is not valid JSON (${(e as Error).message})${phases ? '' : ' and has no complete "phasesMs"'}`, file, line);
+    throw new ImportError(
+      'broken',
+      `the perf summary is not valid JSON (${(e as Error).message})${phases ? '' : ' and has no complete "phasesMs"'}`,
+      file,
+      line,
+    );
   }
-  if (!o || typeof o !== 'object' || typeof o.phasesMs !== 'object' || o.phasesMs === null) throw new ImportError('broken', 'the perf summary has no "phasesMs" object', file, line);
-  const s: VoydPerfSummary = { phasesMs: checkPhases(o.phasesMs, file, line), counters: (o.counters ?? {}) as Record<string, number>, line };
+  if (!o || typeof o !== 'object' || typeof o.phasesMs !== 'object' || o.phasesMs === null)
+    throw new ImportError('broken', 'the perf summary has no "phasesMs" object', file, line);
+  const s: VoydPerfSummary = {
+    phasesMs: checkPhases(o.phasesMs, file, line),
+    counters: (o.counters ?? {}) as Record<string, number>,
+    line,
+  };
   if (typeof o.schemaVersion === 'number') s.schemaVersion = o.schemaVersion;
   if (typeof o.entryPath === 'string') s.entryPath = o.entryPath;
   if (typeof o.success === 'boolean') s.success = o.success;
@@ -95,7 +133,8 @@ function readSummary(json: string, line: number, last: boolean, file: string, wa
 
 function checkPhases(p: unknown, file: string, line: number): Record<string, number> {
   for (const [k, v] of Object.entries(p as Record<string, unknown>)) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ImportError('broken', `phasesMs["${k}"] is ${JSON.stringify(v)}, not a duration in ms`, file, line);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new ImportError('broken', `phasesMs["${k}"] is ${JSON.stringify(v)}, not a duration in ms`, file, line);
   }
   return p as Record<string, number>;
 }
@@ -115,7 +154,8 @@ export function voydPhaseParents(phasesMs: Record<string, number>): Map<string, 
   const has = (n: string) => n in phasesMs;
   const parents = new Map<string, string | undefined>();
   const fits = (child: string, parent: string) => phasesMs[child]! <= phasesMs[parent]! + 0.001;
-  for (const [parent, kids] of Object.entries(KNOWN_CHILDREN)) for (const k of kids) if (has(k) && has(parent)) parents.set(k, parent);
+  for (const [parent, kids] of Object.entries(KNOWN_CHILDREN))
+    for (const k of kids) if (has(k) && has(parent)) parents.set(k, parent);
   for (const n of names) {
     if (parents.has(n) || n === 'total') continue;
     let parent: string | undefined;
@@ -151,13 +191,17 @@ function voydPreOrder(phasesMs: Record<string, number>): { name: string; depth: 
   return out;
 }
 
-export function voydPerfPhases(summaries: VoydPerfSummary[], opts: { startMs: Ms; pid?: number; file?: string }): { phases: Phase[]; warnings: Warning[]; totalMs: Ms } {
+export function voydPerfPhases(
+  summaries: VoydPerfSummary[],
+  opts: { startMs: Ms; pid?: number; file?: string },
+): { phases: Phase[]; warnings: Warning[]; totalMs: Ms } {
   const phases: Phase[] = [];
   const file = opts.file ? { file: opts.file } : {};
   const warnings: Warning[] = [
     {
       code: 'voyd-phases-reconstructed',
-      message: "Voyd's perf summary gives per-phase totals sorted alphabetically, without start times: the phases are nested by Voyd's pipeline and their dotted names and laid out one after another in pipeline order; their durations are Voyd's, their placement is reconstructed",
+      message:
+        "Voyd's perf summary gives per-phase totals sorted alphabetically, without start times: the phases are nested by Voyd's pipeline and their dotted names and laid out one after another in pipeline order; their durations are Voyd's, their placement is reconstructed",
       ...file,
     },
   ];
@@ -165,10 +209,23 @@ export function voydPerfPhases(summaries: VoydPerfSummary[], opts: { startMs: Ms
   for (const s of summaries) {
     const laid = layoutReportTree(voydPreOrder(s.phasesMs), at, (n) => n.depth, { tool: 'voyd', ...file });
     warnings.push(...laid.warnings);
-    if (s.overlapped) warnings.push({ code: 'voyd-perf-overlapped', message: `Voyd compile of ${s.entryPath ?? '?'} overlapped another compile in the same process: its phase times and counters mix both`, ...file, line: s.line });
+    if (s.overlapped)
+      warnings.push({
+        code: 'voyd-perf-overlapped',
+        message: `Voyd compile of ${s.entryPath ?? '?'} overlapped another compile in the same process: its phase times and counters mix both`,
+        ...file,
+        line: s.line,
+      });
     const base = phases.length;
     for (const p of laid.placed) {
-      const ph: Phase = { name: p.node.name, parent: p.parent === null ? null : p.parent + base, startMs: p.startMs, endMs: ms(p.startMs + p.node.ms), category: 'voyd', args: { reconstructed: true } };
+      const ph: Phase = {
+        name: p.node.name,
+        parent: p.parent === null ? null : p.parent + base,
+        startMs: p.startMs,
+        endMs: ms(p.startMs + p.node.ms),
+        category: 'voyd',
+        args: { reconstructed: true },
+      };
       if (opts.pid !== undefined) ph.pid = opts.pid;
       if (p.parent === null) {
         if (s.entryPath !== undefined) ph.args!.entryPath = s.entryPath;
@@ -193,7 +250,8 @@ export function importVoydPerf(text: string, file = '<input>'): ImportResult {
 
 export const voydPerfImporter = defineImporter({
   format: VOYD_PERF_FORMAT,
-  description: "Voyd's compiler perf summary (VOYD_COMPILER_PERF=1): [voyd:compiler:perf] {json} lines or the JSON alone",
+  description:
+    "Voyd's compiler perf summary (VOYD_COMPILER_PERF=1): [voyd:compiler:perf] {json} lines or the JSON alone",
   sniff: isVoydPerf,
   importText: importVoydPerf,
 });

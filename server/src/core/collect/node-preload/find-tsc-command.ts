@@ -16,8 +16,16 @@ export interface TscCommand {
 const LAUNCHERS = new Set(['node', 'nodejs', 'npx', 'pnpx', 'pnpm', 'yarn', 'bunx', 'bun', 'npm', 'exec']);
 
 /** Finds tsc in a command like `tsc -p .`, `npx tsc`, `pnpm exec tsc`, `node node_modules/typescript/bin/tsc`. */
-export function findTscCommand(argv: string[], cwd: string, env: Record<string, string | undefined>): TscCommand | undefined {
-  const base = (s: string) => path.basename(s).toLowerCase().replace(/\.(cmd|exe|ps1|js)$/, '');
+export function findTscCommand(
+  argv: string[],
+  cwd: string,
+  env: Record<string, string | undefined>,
+): TscCommand | undefined {
+  const base = (s: string) =>
+    path
+      .basename(s)
+      .toLowerCase()
+      .replace(/\.(cmd|exe|ps1|js)$/, '');
   // Launchers and their flags, then tsc: `npx --yes tsc`, `node --stack-size=4000 .../tsc.js`.
   const limit = Math.min(argv.length, 6);
   let i = 0;
@@ -28,15 +36,18 @@ export function findTscCommand(argv: string[], cwd: string, env: Record<string, 
   }
   const arg = argv[i];
   if (arg === undefined || i >= limit) return undefined;
-  const viaPackageManager = argv.slice(0, i).some((a) => base(a) !== 'node' && base(a) !== 'nodejs' && !a.startsWith('-'));
+  const viaPackageManager = argv
+    .slice(0, i)
+    .some((a) => base(a) !== 'node' && base(a) !== 'nodejs' && !a.startsWith('-'));
   let file: string | undefined;
   if (arg.includes('/') || arg.includes('\\')) file = path.resolve(cwd, arg);
   else {
     const dirs: string[] = [];
-    if (viaPackageManager) for (let d = path.resolve(cwd); ; d = path.dirname(d)) {
-      dirs.push(path.join(d, 'node_modules', '.bin'));
-      if (path.dirname(d) === d) break;
-    }
+    if (viaPackageManager)
+      for (let d = path.resolve(cwd); ; d = path.dirname(d)) {
+        dirs.push(path.join(d, 'node_modules', '.bin'));
+        if (path.dirname(d) === d) break;
+      }
     dirs.push(...(env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean));
     file = dirs.map((d) => path.join(d, arg)).find((f) => isFile(f));
   }
@@ -89,5 +100,9 @@ function isNativeExecutable(file: string): boolean {
     if (fd !== undefined) closeSync(fd);
   }
   const magic = b.readUInt32BE(0);
-  return magic === 0x7f454c46 || (b[0] === 0x4d && b[1] === 0x5a) || [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe].includes(magic);
+  return (
+    magic === 0x7f454c46 ||
+    (b[0] === 0x4d && b[1] === 0x5a) ||
+    [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe].includes(magic)
+  );
 }

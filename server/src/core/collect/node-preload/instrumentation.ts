@@ -10,7 +10,12 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Arena, Contribution, Marker, MemorySeries, Ms, Phase, ProcessInfo, Warning } from '../../model';
-import { isTscDiagnostics, parseTscDiagnostics, reconstructedWarning, tscDiagnosticsPhases } from '../../importers/tsc-diagnostics';
+import {
+  isTscDiagnostics,
+  parseTscDiagnostics,
+  reconstructedWarning,
+  tscDiagnosticsPhases,
+} from '../../importers/tsc-diagnostics';
 import { ImportError } from '../../importers/import-error';
 import type { CollectContext, InstrumentContext, Instrumentation } from '../instrumentation';
 import { type TscCommand, findTscCommand } from './find-tsc-command';
@@ -53,9 +58,25 @@ export function nodePreloadInstrumentation(): Instrumentation {
 
     async collect(ctx: CollectContext): Promise<Contribution> {
       const warnings: Warning[] = [];
-      const out = { phases: [] as Phase[], series: [] as MemorySeries[], markers: [] as Marker[], arenas: [] as Arena[], processes: [] as NonNullable<Contribution['processes']>, tools: {} as Record<string, string>, sources: [] as string[], warnings };
-      const files = nodeDir && existsSync(nodeDir) ? readdirSync(nodeDir).filter((f) => RECORD_FILE_NAME.test(f)).sort() : [];
-      const records = files.map((f) => readPreloadFile(path.join(nodeDir!, f), warnings)).filter((r): r is ProcessRecords => r !== undefined);
+      const out = {
+        phases: [] as Phase[],
+        series: [] as MemorySeries[],
+        markers: [] as Marker[],
+        arenas: [] as Arena[],
+        processes: [] as NonNullable<Contribution['processes']>,
+        tools: {} as Record<string, string>,
+        sources: [] as string[],
+        warnings,
+      };
+      const files =
+        nodeDir && existsSync(nodeDir)
+          ? readdirSync(nodeDir)
+              .filter((f) => RECORD_FILE_NAME.test(f))
+              .sort()
+          : [];
+      const records = files
+        .map((f) => readPreloadFile(path.join(nodeDir!, f), warnings))
+        .filter((r): r is ProcessRecords => r !== undefined);
       records.sort((a, b) => a.header.timeOriginMs - b.header.timeOriginMs);
 
       const seriesIds = new Set<string>();
@@ -80,7 +101,10 @@ export function nodePreloadInstrumentation(): Instrumentation {
         try {
           const d = parseTscDiagnostics(ctx.stdout, '<stdout>');
           const proc = tscProcess(ctx.processes, !!nativeTsc, ctx.endMs);
-          const phases = tscDiagnosticsPhases(d, { endMs: proc?.endMs ?? ctx.endMs, ...(proc ? { pid: proc.pid } : {}) });
+          const phases = tscDiagnosticsPhases(d, {
+            endMs: proc?.endMs ?? ctx.endMs,
+            ...(proc ? { pid: proc.pid } : {}),
+          });
           appendPhases(out.phases, phases);
           warnings.push(reconstructedWarning(d, phases));
           out.sources.push('tsc-diagnostics');
@@ -88,13 +112,22 @@ export function nodePreloadInstrumentation(): Instrumentation {
           if (nativeTsc) out.tools.typescript = nativeTsc.version;
         } catch (e) {
           if (!(e instanceof ImportError)) throw e;
-          warnings.push({ code: 'tsc-diagnostics-broken', message: `tsc's statistics table could not be read: ${e.message}`, file: e.file, line: e.line });
+          warnings.push({
+            code: 'tsc-diagnostics-broken',
+            message: `tsc's statistics table could not be read: ${e.message}`,
+            file: e.file,
+            line: e.line,
+          });
         }
       } else if (nativeTsc) {
         out.tools.typescript = nativeTsc.version;
-        warnings.push({ code: 'tsc-diagnostics-missing', message: `tsc ${nativeTsc.version} printed no statistics table on stdout: no tsc phases` });
+        warnings.push({
+          code: 'tsc-diagnostics-missing',
+          message: `tsc ${nativeTsc.version} printed no statistics table on stdout: no tsc phases`,
+        });
       }
-      if (nativeTsc && addedToNativeTsc.length) warnings.push(flagAddedWarning(`tsc ${nativeTsc.version}`, addedToNativeTsc));
+      if (nativeTsc && addedToNativeTsc.length)
+        warnings.push(flagAddedWarning(`tsc ${nativeTsc.version}`, addedToNativeTsc));
       return out;
     },
   };
@@ -102,12 +135,20 @@ export function nodePreloadInstrumentation(): Instrumentation {
 
 /** Node processes the sampler saw that left no file: NODE_OPTIONS did not reach them (or they died at once). */
 function missingPreloadWarnings(ctx: CollectContext, reported: Set<number>): Warning[] {
-  const node = ctx.processes.filter((p) => /^node(js)?(\.exe)?$/i.test(path.basename(p.argv[0] ?? '')) && p.role !== 'instrumentation' && !reported.has(p.pid));
+  const node = ctx.processes.filter(
+    (p) =>
+      /^node(js)?(\.exe)?$/i.test(path.basename(p.argv[0] ?? '')) &&
+      p.role !== 'instrumentation' &&
+      !reported.has(p.pid),
+  );
   if (!node.length) return [];
   return [
     {
       code: 'preload-missing',
-      message: `${node.length} Node process(es) left no preload records (pids ${node.slice(0, 8).map((p) => p.pid).join(', ')}): NODE_OPTIONS may have been removed from their environment; no V8 heap or phases for them`,
+      message: `${node.length} Node process(es) left no preload records (pids ${node
+        .slice(0, 8)
+        .map((p) => p.pid)
+        .join(', ')}): NODE_OPTIONS may have been removed from their environment; no V8 heap or phases for them`,
     },
   ];
 }
@@ -123,4 +164,3 @@ function tscProcess(processes: ProcessInfo[], native: boolean, endMs: Ms): Proce
 export function quoteNodeOption(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => '\\' + c)}"`;
 }
-

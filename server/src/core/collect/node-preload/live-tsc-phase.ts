@@ -10,7 +10,10 @@ import { type MarkKind, classifyMark } from './tsc-mark-names';
  * has flushed so far (at most FLUSH_EVERY_MS old), incrementally, from tsc processes only.
  */
 export class LiveTscPhase {
-  private readonly files = new Map<string, { offset: number; rest: string; tsc: boolean | undefined; names: string[]; stack: MarkKind[]; lastTop?: string }>();
+  private readonly files = new Map<
+    string,
+    { offset: number; rest: string; tsc: boolean | undefined; names: string[]; stack: MarkKind[]; lastTop?: string }
+  >();
   private lastPollMs = -Infinity;
   private current: string | undefined;
 
@@ -45,7 +48,10 @@ export class LiveTscPhase {
     return this.current;
   }
 
-  private feed(f: { tsc: boolean | undefined; names: string[]; stack: MarkKind[]; lastTop?: string }, line: string): void {
+  private feed(
+    f: { tsc: boolean | undefined; names: string[]; stack: MarkKind[]; lastTop?: string },
+    line: string,
+  ): void {
     if (f.tsc === undefined) {
       const h = JSON.parse(line) as { t?: string; tsc?: { hooked?: boolean } };
       f.tsc = h.t === 'header' && h.tsc?.hooked !== false && !!h.tsc;

@@ -68,21 +68,57 @@ export function readPreloadFile(file: string, warnings: Warning[]): ProcessRecor
     }
     if (rec.t === 'header') {
       if (r) {
-        warnings.push({ code: 'preload-bad-line', message: `${name}: line ${i + 1}: a second header: skipped`, file: name, line: i + 1 });
+        warnings.push({
+          code: 'preload-bad-line',
+          message: `${name}: line ${i + 1}: a second header: skipped`,
+          file: name,
+          line: i + 1,
+        });
         continue;
       }
       const h = rec as unknown as HeaderRecord & { tsc?: { hooked?: boolean } };
       if (h.tsc) h.tsc.hooked ??= true;
-      r = { file: name, header: h, heapT: [], heapBytes: [], markNames: [], markT: [], markId: [], markHeapBytes: [], folded: [], gc: [], gcEntries: [], perfMarks: [], measures: [], arenaInfo: new Map(), arenaPhaseNames: [], arenaT: [], arenaKind: [], arenaId: [], arenaValue: [], lastMs: h.timeOriginMs };
+      r = {
+        file: name,
+        header: h,
+        heapT: [],
+        heapBytes: [],
+        markNames: [],
+        markT: [],
+        markId: [],
+        markHeapBytes: [],
+        folded: [],
+        gc: [],
+        gcEntries: [],
+        perfMarks: [],
+        measures: [],
+        arenaInfo: new Map(),
+        arenaPhaseNames: [],
+        arenaT: [],
+        arenaKind: [],
+        arenaId: [],
+        arenaValue: [],
+        lastMs: h.timeOriginMs,
+      };
       continue;
     }
     if (!r) {
-      warnings.push({ code: 'preload-bad-file', message: `${name}: no header before line ${i + 1}: file skipped`, file: name, line: i + 1 });
+      warnings.push({
+        code: 'preload-bad-file',
+        message: `${name}: no header before line ${i + 1}: file skipped`,
+        file: name,
+        line: i + 1,
+      });
       return undefined;
     }
     addRecord(r, rec);
   }
-  if (!r) warnings.push({ code: 'preload-bad-file', message: `${name}: empty (the process ended before the preload wrote anything)`, file: name });
+  if (!r)
+    warnings.push({
+      code: 'preload-bad-file',
+      message: `${name}: empty (the process ended before the preload wrote anything)`,
+      file: name,
+    });
   return r;
 }
 
@@ -107,7 +143,12 @@ function addRecord(r: ProcessRecords, rec: Record<string, unknown>): void {
       if (rec.folded && typeof rec.folded === 'object') {
         const f = rec.folded as Record<string, unknown[]>;
         for (let i = 0; i < (f.atMark?.length ?? 0); i++) {
-          r.folded.push({ atMark: Number(f.atMark![i]), key: String(f.key?.[i]), spans: Number(f.spans?.[i]), ms: Number(f.ms?.[i]) });
+          r.folded.push({
+            atMark: Number(f.atMark![i]),
+            key: String(f.key?.[i]),
+            spans: Number(f.spans?.[i]),
+            ms: Number(f.ms?.[i]),
+          });
         }
       }
       break;
@@ -118,7 +159,15 @@ function addRecord(r: ProcessRecords, rec: Record<string, unknown>): void {
       const type = strs('type');
       const before = nums('beforeBytes');
       const after = nums('afterBytes');
-      for (let i = 0; i < ws.length; i++) r.gc.push({ winStartMs: ws[i]!, winEndMs: we[i]!, durMs: dur[i]!, type: type[i]!, beforeBytes: before[i]!, afterBytes: after[i]! });
+      for (let i = 0; i < ws.length; i++)
+        r.gc.push({
+          winStartMs: ws[i]!,
+          winEndMs: we[i]!,
+          durMs: dur[i]!,
+          type: type[i]!,
+          beforeBytes: before[i]!,
+          afterBytes: after[i]!,
+        });
       seen(we);
       break;
     }
@@ -147,7 +196,10 @@ function addRecord(r: ProcessRecords, rec: Record<string, unknown>): void {
     case 'arenas': {
       const created = rec.new && typeof rec.new === 'object' ? (rec.new as Record<string, unknown[]>) : undefined;
       for (let i = 0; i < (created?.id?.length ?? 0); i++) {
-        r.arenaInfo.set(Number(created!.id![i]), { name: String(created!.name?.[i] ?? `arena ${String(created!.id![i])}`), category: String(created!.category?.[i] ?? 'arena') });
+        r.arenaInfo.set(Number(created!.id![i]), {
+          name: String(created!.name?.[i] ?? `arena ${String(created!.id![i])}`),
+          category: String(created!.category?.[i] ?? 'arena'),
+        });
       }
       r.arenaPhaseNames.push(...strs('newPhases'));
       const t = nums('tMs');

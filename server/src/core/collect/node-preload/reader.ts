@@ -14,7 +14,14 @@ import { TSC_MEASURE_NAMES, classifyMark } from './tsc-mark-names';
 const SOURCE = 'node preload';
 
 /** perf_hooks' gc entry kinds (NODE_PERFORMANCE_GC_*) for v8.GCProfiler's gcType names. */
-const GC_KIND: Record<string, number> = { Scavenge: 1, MinorMarkSweep: 1, MinorMarkCompact: 1, MarkSweepCompact: 4, IncrementalMarking: 8, ProcessWeakCallbacks: 16 };
+const GC_KIND: Record<string, number> = {
+  Scavenge: 1,
+  MinorMarkSweep: 1,
+  MinorMarkCompact: 1,
+  MarkSweepCompact: 4,
+  IncrementalMarking: 8,
+  ProcessWeakCallbacks: 16,
+};
 
 /** The records' times are epoch ms, kept as plain numbers in their columns: this puts one on the profile's clock. */
 type ToProfileMs = (epochMsValue: number) => Ms;
@@ -28,7 +35,11 @@ export interface ProcessContribution {
   warnings: Warning[];
 }
 
-export function processContribution(r: ProcessRecords, ctx: CollectContext, seriesIds: Set<string>): ProcessContribution {
+export function processContribution(
+  r: ProcessRecords,
+  ctx: CollectContext,
+  seriesIds: Set<string>,
+): ProcessContribution {
   const h = r.header;
   const pid = h.pid;
   const rel: ToProfileMs = (t) => epochToProfileMs(epochMs(t), ctx.startEpochMs);
@@ -44,8 +55,16 @@ export function processContribution(r: ProcessRecords, ctx: CollectContext, seri
   for (let i = 0; i < r.markT.length; i++) if (r.markHeapBytes[i]) samples.push([r.markT[i]!, r.markHeapBytes[i]!]);
   for (const g of placeGcs(r)) {
     samples.push([g.startMs, g.beforeBytes], [g.startMs + g.durMs, g.afterBytes]);
-    const m: Marker = { name: g.type, kind: 'gc', tMs: rel(g.startMs), durMs: ms(g.durMs), pid, detail: `${g.type}: heap ${formatBytes(g.beforeBytes)} → ${formatBytes(g.afterBytes)}` };
-    if (g.windowMs !== undefined) m.detail += ` (time estimated: the GC ran within a ${g.windowMs.toFixed(1)} ms window)`;
+    const m: Marker = {
+      name: g.type,
+      kind: 'gc',
+      tMs: rel(g.startMs),
+      durMs: ms(g.durMs),
+      pid,
+      detail: `${g.type}: heap ${formatBytes(g.beforeBytes)} → ${formatBytes(g.afterBytes)}`,
+    };
+    if (g.windowMs !== undefined)
+      m.detail += ` (time estimated: the GC ran within a ${g.windowMs.toFixed(1)} ms window)`;
     markers.push(m);
   }
   if (r.exit?.heapBytes) samples.push([r.exit.tMs, r.exit.heapBytes]);
@@ -55,7 +74,9 @@ export function processContribution(r: ProcessRecords, ctx: CollectContext, seri
   let id = `js-heap:${pid}`;
   for (let n = 2; seriesIds.has(id); n++) id = `js-heap:${pid}-${n}`;
   seriesIds.add(id);
-  const series = heap.length ? [heap.build({ id, name: `V8 heap of ${label} (pid ${pid})`, kind: 'js-heap', source: SOURCE, pid })] : [];
+  const series = heap.length
+    ? [heap.build({ id, name: `V8 heap of ${label} (pid ${pid})`, kind: 'js-heap', source: SOURCE, pid })]
+    : [];
 
   if (h.tsc?.addedArgs.length) warnings.push(flagAddedWarning(`tsc (pid ${pid})`, h.tsc.addedArgs));
   if (r.markT.length) {
@@ -67,7 +88,13 @@ export function processContribution(r: ProcessRecords, ctx: CollectContext, seri
   appendPhases(phases, measurePhases(r, rel));
   for (const m of r.perfMarks) markers.push({ name: m.name, kind: 'mark', tMs: rel(m.tMs), pid });
 
-  const proc: Partial<ProcessInfo> & { pid: number } = { pid, ppid: h.ppid, label, role: 'build', argv: [h.argv0 ?? h.argv[0] ?? 'node', ...h.execArgv, ...h.argv.slice(1)] };
+  const proc: Partial<ProcessInfo> & { pid: number } = {
+    pid,
+    ppid: h.ppid,
+    label,
+    role: 'build',
+    argv: [h.argv0 ?? h.argv[0] ?? 'node', ...h.execArgv, ...h.argv.slice(1)],
+  };
   if (!ctx.processes.some((p) => p.pid === pid)) {
     // The sampler missed it (too short-lived): the preload knows when it started and ended.
     proc.startMs = rel(h.timeOriginMs);
@@ -101,7 +128,17 @@ function arenaLanes(r: ProcessRecords, phases: Phase[], rel: ToProfileMs, warnin
       const info = r.arenaInfo.get(id);
       if (!info) unknown++;
       l = {
-        arena: { id: `${pid}:${id}`, name: info?.name ?? `arena ${id}`, category: info?.category ?? 'arena', pid, startMs: tMs, endMs: null, tMs: new Float64Array(0), bytes: new Float64Array(0), uses: [] },
+        arena: {
+          id: `${pid}:${id}`,
+          name: info?.name ?? `arena ${id}`,
+          category: info?.category ?? 'arena',
+          pid,
+          startMs: tMs,
+          endMs: null,
+          tMs: new Float64Array(0),
+          bytes: new Float64Array(0),
+          uses: [],
+        },
         bytes: new SeriesBuilder(8),
         freed: false,
       };
@@ -132,8 +169,18 @@ function arenaLanes(r: ProcessRecords, phases: Phase[], rel: ToProfileMs, warnin
       l.bytes.push(tMs, bytes(0));
     }
   }
-  if (useAfterFree) warnings.push({ code: 'arena-use-after-free', message: `pid ${pid}: ${useAfterFree} arena use(s) after the arena was freed`, file: r.file });
-  if (unknown) warnings.push({ code: 'arena-unknown', message: `pid ${pid}: ${unknown} arena(s) used without a creation record (the file is damaged): named by their id`, file: r.file });
+  if (useAfterFree)
+    warnings.push({
+      code: 'arena-use-after-free',
+      message: `pid ${pid}: ${useAfterFree} arena use(s) after the arena was freed`,
+      file: r.file,
+    });
+  if (unknown)
+    warnings.push({
+      code: 'arena-unknown',
+      message: `pid ${pid}: ${unknown} arena(s) used without a creation record (the file is damaged): named by their id`,
+      file: r.file,
+    });
   const out: Arena[] = [];
   for (const l of lanes.values()) {
     const s = l.bytes.build({ id: l.arena.id, name: l.arena.name, kind: 'compiler-reported', source: SOURCE });
@@ -207,14 +254,26 @@ function placeGcs(r: ProcessRecords): PlacedGc[] {
   for (let i = 0; i < r.gc.length; ) {
     // The GCs of one window.
     let k = i;
-    while (k < r.gc.length && r.gc[k]!.winStartMs === r.gc[i]!.winStartMs && r.gc[k]!.winEndMs === r.gc[i]!.winEndMs) k++;
+    while (k < r.gc.length && r.gc[k]!.winStartMs === r.gc[i]!.winStartMs && r.gc[k]!.winEndMs === r.gc[i]!.winEndMs)
+      k++;
     const slotMs = (r.gc[i]!.winEndMs - r.gc[i]!.winStartMs) / (k - i);
     for (let n = i; n < k; n++) {
       const g = r.gc[n]!;
       while (j < entries.length && entries[j]!.startMs < g.winStartMs - 1) j++;
       const e = entries[j];
-      const placed: PlacedGc = { startMs: 0, durMs: g.durMs, type: g.type, beforeBytes: g.beforeBytes, afterBytes: g.afterBytes };
-      if (e && e.startMs <= g.winEndMs + 1 && Math.abs(e.durMs - g.durMs) <= Math.max(0.5, 0.2 * g.durMs) && (GC_KIND[g.type] === undefined || e.kind === GC_KIND[g.type])) {
+      const placed: PlacedGc = {
+        startMs: 0,
+        durMs: g.durMs,
+        type: g.type,
+        beforeBytes: g.beforeBytes,
+        afterBytes: g.afterBytes,
+      };
+      if (
+        e &&
+        e.startMs <= g.winEndMs + 1 &&
+        Math.abs(e.durMs - g.durMs) <= Math.max(0.5, 0.2 * g.durMs) &&
+        (GC_KIND[g.type] === undefined || e.kind === GC_KIND[g.type])
+      ) {
         placed.startMs = e.startMs;
         j++;
       } else {
@@ -233,7 +292,11 @@ function placeGcs(r: ProcessRecords): PlacedGc[] {
  * (commentTime, Source Map) go to the args of the phase that was innermost while they ran:
  * "commentTime ms", "commentTime spans".
  */
-function tscPhases(r: ProcessRecords, rel: ToProfileMs, endMs: Ms): { phases: Phase[]; markers: Marker[]; warnings: Warning[] } {
+function tscPhases(
+  r: ProcessRecords,
+  rel: ToProfileMs,
+  endMs: Ms,
+): { phases: Phase[]; markers: Marker[]; warnings: Warning[] } {
   const pid = r.header.pid;
   const kinds = r.markNames.map(classifyMark);
   const phases: Phase[] = [];
@@ -272,7 +335,14 @@ function tscPhases(r: ProcessRecords, rel: ToProfileMs, endMs: Ms): { phases: Ph
     if (k.kind === 'instant') {
       markers.push({ name: k.measure, kind: 'mark', tMs, pid });
     } else if (k.kind === 'begin') {
-      const p: Phase = { name: k.measure, parent: stack.length ? stack[stack.length - 1]!.index : null, startMs: tMs, endMs: tMs, pid, category: 'tsc' };
+      const p: Phase = {
+        name: k.measure,
+        parent: stack.length ? stack[stack.length - 1]!.index : null,
+        startMs: tMs,
+        endMs: tMs,
+        pid,
+        category: 'tsc',
+      };
       if (heapBytes) {
         p.memStartBytes = bytes(heapBytes);
         p.memKind = 'js-heap';
@@ -294,11 +364,19 @@ function tscPhases(r: ProcessRecords, rel: ToProfileMs, endMs: Ms): { phases: Ph
   }
   addFolded(Infinity);
   if (stack.length) {
-    warnings.push({ code: 'unclosed-phase', message: `${stack.length} phase(s) never ended (${stack.map((s) => phases[s.index]!.name).join(' › ')}): closed where the process's records end` });
+    warnings.push({
+      code: 'unclosed-phase',
+      message: `${stack.length} phase(s) never ended (${stack.map((s) => phases[s.index]!.name).join(' › ')}): closed where the process's records end`,
+    });
     while (stack.length) close(stack.pop()!.index, endMs, 0);
   }
-  if (strayEnds) warnings.push({ code: 'tsc-marks-unpaired', message: `${strayEnds} end mark(s) without a begin mark: ignored` });
-  if (misnested) warnings.push({ code: 'tsc-marks-unpaired', message: `${misnested} phase(s) ended outside their parent: closed with the parent` });
+  if (strayEnds)
+    warnings.push({ code: 'tsc-marks-unpaired', message: `${strayEnds} end mark(s) without a begin mark: ignored` });
+  if (misnested)
+    warnings.push({
+      code: 'tsc-marks-unpaired',
+      message: `${misnested} phase(s) ended outside their parent: closed with the parent`,
+    });
   return { phases, markers, warnings };
 }
 
@@ -311,7 +389,15 @@ function measurePhases(r: ProcessRecords, rel: ToProfileMs): Phase[] {
     const endMs = m.startMs + m.durMs;
     while (open.length && open[open.length - 1]!.endMs < endMs) open.pop();
     const parent = open.length ? open[open.length - 1]!.index : null;
-    const index = phases.push({ name: m.name, parent, startMs: rel(m.startMs), endMs: rel(endMs), pid: r.header.pid, category: 'measure' }) - 1;
+    const index =
+      phases.push({
+        name: m.name,
+        parent,
+        startMs: rel(m.startMs),
+        endMs: rel(endMs),
+        pid: r.header.pid,
+        category: 'measure',
+      }) - 1;
     open.push({ endMs, index });
   }
   return phases;
@@ -322,4 +408,3 @@ export function appendPhases(into: Phase[], add: Phase[]): void {
   const base = into.length;
   for (const p of add) into.push({ ...p, parent: p.parent === null ? null : p.parent + base });
 }
-

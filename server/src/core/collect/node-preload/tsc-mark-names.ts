@@ -33,5 +33,9 @@ export function classifyMark(name: string): MarkKind {
   const m = TSC_MARK_NAME.exec(name);
   if (!m) return { kind: 'instant', key: name, measure: name.replace(/^SolutionBuilder::/, '') };
   const key = (m[1] ?? '') + m[3];
-  return { kind: m[2] === 'before' || m[2] === 'begin' ? 'begin' : 'end', key, measure: TSC_MEASURE_NAMES[key] ?? m[3]! };
+  return {
+    kind: m[2] === 'before' || m[2] === 'begin' ? 'begin' : 'end',
+    key,
+    measure: TSC_MEASURE_NAMES[key] ?? m[3]!,
+  };
 }

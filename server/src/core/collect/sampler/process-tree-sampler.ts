@@ -16,7 +16,15 @@
 // so the tree sum can exceed the memory actually used; it is the figure `/usr/bin/time` and the OOM
 // killer reason about, per process.
 
-import { type Bytes, type EpochMs, type MemorySeries, type Ms, type ProcessInfo, type SamplerFacts, type Warning } from '../../model';
+import {
+  type Bytes,
+  type EpochMs,
+  type MemorySeries,
+  type Ms,
+  type ProcessInfo,
+  type SamplerFacts,
+  type Warning,
+} from '../../model';
 import { bytes, epochMs, epochToProfileMs, ms } from '../../units';
 import { processLabel } from './process-label';
 import { procAvailable } from './proc-files';
@@ -99,15 +107,20 @@ export class ProcessTreeSampler {
     const platform = process.platform;
 
     if (requested === 'none') this.kind = 'none';
-    else if ((requested === 'auto' || requested === 'procfs') && platform === 'linux' && procAvailable()) this.kind = 'procfs';
+    else if ((requested === 'auto' || requested === 'procfs') && platform === 'linux' && procAvailable())
+      this.kind = 'procfs';
     else if (platform === 'win32') this.kind = 'powershell';
     else this.kind = 'ps';
     if (requested === 'procfs' && this.kind !== 'procfs') {
-      this.warnings.push({ code: 'sampler-coarse', message: `The procfs sampler needs Linux /proc, which ${platform} lacks; using ${this.kind} instead.` });
+      this.warnings.push({
+        code: 'sampler-coarse',
+        message: `The procfs sampler needs Linux /proc, which ${platform} lacks; using ${this.kind} instead.`,
+      });
     }
 
     this.source = `${this.kind} sampler`;
-    const floorMs = this.kind === 'ps' ? PS_MIN_INTERVAL_MS : this.kind === 'powershell' ? POWERSHELL_MIN_INTERVAL_MS : 0;
+    const floorMs =
+      this.kind === 'ps' ? PS_MIN_INTERVAL_MS : this.kind === 'powershell' ? POWERSHELL_MIN_INTERVAL_MS : 0;
     this.intervalMs = ms(Math.max(this.requestedIntervalMs, floorMs));
     if (this.kind === 'procfs') this.backend = new ProcfsBackend(opts.rootPid, opts.isInstrumentation);
     if (this.kind === 'ps' || this.kind === 'powershell') {
@@ -145,7 +158,12 @@ export class ProcessTreeSampler {
   }
 
   live(): SamplerLive {
-    return { nowMs: this.nowMs, treeRssBytes: this.treeRssBytes, peakTreeRssBytes: this.peakTreeRssBytes, processCount: this.processCount };
+    return {
+      nowMs: this.nowMs,
+      treeRssBytes: this.treeRssBytes,
+      peakTreeRssBytes: this.peakTreeRssBytes,
+      processCount: this.processCount,
+    };
   }
 
   /**
@@ -177,7 +195,8 @@ export class ProcessTreeSampler {
     if (this.stopped) return;
     const now = performance.now();
     this.nextDueMs += this.intervalMs;
-    if (this.nextDueMs <= now) this.nextDueMs += Math.ceil((now - this.nextDueMs) / this.intervalMs + 1e-9) * this.intervalMs;
+    if (this.nextDueMs <= now)
+      this.nextDueMs += Math.ceil((now - this.nextDueMs) / this.intervalMs + 1e-9) * this.intervalMs;
     this.timer = setTimeout(() => this.runTick(), this.nextDueMs - now);
     this.timer.unref(); // the sampler alone never keeps the process alive
   }
@@ -220,7 +239,10 @@ export class ProcessTreeSampler {
     } catch (e) {
       if (this.reportedTickError) return;
       this.reportedTickError = true;
-      this.warnings.push({ code: 'sampler-error', message: `A sampler tick failed (${(e as Error).message}); later samples may be missing.` });
+      this.warnings.push({
+        code: 'sampler-error',
+        message: `A sampler tick failed (${(e as Error).message}); later samples may be missing.`,
+      });
     }
   }
 
@@ -253,13 +275,23 @@ export class ProcessTreeSampler {
   private result(): SamplerResult {
     const source = this.source;
     this.tree.flush();
-    const series: MemorySeries[] = [this.tree.builder.build({ id: 'rss-tree', name: 'RSS of the process tree', kind: 'rss-tree', source })];
+    const series: MemorySeries[] = [
+      this.tree.builder.build({ id: 'rss-tree', name: 'RSS of the process tree', kind: 'rss-tree', source }),
+    ];
     const processes: ProcessInfo[] = [];
     for (const p of this.processes.all) {
       if (p.tick === 0) continue; // never sampled: nothing to say about it
       p.rss.flush();
       const label = processLabel(p.argv, p.comm);
-      series.push(p.rss.builder.build({ id: p.seriesId, name: `RSS of ${label} (pid ${p.pid})`, kind: 'rss-process', source, pid: p.pid }));
+      series.push(
+        p.rss.builder.build({
+          id: p.seriesId,
+          name: `RSS of ${label} (pid ${p.pid})`,
+          kind: 'rss-process',
+          source,
+          pid: p.pid,
+        }),
+      );
       const fromHwm = p.hwmBytes > 0 && p.hwmBytes >= p.maxSampledBytes;
       processes.push({
         pid: p.pid,

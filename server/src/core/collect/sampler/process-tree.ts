@@ -206,7 +206,11 @@ async function killTreeWindows(rootPid: number): Promise<KillTreeResult> {
   const tree = [rootPid, ...(table ? descendantsInTable(table, [rootPid]) : [])].filter((pid) => signal(pid, 0));
   const taskkill = (pid: number) => {
     try {
-      execFileSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true, timeout: 15_000 });
+      execFileSync('taskkill', ['/pid', String(pid), '/T', '/F'], {
+        stdio: 'ignore',
+        windowsHide: true,
+        timeout: 15_000,
+      });
     } catch {
       // Already gone, or access denied: checked below.
     }

@@ -124,7 +124,10 @@ export class ProcfsBackend implements SamplerBackend {
       const fd = this.openHeld(`/proc/${pid}/status`, true);
       if (fd < 0) continue;
       const text = readProcFd(fd);
-      const parent = text && statusField(text, '\nTgid:') === pid ? this.processes.alive.get(statusField(text, '\nPPid:')) : undefined;
+      const parent =
+        text && statusField(text, '\nTgid:') === pid
+          ? this.processes.alive.get(statusField(text, '\nPPid:'))
+          : undefined;
       if (!parent) {
         this.closeHeld(fd);
         continue;

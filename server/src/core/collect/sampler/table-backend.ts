@@ -108,7 +108,8 @@ export class TableBackend implements SamplerBackend {
     for (const p of [...this.processes.alive.values()]) {
       if (p.tick === tick) continue;
       const row = rows.get(p.pid);
-      if (row && !row.zombie) visit(p.pid); // reparented
+      if (row && !row.zombie)
+        visit(p.pid); // reparented
       else this.processes.retire(p, nowMs);
     }
   }

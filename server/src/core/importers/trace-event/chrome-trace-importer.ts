@@ -19,7 +19,8 @@ import { readTraceFile, TraceReader } from './trace-reader';
 /** Is this the start of a Trace Event file? */
 export function isChromeTrace(head: string): boolean {
   const t = head.trimStart();
-  if (t.startsWith('[')) return /^\[\s*(\{\s*"[^"]*"\s*:[^]*?)?"ph"\s*:\s*"/.test(t.slice(0, 4096)) || /^\[\s*\]\s*$/.test(t);
+  if (t.startsWith('['))
+    return /^\[\s*(\{\s*"[^"]*"\s*:[^]*?)?"ph"\s*:\s*"/.test(t.slice(0, 4096)) || /^\[\s*\]\s*$/.test(t);
   if (t.startsWith('{')) return /"traceEvents"\s*:\s*\[/.test(t);
   return false;
 }
@@ -40,12 +41,34 @@ function runFacts(members: Record<string, unknown>): Partial<RunFacts> | undefin
     if (isObject(r.tools)) out.tools = Object.fromEntries(Object.entries(r.tools).map(([k, v]) => [k, String(v)]));
     if (typeof r.cwd === 'string') out.cwd = r.cwd;
     const h = r.host as unknown;
-    if (isObject(h) && typeof h.platform === 'string' && typeof h.arch === 'string' && typeof h.cpus === 'number' && typeof h.totalMemoryBytes === 'number' && typeof h.node === 'string') {
-      out.host = { platform: h.platform, arch: h.arch, cpus: h.cpus, totalMemoryBytes: bytes(h.totalMemoryBytes), node: h.node };
+    if (
+      isObject(h) &&
+      typeof h.platform === 'string' &&
+      typeof h.arch === 'string' &&
+      typeof h.cpus === 'number' &&
+      typeof h.totalMemoryBytes === 'number' &&
+      typeof h.node === 'string'
+    ) {
+      out.host = {
+        platform: h.platform,
+        arch: h.arch,
+        cpus: h.cpus,
+        totalMemoryBytes: bytes(h.totalMemoryBytes),
+        node: h.node,
+      };
     }
     const sf = r.sampler as unknown;
-    if (isObject(sf) && (sf.kind === 'procfs' || sf.kind === 'ps' || sf.kind === 'powershell' || sf.kind === 'none') && typeof sf.intervalMs === 'number' && typeof sf.ticks === 'number') {
-      const sampler: NonNullable<RunFacts['sampler']> = { kind: sf.kind, intervalMs: ms(sf.intervalMs), ticks: sf.ticks };
+    if (
+      isObject(sf) &&
+      (sf.kind === 'procfs' || sf.kind === 'ps' || sf.kind === 'powershell' || sf.kind === 'none') &&
+      typeof sf.intervalMs === 'number' &&
+      typeof sf.ticks === 'number'
+    ) {
+      const sampler: NonNullable<RunFacts['sampler']> = {
+        kind: sf.kind,
+        intervalMs: ms(sf.intervalMs),
+        ticks: sf.ticks,
+      };
       if (typeof sf.requestedIntervalMs === 'number') sampler.requestedIntervalMs = ms(sf.requestedIntervalMs);
       if (typeof sf.maxGapMs === 'number') sampler.maxGapMs = ms(sf.maxGapMs);
       out.sampler = sampler;
@@ -69,7 +92,8 @@ export async function importChromeTrace(file: string, opts: ImportOptions = {}):
 
 export const chromeTraceImporter: Importer = {
   format: FORMAT,
-  description: 'Trace Event Format JSON (Chrome/Perfetto): clang -ftime-trace, tsc --generateTrace, rustc -Z llvm-time-trace, our exports; plain or gzip, any size',
+  description:
+    'Trace Event Format JSON (Chrome/Perfetto): clang -ftime-trace, tsc --generateTrace, rustc -Z llvm-time-trace, our exports; plain or gzip, any size',
   sniff: (head) => isChromeTrace(head),
   importFile: importChromeTrace,
 };

@@ -44,14 +44,7 @@ export class SpanColumns {
   }
 
   /** Adds a span (there must be room: see `full`). `file`: whether the args name a source file. */
-  push(
-    nameId: number,
-    catId: number,
-    startUs: number,
-    endUs: number,
-    args: Args | undefined,
-    file: boolean,
-  ): void {
+  push(nameId: number, catId: number, startUs: number, endUs: number, args: Args | undefined, file: boolean): void {
     const n = this.length;
     this.startUs[n] = startUs;
     this.endUs[n] = endUs;

@@ -39,8 +39,7 @@ export function nestSpans(
       // (Names compared by id, and only where it matters: a name has one id.)
       if (start >= startMs[top]! - NEST_EPS_MS && end <= endMs[top]! + NEST_EPS_MS) {
         if (start < endMs[top]! - NEST_EPS_MS) {
-          before =
-            end - start <= NEST_EPS_MS && start <= startMs[top]! + NEST_EPS_MS && nameIds[i] === nameIds[top];
+          before = end - start <= NEST_EPS_MS && start <= startMs[top]! + NEST_EPS_MS && nameIds[i] === nameIds[top];
           break;
         }
         if (nameIds[i] !== nameIds[top]) break;

@@ -217,7 +217,11 @@ export class TraceBuilder {
     }
     if (!Number.isFinite(tsUs)) {
       if (ph !== '') {
-        this.warn('event-without-ts', `an "${ph}" event without a numeric ts (${JSON.stringify(name)}) was skipped`, byteOffset);
+        this.warn(
+          'event-without-ts',
+          `an "${ph}" event without a numeric ts (${JSON.stringify(name)}) was skipped`,
+          byteOffset,
+        );
       }
       return;
     }
@@ -319,8 +323,16 @@ export class TraceBuilder {
     const bytes = typeof args?.bytes === 'number' && Number.isFinite(args.bytes) ? args.bytes : undefined;
     let ev: ArenaEvent;
     if (ph === 'b') {
-      const category = typeof args?.category === 'string' && args.category !== '' ? this.intern(args.category) : undefined;
-      ev = { kind: 'create', tsUs, name, byteOffset, ...(category !== undefined ? { category } : {}), ...(bytes !== undefined ? { bytes } : {}) };
+      const category =
+        typeof args?.category === 'string' && args.category !== '' ? this.intern(args.category) : undefined;
+      ev = {
+        kind: 'create',
+        tsUs,
+        name,
+        byteOffset,
+        ...(category !== undefined ? { category } : {}),
+        ...(bytes !== undefined ? { bytes } : {}),
+      };
     } else if (ph === 'e') ev = { kind: 'free', tsUs, name, byteOffset };
     else if (name === 'use') {
       const phase = typeof args?.phase === 'string' && args.phase !== '' ? this.intern(args.phase) : undefined;
@@ -366,7 +378,9 @@ export class TraceBuilder {
           endMs: a.endUs === null ? null : toMs(a.endUs),
           tMs: Float64Array.from(a.tUs, toMs),
           bytes: Float64Array.from(a.bytes),
-          uses: a.uses.map((u) => (u.phase !== undefined ? { tMs: toMs(u.tUs), phase: u.phase } : { tMs: toMs(u.tUs) })),
+          uses: a.uses.map((u) =>
+            u.phase !== undefined ? { tMs: toMs(u.tUs), phase: u.phase } : { tMs: toMs(u.tUs) },
+          ),
         });
       const open = (startUs: number, name: string, category: string): OpenArena => {
         if (cur) finishArena(cur);
@@ -419,7 +433,12 @@ export class TraceBuilder {
             a.bytes.push(ev.bytes!);
             break;
           case 'use':
-            if (a.endUs !== null) this.warn('arena-use-after-free', `${describe(a)} is used at ts ${ev.tsUs} µs, after its free at ${a.endUs} µs (the use is kept)`, ev.byteOffset);
+            if (a.endUs !== null)
+              this.warn(
+                'arena-use-after-free',
+                `${describe(a)} is used at ts ${ev.tsUs} µs, after its free at ${a.endUs} µs (the use is kept)`,
+                ev.byteOffset,
+              );
             a.uses.push(ev.phase !== undefined ? { tUs: ev.tsUs, phase: ev.phase } : { tUs: ev.tsUs });
             break;
           case 'free':
@@ -506,7 +525,13 @@ export class TraceBuilder {
         return;
       }
       const kind: SeriesKind =
-        cat && (SERIES_KINDS as string[]).includes(cat) ? (cat as SeriesKind) : /js.?heap|v8/i.test(what) ? 'js-heap' : /heap|alloc|malloc/i.test(what) ? 'allocator-heap' : 'compiler-reported';
+        cat && (SERIES_KINDS as string[]).includes(cat)
+          ? (cat as SeriesKind)
+          : /js.?heap|v8/i.test(what)
+            ? 'js-heap'
+            : /heap|alloc|malloc/i.test(what)
+              ? 'allocator-heap'
+              : 'compiler-reported';
       const scale = unitScale(`${name} ${key}`);
       c = { pid, name, key, kind, scale, tUs: [], bytes: [], sorted: true, lastUs: -Infinity };
       this.counters.set(id, c);
@@ -541,7 +566,12 @@ export class TraceBuilder {
     const originMs = originUs / 1000;
     const arenas = this.buildArenas(toMs);
     for (const [code, n] of this.warnCounts) {
-      if (n > WARNINGS_PER_CODE) this.warnings.push({ code, message: `${n - WARNINGS_PER_CODE} more "${code}" warnings like the above`, file: this.file });
+      if (n > WARNINGS_PER_CODE)
+        this.warnings.push({
+          code,
+          message: `${n - WARNINGS_PER_CODE} more "${code}" warnings like the above`,
+          file: this.file,
+        });
     }
 
     // Phases: per track, sorted by start (longer first), nested by containment (span-nesting.ts).
@@ -590,19 +620,34 @@ export class TraceBuilder {
         // One literal per shape, so that no object needs a second property store (millions of them).
         let phase: Phase;
         if (args) {
-          if (file) phase = cat ? { name, parent, startMs: start, endMs: end, pid, category: cat, args, source: { file } } : { name, parent, startMs: start, endMs: end, pid, args, source: { file } };
-          else phase = cat ? { name, parent, startMs: start, endMs: end, pid, category: cat, args } : { name, parent, startMs: start, endMs: end, pid, args };
-        } else phase = cat ? { name, parent, startMs: start, endMs: end, pid, category: cat } : { name, parent, startMs: start, endMs: end, pid };
+          if (file)
+            phase = cat
+              ? { name, parent, startMs: start, endMs: end, pid, category: cat, args, source: { file } }
+              : { name, parent, startMs: start, endMs: end, pid, args, source: { file } };
+          else
+            phase = cat
+              ? { name, parent, startMs: start, endMs: end, pid, category: cat, args }
+              : { name, parent, startMs: start, endMs: end, pid, args };
+        } else
+          phase = cat
+            ? { name, parent, startMs: start, endMs: end, pid, category: cat }
+            : { name, parent, startMs: start, endMs: end, pid };
         phases[phaseAt++] = phase;
       }
       t.spans = new SpanColumns(); // its columns can go now
     }
-    if (overlaps) this.warnings.push({ code: 'overlapping-phases', message: `${overlaps} phase(s) overlap a phase of their thread without nesting in it; they are placed beside it`, file: this.file });
+    if (overlaps)
+      this.warnings.push({
+        code: 'overlapping-phases',
+        message: `${overlaps} phase(s) overlap a phase of their thread without nesting in it; they are placed beside it`,
+        file: this.file,
+      });
 
     // clang's totals: args of the longest root phase of their process.
     for (const [pid, totals] of this.totals) {
       let root: Phase | undefined;
-      for (const p of phases) if (p.parent === null && p.pid === pid && (!root || p.endMs - p.startMs > root.endMs - root.startMs)) root = p;
+      for (const p of phases)
+        if (p.parent === null && p.pid === pid && (!root || p.endMs - p.startMs > root.endMs - root.startMs)) root = p;
       if (root) root.args = { ...root.args, ...totals };
     }
 
@@ -628,12 +673,20 @@ export class TraceBuilder {
     });
 
     // The phases' pids are their tracks' (taken in the same order, so that 0 and -0 keep the same one).
-    const pids = new Set<number>([...tracks.map((t) => t.pid), ...series.map((s) => s.pid!), ...arenas.map((a) => a.pid!), ...this.processNames.keys()]);
-    const processes: (Partial<ProcessInfo> & { pid: number })[] = [...pids].sort((a, b) => a - b).map((pid) => {
-      const label = this.processNames.get(pid);
-      return label !== undefined ? { pid, label } : { pid };
-    });
-    if (this.events === 0) this.warnings.push({ code: 'empty-trace', message: 'the trace holds no events', file: this.file });
+    const pids = new Set<number>([
+      ...tracks.map((t) => t.pid),
+      ...series.map((s) => s.pid!),
+      ...arenas.map((a) => a.pid!),
+      ...this.processNames.keys(),
+    ]);
+    const processes: (Partial<ProcessInfo> & { pid: number })[] = [...pids]
+      .sort((a, b) => a - b)
+      .map((pid) => {
+        const label = this.processNames.get(pid);
+        return label !== undefined ? { pid, label } : { pid };
+      });
+    if (this.events === 0)
+      this.warnings.push({ code: 'empty-trace', message: 'the trace holds no events', file: this.file });
     return {
       phases,
       series,

@@ -100,7 +100,14 @@ export class TraceReader {
           } else if (c === C.LBrace) {
             this.form = 'object';
             this.state = 'key';
-          } else throw new ImportError('not-this-format', `not a Trace Event file: it starts with ${describeByte(buf, i)}, not "[" or "{"`, this.file, undefined, this.base + i);
+          } else
+            throw new ImportError(
+              'not-this-format',
+              `not a Trace Event file: it starts with ${describeByte(buf, i)}, not "[" or "{"`,
+              this.file,
+              undefined,
+              this.base + i,
+            );
           i++;
           break;
         case 'events': {
@@ -139,7 +146,8 @@ export class TraceReader {
             i++;
           } else {
             flush();
-            if (this.builder.events === 0) this.broken(`expected an event object, found ${describeByte(buf, i)}`, this.base + i);
+            if (this.builder.events === 0)
+              this.broken(`expected an event object, found ${describeByte(buf, i)}`, this.base + i);
             this.builder.warn(
               'garbage',
               `unexpected ${describeByte(buf, i)} between events at byte ${this.base + i}; the rest of the file is ignored`,
@@ -160,7 +168,8 @@ export class TraceReader {
             i++;
             break;
           }
-          if (c !== C.Quote) this.broken(`expected a member name in the top-level object, found ${describeByte(buf, i)}`, this.base + i);
+          if (c !== C.Quote)
+            this.broken(`expected a member name in the top-level object, found ${describeByte(buf, i)}`, this.base + i);
           const end = scanString(buf, i, n);
           if (end < 0) return this.keep(buf, i);
           this.key = JSON.parse(buf.toString('utf8', i, end)) as string;
@@ -169,7 +178,8 @@ export class TraceReader {
           break;
         }
         case 'colon':
-          if (c !== C.Colon) this.broken(`expected ":" after ${JSON.stringify(this.key)}, found ${describeByte(buf, i)}`, this.base + i);
+          if (c !== C.Colon)
+            this.broken(`expected ":" after ${JSON.stringify(this.key)}, found ${describeByte(buf, i)}`, this.base + i);
           this.state = 'value';
           i++;
           break;
@@ -180,12 +190,26 @@ export class TraceReader {
             i++;
             break;
           }
-          const end = c === C.LBrace || c === C.LBracket ? scanComposite(buf, i, n) : c === C.Quote ? scanString(buf, i, n) : scanScalar(buf, i, n);
+          const end =
+            c === C.LBrace || c === C.LBracket
+              ? scanComposite(buf, i, n)
+              : c === C.Quote
+                ? scanString(buf, i, n)
+                : scanScalar(buf, i, n);
           if (end < 0) {
-            if (n - i > MAX_MEMBER_BYTES) this.broken(`the top-level member ${JSON.stringify(this.key)} is bigger than ${MAX_MEMBER_BYTES} bytes`, this.base + i);
+            if (n - i > MAX_MEMBER_BYTES)
+              this.broken(
+                `the top-level member ${JSON.stringify(this.key)} is bigger than ${MAX_MEMBER_BYTES} bytes`,
+                this.base + i,
+              );
             return this.keep(buf, i);
           }
-          if (this.key !== 'traceEvents' && this.key !== 'stackFrames' && this.key !== 'samples' && this.key !== 'systemTraceEvents') {
+          if (
+            this.key !== 'traceEvents' &&
+            this.key !== 'stackFrames' &&
+            this.key !== 'samples' &&
+            this.key !== 'systemTraceEvents'
+          ) {
             try {
               this.members[this.key] = JSON.parse(buf.toString('utf8', i, end));
             } catch (e) {
@@ -297,12 +321,22 @@ export class TraceReader {
             `the trace is cut off at byte ${at + this.carry.length} inside the event starting at byte ${at}, and has no closing "]" (was the writer killed?); the ${this.builder.events} events before it are kept`,
             at,
           );
-        } else this.builder.warn('truncated', `the trace ends at byte ${at} without its closing "]" (was the writer killed?); its ${this.builder.events} events are kept`, at);
+        } else
+          this.builder.warn(
+            'truncated',
+            `the trace ends at byte ${at} without its closing "]" (was the writer killed?); its ${this.builder.events} events are kept`,
+            at,
+          );
         break;
       case 'key':
       case 'colon':
       case 'value':
-        if (!this.sawEvents) throw new ImportError('not-this-format', 'not a Trace Event file: a JSON object without a "traceEvents" array', this.file);
+        if (!this.sawEvents)
+          throw new ImportError(
+            'not-this-format',
+            'not a Trace Event file: a JSON object without a "traceEvents" array',
+            this.file,
+          );
         this.builder.warn(
           'truncated',
           `the trace ends at byte ${at + (this.carry?.length ?? 0)} before the end of its top-level object; its ${this.builder.events} events are kept`,
@@ -310,7 +344,12 @@ export class TraceReader {
         );
         break;
       default:
-        if (!this.sawEvents) throw new ImportError('not-this-format', 'not a Trace Event file: a JSON object without a "traceEvents" array', this.file);
+        if (!this.sawEvents)
+          throw new ImportError(
+            'not-this-format',
+            'not a Trace Event file: a JSON object without a "traceEvents" array',
+            this.file,
+          );
     }
   }
 

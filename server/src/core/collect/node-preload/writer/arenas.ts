@@ -116,7 +116,12 @@ export function installArenaHook(
       }
     },
   };
-  Object.defineProperty(globalThis, ARENA_HOOK, { value: Object.freeze(hook), writable: false, configurable: true, enumerable: false });
+  Object.defineProperty(globalThis, ARENA_HOOK, {
+    value: Object.freeze(hook),
+    writable: false,
+    configurable: true,
+    enumerable: false,
+  });
 }
 
 /** The arenas record of the events since the last flush ('' if none), and empties the buffers. */

@@ -6,7 +6,12 @@ import * as v8 from 'node:v8';
 import { us, usToMs } from '../../../units';
 
 interface GCProfilerResult {
-  statistics: { gcType: string; /** µs */ cost: number; beforeGC?: { heapStatistics?: { usedHeapSize?: number } }; afterGC?: { heapStatistics?: { usedHeapSize?: number } } }[];
+  statistics: {
+    gcType: string /** µs */;
+    cost: number;
+    beforeGC?: { heapStatistics?: { usedHeapSize?: number } };
+    afterGC?: { heapStatistics?: { usedHeapSize?: number } };
+  }[];
 }
 
 export interface GcProfile {

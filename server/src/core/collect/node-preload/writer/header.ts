@@ -49,7 +49,13 @@ export function startHeader(
 ): void {
   if (tsc) {
     const flag = tscDiagnosticsFlagToAdd(process.argv.slice(2), true);
-    const tscInfo = { version: tsc.version, main: tsc.main, addedArgs: [] as string[], hooked: true, switchedOn: false };
+    const tscInfo = {
+      version: tsc.version,
+      main: tsc.main,
+      addedArgs: [] as string[],
+      hooked: true,
+      switchedOn: false,
+    };
     h.record.tsc = tscInfo;
     // --diagnostics would turn the marks on, and also make tsc count every file's lines and print a
     // table at the end (2 % of the compile). The switch turns on the marks alone; the header waits

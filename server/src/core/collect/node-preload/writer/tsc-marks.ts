@@ -166,8 +166,14 @@ export function installTscHook(
     }
   };
   const previous = (globalThis as { onProfilerEvent?: unknown }).onProfilerEvent;
-  const hook = typeof previous === 'function' ? (n: string) => (onMark(n), (previous as (n: string) => void)(n)) : onMark;
-  Object.defineProperty(globalThis, 'onProfilerEvent', { value: hook, writable: true, configurable: true, enumerable: false });
+  const hook =
+    typeof previous === 'function' ? (n: string) => (onMark(n), (previous as (n: string) => void)(n)) : onMark;
+  Object.defineProperty(globalThis, 'onProfilerEvent', {
+    value: hook,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
 }
 
 /** The tscMarks record of the marks since the last flush ('' if none), and empties the buffers. */
@@ -177,7 +183,8 @@ export function takeTscMarksRecord(marks: TscMarks, epoch: (tPerfMs: number) => 
   const newNames = marks.names.slice(marks.namesWritten);
   marks.namesWritten = marks.names.length;
   let out = `{"t":"tscMarks","newNames":${JSON.stringify(newNames)},"tMs":[${joinColumn(marks.tMs, marks.n, epoch)}],"mark":[${joinColumn(marks.id, marks.n, String)}],"heapBytes":[${joinColumn(marks.heapBytes, marks.n, String)}]`;
-  if (folded[0]!.length) out += `,"folded":{"atMark":[${folded[0]}],"key":[${folded[1]}],"spans":[${folded[2]}],"ms":[${folded[3]}]}`;
+  if (folded[0]!.length)
+    out += `,"folded":{"atMark":[${folded[0]}],"key":[${folded[1]}],"spans":[${folded[2]}],"ms":[${folded[3]}]}`;
   out += '}\n';
   marks.n = 0;
   for (const a of folded) a.length = 0;

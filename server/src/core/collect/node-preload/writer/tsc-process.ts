@@ -20,7 +20,8 @@ function safeRealpath(file: string): string | undefined {
  * it is compiled, the module records its marks (and calls onProfilerEvent), while tsc's statistics,
  * printed only under the flag, stay off.
  */
-const TSC_PERFORMANCE_SWITCH = /(function enableStatisticsAndTracing\(system, compilerOptions, isBuildMode\) \{\s*if \()(canReportDiagnostics\(system, compilerOptions\)\))/;
+const TSC_PERFORMANCE_SWITCH =
+  /(function enableStatisticsAndTracing\(system, compilerOptions, isBuildMode\) \{\s*if \()(canReportDiagnostics\(system, compilerOptions\)\))/;
 
 /**
  * Turns tsc's performance module on in memory: wraps the CommonJS loader's compile step until the file
@@ -37,7 +38,10 @@ export function switchTscPerformanceOn(main: string, done: (switched: boolean) =
   if (typeof original !== 'function') return done(false);
   // Every argument is passed on (newer Nodes pass the module's format after the file name).
   const hook: Compile = function (content, filename, ...rest) {
-    if (filename !== target && !(path.basename(filename) === path.basename(target) && safeRealpath(filename) === target)) {
+    if (
+      filename !== target &&
+      !(path.basename(filename) === path.basename(target) && safeRealpath(filename) === target)
+    ) {
       return original.call(this, content, filename, ...rest);
     }
     if (proto._compile === hook) proto._compile = original;
@@ -75,7 +79,10 @@ export function detectTsc(): TscScript | undefined {
   if (!m) return undefined;
   try {
     const pkgDir = main.slice(0, m.index + '/typescript'.length);
-    const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+    const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as {
+      name?: string;
+      version?: string;
+    };
     const major = Number(/^(\d+)\./.exec(pkg.version ?? '')?.[1]);
     if (pkg.name !== 'typescript' || !Number.isFinite(major)) return undefined;
     return { version: pkg.version!, major, main };
