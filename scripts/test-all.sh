@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one test command (README quick start, and .ci/run): installs everything, builds, type-checks,
+# The one test command (README quick start, and .ci/run): installs everything, builds, type-checks, lints,
 # runs the unit and integration tests (vitest: real tsc, cargo, processes) and the tests in a real
 # VS Code (code-server + chromium). Ends with one line "Tests: N passed, N failed".
 set -uo pipefail
@@ -12,6 +12,8 @@ npm ci --no-audit --no-fund || fail "npm ci failed"
 bash scripts/install-test-deps.sh || fail "installing the test dependencies failed"
 node scripts/build.mjs || fail "the build failed"
 npx tsc --noEmit -p . || fail "type errors"
+# Biome: formatting, lint rules and import cycles (npm run lint; npm run format fixes the formatting).
+npx biome ci --colors=off . || fail "lint errors (npm run lint)"
 
 mkdir -p test-artifacts
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json

@@ -81,7 +81,7 @@ function heaptrackPrintPeakByRule(
     });
     const names = [...new Set(stacks.flatMap((s) => s.frames))];
     const demangled = execFileSync('c++filt', [], {
-      input: names.join('\n') + '\n',
+      input: `${names.join('\n')}\n`,
       encoding: 'utf8',
       maxBuffer: 256 << 20,
     }).split('\n');

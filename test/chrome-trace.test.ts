@@ -333,6 +333,7 @@ describe('chrome trace: export, and back', () => {
     const text = readFileSync(out(), 'utf8');
     expect(text).toBe(exportChromeTrace(profile));
     const trace = JSON.parse(text) as {
+      // biome-ignore lint/suspicious/noExplicitAny: raw events as JSON.parse gives them, read field by field
       traceEvents: Record<string, any>[];
       otherData: Record<string, string>;
       beginningOfTime: number;
@@ -342,6 +343,7 @@ describe('chrome trace: export, and back', () => {
     expect(trace.beginningOfTime).toBe(Math.round(profile.run.startEpochMs * 1000));
     const ev = trace.traceEvents;
     // X events of every pid+tid are well-formed: each one nests in what is open or follows it.
+    // biome-ignore lint/suspicious/noExplicitAny: raw events as JSON.parse gives them
     const tracks = new Map<string, Record<string, any>[]>();
     for (const e of ev.filter((x) => x.ph === 'X'))
       tracks.set(`${e.pid}/${e.tid}`, [...(tracks.get(`${e.pid}/${e.tid}`) ?? []), e]);

@@ -75,6 +75,6 @@ describe('profile file', () => {
       encoding: 'utf8',
     });
     expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(new RegExp(`cmi: .*broken\\.json:1:\\d+: not valid JSON`));
+    expect(r.stderr).toMatch(/cmi: .*broken\.json:1:\d+: not valid JSON/);
   });
 });

@@ -151,7 +151,7 @@ describe('rustc time-passes: one rustc invocation', () => {
   });
 
   it('dumps the JSON tree as expected', async () => {
-    await expect(dump(importRustcTimePasses(read(JSON_), JSON_).phases!) + '\n').toMatchFileSnapshot(
+    await expect(`${dump(importRustcTimePasses(read(JSON_), JSON_).phases!)}\n`).toMatchFileSnapshot(
       'fixtures/rustc/expected/time-passes.regex-syntax.debug.json.tree.txt',
     );
   });

@@ -19,7 +19,7 @@ export class BuildOutput implements vscode.Disposable {
   }
 
   appendLine(text: string): void {
-    this.append(text + '\n');
+    this.append(`${text}\n`);
   }
 
   clear(): void {

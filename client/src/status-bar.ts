@@ -44,7 +44,7 @@ function tooltip(): vscode.MarkdownString {
 
 function bullet(md: vscode.MarkdownString, label: string, value: string, code = false): void {
   md.appendMarkdown(`- ${label}: `);
-  if (code) md.appendMarkdown('`' + value.replace(/`/g, "'") + '`');
+  if (code) md.appendMarkdown(`\`${value.replace(/`/g, "'")}\``);
   else md.appendText(value);
   md.appendMarkdown('\n');
 }

@@ -38,6 +38,6 @@ for (const arg of steps) {
   for (const t of r?.tests ?? [])
     if (t.state === 'failed') lines.push(`      ✗ ${t.title}: ${(t.error ?? '').split('\n')[0]}`);
 }
-process.stdout.write(lines.join('\n') + '\n');
+process.stdout.write(`${lines.join('\n')}\n`);
 process.stdout.write(`${passed} passed, ${failed} failed\n`);
 process.exit(failed ? 1 : 0);

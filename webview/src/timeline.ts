@@ -68,9 +68,7 @@ function readTheme(): ChartTheme {
   };
 }
 
-export interface SeriesRequester {
-  (startMs: number, endMs: number, columns: number): Promise<SeriesWindow[]>;
-}
+export type SeriesRequester = (startMs: number, endMs: number, columns: number) => Promise<SeriesWindow[]>;
 
 export class Timeline {
   readonly root: HTMLElement;
@@ -191,6 +189,7 @@ export class Timeline {
         if (!legend) return;
         const fit = legend.fit.bind(legend);
         legend.fit = () => {
+          // biome-ignore lint/suspicious/noFocusedTests: chart.js's legend fit(), not a focused test
           fit();
           legend.height += 12;
         };

@@ -6,7 +6,7 @@
 // really releases every node of that module.
 
 import { performance } from 'node:perf_hooks';
-import { ArenaHandle, createArena } from './arena-hooks'; // arena-api
+import { type ArenaHandle, createArena } from './arena-hooks'; // arena-api
 
 export type NodeId = number;
 export const NO_NODE: NodeId = -1;

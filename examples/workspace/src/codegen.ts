@@ -5,10 +5,10 @@
 //                       and encodes its source map.
 // With `freeAsts`, each module's arena is freed right after its code has been instantiated.
 
-import { AstArena, BinaryOp, Kind, NO_NODE, NodeId } from './ast';
+import { type AstArena, type BinaryOp, Kind, NO_NODE, type NodeId } from './ast';
 import type { Chunk, LinkedProgram, ModuleRecord, SymbolInfo } from './linker';
 import { checkpointEvery } from './phases';
-import { encodeSourceMap, lineOf, lineStarts, MappedSource } from './sourcemap';
+import { encodeSourceMap, lineOf, lineStarts, type MappedSource } from './sourcemap';
 
 export interface InstantiatedModule {
   name: string;
@@ -225,13 +225,13 @@ class ModuleEmitter {
         this.write(') {');
         this.newline();
         this.blockBody(node.body);
-        this.write(this.indent + '}');
+        this.write(`${this.indent}}`);
         break;
       case Kind.Block:
         this.write('{');
         this.newline();
         this.blockBody(id);
-        this.write(this.indent + '}');
+        this.write(`${this.indent}}`);
         break;
       case Kind.If: {
         this.write('if (');
@@ -243,7 +243,7 @@ class ModuleEmitter {
           this.blockBody(current.then);
           if (current.otherwise === NO_NODE) break;
           const next = this.arena.get(current.otherwise);
-          this.write(this.indent + '} else ');
+          this.write(`${this.indent}} else `);
           if (next.kind !== Kind.If) {
             this.write('{');
             this.newline();
@@ -257,7 +257,7 @@ class ModuleEmitter {
           this.newline();
           current = next;
         }
-        this.write(this.indent + '}');
+        this.write(`${this.indent}}`);
         break;
       }
       default:

@@ -2,7 +2,7 @@
 // every identifier in function bodies, checks calls, splits the graph into chunks (one per entry
 // plus shared chunks) and gives every top-level symbol a bundle-wide unique name.
 
-import { AstArena, Kind, LOCAL, NO_NODE, NodeId } from './ast';
+import { type AstArena, Kind, LOCAL, NO_NODE, type NodeId } from './ast';
 import { CompileError } from './diagnostics';
 import { phase } from './phases';
 

@@ -12,13 +12,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { instantiateChunks, renderChunks, RenderedChunk } from './codegen';
+import { instantiateChunks, renderChunks, type RenderedChunk } from './codegen';
 import { CompileError } from './diagnostics';
-import { createModule, link, ModuleRecord } from './linker';
+import { createModule, link, type ModuleRecord } from './linker';
 import { minify } from './minify';
 import { parseModule } from './parser';
 import { checkpointEvery, heap, mib, ms, phase, timings } from './phases';
-import { generateProgram, SourceFile } from './synth';
+import { generateProgram, type SourceFile } from './synth';
 
 interface Options {
   modules: number;
@@ -95,6 +95,7 @@ function parseArgs(argv: string[]): Options {
       case '-h':
         console.log(USAGE);
         process.exit(0);
+        break;
       default:
         throw new Error(`unknown option '${flag}'\n${USAGE}`);
     }
@@ -139,7 +140,7 @@ function writeOutputs(outDir: string, chunks: RenderedChunk[], modules: ModuleRe
       bytes: Buffer.byteLength(c.code),
     })),
   };
-  fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+  fs.writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return bytes;
 }
 

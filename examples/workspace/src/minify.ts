@@ -96,7 +96,7 @@ export function tokenize(code: string): Token[] {
 /** Short names in order: a..z, A..Z, then two characters, skipping reserved words. */
 function* shortNames(): Generator<string> {
   const first = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$';
-  const rest = first + '0123456789';
+  const rest = `${first}0123456789`;
   for (const c of first) yield c;
   for (const c of first) for (const d of rest) yield c + d;
   for (let n = 0; ; n++) yield `$${n.toString(36)}`;

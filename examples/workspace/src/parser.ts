@@ -10,7 +10,7 @@
 //   expr     := binary operators by precedence: || && (== !=) (< <= > >=) (+ -) (* / %),
 //               then unary (- !), then call, then primary
 
-import { AstArena, BinaryOp, Kind, NO_NODE, LOCAL, NodeId, ImportSpec } from './ast';
+import { AstArena, type BinaryOp, Kind, NO_NODE, LOCAL, type NodeId, type ImportSpec } from './ast';
 import { Scanner, Tok, describeToken } from './lexer';
 
 const BINARY: ReadonlyMap<Tok, { op: BinaryOp; prec: number }> = new Map([

@@ -181,7 +181,7 @@ class ModuleWriter {
   ) {}
 
   private line(text: string): void {
-    this.out.push(this.indent + text + '\n');
+    this.out.push(`${this.indent + text}\n`);
   }
 
   write(): string {

@@ -377,7 +377,7 @@ async function cmdBuilds(argv: string[]): Promise<number> {
   }
   const builds = await detectBuilds(dir);
   if (values.json) {
-    process.stdout.write(JSON.stringify(builds, null, 2) + '\n');
+    process.stdout.write(`${JSON.stringify(builds, null, 2)}\n`);
     return EXIT.ok;
   }
   if (!builds.length) {
@@ -520,7 +520,7 @@ async function cmdBaseline(argv: string[]): Promise<number> {
       }
       const peak = analyze(b.profile).peak;
       process.stdout.write(
-        [
+        `${[
           `Baseline: ${displayPath(b.file)}${b.source ? ` (from ${displayPath(b.source)}${b.setAt ? `, set ${b.setAt}` : ''})` : ''}`,
           `Build: ${b.profile.run.command.join(' ')} · ${b.profile.repeat ? `${b.profile.repeat.runs} runs` : '1 run'} · ${b.profile.run.status} · wall ${formatMs(b.profile.run.wallMs)}`,
           `Peak: ${peak ? `${formatBytes(peak.bytes)} (${peak.seriesName}) in ${peak.phasePath.join(' › ') || '(no phase)'}` : 'none recorded'}`,
@@ -529,7 +529,7 @@ async function cmdBaseline(argv: string[]): Promise<number> {
               .map(([k, v]) => `${k} ${v}`)
               .join(', ') || '(none recorded)'
           }`,
-        ].join('\n') + '\n',
+        ].join('\n')}\n`,
       );
       return EXIT.ok;
     }

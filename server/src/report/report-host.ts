@@ -20,14 +20,14 @@ let model: TimelineModel | undefined;
 let samples: Map<string, { tMs: Float64Array; bytes: Float64Array }> | undefined;
 /** The decimation indexes, built just after the first window is answered (so that they do not delay it). */
 const indexes = new Map<string, DecimationIndex>();
-let indexing: ReturnType<typeof setTimeout> | undefined;
+let _indexing: ReturnType<typeof setTimeout> | undefined;
 
 function decimateSeries(id: string, startMs: number, endMs: number, columns: number) {
   const s = samples!.get(id);
   if (!s) throw new Error(`no series "${id}"`);
   const index = indexes.get(id);
   if (index) return index.decimate(startMs, endMs, columns);
-  indexing ??= setTimeout(() => {
+  _indexing ??= setTimeout(() => {
     for (const [k, v] of samples!) indexes.set(k, new DecimationIndex(v.tMs, v.bytes));
   }, 50);
   return decimate(s.tMs, s.bytes, startMs, endMs, columns);

@@ -74,7 +74,7 @@ export async function runCommand(page: Page, title: string, attempts = 4): Promi
       await page.keyboard.press('F1');
       const input = page.locator('.quick-input-widget input.input');
       await input.waitFor({ state: 'visible', timeout: 5000 });
-      await input.fill('>' + title, { timeout: 5000 });
+      await input.fill(`>${title}`, { timeout: 5000 });
       await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
       await input.press('Enter', { timeout: 5000 });
       await input.waitFor({ state: 'hidden', timeout: 5000 });

@@ -19,7 +19,7 @@ export async function runUiCheck(stepName: string, body: (page: Page, step: Step
     } catch (e) {
       const error = (e as Error).stack ?? String(e);
       tests.push({ title: name, state: 'failed', durationMs: Date.now() - start, error });
-      log('FAIL', name, '\n' + error);
+      log('FAIL', name, `\n${error}`);
       throw e;
     }
   };

@@ -25,6 +25,6 @@ export function writeResults(file: string, step: string, tests: TestRecord[]): S
     tests,
   };
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   return results;
 }

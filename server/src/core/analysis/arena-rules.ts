@@ -245,7 +245,7 @@ function fromMassif(
 ): (Lane | undefined)[] {
   const R = rules.rules.length;
   const toMs = (time: number): Ms => ms(m.timeUnit === 'ms' ? time : time / 1e6);
-  const detailed = m.snapshots.filter((s) => s.heapTree && s.heapTree.length);
+  const detailed = m.snapshots.filter((s) => s.heapTree?.length);
   const perSnapshot: Float64Array[] = [];
   const ruleOfDesc = new Map<string, number>();
   for (const s of detailed) {

@@ -20,7 +20,7 @@ import { epochMs, epochToProfileMs, ms } from '../units';
 import { ImportError } from '../importers/import-error';
 import { esbuildTimingPhases, isEsbuildTiming, parseEsbuildTiming } from '../importers/esbuild-timing';
 import { isRolldownLog, parseRolldownRecords, rolldownSpans } from '../importers/rolldown-log';
-import { isRollupPerf, parseRollupPerf, rollupPerfPhases } from '../importers/rollup-perf';
+import { isRollupPerf, parseRollupPerf, rollupPerfPhases, stripAnsi } from '../importers/rollup-perf';
 import { VOYD_PERF_PREFIX, parseVoydPerf, voydPerfPhases } from '../importers/voyd-perf';
 import { tickSlackMs, type CollectContext, type InstrumentContext, type Instrumentation } from './instrumentation';
 
@@ -174,7 +174,7 @@ function rollupInstrumentation(): Instrumentation {
         const totalMs = rollupPerfPhases(reports, { startMs: ms(0) }).totalMs;
         const startMs = placeAtEnd(proc, ctx, totalMs, 'rollup', warnings);
         const laid = rollupPerfPhases(reports, { startMs, ...(proc ? { pid: proc.pid } : {}) });
-        const created = /created .* in (\d+(?:\.\d+)?)(ms|s)\b/.exec(ctx.stderr.replace(/\x1b\[[0-9;]*m/g, ''));
+        const created = /created .* in (\d+(?:\.\d+)?)(ms|s)\b/.exec(stripAnsi(ctx.stderr));
         if (created) {
           const createdMs = Number(created[1]) * (created[2] === 's' ? 1000 : 1);
           // rollup prints it with pretty-ms, which floors ("10.4s" is up to 10 499 ms).
@@ -357,7 +357,7 @@ function voydInstrumentation(): Instrumentation {
       setEnv = true;
     },
     async collect(ctx: CollectContext): Promise<Contribution> {
-      if (!ctx.stderr.includes(VOYD_PERF_PREFIX + '{')) return {};
+      if (!ctx.stderr.includes(`${VOYD_PERF_PREFIX}{`)) return {};
       const warnings: Warning[] = [];
       const proc = findToolProcess(ctx.processes, 'voyd', VOYD_SCRIPT);
       try {

@@ -453,7 +453,7 @@ class CcInstrumentation implements Instrumentation {
     const { source, output, compileOnly } = ccSourceOf(rec.argv);
     if (!compileOnly || !source) return undefined; // a link or a probe: no trace
     const obj = output ?? path.basename(source).replace(/\.[^.]*$/, '.o');
-    const json = path.resolve(rec.cwd || ctx.cwd, obj.replace(/\.[^./]*$/, '') + '.json');
+    const json = path.resolve(rec.cwd || ctx.cwd, `${obj.replace(/\.[^./]*$/, '')}.json`);
     const root: Phase = {
       name: tuName,
       parent: null,

@@ -63,16 +63,16 @@ export function rustcCrateInfo(args: readonly string[]): RustcCrateInfo {
   // Value of `--opt value` or `--opt=value`; advances i past a separate value.
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    const valueOf = (opt: string): string | undefined => {
+    const optionValue = (opt: string): string | undefined => {
       if (a === opt) return args[++i];
       if (a.startsWith(`${opt}=`)) return a.slice(opt.length + 1);
       return undefined;
     };
     let v: string | undefined;
-    if ((v = valueOf('--crate-name')) !== undefined) info.crateName = v;
-    else if ((v = valueOf('--crate-type')) !== undefined) info.crateTypes.push(...v.split(',').filter(Boolean));
-    else if ((v = valueOf('--edition')) !== undefined) info.edition = v;
-    else if ((v = valueOf('--target')) !== undefined) info.target = v;
+    if ((v = optionValue('--crate-name')) !== undefined) info.crateName = v;
+    else if ((v = optionValue('--crate-type')) !== undefined) info.crateTypes.push(...v.split(',').filter(Boolean));
+    else if ((v = optionValue('--edition')) !== undefined) info.edition = v;
+    else if ((v = optionValue('--target')) !== undefined) info.target = v;
     else if (a === '-C' || a.startsWith('-C')) {
       const c = a === '-C' ? (args[++i] ?? '') : a.slice(2);
       if (c.startsWith('opt-level=')) info.optLevel = c.slice(10);

@@ -76,7 +76,7 @@ function secondsToMs(s: string): number | undefined {
   const m = SECONDS.exec(s);
   if (!m) return undefined;
   // Exact decimal → ms: "7.48" → 7480 (no 7479.999…).
-  return Number(m[1]) * 1000 + Number((m[2]! + '000').slice(0, 3)) + Number('0.' + (m[2]!.slice(3) || '0'));
+  return Number(m[1]) * 1000 + Number(`${m[2]!}000`.slice(0, 3)) + Number(`0.${m[2]!.slice(3) || '0'}`);
 }
 
 function ggcBytes(s: string): number | undefined {

@@ -124,7 +124,7 @@ export function parseMassif(text: string, file = '<input>'): ParsedMassif {
     }
     const field = (k: number, name: string): string => {
       const l = lines[i + k]!;
-      if (!l.startsWith(name + '=')) broken(`expected "${name}=", found "${l}"`, i + k + 1);
+      if (!l.startsWith(`${name}=`)) broken(`expected "${name}=", found "${l}"`, i + k + 1);
       return l.slice(name.length + 1);
     };
     const num = (k: number, name: string): number => {

@@ -50,6 +50,7 @@ export interface RollupReport {
   form: 'cli' | 'api';
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the colour codes it strips
 const ANSI = /\x1b\[[0-9;]*m/g;
 const SIZE = String.raw`(-?\d+(?:\.\d+)?) ([kMGTP]?B)`;
 const ROW = new RegExp(String.raw`^(.+?): (\d+)ms, ${SIZE} / ${SIZE}$`);

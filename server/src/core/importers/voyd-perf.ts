@@ -63,7 +63,7 @@ const KNOWN_CHILDREN: Record<string, string[]> = {
 
 export function isVoydPerf(text: string): boolean {
   return (
-    text.includes(VOYD_PERF_PREFIX + '{') ||
+    text.includes(`${VOYD_PERF_PREFIX}{`) ||
     /^\s*\{\s*("schemaVersion"\s*:\s*\d+\s*,\s*)?"entryPath"\s*:[^\n]*"phasesMs"\s*:\s*\{/.test(text)
   );
 }
@@ -73,7 +73,7 @@ export function parseVoydPerf(text: string, file = '<input>', warnings: Warning[
   const lines = text.split('\n');
   const found: { json: string; line: number; last: boolean }[] = [];
   lines.forEach((l, i) => {
-    const at = l.indexOf(VOYD_PERF_PREFIX + '{');
+    const at = l.indexOf(`${VOYD_PERF_PREFIX}{`);
     if (at >= 0)
       found.push({
         json: l.slice(at + VOYD_PERF_PREFIX.length).trimEnd(),

@@ -42,7 +42,7 @@ export function nodePreloadInstrumentation(): Instrumentation {
       ctx.env[NODE_DIR_ENV] = nodeDir;
       ctx.env[INTERVAL_ENV] = String(ctx.intervalMs);
       const user = ctx.env.NODE_OPTIONS?.trim();
-      ctx.env.NODE_OPTIONS = `--require ${quoteNodeOption(preload)}${user ? ' ' + user : ''}`;
+      ctx.env.NODE_OPTIONS = `--require ${quoteNodeOption(preload)}${user ? ` ${user}` : ''}`;
 
       const tsc = findTscCommand(ctx.argv, ctx.cwd, ctx.env);
       if (tsc && (tsc.native || tsc.major >= 7)) {
@@ -162,5 +162,5 @@ function tscProcess(processes: ProcessInfo[], native: boolean, endMs: Ms): Proce
 
 /** Quotes a path for NODE_OPTIONS, which splits on spaces and honours double quotes with backslash escapes. */
 export function quoteNodeOption(value: string): string {
-  return `"${value.replace(/[\\"]/g, (c) => '\\' + c)}"`;
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }

@@ -90,15 +90,15 @@ export function windowsTableQueries(): ProcessTableQuery[] {
         const rows = new Map<number, ProcessRow>();
         const parsed: unknown = JSON.parse(stdout.trim() || '[]');
         for (const o of (Array.isArray(parsed) ? parsed : [parsed]) as Record<string, unknown>[]) {
-          const pid = Number(o['ProcessId']);
+          const pid = Number(o.ProcessId);
           if (!Number.isFinite(pid)) continue;
-          const cmd = typeof o['CommandLine'] === 'string' ? o['CommandLine'] : '';
+          const cmd = typeof o.CommandLine === 'string' ? o.CommandLine : '';
           rows.set(pid, {
             pid,
-            ppid: Number(o['ParentProcessId']) || 0,
-            startId: String(o['StartId'] ?? ''),
+            ppid: Number(o.ParentProcessId) || 0,
+            startId: String(o.StartId ?? ''),
             zombie: false,
-            rssBytes: bytes(Number(o['WorkingSetSize']) || 0),
+            rssBytes: bytes(Number(o.WorkingSetSize) || 0),
             argv: splitWindowsCommandLine(cmd),
           });
         }

@@ -16,15 +16,7 @@
 // so the tree sum can exceed the memory actually used; it is the figure `/usr/bin/time` and the OOM
 // killer reason about, per process.
 
-import {
-  type Bytes,
-  type EpochMs,
-  type MemorySeries,
-  type Ms,
-  type ProcessInfo,
-  type SamplerFacts,
-  type Warning,
-} from '../../model';
+import type { Bytes, EpochMs, MemorySeries, Ms, ProcessInfo, SamplerFacts, Warning } from '../../model';
 import { bytes, epochMs, epochToProfileMs, ms } from '../../units';
 import { processLabel } from './process-label';
 import { procAvailable } from './proc-files';

@@ -20,7 +20,7 @@ import { readTraceFile, TraceReader } from './trace-reader';
 export function isChromeTrace(head: string): boolean {
   const t = head.trimStart();
   if (t.startsWith('['))
-    return /^\[\s*(\{\s*"[^"]*"\s*:[^]*?)?"ph"\s*:\s*"/.test(t.slice(0, 4096)) || /^\[\s*\]\s*$/.test(t);
+    return /^\[\s*(\{\s*"[^"]*"\s*:[\s\S]*?)?"ph"\s*:\s*"/.test(t.slice(0, 4096)) || /^\[\s*\]\s*$/.test(t);
   if (t.startsWith('{')) return /"traceEvents"\s*:\s*\[/.test(t);
   return false;
 }

@@ -232,7 +232,7 @@ export class TraceBuilder {
     }
     switch (ph) {
       case 'X': {
-        const durUs = e.durUs >= 0 ? e.durUs : 0;
+        const durUs = Math.max(e.durUs, 0);
         if (tsUs === 0 && name.startsWith('Total ')) {
           // clang's per-name summaries: not a moment of the timeline.
           const totals = this.totals.get(pid) ?? {};

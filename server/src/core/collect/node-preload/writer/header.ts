@@ -33,7 +33,7 @@ export function header(intervalMs: number): Header {
 export function writeHeader(h: Header, file: RecordFile): void {
   if (h.written) return;
   h.written = true;
-  writeRecords(file, JSON.stringify(h.record) + '\n');
+  writeRecords(file, `${JSON.stringify(h.record)}\n`);
 }
 
 /**

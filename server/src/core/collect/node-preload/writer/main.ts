@@ -110,7 +110,7 @@ function start(dir: string): void {
       const exit: ExitRecord = { t: 'exit', tMs: Number(epoch(t)), heapBytes };
       if (code !== undefined) exit.code = code;
       if (signal) exit.signal = signal;
-      writeRecords(file, JSON.stringify(exit) + '\n');
+      writeRecords(file, `${JSON.stringify(exit)}\n`);
       fs.closeSync(file.fd);
     } catch {
       // ignore

@@ -44,7 +44,7 @@ export function writeRecords(file: RecordFile, text: string): void {
 export function epochFormatter(timeOriginMs: number): (tPerfMs: number) => string {
   return (tPerfMs: number) => {
     const us = String(Math.round((timeOriginMs + tPerfMs) * 1000));
-    return us.slice(0, -3) + '.' + us.slice(-3);
+    return `${us.slice(0, -3)}.${us.slice(-3)}`;
   };
 }
 
