@@ -5,13 +5,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Phase } from '../server/src/core/model';
-import {
-  importRustcTimePasses,
-  inferNesting,
-  isRustcTimePasses,
-  parseTimePasses,
-  type PassTree,
-} from '../server/src/core/importers/rustc-time-passes';
+import { inferNesting, type PassTree } from '../server/src/core/importers/rustc-time-passes/nesting';
+import { isRustcTimePasses, parseTimePasses } from '../server/src/core/importers/rustc-time-passes/parse';
+import { importRustcTimePasses } from '../server/src/core/importers/rustc-time-passes/rustc-time-passes-importer';
 import { ImportError } from '../server/src/core/importers/import-error';
 import { ms } from '../server/src/core/units';
 import { duration, phaseTree, rssAtBoundaries, text, thread } from './dump';

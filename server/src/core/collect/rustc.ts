@@ -27,7 +27,9 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Contribution, EpochMs, Ms, Phase, ProcessInfo, Warning } from '../model';
 import { epochMs, epochToProfileMs, ms } from '../units';
-import { inferNesting, invocationPhases, parseTimePasses, type RustcInvocation } from '../importers/rustc-time-passes';
+import { inferNesting } from '../importers/rustc-time-passes/nesting';
+import { parseTimePasses, type RustcInvocation } from '../importers/rustc-time-passes/parse';
+import { invocationPhases } from '../importers/rustc-time-passes/phases';
 import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
 import { matchProcess, readRecordArgs, readSlice, recordNames, sampledEndBoundMs } from './wrapper-records';
 

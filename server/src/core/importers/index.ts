@@ -18,7 +18,7 @@ import { esbuildTimingImporter } from './esbuild-timing';
 import { rolldownLogImporter } from './rolldown-log';
 import { rollupPerfImporter } from './rollup-perf';
 import { voydPerfImporter } from './voyd-perf';
-import { rustcTimePassesImporter } from './rustc-time-passes';
+import { rustcTimePassesImporter } from './rustc-time-passes/rustc-time-passes-importer';
 import { tscDiagnosticsImporter } from './tsc-diagnostics';
 
 export { ImportError } from './import-error';
