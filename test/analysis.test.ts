@@ -5,7 +5,8 @@ import { analyze, maxInRange } from '../server/src/core/analysis/analyze';
 import { summaryJson, summaryText } from '../server/src/core/analysis/summary';
 import type { MemorySeries, Phase, Profile } from '../server/src/core/model';
 import { emptyProfile } from '../server/src/core/model';
-import { epochMs, ms } from '../server/src/core/units';
+import { ms } from '../server/src/core/units';
+import { blankRunFacts } from './helpers';
 
 function series(id: string, kind: MemorySeries['kind'], pts: [number, number][], pid?: number): MemorySeries {
   return {
@@ -21,18 +22,7 @@ function series(id: string, kind: MemorySeries['kind'], pts: [number, number][],
 }
 
 function profile(phases: Phase[], s: MemorySeries[]): Profile {
-  const p = emptyProfile({
-    command: ['build'],
-    cwd: '/',
-    startedAt: '',
-    startEpochMs: epochMs(0),
-    wallMs: ms(100),
-    exitCode: 0,
-    signal: null,
-    status: 'ok',
-    tools: {},
-    sources: [],
-  });
+  const p = emptyProfile(blankRunFacts({ command: ['build'], cwd: '/', wallMs: ms(100) }));
   p.phases = phases;
   p.series = s;
   return p;

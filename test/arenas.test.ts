@@ -14,9 +14,9 @@ import { summaryJson, summaryText } from '../server/src/core/analysis/summary';
 import { exportChromeTrace } from '../server/src/core/export/chrome-trace';
 import { importFiles } from '../server/src/core/importers';
 import { emptyProfile, type Arena, type Profile } from '../server/src/core/model';
-import { epochMs, ms } from '../server/src/core/units';
+import { ms } from '../server/src/core/units';
 import { profileBuild } from '../server/src/core/profile-build';
-import { repoRoot } from './helpers';
+import { blankRunFacts, repoRoot } from './helpers';
 import { arenaTimeline, text } from './dump';
 
 const MiB = 1024 * 1024;
@@ -276,18 +276,7 @@ describe('held past its last use, at the resolution of the calls', () => {
   // milliseconds when a GC pause or the scheduler falls between them, and the peak can be there.
   // Nothing else of the process happens in between; when something does, the arena was held.
   const profileWith = (freeMs: number): Profile => {
-    const p = emptyProfile({
-      command: ['build'],
-      cwd: '/',
-      startedAt: '',
-      startEpochMs: epochMs(0),
-      wallMs: ms(200),
-      exitCode: 0,
-      signal: null,
-      status: 'ok',
-      tools: {},
-      sources: [],
-    });
+    const p = emptyProfile(blankRunFacts({ command: ['build'], cwd: '/', wallMs: ms(200) }));
     p.series.push({
       id: 'rss-tree',
       name: 'RSS of the process tree',

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { findPeak } from '../server/src/core/analysis/analyze';
 import type { Phase } from '../server/src/core/model';
 import { emptyProfile, mergeContribution } from '../server/src/core/model';
-import { epochMs, ms } from '../server/src/core/units';
+import { blankRunFacts } from './helpers';
 import { ImportError } from '../server/src/core/importers/import-error';
 import type { ImportResult } from '../server/src/core/importers/importer';
 import {
@@ -233,18 +233,7 @@ describe('rollup --perf', () => {
     const s = r.series![0]!;
     expect(s.kind).toBe('js-heap');
     expect(Math.max(...s.bytes)).toBe(124_000_000);
-    const p = emptyProfile({
-      command: [],
-      cwd: '',
-      startedAt: '',
-      startEpochMs: epochMs(0),
-      wallMs: ms(0),
-      exitCode: 0,
-      signal: null,
-      status: 'ok',
-      tools: {},
-      sources: [],
-    });
+    const p = emptyProfile(blankRunFacts());
     mergeContribution(p, r);
     expect(findPeak(p)).toMatchObject({ bytes: 124_000_000, phasePath: ['WRITE'] });
   });

@@ -5,10 +5,10 @@
 // markup (a real profile's phase renamed in memory) stays text, and no dialog opens. Screenshot in
 // test-artifacts/compare/overlay.png (and overlay-tooltip.png).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../common/format';
 import type { OverlayModel } from '../protocol/overlay';
@@ -16,11 +16,10 @@ import { compareHtml } from '../server/src/compare-report/compare-html';
 import { compareProfiles } from '../server/src/core/compare/compare';
 import { buildOverlayModel } from '../server/src/core/compare/overlay';
 import type { Profile } from '../server/src/core/model';
-import { profileBuild } from '../server/src/core/profile-build';
 import { writeProfile } from '../server/src/core/profile-file';
-import { cliPath, repoRoot } from './helpers';
+import { launchOfflineChromium } from './browser';
+import { cliPath, profileTinycBothWays, repoRoot } from './helpers';
 
-const TINYC = path.join(repoRoot, 'examples', 'workspace');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-overlay-report-'));
 const artifacts = path.join(repoRoot, 'test-artifacts', 'compare');
 mkdirSync(artifacts, { recursive: true });
@@ -32,41 +31,8 @@ const dialogs: string[] = [];
 
 beforeAll(async () => {
   execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: repoRoot, stdio: 'inherit' });
-  if (!existsSync(path.join(TINYC, 'node_modules', 'typescript')))
-    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: TINYC, stdio: 'inherit' });
-  if (!existsSync(path.join(TINYC, 'out', 'main.js')))
-    execFileSync(process.execPath, [path.join(TINYC, 'node_modules', 'typescript', 'lib', 'tsc.js'), '-p', '.'], {
-      cwd: TINYC,
-      stdio: 'inherit',
-    });
-  const run = (extra: string[]) =>
-    profileBuild({
-      argv: ['node', '--expose-gc', 'out/main.js', ...extra, '--out', path.join(tmp, `tinyc${extra.join('')}`)],
-      cwd: TINYC,
-      noTraceFile: true,
-    });
-  held = await run([]);
-  freed = await run(['--free-asts']);
-  context = await chromium.launchPersistentContext(mkdtempSync(path.join(tmp, 'chrome-')), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1300, height: 1100 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  // A self-contained report makes no request but its own file.
-  await context.route('**/*', (route) =>
-    route.request().url().startsWith('file://')
-      ? route.continue()
-      : (errors.push(`request ${route.request().url()}`), route.abort()),
-  );
+  ({ held, freed } = await profileTinycBothWays(tmp));
+  context = await launchOfflineChromium(tmp, { width: 1300, height: 1100 }, errors);
 }, 300_000);
 afterAll(async () => {
   await context?.close();

@@ -13,10 +13,8 @@ import { compareProfiles } from '../server/src/core/compare/compare';
 import { alignPhases, buildOverlayModel, decimateByX } from '../server/src/core/compare/overlay';
 import type { Profile } from '../server/src/core/model';
 import { ms } from '../server/src/core/units';
-import { profileBuild } from '../server/src/core/profile-build';
-import { repoRoot } from './helpers';
+import { profileTinycBothWays, repoRoot } from './helpers';
 
-const TINYC = path.join(repoRoot, 'examples', 'workspace');
 let tmp: string;
 let held: Profile;
 let freed: Profile;
@@ -26,21 +24,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-overlay-'));
   if (!existsSync(path.join(repoRoot, 'dist', 'preload.js')))
     execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: repoRoot, stdio: 'inherit' });
-  if (!existsSync(path.join(TINYC, 'node_modules', 'typescript')))
-    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: TINYC, stdio: 'inherit' });
-  if (!existsSync(path.join(TINYC, 'out', 'main.js')))
-    execFileSync(process.execPath, [path.join(TINYC, 'node_modules', 'typescript', 'lib', 'tsc.js'), '-p', '.'], {
-      cwd: TINYC,
-      stdio: 'inherit',
-    });
-  const run = (extra: string[]) =>
-    profileBuild({
-      argv: ['node', '--expose-gc', 'out/main.js', ...extra, '--out', path.join(tmp, `tinyc${extra.join('')}`)],
-      cwd: TINYC,
-      noTraceFile: true,
-    });
-  held = await run([]);
-  freed = await run(['--free-asts']);
+  ({ held, freed } = await profileTinycBothWays(tmp));
   model = buildOverlayModel(held, freed, compareProfiles(held, freed), { columns: 200 });
 }, 300_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

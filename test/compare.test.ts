@@ -10,9 +10,8 @@ import { compareProfiles, significant } from '../server/src/core/compare/compare
 import { comparisonMarkdown, comparisonText, summaryMarkdown } from '../server/src/core/compare/markdown';
 import type { Profile } from '../server/src/core/model';
 import { profileBuild } from '../server/src/core/profile-build';
-import { repoRoot } from './helpers';
+import { profileTinycBothWays, repoRoot } from './helpers';
 
-const TINYC = path.join(repoRoot, 'examples', 'workspace');
 const ROLLDOWN_THREE = path.join(repoRoot, 'test', 'workspaces', 'rolldown-three');
 const TSC_SMALL = path.join(repoRoot, 'test', 'workspaces', 'tsc-small');
 const TSC = path.join(repoRoot, 'node_modules', 'typescript', 'lib', 'tsc.js');
@@ -32,21 +31,7 @@ describe('tinyc with and without --free-asts', () => {
   let held: Profile;
   let freed: Profile;
   beforeAll(async () => {
-    if (!existsSync(path.join(TINYC, 'node_modules', 'typescript')))
-      execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: TINYC, stdio: 'inherit' });
-    if (!existsSync(path.join(TINYC, 'out', 'main.js')))
-      execFileSync(process.execPath, [path.join(TINYC, 'node_modules', 'typescript', 'lib', 'tsc.js'), '-p', '.'], {
-        cwd: TINYC,
-        stdio: 'inherit',
-      });
-    const run = (extra: string[]) =>
-      profileBuild({
-        argv: ['node', '--expose-gc', 'out/main.js', ...extra, '--out', path.join(tmp, `tinyc${extra.join('')}`)],
-        cwd: TINYC,
-        noTraceFile: true,
-      });
-    held = await run([]);
-    freed = await run(['--free-asts']);
+    ({ held, freed } = await profileTinycBothWays(tmp));
   }, 300_000);
 
   it('the peak drops, on RSS and on the V8 heap side by side', () => {

@@ -19,7 +19,7 @@ import {
   type Phase,
   type Warning,
 } from '../server/src/core/model';
-import { epochMs, ms } from '../server/src/core/units';
+import { blankRunFacts } from './helpers';
 
 const MiB = 1024 * 1024;
 
@@ -272,18 +272,7 @@ export function markerNames(markers: Marker[]): string[] {
  */
 export function peakLines(c: Contribution): string[] {
   if (!c.series?.length) return [];
-  const p = emptyProfile({
-    command: [],
-    cwd: '',
-    startedAt: '',
-    startEpochMs: epochMs(0),
-    wallMs: ms(0),
-    exitCode: 0,
-    signal: null,
-    status: 'ok',
-    tools: {},
-    sources: [],
-  });
+  const p = emptyProfile(blankRunFacts());
   mergeContribution(p, c);
   const peak = findPeak(p);
   const bytes = peak?.bytes === undefined ? '' : `${megabytes(peak.bytes, 2)} MB`;

@@ -1,5 +1,10 @@
 // Shared by the test files: where things are, and small utilities over real processes.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import type { Profile, RunFacts } from '../server/src/core/model';
+import { profileBuild } from '../server/src/core/profile-build';
+import { epochMs, ms } from '../server/src/core/units';
 
 export const repoRoot = path.resolve(__dirname, '..');
 export const distDir = path.join(repoRoot, 'dist');
@@ -19,4 +24,47 @@ export function isAlive(pid: number): boolean {
   } catch {
     return process.platform !== 'linux';
   }
+}
+
+/** The example workspace: tinyc, the bundling compiler whose AST arenas `--free-asts` frees early. */
+export const tinycDir = path.join(repoRoot, 'examples', 'workspace');
+
+/**
+ * Profiles the example compiler both ways, as the comparisons check it: ASTs held to the end, and
+ * freed after their last reader (`--free-asts`). Installs and builds the example first when needed.
+ */
+export async function profileTinycBothWays(outDir: string): Promise<{ held: Profile; freed: Profile }> {
+  if (!existsSync(path.join(tinycDir, 'node_modules', 'typescript')))
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], { cwd: tinycDir, stdio: 'inherit' });
+  if (!existsSync(path.join(tinycDir, 'out', 'main.js')))
+    execFileSync(process.execPath, [path.join(tinycDir, 'node_modules', 'typescript', 'lib', 'tsc.js'), '-p', '.'], {
+      cwd: tinycDir,
+      stdio: 'inherit',
+    });
+  const run = (extra: string[]) =>
+    profileBuild({
+      argv: ['node', '--expose-gc', 'out/main.js', ...extra, '--out', path.join(outDir, `tinyc${extra.join('')}`)],
+      cwd: tinycDir,
+      noTraceFile: true,
+    });
+  const held = await run([]);
+  const freed = await run(['--free-asts']);
+  return { held, freed };
+}
+
+/** Run facts of an empty profile (with `overrides`), for tests that build a profile by hand. */
+export function blankRunFacts(overrides: Partial<RunFacts> = {}): RunFacts {
+  return {
+    command: [],
+    cwd: '',
+    startedAt: '',
+    startEpochMs: epochMs(0),
+    wallMs: ms(0),
+    exitCode: 0,
+    signal: null,
+    status: 'ok',
+    tools: {},
+    sources: [],
+    ...overrides,
+  };
 }

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decimate } from '../server/src/core/analysis/decimate';
 import { importFiles } from '../server/src/core/importers';
@@ -20,6 +20,7 @@ import { writeProfile } from '../server/src/core/profile-file';
 import { DecimationIndex } from '../server/src/report/decimate-index';
 import { decodeSeries, encodeSeries } from '../server/src/report/embedded-series';
 import { reportHtml } from '../server/src/report/html';
+import { launchOfflineChromium } from './browser';
 import { cliPath, repoRoot } from './helpers';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-report-test-'));
@@ -29,26 +30,7 @@ let context: BrowserContext;
 const errors: string[] = [];
 
 beforeAll(async () => {
-  context = await chromium.launchPersistentContext(mkdtempSync(path.join(tmp, 'chrome-')), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1400, height: 1000 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  // A self-contained report makes no request but its own file.
-  await context.route('**/*', (route) =>
-    route.request().url().startsWith('file://')
-      ? route.continue()
-      : (errors.push(`request ${route.request().url()}`), route.abort()),
-  );
+  context = await launchOfflineChromium(tmp, { width: 1400, height: 1000 }, errors);
 });
 afterAll(async () => {
   await context?.close();
