@@ -5,6 +5,17 @@ import { mkdtempSync } from 'node:fs';
 import * as path from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 
+/** Headless chromium as root, kept off the network: without these it tries Google's hosts at every start. */
+export const OFFLINE_CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 export async function launchOfflineChromium(
   tmp: string,
   viewport: { width: number; height: number },
@@ -14,15 +25,7 @@ export async function launchOfflineChromium(
     executablePath: '/usr/bin/chromium',
     headless: true,
     viewport,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: OFFLINE_CHROMIUM_ARGS,
   });
   // A self-contained report makes no request but its own file.
   await context.route('**/*', (route) =>

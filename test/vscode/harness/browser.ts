@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { OFFLINE_CHROMIUM_ARGS } from '../../browser';
 import { artifactsDir, baseUrl, repoRoot, runDir } from './env';
 
 const t0 = Date.now();
@@ -22,15 +23,7 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: process.env.CMI_E2E_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1400, height: 900 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: OFFLINE_CHROMIUM_ARGS,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => log('PAGEERROR', e.message.slice(0, 300)));
