@@ -39,6 +39,12 @@ interface ProcfsProcess extends TrackedProcess {
   threads: number;
   /** fds of /proc/<pid>/task/<tid>/children for each thread (-1: open it at each read); null until listed. */
   tasks: { tid: string; fd: number }[] | null;
+  /**
+   * Whether argv must be read again: the last read found an empty command line. An exec sets the
+   * new command name before it lays out the new command line, so a read in between finds the new
+   * name and nothing else.
+   */
+  argvPending: boolean;
 }
 
 export class ProcfsBackend implements SamplerBackend {
@@ -132,7 +138,7 @@ export class ProcfsBackend implements SamplerBackend {
         this.closeHeld(fd);
         continue;
       }
-      const p = this.processes.track(pid, nowMs, { statusFd: fd, threads: 0, tasks: null });
+      const p = this.processes.track(pid, nowMs, { statusFd: fd, threads: 0, tasks: null, argvPending: false });
       if (this.applyStatus(p, text, tick, nowMs)) continue;
       if (this.sawZombie) {
         // Ended before we could look at it alive: forget it, as a walk does.
@@ -198,7 +204,7 @@ export class ProcfsBackend implements SamplerBackend {
     }
     const fd = this.openHeld(`/proc/${pid}/status`, true);
     if (fd < 0) return null; // exited before we could look at it
-    p = this.processes.track(pid, nowMs, { statusFd: fd, threads: 0, tasks: null });
+    p = this.processes.track(pid, nowMs, { statusFd: fd, threads: 0, tasks: null, argvPending: false });
     if (this.readStatus(p, tick, nowMs)) return p;
     if (this.sawZombie) {
       // Never alive to us: forget it, and do not read it again while it stays a zombie.
@@ -310,7 +316,7 @@ export class ProcfsBackend implements SamplerBackend {
         p.hwmBytes = bytes(0);
         p.maxSampledBytes = bytes(0);
       }
-    }
+    } else if (p.argvPending) this.readArgv(p);
     if (hwmBytes > p.hwmBytes) p.hwmBytes = hwmBytes;
     this.processes.record(p, tick, nowMs, rssBytes);
     return true;
@@ -326,6 +332,8 @@ export class ProcfsBackend implements SamplerBackend {
     } catch {
       // Gone meanwhile: the next status read will say so.
     }
+    // Until it can be read, the command name stands for it (the process may end before the next tick).
+    p.argvPending = argv.length === 0;
     this.processes.setArgv(p, argv.length ? argv : [p.comm]);
   }
 
