@@ -9,7 +9,13 @@
 // Units are part of every name: `...Ms` milliseconds since the start of the run, `...Bytes` bytes.
 
 /** Where a memory series comes from (the profile model's SeriesKind). */
-export type TimelineSeriesKind = 'rss-tree' | 'rss-process' | 'js-heap' | 'allocator-heap' | 'compiler-reported';
+export type TimelineSeriesKind =
+  | 'rss-tree'
+  | 'rss-process'
+  | 'js-heap'
+  | 'js-live-heap'
+  | 'allocator-heap'
+  | 'compiler-reported';
 
 export interface TimelineRun {
   /** The command as argv, or the files a profile was imported from. */

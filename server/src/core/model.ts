@@ -20,8 +20,9 @@ export type RunStatus = 'ok' | 'failed' | 'cancelled' | 'killed';
 export type SeriesKind =
   | 'rss-tree' // sum of the RSS of every process of the build (process-tree sampler)
   | 'rss-process' // RSS of one process (process-tree sampler)
-  | 'js-heap' // V8 used heap of one Node process (Node preload)
-  | 'allocator-heap' // allocator-level live heap (massif, heaptrack, dhat)
+  | 'js-heap' // V8 used heap of one Node process, garbage included (Node preload)
+  | 'js-live-heap' // V8 heap in use right after a full GC of one Node process: its live objects (Node preload)
+  | 'allocator-heap' // live bytes allocated through the allocator (cmi's heap library, massif, heaptrack, dhat)
   | 'compiler-reported'; // what a compiler says of itself (e.g. rustc's RSS at pass boundaries)
 
 export interface HostFacts {
@@ -62,6 +63,12 @@ export interface RunFacts {
   tools: Record<string, string>;
   host?: HostFacts;
   sampler?: SamplerFacts;
+  /**
+   * The allocator settings the build ran with, as set in its environment (e.g. mimalloc's purge delay
+   * 0, jemalloc's decays 0), so that RSS follows the live heap. Absent: the allocators' own defaults.
+   * Two profiles with different settings do not compare RSS.
+   */
+  allocatorSettings?: { mode: 'eager-purge'; env: Record<string, string> };
   /** What contributed data: e.g. `["sampler:procfs", "node-preload", "rustc-time-passes"]`. */
   sources: string[];
   /** Set for profiles made by importing files rather than running a build. */

@@ -27,7 +27,14 @@ export const FORMAT = 'chrome-trace';
 /** At most this many warnings of one code are listed; the rest are counted in a last one. */
 const WARNINGS_PER_CODE = 5;
 
-const SERIES_KINDS: SeriesKind[] = ['rss-tree', 'rss-process', 'js-heap', 'allocator-heap', 'compiler-reported'];
+const SERIES_KINDS: SeriesKind[] = [
+  'rss-tree',
+  'rss-process',
+  'js-heap',
+  'js-live-heap',
+  'allocator-heap',
+  'compiler-reported',
+];
 
 interface Track {
   pid: number;
