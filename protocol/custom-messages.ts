@@ -111,6 +111,12 @@ export interface PeakSummary {
   seriesName: string;
   /** Phases holding the peak, outermost first; empty when no phase covers it. */
   phasePath: string[];
+  /** `live-heap`: what the program held (allocator, or V8 after full GCs); `retained`: RSS and the like. */
+  measure: 'live-heap' | 'retained';
+  /** Set when the peak falls after the last phase of its process: that phase's path ("at exit, after …"). */
+  afterPhasePath: string[] | null;
+  /** Where, in words: "in Program › Check", "at exit, after Emit", "(no phase covers it)". */
+  placeText: string;
 }
 
 export interface PhaseSummary {
@@ -139,7 +145,10 @@ export interface BuildSummary {
   command: string[];
   wallMs: number;
   wallText: string;
+  /** The headline peak: of the live heap where one was measured, else of retained memory. */
   peak: PeakSummary | null;
+  /** The RSS peak beside a live-heap headline; null when the headline is already it. */
+  retainedPeak: PeakSummary | null;
   /** At most 10, by self time. */
   topPhasesByTime: PhaseSummary[];
   /** At most 10, by the memory peak inside the phase. */

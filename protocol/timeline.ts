@@ -41,6 +41,10 @@ export interface TimelinePeak {
   /** Phase names, outermost first; empty when no phase covers the peak. */
   phasePath: string[];
   pid?: number;
+  /** `live-heap`: what the program held (allocator, or V8 after full GCs); `retained`: RSS and the like. */
+  measure: 'live-heap' | 'retained';
+  /** Set when the peak falls after the last phase of its process: that phase's path ("at exit, after …"). */
+  afterPhasePath?: string[];
 }
 
 export interface TimelineSeries {
@@ -131,7 +135,10 @@ export interface TimelinePhaseRow {
 
 export interface TimelineModel {
   run: TimelineRun;
+  /** The headline peak: of the live heap where one was measured, else of retained memory. */
   peak: TimelinePeak | null;
+  /** The RSS peak beside a live-heap headline; null when the headline is already it. */
+  retainedPeak: TimelinePeak | null;
   series: TimelineSeries[];
   groups: TimelineLaneGroup[];
   /** Sorted by group, then depth, then start. */

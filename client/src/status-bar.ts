@@ -56,7 +56,10 @@ export function baselineText(b: BaselineDigest): string {
 
 /** The innermost phase of the peak's path, as the status bar names it. */
 export function peakPhaseName(result: ProfileBuildResult): string {
-  return result.summary.peak?.phasePath.at(-1) ?? 'no phase';
+  const peak = result.summary.peak;
+  const after = peak?.afterPhasePath?.at(-1);
+  if (after !== undefined) return `at exit, after ${after}`;
+  return peak?.phasePath.at(-1) ?? 'no phase';
 }
 
 export function renderResult(result: ProfileBuildResult): StatusView {
@@ -64,7 +67,7 @@ export function renderResult(result: ProfileBuildResult): StatusView {
   const imported = summary.importedFrom !== null;
   // An imported file may carry phases and times but no memory at all (nothing was sampled here).
   const peakOnly = summary.peak
-    ? `${summary.peak.bytesText} peak · ${peakPhaseName(result)}`
+    ? `${summary.peak.bytesText} ${summary.peak.measure === 'live-heap' ? 'live heap' : 'peak'} · ${peakPhaseName(result)}`
     : imported
       ? 'imported · no memory series'
       : 'no memory recorded';
@@ -83,12 +86,22 @@ export function renderResult(result: ProfileBuildResult): StatusView {
   }
   bullet(md, 'Wall time', summary.wallText);
   if (summary.peak) {
-    bullet(md, 'Peak', `${summary.peak.bytesText} at ${summary.peak.atText}, ${summary.peak.seriesName}`);
+    const live = summary.peak.measure === 'live-heap';
+    bullet(
+      md,
+      live ? 'Peak of the live heap' : 'Peak',
+      `${summary.peak.bytesText} at ${summary.peak.atText}, ${summary.peak.seriesName}`,
+    );
+    const { phasePath, afterPhasePath } = summary.peak;
     bullet(
       md,
       'Phase at the peak',
-      summary.peak.phasePath.length ? summary.peak.phasePath.join(' › ') : 'no phase covers it',
+      afterPhasePath ? summary.peak.placeText : phasePath.length ? phasePath.join(' › ') : 'no phase covers it',
     );
+  }
+  if (summary.retainedPeak) {
+    const r = summary.retainedPeak;
+    bullet(md, 'Peak of RSS', `${r.bytesText} at ${r.atText} ${r.placeText}, ${r.seriesName}`);
   }
   if (summary.repeat) {
     const r = summary.repeat;

@@ -8,6 +8,7 @@ import type {
   SeriesWindow,
   TimelineHostPort,
   TimelineModel,
+  TimelinePeak,
   TimelinePhase,
   TimelinePhaseRow,
 } from '../../protocol/timeline';
@@ -72,12 +73,24 @@ function show(model: TimelineModel): void {
   );
   const peakLine = el('p', { class: 'cmi-peak', id: 'cmi-peak-label' });
   if (peak) {
+    const place = (p: TimelinePeak) =>
+      p.afterPhasePath
+        ? [' at exit, after ', el('strong', {}, p.afterPhasePath.join(' › '))]
+        : [' in ', el('strong', {}, p.phasePath.length ? p.phasePath.join(' › ') : 'no phase')];
     peakLine.append(
-      'Peak ',
+      peak.measure === 'live-heap' ? 'Peak of the live heap ' : 'Peak ',
       el('strong', {}, formatBytes(peak.bytes)),
-      ` (${peak.seriesName}) at ${formatMs(peak.atMs)} in `,
-      el('strong', {}, peak.phasePath.length ? peak.phasePath.join(' › ') : 'no phase'),
+      ` (${peak.seriesName}) at ${formatMs(peak.atMs)}`,
+      ...place(peak),
     );
+    const rss = model.retainedPeak;
+    if (rss)
+      peakLine.append(
+        ' · RSS peak ',
+        el('strong', {}, formatBytes(rss.bytes)),
+        ` (${rss.seriesName}) at ${formatMs(rss.atMs)}`,
+        ...place(rss),
+      );
   } else peakLine.textContent = 'No memory series in this profile.';
   header.append(peakLine);
   // The view's state of this profile kept before a reload, and kept again as it changes (saved at most

@@ -196,7 +196,14 @@ export class Timeline {
       },
     };
     const peakLabel = peak
-      ? [`peak ${formatBytes(peak.bytes)}`, peak.phasePath.length ? peak.phasePath.join(' › ') : '(no phase)']
+      ? [
+          `${peak.measure === 'live-heap' ? 'live heap peak' : 'peak'} ${formatBytes(peak.bytes)}`,
+          peak.afterPhasePath
+            ? `at exit, after ${peak.afterPhasePath.join(' › ')}`
+            : peak.phasePath.length
+              ? peak.phasePath.join(' › ')
+              : '(no phase)',
+        ]
       : [];
     const peakOnRight = peak ? (peak.atMs - m.run.startMs) / (m.run.endMs - m.run.startMs) > 0.6 : false;
     return {

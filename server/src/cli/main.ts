@@ -104,7 +104,8 @@ compare options:
   --html OUT          also write one self-contained HTML file: both memory curves aligned by
                       phase (the same phase at the same place) and the per-phase deltas
   --fail-on-peak-increase PCT
-                      exit 5 when the peak grew by more than PCT % and beyond noise
+                      exit 5 when the peak grew by more than PCT % and beyond noise (the
+                      peak of the live heap where both sides measured one, else of RSS)
   --fail-on-time-increase PCT
                       exit 5 when the wall time grew by more than PCT % and beyond noise
   --dir D             the baseline store (default .cmi)

@@ -2,9 +2,16 @@
 // people are formatted here with the engine's units, so the client never formats bytes itself.
 
 import type { Comparison } from '../../../protocol/compare';
-import type { BaselineDigest, BuildSummary, PhaseSummary, RepeatDigest } from '../../../protocol/custom-messages';
-import type { Analysis, PhaseRow } from '../core/analysis/analyze';
-import { summaryText } from '../core/analysis/summary';
+import type {
+  BaselineDigest,
+  BuildSummary,
+  PeakSummary,
+  PhaseSummary,
+  RepeatDigest,
+} from '../../../protocol/custom-messages';
+import type { Analysis, Peak, PhaseRow } from '../core/analysis/analyze';
+import { peakMeasure } from '../core/analysis/analyze';
+import { peakPlaceText, summaryText } from '../core/analysis/summary';
 import type { Bytes, RepeatStats } from '../core/model';
 import { formatBytes, formatMs, formatPercent } from '../core/units';
 
@@ -38,6 +45,20 @@ export function topPhasesByMemory(rows: readonly PhaseRow[], n = TOP_PHASES): Ph
     .slice(0, n);
 }
 
+function peakSummary(peak: Peak): PeakSummary {
+  return {
+    bytes: peak.bytes,
+    bytesText: formatBytes(peak.bytes),
+    atMs: peak.atMs,
+    atText: formatMs(peak.atMs),
+    seriesName: peak.seriesName,
+    phasePath: peak.phasePath,
+    measure: peakMeasure(peak.seriesKind),
+    afterPhasePath: peak.afterPhasePath ?? null,
+    placeText: peakPlaceText(peak),
+  };
+}
+
 export function summarize(a: Analysis): BuildSummary {
   return {
     status: a.status,
@@ -47,14 +68,8 @@ export function summarize(a: Analysis): BuildSummary {
     command: a.command,
     wallMs: a.wallMs,
     wallText: formatMs(a.wallMs),
-    peak: a.peak && {
-      bytes: a.peak.bytes,
-      bytesText: formatBytes(a.peak.bytes),
-      atMs: a.peak.atMs,
-      atText: formatMs(a.peak.atMs),
-      seriesName: a.peak.seriesName,
-      phasePath: a.peak.phasePath,
-    },
+    peak: a.peak && peakSummary(a.peak),
+    retainedPeak: a.retainedPeak && peakSummary(a.retainedPeak),
     topPhasesByTime: topPhasesByTime(a.phases).map(phaseSummary),
     topPhasesByMemory: topPhasesByMemory(a.phases).map(phaseSummary),
     phaseCount: a.phases.length,

@@ -2,9 +2,15 @@
 // draws. The host side of the timeline: used by `cmi report --html` and, later, the VS Code panel.
 // Pure: takes values, returns values.
 
-import type { TimelineArena, TimelineLaneGroup, TimelineModel, TimelinePhase } from '../../../protocol/timeline';
-import type { Analysis } from '../core/analysis/analyze';
-import { phaseDepths } from '../core/analysis/analyze';
+import type {
+  TimelineArena,
+  TimelineLaneGroup,
+  TimelineModel,
+  TimelinePeak,
+  TimelinePhase,
+} from '../../../protocol/timeline';
+import type { Analysis, Peak } from '../core/analysis/analyze';
+import { peakMeasure, phaseDepths } from '../core/analysis/analyze';
 import { recordedProcessName } from '../core/analysis/recorded-process-name';
 import type { Ms, Profile } from '../core/model';
 import { ms, msToUs, us, usToMs } from '../core/units';
@@ -113,16 +119,8 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
       endMs,
       warnings: p.warnings.map((w) => `${w.code}: ${w.message}`),
     },
-    peak: a.peak
-      ? {
-          bytes: a.peak.bytes,
-          atMs: a.peak.atMs,
-          series: a.peak.series,
-          seriesName: a.peak.seriesName,
-          phasePath: [...a.peak.phasePath],
-          ...(a.peak.pid !== undefined ? { pid: a.peak.pid } : {}),
-        }
-      : null,
+    peak: timelinePeak(a.peak),
+    retainedPeak: timelinePeak(a.retainedPeak),
     series: p.series.map((s, i) => ({
       id: s.id,
       name: s.name,
@@ -165,6 +163,20 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
  * A time rounded to the microsecond: what the view can tell apart, and a third of the text of a full
  * double in the model's JSON (which, for 50,000 phases, is parsed before the first render).
  */
+function timelinePeak(peak: Peak | null): TimelinePeak | null {
+  if (!peak) return null;
+  return {
+    bytes: peak.bytes,
+    atMs: peak.atMs,
+    series: peak.series,
+    seriesName: peak.seriesName,
+    phasePath: [...peak.phasePath],
+    ...(peak.pid !== undefined ? { pid: peak.pid } : {}),
+    measure: peakMeasure(peak.seriesKind),
+    ...(peak.afterPhasePath ? { afterPhasePath: [...peak.afterPhasePath] } : {}),
+  };
+}
+
 function roundToUs(tMs: Ms): Ms {
   return usToMs(us(Math.round(msToUs(tMs))));
 }

@@ -85,8 +85,17 @@ export function profiled(outcome: ProfileOutcome): ProfileBuildResult {
   return (outcome as Extract<ProfileOutcome, { kind: 'profiled' }>).result;
 }
 
-/** `$(pulse) 140.5 MiB peak · Check`: the status bar text of a successful build. */
-export const OK_STATUS = /^\$\(pulse\) (\d+(?:\.\d)?) (KiB|MiB|GiB) peak · (.+)$/;
+/**
+ * `$(pulse) 140.5 MiB peak · Check` (RSS) or `$(pulse) 98.2 MiB live heap · Check`: the status bar
+ * text of a successful build. Groups: the figure, its unit, the phase (as `peakPlace` says it).
+ */
+export const OK_STATUS = /^\$\(pulse\) (\d+(?:\.\d)?) (KiB|MiB|GiB) (?:peak|live heap) · (.+)$/;
+
+/** The phase the status bar names for a peak: its innermost phase, or "at exit, after X". */
+export function peakPlace(peak: { phasePath: string[]; afterPhasePath: string[] | null }): string {
+  const after = peak.afterPhasePath?.at(-1);
+  return after !== undefined ? `at exit, after ${after}` : (peak.phasePath.at(-1) ?? 'no phase');
+}
 
 export function isAlive(pid: number): boolean {
   try {

@@ -21,7 +21,7 @@ void runUiCheck('ui-packaged', async (page, step) => {
       await item.waitFor({ timeout: 240_000 });
       const text = (await item.innerText()).trim();
       log('status bar item:', text);
-      assert.match(text, /^\d+(\.\d)? MiB peak · \S/);
+      assert.match(text, /^\d+(\.\d)? MiB (peak|live heap) · \S/);
       assert.ok(!text.endsWith('· no phase'), 'the rustc wrapper recorded no phase around the peak');
       await item.hover();
       await page.locator('.monaco-hover', { hasText: 'Phase at the peak' }).first().waitFor({ timeout: 10_000 });

@@ -33,7 +33,7 @@ void runUiCheck('ui-profile-build', async (page, step) => {
     await item.waitFor({ timeout: 120_000 });
     const text = (await item.innerText()).trim();
     log('status bar item:', text);
-    assert.match(text, /^\d+(\.\d)? MiB peak · \S.*$/);
+    assert.match(text, /^\d+(\.\d)? MiB (peak|live heap) · \S.*$/);
     await item.hover();
     await page.locator('.monaco-hover', { hasText: 'Phase at the peak' }).first().waitFor({ timeout: 10_000 });
     await screenshot(page, 'ui-profile-build-2-peak');
@@ -52,7 +52,7 @@ void runUiCheck('ui-profile-build', async (page, step) => {
       await label.waitFor({ timeout: 30_000 });
       const text = (await label.innerText()).replace(/\s+/g, ' ');
       log('peak label:', text);
-      assert.match(text, /Peak \d+(\.\d)? MiB/);
+      assert.match(text, /Peak (of the live heap )?\d+(\.\d)? MiB/);
       assert.ok(text.includes(phase), `the peak label does not name the phase ${phase}`);
       const phases = view.locator('#cmi-visible-phases li');
       await phases.first().waitFor({ state: 'attached', timeout: 20_000 });

@@ -22,7 +22,15 @@ export interface Peak {
   phasePath: string[];
   /** Index in `Profile.phases` of the innermost phase holding the peak. */
   phaseIndex?: number;
+  /**
+   * Set when the peak falls after the last phase of its process (at exit, or while it wrote its
+   * output): the path of that last phase. The peak is then "at exit, after X", never the bare process.
+   */
+  afterPhasePath?: string[];
 }
+
+/** What a peak measures: the live heap (what the program holds) or retained memory (what the OS gave it). */
+export type PeakMeasure = 'live-heap' | 'retained';
 
 /** One row per phase path: spans with the same path (tsc's 308 Parse spans) add up into one row. */
 export interface PhaseRow {
@@ -78,7 +86,13 @@ export interface Analysis {
   /** For imported profiles: the files they were read from. */
   importedFrom?: string[];
   wallMs: Ms;
+  /**
+   * The headline peak: of the live heap where a live-heap series exists (the allocator's, or V8's
+   * after full GCs), else of retained memory (RSS, or the most telling heap there is).
+   */
   peak: Peak | null;
+  /** The peak of retained memory (RSS) beside a live-heap headline; null when the headline is already it or there is none. */
+  retainedPeak: Peak | null;
   phases: PhaseRow[];
   series: SeriesRow[];
   /** Every arena, ranked: held past their last use first (largest saving first), then by bytes at the peak. */
@@ -91,8 +105,22 @@ export interface Analysis {
 /** Sample times are stored to the microsecond (profile-file.ts): a sample within that of a phase's edge is inside it. */
 const TIME_RESOLUTION_MS = 0.001;
 
-/** The series whose maximum is "the peak": the whole tree's RSS when sampled, else the most telling heap. */
-const PEAK_KIND_ORDER: SeriesKind[] = ['rss-tree', 'allocator-heap', 'rss-process', 'js-heap', 'compiler-reported'];
+/**
+ * Series of the live heap: what the program holds, freed memory excluded. The allocator's count (cmi's
+ * heap library, massif, heaptrack, DHAT) and V8's heap right after a full GC.
+ */
+const LIVE_HEAP_KINDS: readonly SeriesKind[] = ['allocator-heap', 'js-live-heap'];
+
+/** The series whose maximum is the retained peak: the whole tree's RSS when sampled, else the most telling figure. */
+const RETAINED_KIND_ORDER: readonly SeriesKind[] = ['rss-tree', 'rss-process', 'js-heap', 'compiler-reported'];
+
+export function isLiveHeapKind(kind: SeriesKind): boolean {
+  return LIVE_HEAP_KINDS.includes(kind);
+}
+
+export function peakMeasure(kind: SeriesKind): PeakMeasure {
+  return isLiveHeapKind(kind) ? 'live-heap' : 'retained';
+}
 
 export function seriesMax(s: MemorySeries): { bytes: Bytes; atMs: Ms; index: number } | null {
   if (s.bytes.length === 0) return null;
@@ -101,11 +129,21 @@ export function seriesMax(s: MemorySeries): { bytes: Bytes; atMs: Ms; index: num
   return { bytes: bytes(s.bytes[best]!), atMs: ms(s.tMs[best]!), index: best };
 }
 
+function largest(candidates: MemorySeries[]): MemorySeries | undefined {
+  if (candidates.length === 0) return undefined;
+  return candidates.reduce((a, b) => ((seriesMax(b)?.bytes ?? 0) > (seriesMax(a)?.bytes ?? 0) ? b : a));
+}
+
+/** The series of the headline peak: the largest live-heap series, else the retained one. */
 export function primarySeries(p: Profile): MemorySeries | undefined {
-  for (const kind of PEAK_KIND_ORDER) {
-    const candidates = p.series.filter((s) => s.kind === kind && s.bytes.length > 0);
-    if (candidates.length === 0) continue;
-    return candidates.reduce((a, b) => ((seriesMax(b)?.bytes ?? 0) > (seriesMax(a)?.bytes ?? 0) ? b : a));
+  return largest(p.series.filter((s) => isLiveHeapKind(s.kind) && s.bytes.length > 0)) ?? retainedSeries(p);
+}
+
+/** The series of the retained peak: the tree's RSS, else a process's, else the most telling figure there is. */
+export function retainedSeries(p: Profile): MemorySeries | undefined {
+  for (const kind of RETAINED_KIND_ORDER) {
+    const found = largest(p.series.filter((s) => s.kind === kind && s.bytes.length > 0));
+    if (found) return found;
   }
   return undefined;
 }
@@ -151,16 +189,30 @@ export function innermostPhaseAt(
   return pick(containing);
 }
 
+/** The headline peak (of the live heap where there is one; see `Analysis.peak`). */
 export function findPeak(p: Profile, depths = phaseDepths(p.phases)): Peak | null {
   const primary = primarySeries(p);
-  if (!primary) return null;
-  const max = seriesMax(primary)!;
+  return primary ? peakOf(p, primary, depths) : null;
+}
+
+/** The retained (RSS) peak, when the headline peak is of the live heap; else null. */
+export function findRetainedPeak(p: Profile, headline: Peak | null, depths = phaseDepths(p.phases)): Peak | null {
+  if (!headline || !isLiveHeapKind(headline.seriesKind)) return null;
+  const retained = retainedSeries(p);
+  return retained ? peakOf(p, retained, depths) : null;
+}
+
+/** The maximum of one series, with the process and the phases holding it. */
+export function peakOf(p: Profile, primary: MemorySeries, depths = phaseDepths(p.phases)): Peak | null {
+  const max = seriesMax(primary);
+  if (!max) return null;
   let pid = primary.pid;
   if (pid === undefined) {
-    // Which process held the most at that moment?
+    // Which process held the most at that moment, in the same measure where there are per-process series of it?
+    const perProcess = primary.kind === 'rss-tree' ? 'rss-process' : primary.kind;
     let most = -1;
     for (const s of p.series) {
-      if (s.kind !== 'rss-process' || s.pid === undefined) continue;
+      if (s.kind !== perProcess || s.pid === undefined) continue;
       const v = valueAt(s, max.atMs) ?? -1;
       if (v > most) {
         most = v;
@@ -169,6 +221,7 @@ export function findPeak(p: Profile, depths = phaseDepths(p.phases)): Peak | nul
     }
   }
   const phaseIndex = innermostPhaseAt(p, max.atMs, pid, depths);
+  const after = pid === undefined ? undefined : lastPhaseBefore(p, max.atMs, pid, phaseIndex, depths);
   return {
     bytes: max.bytes,
     atMs: max.atMs,
@@ -178,7 +231,45 @@ export function findPeak(p: Profile, depths = phaseDepths(p.phases)): Peak | nul
     ...(pid !== undefined ? { pid } : {}),
     phasePath: phaseIndex === undefined ? [] : phasePath(p.phases, phaseIndex),
     ...(phaseIndex !== undefined ? { phaseIndex } : {}),
+    ...(after !== undefined ? { afterPhasePath: phasePath(p.phases, after) } : {}),
   };
+}
+
+/**
+ * When `tMs` falls after every phase of process `pid` but its outermost (the process's own span, or
+ * none at all): the last of those phases to end, deepest on ties. Undefined when a phase below the
+ * outermost still covers `tMs`, or the process has no such phase.
+ */
+function lastPhaseBefore(
+  p: Profile,
+  tMs: Ms,
+  pid: number,
+  covering: number | undefined,
+  depths: number[],
+): number | undefined {
+  if (covering !== undefined && (depths[covering]! > 0 || p.phases[covering]!.pid !== pid)) return undefined;
+  let last: number | undefined;
+  for (let i = 0; i < p.phases.length; i++) {
+    const ph = p.phases[i]!;
+    if (ph.pid !== pid || i === covering || depths[i] === 0) continue;
+    if (ph.endMs > tMs + TIME_RESOLUTION_MS) return undefined;
+    if (
+      last === undefined ||
+      ph.endMs > p.phases[last]!.endMs ||
+      (ph.endMs === p.phases[last]!.endMs && depths[i]! > depths[last]!)
+    )
+      last = i;
+  }
+  if (last === undefined && covering === undefined) {
+    // No outermost span: the process's own phases are all roots.
+    for (let i = 0; i < p.phases.length; i++) {
+      const ph = p.phases[i]!;
+      if (ph.pid !== pid) continue;
+      if (ph.endMs > tMs + TIME_RESOLUTION_MS) return undefined;
+      if (last === undefined || ph.endMs > p.phases[last]!.endMs) last = i;
+    }
+  }
+  return last;
 }
 
 /** The highest sample within [startMs, endMs], counting the value in force at startMs. */
@@ -223,9 +314,17 @@ function coveredMs(intervals: [Ms, Ms][], lo: Ms, hi: Ms): Ms {
 export function analyze(p: Profile): Analysis {
   const depths = phaseDepths(p.phases);
   const peak = findPeak(p, depths);
+  const retainedPeak = findRetainedPeak(p, peak, depths);
   const primary = peak ? p.series.find((s) => s.id === peak.series) : undefined;
+  // A phase's figures come from its own process's series: of the headline's measure where the process
+  // has one (its live heap), else its RSS; without either, from the headline's series.
   const processSeries = new Map<number, MemorySeries>();
   for (const s of p.series) if (s.kind === 'rss-process' && s.pid !== undefined) processSeries.set(s.pid, s);
+  if (primary && isLiveHeapKind(primary.kind))
+    for (const s of p.series) if (s.kind === primary.kind && s.pid !== undefined) processSeries.set(s.pid, s);
+  const sameMeasure = new Set(
+    p.series.filter((s) => primary && peakMeasure(s.kind) === peakMeasure(primary.kind)).map((s) => s.id),
+  );
 
   const children = new Map<number, number[]>();
   p.phases.forEach((ph, i) => {
@@ -308,7 +407,13 @@ export function analyze(p: Profile): Analysis {
     }
   });
   const phases = [...rows.values()];
-  if (peak) for (const r of phases) r.shareOfPeak = r.memPeakBytes === null ? null : r.memPeakBytes / peak.bytes;
+  // A share of the peak only in the peak's own measure: a phase's RSS is no share of a live heap.
+  if (peak)
+    for (const r of phases)
+      r.shareOfPeak =
+        r.memPeakBytes === null || r.memSeries === null || !sameMeasure.has(r.memSeries)
+          ? null
+          : r.memPeakBytes / peak.bytes;
 
   const series: SeriesRow[] = p.series.map((s) => {
     const m = seriesMax(s);
@@ -336,6 +441,7 @@ export function analyze(p: Profile): Analysis {
     ...(p.run.importedFrom ? { importedFrom: p.run.importedFrom } : {}),
     wallMs: p.run.wallMs,
     peak,
+    retainedPeak,
     phases,
     series,
     arenas,

@@ -224,17 +224,22 @@ export function arenasAtPeak(
     bytes += arenaBytesAt(a, peak.atMs);
   }
   const held = rows.filter((r) => r.heldPastLastUse);
-  // The heap the arenas live in: of the peak's process where there is one, else the largest then.
+  // The heap the arenas live in: of the peak's process where there is one, its live heap rather than
+  // its heap with garbage, else the largest then.
   let heap: ArenasAtPeak['heap'] = null;
-  let heapOwn = false;
+  let heapRank: [number, number, number] = [-1, -1, -1];
   for (const s of p.series) {
-    if (s.kind !== 'js-heap' && s.kind !== 'allocator-heap') continue;
+    if (s.kind !== 'js-heap' && s.kind !== 'js-live-heap' && s.kind !== 'allocator-heap') continue;
     const v = valueAt(s, peak.atMs);
     if (v === undefined || v <= 0) continue;
-    const own = peak.pid !== undefined && s.pid === peak.pid;
-    if (heap && ((heapOwn && !own) || (heapOwn === own && v <= heap.bytes))) continue;
+    const rank: [number, number, number] = [
+      Number(peak.pid !== undefined && s.pid === peak.pid),
+      Number(s.kind !== 'js-heap'),
+      v,
+    ];
+    if (heap && !ranksAbove(rank, heapRank)) continue;
     heap = { series: s.id, seriesName: s.name, seriesKind: s.kind, bytes: v, shareOfHeap: bytes / v };
-    heapOwn = own;
+    heapRank = rank;
   }
   const ifFreedAfterLastUse: ArenasAtPeak['ifFreedAfterLastUse'] = [];
   for (const id of [peak.series, heap?.series]) {
@@ -253,6 +258,12 @@ export function arenasAtPeak(
     potentialSavingBytes: asBytes(held.reduce((s, r) => s + r.potentialSavingBytes, 0)),
     heap,
   };
+}
+
+/** Lexicographic order: whether `a` comes strictly before `b`. */
+function ranksAbove(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
+  return false;
 }
 
 /**

@@ -1,10 +1,12 @@
 // The summary of an analysis, as text for a terminal and as the documented JSON of `cmi summary --json`.
 
 import { formatBytes, formatMs, formatPercent } from '../units';
-import type { Analysis, PhaseRow } from './analyze';
+import type { Analysis, Peak, PhaseRow } from './analyze';
+import { peakMeasure } from './analyze';
 
 export const SUMMARY_FORMAT = 'compiler-memory-insight/summary';
-export const SUMMARY_VERSION = 1;
+// 2: `peak` is of the live heap where one was measured (`peak.measure`), `retainedPeak` beside it.
+export const SUMMARY_VERSION = 2;
 
 /** The JSON of `cmi summary --json` (documented in the README): bytes and milliseconds everywhere. */
 export function summaryJson(a: Analysis): Record<string, unknown> {
@@ -18,15 +20,8 @@ export function summaryJson(a: Analysis): Record<string, unknown> {
     command: a.command,
     importedFrom: a.importedFrom ?? null,
     wallMs: a.wallMs,
-    peak: a.peak && {
-      bytes: a.peak.bytes,
-      atMs: a.peak.atMs,
-      series: a.peak.series,
-      seriesName: a.peak.seriesName,
-      seriesKind: a.peak.seriesKind,
-      pid: a.peak.pid ?? null,
-      phasePath: a.peak.phasePath,
-    },
+    peak: peakJson(a.peak),
+    retainedPeak: peakJson(a.retainedPeak),
     phases: a.phases.map((r) => ({
       name: r.name,
       path: r.path,
@@ -79,6 +74,37 @@ export function summaryJson(a: Analysis): Record<string, unknown> {
     arenasAtPeak: a.arenasAtPeak,
     warnings: a.warnings,
   };
+}
+
+function peakJson(peak: Peak | null): Record<string, unknown> | null {
+  return (
+    peak && {
+      bytes: peak.bytes,
+      atMs: peak.atMs,
+      measure: peakMeasure(peak.seriesKind),
+      series: peak.series,
+      seriesName: peak.seriesName,
+      seriesKind: peak.seriesKind,
+      pid: peak.pid ?? null,
+      phasePath: peak.phasePath,
+      afterPhasePath: peak.afterPhasePath ?? null,
+    }
+  );
+}
+
+/** Where a peak is, in words: "in Program › Check", "at exit, after Emit", "(no phase covers it)". */
+export function peakPlaceText(peak: Peak): string {
+  if (peak.afterPhasePath) return `at exit, after ${peak.afterPhasePath.join(' › ')}`;
+  return peak.phasePath.length ? `in ${peak.phasePath.join(' › ')}` : '(no phase covers it)';
+}
+
+/** What a peak measures, as the headline names it. */
+export function peakMeasureText(peak: Peak): string {
+  return peakMeasure(peak.seriesKind) === 'live-heap' ? 'live heap' : 'retained (RSS)';
+}
+
+function peakLine(label: string, peak: Peak): string {
+  return `${label}: ${formatBytes(peak.bytes)} (${peak.seriesName}) at ${formatMs(peak.atMs)} ${peakPlaceText(peak)}${peak.pid !== undefined ? ` [pid ${peak.pid}]` : ''}`;
 }
 
 function pad(s: string, n: number): string {
@@ -159,10 +185,9 @@ export function summaryText(a: Analysis, opts: { top?: number } = {}): string {
   if (a.importedFrom?.length) out.push(`Imported from: ${a.importedFrom.join(', ')}`);
   out.push(`Status: ${statusLine(a)} · wall ${formatMs(a.wallMs)}`);
   if (a.peak) {
-    const where = a.peak.phasePath.length ? a.peak.phasePath.join(' › ') : '(no phase covers it)';
-    out.push(
-      `Peak: ${formatBytes(a.peak.bytes)} (${a.peak.seriesName}) at ${formatMs(a.peak.atMs)} in ${where}${a.peak.pid !== undefined ? ` [pid ${a.peak.pid}]` : ''}`,
-    );
+    const live = peakMeasure(a.peak.seriesKind) === 'live-heap';
+    out.push(peakLine(live ? 'Peak of the live heap' : 'Peak', a.peak));
+    if (a.retainedPeak) out.push(peakLine('Peak of RSS', a.retainedPeak));
   } else out.push('Peak: no memory was recorded');
 
   const width = 52;

@@ -49,7 +49,8 @@ export function significant(d: Delta): boolean {
   return d.delta !== null && d.delta !== 0 && !d.noise;
 }
 
-const KIND_ORDER = ['rss-tree', 'rss-process', 'js-heap', 'allocator-heap', 'compiler-reported'];
+// The live heap first: it is what a change to the program moves; RSS beside it.
+const KIND_ORDER = ['allocator-heap', 'js-live-heap', 'rss-tree', 'rss-process', 'js-heap', 'compiler-reported'];
 
 export function compareProfiles(base: Profile, head: Profile, opts: CompareOptions = {}): Comparison {
   const ba = analyze(base);
