@@ -43,12 +43,12 @@ echo >&2
 native=
 if command -v cc >/dev/null 2>&1; then
   echo "== Building nativec (examples/native/nativec.c) with $(command -v cc) -O2" >&2
-  if cc -O2 -o "$out/nativec" examples/native/nativec.c; then
+  if cc -O2 -o .cmi/nativec examples/native/nativec.c; then
     native=1
     for mode in held free; do
       flag=; [ "$mode" = free ] && flag=--free-asts
       echo "== Profiling: nativec${flag:+ $flag}: 300 modules, one AST arena each (C, glibc malloc)" >&2
-      cmi profile --out ".cmi/example-nativec-$mode.json" -- "$out/nativec" $flag || rc=$?
+      cmi profile --out ".cmi/example-nativec-$mode.json" -- .cmi/nativec $flag || rc=$?
       echo >&2
     done
     echo "== nativec with and without --free-asts (cmi compare --markdown)" >&2
