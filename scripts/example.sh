@@ -8,6 +8,10 @@
 # `node --expose-gc`: its heap meter then collects garbage at every phase boundary, so its own
 # "peak heap" is the live heap. (Without it neither RSS nor the sampled V8 heap moves, as allocators
 # and GCs keep freed memory: the arena figures don't depend on it.)
+#   3. nativec (examples/native), tinyc's twin in C, built with the system's cc -O2, both ways: its AST
+#      arenas are malloc'd 64 KiB chunks that glibc keeps once freed, so with --free-asts its live heap
+#      falls by the arenas' size while its RSS barely moves. It reports its phases and arenas through
+#      the trace file ($CMI_TRACE_FILE). Without cc it is skipped, with a note.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
@@ -35,6 +39,30 @@ done
 echo "== tinyc with and without --free-asts (cmi compare --markdown)" >&2
 cmi compare .cmi/example-tinyc-held.json .cmi/example-tinyc-free.json --markdown >&2 || rc=$?
 echo >&2
-echo "The profiles are in .cmi/example-tsc.json, .cmi/example-tinyc-held.json and .cmi/example-tinyc-free.json;" >&2
+
+native=
+if command -v cc >/dev/null 2>&1; then
+  echo "== Building nativec (examples/native/nativec.c) with $(command -v cc) -O2" >&2
+  if cc -O2 -o .cmi/nativec examples/native/nativec.c; then
+    native=1
+    for mode in held free; do
+      flag=; [ "$mode" = free ] && flag=--free-asts
+      echo "== Profiling: nativec${flag:+ $flag}: 300 modules, one AST arena each (C, glibc malloc)" >&2
+      cmi profile --out ".cmi/example-nativec-$mode.json" -- .cmi/nativec $flag || rc=$?
+      echo >&2
+    done
+    echo "== nativec with and without --free-asts (cmi compare --markdown)" >&2
+    cmi compare .cmi/example-nativec-held.json .cmi/example-nativec-free.json --markdown >&2 || rc=$?
+    echo "(nativec's own line above gives its live heap peak both ways: it falls by its arenas' size while the RSS peak barely moves.)" >&2
+    echo >&2
+  else
+    echo "nativec did not build: skipped." >&2
+  fi
+else
+  echo "No C compiler (cc) on this machine: the native example (examples/native) is skipped." >&2
+fi
+
+echo "The profiles are in .cmi/example-tsc.json, .cmi/example-tinyc-held.json and .cmi/example-tinyc-free.json${native:+,}" >&2
+[ -n "$native" ] && echo ".cmi/example-nativec-held.json and .cmi/example-nativec-free.json;" >&2
 echo "see one again with: npm run --silent cmi -- summary .cmi/example-tinyc-held.json" >&2
 exit $rc

@@ -10,6 +10,7 @@ need_apt=()
 command -v /usr/bin/time >/dev/null 2>&1 || need_apt+=(time)
 command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
 command -v ps >/dev/null 2>&1 || need_apt+=(procps)
+command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind)
 if ! command -v cargo >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo" ]; then need_apt+=(cargo rustc); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -106,9 +106,9 @@ describe('heap profilers', () => {
     }
   });
 
-  it('dhat: the output is imported when its importer is registered', async () => {
+  it('dhat: the output is imported, its t-gmax a heap peak of the process, within its life', async () => {
     const { profile } = await runBuild({
-      argv: [alloc, '8', '50'],
+      argv: [alloc, String(ALLOC_MIB), '50'],
       cwd: tmp,
       distDir,
       instrumentations: [heapProfilerInstrumentation('dhat')],
@@ -118,6 +118,11 @@ describe('heap profilers', () => {
     if (importers.some((i) => i.format === 'dhat')) {
       expect(profile.warnings.filter((w) => w.code === 'heap-profiler-unreadable')).toEqual([]);
       expect(profile.run.sources).toContain('dhat');
+      const [heap] = expectHeapPeak(profile, proc.pid);
+      // Instructions stretched over the process's life: the peak lies inside it.
+      const at = heap!.tMs[heap!.bytes.indexOf(Math.max(...heap!.bytes))]!;
+      expect(at).toBeGreaterThanOrEqual(proc.startMs);
+      expect(at).toBeLessThanOrEqual(proc.endMs ?? profile.run.wallMs);
     } else {
       expect(profile.warnings.find((w) => w.code === 'heap-profiler-unreadable')?.message).toContain(`pid ${proc.pid}`);
     }

@@ -17,6 +17,16 @@ export interface AllocationSite {
 export const ALLOCATOR =
   /^(?:\?\?\?|x(?:malloc|calloc|realloc|strdup|memdup)|malloc|calloc|realloc|memalign|posix_memalign|aligned_alloc|operator new(?:\[\])?\(|__mmap64|mmap|mmap64|mremap|brk|__brk|sbrk|__sbrk|_obstack_newchunk|ggc_internal_(?:cleared_)?alloc|__rust_alloc|__rust_realloc|alloc::alloc::|__rdl_alloc|__libc_)/;
 
+/**
+ * Rust's standard library between the allocator and the code that asked for memory (the dhat crate's
+ * frames: `alloc::raw_vec::RawVec<T,A>::allocate_in`, `<alloc::alloc::Global as core::alloc::Allocator>::allocate`,
+ * `<T as alloc::slice::hack::ConvertVec>::to_vec`, `std::io::stdio::_print` …), and the global allocator
+ * itself (`<dhat::Alloc as core::alloc::global::GlobalAlloc>::alloc`): a site is the first frame above
+ * them. A user's type implementing a std trait (`<my::Ast as core::clone::Clone>::clone`) is not one of them.
+ */
+export const RUST_LIBRARY_FRAME =
+  /^(?:<&?(?:mut )?(?:alloc|core|std|hashbrown)::|<(?:T|str|\[T\]|\[T; N\]) as (?:alloc|core|std)::|<[^<>]+ as core::alloc::global::GlobalAlloc>::|(?:alloc|core|std|hashbrown)::)/;
+
 /** valgrind's frame description (massif's tree nodes, DHAT's ftbl): `0xADDR: function (file:line | in module)`. */
 export const VALGRIND_FRAME = /^0x[0-9A-Fa-f]+: (.*?)(?: \((in [^()]*|[^()]*:\d+)\))?$/;
 

@@ -7,19 +7,35 @@
 //   ,"ftbl": ["[root]", "0x1B70D4B: xmalloc (in /usr/lib/gcc/x86_64-linux-gnu/12/cc1plus)", …]}
 //
 // `fs` indexes `ftbl`, innermost frame first. `gb` = bytes live from a program point at t-gmax (the
-// global heap peak); their sum is DHAT's "At t-gmax" figure. Times (`tg`, `te`) are in `tu`:
-// instructions for valgrind, µs for the dhat crate. There is no wall clock and no time series, so
-// there is NO memory series: the peak is a marker of kind 'peak' at time 0 (detail: bytes and the
-// time in `tu`), the sites live at it are markers of kind 'peak-site' (detail "<bytes> <function>
-// <location>", the first frame above the allocator), and a warning says there is no timeline.
-// `cmd` and `pid` become the process.
+// global heap peak); their sum is DHAT's "At t-gmax" figure; `eb` the same at the end (t-end).
+// Times (`tg`, `te`) are in `tu`: instructions for valgrind ("instrs"), µs since the program started
+// for the dhat crate ("µs", `"mode": "rust-heap"`).
+//
+// What it becomes:
+//  - an 'allocator-heap' series of the live heap at the three moments DHAT knows: 0 bytes at the
+//    start, the t-gmax total at `tg`, the t-end total at `te`. Its maximum is DHAT's peak. It is
+//    not a timeline (DHAT records nothing in between), and a warning says so;
+//  - times: the dhat crate's µs are wall time since the program started; valgrind's instructions
+//    are no clock: the axis is pseudo-time, 1 ms per million instructions (as massif's
+//    --time-unit=i), and the warning says that too;
+//  - a marker of kind 'peak' at `tg` (detail: bytes, blocks, the times in `tu`), and the sites live
+//    at it as markers of kind 'peak-site' (detail "<bytes> <function> <location>", the first frame
+//    above the allocator and, for Rust, above the standard library's allocating wrappers);
+//  - the process from `cmd` and `pid`.
 
 import * as path from 'node:path';
-import type { Marker, Warning } from '../model';
-import { ms } from '../units';
+import type { Marker, MemorySeries, Ms, Warning } from '../model';
+import { SeriesBuilder } from '../model';
+import { bytes, ms, us, usToMs } from '../units';
 import { defineImporter, type ImportResult } from './importer';
 import { ImportError } from './import-error';
-import { ALLOCATOR, parseSite, peakSiteMarkers, type AllocationSite } from '../heap/allocation-site';
+import {
+  ALLOCATOR,
+  parseSite,
+  peakSiteMarkers,
+  RUST_LIBRARY_FRAME,
+  type AllocationSite,
+} from '../heap/allocation-site';
 
 export interface DhatProgramPoint {
   tb: number;
@@ -127,7 +143,11 @@ export function summarizeDhat(d: DhatFile): DhatSummary {
       if (desc === '[root]') continue;
       const s = parseSite(pp.gb, desc);
       site ??= s; // the innermost frame, when every frame is an allocator
-      if (!ALLOCATOR.test(s.fn) && !/^(?:operator new|malloc|calloc|realloc)\b/.test(s.fn)) {
+      if (
+        !ALLOCATOR.test(s.fn) &&
+        !/^(?:operator new|malloc|calloc|realloc)\b/.test(s.fn) &&
+        !RUST_LIBRARY_FRAME.test(s.fn)
+      ) {
         site = s;
         break;
       }
@@ -147,30 +167,71 @@ export function summarizeDhat(d: DhatFile): DhatSummary {
   };
 }
 
+/** How the file's time unit maps to the profile's axis: µs are a clock; anything else is pseudo-time. */
+function timeAxis(tu: string): { toMs: (t: number) => Ms; clock: boolean; says: string } {
+  if (tu === 'µs' || tu === 'us')
+    return { toMs: (t) => usToMs(us(t)), clock: true, says: 'times are µs since the program started' };
+  const unit = tu === 'instrs' ? 'instructions' : `"${tu}"`;
+  return {
+    toMs: (t) => ms(t / 1e6),
+    clock: false,
+    says: `its times are ${unit}, not a clock: the time axis is pseudo-time, 1 ms per million ${unit}`,
+  };
+}
+
 export function dhatToResult(d: DhatFile, file = '<input>'): ImportResult {
   const s = summarizeDhat(d);
   const argv = d.cmd.split(/\s+/).filter(Boolean);
-  const label = argv[0] ? path.basename(argv[0]) : 'dhat';
+  // path.win32 splits at both separators: the dhat crate runs on Windows too.
+  const label = argv[0] ? path.win32.basename(argv[0]) : 'dhat';
   const who = `${label} (pid ${d.pid})`;
-  const warnings: Warning[] = [
-    {
-      code: 'no-timeline',
-      message: `DHAT has no wall clock and no time series (times are in ${d.tu}): the heap peak of ${who} is a marker at time 0, not a memory series`,
+  const axis = timeAxis(d.tu);
+  const warnings: Warning[] = [];
+  // The peak's moment; a file without `tg` (not one DHAT writes in heap mode) puts it at the start.
+  const peakMs = d.tg !== undefined ? axis.toMs(d.tg) : ms(0);
+  const endMs = d.te !== undefined ? axis.toMs(Math.max(d.te, d.tg ?? 0)) : undefined;
+  const heap = new SeriesBuilder(3);
+  if (peakMs > 0) heap.push(ms(0), bytes(0));
+  heap.push(peakMs, bytes(s.peakBytes));
+  if (endMs !== undefined && endMs > peakMs) heap.push(endMs, bytes(s.endBytes));
+  warnings.push({
+    code: 'no-timeline',
+    message: `DHAT records the heap only at its peak (t-gmax) and at the end: the heap of ${who} is ${heap.length} points (start, t-gmax, end), not a timeline; ${axis.says}`,
+    file,
+  });
+  if (d.tg === undefined)
+    warnings.push({
+      code: 'dhat-no-tg',
+      message: 'no "tg" (time of t-gmax) in the file: the peak is placed at 0',
       file,
-    },
+    });
+  const series: MemorySeries[] = [
+    heap.build({
+      id: `dhat-heap:${d.pid}`,
+      name: `heap of ${who} (DHAT: live bytes at t-gmax and at the end)`,
+      kind: 'allocator-heap',
+      source: d.mode === 'rust-heap' ? 'dhat crate' : 'valgrind DHAT',
+      pid: d.pid,
+    }),
   ];
   const at = d.tg !== undefined ? ` at ${d.tg} ${d.tu}${d.te !== undefined ? ` of ${d.te}` : ''}` : '';
   const markers: Marker[] = [
     {
       name: `DHAT peak (t-gmax) of ${who}`,
       kind: 'peak',
-      tMs: ms(0),
+      tMs: peakMs,
       pid: d.pid,
       detail: `${s.peakBytes} bytes in ${s.peakBlocks} blocks${at}; total allocated ${s.totalBytes} bytes; live at end ${s.endBytes} bytes`,
     },
-    ...peakSiteMarkers(s.peakSites, ms(0), d.pid),
+    ...peakSiteMarkers(s.peakSites, peakMs, d.pid),
   ];
-  return { markers, warnings, sources: ['dhat'], processes: [{ pid: d.pid, argv, label, startMs: ms(0) }] };
+  return {
+    series,
+    markers,
+    warnings,
+    sources: ['dhat'],
+    processes: [{ pid: d.pid, argv, label, startMs: ms(0), ...(endMs !== undefined ? { endMs } : {}) }],
+  };
 }
 
 export function importDhat(text: string, file = '<input>'): ImportResult {
@@ -180,7 +241,7 @@ export function importDhat(text: string, file = '<input>'): ImportResult {
 export const dhatImporter = defineImporter({
   format: 'dhat',
   description:
-    "valgrind DHAT JSON (dhat.out.PID) and the Rust dhat crate's dhat-heap.json: the heap peak (t-gmax) and the allocation sites live at it, as markers (no timeline: times are instructions)",
+    "valgrind DHAT JSON (dhat.out.PID) and the Rust dhat crate's dhat-heap.json: the heap peak (t-gmax) as a heap series of three points (start, t-gmax, end; valgrind's times are instructions: pseudo-time) and the allocation sites live at it",
   sniff: isDhat,
   importText: importDhat,
 });
