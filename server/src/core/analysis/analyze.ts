@@ -4,6 +4,8 @@
 import type { Bytes, MemorySeries, Ms, Phase, Profile, RunStatus, SeriesKind, Warning } from '../model';
 import { sampleIndexAt, valueAt } from '../model';
 import { bytes, ms } from '../units';
+import type { AllocationSite } from '../heap/allocation-site';
+import { peakSiteOf } from '../heap/allocation-site';
 import type { ArenaRow, ArenasAtPeak } from './arenas';
 import { arenaEventsPerPhase, arenaRows, arenasAtPeak, freedRightAfterTest } from './arenas';
 
@@ -99,6 +101,12 @@ export interface Analysis {
   arenas: ArenaRow[];
   /** The arenas live at the peak; null without a peak or without arenas. */
   arenasAtPeak: ArenasAtPeak | null;
+  /**
+   * What is live at the peak, by allocation site, as the heap profiler saw it at its own peak (massif's
+   * peak snapshot, heaptrack's peak, DHAT's t-gmax), biggest first: of the peak's process where it has
+   * them. Empty without a heap profile.
+   */
+  peakSites: (AllocationSite & { pid?: number })[];
   warnings: Warning[];
 }
 
@@ -270,6 +278,15 @@ function lastPhaseBefore(
     }
   }
   return last;
+}
+
+function peakSites(p: Profile, peak: Peak | null): Analysis['peakSites'] {
+  const all = p.markers.flatMap((m) => {
+    const site = peakSiteOf(m);
+    return site ? [{ ...site, ...(m.pid !== undefined ? { pid: m.pid } : {}) }] : [];
+  });
+  const own = peak?.pid === undefined ? [] : all.filter((s) => s.pid === peak.pid);
+  return (own.length ? own : all).sort((a, b) => b.bytes - a.bytes);
 }
 
 /** The highest sample within [startMs, endMs], counting the value in force at startMs. */
@@ -446,6 +463,7 @@ export function analyze(p: Profile): Analysis {
     series,
     arenas,
     arenasAtPeak: arenasAtPeak(p, peak, arenas, freedRightAfter),
+    peakSites: peakSites(p, peak),
     warnings: p.warnings,
   };
 }

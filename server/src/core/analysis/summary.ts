@@ -72,6 +72,12 @@ export function summaryJson(a: Analysis): Record<string, unknown> {
       freedInPhase: r.freedInPhase,
     })),
     arenasAtPeak: a.arenasAtPeak,
+    peakSites: a.peakSites.map((x) => ({
+      bytes: x.bytes,
+      function: x.fn,
+      location: x.location ?? null,
+      pid: x.pid ?? null,
+    })),
     warnings: a.warnings,
   };
 }
@@ -224,6 +230,12 @@ export function summaryText(a: Analysis, opts: { top?: number } = {}): string {
     for (const s of a.series.slice(0, 12))
       out.push(`  ${pad(s.name, 60)} ${padLeft(formatBytes(s.maxBytes), 11)} max · ${s.samples} samples`);
     if (a.series.length > 12) out.push(`  … and ${a.series.length - 12} more`);
+  }
+  if (a.peakSites.length) {
+    out.push('', 'Live at the peak, by allocation site (as the heap profiler saw it at its peak):');
+    for (const x of a.peakSites.slice(0, top))
+      out.push(`  ${padLeft(formatBytes(x.bytes), 11)}  ${x.fn}${x.location ? `  ${x.location}` : ''}`);
+    if (a.peakSites.length > top) out.push(`  … and ${a.peakSites.length - top} more (see --json)`);
   }
   if (a.arenas.length) out.push('', ...arenaLines(a, top));
   if (a.warnings.length) {

@@ -40,6 +40,17 @@ export function parseSite(bytes: number, desc: string): AllocationSite {
 /** How many peak sites become markers. */
 export const MAX_PEAK_SITES = 20;
 
+/** A 'peak-site' marker read back as its site; undefined for any other marker. */
+export function peakSiteOf(m: Marker): AllocationSite | undefined {
+  if (m.kind !== 'peak-site' || m.detail === undefined) return undefined;
+  const space = m.detail.indexOf(' ');
+  const bytes = Number(m.detail.slice(0, space));
+  if (space < 0 || !Number.isFinite(bytes)) return undefined;
+  const rest = m.detail.slice(space + 1);
+  const location = rest.startsWith(`${m.name} `) ? rest.slice(m.name.length + 1) : '';
+  return { bytes, fn: m.name, ...(location ? { location } : {}) };
+}
+
 /** The biggest sites (biggest first already) as 'peak-site' markers, detail "<bytes> <function> <location>". */
 export function peakSiteMarkers(sites: readonly AllocationSite[], tMs: Ms, pid?: number): Marker[] {
   const pidField = pid !== undefined ? { pid } : {};
