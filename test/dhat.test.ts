@@ -157,7 +157,7 @@ describe('dhat: real files', () => {
       const out = execFileSync(process.execPath, [cliPath, 'import', path.join(dir, f)], { encoding: 'utf8' });
       expect(out, f).toMatch(
         new RegExp(
-          `^Peak: ${formatBytes(bytes).replace('.', '\\.')} \\(heap of .* \\(DHAT: live bytes at t-gmax and at the end\\)\\) at `,
+          `^Peak of the live heap: ${formatBytes(bytes).replace('.', '\\.')} \\(heap of .* \\(DHAT: live bytes at t-gmax and at the end\\)\\) at `,
           'm',
         ),
       );

@@ -44,8 +44,10 @@ function heapLabel(kind: SeriesKind | null): string {
   switch (kind) {
     case 'js-heap':
       return 'V8 heap';
+    case 'js-live-heap':
+      return 'live V8 heap';
     case 'allocator-heap':
-      return 'heap';
+      return 'live heap';
     case 'compiler-reported':
       return 'memory (reported)';
     case 'rss-tree':

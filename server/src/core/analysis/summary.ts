@@ -104,11 +104,6 @@ export function peakPlaceText(peak: Peak): string {
   return peak.phasePath.length ? `in ${peak.phasePath.join(' › ')}` : '(no phase covers it)';
 }
 
-/** What a peak measures, as the headline names it. */
-export function peakMeasureText(peak: Peak): string {
-  return peakMeasure(peak.seriesKind) === 'live-heap' ? 'live heap' : 'retained (RSS)';
-}
-
 function peakLine(label: string, peak: Peak): string {
   return `${label}: ${formatBytes(peak.bytes)} (${peak.seriesName}) at ${formatMs(peak.atMs)} ${peakPlaceText(peak)}${peak.pid !== undefined ? ` [pid ${peak.pid}]` : ''}`;
 }
