@@ -12,9 +12,11 @@
 //              50,000 phases and 5,000 arenas (bench/timeline.mjs)
 //   import     a generated Trace Event file of 200 MB: throughput and peak memory vs JSON.parse
 //              (bench/chrome-trace-import.mjs; --gb1 also imports a generated 1 GB file)
+//   eager-purge  the cost of the allocators' eager-purge settings on a rolldown bundle and a cargo build:
+//              wall time and RSS peak with them against --allocator-defaults (bench/eager-purge.mjs)
 //   hover      hovers on phase names with a 50,000-phase profile: index build, p50/p95 vs 20 ms (bench/hover.mjs)
 //
-// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover, --gb1
+// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover|eager-purge, --gb1
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -277,6 +279,10 @@ try {
   if (!only || only === 'hover') {
     const { benchHover } = await import('./hover.mjs');
     await benchHover({ report, tmpDir: tmp });
+  }
+  if (!only || only === 'eager-purge') {
+    const { benchEagerPurge } = await import('./eager-purge.mjs');
+    benchEagerPurge({ tmpDir: tmp, runs, env });
   }
   if (!only || only === 'fidelity') fidelity();
   if (!only || only === 'overhead' || only === 'overhead-tsc') overheadTsc();

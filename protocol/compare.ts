@@ -16,7 +16,7 @@ export interface Delta {
   /** null when that side does not have the quantity (a phase or series only the other side has). */
   base: Stat | null;
   head: Stat | null;
-  /** head.median − base.median; null when a side is missing. */
+  /** head.median − base.median; null when a side is missing, or the two can't be compared (RSS across allocator settings). */
   delta: number | null;
   /** delta / base.median; null when a side is missing or the base is 0. */
   deltaPct: number | null;
@@ -121,6 +121,12 @@ export interface Comparison {
   /** Arena groups, changed ones first by |Δ bytes at peak|. */
   arenas: ArenaDelta[];
   envDifferences: EnvDifference[];
+  /**
+   * Set when the two sides ran with different allocator settings (`eager-purge` against `defaults`):
+   * their RSS figures are then not compared (the RSS peaks' and phase peaks' `delta` is null) and a
+   * gate on the peak refuses to judge an RSS peak.
+   */
+  allocatorSettingsDiffer?: { base: string; head: string };
   warnings: string[];
 }
 

@@ -92,6 +92,11 @@ export interface ProfileBuildParams {
   /** Stop the whole process tree after this long; absent or 0: no limit. */
   timeoutMs?: number;
   /**
+   * Run with the allocators' own settings (`compilerMemory.build.allocatorDefaults`, `cmi profile
+   * --allocator-defaults`); absent or false: eager purge, so that RSS follows the live heap.
+   */
+  allocatorDefaults?: boolean;
+  /**
    * Run the build this many times, one after the other ("Profile Build (repeat N)", `cmi profile
    * --runs N`); absent or 1: once. The profile is the run with the median peak, carrying the median,
    * minimum and maximum over the runs (`profile.repeat`). Progress says "run k of N"; cancelling stops

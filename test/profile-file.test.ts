@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allocatorSettingsInstrumentation } from '../server/src/core/collect/allocator-settings';
 import type { Profile } from '../server/src/core/model';
 import {
   parseProfile,
@@ -42,6 +43,22 @@ describe('profile file', () => {
     }
     const tree = back.series.find((s) => s.kind === 'rss-tree')!;
     expect(Math.max(...tree.bytes)).toBeGreaterThan(60 * 2 ** 20);
+  });
+
+  it('keeps the allocator settings of a run, and refuses malformed ones naming the file', async () => {
+    const { profile: eager } = await runBuild({
+      argv: [process.execPath, '-e', '0'],
+      cwd: tmp,
+      instrumentations: [allocatorSettingsInstrumentation()],
+    });
+    expect(eager.run.allocatorSettings?.mode).toBe('eager-purge');
+    const text = serializeProfile(eager);
+    expect(parseProfile(text).run.allocatorSettings).toEqual(eager.run.allocatorSettings);
+    const doc = JSON.parse(text);
+    doc.run.allocatorSettings = { mode: 'eager-purge', env: { MALLOC_CONF: 0 } };
+    expect(() => parseProfile(JSON.stringify(doc), 'odd.json')).toThrowError(
+      /^odd\.json: malformed "run\.allocatorSettings"/,
+    );
   });
 
   it('names the file, line and column of a truncated file', () => {

@@ -82,6 +82,11 @@ export function buildTimeoutMs(): number {
   return typeof v === 'number' && v > 0 ? v : 0;
 }
 
+/** `compilerMemory.build.allocatorDefaults`: run builds with the allocators' own settings instead of eager purge. */
+export function allocatorDefaults(): boolean {
+  return section().get<boolean>('build.allocatorDefaults', false) === true;
+}
+
 export const BUILD_COMMAND_SETTING = `${SECTION}.build.command`;
 export const BUILDS_SETTING = `${SECTION}.builds`;
 

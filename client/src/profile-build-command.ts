@@ -158,6 +158,7 @@ async function runChosen(ctx: Ctx, build: BuildChoice, runsAsked?: number): Prom
   if (runs && runs > 1) params.runs = runs;
   const timeoutMs = config.buildTimeoutMs();
   if (timeoutMs) params.timeoutMs = timeoutMs;
+  if (config.allocatorDefaults()) params.allocatorDefaults = true;
 
   ctx.buildOutput.clear();
   ctx.buildOutput.appendLine(`$ ${label}    (in ${build.cwd}; ${build.name} from ${build.source})`);

@@ -83,6 +83,10 @@ profile options:
   --no-bundlers       don't add rollup --perf, esbuild --timing, rolldown RD_LOG, Voyd's perf switch
   --no-trace-file     don't offer CMI_TRACE_FILE/CMI_TRACE_DIR (Trace Event files the build writes)
   --heap-profiler K   run the build under massif, heaptrack or dhat and import its output
+  --allocator-defaults
+                      run with the allocators' own settings; by default mimalloc, jemalloc and
+                      glibc are told to return freed memory at once (eager purge), so that RSS
+                      follows the live heap
   --arena-rule NAME=REGEX
                       (repeatable) group heap-profiler allocation sites whose stack has a frame
                       matching REGEX into the arena lane NAME, before the built-in rules
@@ -148,6 +152,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
       'no-bundlers': { type: 'boolean' },
       'no-trace-file': { type: 'boolean' },
       'heap-profiler': { type: 'string' },
+      'allocator-defaults': { type: 'boolean' },
       'arena-rule': { type: 'string', multiple: true },
       sampler: { type: 'string' },
       runs: { type: 'string' },
@@ -215,6 +220,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
         noCc: values['no-cc'],
         noBundlers: values['no-bundlers'],
         noTraceFile: values['no-trace-file'],
+        allocatorDefaults: values['allocator-defaults'],
         ...(heapProfiler ? { heapProfiler: heapProfiler as HeapProfilerKind } : {}),
         ...arenaRulesOption(values['arena-rule']),
         onOutput: values.quiet
@@ -256,7 +262,10 @@ async function cmdProfile(argv: string[]): Promise<number> {
     process.stdout.write(
       `${JSON.stringify({ profile: out, ...summaryJson(analysis), ...(rep ? { repeat: rep } : {}) }, null, 2)}\n`,
     );
-  else process.stdout.write(`${repeatLine}${summaryText(analysis)}\n\nProfile written to ${displayPath(out)}\n`);
+  else
+    process.stdout.write(
+      `${repeatLine}${summaryText(analysis, { run: profile.run })}\n\nProfile written to ${displayPath(out)}\n`,
+    );
   const status = profiles[profiles.length - 1]!.run.status;
   if (status === 'ok') return EXIT.ok;
   return status === 'failed' ? EXIT.buildFailed : EXIT.buildStopped;
@@ -406,7 +415,7 @@ async function cmdSummary(argv: string[]): Promise<number> {
   const profile = await readProfile(positionals[0]!);
   const analysis = analyze(profile);
   if (values.json) process.stdout.write(`${JSON.stringify(summaryJson(analysis), null, 2)}\n`);
-  else process.stdout.write(`${summaryText(analysis, { top: positiveNumber('top', values.top) })}\n`);
+  else process.stdout.write(`${summaryText(analysis, { top: positiveNumber('top', values.top), run: profile.run })}\n`);
   return EXIT.ok;
 }
 
@@ -432,7 +441,13 @@ export function gateFailures(c: Comparison, gate: { peakPct?: number; timePct?: 
   const fails: string[] = [];
   const over = (d: Comparison['wall'], limit: number) => d.deltaPct !== null && d.deltaPct > limit && !d.noise;
   const peak = c.peaks[0];
-  if (gate.peakPct !== undefined && peak && over(peak.peak, gate.peakPct)) {
+  const across = c.allocatorSettingsDiffer;
+  if (gate.peakPct !== undefined && peak && across && peak.kind.startsWith('rss')) {
+    // Fail closed: across allocator settings an RSS peak can neither pass nor fail the gate.
+    fails.push(
+      `the peak (${peak.name}) can't be judged: base ran with allocator settings "${across.base}", head with "${across.head}", and RSS is not comparable across them; profile both sides the same way`,
+    );
+  } else if (gate.peakPct !== undefined && peak && over(peak.peak, gate.peakPct)) {
     fails.push(
       `the peak (${peak.name}) grew by ${formatPercent(peak.peak.deltaPct)}, more than the allowed ${formatPercent(gate.peakPct)}: ${formatBytes(peak.peak.base!.median)} → ${formatBytes(peak.peak.head!.median)}`,
     );

@@ -226,6 +226,8 @@ export interface Contribution {
   /** Labels/roles for processes the sampler saw, or processes the sampler missed. */
   processes?: (Partial<ProcessInfo> & { pid: number })[];
   sources?: string[];
+  /** The allocator settings the build ran with (RunFacts.allocatorSettings), from the collector that set them. */
+  allocatorSettings?: RunFacts['allocatorSettings'];
 }
 
 export function emptyProfile(run: RunFacts): Profile {
@@ -244,6 +246,7 @@ export function mergeContribution(profile: Profile, c: Contribution): void {
   if (c.warnings) profile.warnings.push(...c.warnings);
   if (c.tools) Object.assign(profile.run.tools, c.tools);
   if (c.sources) for (const s of c.sources) if (!profile.run.sources.includes(s)) profile.run.sources.push(s);
+  if (c.allocatorSettings) profile.run.allocatorSettings = c.allocatorSettings;
   for (const p of c.processes ?? []) {
     const known = profile.processes.find((q) => q.pid === p.pid);
     if (known) Object.assign(known, definedOnly(p));

@@ -1,6 +1,7 @@
 // The engine's front door for "profile this build": the runner with every instrumentation that
 // applies. The CLI's `cmi profile` and the language server's Profile Build both call this.
 
+import { allocatorSettingsInstrumentation } from './collect/allocator-settings';
 import { bundlerInstrumentations } from './collect/bundlers';
 import { ccInstrumentation } from './collect/cc';
 import type { HeapProfilerKind } from './collect/heap-profiler';
@@ -32,15 +33,30 @@ export interface ProfileBuildOptions extends Omit<RunOptions, 'instrumentations'
   heapProfiler?: HeapProfilerKind;
   /** Arena rules for the heap profiler's data (default: the built-in rules for well-known arena allocators). */
   arenaRules?: readonly ArenaRule[];
+  /**
+   * Run with the allocators' own settings. By default the build runs with eager purge
+   * (collect/allocator-settings.ts): mimalloc, jemalloc and glibc return freed memory at once, so RSS
+   * follows the live heap.
+   */
+  allocatorDefaults?: boolean;
 }
 
 export type InstrumentationChoice = Pick<
   ProfileBuildOptions,
-  'noNodePreload' | 'noRustc' | 'noCc' | 'noBundlers' | 'noTraceFile' | 'heapProfiler' | 'arenaRules'
+  | 'noNodePreload'
+  | 'noRustc'
+  | 'noCc'
+  | 'noBundlers'
+  | 'noTraceFile'
+  | 'heapProfiler'
+  | 'arenaRules'
+  | 'allocatorDefaults'
 >;
 
 export function defaultInstrumentations(opts: InstrumentationChoice = {}): Instrumentation[] {
   const list: Instrumentation[] = [];
+  // First: the others then see (and a heap profiler passes on) the final environment.
+  if (!opts.allocatorDefaults) list.push(allocatorSettingsInstrumentation());
   if (!opts.noNodePreload) list.push(nodePreloadInstrumentation());
   if (!opts.noRustc) list.push(rustcInstrumentation());
   if (!opts.noCc) list.push(ccInstrumentation());
@@ -57,7 +73,8 @@ export async function profileBuild(opts: ProfileBuildOptions): Promise<Profile> 
 }
 
 export async function profileBuildWithOutput(opts: ProfileBuildOptions) {
-  const { noNodePreload, noRustc, noCc, noBundlers, noTraceFile, heapProfiler, arenaRules, ...run } = opts;
+  const { noNodePreload, noRustc, noCc, noBundlers, noTraceFile, heapProfiler, arenaRules, allocatorDefaults, ...run } =
+    opts;
   return runBuild({
     ...run,
     instrumentations: defaultInstrumentations({
@@ -68,6 +85,7 @@ export async function profileBuildWithOutput(opts: ProfileBuildOptions) {
       noTraceFile,
       heapProfiler,
       arenaRules,
+      allocatorDefaults,
     }),
   });
 }

@@ -107,6 +107,7 @@ export function parseProfile(text: string, file = '<profile>'): Profile {
     if (doc[key] === undefined || (key !== 'run' && !Array.isArray(doc[key])))
       throw new ProfileFileError(`missing or malformed "${key}"`, file);
   }
+  checkAllocatorSettings((doc.run as Profile['run']).allocatorSettings, file);
   type Enc<T> = Omit<T, 'tMs' | 'bytes'> & { samples: FileSamples };
   const series = (doc.series as Enc<MemorySeries>[]).map(({ samples, ...meta }, i) => ({
     ...meta,
@@ -127,6 +128,25 @@ export function parseProfile(text: string, file = '<profile>'): Profile {
     // Optional (files written before `cmi profile --runs` have none).
     ...(doc.repeat !== undefined && doc.repeat !== null ? { repeat: parseRepeat(doc.repeat, file) } : {}),
   };
+}
+
+/** `run.allocatorSettings`: absent, or `{ mode: "eager-purge", env: { NAME: "value", … } }`. */
+function checkAllocatorSettings(a: unknown, file: string): void {
+  if (a === undefined) return;
+  const o = a as { mode?: unknown; env?: unknown };
+  const env = o?.env as Record<string, unknown> | undefined;
+  if (
+    typeof o !== 'object' ||
+    o === null ||
+    o.mode !== 'eager-purge' ||
+    typeof env !== 'object' ||
+    env === null ||
+    !Object.values(env).every((v) => typeof v === 'string')
+  )
+    throw new ProfileFileError(
+      'malformed "run.allocatorSettings" (needs mode "eager-purge" and env, an object of strings)',
+      file,
+    );
 }
 
 function parseRepeat(r: unknown, file: string): NonNullable<Profile['repeat']> {

@@ -50,6 +50,8 @@ function checkParams(p: ProfileBuildParams): string | undefined {
     return 'intervalMs must be a positive number';
   if (p.timeoutMs !== undefined && !(typeof p.timeoutMs === 'number' && p.timeoutMs >= 0))
     return 'timeoutMs must be a number ≥ 0';
+  if (p.allocatorDefaults !== undefined && typeof p.allocatorDefaults !== 'boolean')
+    return 'allocatorDefaults must be a boolean';
   if (p.runs !== undefined && !(Number.isInteger(p.runs) && p.runs >= 1 && p.runs <= MAX_RUNS))
     return `runs must be a whole number from 1 to ${MAX_RUNS}`;
   return undefined;
@@ -95,6 +97,7 @@ export function registerProfileBuild(deps: ProfileBuildDeps): void {
             ...(params.env ? { env: params.env } : {}),
             ...(params.intervalMs ? { intervalMs: ms(params.intervalMs) } : {}),
             ...(params.timeoutMs ? { timeoutMs: ms(params.timeoutMs) } : {}),
+            ...(params.allocatorDefaults ? { allocatorDefaults: true } : {}),
             signal: abort.signal,
             progressEveryMs: PROGRESS_EVERY_MS,
             onOutput: output.push,

@@ -1,6 +1,7 @@
 // The summary of an analysis, as text for a terminal and as the documented JSON of `cmi summary --json`.
 
 import { formatBytes, formatMs, formatPercent } from '../units';
+import type { RunFacts } from '../model';
 import type { Analysis, Peak, PhaseRow } from './analyze';
 import { peakMeasure } from './analyze';
 
@@ -123,6 +124,13 @@ function statusLine(a: Analysis): string {
   return `${how}${a.statusReason && a.status !== 'ok' ? ` — ${a.statusReason}` : ''}`;
 }
 
+/** Which allocator settings the build ran with (collect/allocator-settings.ts), in one line. */
+function allocatorLine(run: RunFacts): string {
+  const s = run.allocatorSettings;
+  if (!s) return 'Allocators: their own defaults (freed memory may stay resident: RSS can hide frees)';
+  return `Allocators: eager purge (RSS follows the live heap) · ${Object.keys(s.env).join(', ')}`;
+}
+
 function kindLabel(kind: PhaseRow['reportedKind']): string {
   switch (kind) {
     case 'js-heap':
@@ -179,12 +187,13 @@ function arenaLines(a: Analysis, top: number): string[] {
 }
 
 /** A readable summary: the peak with its phase, the top phases by time and by memory. */
-export function summaryText(a: Analysis, opts: { top?: number } = {}): string {
+export function summaryText(a: Analysis, opts: { top?: number; run?: RunFacts } = {}): string {
   const top = opts.top ?? 8;
   const out: string[] = [];
   if (a.command.length) out.push(`Build: ${a.command.join(' ')}`);
   if (a.importedFrom?.length) out.push(`Imported from: ${a.importedFrom.join(', ')}`);
   out.push(`Status: ${statusLine(a)} · wall ${formatMs(a.wallMs)}`);
+  if (opts.run && !opts.run.importedFrom) out.push(allocatorLine(opts.run));
   if (a.peak) {
     const live = peakMeasure(a.peak.seriesKind) === 'live-heap';
     out.push(peakLine(live ? 'Peak of the live heap' : 'Peak', a.peak));

@@ -17,7 +17,7 @@ import type {
 import type { Analysis } from '../analysis/analyze';
 import { analyze } from '../analysis/analyze';
 import type { Profile, RepeatStats } from '../model';
-import { envDifferences, envFacts, environmentWarnings } from './env-facts';
+import { allocatorMode, envDifferences, envFacts, environmentWarnings } from './env-facts';
 import { arenaGroupKey, pathKey, seriesKeys, statsForCompare } from './repeat';
 
 export interface CompareOptions {
@@ -76,6 +76,18 @@ export function compareProfiles(base: Profile, head: Profile, opts: CompareOptio
         x.key.localeCompare(y.key),
     );
 
+  // Eager purge returns freed pages that the allocators' defaults keep: RSS across the two says
+  // more about the settings than about the change, so it is shown but not compared.
+  const bMode = allocatorMode(base);
+  const hMode = allocatorMode(head);
+  const allocatorSettingsDiffer = bMode !== hMode ? { base: bMode, head: hMode } : undefined;
+  if (allocatorSettingsDiffer) {
+    for (const p of peaks) if (p.kind.startsWith('rss')) p.peak = notCompared(p.peak);
+    warnings.push(
+      `the two sides ran with different allocator settings (base: ${bMode}, head: ${hMode}): their RSS is not compared, since eager purge returns freed memory that the defaults keep; profile both with or both without \`--allocator-defaults\``,
+    );
+  }
+
   const peakMove = movedPeak(ba, ha);
 
   // Phases matched by path, in the head's order.
@@ -85,11 +97,14 @@ export function compareProfiles(base: Profile, head: Profile, opts: CompareOptio
   for (const [k, h] of hPhases) {
     const b = bPhases.get(k);
     if (!b) continue;
-    const heap = b.memDeltaBytes && h.memDeltaBytes ? { heapChange: delta(b.memDeltaBytes, h.memDeltaBytes) } : {};
+    // A phase's peak and growth are sampled: the RSS of its process, else the peak's series.
+    const phaseMem = (d: Delta) => (allocatorSettingsDiffer ? notCompared(d) : d);
+    const heap =
+      b.memDeltaBytes && h.memDeltaBytes ? { heapChange: phaseMem(delta(b.memDeltaBytes, h.memDeltaBytes)) } : {};
     phases.push({
       path: h.path,
       time: delta(b.durationMs, h.durationMs),
-      memPeak: delta(b.memPeakBytes, h.memPeakBytes),
+      memPeak: phaseMem(delta(b.memPeakBytes, h.memPeakBytes)),
       ...heap,
     });
   }
@@ -139,8 +154,14 @@ export function compareProfiles(base: Profile, head: Profile, opts: CompareOptio
     unmatched,
     arenas,
     envDifferences: envDiffs,
+    ...(allocatorSettingsDiffer ? { allocatorSettingsDiffer } : {}),
     warnings,
   };
+}
+
+/** Both sides shown, no difference claimed. */
+function notCompared(d: Delta): Delta {
+  return { ...d, delta: null, deltaPct: null, noise: false };
 }
 
 function kindRank(kind: string): number {

@@ -29,7 +29,16 @@ export function envFacts(p: Profile): Record<string, string> {
   }
   if (run.sampler) facts.sampler = `${run.sampler.kind} every ${run.sampler.intervalMs} ms`;
   if (run.importedFrom) facts.importedFrom = 'yes';
+  else facts.allocator = allocatorMode(p);
   return facts;
+}
+
+/**
+ * How the build's allocators were set (collect/allocator-settings.ts): `eager-purge`, or `defaults`
+ * for a run without settings (`--allocator-defaults`, or a profile written before they existed).
+ */
+export function allocatorMode(p: Profile): 'eager-purge' | 'defaults' {
+  return p.run.allocatorSettings?.mode ?? 'defaults';
 }
 
 /** The facts that differ (or that only one side has), in a stable order: command and flags first. */
@@ -42,10 +51,13 @@ export function envDifferences(base: Record<string, string>, head: Record<string
 
 /** Differences that mean the two sides ran in different environments (not the command under comparison). */
 export function environmentWarnings(diffs: EnvDifference[]): string[] {
-  return diffs
-    .filter((d) => d.fact !== 'command')
-    .map(
-      (d) =>
-        `${d.fact === 'flags' ? 'the flags differ' : `${d.fact} differs`}: ${d.base ?? '(none)'} → ${d.head ?? '(none)'}`,
-    );
+  return (
+    diffs
+      // The allocator settings have their own warning (compare.ts): they decide whether RSS compares.
+      .filter((d) => d.fact !== 'command' && d.fact !== 'allocator')
+      .map(
+        (d) =>
+          `${d.fact === 'flags' ? 'the flags differ' : `${d.fact} differs`}: ${d.base ?? '(none)'} → ${d.head ?? '(none)'}`,
+      )
+  );
 }
