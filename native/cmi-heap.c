@@ -19,8 +19,9 @@
  * - Publishing: the constructor creates $CMI_LIVE_HEAP_DIR/<pid>-<startNs>; until then (and when it
  *   cannot) counters live in static storage. fork(): the child gets a page of its own, starting from
  *   its parent's live bytes. exec(): the new image loads the library again and makes a new file; the
- *   old image's file keeps its final figures. A missing or read-only directory, or a node process
- *   (its heap is V8's, measured by another series), publishes nothing and prints nothing.
+ *   old image's file keeps its final figures. exit(), _exit() and _Exit() flag the page as done.
+ *   A missing or read-only directory, or a node process (its heap is V8's, measured by another
+ *   series), publishes nothing and prints nothing.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -326,12 +328,16 @@ static void publish(uint32_t flags) {
   __atomic_store_n(&page, pg, __ATOMIC_RELEASE);
 }
 
+/* The parent's live bytes as fork() starts: the page is shared, so the child cannot read them after. */
+static int64_t live_at_fork;
+
+static void before_fork(void) { live_at_fork = __atomic_load_n(&__atomic_load_n(&page, RELAXED)->live, RELAXED); }
+
 /* In a fork's child (one thread): leave the parent's page (shared with it), start one for this pid. */
 static void after_fork_child(void) {
-  struct cmi_page *parent = page;
-  boot_page.live = parent->live;
+  boot_page.live = live_at_fork;
   /* The child's own peak starts at what it inherited, now; its allocation count at zero. */
-  boot_page.peak = parent->live;
+  boot_page.peak = live_at_fork;
   boot_page.peak_ns = monotonic_ns();
   boot_page.allocs = 0;
   page = &boot_page;
@@ -345,11 +351,24 @@ static void after_fork_child(void) {
 __attribute__((constructor)) static void cmi_heap_init(void) {
   ready();
   publish(0);
-  pthread_atfork(NULL, NULL, after_fork_child);
+  pthread_atfork(before_fork, NULL, after_fork_child);
 }
 
-/* exit() and the end of main: the profiler then knows this image is done (a signal or _exit leave it unset). */
-__attribute__((destructor)) static void cmi_heap_fini(void) {
+static void mark_exited(void) {
   struct cmi_page *pg = __atomic_load_n(&page, RELAXED);
   __atomic_or_fetch(&pg->flags, CMI_FLAG_EXITED, RELAXED);
 }
+
+/* exit() and the end of main: the profiler then knows this image is done (only a signal leaves it unset). */
+__attribute__((destructor)) static void cmi_heap_fini(void) { mark_exited(); }
+
+/* Shells (dash) and fork children end with _exit(), which runs no destructor. */
+EXPORT void _exit(int status) {
+  mark_exited();
+  void (*next)(int) = (void (*)(int))dlsym(RTLD_NEXT, "_exit");
+  if (next) next(status);
+  syscall(SYS_exit_group, status);
+  __builtin_unreachable();
+}
+
+EXPORT void _Exit(int status) { _exit(status); }

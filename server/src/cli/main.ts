@@ -82,6 +82,7 @@ profile options:
   --no-cc             don't instrument gcc/clang (per translation unit -ftime-report/-ftime-trace)
   --no-bundlers       don't add rollup --perf, esbuild --timing, rolldown RD_LOG, Voyd's perf switch
   --no-trace-file     don't offer CMI_TRACE_FILE/CMI_TRACE_DIR (Trace Event files the build writes)
+  --no-live-heap      don't preload libcmi-heap.so (each process's live malloc'd bytes; Linux)
   --heap-profiler K   run the build under massif, heaptrack or dhat and import its output
   --arena-rule NAME=REGEX
                       (repeatable) group heap-profiler allocation sites whose stack has a frame
@@ -146,6 +147,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
       'no-cc': { type: 'boolean' },
       'no-bundlers': { type: 'boolean' },
       'no-trace-file': { type: 'boolean' },
+      'no-live-heap': { type: 'boolean' },
       'heap-profiler': { type: 'string' },
       'arena-rule': { type: 'string', multiple: true },
       sampler: { type: 'string' },
@@ -214,6 +216,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
         noCc: values['no-cc'],
         noBundlers: values['no-bundlers'],
         noTraceFile: values['no-trace-file'],
+        noLiveHeap: values['no-live-heap'],
         ...(heapProfiler ? { heapProfiler: heapProfiler as HeapProfilerKind } : {}),
         ...arenaRulesOption(values['arena-rule']),
         onOutput: values.quiet
