@@ -12,9 +12,11 @@
 //              50,000 phases and 5,000 arenas (bench/timeline.mjs)
 //   import     a generated Trace Event file of 200 MB: throughput and peak memory vs JSON.parse
 //              (bench/chrome-trace-import.mjs; --gb1 also imports a generated 1 GB file)
+//   live-heap  dist/libcmi-heap.so preloaded into a clang++ build of 5 C++ files (make -j2) vs alone
+//              (bench/live-heap.mjs)
 //   hover      hovers on phase names with a 50,000-phase profile: index build, p50/p95 vs 20 ms (bench/hover.mjs)
 //
-// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover, --gb1
+// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover|live-heap, --gb1
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -277,6 +279,11 @@ try {
   if (!only || only === 'hover') {
     const { benchHover } = await import('./hover.mjs');
     await benchHover({ report, tmpDir: tmp });
+  }
+  if (!only || only === 'live-heap') {
+    const { benchLiveHeap } = await import('./live-heap.mjs');
+    // It prints its own lines (median of paired ratios), in the same form as these.
+    await benchLiveHeap({ tmpDir: tmp, runs });
   }
   if (!only || only === 'fidelity') fidelity();
   if (!only || only === 'overhead' || only === 'overhead-tsc') overheadTsc();
