@@ -181,6 +181,15 @@ describe.runIf(process.platform === 'linux')('live heap: series of real processe
     expect(rss.bytes[sampleIndexAt(rss, t)]!).toBeGreaterThan(peakOf(rss) * 0.8);
   });
 
+  it('an allocator linked into the executable: no series rather than a wrong one', async () => {
+    const own = path.join(tmp, 'own-malloc');
+    execFileSync('cc', ['-O1', '-o', own, path.join(repoRoot, 'test', 'programs', 'own-malloc.c')]);
+    const { profile: p, stdout } = await profile([own]);
+    expect(stdout).toMatch(/^allocated \d+ bytes$/m);
+    expect(p.series.some((s) => s.kind === 'rss-process')).toBe(true);
+    expect(p.series.filter((s) => s.kind === 'allocator-heap')).toEqual([]);
+  });
+
   it('node publishes nothing (its heap is V8’s), the build goes on', async () => {
     const { profile: p } = await profile([process.execPath, '-e', 'globalThis.b = Buffer.alloc(8e6, 1)']);
     expect(p.run.status).toBe('ok');
