@@ -280,7 +280,16 @@ static int is_node(void) {
 }
 
 /* Makes this image's page and moves the counters into it; on any failure, counting goes on in static storage. */
+static void publish_page(uint32_t flags);
+
+/* The program sees errno as it left it (fork() returns into the child after this ran). */
 static void publish(uint32_t flags) {
+  int saved = errno;
+  publish_page(flags);
+  errno = saved;
+}
+
+static void publish_page(uint32_t flags) {
   const char *dir = getenv(dir_env);
   if (!counting || !dir || !*dir || is_node()) return;
   size_t dlen = strlen(dir);
