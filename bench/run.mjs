@@ -14,9 +14,11 @@
 //              (bench/chrome-trace-import.mjs; --gb1 also imports a generated 1 GB file)
 //   eager-purge  the cost of the allocators' eager-purge settings on a rolldown bundle and a cargo build:
 //              wall time and RSS peak with them against --allocator-defaults (bench/eager-purge.mjs)
+//   live-heap  dist/libcmi-heap.so preloaded into a clang++ build of 5 C++ files (make -j2) vs alone
+//              (bench/live-heap.mjs)
 //   hover      hovers on phase names with a 50,000-phase profile: index build, p50/p95 vs 20 ms (bench/hover.mjs)
 //
-// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover|eager-purge, --gb1
+// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover|eager-purge|live-heap, --gb1
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -283,6 +285,11 @@ try {
   if (!only || only === 'eager-purge') {
     const { benchEagerPurge } = await import('./eager-purge.mjs');
     benchEagerPurge({ tmpDir: tmp, runs, env });
+  }
+  if (!only || only === 'live-heap') {
+    const { benchLiveHeap } = await import('./live-heap.mjs');
+    // It prints its own lines (median of paired ratios), in the same form as these.
+    await benchLiveHeap({ tmpDir: tmp, runs });
   }
   if (!only || only === 'fidelity') fidelity();
   if (!only || only === 'overhead' || only === 'overhead-tsc') overheadTsc();

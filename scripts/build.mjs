@@ -4,6 +4,7 @@
 //   --quiet       print nothing on success
 import * as esbuild from 'esbuild';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { buildNative } from './build-native.mjs';
 
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
@@ -80,6 +81,9 @@ function copyScripts() {
 }
 
 copyScripts();
+// The live-heap library (LD_PRELOAD): Linux with a C compiler only; never fails the build.
+const native = buildNative('dist');
+if (!quiet || !native.built) console.log(`build-native: ${native.message}`);
 if (args.has('--watch')) {
   for (const e of entries) await (await esbuild.context(e)).watch();
 } else {

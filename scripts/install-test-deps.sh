@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond npm packages, on a bare machine of this project's kind
-# (Debian 12): /usr/bin/time, a C compiler, a Rust toolchain with cargo, and (through
+# (Debian 12): /usr/bin/time, a C compiler, clang and valgrind (the live-heap library's test
+# compares clang's live heap with DHAT's), a Rust toolchain with cargo, and (through
 # install-vscode-test-deps.sh) Debian's chromium and code-server. Idempotent and quick when
 # everything is present.
 set -euo pipefail
@@ -10,6 +11,7 @@ need_apt=()
 command -v /usr/bin/time >/dev/null 2>&1 || need_apt+=(time)
 command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
 command -v ps >/dev/null 2>&1 || need_apt+=(procps)
+command -v clang++ >/dev/null 2>&1 || need_apt+=(clang)
 command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind)
 if ! command -v cargo >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo" ]; then need_apt+=(cargo rustc); fi
 if [ ${#need_apt[@]} -gt 0 ]; then

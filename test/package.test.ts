@@ -22,6 +22,7 @@ describe('the packaged extension', () => {
       .filter((e) => e.isFile() && !e.name.endsWith('.map') && !e.name.startsWith('bench-'))
       .map((e) => `dist/${e.name}`);
     expect(runtime).toContain('dist/cc-wrapper.sh');
+    if (process.platform === 'linux') expect(runtime).toContain('dist/libcmi-heap.so');
     expect(runtime.filter((f) => !listed.has(f))).toEqual([]);
     expect(
       [...listed].filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f)),

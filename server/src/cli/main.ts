@@ -82,6 +82,7 @@ profile options:
   --no-cc             don't instrument gcc/clang (per translation unit -ftime-report/-ftime-trace)
   --no-bundlers       don't add rollup --perf, esbuild --timing, rolldown RD_LOG, Voyd's perf switch
   --no-trace-file     don't offer CMI_TRACE_FILE/CMI_TRACE_DIR (Trace Event files the build writes)
+  --no-live-heap      don't preload libcmi-heap.so (each process's live malloc'd bytes; Linux)
   --heap-profiler K   run the build under massif, heaptrack or dhat and import its output
   --allocator-defaults
                       run with the allocators' own settings; by default mimalloc, jemalloc and
@@ -151,6 +152,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
       'no-cc': { type: 'boolean' },
       'no-bundlers': { type: 'boolean' },
       'no-trace-file': { type: 'boolean' },
+      'no-live-heap': { type: 'boolean' },
       'heap-profiler': { type: 'string' },
       'allocator-defaults': { type: 'boolean' },
       'arena-rule': { type: 'string', multiple: true },
@@ -221,6 +223,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
         noBundlers: values['no-bundlers'],
         noTraceFile: values['no-trace-file'],
         allocatorDefaults: values['allocator-defaults'],
+        noLiveHeap: values['no-live-heap'],
         ...(heapProfiler ? { heapProfiler: heapProfiler as HeapProfilerKind } : {}),
         ...arenaRulesOption(values['arena-rule']),
         onOutput: values.quiet

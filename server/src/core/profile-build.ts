@@ -6,6 +6,7 @@ import { bundlerInstrumentations } from './collect/bundlers';
 import { ccInstrumentation } from './collect/cc';
 import type { HeapProfilerKind } from './collect/heap-profiler';
 import { heapProfilerInstrumentation } from './collect/heap-profiler';
+import { liveHeapInstrumentation } from './collect/live-heap/instrumentation';
 import { nodePreloadInstrumentation } from './collect/node-preload/instrumentation';
 import { rustcInstrumentation } from './collect/rustc';
 import { traceFileInstrumentation } from './collect/trace-file';
@@ -29,6 +30,8 @@ export interface ProfileBuildOptions extends Omit<RunOptions, 'instrumentations'
   noBundlers?: boolean;
   /** Don't offer CMI_TRACE_FILE / CMI_TRACE_DIR to the build. */
   noTraceFile?: boolean;
+  /** Don't preload the live-heap library (libcmi-heap.so: each process's malloc'd bytes). */
+  noLiveHeap?: boolean;
   /** Run the build under a heap profiler and import its output (opt-in: it slows the build down a lot). */
   heapProfiler?: HeapProfilerKind;
   /** Arena rules for the heap profiler's data (default: the built-in rules for well-known arena allocators). */
@@ -50,6 +53,7 @@ export type InstrumentationChoice = Pick<
   | 'noTraceFile'
   | 'heapProfiler'
   | 'arenaRules'
+  | 'noLiveHeap'
   | 'allocatorDefaults'
 >;
 
@@ -62,6 +66,8 @@ export function defaultInstrumentations(opts: InstrumentationChoice = {}): Instr
   if (!opts.noCc) list.push(ccInstrumentation());
   if (!opts.noBundlers) list.push(...bundlerInstrumentations());
   if (!opts.noTraceFile) list.push(traceFileInstrumentation());
+  // Not under a heap profiler: valgrind replaces malloc itself, and measures the heap already.
+  if (!opts.noLiveHeap && !opts.heapProfiler) list.push(liveHeapInstrumentation());
   // Last: it wraps the final argv (after the rustc adapter may have rewritten a direct rustc call).
   if (opts.heapProfiler) list.push(heapProfilerInstrumentation(opts.heapProfiler, opts.arenaRules));
   return list;
@@ -73,8 +79,18 @@ export async function profileBuild(opts: ProfileBuildOptions): Promise<Profile> 
 }
 
 export async function profileBuildWithOutput(opts: ProfileBuildOptions) {
-  const { noNodePreload, noRustc, noCc, noBundlers, noTraceFile, heapProfiler, arenaRules, allocatorDefaults, ...run } =
-    opts;
+  const {
+    noNodePreload,
+    noRustc,
+    noCc,
+    noBundlers,
+    noTraceFile,
+    noLiveHeap,
+    heapProfiler,
+    arenaRules,
+    allocatorDefaults,
+    ...run
+  } = opts;
   return runBuild({
     ...run,
     instrumentations: defaultInstrumentations({
@@ -83,6 +99,7 @@ export async function profileBuildWithOutput(opts: ProfileBuildOptions) {
       noCc,
       noBundlers,
       noTraceFile,
+      noLiveHeap,
       heapProfiler,
       arenaRules,
       allocatorDefaults,

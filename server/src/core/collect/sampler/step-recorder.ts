@@ -10,18 +10,25 @@ import { ms } from '../../units';
 export class StepRecorder {
   readonly builder: SeriesBuilder;
   private heldMs: Ms = ms(NaN);
+  private latestMs: Ms = ms(NaN);
 
   constructor(capacity: number) {
     this.builder = new SeriesBuilder(capacity);
   }
 
   sample(tMs: Ms, bytes: Bytes): void {
+    this.latestMs = tMs;
     if (this.builder.length && bytes === this.builder.lastBytes()) {
       this.heldMs = tMs;
       return;
     }
     this.flush();
     this.builder.push(tMs, bytes);
+  }
+
+  /** The time of the latest sample (held or written); NaN before the first. */
+  lastMs(): Ms {
+    return this.latestMs;
   }
 
   /** Writes the held end of a run of equal values. */
