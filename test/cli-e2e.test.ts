@@ -25,6 +25,7 @@ interface SummaryJson {
     afterPhasePath: string[] | null;
     pid: number | null;
   } | null;
+  liveHeapPartial: string | null;
   phases: {
     name: string;
     path: string[];
@@ -172,6 +173,15 @@ describe('cmi profile: Cargo workspace of std-only crates', () => {
       expect(s!.tMs.length).toBeGreaterThan(0);
       expect(profile.processes.find((x) => x.pid === p.pid)?.label).toContain('rustc');
     }
+  });
+
+  it("leads with RSS, saying why: rustc's allocator is its own, so the live heap misses the compilers", () => {
+    // The live-heap library sees cargo, the linkers and the build scripts, not rustc (jemalloc).
+    expect(summary.peak).toMatchObject({ measure: 'retained', series: 'rss-tree' });
+    expect(summary.liveHeapPartial).toMatch(/^the live heap was not seen in rustc /);
+    expect(cmi(['summary', out]).stdout).toMatch(
+      /^ {2}\(the live heap was not seen in rustc .*: the peak is of RSS\)$/m,
+    );
   });
 
   it("leaves the workspace's own target/ alone", () => {

@@ -1,9 +1,9 @@
 // The analysis of one profile: the global peak and the phase that holds it, and the per-phase table.
 // Pure: takes a Profile, returns values. Used by the CLI, the language server and the report.
 
-import type { Bytes, MemorySeries, Ms, Phase, Profile, RunStatus, SeriesKind, Warning } from '../model';
+import type { Bytes, MemorySeries, Ms, Phase, ProcessInfo, Profile, RunStatus, SeriesKind, Warning } from '../model';
 import { sampleIndexAt, valueAt } from '../model';
-import { bytes, ms } from '../units';
+import { bytes, formatBytes, ms } from '../units';
 import type { AllocationSite } from '../heap/allocation-site';
 import { peakSiteOf } from '../heap/allocation-site';
 import type { ArenaRow, ArenasAtPeak } from './arenas';
@@ -95,6 +95,11 @@ export interface Analysis {
   peak: Peak | null;
   /** The peak of retained memory (RSS) beside a live-heap headline; null when the headline is already it or there is none. */
   retainedPeak: Peak | null;
+  /**
+   * Why a live heap that was measured does not lead: the processes it missed, with their RSS peaks
+   * (e.g. "rustc (pid 4242) 312.0 MiB"); null when it leads or there is none.
+   */
+  liveHeapPartial: string | null;
   phases: PhaseRow[];
   series: SeriesRow[];
   /** Every arena, ranked: held past their last use first (largest saving first), then by bytes at the peak. */
@@ -142,9 +147,36 @@ function largest(candidates: MemorySeries[]): MemorySeries | undefined {
   return candidates.reduce((a, b) => ((seriesMax(b)?.bytes ?? 0) > (seriesMax(a)?.bytes ?? 0) ? b : a));
 }
 
-/** The series of the headline peak: the largest live-heap series, else the retained one. */
+/**
+ * The series of the headline peak: the largest live-heap series, else the retained one. A live heap
+ * that misses processes holding much memory (rustc's allocator is its own, a statically linked one is
+ * invisible) is no headline: then the retained series leads.
+ */
 export function primarySeries(p: Profile): MemorySeries | undefined {
-  return largest(p.series.filter((s) => isLiveHeapKind(s.kind) && s.bytes.length > 0)) ?? retainedSeries(p);
+  const live = p.series.filter((s) => isLiveHeapKind(s.kind) && s.bytes.length > 0);
+  if (live.length && liveHeapBlindSpots(p).length === 0) return largest(live);
+  return retainedSeries(p) ?? largest(live);
+}
+
+/** Share of the RSS peak above which the processes a live heap misses make it partial. */
+const BLIND_SHARE = 0.1;
+
+/**
+ * The build's processes without a live-heap series of their own (allocator or V8) whose RSS peaks
+ * add up to more than a tenth of the tree's RSS peak, biggest first; empty when the live heap sees
+ * the build, or there is no live heap or no RSS to judge by.
+ */
+export function liveHeapBlindSpots(p: Profile): ProcessInfo[] {
+  const seen = new Set(p.series.filter((s) => isLiveHeapKind(s.kind) && s.pid !== undefined).map((s) => s.pid));
+  if (seen.size === 0) return [];
+  const rss = retainedSeries(p);
+  const rssPeak = rss && (rss.kind === 'rss-tree' || rss.kind === 'rss-process') ? seriesMax(rss)?.bytes : undefined;
+  if (!rssPeak) return [];
+  const blind = p.processes
+    .filter((q) => q.role !== 'instrumentation' && !seen.has(q.pid) && (q.peakRssBytes ?? 0) > 0)
+    .sort((a, b) => (b.peakRssBytes ?? 0) - (a.peakRssBytes ?? 0));
+  const total = blind.reduce((sum, q) => sum + (q.peakRssBytes ?? 0), 0);
+  return total > BLIND_SHARE * rssPeak ? blind : [];
 }
 
 /** The series of the retained peak: the tree's RSS, else a process's, else the most telling figure there is. */
@@ -278,6 +310,16 @@ function lastPhaseBefore(
     }
   }
   return last;
+}
+
+function partialText(p: Profile): string | null {
+  const blind = liveHeapBlindSpots(p);
+  if (!blind.length) return null;
+  const named = blind
+    .slice(0, 3)
+    .map((q) => `${q.label ?? q.argv[0] ?? 'process'} (pid ${q.pid}) ${formatBytes(q.peakRssBytes ?? 0)}`);
+  const more = blind.length > 3 ? ` and ${blind.length - 3} more` : '';
+  return `the live heap was not seen in ${named.join(', ')}${more} (an allocator of their own, or one linked into the program): the peak is of RSS`;
 }
 
 function peakSites(p: Profile, peak: Peak | null): Analysis['peakSites'] {
@@ -459,6 +501,7 @@ export function analyze(p: Profile): Analysis {
     wallMs: p.run.wallMs,
     peak,
     retainedPeak,
+    liveHeapPartial: partialText(p),
     phases,
     series,
     arenas,

@@ -23,6 +23,7 @@ export function summaryJson(a: Analysis): Record<string, unknown> {
     wallMs: a.wallMs,
     peak: peakJson(a.peak),
     retainedPeak: peakJson(a.retainedPeak),
+    liveHeapPartial: a.liveHeapPartial,
     phases: a.phases.map((r) => ({
       name: r.name,
       path: r.path,
@@ -198,6 +199,7 @@ export function summaryText(a: Analysis, opts: { top?: number; run?: RunFacts } 
     const live = peakMeasure(a.peak.seriesKind) === 'live-heap';
     out.push(peakLine(live ? 'Peak of the live heap' : 'Peak', a.peak));
     if (a.retainedPeak) out.push(peakLine('Peak of RSS', a.retainedPeak));
+    if (a.liveHeapPartial) out.push(`  (${a.liveHeapPartial})`);
   } else out.push('Peak: no memory was recorded');
 
   const width = 52;
