@@ -10,8 +10,11 @@
 # and GCs keep freed memory: the arena figures don't depend on it.)
 #   3. nativec (examples/native), tinyc's twin in C, built with the system's cc -O2, both ways: its AST
 #      arenas are malloc'd 64 KiB chunks that glibc keeps once freed, so with --free-asts its live heap
-#      falls by the arenas' size while its RSS barely moves. It reports its phases and arenas through
-#      the trace file ($CMI_TRACE_FILE). Without cc it is skipped, with a note.
+#      (counted by cmi's heap library, dist/libcmi-heap.so) falls by the arenas' size while its RSS
+#      barely moves. It runs with glibc's own settings (--allocator-defaults), as it runs outside the
+#      profiler: the eager-purge settings would make RSS follow the live heap, hiding the point. It
+#      reports its phases and arenas through the trace file ($CMI_TRACE_FILE). Without cc it is
+#      skipped, with a note.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
@@ -48,12 +51,12 @@ if command -v cc >/dev/null 2>&1; then
     for mode in held free; do
       flag=; [ "$mode" = free ] && flag=--free-asts
       echo "== Profiling: nativec${flag:+ $flag}: 300 modules, one AST arena each (C, glibc malloc)" >&2
-      cmi profile --out ".cmi/example-nativec-$mode.json" -- .cmi/nativec $flag || rc=$?
+      cmi profile --allocator-defaults --out ".cmi/example-nativec-$mode.json" -- .cmi/nativec $flag || rc=$?
       echo >&2
     done
     echo "== nativec with and without --free-asts (cmi compare --markdown)" >&2
     cmi compare .cmi/example-nativec-held.json .cmi/example-nativec-free.json --markdown >&2 || rc=$?
-    echo "(nativec's own line above gives its live heap peak both ways: it falls by its arenas' size while the RSS peak barely moves.)" >&2
+    echo "(The live heap leads: it falls by the arenas' size, as nativec's own line above says, while the RSS peak barely moves.)" >&2
     echo >&2
   else
     echo "nativec did not build: skipped." >&2
