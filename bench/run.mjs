@@ -16,9 +16,11 @@
 //              wall time and RSS peak with them against --allocator-defaults (bench/eager-purge.mjs)
 //   live-heap  dist/libcmi-heap.so preloaded into a clang++ build of 5 C++ files (make -j2) vs alone
 //              (bench/live-heap.mjs)
+//   agreement  the live-heap peak against valgrind DHAT's t-gmax (nativec, clang++), and the observer
+//              effect on nativec's max RSS (bench/live-heap-agreement.mjs)
 //   hover      hovers on phase names with a 50,000-phase profile: index build, p50/p95 vs 20 ms (bench/hover.mjs)
 //
-// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover|eager-purge|live-heap, --gb1
+// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover|eager-purge|live-heap|agreement, --gb1
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -290,6 +292,10 @@ try {
     const { benchLiveHeap } = await import('./live-heap.mjs');
     // It prints its own lines (median of paired ratios), in the same form as these.
     await benchLiveHeap({ tmpDir: tmp, runs });
+  }
+  if (!only || only === 'agreement') {
+    const { benchLiveHeapAgreement } = await import('./live-heap-agreement.mjs');
+    benchLiveHeapAgreement({ tmpDir: tmp, runs: Math.min(runs, 7) });
   }
   if (!only || only === 'fidelity') fidelity();
   if (!only || only === 'overhead' || only === 'overhead-tsc') overheadTsc();
