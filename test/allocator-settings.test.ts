@@ -56,9 +56,33 @@ describe.runIf(linux)('glibc: RSS follows a free in the middle of the heap', () 
     const prog = path.join(tmp, 'free-mid-run');
     execFileSync('cc', ['-O0', '-o', prog, path.join(repoRoot, 'test', 'programs', 'free-mid-run.c')]);
     // 48 MiB of 64 KiB blocks, each state held 2 s (long enough on a loaded machine).
-    eagerOut = cmi('profile', '--quiet', '--out', 'eager.json', '--', prog, '48', '2000');
-    const d = cmi('profile', '--quiet', '--allocator-defaults', '--out', 'defaults.json', '--', prog, '48', '2000');
-    if (eagerOut.status !== 0 || d.status !== 0) throw new Error(`cmi profile: ${eagerOut.stderr}\n${d.stderr}`);
+    // RSS alone (--no-live-heap): what the settings change. Then with the live heap, which they don't.
+    eagerOut = cmi('profile', '--quiet', '--no-live-heap', '--out', 'eager.json', '--', prog, '48', '2000');
+    const d = cmi(
+      'profile',
+      '--quiet',
+      '--no-live-heap',
+      '--allocator-defaults',
+      '--out',
+      'defaults.json',
+      '--',
+      prog,
+      '48',
+      '2000',
+    );
+    const el = cmi('profile', '--quiet', '--out', 'eager-live.json', '--', prog, '48', '500');
+    const dl = cmi(
+      'profile',
+      '--quiet',
+      '--allocator-defaults',
+      '--out',
+      'defaults-live.json',
+      '--',
+      prog,
+      '48',
+      '500',
+    );
+    for (const r of [eagerOut, d, el, dl]) if (r.status !== 0) throw new Error(`cmi profile: ${r.stderr}`);
     eager = await readProfile(path.join(tmp, 'eager.json'));
     defaults = await readProfile(path.join(tmp, 'defaults.json'));
     summaryOut = cmi('summary', 'defaults.json');
@@ -101,7 +125,7 @@ describe.runIf(linux)('glibc: RSS follows a free in the middle of the heap', () 
       /gate failed: the peak \(RSS of the process tree\) can't be judged: base ran with allocator settings "defaults", head with "eager-purge"/,
     );
     expect(r.stdout).toMatch(
-      /different allocator settings \(base: defaults, head: eager-purge\): their RSS is not compared/,
+      /different allocator settings \(base: defaults, head: eager-purge\): their RSS and allocator heaps are not compared/,
     );
     // The RSS row shows both sides and no difference.
     expect(r.stdout).toMatch(/peak · RSS of the process tree.*–\s+–/);
@@ -119,6 +143,23 @@ describe.runIf(linux)('glibc: RSS follows a free in the middle of the heap', () 
     const same = cmi('compare', 'eager.json', 'eager.json', '--fail-on-peak-increase', '10');
     expect(same.status).toBe(0);
     expect(same.stdout).not.toContain('allocator settings');
+  });
+
+  it('with the live heap measured, the gate refuses to judge it across the modes too: glibc then rounds big blocks to pages', () => {
+    const r = cmi('compare', 'defaults-live.json', 'eager-live.json', '--fail-on-peak-increase', '10', '--json');
+    expect(r.status).toBe(5);
+    expect(r.stderr).toMatch(
+      /the peak \(live heap of .*\) can't be judged: .*the allocator's counts are not comparable across them/,
+    );
+    const j = JSON.parse(r.stdout);
+    expect(j.peaks[0].kind).toBe('allocator-heap');
+    expect(j.peaks[0].peak.delta).toBeNull();
+    // 48 MiB of 64 KiB blocks live at the peak either way; mapped apart, each block's usable size is 17 pages.
+    expect(j.peaks[0].peak.base.median).toBeGreaterThan(48 * 2 ** 20);
+    expect(j.peaks[0].peak.head.median / j.peaks[0].peak.base.median).toBeGreaterThan(1);
+    expect(j.peaks[0].peak.head.median / j.peaks[0].peak.base.median).toBeLessThan(1.07);
+    // In one mode the gate judges the live heap.
+    expect(cmi('compare', 'eager-live.json', 'eager-live.json', '--fail-on-peak-increase', '10').status).toBe(0);
   });
 });
 

@@ -19,7 +19,7 @@ import { writeReportHtml } from '../report/html';
 import { COMPARISON_FORMAT, COMPARISON_VERSION } from '../../../protocol/compare';
 import type { Comparison } from '../../../protocol/compare';
 import { clearBaseline, DEFAULT_BASELINE_DIR, readBaseline, setBaseline } from '../core/compare/baseline';
-import { compareProfiles } from '../core/compare/compare';
+import { compareProfiles, dependsOnAllocatorSettings } from '../core/compare/compare';
 import { detectBuilds, type DetectedBuild } from '../../../common/detect-builds';
 import { comparisonMarkdown, comparisonText } from '../core/compare/markdown';
 import { buildOverlayModel } from '../core/compare/overlay';
@@ -445,10 +445,10 @@ export function gateFailures(c: Comparison, gate: { peakPct?: number; timePct?: 
   const over = (d: Comparison['wall'], limit: number) => d.deltaPct !== null && d.deltaPct > limit && !d.noise;
   const peak = c.peaks[0];
   const across = c.allocatorSettingsDiffer;
-  if (gate.peakPct !== undefined && peak && across && peak.kind.startsWith('rss')) {
-    // Fail closed: across allocator settings an RSS peak can neither pass nor fail the gate.
+  if (gate.peakPct !== undefined && peak && across && dependsOnAllocatorSettings(peak.kind)) {
+    // Fail closed: across allocator settings such a peak can neither pass nor fail the gate.
     fails.push(
-      `the peak (${peak.name}) can't be judged: base ran with allocator settings "${across.base}", head with "${across.head}", and RSS is not comparable across them; profile both sides the same way`,
+      `the peak (${peak.name}) can't be judged: base ran with allocator settings "${across.base}", head with "${across.head}", and ${peak.kind.startsWith('rss') ? 'RSS is' : "the allocator's counts are"} not comparable across them; profile both sides the same way`,
     );
   } else if (gate.peakPct !== undefined && peak && over(peak.peak, gate.peakPct)) {
     fails.push(

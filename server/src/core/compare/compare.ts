@@ -29,6 +29,11 @@ export interface CompareOptions {
 /** Relative change below which an arena group counts as unchanged (allocation estimates jitter a little). */
 const ARENA_CHANGE_FRACTION = 0.01;
 
+/** Whether a series' figures change with the allocator settings: RSS, and the allocator's own count (not V8's). */
+export function dependsOnAllocatorSettings(kind: string): boolean {
+  return kind.startsWith('rss') || kind === 'allocator-heap';
+}
+
 /** base against head: Δ = head − base on the medians; noise when |Δ| ≤ the larger spread of the two sides. */
 export function delta(base: Stat | null, head: Stat | null): Delta {
   if (!base || !head) return { base, head, delta: null, deltaPct: null, noise: false };
@@ -77,14 +82,16 @@ export function compareProfiles(base: Profile, head: Profile, opts: CompareOptio
     );
 
   // Eager purge returns freed pages that the allocators' defaults keep: RSS across the two says
-  // more about the settings than about the change, so it is shown but not compared.
+  // more about the settings than about the change, so it is shown but not compared. The allocator's
+  // live heap moves too: glibc then maps blocks of 64 KiB and more apart, and their usable size
+  // (what cmi's heap library counts) rounds up to whole pages (+6 % on a heap of 64 KiB blocks).
   const bMode = allocatorMode(base);
   const hMode = allocatorMode(head);
   const allocatorSettingsDiffer = bMode !== hMode ? { base: bMode, head: hMode } : undefined;
   if (allocatorSettingsDiffer) {
-    for (const p of peaks) if (p.kind.startsWith('rss')) p.peak = notCompared(p.peak);
+    for (const p of peaks) if (dependsOnAllocatorSettings(p.kind)) p.peak = notCompared(p.peak);
     warnings.push(
-      `the two sides ran with different allocator settings (base: ${bMode}, head: ${hMode}): their RSS is not compared, since eager purge returns freed memory that the defaults keep; profile both with or both without \`--allocator-defaults\``,
+      `the two sides ran with different allocator settings (base: ${bMode}, head: ${hMode}): their RSS and allocator heaps are not compared, since eager purge returns freed memory that the defaults keep (and glibc's settings change the usable size of big blocks); profile both with or both without \`--allocator-defaults\``,
     );
   }
 
