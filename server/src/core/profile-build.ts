@@ -20,6 +20,8 @@ export { SpawnError } from './runner';
 export interface ProfileBuildOptions extends Omit<RunOptions, 'instrumentations'> {
   /** Leave out the Node preload (V8 heap, performance marks, tsc phases). */
   noNodePreload?: boolean;
+  /** The Node preload forces a full GC at phase boundaries: the live V8 heap there is exact (opt-in: it costs time). */
+  preciseHeap?: boolean;
   /** Leave out the rustc/Cargo adapter. */
   noRustc?: boolean;
   /** Leave out the C/C++ adapter (gcc -ftime-report, clang -ftime-trace per translation unit). */
@@ -36,12 +38,12 @@ export interface ProfileBuildOptions extends Omit<RunOptions, 'instrumentations'
 
 export type InstrumentationChoice = Pick<
   ProfileBuildOptions,
-  'noNodePreload' | 'noRustc' | 'noCc' | 'noBundlers' | 'noTraceFile' | 'heapProfiler' | 'arenaRules'
+  'noNodePreload' | 'preciseHeap' | 'noRustc' | 'noCc' | 'noBundlers' | 'noTraceFile' | 'heapProfiler' | 'arenaRules'
 >;
 
 export function defaultInstrumentations(opts: InstrumentationChoice = {}): Instrumentation[] {
   const list: Instrumentation[] = [];
-  if (!opts.noNodePreload) list.push(nodePreloadInstrumentation());
+  if (!opts.noNodePreload) list.push(nodePreloadInstrumentation({ preciseHeap: opts.preciseHeap }));
   if (!opts.noRustc) list.push(rustcInstrumentation());
   if (!opts.noCc) list.push(ccInstrumentation());
   if (!opts.noBundlers) list.push(...bundlerInstrumentations());
@@ -57,11 +59,12 @@ export async function profileBuild(opts: ProfileBuildOptions): Promise<Profile> 
 }
 
 export async function profileBuildWithOutput(opts: ProfileBuildOptions) {
-  const { noNodePreload, noRustc, noCc, noBundlers, noTraceFile, heapProfiler, arenaRules, ...run } = opts;
+  const { noNodePreload, preciseHeap, noRustc, noCc, noBundlers, noTraceFile, heapProfiler, arenaRules, ...run } = opts;
   return runBuild({
     ...run,
     instrumentations: defaultInstrumentations({
       noNodePreload,
+      preciseHeap,
       noRustc,
       noCc,
       noBundlers,
