@@ -281,8 +281,8 @@ interface PlacedGc {
 const FULL_GC = 'MarkSweepCompact';
 
 /**
- * The points of the js-live-heap series: the heap in use right after each full GC (only garbage
- * that outlives a full GC is none: what is left is live). A GC matched to a PerformanceObserver entry
+ * The points of the js-live-heap series: the heap in use right after each full GC (which leaves no
+ * garbage behind: what is left is live). A GC matched to a PerformanceObserver entry
  * is placed where it ended; any other at the end of the window it is known to lie in (the latest time
  * it can have ended: a forced GC's window ends right after it).
  */
