@@ -13,8 +13,10 @@
 //   import     a generated Trace Event file of 200 MB: throughput and peak memory vs JSON.parse
 //              (bench/chrome-trace-import.mjs; --gb1 also imports a generated 1 GB file)
 //   hover      hovers on phase names with a 50,000-phase profile: index build, p50/p95 vs 20 ms (bench/hover.mjs)
+//   observer   tsc's peak RSS under `cmi profile` vs alone, paired (bench/observer.mjs; 5 pairs unless --runs)
+//   precise    the cost of --precise-heap: the example compiler's and tsc's wall time with it vs without
 //
-// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover, --gb1
+// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover|observer|precise, --gb1
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -277,6 +279,14 @@ try {
   if (!only || only === 'hover') {
     const { benchHover } = await import('./hover.mjs');
     await benchHover({ report, tmpDir: tmp });
+  }
+  if (!only || only === 'observer') {
+    const { benchObserver } = await import('./observer.mjs');
+    await benchObserver({ tmpDir: tmp, runs: args.includes('--runs') ? runs : 5 });
+  }
+  if (!only || only === 'precise') {
+    const { benchPreciseHeap } = await import('./precise-heap.mjs');
+    await benchPreciseHeap({ tmpDir: tmp, runs: args.includes('--runs') ? runs : 3 });
   }
   if (!only || only === 'fidelity') fidelity();
   if (!only || only === 'overhead' || only === 'overhead-tsc') overheadTsc();
