@@ -19,8 +19,10 @@
 //   agreement  the live-heap peak against valgrind DHAT's t-gmax (nativec, clang++), and the observer
 //              effect on nativec's max RSS (bench/live-heap-agreement.mjs)
 //   hover      hovers on phase names with a 50,000-phase profile: index build, p50/p95 vs 20 ms (bench/hover.mjs)
+//   observer   tsc's peak RSS under `cmi profile` vs alone, paired (bench/observer.mjs; 5 pairs unless --runs)
+//   precise    the cost of --precise-heap: the example compiler's and tsc's wall time with it vs without
 //
-// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover|eager-purge|live-heap|agreement, --gb1
+// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover|eager-purge|live-heap|agreement|observer|precise, --gb1
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -296,6 +298,14 @@ try {
   if (!only || only === 'agreement') {
     const { benchLiveHeapAgreement } = await import('./live-heap-agreement.mjs');
     benchLiveHeapAgreement({ tmpDir: tmp, runs: Math.min(runs, 7) });
+  }
+  if (!only || only === 'observer') {
+    const { benchObserver } = await import('./observer.mjs');
+    await benchObserver({ tmpDir: tmp, runs: args.includes('--runs') ? runs : 5 });
+  }
+  if (!only || only === 'precise') {
+    const { benchPreciseHeap } = await import('./precise-heap.mjs');
+    await benchPreciseHeap({ tmpDir: tmp, runs: args.includes('--runs') ? runs : 3 });
   }
   if (!only || only === 'fidelity') fidelity();
   if (!only || only === 'overhead' || only === 'overhead-tsc') overheadTsc();

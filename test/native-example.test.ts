@@ -118,7 +118,7 @@ describe.skipIf(process.platform !== 'linux')(
         expect(a.peak?.seriesKind, mode).toBe('allocator-heap');
         expect(a.peak!.series, mode).toMatch(/^live-heap:\d+$/);
         peaks[mode] = a.peak!.bytes;
-      console.log(`nativec --modules 40 ${mode}: live-heap peak ${a.peak!.bytes} B, DHAT t-gmax ${gmax[mode]} B`);
+        console.log(`nativec --modules 40 ${mode}: live-heap peak ${a.peak!.bytes} B, DHAT t-gmax ${gmax[mode]} B`);
         expect(
           Math.abs(a.peak!.bytes / gmax[mode]! - 1),
           `${mode}: ${a.peak!.bytes} vs DHAT ${gmax[mode]}`,

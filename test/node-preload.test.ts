@@ -349,7 +349,15 @@ describe('node preload: any Node program', () => {
     expect(gcs.length).toBeGreaterThan(0);
     expect(gcs[0]!.detail).toMatch(/^\w+: heap [\d.]+ \w+ → [\d.]+ \w+/); // e.g. "Scavenge: heap 4.4 MiB → 4.0 MiB"
     const label = path.basename(r.ctx.argv[1]!, '.js');
-    expect(r.c.series!.map((s) => s.name)).toEqual([`V8 heap of ${label} (pid ${r.proc.pid})`]);
+    expect(r.c.series!.filter((s) => s.kind === 'js-heap').map((s) => s.name)).toEqual([
+      `V8 heap of ${label} (pid ${r.proc.pid})`,
+    ]);
+    // A point of the live heap for each full GC, if V8 ran any.
+    const fullGcs = gcs.filter((m) => m.name === 'MarkSweepCompact');
+    const live = r.c.series!.filter((s) => s.kind === 'js-live-heap');
+    expect(live.map((s) => [s.name, s.tMs.length])).toEqual(
+      fullGcs.length ? [[`live V8 heap of ${label} (pid ${r.proc.pid}) (after full GC)`, fullGcs.length]] : [],
+    );
     expect(r.c.tools).toEqual({ node: process.version });
   });
 

@@ -78,6 +78,8 @@ profile options:
   --json              print the summary as JSON instead of text
   --quiet             don't echo the build's output (it is still kept for errors)
   --no-node-preload   don't inject the Node preload (V8 heap, performance marks, tsc phases)
+  --precise-heap      Node processes: force a full GC at each phase boundary and at exit, so the
+                      live V8 heap is exact there (slower: see docs/node-heap.md)
   --no-rustc          don't instrument rustc/cargo
   --no-cc             don't instrument gcc/clang (per translation unit -ftime-report/-ftime-trace)
   --no-bundlers       don't add rollup --perf, esbuild --timing, rolldown RD_LOG, Voyd's perf switch
@@ -148,6 +150,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
       'no-node-preload': { type: 'boolean' },
+      'precise-heap': { type: 'boolean' },
       'no-rustc': { type: 'boolean' },
       'no-cc': { type: 'boolean' },
       'no-bundlers': { type: 'boolean' },
@@ -218,6 +221,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
         signal: abort.signal,
         sampler: sampler as 'auto',
         noNodePreload: values['no-node-preload'],
+        preciseHeap: values['precise-heap'],
         noRustc: values['no-rustc'],
         noCc: values['no-cc'],
         noBundlers: values['no-bundlers'],

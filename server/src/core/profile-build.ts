@@ -22,6 +22,8 @@ export { SpawnError } from './runner';
 export interface ProfileBuildOptions extends Omit<RunOptions, 'instrumentations'> {
   /** Leave out the Node preload (V8 heap, performance marks, tsc phases). */
   noNodePreload?: boolean;
+  /** The Node preload forces a full GC at phase boundaries: the live V8 heap there is exact (opt-in: it costs time). */
+  preciseHeap?: boolean;
   /** Leave out the rustc/Cargo adapter. */
   noRustc?: boolean;
   /** Leave out the C/C++ adapter (gcc -ftime-report, clang -ftime-trace per translation unit). */
@@ -47,6 +49,7 @@ export interface ProfileBuildOptions extends Omit<RunOptions, 'instrumentations'
 export type InstrumentationChoice = Pick<
   ProfileBuildOptions,
   | 'noNodePreload'
+  | 'preciseHeap'
   | 'noRustc'
   | 'noCc'
   | 'noBundlers'
@@ -61,7 +64,7 @@ export function defaultInstrumentations(opts: InstrumentationChoice = {}): Instr
   const list: Instrumentation[] = [];
   // First: the others then see (and a heap profiler passes on) the final environment.
   if (!opts.allocatorDefaults) list.push(allocatorSettingsInstrumentation());
-  if (!opts.noNodePreload) list.push(nodePreloadInstrumentation());
+  if (!opts.noNodePreload) list.push(nodePreloadInstrumentation({ preciseHeap: opts.preciseHeap }));
   if (!opts.noRustc) list.push(rustcInstrumentation());
   if (!opts.noCc) list.push(ccInstrumentation());
   if (!opts.noBundlers) list.push(...bundlerInstrumentations());
@@ -81,6 +84,7 @@ export async function profileBuild(opts: ProfileBuildOptions): Promise<Profile> 
 export async function profileBuildWithOutput(opts: ProfileBuildOptions) {
   const {
     noNodePreload,
+    preciseHeap,
     noRustc,
     noCc,
     noBundlers,
@@ -95,6 +99,7 @@ export async function profileBuildWithOutput(opts: ProfileBuildOptions) {
     ...run,
     instrumentations: defaultInstrumentations({
       noNodePreload,
+      preciseHeap,
       noRustc,
       noCc,
       noBundlers,

@@ -22,10 +22,15 @@ import { type TscCommand, findTscCommand } from './find-tsc-command';
 import { LiveTscPhase } from './live-tsc-phase';
 import { type ProcessRecords, readPreloadFile } from './process-records';
 import { appendPhases, flagAddedWarning, processContribution } from './reader';
-import { INTERVAL_ENV, NODE_DIR_ENV, RECORD_FILE_NAME } from './records';
+import { INTERVAL_ENV, NODE_DIR_ENV, PRECISE_HEAP_ENV, RECORD_FILE_NAME } from './records';
 import { tscDiagnosticsFlagToAdd } from './tsc-flags';
 
-export function nodePreloadInstrumentation(): Instrumentation {
+export interface NodePreloadOptions {
+  /** Force a full GC at phase boundaries and at exit (records.ts: PRECISE_HEAP_ENV). */
+  preciseHeap?: boolean;
+}
+
+export function nodePreloadInstrumentation(opts: NodePreloadOptions = {}): Instrumentation {
   let nodeDir: string | undefined;
   let nativeTsc: TscCommand | undefined;
   let addedToNativeTsc: string[] = [];
@@ -41,6 +46,8 @@ export function nodePreloadInstrumentation(): Instrumentation {
       mkdirSync(nodeDir, { recursive: true });
       ctx.env[NODE_DIR_ENV] = nodeDir;
       ctx.env[INTERVAL_ENV] = String(ctx.intervalMs);
+      if (opts.preciseHeap) ctx.env[PRECISE_HEAP_ENV] = '1';
+      else delete ctx.env[PRECISE_HEAP_ENV];
       const user = ctx.env.NODE_OPTIONS?.trim();
       ctx.env.NODE_OPTIONS = `--require ${quoteNodeOption(preload)}${user ? ` ${user}` : ''}`;
 
@@ -94,6 +101,8 @@ export function nodePreloadInstrumentation(): Instrumentation {
         if (r.header.tsc?.hooked && r.markT.length) tscHooked = true;
       }
       if (records.length) out.sources.push('node-preload');
+      // Its forced GCs change the run's timing and GC pattern: a profile says it was made so.
+      if (records.length && opts.preciseHeap) out.sources.push('node-preload:precise-heap');
       warnings.push(...missingPreloadWarnings(ctx, new Set(records.map((r) => r.header.pid))));
 
       // tsc 7 (or a tsc 6 the preload did not see): the statistics table on stdout, totals only.

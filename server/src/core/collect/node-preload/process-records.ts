@@ -18,7 +18,16 @@ export interface ProcessRecords {
   markHeapBytes: number[];
   /** Spans the preload summed instead of recording (tsc's per-comment and per-mapping timers), by the index of the mark they precede. */
   folded: { atMark: number; key: string; spans: number; ms: number }[];
-  gc: { winStartMs: number; winEndMs: number; durMs: number; type: string; beforeBytes: number; afterBytes: number }[];
+  gc: {
+    winStartMs: number;
+    winEndMs: number;
+    durMs: number;
+    type: string;
+    beforeBytes: number;
+    afterBytes: number;
+    /** Forced by the preload at a phase boundary (precise heap mode). */
+    forced: boolean;
+  }[];
   gcEntries: { startMs: number; durMs: number; kind: number }[];
   perfMarks: { name: string; tMs: number }[];
   measures: { name: string; startMs: number; durMs: number }[];
@@ -31,7 +40,7 @@ export interface ProcessRecords {
   arenaKind: number[];
   arenaId: number[];
   arenaValue: number[];
-  exit?: { tMs: number; code?: number; signal?: string; heapBytes?: number };
+  exit?: { tMs: number; code?: number; signal?: string; heapBytes?: number; preciseSkipped?: number };
   /** The latest time seen in the file. */
   lastMs: number;
 }
@@ -159,6 +168,7 @@ function addRecord(r: ProcessRecords, rec: Record<string, unknown>): void {
       const type = strs('type');
       const before = nums('beforeBytes');
       const after = nums('afterBytes');
+      const forced = nums('forced');
       for (let i = 0; i < ws.length; i++)
         r.gc.push({
           winStartMs: ws[i]!,
@@ -167,6 +177,7 @@ function addRecord(r: ProcessRecords, rec: Record<string, unknown>): void {
           type: type[i]!,
           beforeBytes: before[i]!,
           afterBytes: after[i]!,
+          forced: forced[i] === 1,
         });
       seen(we);
       break;

@@ -53,10 +53,11 @@ export function processContribution(
   const samples: [tMs: number, bytes: number][] = [];
   for (let i = 0; i < r.heapT.length; i++) samples.push([r.heapT[i]!, r.heapBytes[i]!]);
   for (let i = 0; i < r.markT.length; i++) if (r.markHeapBytes[i]) samples.push([r.markT[i]!, r.markHeapBytes[i]!]);
-  for (const g of placeGcs(r)) {
+  const gcs = placeGcs(r);
+  for (const g of gcs) {
     samples.push([g.startMs, g.beforeBytes], [g.startMs + g.durMs, g.afterBytes]);
     const m: Marker = {
-      name: g.type,
+      name: g.forced ? `${g.type} (forced by --precise-heap)` : g.type,
       kind: 'gc',
       tMs: rel(g.startMs),
       durMs: ms(g.durMs),
@@ -71,12 +72,43 @@ export function processContribution(
   samples.sort((a, b) => a[0] - b[0]);
   const heap = new SeriesBuilder(Math.max(16, samples.length));
   for (const [t, b] of samples) heap.push(rel(t), bytes(b));
-  let id = `js-heap:${pid}`;
-  for (let n = 2; seriesIds.has(id); n++) id = `js-heap:${pid}-${n}`;
-  seriesIds.add(id);
-  const series = heap.length
-    ? [heap.build({ id, name: `V8 heap of ${label} (pid ${pid})`, kind: 'js-heap', source: SOURCE, pid })]
-    : [];
+  const series: MemorySeries[] = [];
+  const seriesId = (prefix: string) => {
+    let id = `${prefix}:${pid}`;
+    for (let n = 2; seriesIds.has(id); n++) id = `${prefix}:${pid}-${n}`;
+    seriesIds.add(id);
+    return id;
+  };
+  if (heap.length)
+    series.push(
+      heap.build({
+        id: seriesId('js-heap'),
+        name: `V8 heap of ${label} (pid ${pid})`,
+        kind: 'js-heap',
+        source: SOURCE,
+        pid,
+      }),
+    );
+  const live = liveHeapPoints(gcs);
+  if (live.length) {
+    const b = new SeriesBuilder(Math.max(16, live.length));
+    for (const [t, v] of live) b.push(rel(t), bytes(v));
+    series.push(
+      b.build({
+        id: seriesId('js-live-heap'),
+        name: `live V8 heap of ${label} (pid ${pid}) (after full GC)`,
+        kind: 'js-live-heap',
+        source: SOURCE,
+        pid,
+      }),
+    );
+  }
+  if (r.exit?.preciseSkipped)
+    warnings.push({
+      code: 'precise-heap-skipped',
+      message: `${label} (pid ${pid}): ${r.exit.preciseSkipped} forced GC(s) of --precise-heap skipped (they would have taken more time than the program itself): the live heap is not exact at those phase boundaries`,
+      file: r.file,
+    });
 
   if (h.tsc?.addedArgs.length) warnings.push(flagAddedWarning(`tsc (pid ${pid})`, h.tsc.addedArgs));
   if (r.markT.length) {
@@ -239,6 +271,28 @@ interface PlacedGc {
   afterBytes: number;
   /** Set when the time is estimated: the width of the window the GC is known to lie in. */
   windowMs?: number;
+  /** The end of that window: the latest time the GC can have ended. */
+  windowEndMs: number;
+  /** The preload forced it at a phase boundary (--precise-heap). */
+  forced: boolean;
+}
+
+/** v8.GCProfiler's name of a full GC (mark-sweep-compact of the whole heap); scavenges and minor GCs are not. */
+const FULL_GC = 'MarkSweepCompact';
+
+/**
+ * The points of the js-live-heap series: the heap in use right after each full GC (which leaves no
+ * garbage behind: what is left is live). A GC matched to a PerformanceObserver entry
+ * is placed where it ended; any other at the end of the window it is known to lie in (the latest time
+ * it can have ended: a forced GC's window ends right after it).
+ */
+function liveHeapPoints(gcs: PlacedGc[]): [tMs: number, bytes: number][] {
+  const out: [number, number][] = [];
+  for (const g of gcs) {
+    if (g.type !== FULL_GC || !g.afterBytes) continue;
+    out.push([g.windowMs === undefined ? g.startMs + g.durMs : g.windowEndMs, g.afterBytes]);
+  }
+  return out.sort((a, b) => a[0] - b[0]);
 }
 
 /**
@@ -267,6 +321,8 @@ function placeGcs(r: ProcessRecords): PlacedGc[] {
         type: g.type,
         beforeBytes: g.beforeBytes,
         afterBytes: g.afterBytes,
+        windowEndMs: g.winEndMs,
+        forced: g.forced,
       };
       if (
         e &&
@@ -276,6 +332,9 @@ function placeGcs(r: ProcessRecords): PlacedGc[] {
       ) {
         placed.startMs = e.startMs;
         j++;
+      } else if (g.forced && k - i === 1) {
+        // Its window was opened right before the preload forced it and closed right after.
+        placed.startMs = Math.max(g.winStartMs, g.winEndMs - g.durMs);
       } else {
         placed.startMs = g.winStartMs + (n - i) * slotMs + Math.max(0, (slotMs - g.durMs) / 2);
         placed.windowMs = g.winEndMs - g.winStartMs;

@@ -19,6 +19,12 @@
 export const NODE_DIR_ENV = 'CMI_NODE_DIR';
 /** The sampling interval in ms (CMI_INTERVAL_MS; 10 when unset or not a number, at least 1). */
 export const INTERVAL_ENV = 'CMI_INTERVAL_MS';
+/**
+ * `1`: precise heap mode (`cmi profile --precise-heap`): the preload forces a full GC at phase
+ * boundaries (tsc's top-level phases, the program's performance marks and measures, a change of the
+ * phase its arena uses name) and at exit, so the live heap is known there.
+ */
+export const PRECISE_HEAP_ENV = 'CMI_PRECISE_HEAP';
 
 /** The file of a process: `node-<pid>.ndjson`, or `node-<pid>-<n>.ndjson` for the nth use of a reused pid. */
 export function recordFileName(pid: number, n: number): string {
@@ -126,6 +132,8 @@ export interface GcRecord {
   type: string[];
   beforeBytes: number[];
   afterBytes: number[];
+  /** 1 where the preload forced the GC at a phase boundary (precise heap mode: its window holds it alone); absent: none was. */
+  forced?: number[];
 }
 
 /**
@@ -176,6 +184,8 @@ export interface ExitRecord {
   heapBytes: number;
   code?: number;
   signal?: string;
+  /** Precise heap mode: forced GCs skipped because they would have taken longer than the program itself. */
+  preciseSkipped?: number;
 }
 
 export type NodePreloadRecord =

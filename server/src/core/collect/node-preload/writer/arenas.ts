@@ -43,7 +43,8 @@ export function arenaEvents(): ArenaEvents {
 /**
  * Installs the arena hook (non-enumerable, frozen). Each call is recorded into `arenas`; with
  * `readHeap` (not in tsc, whose marks read it) the heap is read into `heap` at most once per
- * interval; `flush` is called when a buffer is full or FLUSH_EVERY_MS has passed since `file`'s last flush.
+ * interval; `flush` is called when a buffer is full or FLUSH_EVERY_MS has passed since `file`'s last flush;
+ * `atBoundary` (precise heap mode) where the phase named by arena uses changes.
  */
 export function installArenaHook(
   arenas: ArenaEvents,
@@ -53,7 +54,9 @@ export function installArenaHook(
   intervalMs: number,
   readHeap: boolean,
   flush: () => void,
+  atBoundary?: () => void,
 ): void {
+  let lastUsePhase = -2;
   const event = (kind: number, id: number, value: number): void => {
     const t = performance.now();
     const n = arenas.n;
@@ -104,6 +107,9 @@ export function installArenaHook(
           }
         }
         event(ARENA_USE, id, p);
+        // Precise heap mode: the phase the program names for its arena uses changed, a phase boundary.
+        if (atBoundary && p >= 0 && p !== lastUsePhase) atBoundary();
+        lastUsePhase = p;
       } catch {
         // ignore
       }

@@ -19,14 +19,16 @@ export interface GcProfile {
   profiler: v8.GCProfiler | undefined;
   /** performance.now() of the previous drain: the start of the window of the GCs of the next one. */
   windowStartMs: number;
-  /** The columns of the next gc record: winStart, winEnd, dur, type, before, after (JSON texts). */
+  /** The columns of the next gc record: winStart, winEnd, dur, type, before, after, forced (JSON texts). */
   readonly columns: string[][];
+  /** Some GC in the columns was forced (the record then gets its `forced` column). */
+  anyForced: boolean;
   readonly epoch: (tPerfMs: number) => string;
 }
 
 export function startGcProfile(epoch: (tPerfMs: number) => string): GcProfile {
-  const columns: string[][] = [[], [], [], [], [], []];
-  const gc: GcProfile = { profiler: undefined, windowStartMs: performance.now(), columns, epoch };
+  const columns: string[][] = [[], [], [], [], [], [], []];
+  const gc: GcProfile = { profiler: undefined, windowStartMs: performance.now(), columns, anyForced: false, epoch };
   if (typeof v8.GCProfiler === 'function') {
     try {
       gc.profiler = new v8.GCProfiler();
@@ -38,8 +40,14 @@ export function startGcProfile(epoch: (tPerfMs: number) => string): GcProfile {
   return gc;
 }
 
-/** Takes the GCs since the last drain (all within [windowStartMs, tMs]); `restart` false at the end. */
-export function drainGc(gc: GcProfile, tMs: number, restart: boolean): void {
+/**
+ * Takes the GCs since the last drain (all within [windowStartMs, tMs]); `restart` false at the end;
+ * `forced`: the preload forced the GCs of this window (precise-heap.ts).
+ *
+ * Drained at most once per interval, the profiler holds a few GCs' statistics at a time (about 2 KB
+ * each, on the C++ side), and their parsed form is garbage at once.
+ */
+export function drainGc(gc: GcProfile, tMs: number, restart: boolean, forced = false): void {
   if (!gc.profiler) return;
   const result = gc.profiler.stop() as GCProfilerResult | undefined;
   if (restart) gc.profiler.start();
@@ -52,6 +60,8 @@ export function drainGc(gc: GcProfile, tMs: number, restart: boolean): void {
     c[3]!.push(JSON.stringify(String(s.gcType)));
     c[4]!.push(String(s.beforeGC?.heapStatistics?.usedHeapSize ?? 0));
     c[5]!.push(String(s.afterGC?.heapStatistics?.usedHeapSize ?? 0));
+    c[6]!.push(forced ? '1' : '0');
+    if (forced) gc.anyForced = true;
   }
   gc.windowStartMs = tMs;
 }
@@ -60,7 +70,9 @@ export function drainGc(gc: GcProfile, tMs: number, restart: boolean): void {
 export function takeGcRecord(gc: GcProfile): string {
   const c = gc.columns;
   if (!c[0]!.length) return '';
-  const out = `{"t":"gc","winStartMs":[${c[0]}],"winEndMs":[${c[1]}],"durMs":[${c[2]}],"type":[${c[3]}],"beforeBytes":[${c[4]}],"afterBytes":[${c[5]}]}\n`;
+  const forced = gc.anyForced ? `,"forced":[${c[6]}]` : '';
+  const out = `{"t":"gc","winStartMs":[${c[0]}],"winEndMs":[${c[1]}],"durMs":[${c[2]}],"type":[${c[3]}],"beforeBytes":[${c[4]}],"afterBytes":[${c[5]}]${forced}}\n`;
   for (const a of c) a.length = 0;
+  gc.anyForced = false;
   return out;
 }

@@ -21,6 +21,8 @@
 //     synchronously from start to end, so no listener is installed there: a cancelled tsc dies at
 //     once, and loses at most FLUSH_EVERY_MS of records.)
 //   - an unref'd timer, a PerformanceObserver and a v8.GCProfiler: they keep nothing alive.
+//   - in precise heap mode only (CMI_PRECISE_HEAP=1): full GCs forced at phase boundaries and at exit
+//     (precise-heap.ts), and, outside tsc, performance.mark/measure wrapped to find those boundaries.
 //   - the arena hook, a non-enumerable global under Symbol.for('compiler-memory-insight.arena') that
 //     the arena API (server/src/arena-api/index.ts documents the contract) finds at call time. Its
 //     calls also read the V8 heap (at most once per interval), so a synchronous compiler that reports
@@ -35,12 +37,13 @@
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
-import { type ExitRecord, FLUSH_EVERY_MS, INTERVAL_ENV, NODE_DIR_ENV } from '../records';
+import { type ExitRecord, FLUSH_EVERY_MS, INTERVAL_ENV, NODE_DIR_ENV, PRECISE_HEAP_ENV } from '../records';
 import { arenaEvents, installArenaHook, takeArenasRecord } from './arenas';
 import { drainGc, startGcProfile, takeGcRecord } from './gc';
 import { header, startHeader, writeHeader } from './header';
 import { HEAP_CAPACITY, heapSamples, sampleHeap, takeHeapRecord, usedHeapBytes } from './heap';
 import { observePerformance, stopObserving, takePerformanceRecords } from './performance-entries';
+import { forceFullGc, forceGcAtPerformanceMarks, preciseHeap } from './precise-heap';
 import { epochFormatter, openRecordFile, writeRecords } from './record-file';
 import { emitFolds, installTscHook, takeTscMarksRecord, tscMarks } from './tsc-marks';
 import { detectTsc } from './tsc-process';
@@ -65,6 +68,8 @@ function start(dir: string): void {
   const perf = observePerformance(epoch, !tsc);
   const arenas = arenaEvents();
   const head = header(intervalMs);
+  const precise = process.env[PRECISE_HEAP_ENV] === '1' ? preciseHeap() : undefined;
+  const atBoundary = precise ? () => forceFullGc(precise, gc) : undefined;
 
   const flush = (): void => {
     writeHeader(head, file);
@@ -78,8 +83,9 @@ function start(dir: string): void {
   };
 
   startHeader(head, file, typescript, tsc);
-  if (marks) installTscHook(marks, heap, gc, file, intervalMs, flush);
-  installArenaHook(arenas, heap, gc, file, intervalMs, !tsc, flush);
+  if (marks) installTscHook(marks, heap, gc, file, intervalMs, flush, atBoundary);
+  installArenaHook(arenas, heap, gc, file, intervalMs, !tsc, flush, atBoundary);
+  if (atBoundary && !tsc) forceGcAtPerformanceMarks(atBoundary);
 
   // The timer: heap while the event loop turns.
   const timer = setInterval(() => {
@@ -101,6 +107,7 @@ function start(dir: string): void {
     finished = true;
     try {
       clearInterval(timer);
+      if (precise) forceFullGc(precise, gc, true); // the last point of the live heap: the process's end
       const t = performance.now();
       const heapBytes = usedHeapBytes();
       drainGc(gc, t, false);
@@ -110,6 +117,7 @@ function start(dir: string): void {
       const exit: ExitRecord = { t: 'exit', tMs: Number(epoch(t)), heapBytes };
       if (code !== undefined) exit.code = code;
       if (signal) exit.signal = signal;
+      if (precise?.skipped) exit.preciseSkipped = precise.skipped;
       writeRecords(file, `${JSON.stringify(exit)}\n`);
       fs.closeSync(file.fd);
     } catch {

@@ -106,7 +106,8 @@ function intern(marks: TscMarks, name: string): number {
 /**
  * Installs the global onProfilerEvent (non-enumerable; calling on to one that was already there).
  * It records each mark into `marks`, reads the heap into it (and drains `gc`) where it should, and
- * calls `flush` when the buffer is full or FLUSH_EVERY_MS has passed since `file`'s last flush.
+ * calls `flush` when the buffer is full or FLUSH_EVERY_MS has passed since `file`'s last flush, and
+ * `atBoundary` (precise heap mode) where tsc moves on to another top-level phase.
  */
 export function installTscHook(
   marks: TscMarks,
@@ -115,6 +116,7 @@ export function installTscHook(
   file: RecordFile,
   intervalMs: number,
   flush: () => void,
+  atBoundary?: () => void,
 ): void {
   const { tMs: markT, id: markId, heapBytes: markHeap, index, kind: markKind, foldSlot, folds, phase } = marks;
   const onMark = (name: string): void => {
@@ -139,9 +141,10 @@ export function installTscHook(
       // another kind, or ends after lasting an interval or more. tsc binds and checks file by
       // file: reading at both ends of every file's span cost 2 % of the compile.
       let read = t - heap.lastReadMs >= intervalMs;
+      let boundary = false;
       if (kind === MARK_BEGIN) {
         if (phase.depth === 0) {
-          if (id !== phase.topId) read = true;
+          if (id !== phase.topId) read = boundary = true;
           phase.topId = id;
           phase.topBeginMs = t;
         }
@@ -160,6 +163,9 @@ export function installTscHook(
       } else markHeap[n] = 0;
       marks.n = n + 1;
       marks.total++;
+      // Precise heap mode: the live heap where tsc moves on to another top-level phase (Program,
+      // Bind, Check, Emit: not between the files of one).
+      if (boundary && atBoundary) atBoundary();
       if (marks.n === MARK_CAPACITY || t - file.lastFlushMs >= FLUSH_EVERY_MS) flush();
     } catch {
       // never let the profiler break the compiler
