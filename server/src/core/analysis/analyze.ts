@@ -260,8 +260,9 @@ export function peakOf(p: Profile, primary: MemorySeries, depths = phaseDepths(p
       }
     }
   }
-  const phaseIndex = innermostPhaseAt(p, max.atMs, pid, depths);
+  let phaseIndex = innermostPhaseAt(p, max.atMs, pid, depths);
   const after = pid === undefined ? undefined : lastPhaseBefore(p, max.atMs, pid, phaseIndex, depths);
+  if (after === undefined && phaseIndex !== undefined) phaseIndex = endedJustBefore(p, max.atMs, phaseIndex, depths);
   return {
     bytes: max.bytes,
     atMs: max.atMs,
@@ -273,6 +274,33 @@ export function peakOf(p: Profile, primary: MemorySeries, depths = phaseDepths(p
     ...(phaseIndex !== undefined ? { phaseIndex } : {}),
     ...(after !== undefined ? { afterPhasePath: phasePath(p.phases, after) } : {}),
   };
+}
+
+/**
+ * When `tMs` falls in a gap between two child phases of phase `covering` (no child covers it, one
+ * ended before it and one begins after it): the phase that ended last before it, deepest on ties.
+ * What is alive in the gap is what that phase left. Else `covering` itself.
+ */
+function endedJustBefore(p: Profile, tMs: Ms, covering: number, depths: number[]): number {
+  const parent = p.phases[covering]!;
+  let before: number | undefined;
+  let later = false;
+  for (let i = covering + 1; i < p.phases.length; i++) {
+    const ph = p.phases[i]!;
+    if (ph.pid !== parent.pid || depths[i]! <= depths[covering]! || !descendsFrom(p, i, covering)) continue;
+    if (ph.startMs > tMs + TIME_RESOLUTION_MS) later = true;
+    else if (ph.endMs < tMs - TIME_RESOLUTION_MS) {
+      const b = before === undefined ? undefined : p.phases[before]!;
+      if (!b || ph.endMs > b.endMs || (ph.endMs === b.endMs && depths[i]! > depths[before!]!)) before = i;
+    } else return covering; // a child covers it after all
+  }
+  return later && before !== undefined ? before : covering;
+}
+
+function descendsFrom(p: Profile, i: number, ancestor: number): boolean {
+  for (let j = p.phases[i]!.parent, n = 0; j !== null && n <= p.phases.length; j = p.phases[j]!.parent, n++)
+    if (j === ancestor) return true;
+  return false;
 }
 
 /**

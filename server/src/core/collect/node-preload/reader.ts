@@ -57,7 +57,7 @@ export function processContribution(
   for (const g of gcs) {
     samples.push([g.startMs, g.beforeBytes], [g.startMs + g.durMs, g.afterBytes]);
     const m: Marker = {
-      name: g.forced ? `${g.type} (forced by --precise-heap)` : g.type,
+      name: g.forced ? `${g.type} (forced by the profiler at a phase boundary)` : g.type,
       kind: 'gc',
       tMs: rel(g.startMs),
       durMs: ms(g.durMs),

@@ -23,12 +23,21 @@ export interface GcProfile {
   readonly columns: string[][];
   /** Some GC in the columns was forced (the record then gets its `forced` column). */
   anyForced: boolean;
+  /** The heap in use after the last full GC drained (0 before any): the live heap then. */
+  lastFullAfterBytes: number;
   readonly epoch: (tPerfMs: number) => string;
 }
 
 export function startGcProfile(epoch: (tPerfMs: number) => string): GcProfile {
   const columns: string[][] = [[], [], [], [], [], [], []];
-  const gc: GcProfile = { profiler: undefined, windowStartMs: performance.now(), columns, anyForced: false, epoch };
+  const gc: GcProfile = {
+    profiler: undefined,
+    windowStartMs: performance.now(),
+    columns,
+    anyForced: false,
+    lastFullAfterBytes: 0,
+    epoch,
+  };
   if (typeof v8.GCProfiler === 'function') {
     try {
       gc.profiler = new v8.GCProfiler();
@@ -62,6 +71,7 @@ export function drainGc(gc: GcProfile, tMs: number, restart: boolean, forced = f
     c[5]!.push(String(s.afterGC?.heapStatistics?.usedHeapSize ?? 0));
     c[6]!.push(forced ? '1' : '0');
     if (forced) gc.anyForced = true;
+    if (s.gcType === 'MarkSweepCompact') gc.lastFullAfterBytes = s.afterGC?.heapStatistics?.usedHeapSize ?? 0;
   }
   gc.windowStartMs = tMs;
 }

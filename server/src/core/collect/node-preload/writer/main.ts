@@ -68,7 +68,8 @@ function start(dir: string): void {
   const perf = observePerformance(epoch, !tsc);
   const arenas = arenaEvents();
   const head = header(intervalMs);
-  const precise = process.env[PRECISE_HEAP_ENV] === '1' ? preciseHeap() : undefined;
+  // Precise heap mode, or its sparse form by default (precise-heap.ts).
+  const precise = preciseHeap(process.env[PRECISE_HEAP_ENV] !== '1');
   const atBoundary = precise ? () => forceFullGc(precise, gc) : undefined;
 
   const flush = (): void => {
@@ -107,7 +108,7 @@ function start(dir: string): void {
     finished = true;
     try {
       clearInterval(timer);
-      if (precise) forceFullGc(precise, gc, true); // the last point of the live heap: the process's end
+      if (precise && !precise.sparse) forceFullGc(precise, gc, true); // the live heap's last point: the end
       const t = performance.now();
       const heapBytes = usedHeapBytes();
       drainGc(gc, t, false);

@@ -1,6 +1,9 @@
 // Precise heap mode (`cmi profile --precise-heap`, CMI_PRECISE_HEAP=1): a full GC forced at phase
 // boundaries and at exit, so that the live heap there is exact rather than whatever the last natural
-// full GC left. Each forced GC shows in v8.GCProfiler's records like any other, marked `forced`, its
+// full GC left. Without it (the default), a sparse form of the same: a full GC at a phase boundary
+// only where the heap has grown well past the live heap last known (by a quarter, and 16 MiB), so
+// that a phase that holds much more than the last natural full GC saw is not left unknown, and only
+// while forced GCs have taken under 3 % of the process's time. Each forced GC shows in v8.GCProfiler's records like any other, marked `forced`, its
 // window drained right before and right after it (gc.ts).
 //
 // gc() is obtained without --expose-gc on the command line: the flag, set at run time, exposes gc in
@@ -30,16 +33,31 @@ export interface PreciseHeap {
   spentMs: number;
   /** Forced GCs skipped because they would have taken more time than the program itself. */
   skipped: number;
+  /** The sparse default: forced GCs only past SPARSE_GROWTH, within SPARSE_BUDGET of the time; no GC at exit. */
+  readonly sparse: boolean;
 }
 
+/** Sparse mode: the heap in use must exceed the last live heap by this share and SPARSE_MIN_GROWTH_BYTES. */
+const SPARSE_GROWTH = 0.25;
+const SPARSE_MIN_GROWTH_BYTES = 16 * 1024 * 1024;
+/** Sparse mode: forced GCs may take at most this share of the process's time so far. */
+const SPARSE_BUDGET = 0.03;
+
 /** gc() for precise heap mode, or undefined where it cannot be had (the GCs are then simply not forced). */
-export function preciseHeap(): PreciseHeap | undefined {
+export function preciseHeap(sparse = false): PreciseHeap | undefined {
   try {
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as unknown;
     v8.setFlagsFromString('--no-expose-gc');
     if (typeof gc !== 'function') return undefined;
-    return { gc: gc as () => void, lastEndMs: Number.NEGATIVE_INFINITY, lastUsedBytes: 0, spentMs: 0, skipped: 0 };
+    return {
+      gc: gc as () => void,
+      lastEndMs: Number.NEGATIVE_INFINITY,
+      lastUsedBytes: 0,
+      spentMs: 0,
+      skipped: 0,
+      sparse,
+    };
   } catch {
     return undefined;
   }
@@ -52,7 +70,12 @@ export function preciseHeap(): PreciseHeap | undefined {
  */
 export function forceFullGc(p: PreciseHeap, gc: GcProfile, always = false): boolean {
   const t0 = performance.now();
-  if (!always) {
+  if (p.sparse) {
+    const used = usedHeapBytes();
+    const live = gc.lastFullAfterBytes;
+    if (used < live * (1 + SPARSE_GROWTH) || used - live < SPARSE_MIN_GROWTH_BYTES) return false;
+    if (p.spentMs > SPARSE_BUDGET * t0) return false;
+  } else if (!always) {
     if (t0 - p.lastEndMs < SKIP_WITHIN_MS && usedHeapBytes() - p.lastUsedBytes < SKIP_GROWTH_BYTES) return false;
     if (p.spentMs > t0 - p.spentMs) {
       p.skipped++;
