@@ -12,18 +12,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { defaultReport, median } from './stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ws = path.join(root, 'examples', 'workspace');
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function defaultReport(name, ratios, details, target) {
-  console.log(`${name.padEnd(52)} ${median(ratios).toFixed(3)}×   (${details}; target ${target})`);
-}
 
 /** Copies the workspace's sources to `dir`, optionally without the arena instrumentation, and compiles them. */
 function buildVariant(dir, stripped) {

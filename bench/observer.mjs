@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultReport, median } from './stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ws = path.join(root, 'examples', 'workspace');
@@ -93,15 +94,6 @@ function makeBigProject(dir, n) {
   };
   writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['src'] }));
   return dir;
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function defaultReport(name, ratios, details, target) {
-  console.log(`${name.padEnd(52)} ${median(ratios).toFixed(3)}×   (${details}; target ${target})`);
 }
 
 /** Max RSS (bytes) of `argv` run alone, or under `cmi profile` when `profiled`. */

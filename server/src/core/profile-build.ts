@@ -82,32 +82,6 @@ export async function profileBuild(opts: ProfileBuildOptions): Promise<Profile> 
 }
 
 export async function profileBuildWithOutput(opts: ProfileBuildOptions) {
-  const {
-    noNodePreload,
-    preciseHeap,
-    noRustc,
-    noCc,
-    noBundlers,
-    noTraceFile,
-    noLiveHeap,
-    heapProfiler,
-    arenaRules,
-    allocatorDefaults,
-    ...run
-  } = opts;
-  return runBuild({
-    ...run,
-    instrumentations: defaultInstrumentations({
-      noNodePreload,
-      preciseHeap,
-      noRustc,
-      noCc,
-      noBundlers,
-      noTraceFile,
-      noLiveHeap,
-      heapProfiler,
-      arenaRules,
-      allocatorDefaults,
-    }),
-  });
+  // The instrumentation choices travel along with the run's options: the runner reads only its own.
+  return runBuild({ ...opts, instrumentations: defaultInstrumentations(opts) });
 }
