@@ -67,10 +67,11 @@ describe('the live V8 heap of the example compiler (node out/main.js, no --expos
     expect(fullGcs).toHaveLength(livePoints.length);
     for (const l of livePoints) {
       // The GC that left this much alive ended at most at this point (its window's end); the V8 heap
-      // sampled as it began (garbage included) held more.
+      // sampled as it began (garbage included) held more, but for the memory V8 accounts outside its
+      // heap (Buffers: the live point counts them, the sampled V8 heap does not; a few MiB here).
       const gc = fullGcs.filter((m) => m.tMs + m.durMs! <= l.tMs + 0.01).pop()!;
       const before = heap.find((h) => Math.abs(h.tMs - gc.tMs) < 0.01)!;
-      expect(before.bytes).toBeGreaterThan(l.bytes);
+      expect(before.bytes + 8 * 2 ** 20).toBeGreaterThan(l.bytes);
     }
     const peak = livePoints.reduce((a, b) => (b.bytes > a.bytes ? b : a));
     // tinyc frees its 300 AST arenas after `write`, at the end of the run: its live heap peaked before.

@@ -15,7 +15,7 @@ import type {
   Stat,
 } from '../../../../protocol/compare';
 import type { Analysis } from '../analysis/analyze';
-import { analyze } from '../analysis/analyze';
+import { analyze, retainedSeries } from '../analysis/analyze';
 import type { Profile, RepeatStats } from '../model';
 import { allocatorMode, envDifferences, envFacts, environmentWarnings } from './env-facts';
 import { arenaGroupKey, pathKey, seriesKeys, statsForCompare } from './repeat';
@@ -67,7 +67,22 @@ export function compareProfiles(base: Profile, head: Profile, opts: CompareOptio
   // Series: the global peak's series first (by its key on the head side), then by kind, heap beside RSS.
   const bKeys = seriesKeys(base);
   const hKeys = seriesKeys(head);
-  const primaryKey = (ha.peak && hKeys.get(ha.peak.series)) ?? (ba.peak && bKeys.get(ba.peak.series)) ?? undefined;
+  // The figure the comparison leads with (and the gate judges): the head's headline peak where the base
+  // measured it too, else the base's, else their retained peaks. A live heap seen on one side only
+  // (a Node process that ran a full GC in one run and not in the other) is no comparison.
+  const bValues = new Set(bKeys.values());
+  const hValues = new Set(hKeys.values());
+  const keyOf = (keys: Map<string, string>, series: string | undefined) =>
+    series === undefined ? undefined : keys.get(series);
+  const candidates = [
+    keyOf(hKeys, ha.peak?.series),
+    keyOf(bKeys, ba.peak?.series),
+    keyOf(hKeys, retainedSeries(head)?.id),
+    keyOf(bKeys, retainedSeries(base)?.id),
+  ];
+  const primaryKey =
+    candidates.find((k) => k !== undefined && bValues.has(k) && hValues.has(k)) ??
+    candidates.find((k) => k !== undefined);
   const seriesByKey = new Map<string, { kind: string; name: string; b?: Stat; h?: Stat }>();
   for (const s of bs.series) seriesByKey.set(s.key, { kind: s.kind, name: s.name, b: s.peakBytes });
   for (const s of hs.series)

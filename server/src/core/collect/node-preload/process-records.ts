@@ -25,6 +25,8 @@ export interface ProcessRecords {
     type: string;
     beforeBytes: number;
     afterBytes: number;
+    /** External memory (ArrayBuffers, Buffers) after it; 0 where not recorded. */
+    afterExternalBytes: number;
     /** Forced by the preload at a phase boundary (precise heap mode). */
     forced: boolean;
   }[];
@@ -169,6 +171,7 @@ function addRecord(r: ProcessRecords, rec: Record<string, unknown>): void {
       const before = nums('beforeBytes');
       const after = nums('afterBytes');
       const forced = nums('forced');
+      const external = nums('afterExternalBytes');
       for (let i = 0; i < ws.length; i++)
         r.gc.push({
           winStartMs: ws[i]!,
@@ -177,6 +180,7 @@ function addRecord(r: ProcessRecords, rec: Record<string, unknown>): void {
           type: type[i]!,
           beforeBytes: before[i]!,
           afterBytes: after[i]!,
+          afterExternalBytes: external[i] ?? 0,
           forced: forced[i] === 1,
         });
       seen(we);

@@ -269,6 +269,7 @@ interface PlacedGc {
   type: string;
   beforeBytes: number;
   afterBytes: number;
+  afterExternalBytes: number;
   /** Set when the time is estimated: the width of the window the GC is known to lie in. */
   windowMs?: number;
   /** The end of that window: the latest time the GC can have ended. */
@@ -290,7 +291,8 @@ function liveHeapPoints(gcs: PlacedGc[]): [tMs: number, bytes: number][] {
   const out: [number, number][] = [];
   for (const g of gcs) {
     if (g.type !== FULL_GC || !g.afterBytes) continue;
-    out.push([g.windowMs === undefined ? g.startMs + g.durMs : g.windowEndMs, g.afterBytes]);
+    // With the memory V8 accounts outside its heap (Buffers, ArrayBuffers): what the program holds.
+    out.push([g.windowMs === undefined ? g.startMs + g.durMs : g.windowEndMs, g.afterBytes + g.afterExternalBytes]);
   }
   return out.sort((a, b) => a[0] - b[0]);
 }
@@ -321,6 +323,7 @@ function placeGcs(r: ProcessRecords): PlacedGc[] {
         type: g.type,
         beforeBytes: g.beforeBytes,
         afterBytes: g.afterBytes,
+        afterExternalBytes: g.afterExternalBytes,
         windowEndMs: g.winEndMs,
         forced: g.forced,
       };

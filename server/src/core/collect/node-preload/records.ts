@@ -132,6 +132,8 @@ export interface GcRecord {
   type: string[];
   beforeBytes: number[];
   afterBytes: number[];
+  /** The memory outside V8's heap that V8 accounts for (ArrayBuffers, Node's Buffers) after each GC; absent in older records. */
+  afterExternalBytes?: number[];
   /** 1 where the preload forced the GC at a phase boundary (precise heap mode: its window holds it alone); absent: none was. */
   forced?: number[];
 }

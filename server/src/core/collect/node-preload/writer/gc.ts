@@ -10,7 +10,7 @@ interface GCProfilerResult {
     gcType: string /** µs */;
     cost: number;
     beforeGC?: { heapStatistics?: { usedHeapSize?: number } };
-    afterGC?: { heapStatistics?: { usedHeapSize?: number } };
+    afterGC?: { heapStatistics?: { usedHeapSize?: number; externalMemory?: number } };
   }[];
 }
 
@@ -19,7 +19,7 @@ export interface GcProfile {
   profiler: v8.GCProfiler | undefined;
   /** performance.now() of the previous drain: the start of the window of the GCs of the next one. */
   windowStartMs: number;
-  /** The columns of the next gc record: winStart, winEnd, dur, type, before, after, forced (JSON texts). */
+  /** The columns of the next gc record: winStart, winEnd, dur, type, before, after, forced, external after (JSON texts). */
   readonly columns: string[][];
   /** Some GC in the columns was forced (the record then gets its `forced` column). */
   anyForced: boolean;
@@ -29,7 +29,7 @@ export interface GcProfile {
 }
 
 export function startGcProfile(epoch: (tPerfMs: number) => string): GcProfile {
-  const columns: string[][] = [[], [], [], [], [], [], []];
+  const columns: string[][] = [[], [], [], [], [], [], [], []];
   const gc: GcProfile = {
     profiler: undefined,
     windowStartMs: performance.now(),
@@ -70,6 +70,7 @@ export function drainGc(gc: GcProfile, tMs: number, restart: boolean, forced = f
     c[4]!.push(String(s.beforeGC?.heapStatistics?.usedHeapSize ?? 0));
     c[5]!.push(String(s.afterGC?.heapStatistics?.usedHeapSize ?? 0));
     c[6]!.push(forced ? '1' : '0');
+    c[7]!.push(String(s.afterGC?.heapStatistics?.externalMemory ?? 0));
     if (forced) gc.anyForced = true;
     if (s.gcType === 'MarkSweepCompact') gc.lastFullAfterBytes = s.afterGC?.heapStatistics?.usedHeapSize ?? 0;
   }
@@ -81,7 +82,7 @@ export function takeGcRecord(gc: GcProfile): string {
   const c = gc.columns;
   if (!c[0]!.length) return '';
   const forced = gc.anyForced ? `,"forced":[${c[6]}]` : '';
-  const out = `{"t":"gc","winStartMs":[${c[0]}],"winEndMs":[${c[1]}],"durMs":[${c[2]}],"type":[${c[3]}],"beforeBytes":[${c[4]}],"afterBytes":[${c[5]}]${forced}}\n`;
+  const out = `{"t":"gc","winStartMs":[${c[0]}],"winEndMs":[${c[1]}],"durMs":[${c[2]}],"type":[${c[3]}],"beforeBytes":[${c[4]}],"afterBytes":[${c[5]}],"afterExternalBytes":[${c[7]}]${forced}}\n`;
   for (const a of c) a.length = 0;
   gc.anyForced = false;
   return out;
