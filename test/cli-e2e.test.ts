@@ -132,9 +132,9 @@ describe('cmi profile: TypeScript 6 (the real tsc)', () => {
     const { phasePath, afterPhasePath, measure, seriesName } = summary.peak!;
     const place = afterPhasePath ? `at exit, after ${afterPhasePath.join(' › ')}` : `in ${phasePath.join(' › ')}`;
     const label = measure === 'live-heap' ? 'Peak of the live heap' : 'Peak';
-    const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const literal = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     expect(text.stdout).toMatch(
-      new RegExp(`^${label}: [\\d.]+ MiB \\(${escape(seriesName)}\\) at [\\d.]+ m?s ${escape(place)}`, 'm'),
+      new RegExp(`^${label}: [\\d.]+ MiB \\(${literal(seriesName)}\\) at [\\d.]+ m?s ${literal(place)}`, 'm'),
     );
     expect(text.stdout).toContain('Top phases by self time');
   });
