@@ -17,7 +17,7 @@ void runUiCheck('ui-packaged', async (page, step) => {
     'Profile Build runs cargo build with rustc instrumented; the status bar shows the peak in a rustc phase',
     async () => {
       await runCommand(page, 'Compiler Memory: Profile Build');
-      const item = statusItem(page).filter({ hasText: /peak/ });
+      const item = statusItem(page).filter({ hasText: /peak|live heap/ });
       await item.waitFor({ timeout: 240_000 });
       const text = (await item.innerText()).trim();
       log('status bar item:', text);

@@ -29,7 +29,7 @@ void runUiCheck('ui-profile-build', async (page, step) => {
   );
 
   await step('afterwards the status bar item shows the peak and its phase', async () => {
-    const item = statusItem(page).filter({ hasText: /peak/ });
+    const item = statusItem(page).filter({ hasText: /peak|live heap/ });
     await item.waitFor({ timeout: 120_000 });
     const text = (await item.innerText()).trim();
     log('status bar item:', text);
@@ -43,7 +43,7 @@ void runUiCheck('ui-profile-build', async (page, step) => {
     'clicking the status bar item opens the timeline: the peak label with its phase, and the phase lanes',
     async () => {
       await page.keyboard.press('Escape');
-      const item = statusItem(page).filter({ hasText: /peak/ });
+      const item = statusItem(page).filter({ hasText: /peak|live heap/ });
       const phase = (await item.innerText()).trim().split(' · ').at(-1)!;
       await item.click();
       await page.locator('.tab', { hasText: 'Memory Timeline' }).first().waitFor({ timeout: 20_000 });

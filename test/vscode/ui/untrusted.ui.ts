@@ -54,7 +54,7 @@ void runUiCheck('ui-untrusted', async (page, step) => {
       assert.ok(attempt < 5, 'the file dialog kept changing the path typed into it');
     }
     await input.press('Enter');
-    const item = statusItem(page).filter({ hasText: /peak/ });
+    const item = statusItem(page).filter({ hasText: /peak|live heap/ });
     await item.waitFor({ timeout: 30_000 });
     const text = (await item.innerText()).trim();
     log('status bar item:', text);
