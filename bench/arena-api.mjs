@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { defaultReport, median } from './stats.mjs';
+import { defaultReport, median, pairRange } from './stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ws = path.join(root, 'examples', 'workspace');
@@ -93,7 +93,7 @@ export async function benchArenaApi({ report = defaultReport, tmpDir, runs = 5 }
       report(
         `arena API ${label === 'off' ? 'off (not profiling)' : 'on (under the preload)'} (median of ${runs} paired ratios)`,
         ratios,
-        `median ${median(a).toFixed(0)} ms instrumented vs ${median(b).toFixed(0)} ms with the calls removed; pair ratios ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}`,
+        `median ${median(a).toFixed(0)} ms instrumented vs ${median(b).toFixed(0)} ms with the calls removed; ${pairRange(ratios)}`,
         target,
       );
     }

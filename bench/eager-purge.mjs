@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median } from './stats.mjs';
+import { median, pairRange } from './stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -42,7 +42,7 @@ function pairs(name, argv, cwd, env, tmpDir, runs) {
   }
   const ratios = eager.map((e, i) => e.wallMs / plain[i].wallMs);
   console.log(
-    `${`eager purge: ${name}, wall (median of ${runs} paired ratios)`.padEnd(52)} ${median(ratios).toFixed(3)}×   (median ${median(eager.map((e) => e.wallMs)).toFixed(0)} ms eager vs ${median(plain.map((p) => p.wallMs)).toFixed(0)} ms defaults; pair ratios ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}; no target)`,
+    `${`eager purge: ${name}, wall (median of ${runs} paired ratios)`.padEnd(52)} ${median(ratios).toFixed(3)}×   (median ${median(eager.map((e) => e.wallMs)).toFixed(0)} ms eager vs ${median(plain.map((p) => p.wallMs)).toFixed(0)} ms defaults; ${pairRange(ratios)}; no target)`,
   );
   const ep = eager.map((e) => e.peakBytes);
   const pp = plain.map((p) => p.peakBytes);

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { median } from './stats.mjs';
+import { median, pairRange } from './stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const lib = path.join(root, 'dist', 'libcmi-heap.so');
@@ -108,7 +108,7 @@ export async function benchLiveHeap({ tmpDir, runs = 15, report } = {}) {
   }
   const ratios = preloaded.map((p, i) => p / plain[i]);
   console.log(
-    `${`live-heap: clang++ make -j2, 5 TUs (median of ${runs} paired ratios)`.padEnd(52)} ${median(ratios).toFixed(3)}×   (median ${median(preloaded).toFixed(0)} ms preloaded vs ${median(plain).toFixed(0)} ms alone; pair ratios ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}; target ≤ 1.05)`,
+    `${`live-heap: clang++ make -j2, 5 TUs (median of ${runs} paired ratios)`.padEnd(52)} ${median(ratios).toFixed(3)}×   (median ${median(preloaded).toFixed(0)} ms preloaded vs ${median(plain).toFixed(0)} ms alone; ${pairRange(ratios)}; target ≤ 1.05)`,
   );
   console.log(
     `${'live-heap: fastest vs fastest'.padEnd(52)} ${(Math.min(...preloaded) / Math.min(...plain)).toFixed(3)}×   (${Math.min(...preloaded).toFixed(0)} ms vs ${Math.min(...plain).toFixed(0)} ms; for reference)`,

@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultReport, median } from './stats.mjs';
+import { defaultReport, median, pairRange } from './stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ws = path.join(root, 'examples', 'workspace');
@@ -143,7 +143,7 @@ export async function benchObserver({ report = defaultReport, tmpDir, runs = 5 }
       report(
         `peak under cmi profile / alone: ${build.name} (median of ${runs} paired ratios)`,
         ratios,
-        `median ${mib(median(profiled))} MiB profiled vs ${mib(median(plain))} MiB alone; pair ratios ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}`,
+        `median ${mib(median(profiled))} MiB profiled vs ${mib(median(plain))} MiB alone; ${pairRange(ratios)}`,
         '0.98–1.02',
       );
     }

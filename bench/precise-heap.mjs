@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultReport, median } from './stats.mjs';
+import { defaultReport, median, pairRange } from './stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ws = path.join(root, 'examples', 'workspace');
@@ -54,7 +54,7 @@ export async function benchPreciseHeap({ report = defaultReport, tmpDir, runs = 
       report(
         `--precise-heap wall time: ${name} (median of ${runs} paired ratios)`,
         ratios,
-        `median ${median(on.map((x) => x.wallMs)).toFixed(0)} ms vs ${median(off.map((x) => x.wallMs)).toFixed(0)} ms; ${median(on.map((x) => x.forced))} forced GCs taking ${median(on.map((x) => x.forcedMs)).toFixed(0)} ms; pair ratios ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}`,
+        `median ${median(on.map((x) => x.wallMs)).toFixed(0)} ms vs ${median(off.map((x) => x.wallMs)).toFixed(0)} ms; ${median(on.map((x) => x.forced))} forced GCs taking ${median(on.map((x) => x.forcedMs)).toFixed(0)} ms; ${pairRange(ratios)}`,
         'none (the stated cost)',
       );
     }

@@ -29,6 +29,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
+import { median, pairRange } from './stats.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -42,10 +43,6 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-bench-'));
 const env = { ...process.env, PATH: `${os.homedir()}/.cargo/bin:${process.env.PATH}` };
 const results = [];
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 function report(name, value, reference, unit, target) {
   const ratio = value / reference;
   results.push({ name, value, reference, ratio, target });
@@ -59,7 +56,7 @@ function reportPaired(name, profiled, plain) {
   const m = median(ratios);
   results.push({ name, ratio: m, target: '≤ 1.03' });
   console.log(
-    `${`${name} (median of ${ratios.length} paired ratios)`.padEnd(52)} ${m.toFixed(3)}×   (median ${median(profiled).toFixed(0)} ms profiled vs ${median(plain).toFixed(0)} ms alone; pair ratios ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}; target ≤ 1.03)`,
+    `${`${name} (median of ${ratios.length} paired ratios)`.padEnd(52)} ${m.toFixed(3)}×   (median ${median(profiled).toFixed(0)} ms profiled vs ${median(plain).toFixed(0)} ms alone; ${pairRange(ratios)}; target ≤ 1.03)`,
   );
   // Noise only ever adds time: the fastest run of each side is the least disturbed.
   console.log(

@@ -9,3 +9,8 @@ export function median(xs) {
 export function defaultReport(name, ratios, details, target) {
   console.log(`${name.padEnd(52)} ${median(ratios).toFixed(3)}×   (${details}; target ${target})`);
 }
+
+/** "pair ratios 0.981–1.034": the spread of the paired ratios a median stands for. */
+export function pairRange(ratios) {
+  return `pair ratios ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}`;
+}

@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { median } from './stats.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -21,11 +22,6 @@ const cli = path.join(root, 'dist', 'cli.js');
 
 const FIRST_RENDER_TARGET_MS = 1000;
 const STEP_TARGET_MS = 50;
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** A deterministic generator (same profile every run). */
 function rng(seed) {

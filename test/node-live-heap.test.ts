@@ -11,7 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../server/src/core/analysis/analyze';
-import type { Marker, MemorySeries, Profile } from '../server/src/core/model';
+import { type Marker, type MemorySeries, type Profile, valueAt } from '../server/src/core/model';
+import { ms } from '../server/src/core/units';
 import { profileBuild } from '../server/src/core/profile-build';
 import { tinycDir } from './helpers';
 
@@ -59,6 +60,7 @@ describe('the live V8 heap of the example compiler (node out/main.js, no --expos
     expect(live.name).toMatch(/^live V8 heap of main \(pid \d+\) \(after full GC\)$/);
     expect(live.id).toBe(`js-live-heap:${live.pid}`);
     const heap = points(seriesOf(p, 'js-heap', 'main')!);
+    const rss = p.series.find((x) => x.kind === 'rss-process' && x.pid === live.pid)!;
     const livePoints = points(live);
     expect(livePoints.length).toBeGreaterThan(0);
     const fullGcs = p.markers.filter(
@@ -72,6 +74,8 @@ describe('the live V8 heap of the example compiler (node out/main.js, no --expos
       const gc = fullGcs.filter((m) => m.tMs + m.durMs! <= l.tMs + 0.01).pop()!;
       const before = heap.find((h) => Math.abs(h.tMs - gc.tMs) < 0.01)!;
       expect(before.bytes + 8 * 2 ** 20).toBeGreaterThan(l.bytes);
+      // And what the program holds fits in what the OS gave its process then.
+      expect(valueAt(rss, ms(l.tMs))!).toBeGreaterThan(l.bytes);
     }
     const peak = livePoints.reduce((a, b) => (b.bytes > a.bytes ? b : a));
     // tinyc frees its 300 AST arenas after `write`, at the end of the run: its live heap peaked before.

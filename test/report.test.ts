@@ -94,7 +94,9 @@ describe('the HTML report of a live tsc profile', () => {
     const label = await page.locator('#cmi-peak-label').textContent();
     // tsc's RSS peaks in its last phases or after them, as it writes its output and exits.
     // tsc's live V8 heap where a full GC saw it, else RSS; in its phases, or after them as it exits.
-    expect(label).toMatch(/^Peak (of the live heap )?\d+\.\d MiB \(.+\) at [\d.]+ (ms|s) (in tsc|at exit, after tsc)/);
+    expect(label).toMatch(
+      /^(Peak of the live heap \d+\.\d MiB \(live V8 heap of tsc \(pid \d+\) \(after full GC\)\)|Peak \d+\.\d MiB \(RSS of the process tree\)) at [\d.]+ (ms|s) (in tsc|at exit, after tsc)/,
+    );
     const annotation = await page.evaluate(() => {
       const chart = (window as unknown as { Chart?: unknown }).Chart;
       return chart === undefined;
