@@ -40,7 +40,7 @@ function notification<P>(method: string): NotificationDecl<P> {
 }
 
 /** How a build ended; mirrors the profile model's RunStatus. */
-export type BuildStatus = 'ok' | 'failed' | 'cancelled' | 'killed';
+export type BuildStatus = 'ok' | 'failed' | 'cancelled' | 'killed' | 'incomplete';
 
 // ---------------------------------------------------------------------------------------------------
 // initialize

@@ -20,7 +20,7 @@ export type TimelineSeriesKind =
 export interface TimelineRun {
   /** The command as argv, or the files a profile was imported from. */
   title: string;
-  status: 'ok' | 'failed' | 'cancelled' | 'killed';
+  status: 'ok' | 'failed' | 'cancelled' | 'killed' | 'incomplete';
   statusReason?: string;
   startedAt: string;
   wallMs: number;

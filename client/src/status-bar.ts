@@ -149,6 +149,7 @@ export function renderResult(result: ProfileBuildResult): StatusView {
       };
     case 'cancelled':
     case 'killed':
+    case 'incomplete':
       return {
         text: `$(warning) ${summary.status} · ${peak}`,
         tooltip: md,

@@ -14,6 +14,8 @@ import { summaryJson, summaryText } from '../core/analysis/summary';
 import { ImportError, importFiles, importers } from '../core/importers';
 import { profileBuildWithOutput, SpawnError } from '../core/profile-build';
 import { ProfileFileError, readProfile, writeProfile } from '../core/profile-file';
+import { journalDirOf, readProfileOrJournal, recoverJournal } from '../core/journal/recover';
+import { removeJournal, setAsideJournal } from '../core/journal/writer';
 import { formatBytes, formatMs, formatPercent, ms } from '../core/units';
 import { writeReportHtml } from '../report/html';
 import { COMPARISON_FORMAT, COMPARISON_VERSION } from '../../../protocol/compare';
@@ -119,7 +121,9 @@ compare options:
 
 Exit codes: 0 ok · 1 build failed (profile written) · 2 usage · 3 unreadable input or command not
 found · 4 build cancelled, timed out or killed (profile written) · 5 compare: a --fail-on-… threshold
-was crossed.`;
+was crossed · 130 a second Ctrl-C quit at once (the run so far stays in <out>.journal/).
+
+A killed cmi leaves the run so far in <out>.journal/: \`cmi summary\` or \`cmi import\` it (docs/journal.md).`;
 
 class UsageError extends Error {}
 
@@ -185,6 +189,13 @@ async function cmdProfile(argv: string[]): Promise<number> {
     throw new UsageError(`--heap-profiler takes ${HEAP_PROFILER_KINDS.join(', ')}, not "${heapProfiler}"`);
   }
   const out = path.resolve(values.out ?? 'cmi-profile.json');
+  // Kept as the build runs: a cmi killed mid-build leaves the profile so far there (docs/journal.md).
+  const journalDir = `${out}.journal`;
+  const setAside = setAsideJournal(journalDir);
+  if (setAside)
+    process.stderr.write(
+      `cmi: the journal of an earlier run that did not end was moved to ${displayPath(setAside)} (cmi summary ${displayPath(setAside)})\n`,
+    );
   const runs = positiveNumber('runs', values.runs) ?? 1;
   if (!Number.isInteger(runs) || runs < 1)
     throw new UsageError(`--runs takes a whole number of at least 1, not "${values.runs}"`);
@@ -203,7 +214,12 @@ async function cmdProfile(argv: string[]): Promise<number> {
       clearProgress();
       process.stderr.write('cmi: stopping the build (Ctrl-C again to quit at once)…\n');
       abort.abort();
-    } else process.exit(130);
+    } else {
+      process.stderr.write(
+        `cmi: quit; the run so far is in ${displayPath(journalDir)} (cmi summary ${displayPath(journalDir)})\n`,
+      );
+      process.exit(130);
+    }
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
@@ -215,6 +231,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
       const result = await profileBuildWithOutput({
         argv: command,
         cwd: buildCwd,
+        journalDir,
         ...(buildEnv ? { env: buildEnv } : {}),
         intervalMs: positiveMs('interval-ms', values['interval-ms']),
         timeoutMs: positiveMs('timeout-ms', values['timeout-ms']),
@@ -247,6 +264,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
           : undefined,
       });
       profiles.push(result.profile);
+      removeJournal(journalDir);
       clearProgress();
       // A build that did not end ok is not repeated: its runs would not be comparable.
       if (result.profile.run.status !== 'ok') break;
@@ -255,6 +273,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     clearProgress();
+    removeJournal(journalDir); // a run that ended (or never started) is in memory: the journal is no longer needed
   }
   const profile = aggregateRuns(profiles);
   if (runs > 1 && profiles.length < runs)
@@ -319,10 +338,13 @@ async function cmdImport(argv: string[]): Promise<number> {
   }
   if (!positionals.length)
     throw new UsageError('cmi import takes one or more files: cmi import FILE… [--format NAME] [--out FILE]');
-  const profile = await importFiles(positionals, {
-    ...(values.format ? { format: values.format } : {}),
-    ...arenaRulesOption(values['arena-rule']),
-  });
+  const journal = positionals.length === 1 ? journalDirOf(positionals[0]!) : undefined;
+  const profile = journal
+    ? await recoverJournal(journal)
+    : await importFiles(positionals, {
+        ...(values.format ? { format: values.format } : {}),
+        ...arenaRulesOption(values['arena-rule']),
+      });
   const out = path.resolve(values.out ?? 'cmi-profile.json');
   await writeProfile(out, profile);
   const analysis = analyze(profile);
@@ -419,7 +441,7 @@ async function cmdSummary(argv: string[]): Promise<number> {
   });
   if (positionals.length !== 1)
     throw new UsageError('cmi summary takes one profile file: cmi summary <profile.json> [--json]');
-  const profile = await readProfile(positionals[0]!);
+  const profile = await readProfileOrJournal(positionals[0]!);
   const analysis = analyze(profile);
   if (values.json) process.stdout.write(`${JSON.stringify(summaryJson(analysis), null, 2)}\n`);
   else process.stdout.write(`${summaryText(analysis, { top: positiveNumber('top', values.top), run: profile.run })}\n`);
@@ -428,7 +450,7 @@ async function cmdSummary(argv: string[]): Promise<number> {
 
 /** A profile named on the command line: a file, or the word `baseline` for the stored baseline. */
 async function loadSide(spec: string, dir: string): Promise<{ profile: Profile; source: string }> {
-  if (spec !== 'baseline') return { profile: await readProfile(spec), source: spec };
+  if (spec !== 'baseline') return { profile: await readProfileOrJournal(spec), source: spec };
   const b = await readBaseline(dir);
   if (!b)
     throw new ProfileFileError(
@@ -449,6 +471,12 @@ export function gateFailures(c: Comparison, gate: { peakPct?: number; timePct?: 
   const over = (d: Comparison['wall'], limit: number) => d.deltaPct !== null && d.deltaPct > limit && !d.noise;
   const peak = c.peaks[0];
   const across = c.allocatorSettingsDiffer;
+  // Fail closed: a profile recovered from a journal covers only the start of its build.
+  const incomplete = (['base', 'head'] as const).filter((side) => c[side].statuses.includes('incomplete'));
+  if ((gate.peakPct !== undefined || gate.timePct !== undefined) && incomplete.length)
+    fails.push(
+      `the ${incomplete.join(' and ')} profile${incomplete.length > 1 ? 's are' : ' is'} incomplete (recovered from the journal of a tool that stopped mid-build): its peak and wall time cover only part of the build and can't be judged`,
+    );
   if (gate.peakPct !== undefined && peak && across && dependsOnAllocatorSettings(peak.kind)) {
     // Fail closed: across allocator settings such a peak can neither pass nor fail the gate.
     fails.push(

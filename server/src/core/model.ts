@@ -14,7 +14,8 @@ import { bytes as asBytes, ms } from './units';
 /** Branded numbers (units.ts): only `ms(n)`, `bytes(n)`, `epochMs(n)` and the conversions there make them. */
 export type { Bytes, EpochMs, Ms };
 
-export type RunStatus = 'ok' | 'failed' | 'cancelled' | 'killed';
+/** `incomplete`: recovered from the journal of a tool that stopped before the build ended (docs/journal.md). */
+export type RunStatus = 'ok' | 'failed' | 'cancelled' | 'killed' | 'incomplete';
 
 /** Where a memory series comes from: they measure different things and must not be mixed up. */
 export type SeriesKind =

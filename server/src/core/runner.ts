@@ -10,9 +10,10 @@ import { performance } from 'node:perf_hooks';
 import type { CollectContext, InstrumentContext, Instrumentation } from './collect/instrumentation';
 import { processLabel } from './collect/sampler/process-label';
 import { ProcessTreeSampler } from './collect/sampler/process-tree-sampler';
-import type { Bytes, EpochMs, Ms, Profile, RunFacts, RunStatus } from './model';
+import type { Bytes, EpochMs, HostFacts, Ms, Profile, RunFacts, RunStatus } from './model';
 import { addProcessRootPhases, emptyProfile, mergeContribution } from './model';
 import { killTree } from './collect/sampler/process-tree';
+import { createJournalDir, JournalWriter } from './journal/writer';
 import { bytes, epochMs, epochToProfileMs, ms } from './units';
 
 export interface LiveProgress {
@@ -46,6 +47,13 @@ export interface RunOptions {
   distDir?: string;
   /** Grace period between SIGTERM and SIGKILL when stopping the tree. */
   killGraceMs?: Ms;
+  /**
+   * Keep a journal of the run in this folder as it goes (docs/journal.md): a tool killed mid-build
+   * leaves the profile so far there (core/journal/recover.ts). The instrumentations' workDir is its
+   * `work/`. On any normal end the runner removes `work/` and the caller removes the folder once the
+   * profile is written (removeJournal).
+   */
+  journalDir?: string;
 }
 
 export interface RunResult {
@@ -89,7 +97,7 @@ class Tail {
   }
 }
 
-function hostFacts(): RunFacts['host'] {
+function hostFacts(): HostFacts {
   return {
     platform: process.platform,
     arch: process.arch,
@@ -104,7 +112,8 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
   const intervalMs = opts.intervalMs && opts.intervalMs > 0 ? opts.intervalMs : ms(10);
   const instrumentations = opts.instrumentations ?? [];
   const distDir = opts.distDir ?? findDistDir();
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'cmi-run-'));
+  const workDir = opts.journalDir ? createJournalDir(opts.journalDir) : mkdtempSync(path.join(os.tmpdir(), 'cmi-run-'));
+  let journal: JournalWriter | undefined;
   const ctx: InstrumentContext = {
     argv: [...opts.argv],
     env: { ...process.env, ...opts.env },
@@ -162,10 +171,12 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     child.stderr!.setEncoding('utf8');
     child.stdout!.on('data', (s: string) => {
       stdout.add(s);
+      journal?.outputChunk('stdout', s);
       opts.onOutput?.('stdout', s);
     });
     child.stderr!.on('data', (s: string) => {
       stderr.add(s);
+      journal?.outputChunk('stderr', s);
       opts.onOutput?.('stderr', s);
     });
 
@@ -179,6 +190,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
       backend: opts.sampler ?? 'auto',
       // Processes running our own scripts (the rustc wrapper) are not part of the build's memory.
       isInstrumentation: (_pid, argv) => argv.some((a) => a.startsWith(distPrefix) && !a.endsWith('preload.js')),
+      ...(opts.journalDir ? { journal: { tick: (t, b, p) => journal?.tick(t, b, p) } } : {}),
       onTick: (nowMs) => {
         for (const inst of active) {
           try {
@@ -202,6 +214,21 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
         }
       },
     });
+    if (opts.journalDir) {
+      journal = new JournalWriter(opts.journalDir, {
+        argv: [...opts.argv],
+        cwd: opts.cwd,
+        startEpochMs: ctx.startEpochMs,
+        startedAt,
+        rootPid,
+        toolPid: process.pid,
+        host: hostFacts(),
+        intervalMs,
+        sampler: sampler.backendKind(),
+        distDir,
+        instrumentations: active.map((i) => i.name),
+      });
+    }
     sampler.start();
 
     // How the run ends: exit, cancellation or timeout.
@@ -243,6 +270,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     ]);
     clearTimeout(pipeWait); // or it would keep the CLI alive 2 s after its work is done
     const sampled = await sampler.stop();
+    journal?.close();
 
     let status: RunStatus;
     let statusReason: string | undefined;
@@ -320,6 +348,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     addProcessRootPhases(profile, run.wallMs);
     return { profile, stdout: stdout.toString(), stderr: stderr.toString() };
   } finally {
+    journal?.close();
     if (!process.env.CMI_KEEP_WORKDIR) rmSync(workDir, { recursive: true, force: true });
   }
 }

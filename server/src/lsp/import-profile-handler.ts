@@ -17,6 +17,7 @@ import { analyze } from '../core/analysis/analyze';
 import type { ArenaRule } from '../core/analysis/arena-rules';
 import { DEFAULT_ARENA_RULES, mergeRules, parseArenaRule } from '../core/analysis/arena-rules';
 import { ImportError, importFiles } from '../core/importers';
+import { journalDirOf, recoverJournal } from '../core/journal/recover';
 import { writeProfile } from '../core/profile-file';
 import { requestType } from './messages';
 import { importedProfileFileName, profilesDir, pruneProfiles } from './profile-store';
@@ -83,11 +84,15 @@ export function registerImportProfile(deps: ImportProfileDeps): void {
       let profile;
       try {
         const arenaRules = await userArenaRules(connection);
-        profile = await importFiles(params.files, {
-          signal: abort.signal,
-          ...(params.format ? { format: params.format } : {}),
-          ...(arenaRules ? { arenaRules } : {}),
-        });
+        // A journal folder left by a tool killed mid-build: the profile so far, marked incomplete.
+        const journal = params.files.length === 1 ? journalDirOf(params.files[0]!) : undefined;
+        profile = journal
+          ? await recoverJournal(journal)
+          : await importFiles(params.files, {
+              signal: abort.signal,
+              ...(params.format ? { format: params.format } : {}),
+              ...(arenaRules ? { arenaRules } : {}),
+            });
       } catch (e) {
         if (abort.signal.aborted) throw cancelled();
         // The ImportError's message names the file and the place (line or byte offset).

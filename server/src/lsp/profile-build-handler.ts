@@ -24,7 +24,11 @@ import { formatBytes, formatMs, ms } from '../core/units';
 import { notificationType, requestType } from './messages';
 import { OutputBatcher } from './output-batcher';
 import { digestAgainstBaseline } from './compare-handler';
+import { removeJournal, setAsideJournal } from '../core/journal/writer';
 import { profileFileName, profilesDir, pruneProfiles } from './profile-store';
+
+/** The journal of the build being profiled, inside the profile store (docs/journal.md). */
+export const JOURNAL_DIR_NAME = 'run.journal';
 import { repeatDigest, summarize } from './summarize';
 
 /** At most 5 progress notifications a second. */
@@ -84,6 +88,10 @@ export function registerProfileBuild(deps: ProfileBuildDeps): void {
       (stream, text) => void connection.sendNotification(buildOutput, { runId: params.runId, stream, text }),
     );
     const runs = params.runs ?? 1;
+    // A server killed mid-build (the editor closed) leaves the run so far here; Import Profile reads it.
+    const journalDir = path.join(profilesDir(deps.storageDir()), JOURNAL_DIR_NAME);
+    const setAside = setAsideJournal(journalDir);
+    if (setAside) connection.console.info(`the journal of an earlier run that did not end was moved to ${setAside}`);
     try {
       const profiles: Profile[] = [];
       for (let i = 0; i < runs && !abort.signal.aborted; i++) {
@@ -94,6 +102,7 @@ export function registerProfileBuild(deps: ProfileBuildDeps): void {
           one = await profileBuild({
             argv: params.argv,
             cwd: params.cwd,
+            journalDir,
             ...(params.env ? { env: params.env } : {}),
             ...(params.intervalMs ? { intervalMs: ms(params.intervalMs) } : {}),
             ...(params.timeoutMs ? { timeoutMs: ms(params.timeoutMs) } : {}),
@@ -120,6 +129,7 @@ export function registerProfileBuild(deps: ProfileBuildDeps): void {
           throw e;
         } finally {
           output.flush();
+          removeJournal(journalDir);
         }
         // A run cut short by the user is left out when others were done: its peak would skew the statistics.
         if (abort.signal.aborted && profiles.length) {

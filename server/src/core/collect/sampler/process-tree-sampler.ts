@@ -40,6 +40,8 @@ export interface ProcessTreeSamplerOptions {
   isInstrumentation?: (pid: number, argv: string[]) => boolean;
   /** Called after every tick, with the tick's time (ms since start). */
   onTick?: (nowMs: Ms) => void;
+  /** Keeps each tick on disk as it is taken (core/journal/writer.ts). Cheap: one short line a tick. */
+  journal?: { tick(nowMs: Ms, treeBytes: Bytes, processes: TrackedProcesses): void };
 }
 
 export interface SamplerResult {
@@ -158,6 +160,11 @@ export class ProcessTreeSampler {
     };
   }
 
+  /** The backend in use: `none` once it gave up. */
+  backendKind(): SamplerFacts['kind'] {
+    return this.kind;
+  }
+
   /**
    * The processes of the tree (build and instrumentation) alive at the last tick, including those
    * that were reparented after their parent exited: what is left to stop.
@@ -255,6 +262,7 @@ export class ProcessTreeSampler {
     this.processCount = count;
     if (treeBytes > this.peakTreeRssBytes) this.peakTreeRssBytes = treeBytes;
     this.tree.sample(nowMs, treeBytes);
+    this.opts.journal?.tick(nowMs, treeBytes, this.processes);
     if (this.opts.onTick) {
       try {
         this.opts.onTick(nowMs);
