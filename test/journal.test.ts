@@ -3,10 +3,18 @@
 // processes throughout: dist/cli.js profiles a Node program whose performance measures are phases.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TrackedProcesses } from '../server/src/core/collect/sampler/tracked-processes';
+import type { JournalHeader } from '../server/src/core/journal/format';
+import { readJournalSamples } from '../server/src/core/journal/reader';
+import { JournalWriter } from '../server/src/core/journal/writer';
+import { recoverJournal } from '../server/src/core/journal/recover';
+import type { Ms, Profile } from '../server/src/core/model';
+import { runBuild } from '../server/src/core/runner';
+import { bytes, epochMs, ms } from '../server/src/core/units';
 import { cliPath, isAlive } from './helpers';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-journal-test-'));
@@ -158,3 +166,79 @@ it('leaves no process of the test running', () => {
   const { rootPid } = JSON.parse(readFileSync(path.join(journal, 'header.json'), 'utf8')) as { rootPid: number };
   expect(isAlive(rootPid)).toBe(false);
 });
+
+describe('what the journal holds', () => {
+  it("gives back the sampler's series and processes as the runner reported them", async () => {
+    const dir = path.join(tmp, 'fidelity.journal');
+    const grow = `const k=[];const t=setInterval(()=>k.push(Buffer.alloc(1e6,1)),20);setTimeout(()=>clearInterval(t),400)`;
+    const { profile } = await runBuild({
+      argv: ['sh', '-c', `node -e '${grow}' & node -e '${grow}'; wait`],
+      cwd: tmp,
+      sampler: 'procfs',
+      journalDir: dir,
+    });
+    expect(profile.run.status).toBe('ok');
+    expect(existsSync(path.join(dir, 'work'))).toBe(false); // the runner removes work/; the caller the rest
+    const recovered = await recoverJournal(dir);
+    const rss = (p: Profile) =>
+      p.series
+        .filter((x) => x.kind.startsWith('rss'))
+        .map((x) => `${x.id} ${x.name}: ${[...x.tMs].map((t, i) => `${t.toFixed(3)}=${x.bytes[i]}`).join(' ')}`);
+    expect(rss(recovered)).toEqual(rss(profile));
+    expect(recovered.processes.length).toBeGreaterThanOrEqual(3); // sh and its two node processes
+    expect(recovered.processes).toEqual(
+      profile.processes.map((p) => ({
+        ...p,
+        startMs: round3(p.startMs),
+        endMs: p.endMs === null ? null : round3(p.endMs),
+      })),
+    );
+    expect(recovered.warnings.map((w) => w.code)).toEqual(['journal-recovered', 'journal-no-work']);
+  });
+});
+
+describe('the journal bound', () => {
+  it('decimates, then stops the ticks, each step a warning the reader repeats', () => {
+    const dir = path.join(tmp, 'bounded.journal');
+    mkdirSync(dir);
+    const maxBytes = 4000;
+    const w = new JournalWriter(dir, header(), maxBytes);
+    const procs = new TrackedProcesses(4242);
+    const p = procs.track(4242, ms(0), {});
+    for (let tick = 1; tick <= 1000; tick++) {
+      const t = ms(tick * 10);
+      procs.record(p, tick, t, bytes(1e6 + tick * 4096)); // a new value every tick: the worst case
+      w.tick(t, bytes(1e6 + tick * 4096), procs);
+    }
+    w.close();
+    const text = readFileSync(path.join(dir, 'samples.txt'), 'utf8');
+    expect(text.length).toBeLessThanOrEqual(maxBytes + 200);
+    const r = readJournalSamples(text, 'samples.txt', 'test');
+    expect(r.warnings.map((x) => x.code)).toEqual([...Array(5).fill('journal-decimated'), 'journal-bounded']);
+    expect(r.warnings[0]!.message).toBe('the journal kept one tick in 2 from 800 ms on (bound: 4000 bytes)');
+    expect(r.warnings[5]!.message).toBe(
+      'the journal reached its bound of 4000 bytes at 2890 ms: later ticks were not journaled',
+    );
+    expect(r.lastMs).toBe(2890);
+  });
+});
+
+function round3(t: number): Ms {
+  return ms(Math.round(t * 1000) / 1000);
+}
+
+function header(): Omit<JournalHeader, 'format' | 'version'> {
+  return {
+    argv: ['x'],
+    cwd: tmp,
+    startEpochMs: epochMs(0),
+    startedAt: '',
+    rootPid: 4242,
+    toolPid: process.pid,
+    host: { platform: 'linux', arch: 'x64', cpus: 1, totalMemoryBytes: bytes(0), node: '' },
+    intervalMs: ms(10),
+    sampler: 'procfs',
+    distDir: tmp,
+    instrumentations: [],
+  };
+}

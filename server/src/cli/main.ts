@@ -96,6 +96,8 @@ profile options:
                       (repeatable) group heap-profiler allocation sites whose stack has a frame
                       matching REGEX into the arena lane NAME, before the built-in rules
   --sampler KIND      auto | procfs | ps | none
+  --no-journal        don't keep <out>.journal/ while the build runs (a killed cmi then leaves
+                      nothing; docs/journal.md)
 
 import options:
   --format NAME       skip sniffing (\`cmi import --list-formats\` lists them)
@@ -165,6 +167,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
       'arena-rule': { type: 'string', multiple: true },
       sampler: { type: 'string' },
       runs: { type: 'string' },
+      'no-journal': { type: 'boolean' },
       build: { type: 'string' },
     },
   });
@@ -190,8 +193,8 @@ async function cmdProfile(argv: string[]): Promise<number> {
   }
   const out = path.resolve(values.out ?? 'cmi-profile.json');
   // Kept as the build runs: a cmi killed mid-build leaves the profile so far there (docs/journal.md).
-  const journalDir = `${out}.journal`;
-  const setAside = setAsideJournal(journalDir);
+  const journalDir = values['no-journal'] ? undefined : `${out}.journal`;
+  const setAside = journalDir && setAsideJournal(journalDir);
   if (setAside)
     process.stderr.write(
       `cmi: the journal of an earlier run that did not end was moved to ${displayPath(setAside)} (cmi summary ${displayPath(setAside)})\n`,
@@ -215,9 +218,10 @@ async function cmdProfile(argv: string[]): Promise<number> {
       process.stderr.write('cmi: stopping the build (Ctrl-C again to quit at once)…\n');
       abort.abort();
     } else {
-      process.stderr.write(
-        `cmi: quit; the run so far is in ${displayPath(journalDir)} (cmi summary ${displayPath(journalDir)})\n`,
-      );
+      if (journalDir)
+        process.stderr.write(
+          `cmi: quit; the run so far is in ${displayPath(journalDir)} (cmi summary ${displayPath(journalDir)})\n`,
+        );
       process.exit(130);
     }
   };
@@ -231,7 +235,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
       const result = await profileBuildWithOutput({
         argv: command,
         cwd: buildCwd,
-        journalDir,
+        ...(journalDir ? { journalDir } : {}),
         ...(buildEnv ? { env: buildEnv } : {}),
         intervalMs: positiveMs('interval-ms', values['interval-ms']),
         timeoutMs: positiveMs('timeout-ms', values['timeout-ms']),
@@ -264,7 +268,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
           : undefined,
       });
       profiles.push(result.profile);
-      removeJournal(journalDir);
+      if (journalDir) removeJournal(journalDir);
       clearProgress();
       // A build that did not end ok is not repeated: its runs would not be comparable.
       if (result.profile.run.status !== 'ok') break;
@@ -273,7 +277,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     clearProgress();
-    removeJournal(journalDir); // a run that ended (or never started) is in memory: the journal is no longer needed
+    if (journalDir) removeJournal(journalDir); // a run that ended (or never started) is in memory: the journal is no longer needed
   }
   const profile = aggregateRuns(profiles);
   if (runs > 1 && profiles.length < runs)

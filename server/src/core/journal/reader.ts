@@ -25,6 +25,8 @@ interface ReadProcess {
   j: JournalProcess;
   rss: StepRecorder;
   maxBytes: Bytes;
+  /** Its RSS at the last tick written; undefined before its first. */
+  lastBytes?: Bytes;
   endMs: Ms | null;
   peak?: { bytes: Bytes; source: 'vmhwm' | 'sampled' };
 }
@@ -43,6 +45,7 @@ export function readJournalSamples(text: string, file: string, source: string): 
   }
   const tree = new StepRecorder(4096);
   const procs: ReadProcess[] = [];
+  const open = new Set<ReadProcess>();
   let lastMs = ms(0);
   let ticks = 0;
   let maxGapMs = ms(0);
@@ -78,14 +81,17 @@ export function readJournalSamples(text: string, file: string, source: string): 
         const eq = f[k]!.indexOf('=');
         if (eq < 0) bad(`"${f[k]}" is not <process>=<bytes>`);
         const p = proc(num(f[k]!.slice(0, eq)));
-        const b = bytes(num(f[k]!.slice(eq + 1)));
-        if (b > p.maxBytes) p.maxBytes = b;
-        p.rss.sample(t, b);
+        p.lastBytes = bytes(num(f[k]!.slice(eq + 1)));
+        if (p.lastBytes > p.maxBytes) p.maxBytes = p.lastBytes;
       }
+      // A tick samples every live process: those not on the line kept their value.
+      for (const p of open) if (p.lastBytes !== undefined) p.rss.sample(t, p.lastBytes);
     } else if (tag === 'P ') {
       const j = json() as unknown as JournalProcess;
       if (j.i !== procs.length || !Array.isArray(j.argv) || typeof j.pid !== 'number') bad('not a process');
-      procs.push({ j, rss: new StepRecorder(64), maxBytes: bytes(0), endMs: null });
+      const p: ReadProcess = { j, rss: new StepRecorder(64), maxBytes: bytes(0), endMs: null };
+      procs.push(p);
+      open.add(p);
     } else if (tag === 'A ') {
       const a = json() as Partial<JournalProcess>;
       const p = proc(num(String(a.i)));
@@ -97,6 +103,7 @@ export function readJournalSamples(text: string, file: string, source: string): 
       const f = line.split(' ');
       if (f.length !== 6 || (f[5] !== 'vmhwm' && f[5] !== 'sampled')) bad('not <i> <endMs> <goneMs> <peak> <source>');
       const p = proc(num(f[1]));
+      if (!open.delete(p)) bad(`process ${f[1]} ended twice`);
       p.endMs = ms(num(f[2]));
       p.peak = { bytes: bytes(num(f[4])), source: f[5] as 'vmhwm' | 'sampled' };
       p.rss.flush();

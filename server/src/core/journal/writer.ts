@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Bytes, Ms } from '../model';
+import { bytes, ms } from '../units';
 import type { TrackedProcess, TrackedProcesses } from '../collect/sampler/tracked-processes';
 import {
   DEFAULT_MAX_SAMPLE_BYTES,
@@ -58,8 +59,6 @@ export class JournalWriter {
   private stride = 1;
   private tickNo = 0;
   private ticksOff = false;
-  /** The first sample of processes started since the last tick written (they join the next T line). */
-  private pendingSample: string[] | undefined;
 
   constructor(
     private readonly dir: string,
@@ -90,18 +89,15 @@ export class JournalWriter {
         argv: p.argv,
         comm: p.comm,
         role: p.role,
-        startMs: p.startMs,
+        startMs: ms(round(p.startMs)),
         seriesId: p.seriesId,
       };
       this.line(`P ${JSON.stringify(j)}`);
-      this.open.set(p, { i: j.i, argv: p.argv, role: p.role, rssBytes: p.rssBytes });
-      this.pendingSample ??= [];
-      this.pendingSample.push(processSample(j.i, p.rssBytes));
+      // No value yet: its first sample goes into the next tick written.
+      this.open.set(p, { i: j.i, argv: p.argv, role: p.role, rssBytes: bytes(-1) });
     }
     const write = !this.ticksOff && this.tickNo++ % this.stride === 0;
     let line = write ? `T ${round(nowMs)} ${treeBytes}` : '';
-    if (write && this.pendingSample) line += ` ${this.pendingSample.join(' ')}`;
-    if (write) this.pendingSample = undefined;
     for (const [p, j] of this.open) {
       if (p.endMs !== null) {
         const hwm = p.hwmBytes > 0 && p.hwmBytes >= p.maxSampledBytes;
@@ -205,7 +201,7 @@ export class JournalWriter {
     this.stride *= 2;
     this.warn({
       code: 'journal-decimated',
-      message: `the journal kept every ${this.stride}th tick from ${round(nowMs)} ms on (bound: ${this.maxSampleBytes} bytes)`,
+      message: `the journal kept one tick in ${this.stride} from ${round(nowMs)} ms on (bound: ${this.maxSampleBytes} bytes)`,
     });
   }
 }
