@@ -13,7 +13,10 @@ import { readJournalSamples } from '../server/src/core/journal/reader';
 import { JournalWriter } from '../server/src/core/journal/writer';
 import { recoverJournal } from '../server/src/core/journal/recover';
 import type { Ms, Profile } from '../server/src/core/model';
+import { readProfile } from '../server/src/core/profile-file';
 import { runBuild } from '../server/src/core/runner';
+import { recoverLeftoverJournal } from '../server/src/lsp/leftover-journal';
+import { JOURNAL_DIR_NAME, profilesDir, storedProfiles } from '../server/src/lsp/profile-store';
 import { bytes, epochMs, ms } from '../server/src/core/units';
 import { cliPath, isAlive } from './helpers';
 
@@ -40,14 +43,18 @@ const step = () => {
 };
 step();`;
 
-/** Stops what a killed cmi left running: the build's process group (its pgid is the root's pid). */
-function stopBuild(journal: string): void {
+/**
+ * Stops what a killed cmi left running, as the process supervisor will: the build's process group
+ * (its pgid is the root's pid), and waits until it is gone.
+ */
+async function stopBuild(journal: string): Promise<void> {
   const { rootPid } = JSON.parse(readFileSync(path.join(journal, 'header.json'), 'utf8')) as { rootPid: number };
   try {
     process.kill(-rootPid, 'SIGKILL');
   } catch {
     // already gone (the supervisor stopped it)
   }
+  for (let i = 0; i < 100 && isAlive(rootPid); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
 interface Summary {
@@ -77,7 +84,7 @@ beforeAll(async () => {
   child.kill('SIGKILL');
   killedAtMs = Date.now() - started;
   await new Promise((r) => child.once('exit', r));
-  stopBuild(journal);
+  await stopBuild(journal);
 }, 20_000);
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -141,6 +148,23 @@ describe('a cmi killed with SIGKILL mid-build', () => {
   });
 });
 
+describe("the language server's profile store", () => {
+  it('turns a journal left by a server stopped mid-build into a stored profile, marked incomplete', async () => {
+    const storage = path.join(tmp, 'storage');
+    const left = path.join(profilesDir(storage), JOURNAL_DIR_NAME);
+    cpSync(journal, left, { recursive: true });
+    const logged: string[] = [];
+    const log = { info: (m: string) => logged.push(m), warn: (m: string) => logged.push(`warn: ${m}`) };
+    const file = await recoverLeftoverJournal(storage, log);
+    expect(file).toBeDefined();
+    expect(await storedProfiles(profilesDir(storage))).toEqual([file]);
+    expect((await readProfile(file!)).run.status).toBe('incomplete');
+    expect(existsSync(left)).toBe(false);
+    expect(logged).toEqual([expect.stringMatching(/^recovered the profile so far of `\S+ -e /)]);
+    expect(await recoverLeftoverJournal(storage, log)).toBeUndefined(); // nothing left the second time
+  });
+});
+
 describe('a run that ends', () => {
   it('leaves its profile and no journal', () => {
     const done = path.join(tmp, 'done.json');
@@ -149,6 +173,31 @@ describe('a run that ends', () => {
     expect(existsSync(done)).toBe(true);
     expect(existsSync(`${done}.journal`)).toBe(false);
   });
+
+  it('can be looked at while it runs: the profile so far, without touching the build', async () => {
+    const live = path.join(tmp, 'live.json');
+    const child = spawn(
+      process.execPath,
+      [cliPath, 'profile', '--quiet', '--out', live, '--', process.execPath, '-e', BUILD],
+      {
+        cwd: tmp,
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    await new Promise((r) => setTimeout(r, 1500));
+    const r = cmi(['summary', '--json', `${live}.journal`]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as Summary;
+    expect(s.status).toBe('incomplete');
+    expect(s.statusReason).toMatch(
+      /^read while the build runs \(the journal of pid \d+\); the profile holds the first /,
+    );
+    expect(s.warnings.map((w) => w.code)).toEqual(['journal-live', 'journal-build-running']);
+    expect(await exited).toBe(0);
+    expect((await readProfile(live)).phases.filter((p) => /^step\d+$/.test(p.name))).toHaveLength(20);
+    expect(existsSync(`${live}.journal`)).toBe(false);
+  }, 20_000);
 
   it('sets aside the journal a killed run left at the same place, and says where', () => {
     const again = path.join(tmp, 'again.json');

@@ -22,6 +22,7 @@ import { notificationType } from './lsp/messages';
 import { registerCompare } from './lsp/compare-handler';
 import { registerExport } from './lsp/export-handler';
 import { registerImportProfile } from './lsp/import-profile-handler';
+import { recoverLeftoverJournal } from './lsp/leftover-journal';
 import { registerProfileBuild } from './lsp/profile-build-handler';
 import { registerTimeline, TimelineCache } from './lsp/timeline-handler';
 import { buildPhaseIndex } from './core/analysis/phase-index';
@@ -60,7 +61,11 @@ connection.onInitialized(() => {
     `server ready (pid ${process.pid}, node ${process.version}); profiles go to ${storageDir ?? '(no storage folder given)'}`,
   );
   setHealth('ready');
-  void followProfiles();
+  // A journal left by a server stopped mid-build becomes a profile of the store before it is followed.
+  const recovered = storageDir ? recoverLeftoverJournal(storageDir, connection.console) : Promise.resolve(undefined);
+  void recovered
+    .catch((e: Error) => connection.console.warn(`the leftover journal could not be recovered: ${e.message}`))
+    .then(() => followProfiles());
 });
 
 /** Where profiles go, built or imported. */

@@ -25,10 +25,7 @@ import { notificationType, requestType } from './messages';
 import { OutputBatcher } from './output-batcher';
 import { digestAgainstBaseline } from './compare-handler';
 import { removeJournal, setAsideJournal } from '../core/journal/writer';
-import { profileFileName, profilesDir, pruneProfiles } from './profile-store';
-
-/** The journal of the build being profiled, inside the profile store (docs/journal.md). */
-export const JOURNAL_DIR_NAME = 'run.journal';
+import { JOURNAL_DIR_NAME, profileFileName, profilesDir, pruneProfiles } from './profile-store';
 import { repeatDigest, summarize } from './summarize';
 
 /** At most 5 progress notifications a second. */

@@ -14,6 +14,9 @@ export function setHistorySize(n: number | undefined): void {
   keepProfiles = typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : KEEP_PROFILES;
 }
 
+/** The journal of the build being profiled, in the profiles folder (docs/journal.md). */
+export const JOURNAL_DIR_NAME = 'run.journal';
+
 export function profilesDir(storageDir: string): string {
   return path.join(storageDir, 'profiles');
 }

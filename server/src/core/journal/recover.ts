@@ -6,7 +6,7 @@
 // again: nothing is spawned but the version probes some of them make) and collects what its
 // processes wrote there. The profile is marked `incomplete`: it ends at the last tick written.
 
-import { existsSync, promises as fsp, statSync } from 'node:fs';
+import { existsSync, promises as fsp, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CollectContext, InstrumentContext } from '../collect/instrumentation';
 import type { HeapProfilerKind } from '../collect/heap-profiler';
@@ -59,7 +59,8 @@ async function readText(file: string): Promise<string | undefined> {
   }
 }
 
-async function readHeader(dir: string): Promise<JournalHeader> {
+/** The journal's header.json, checked; an ImportError naming it otherwise. */
+export async function readJournalHeader(dir: string): Promise<JournalHeader> {
   const file = path.join(dir, HEADER_FILE);
   const text = await readText(file);
   if (text === undefined) throw new ImportError('not-this-format', 'no journal header (header.json)', file);
@@ -90,7 +91,7 @@ async function readOutput(dir: string, stream: keyof typeof OUTPUT_FILES): Promi
 }
 
 export async function recoverJournal(dir: string): Promise<Profile> {
-  const header = await readHeader(dir);
+  const header = await readJournalHeader(dir);
   const samplesFile = path.join(dir, SAMPLES_FILE);
   const source = `${header.sampler} sampler`;
   const samples = readJournalSamples((await readText(samplesFile)) ?? '', samplesFile, source);
@@ -124,7 +125,15 @@ export async function recoverJournal(dir: string): Promise<Profile> {
   const workDir = path.join(dir, WORK_DIR);
   const stdout = await readOutput(dir, 'stdout');
   const stderr = await readOutput(dir, 'stderr');
-  if (existsSync(workDir)) await collectAgain(profile, header, workDir, { stdout, stderr });
+  // Preparing an instrumentation again rewrites its wrapper scripts, which a build still running may
+  // be executing: its records are read once no process of it is left.
+  const running = samples.processes.filter((p) => p.endMs === null && isRunning(p.pid)).map((p) => p.pid);
+  if (running.length)
+    profile.warnings.push({
+      code: 'journal-build-running',
+      message: `${running.length} process(es) of the build still run (pids ${running.slice(0, 8).join(', ')}): the instrumentations' records (phases, heaps) are read only once they have ended; read the journal again then`,
+    });
+  else if (existsSync(workDir)) await collectAgain(profile, header, workDir, { stdout, stderr });
   else
     profile.warnings.push({
       code: 'journal-no-work',
@@ -137,11 +146,20 @@ export async function recoverJournal(dir: string): Promise<Profile> {
   profile.run.wallMs = ms(end);
   // A build that outlived its tool went on writing its own records (the preload's) after the last tick.
   const later = end - endMs > 2 * FLUSH_EVERY_MS ? `, the build's own records the first ${formatMs(ms(end))}` : '';
-  profile.run.statusReason = `the tool stopped at ${stoppedAt} before the build ended; the profile holds the first ${formatMs(endMs)} of memory samples${later}`;
-  profile.warnings.unshift({
-    code: 'journal-recovered',
-    message: `recovered from the journal in ${dir}: the tool that ran the build (pid ${header.toolPid}) stopped ${formatMs(endMs)} into the build, so what came after is missing${later ? ` (but for the build's own records, which go on to ${formatMs(ms(end))})` : ''}`,
-  });
+  if (header.toolPid !== process.pid && isRunning(header.toolPid)) {
+    // Read while its tool runs: a look at the build so far, not a recovery.
+    profile.run.statusReason = `read while the build runs (the journal of pid ${header.toolPid}); the profile holds the first ${formatMs(endMs)} of memory samples${later}`;
+    profile.warnings.unshift({
+      code: 'journal-live',
+      message: `read from the journal in ${dir} while the tool that writes it (pid ${header.toolPid}) still runs: the build goes on after ${formatMs(endMs)}`,
+    });
+  } else {
+    profile.run.statusReason = `the tool stopped at ${stoppedAt} before the build ended; the profile holds the first ${formatMs(endMs)} of memory samples${later}`;
+    profile.warnings.unshift({
+      code: 'journal-recovered',
+      message: `recovered from the journal in ${dir}: the tool that ran the build (pid ${header.toolPid}) stopped ${formatMs(endMs)} into the build, so what came after is missing${later ? ` (but for the build's own records, which go on to ${formatMs(ms(end))})` : ''}`,
+    });
+  }
   addProcessRootPhases(profile, profile.run.wallMs);
   return profile;
 }
@@ -197,5 +215,23 @@ async function collectAgain(
         message: `${inst.name}: could not read what it recorded (${(e as Error).message})`,
       });
     }
+  }
+}
+
+/**
+ * Whether a process with this pid runs (a zombie does not: it has exited). A reused pid makes a false
+ * yes: the warnings then say "still runs" of a process that is not the build's.
+ */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return process.platform !== 'linux'; // gone meanwhile on Linux; elsewhere, kill(0) is all there is
   }
 }
