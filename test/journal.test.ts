@@ -199,6 +199,18 @@ describe('a run that ends', () => {
     expect(existsSync(`${live}.journal`)).toBe(false);
   }, 20_000);
 
+  it("refuses a journal folder that holds what a journal doesn't, and leaves it alone", () => {
+    const mine = path.join(tmp, 'mine.json');
+    mkdirSync(`${mine}.journal`);
+    writeFileSync(path.join(`${mine}.journal`, 'notes.txt'), 'mine');
+    const r = cmi(['profile', '--quiet', '--out', mine, '--', process.execPath, '-e', '0']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(
+      `cmi: cannot keep the run's journal: ${mine}.journal is not a journal folder (it holds notes.txt)\n`,
+    );
+    expect(readFileSync(path.join(`${mine}.journal`, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+
   it('sets aside the journal a killed run left at the same place, and says where', () => {
     const again = path.join(tmp, 'again.json');
     cpSync(journal, `${again}.journal`, { recursive: true });

@@ -112,7 +112,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
   const intervalMs = opts.intervalMs && opts.intervalMs > 0 ? opts.intervalMs : ms(10);
   const instrumentations = opts.instrumentations ?? [];
   const distDir = opts.distDir ?? findDistDir();
-  const workDir = opts.journalDir ? createJournalDir(opts.journalDir) : mkdtempSync(path.join(os.tmpdir(), 'cmi-run-'));
+  const workDir = opts.journalDir ? journalWorkDir(opts.journalDir) : mkdtempSync(path.join(os.tmpdir(), 'cmi-run-'));
   let journal: JournalWriter | undefined;
   const ctx: InstrumentContext = {
     argv: [...opts.argv],
@@ -350,6 +350,15 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
   } finally {
     journal?.close();
     if (!process.env.CMI_KEEP_WORKDIR) rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The journal's work/ folder, made ready; a SpawnError when the journal can't be kept there. */
+function journalWorkDir(dir: string): string {
+  try {
+    return createJournalDir(dir);
+  } catch (e) {
+    throw new SpawnError(`cannot keep the run's journal: ${(e as Error).message}`);
   }
 }
 

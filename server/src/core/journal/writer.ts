@@ -32,10 +32,26 @@ interface Journaled {
   rssBytes: Bytes;
 }
 
-/** Makes the journal folder and its work/ folder; refuses a folder that holds a journal already. */
+/** The names a journal folder holds (format.ts). */
+const JOURNAL_NAMES = new Set<string>([
+  HEADER_FILE,
+  SAMPLES_FILE,
+  WORK_DIR,
+  ...Object.values(OUTPUT_FILES).flatMap((f) => [f, `${f}.1`]),
+]);
+
+/**
+ * Makes the journal folder and its work/ folder. Refuses a folder that holds a journal (recover it
+ * first) or anything a journal does not hold; empties one left by a run that stopped before its build
+ * started (no header: nothing to recover, but stale instrumentation files that must not mix in).
+ */
 export function createJournalDir(dir: string): string {
   if (fs.existsSync(path.join(dir, HEADER_FILE)))
     throw new Error(`${dir} holds the journal of another run: recover it (cmi import ${dir}) or remove it`);
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  const foreign = names.filter((n) => !JOURNAL_NAMES.has(n));
+  if (foreign.length) throw new Error(`${dir} is not a journal folder (it holds ${foreign.slice(0, 3).join(', ')})`);
+  for (const n of names) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
   const work = path.join(dir, WORK_DIR);
   fs.mkdirSync(work, { recursive: true });
   return work;
@@ -223,7 +239,17 @@ export function setAsideJournal(dir: string): string | undefined {
   return to;
 }
 
-/** Removes a journal folder (after the profile was written, or when the run never started). */
+/**
+ * Removes a journal folder (after the profile was written, or when the run never started): what a
+ * journal holds, then the folder if that emptied it. Anything else in it is left alone.
+ */
 export function removeJournal(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return; // no folder: nothing to remove
+  }
+  for (const n of names) if (JOURNAL_NAMES.has(n)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+  if (names.every((n) => JOURNAL_NAMES.has(n))) fs.rmSync(dir, { recursive: true, force: true });
 }
