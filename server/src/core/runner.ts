@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CollectContext, InstrumentContext, Instrumentation } from './collect/instrumentation';
+import { collectAll } from './collect/instrumentation';
 import { processLabel } from './collect/sampler/process-label';
 import { ProcessTreeSampler } from './collect/sampler/process-tree-sampler';
 import type { Bytes, EpochMs, HostFacts, Ms, Profile, RunFacts, RunStatus } from './model';
@@ -335,16 +336,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
       stderr: stderr.toString(),
       ...(sampled.facts.maxGapMs !== undefined ? { tickGapMs: sampled.facts.maxGapMs } : {}),
     };
-    for (const inst of active) {
-      try {
-        mergeContribution(profile, await inst.collect(collectCtx));
-      } catch (e) {
-        profile.warnings.push({
-          code: 'instrumentation-failed',
-          message: `${inst.name}: could not read what it recorded (${(e as Error).message})`,
-        });
-      }
-    }
+    await collectAll(profile, active, collectCtx);
     addProcessRootPhases(profile, run.wallMs);
     return { profile, stdout: stdout.toString(), stderr: stderr.toString() };
   } finally {

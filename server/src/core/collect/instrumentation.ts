@@ -6,7 +6,8 @@
 // exited or been stopped. collect() must return whatever was recorded, even when the build failed or
 // was killed half-way: partial data plus warnings, never an exception for a truncated file.
 
-import type { Contribution, EpochMs, Ms, ProcessInfo } from '../model';
+import type { Contribution, EpochMs, Ms, ProcessInfo, Profile } from '../model';
+import { mergeContribution } from '../model';
 import { ms } from '../units';
 
 export interface InstrumentContext {
@@ -55,4 +56,26 @@ export interface Instrumentation {
  */
 export function tickSlackMs(ctx: CollectContext): Ms {
   return ms(Math.max(ctx.intervalMs, ctx.tickGapMs ?? 0));
+}
+
+/**
+ * Runs each instrumentation's collect() and merges what it returns into the profile; one that throws
+ * becomes a warning and the others go on. The runner calls it at the end of a run, the journal's
+ * recovery on what a killed run left.
+ */
+export async function collectAll(
+  profile: Profile,
+  instrumentations: Instrumentation[],
+  ctx: CollectContext,
+): Promise<void> {
+  for (const inst of instrumentations) {
+    try {
+      mergeContribution(profile, await inst.collect(ctx));
+    } catch (e) {
+      profile.warnings.push({
+        code: 'instrumentation-failed',
+        message: `${inst.name}: could not read what it recorded (${(e as Error).message})`,
+      });
+    }
+  }
 }

@@ -19,6 +19,7 @@
 //                                                a process found gone (last seen at endMs, missed at goneMs)
 //   W <json {code, message}>                     something the reader must repeat as a warning
 
+import type { TrackedProcess } from '../collect/sampler/tracked-processes';
 import type { Bytes, EpochMs, HostFacts, Ms } from '../model';
 
 export const JOURNAL_FORMAT = 'compiler-memory-insight/journal';
@@ -62,15 +63,10 @@ export interface JournalHeader {
   instrumentations: string[];
 }
 
-export interface JournalProcess {
+/** A `P` line: the sampler's record of a process as first sampled, and its index in the journal. */
+export interface JournalProcess
+  extends Pick<TrackedProcess, 'pid' | 'ppid' | 'argv' | 'comm' | 'role' | 'startMs' | 'seriesId'> {
   i: number;
-  pid: number;
-  ppid: number | null;
-  argv: string[];
-  comm: string;
-  role: 'build' | 'instrumentation';
-  startMs: Ms;
-  seriesId: string;
 }
 
 export interface JournalWarning {

@@ -6,9 +6,11 @@
 // again: nothing is spawned but the version probes some of them make) and collects what its
 // processes wrote there. The profile is marked `incomplete`: it ends at the last tick written.
 
-import { existsSync, promises as fsp, readFileSync, statSync } from 'node:fs';
+import { existsSync, promises as fsp, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { CollectContext, InstrumentContext } from '../collect/instrumentation';
+import type { CollectContext, InstrumentContext, Instrumentation } from '../collect/instrumentation';
+import { collectAll } from '../collect/instrumentation';
+import { readProcFile } from '../collect/sampler/proc-files';
 import type { HeapProfilerKind } from '../collect/heap-profiler';
 import { ImportError } from '../importers/import-error';
 import type { Profile, RunFacts, SamplerFacts } from '../model';
@@ -187,7 +189,7 @@ async function collectAgain(
     intervalMs: header.intervalMs,
     distDir,
   };
-  const prepared = [];
+  const prepared: Instrumentation[] = [];
   for (const inst of list) {
     try {
       await inst.prepare(ctx);
@@ -206,16 +208,7 @@ async function collectAgain(
     ...output,
     ...(profile.run.sampler?.maxGapMs !== undefined ? { tickGapMs: profile.run.sampler.maxGapMs } : {}),
   };
-  for (const inst of prepared) {
-    try {
-      mergeContribution(profile, await inst.collect(collectCtx));
-    } catch (e) {
-      profile.warnings.push({
-        code: 'instrumentation-failed',
-        message: `${inst.name}: could not read what it recorded (${(e as Error).message})`,
-      });
-    }
-  }
+  await collectAll(profile, prepared, collectCtx);
 }
 
 /**
@@ -228,10 +221,7 @@ export function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return process.platform !== 'linux'; // gone meanwhile on Linux; elsewhere, kill(0) is all there is
-  }
+  if (process.platform !== 'linux') return true; // kill(0) is all there is
+  const stat = readProcFile(`/proc/${pid}/stat`);
+  return stat !== null && stat[stat.lastIndexOf(')') + 2] !== 'Z';
 }
