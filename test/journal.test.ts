@@ -138,6 +138,27 @@ describe('a cmi killed with SIGKILL mid-build', () => {
     );
   });
 
+  it('runs nothing a journal names: a hostile header cannot make the recovery execute its command', () => {
+    const hostile = path.join(tmp, 'hostile.journal');
+    cpSync(journal, hostile, { recursive: true });
+    const marker = path.join(tmp, 'ran');
+    for (const tool of ['cargo', 'gcc']) {
+      writeFileSync(path.join(tmp, tool), `#!/bin/sh\ntouch '${marker}'\n`, { mode: 0o755 });
+    }
+    const file = path.join(hostile, 'header.json');
+    const header = JSON.parse(readFileSync(file, 'utf8')) as JournalHeader;
+    for (const argv of [
+      [path.join(tmp, 'cargo'), 'build'],
+      [path.join(tmp, 'gcc'), '-c', 'x.c'],
+    ]) {
+      writeFileSync(file, JSON.stringify({ ...header, argv, instrumentations: ['rustc', 'cc'] }));
+      const r = cmi(['summary', hostile]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Status: INCOMPLETE/m);
+    }
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('a corrupt journal is exit 3, naming the file and the line', () => {
     const bad = path.join(tmp, 'bad.journal');
     cpSync(journal, bad, { recursive: true });

@@ -509,6 +509,7 @@ class CcInstrumentation implements Instrumentation {
 }
 
 function probeVersion(cmd: string, ctx: InstrumentContext): string | undefined {
+  if (ctx.recovering) return undefined;
   try {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined && k !== 'COMPILER_PATH') env[k] = v;

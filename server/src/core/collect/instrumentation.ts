@@ -24,6 +24,12 @@ export interface InstrumentContext {
   intervalMs: Ms;
   /** Absolute path of the folder holding the bundled helper scripts (dist/): preload.js, rustc-wrapper.sh. */
   distDir: string;
+  /**
+   * Set when prepare() runs again to recover a killed run's records (core/journal/recover.ts): it
+   * must only find its folders again and run nothing (no version probes): the argv comes from a
+   * journal file, which may not be the user's own.
+   */
+  recovering?: boolean;
 }
 
 export interface CollectContext extends InstrumentContext {

@@ -104,6 +104,7 @@ function probe(
   ctx: InstrumentContext,
   extraEnv: Record<string, string> = {},
 ): Promise<string | undefined> {
+  if (ctx.recovering) return Promise.resolve(undefined);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v;
   Object.assign(env, extraEnv);
@@ -178,7 +179,7 @@ class RustcInstrumentation implements Instrumentation {
     ]);
     const release = /^release: (\S+)/m.exec(version ?? '')?.[1];
     if (release) this.tools.rustc = release;
-    else
+    else if (!ctx.recovering)
       this.warnings.push({
         code: 'rustc-version-unknown',
         message: `\`${rustc} ${[...rustcToolchain, '-vV'].join(' ')}\` failed: the rustc version is unknown`,

@@ -188,6 +188,7 @@ async function collectAgain(
     startEpochMs: header.startEpochMs,
     intervalMs: header.intervalMs,
     distDir,
+    recovering: true,
   };
   const prepared: Instrumentation[] = [];
   for (const inst of list) {
