@@ -13,7 +13,7 @@ import { HEAP_PROFILER_KINDS } from '../core/collect/heap-profiler';
 import { summaryJson, summaryText } from '../core/analysis/summary';
 import { ImportError, importFiles, importers } from '../core/importers';
 import { profileBuildWithOutput, SpawnError } from '../core/profile-build';
-import { ProfileFileError, readProfile, writeProfile } from '../core/profile-file';
+import { ProfileFileError, writeProfile } from '../core/profile-file';
 import { journalDirOf, readProfileOrJournal, recoverJournal } from '../core/journal/recover';
 import { removeJournal, setAsideJournal } from '../core/journal/writer';
 import { formatBytes, formatMs, formatPercent, ms } from '../core/units';
@@ -365,7 +365,7 @@ async function cmdExport(argv: string[]): Promise<number> {
   });
   if (positionals.length !== 1 || !values['chrome-trace'])
     throw new UsageError('cmi export takes a profile and an output: cmi export <profile.json> --chrome-trace OUT.json');
-  const profile = await readProfile(positionals[0]!);
+  const profile = await readProfileOrJournal(positionals[0]!);
   const out = path.resolve(values['chrome-trace']);
   await writeChromeTrace(out, profile);
   process.stderr.write(`Trace Event file written to ${displayPath(out)} (open it in Perfetto or chrome://tracing)\n`);
@@ -380,7 +380,7 @@ async function cmdReport(argv: string[]): Promise<number> {
   });
   if (positionals.length !== 1 || !values.html)
     throw new UsageError('cmi report takes a profile and an output: cmi report <profile.json> --html OUT.html');
-  const profile = await readProfile(positionals[0]!);
+  const profile = await readProfileOrJournal(positionals[0]!);
   const out = path.resolve(values.html);
   await writeReportHtml(out, profile);
   process.stderr.write(`HTML report written to ${displayPath(out)}\n`);
