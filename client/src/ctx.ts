@@ -3,6 +3,7 @@
 // activation, and exist while the server is starting or down: they then say so instead of failing.
 import * as vscode from 'vscode';
 import * as config from './config';
+import { configurationMiddleware } from './configuration-middleware';
 import type { LanguageClient, LanguageClientOptions, RequestParam, ServerOptions } from 'vscode-languageclient/node';
 import type {
   BuildProgressParams,
@@ -193,6 +194,7 @@ export class Ctx {
       ]),
       outputChannel: this.log,
       initializationOptions,
+      middleware: configurationMiddleware,
     };
     const client = new LanguageClient('compilerMemory', 'Compiler Memory Insight', serverOptions, clientOptions);
     this.client = client;
