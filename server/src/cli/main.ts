@@ -21,6 +21,7 @@ import type { Comparison } from '../../../protocol/compare';
 import { clearBaseline, DEFAULT_BASELINE_DIR, readBaseline, setBaseline } from '../core/compare/baseline';
 import { compareProfiles, dependsOnAllocatorSettings } from '../core/compare/compare';
 import { detectBuilds, type DetectedBuild } from '../../../common/detect-builds';
+import { oneLine, terminalJson, terminalText } from '../../../common/untrusted-text';
 import { comparisonMarkdown, comparisonText } from '../core/compare/markdown';
 import { buildOverlayModel } from '../core/compare/overlay';
 import { writeCompareHtml } from '../compare-report/compare-html';
@@ -172,7 +173,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
     throw new UsageError('--build picks a detected build: give it or a command, not both');
   if (!command.length) {
     const chosen = await chooseDetectedBuild(buildCwd, values.build);
-    process.stderr.write(`cmi: profiling \`${chosen.name}\` (from ${chosen.source})\n`);
+    process.stderr.write(terminalText(`cmi: profiling \`${chosen.name}\` (from ${chosen.source})\n`));
     command.push(...chosen.argv);
     buildCwd = chosen.cwd;
     buildEnv = chosen.env;
@@ -240,7 +241,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
             },
         onProgress: tty
           ? (p) => {
-              const line = `⏱ ${formatMs(p.elapsedMs)} · RSS ${formatBytes(p.treeRssBytes)} · peak ${formatBytes(p.peakTreeRssBytes)} · ${p.processCount} process${p.processCount === 1 ? '' : 'es'}${p.phase ? ` · ${p.phase}` : ''}`;
+              const line = `⏱ ${formatMs(p.elapsedMs)} · RSS ${formatBytes(p.treeRssBytes)} · peak ${formatBytes(p.peakTreeRssBytes)} · ${p.processCount} process${p.processCount === 1 ? '' : 'es'}${p.phase ? ` · ${oneLine(p.phase)}` : ''}`;
               process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 100) - 1)}`);
               progressLine = line;
             }
@@ -267,7 +268,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
     : '';
   if (values.json)
     process.stdout.write(
-      `${JSON.stringify({ profile: out, ...summaryJson(analysis), ...(rep ? { repeat: rep } : {}) }, null, 2)}\n`,
+      `${terminalJson(JSON.stringify({ profile: out, ...summaryJson(analysis), ...(rep ? { repeat: rep } : {}) }, null, 2))}\n`,
     );
   else
     process.stdout.write(
@@ -326,7 +327,8 @@ async function cmdImport(argv: string[]): Promise<number> {
   const out = path.resolve(values.out ?? 'cmi-profile.json');
   await writeProfile(out, profile);
   const analysis = analyze(profile);
-  if (values.json) process.stdout.write(`${JSON.stringify({ profile: out, ...summaryJson(analysis) }, null, 2)}\n`);
+  if (values.json)
+    process.stdout.write(`${terminalJson(JSON.stringify({ profile: out, ...summaryJson(analysis) }, null, 2))}\n`);
   else process.stdout.write(`${summaryText(analysis)}\n\nProfile written to ${displayPath(out)}\n`);
   return EXIT.ok;
 }
@@ -421,7 +423,7 @@ async function cmdSummary(argv: string[]): Promise<number> {
     throw new UsageError('cmi summary takes one profile file: cmi summary <profile.json> [--json]');
   const profile = await readProfile(positionals[0]!);
   const analysis = analyze(profile);
-  if (values.json) process.stdout.write(`${JSON.stringify(summaryJson(analysis), null, 2)}\n`);
+  if (values.json) process.stdout.write(`${terminalJson(JSON.stringify(summaryJson(analysis), null, 2))}\n`);
   else process.stdout.write(`${summaryText(analysis, { top: positiveNumber('top', values.top), run: profile.run })}\n`);
   return EXIT.ok;
 }
@@ -501,12 +503,12 @@ async function cmdCompare(argv: string[]): Promise<number> {
   }
   if (values.json)
     process.stdout.write(
-      `${JSON.stringify({ format: COMPARISON_FORMAT, version: COMPARISON_VERSION, ...c, gate: { ...gate, failures: fails } }, null, 2)}\n`,
+      `${terminalJson(JSON.stringify({ format: COMPARISON_FORMAT, version: COMPARISON_VERSION, ...c, gate: { ...gate, failures: fails } }, null, 2))}\n`,
     );
   else if (values.markdown)
     process.stdout.write(`${comparisonMarkdown(c, top !== undefined ? { topPhases: top } : {})}\n`);
   else process.stdout.write(`${comparisonText(c, top !== undefined ? { topPhases: top } : {})}\n`);
-  for (const f of fails) process.stderr.write(`cmi: gate failed: ${f}\n`);
+  for (const f of fails) process.stderr.write(terminalText(`cmi: gate failed: ${f}\n`));
   return fails.length ? EXIT.gateFailed : EXIT.ok;
 }
 
@@ -524,7 +526,9 @@ async function cmdBaseline(argv: string[]): Promise<number> {
         throw new UsageError('cmi baseline set takes one profile: cmi baseline set FILE [--dir D]');
       const b = await setBaseline(dir, files[0]!);
       process.stderr.write(
-        `Baseline set from ${displayPath(b.source!)} (${b.profile.run.command.join(' ')}${b.profile.repeat ? `, ${b.profile.repeat.runs} runs` : ''}), stored in ${displayPath(b.file)}\n`,
+        terminalText(
+          `Baseline set from ${displayPath(b.source!)} (${b.profile.run.command.join(' ')}${b.profile.repeat ? `, ${b.profile.repeat.runs} runs` : ''}), stored in ${displayPath(b.file)}\n`,
+        ),
       );
       return EXIT.ok;
     }
@@ -543,16 +547,18 @@ async function cmdBaseline(argv: string[]): Promise<number> {
       }
       const peak = analyze(b.profile).peak;
       process.stdout.write(
-        `${[
-          `Baseline: ${displayPath(b.file)}${b.source ? ` (from ${displayPath(b.source)}${b.setAt ? `, set ${b.setAt}` : ''})` : ''}`,
-          `Build: ${b.profile.run.command.join(' ')} · ${b.profile.repeat ? `${b.profile.repeat.runs} runs` : '1 run'} · ${b.profile.run.status} · wall ${formatMs(b.profile.run.wallMs)}`,
-          `Peak: ${peak ? `${formatBytes(peak.bytes)} (${peak.seriesName}) in ${peak.phasePath.join(' › ') || '(no phase)'}` : 'none recorded'}`,
-          `Tools: ${
-            Object.entries(b.profile.run.tools)
-              .map(([k, v]) => `${k} ${v}`)
-              .join(', ') || '(none recorded)'
-          }`,
-        ].join('\n')}\n`,
+        `${terminalText(
+          [
+            `Baseline: ${displayPath(b.file)}${b.source ? ` (from ${displayPath(b.source)}${b.setAt ? `, set ${b.setAt}` : ''})` : ''}`,
+            `Build: ${b.profile.run.command.join(' ')} · ${b.profile.repeat ? `${b.profile.repeat.runs} runs` : '1 run'} · ${b.profile.run.status} · wall ${formatMs(b.profile.run.wallMs)}`,
+            `Peak: ${peak ? `${formatBytes(peak.bytes)} (${peak.seriesName}) in ${peak.phasePath.join(' › ') || '(no phase)'}` : 'none recorded'}`,
+            `Tools: ${
+              Object.entries(b.profile.run.tools)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ') || '(none recorded)'
+            }`,
+          ].join('\n'),
+        )}\n`,
       );
       return EXIT.ok;
     }
@@ -598,14 +604,14 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`cmi: ${(e as Error).message}\n`);
+      process.stderr.write(terminalText(`cmi: ${(e as Error).message}\n`));
       return EXIT.usage;
     }
     if (e instanceof ProfileFileError || e instanceof SpawnError || e instanceof ImportError) {
-      process.stderr.write(`cmi: ${e.message}\n`);
+      process.stderr.write(terminalText(`cmi: ${e.message}\n`));
       return EXIT.input;
     }
-    process.stderr.write(`cmi: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    process.stderr.write(terminalText(`cmi: internal error: ${(e as Error).stack ?? String(e)}\n`));
     return 70;
   }
 }
