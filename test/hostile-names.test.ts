@@ -5,10 +5,9 @@
 // `cmi compare` (text and --markdown), the summary copied as Markdown and the hovers. A terminal gets
 // no control character; Markdown rendered by `marked` has no link, image, HTML, heading or list.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { marked } from 'marked';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPhaseIndex } from '../server/src/core/analysis/phase-index';
 import { summaryMarkdown } from '../server/src/core/compare/markdown';
@@ -16,23 +15,13 @@ import { readProfile } from '../server/src/core/profile-file';
 import { fileMarkdown, phaseMarkdown, profileLine } from '../server/src/lsp/hover';
 import { oneLine } from '../common/untrusted-text';
 import { cliPath, repoRoot } from './helpers';
-import { hostileProfile, TERMINAL_CONTROL } from './hostile-text';
+import { hostileProfile, renderMarkdown, seenText, TERMINAL_CONTROL } from './hostile-text';
 
 let tmp: string;
 const cmi = (...args: string[]) =>
   spawnSync(process.execPath, [cliPath, ...args], { cwd: tmp, encoding: 'utf8', maxBuffer: 64 << 20 });
-const render = (md: string) => marked.parse(md, { gfm: true, async: false }) as string;
 /** What a trace's text must never become in rendered Markdown (our own bold, tables and quotes aside). */
 const FORBIDDEN = /<(a|img|script|h[1-6]|ul|ol|li|em|del|pre|hr|iframe|svg)\b/i;
-const seen = (html: string) =>
-  html
-    .replace(/<[^>]*>/g, '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&');
-
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-hostile-'));
   const trace = path.join(repoRoot, 'test/fixtures/chrome-trace/tsc7.tsc-small.trace.json');
@@ -64,6 +53,20 @@ describe('a hostile profile in the terminal', () => {
     expect(r.stdout).toContain('Phases only in head');
   });
 
+  it("cmi builds shows a hostile package.json's script names and commands escaped", () => {
+    const dir = path.join(tmp, 'repo');
+    mkdirSync(dir);
+    const script = 'build:\u001b]52;c;aGk=\u0007x';
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ scripts: { [script]: 'tsc\r\u001b[2Kok' } }));
+    const r = cmi('builds', dir);
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toMatch(TERMINAL_CONTROL);
+    expect(r.stdout).toContain('build:\\x1b]52;c;aGk=\\x07x');
+    const json = cmi('builds', dir, '--json');
+    expect(json.stdout).not.toMatch(TERMINAL_CONTROL);
+    expect(JSON.parse(json.stdout)[0].name).toBe(`npm run ${script}`);
+  });
+
   it('an error quoting the file does not pass its control characters on', () => {
     const r = cmi('summary', '\u001b]52;c;aGk=\u0007.json');
     expect(r.status).toBe(3);
@@ -77,17 +80,17 @@ describe('a hostile profile as Markdown', () => {
     const r = cmi('compare', 'real.json', 'hostile.json', '--markdown');
     expect(r.status).toBe(0);
     expect(r.stdout).not.toMatch(TERMINAL_CONTROL);
-    const html = render(r.stdout);
+    const html = renderMarkdown(r.stdout);
     expect(html).not.toMatch(FORBIDDEN);
     // The names are there, as text.
-    expect(seen(html)).toContain('<img src=https://evil.example/p.png>');
-    expect(seen(html)).toContain('[Profile Build](command:workbench.action.terminal.new)');
+    expect(seenText(html)).toContain('<img src=https://evil.example/p.png>');
+    expect(seenText(html)).toContain('[Profile Build](command:workbench.action.terminal.new)');
   });
 
   it('the summary copied as Markdown', async () => {
-    const html = render(summaryMarkdown(await readProfile(path.join(tmp, 'hostile.json')), { top: 40 }));
+    const html = renderMarkdown(summaryMarkdown(await readProfile(path.join(tmp, 'hostile.json')), { top: 40 }));
     expect(html).not.toMatch(FORBIDDEN);
-    expect(seen(html)).toContain('![x](https://evil.example/p.png)');
+    expect(seenText(html)).toContain('![x](https://evil.example/p.png)');
   });
 
   it('every hover of every phase, and the profile line', async () => {
@@ -96,13 +99,13 @@ describe('a hostile profile as Markdown', () => {
     // Our own Markdown: the phase in bold, its paths as code, the profile line in italics (one <em>).
     const ours = (html: string) => html.replace('<em>', '');
     for (const s of index.byName.values()) {
-      const html = render(phaseMarkdown(index, s));
+      const html = renderMarkdown(phaseMarkdown(index, s));
       expect(ours(html), s.name).not.toMatch(FORBIDDEN);
-      expect(seen(html), s.name).toContain(oneLine(s.name));
+      expect(seenText(html), s.name).toContain(oneLine(s.name));
     }
-    expect(ours(render(profileLine(index)))).not.toMatch(FORBIDDEN);
+    expect(ours(renderMarkdown(profileLine(index)))).not.toMatch(FORBIDDEN);
     for (const f of index.byFile.values()) {
-      const html = render(fileMarkdown(index, [f], 'File:'));
+      const html = renderMarkdown(fileMarkdown(index, [f], 'File:'));
       expect(ours(html.replace(/<\/?(ul|li)>/g, ''))).not.toMatch(FORBIDDEN); // the phases are our list
     }
   });

@@ -1,6 +1,9 @@
 // Names a hostile trace can carry, for the tests of every surface that shows trace text (terminal,
-// Markdown, notifications, labels), and the one rewrite that puts them into a real profile.
+// Markdown, notifications, labels), the one rewrite that puts them into a real profile, and how the
+// tests read rendered Markdown: with `marked`, the renderer VS Code's MarkdownString uses (here the
+// copy @vscode/vsce depends on).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { marked } from 'marked';
 
 /** Each one tries something a surface could act on; the label says what. */
 export const HOSTILE: Record<string, string> = {
@@ -51,4 +54,20 @@ export function hostileProfile(src: string, out: string): void {
   for (const [i, s] of (p.series ?? []).entries()) s.name = `${names[i % names.length]}`;
   p.warnings = [...(p.warnings ?? []), ...names.map((m) => ({ code: 'hostile', message: m }))];
   writeFileSync(out, JSON.stringify(p));
+}
+
+/** Markdown as HTML, GitHub-flavoured. */
+export function renderMarkdown(md: string): string {
+  return marked.parse(md, { gfm: true, async: false }) as string;
+}
+
+/** The text a reader sees in rendered HTML: tags dropped, entities decoded. */
+export function seenText(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 }

@@ -1,8 +1,7 @@
 // The escaping of trace text (common/untrusted-text.ts) on each surface, with the hostile names of
-// hostile-text.ts: a terminal acts on no control character; Markdown rendered by `marked` (the renderer
-// VS Code's MarkdownString uses; here the copy @vscode/vsce depends on) shows each name as literal
-// text, with no link, image, HTML, heading, list or emphasis; notifications get no `[label](target)`.
-import { marked } from 'marked';
+// hostile-text.ts: a terminal acts on no control character; Markdown rendered by `marked` shows each
+// name as literal text, with no link, image, HTML, heading, list or emphasis; notifications get no
+// `[label](target)`.
 import { describe, expect, it } from 'vitest';
 import {
   labelText,
@@ -13,19 +12,9 @@ import {
   terminalJson,
   terminalText,
 } from '../common/untrusted-text';
-import { HOSTILE, TERMINAL_CONTROL } from './hostile-text';
+import { HOSTILE, renderMarkdown, seenText, TERMINAL_CONTROL } from './hostile-text';
 
-const render = (md: string) => marked.parse(md, { gfm: true, async: false }) as string;
-/** The text a reader sees: tags dropped, entities decoded. */
-const seen = (html: string) =>
-  html
-    .replace(/<[^>]*>/g, '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .trim();
+const seen = (html: string) => seenText(html).trim();
 /** The elements a trace's text must never produce. */
 const INTERPRETED = /<(?!\/?(?:p|code|table|thead|tbody|tr|th|td)>)[a-z!/]/i;
 
@@ -59,20 +48,20 @@ describe('terminalText', () => {
 
 describe('markdownText and markdownCode, rendered by marked', () => {
   it.each(cases)('%s: shown literally in prose, nothing interpreted', (_what, s) => {
-    const html = render(`- Command: ${markdownText(s)}\n- Next: ok`);
+    const html = renderMarkdown(`- Command: ${markdownText(s)}\n- Next: ok`);
     expect(html.replace(/<\/?(ul|li)>/g, '')).not.toMatch(INTERPRETED);
     expect(html.match(/<li>/g)).toHaveLength(2);
     expect(seen(html.replace(/<\/li>\s*<li>/, '\n'))).toBe(`Command: ${oneLine(s)}\nNext: ok`);
   });
 
   it.each(cases)('%s: shown literally at the start of a paragraph', (_what, s) => {
-    const html = render(markdownText(s));
+    const html = renderMarkdown(markdownText(s));
     expect(html).not.toMatch(INTERPRETED);
     expect(seen(html)).toBe(oneLine(s).trim());
   });
 
   it.each(cases)('%s: one table cell, shown literally, as text and as code', (_what, s) => {
-    const html = render(
+    const html = renderMarkdown(
       `| a | b | c |\n|---|---|---|\n| ${markdownText(s)} | ${markdownCode(s, { inTable: true })} | end |`,
     );
     expect(html).not.toMatch(INTERPRETED);
@@ -81,7 +70,7 @@ describe('markdownText and markdownCode, rendered by marked', () => {
   });
 
   it.each(cases)('%s: a code span holds it literally', (_what, s) => {
-    const html = render(`Build: ${markdownCode(s)} done`);
+    const html = renderMarkdown(`Build: ${markdownCode(s)} done`);
     expect(html).not.toMatch(INTERPRETED);
     expect(html.match(/<code>/g)).toHaveLength(1);
     expect(seen(html)).toBe(`Build: ${oneLine(s)} done`);

@@ -396,20 +396,23 @@ async function cmdBuilds(argv: string[]): Promise<number> {
   }
   const builds = await detectBuilds(dir);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(builds, null, 2)}\n`);
+    process.stdout.write(`${terminalJson(JSON.stringify(builds, null, 2))}\n`);
     return EXIT.ok;
   }
   if (!builds.length) {
     process.stdout.write(`No build detected in ${dir}.\n`);
     return EXIT.ok;
   }
+  // Names and commands from the folder's files (package.json scripts, Makefile targets): shown, not acted on.
   for (const b of builds) {
     process.stdout.write(
-      `${b.name}\n    from ${b.source}: ${b.argv.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`,
+      terminalText(
+        `${b.name}\n    from ${b.source}: ${b.argv.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`,
+      ),
     );
-    if (b.detail) process.stdout.write(`    ${b.detail}\n`);
+    if (b.detail) process.stdout.write(terminalText(`    ${b.detail}\n`));
   }
-  process.stdout.write(`\nProfile one with: cmi profile --build "${builds[0]!.name}"\n`);
+  process.stdout.write(terminalText(`\nProfile one with: cmi profile --build "${builds[0]!.name}"\n`));
   return EXIT.ok;
 }
 

@@ -6,8 +6,8 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { marked } from 'marked';
 import { repoRoot } from '../harness/env';
+import { renderMarkdown, seenText } from '../../hostile-text';
 import { importProfile, imported, state, waitForServerReady } from './helpers';
 
 const TSC7 = path.join(repoRoot, 'test/fixtures/chrome-trace/tsc7.tsc-small.trace.json');
@@ -37,16 +37,12 @@ suite('A hostile trace', () => {
     assert.deepEqual(summary.command, ['tsc', '-p', HOSTILE_ARG]);
 
     const { tooltip } = (await state()).statusBar;
-    const html = marked.parse(tooltip, { gfm: true, async: false }) as string;
+    const html = renderMarkdown(tooltip);
     const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!);
     assert.ok(hrefs.length >= 4, `the tooltip's own links: ${hrefs.join(', ')}`);
     for (const h of hrefs) assert.match(h, /^command:compilerMemory\.[A-Za-z]+$/, `a link not of ours: ${h}`);
     assert.doesNotMatch(html, /<img\b/);
-    const text = html
-      .replace(/<[^>]*>/g, '')
-      .replace(/&lt;/g, '<')
-      .replace(/&gt;/g, '>')
-      .replace(/&amp;/g, '&');
+    const text = seenText(html);
     assert.ok(
       text.includes('[Run this](command:workbench.action.terminal.new) ![x](https://evil.example/p.png) <img'),
       `the command as text: ${text}`,
