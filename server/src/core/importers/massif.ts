@@ -40,7 +40,7 @@ import { BELOW_THRESHOLD, type MassifSnapshot, type MassifTreeNode, type ParsedM
 
 /** Sniffs massif output: starts with "desc:" then "cmd:" then "time_unit:". */
 export function isMassif(text: string): boolean {
-  return /^desc:.*\ncmd:.*\ntime_unit:\s*(?:ms|i|B)\s*\n/.test(text);
+  return /^desc:.*\r?\ncmd:.*\r?\ntime_unit:\s*(?:ms|i|B)\s*\n/.test(text);
 }
 
 const NODE = /^( *)n(\d+): (\d+) (.*)$/;
@@ -76,10 +76,17 @@ export function sitesOf(tree: { depth: number; bytes: number; desc: string }[]):
   return [...found.values()].sort((a, b) => b.bytes - a.bytes);
 }
 
+/** The number of lines a heap tree declares: its root and every node's children count ("nN:"). */
+function treeSize(lines: readonly string[], from: number, to: number): number {
+  let n = 1;
+  for (let k = from; k < to; k++) n += Number(NODE.exec(lines[k]!)?.[2] ?? 0);
+  return n;
+}
+
 export function parseMassif(text: string, file = '<input>'): ParsedMassif {
   if (!isMassif(text))
     throw new ImportError('not-this-format', 'no "desc:" / "cmd:" / "time_unit:" header of valgrind massif', file);
-  const lines = text.split('\n');
+  const lines = text.split(/\r?\n/);
   if (lines[lines.length - 1] === '') lines.pop();
   const warnings: Warning[] = [];
   if (!text.endsWith('\n')) {
@@ -156,6 +163,15 @@ export function parseMassif(text: string, file = '<input>'): ParsedMassif {
       i++;
     }
     if (tree.length) snap.heapTree = tree;
+    // "nN:" says how many children follow: a tree with fewer lines at the end of the file was cut.
+    const cutSaid = out.warnings.some((w) => w.code === 'massif-truncated');
+    if (tree.length && i >= lines.length && !cutSaid && tree.length < treeSize(lines, treeStart, i))
+      out.warnings.push({
+        code: 'massif-truncated',
+        message: `the file ends inside the heap tree of snapshot ${index} (cut?): the tree is incomplete`,
+        file,
+        line: i,
+      });
     if (snap.tree === 'peak') peakTree = tree;
     if (snap.tree !== 'empty' && i === treeStart)
       out.warnings.push({

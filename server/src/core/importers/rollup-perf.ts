@@ -127,7 +127,20 @@ export function parseRollupPerf(text: string, file = '<input>', warnings: Warnin
   }
   if (!reports.length || !reports.some((r) => r.timings.length))
     throw new ImportError('not-this-format', 'no rollup --perf report (no "# BUILD: <n>ms, …" row)', file);
-  return reports.filter((r) => r.timings.length);
+  const found = reports.filter((r) => r.timings.length);
+  // rollup prints BUILD, then GENERATE, whose last step is "generate bundle", then WRITE when it
+  // writes files: a report that stops elsewhere was cut (unless a cut row was already warned of).
+  const last = found[found.length - 1]!.timings;
+  const end = last[last.length - 1]!;
+  const complete = (end.level === 1 && end.name === 'WRITE') || end.name === 'generate bundle';
+  if (!complete && !warnings.some((w) => w.code === 'rollup-perf-truncated'))
+    warnings.push({
+      code: 'rollup-perf-truncated',
+      message: `${file}:${end.line}: the report stops at "${end.label}", before "generate bundle" and "WRITE": it is cut short; kept the ${last.length} row(s)`,
+      file,
+      line: end.line,
+    });
+  return found;
 }
 
 function bytes(value: string, unit: string): Bytes {

@@ -93,6 +93,11 @@ export class TraceReader {
       }
       switch (this.state) {
         case 'start':
+          // A UTF-8 byte order mark (an editor's) before the JSON is skipped.
+          if (c === 0xef && this.base + i === 0 && buf[i + 1] === 0xbb && buf[i + 2] === 0xbf) {
+            i += 3;
+            break;
+          }
           if (c === C.LBracket) {
             this.form = 'array';
             this.state = 'events';
