@@ -11,6 +11,9 @@ import { ImportError, importFile } from '../server/src/core/importers';
 import { inflateZstd } from '../server/src/core/importers/decompress';
 import { dropImplausible } from '../server/src/core/importers/drop-implausible';
 import type { ImportResult } from '../server/src/core/importers/importer';
+import { parseEsbuildTiming } from '../server/src/core/importers/esbuild-timing';
+import { layoutReportTree } from '../server/src/core/importers/rollup-perf';
+import { ms } from '../server/src/core/units';
 import { cliPath, repoRoot } from './helpers';
 import { phaseTree, seriesLines, startPlusDuration, text, warningLines } from './dump';
 
@@ -254,6 +257,22 @@ describe('absurd values and broken structure', () => {
     expect(w.file).toBe(file);
     // A result with nothing to drop comes back as it is.
     expect(dropImplausible(r, file)).toBe(r);
+  });
+
+  it('a report nested 1,500 levels deep imports with the phases past 1,000 levels dropped and counted', async () => {
+    const lines = readFileSync(fx('esbuild', 'esbuild.three.timing.stderr.txt'), 'utf8').split('\n');
+    const rows = Array.from({ length: 1500 }, (_, d) => `${'  '.repeat(d + 1)}Step ${d}: 1ms`);
+    const f = copy('esbuild.deep.txt', [...lines.slice(0, 2), ...rows, '', '', '⚡ Done in 355ms', ''].join('\n'));
+    const r = await importFile(f);
+    expect(r.phases).toHaveLength(1001);
+    expect(r.warnings!.find((w) => w.code === 'dropped-too-deep')!.message).toBe(
+      '499 phases nested deeper than 1000 levels were dropped (first: "Step 1001" (phase 1001))',
+    );
+    // The layout of a report tree walks no recursion: 20,000 levels of esbuild's real rows.
+    const real = parseEsbuildTiming(lines.join('\n')).timings;
+    const deep = Array.from({ length: 20_000 }, (_, d) => ({ ...real[d % real.length]!, depth: d }));
+    const laid = layoutReportTree(deep, ms(0), (t) => t.depth, { tool: 'esbuild' });
+    expect(laid.placed[19_999]!.parent).toBe(19_998);
   });
 
   it('a cyclic heaptrack trace index is an error with its line, in well under a second', async () => {

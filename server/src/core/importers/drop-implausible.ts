@@ -15,7 +15,14 @@ export const DROP_CODES = {
   bytes: 'dropped-implausible-bytes',
   parent: 'invalid-parent',
   origin: 'dropped-implausible-origin',
+  depth: 'dropped-too-deep',
 } as const;
+
+/**
+ * The deepest phase kept: real traces nest some tens of levels (a few hundred in template-heavy
+ * clang traces); thousands come from damage, and would overflow every recursive walk downstream.
+ */
+export const MAX_PHASE_DEPTH = 1000;
 
 export type DropCode = (typeof DROP_CODES)[keyof typeof DROP_CODES];
 
@@ -47,6 +54,7 @@ const WHAT: Record<DropCode, string> = {
   'dropped-implausible-bytes': 'memory figures that no machine can have (negative, NaN, over 64 TiB) were dropped',
   'invalid-parent': 'phases whose parent is not an earlier phase (out of range or a cycle) were made roots',
   'dropped-implausible-origin': 'wall-clock origins outside 2000–2100 were ignored (times stay relative)',
+  'dropped-too-deep': `phases nested deeper than ${MAX_PHASE_DEPTH} levels were dropped`,
 };
 
 const q = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
@@ -94,8 +102,16 @@ function phases(list: readonly Phase[], count: Count): Phase[] {
     return null;
   });
   const newIndex = new Int32Array(list.length).fill(-1);
+  const depth = new Int32Array(list.length);
   const kept: Phase[] = [];
   list.forEach((p, i) => {
+    const up0 = parent[i]!;
+    depth[i] = up0 === null ? 0 : depth[up0]! + 1;
+    if (depth[i]! > MAX_PHASE_DEPTH) {
+      // Its descendants are deeper still: all of them go.
+      count(DROP_CODES.depth, `${q(p.name)} (phase ${i})`);
+      return;
+    }
     if (!isPlausibleMs(p.startMs) || !isPlausibleMs(p.endMs)) {
       count(DROP_CODES.time, `${q(p.name)} from ${p.startMs} to ${p.endMs} ms`);
       return;

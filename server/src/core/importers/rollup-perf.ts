@@ -26,7 +26,7 @@ import type { Bytes, MemorySeries, Ms, Phase, Warning } from '../model';
 import { SeriesBuilder } from '../model';
 import { bytes as asBytes, ms } from '../units';
 import { defineImporter, type ImportResult } from './importer';
-import { ImportError } from './import-error';
+import { byteOffsetOf, ImportError } from './import-error';
 
 export const ROLLUP_PERF_FORMAT = 'rollup-perf';
 
@@ -170,6 +170,8 @@ function parseApi(text: string, file: string): RollupReport {
         'broken',
         `"${label}": expected [ms, heapUsed delta bytes, max heapUsed bytes], got ${JSON.stringify(v)}`,
         file,
+        undefined,
+        byteOffsetOf(text, JSON.stringify(label)),
       );
     }
     timings.push({
@@ -323,11 +325,13 @@ export function layoutReportTree<N extends ReportNode>(
     parent.push(stack.length ? stack[stack.length - 1]! : null);
     stack.push(i);
   });
-  const children = new Map<number | null, number[]>();
-  parent.forEach((p, i) => children.set(p, [...(children.get(p) ?? []), i]));
+  // Children lists, then placement parent by parent in input order (pre-order: a parent before its
+  // children), without recursion: a damaged report can nest thousands of levels deep.
+  const roots: number[] = [];
+  const children: number[][] = nodes.map(() => []);
+  parent.forEach((p, i) => (p === null ? roots : children[p]!).push(i));
   const start = new Array<Ms>(nodes.length);
-  const place = (p: number | null, from: Ms) => {
-    const kids = children.get(p) ?? [];
+  const place = (p: number | null, kids: number[], from: Ms): Ms => {
     const sumMs = kids.reduce((s, k) => s + nodes[k]!.ms, 0);
     const overlap = p !== null && sumMs > nodes[p]!.ms;
     if (overlap) {
@@ -347,11 +351,11 @@ export function layoutReportTree<N extends ReportNode>(
     for (const k of kids) {
       start[k] = overlap ? from : at;
       if (!overlap) at = ms(at + nodes[k]!.ms);
-      place(k, start[k]!);
     }
-    return p === null ? at : undefined;
+    return at;
   };
-  const endMs = place(null, startMs)!;
+  const endMs = place(null, roots, startMs);
+  for (let i = 0; i < nodes.length; i++) if (children[i]!.length) place(i, children[i]!, start[i]!);
   return { placed: nodes.map((node, i) => ({ node, parent: parent[i]!, startMs: start[i]! })), endMs, warnings };
 }
 
