@@ -118,6 +118,12 @@ describe('compressed input', () => {
     await expect(importFile(headerOnly, { format: 'massif' })).rejects.toThrow(
       `${headerOnly} (byte 10): the gzip data ends early (cut?): nothing could be decoded`,
     );
+    // The streamed Trace Event reader says the same of its gzip.
+    const traceGz = gzipSync(readFileSync(fx('chrome-trace', 'tsc7.tsc-small.trace.json')));
+    const traceHead = copy('trace.header-only.json.gz', traceGz.subarray(0, 15));
+    await expect(importFile(traceHead, { format: 'chrome-trace' })).rejects.toThrow(
+      `${traceHead} (byte 15): cannot gunzip (unexpected end of file) near compressed byte 15: no event could be read`,
+    );
     const flipped = Buffer.from(gz);
     for (let i = 10; i < 40; i++) flipped[i] = flipped[i]! ^ 0xff;
     const corrupt = copy('massif.out.flipped.gz', flipped);
@@ -275,9 +281,17 @@ describe('absurd values and broken structure', () => {
     expect(laid.placed[19_999]!.parent).toBe(19_998);
   });
 
-  it('a cyclic heaptrack trace index is an error with its line, in well under a second', async () => {
+  it('a cyclic heaptrack trace index is an error with its line, in well under a second; an absurd tick is dropped', async () => {
     const zst = readFileSync(fx('heaptrack', 'rustc-wordfreq-O.preload.heaptrack.zst'));
     const lines = Buffer.from(inflateZstd(zst).data).toString('utf8').split('\n');
+    // A timestamp no run can have (2.8e14 ms) is skipped and counted, not an error.
+    const c = lines.findIndex((l) => l.startsWith('c '));
+    const absurd = [...lines];
+    absurd[c] = 'c ffffffffffff';
+    const r = await importFile(copy('heaptrack.absurd-tick', absurd.join('\n')));
+    expect(r.warnings!.find((w) => w.code === 'dropped-implausible-time')!.message).toBe(
+      `1 times or durations that no build can have (NaN, over a week) were dropped (first: line ${c + 1}: c ffffffffffff)`,
+    );
     // The first trace line made its own parent: "t <ip> <parent>" with parent = its own index (1).
     const at = lines.findIndex((l) => l.startsWith('t '));
     lines[at] = `t ${lines[at]!.split(' ')[1]} 1`;

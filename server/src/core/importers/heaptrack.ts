@@ -31,6 +31,7 @@ import { ALLOCATOR, peakSiteMarkers, type AllocationSite } from '../heap/allocat
 import type { HeaptrackData } from '../heap/heaptrack-data';
 import { inferArenas, type ArenaRule } from '../analysis/arena-rules';
 import { isPlausibleBytes, isPlausibleMs } from '../plausible';
+import { DROP_CODES, droppedWarning } from './drop-implausible';
 
 export { isZstd } from './decompress';
 
@@ -123,6 +124,8 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
   }
   let lineNo = 0;
   let l = '';
+  let implausibleTicks = 0;
+  let firstImplausibleTick: string | undefined;
   const broken = (why: string): never => {
     throw new ImportError('broken', `${why}: "${l.slice(0, 80)}"`, file, lineNo);
   };
@@ -213,7 +216,13 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
       }
       case 'c': {
         const ms = hex(f[1]);
-        if (!isPlausibleMs(ms)) broken('not a timestamp');
+        if (Number.isNaN(ms)) broken('not a timestamp');
+        if (!isPlausibleMs(ms)) {
+          // A time no run can have: the tick is skipped, its events stay at the tick before.
+          implausibleTicks++;
+          firstImplausibleTick ??= `line ${lineNo}: c ${f[1]}`;
+          break;
+        }
         t = asMs(ms);
         out.heap.push(t, asBytes(live));
         tickEvent.push(event);
@@ -242,6 +251,8 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
         broken('unknown record');
     }
   }
+  if (implausibleTicks)
+    out.warnings.push(droppedWarning(DROP_CODES.time, implausibleTicks, firstImplausibleTick!, file));
   out.lastTimeMs = t;
   out.events = events.build();
   out.tickEvent = tickEvent.build();

@@ -55,24 +55,33 @@ type TreeLine = MassifTreeNode;
  */
 export function sitesOf(tree: { depth: number; bytes: number; desc: string }[]): AllocationSite[] {
   const found = new Map<string, AllocationSite>();
-  const visit = (i: number): void => {
+  if (!tree.length) return [];
+  // Children by one pass over the pre-order lines (the last line one level up is the parent), and
+  // the walk with a stack of its own: a damaged tree can be thousands of levels deep.
+  const kids: number[][] = tree.map(() => []);
+  const open: number[] = [];
+  for (let j = 0; j < tree.length; j++) {
+    const d = tree[j]!.depth;
+    while (open.length && tree[open[open.length - 1]!]!.depth >= d) open.pop();
+    if (open.length && tree[open[open.length - 1]!]!.depth === d - 1) kids[open[open.length - 1]!]!.push(j);
+    open.push(j);
+  }
+  const todo = [0];
+  while (todo.length) {
+    const i = todo.pop()!;
     const node = tree[i]!;
     const site = parseSite(node.bytes, node.desc);
-    const kids: number[] = [];
-    for (let j = i + 1; j < tree.length && tree[j]!.depth > node.depth; j++)
-      if (tree[j]!.depth === node.depth + 1) kids.push(j);
-    const lookThrough = node.depth === 0 || (ALLOCATOR.test(site.fn) && kids.length > 0);
+    const lookThrough = node.depth === 0 || (ALLOCATOR.test(site.fn) && kids[i]!.length > 0);
     if (lookThrough) {
-      for (const k of kids) visit(k);
-      return;
+      for (let k = kids[i]!.length - 1; k >= 0; k--) todo.push(kids[i]![k]!);
+      continue;
     }
-    if (BELOW_THRESHOLD.test(node.desc)) return;
+    if (BELOW_THRESHOLD.test(node.desc)) continue;
     const key = `${site.fn}\u0000${site.location ?? ''}`;
     const known = found.get(key);
     if (known) known.bytes += site.bytes;
     else found.set(key, site);
-  };
-  if (tree.length) visit(0);
+  }
   return [...found.values()].sort((a, b) => b.bytes - a.bytes);
 }
 

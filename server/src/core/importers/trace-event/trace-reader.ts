@@ -451,7 +451,14 @@ async function readGzip(file: string, reader: TraceReader, builder: TraceBuilder
     }
   } catch (e) {
     if (e instanceof ImportError || (e as Error).name === 'AbortError') throw e;
-    if (builder.events === 0) throw new ImportError('broken', `cannot gunzip: ${(e as Error).message}`, file);
+    if (builder.events === 0)
+      throw new ImportError(
+        'broken',
+        `cannot gunzip (${(e as Error).message}) near compressed byte ${raw.bytesRead}: no event could be read`,
+        file,
+        undefined,
+        raw.bytesRead,
+      );
     builder.warn('gzip', `the gzip data is broken (${(e as Error).message}); the events before it are kept`);
   } finally {
     raw.destroy();
