@@ -29,8 +29,9 @@ export interface Importer {
   readonly format: string;
   readonly description: string;
   /**
-   * Cheap: is this file of my format? `head` is the start of the file (up to 64 KiB) as text,
-   * already gunzipped when the file is gzip; `fileName` is its base name.
+   * Cheap: is this file of my format? `head` is the start of the file's content (up to 64 KiB) as
+   * text, inflated when gzip or zstd, without a BOM; decide by it, not by `fileName` (its base name,
+   * for a pid at most) nor `bytes` (the raw first bytes).
    */
   sniff(head: string, fileName: string, bytes: Uint8Array): boolean;
   /** Reads the whole file (streaming where the format can be big). Throws ImportError. */
