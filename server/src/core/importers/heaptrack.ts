@@ -26,7 +26,7 @@ import { SeriesBuilder } from '../model';
 import { defineImporter, type ImportOptions, type ImportResult } from './importer';
 import { ImportError } from './import-error';
 import { inflateZstd, isZstd, MAX_INFLATED_BYTES } from './decompress';
-import { decodeUtf8 } from './read-file';
+import { decodeUtf8, inflatedContent } from './read-file';
 import { ALLOCATOR, peakSiteMarkers, type AllocationSite } from '../heap/allocation-site';
 import type { HeaptrackData } from '../heap/heaptrack-data';
 import { inferArenas, type ArenaRule } from '../analysis/arena-rules';
@@ -390,28 +390,10 @@ export function heaptrackToResult(
 
 /** Imports heaptrack data from the file's bytes (zstd, or already decompressed text). */
 export function importHeaptrackBytes(bytes: Uint8Array, file = '<input>', opts: ImportOptions = {}): ImportResult {
-  const warnings: Warning[] = [];
-  let data = bytes;
-  if (isZstd(bytes)) {
-    const z = decompressZstd(bytes);
-    if (z.error !== undefined) {
-      if (!z.data.length)
-        throw new ImportError(
-          'broken',
-          `zstd data is damaged (${z.error}): nothing could be decoded`,
-          file,
-          undefined,
-          z.byteOffset,
-        );
-      warnings.push({
-        code: 'zstd-truncated',
-        message: `zstd data is damaged or cut near byte ${z.byteOffset} (${z.error}): ${z.data.length} bytes decoded before it are kept`,
-        file,
-        byteOffset: z.byteOffset!,
-      });
-    }
-    data = z.data;
-  }
+  // Inflated already when read through the registry; zstd bytes given directly are inflated here.
+  const { bytes: data, warnings } = isZstd(bytes)
+    ? inflatedContent(inflateZstd(bytes), bytes.length, file)
+    : { bytes, warnings: [] as Warning[] };
   const decoded = decodeUtf8(data);
   // heaptrack writes \n; a file that went through a CRLF conversion is read all the same.
   const cr = decoded.indexOf('\r');

@@ -4,7 +4,7 @@
 
 import { promises as fsp } from 'node:fs';
 import type { Warning } from '../model';
-import { inflate, isGzip, isZstd, MAX_INFLATED_BYTES } from './decompress';
+import { type Inflated, inflate, isGzip, isZstd, MAX_INFLATED_BYTES } from './decompress';
 import { ImportError } from './import-error';
 
 export { isGzip, isZstd } from './decompress';
@@ -52,11 +52,23 @@ export async function readContent(file: string): Promise<{ bytes: Buffer; warnin
     );
   const raw = await readFileBytes(file);
   if (!isGzip(raw) && !isZstd(raw)) return { bytes: raw, warnings: [] };
-  const z = await inflate(raw);
+  return inflatedContent(await inflate(raw), raw.length, file);
+}
+
+/**
+ * What an inflated stream gives an importer: its bytes, with a warning when it was cut or damaged
+ * after some data decoded (that prefix is kept). Throws ImportError when it is refused (over the cap)
+ * or nothing decoded.
+ */
+export function inflatedContent(
+  z: Inflated,
+  compressedBytes: number,
+  file: string,
+): { bytes: Buffer; warnings: Warning[] } {
   if (z.tooBig)
     throw new ImportError(
       'broken',
-      `the ${z.codec} data inflates to more than ${MAX_INFLATED_BYTES / MiB} MiB (from ${raw.length} bytes): refused (a decompression bomb?)`,
+      `the ${z.codec} data inflates to more than ${MAX_INFLATED_BYTES / MiB} MiB (from ${compressedBytes} bytes): refused (a decompression bomb?)`,
       file,
       undefined,
       MAX_INFLATED_BYTES,
