@@ -84,7 +84,13 @@ export function isDhat(text: string): boolean {
 
 export function parseDhat(text: string, file = '<input>'): DhatFile {
   if (!isDhat(text))
-    throw new ImportError('not-this-format', 'no {"dhatFileVersion": … of valgrind DHAT / the dhat crate', file);
+    throw new ImportError(
+      'not-this-format',
+      'no {"dhatFileVersion": … of valgrind DHAT / the dhat crate',
+      file,
+      undefined,
+      0,
+    );
   let j: unknown;
   try {
     j = JSON.parse(text);

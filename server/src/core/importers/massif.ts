@@ -94,7 +94,7 @@ function treeSize(lines: readonly string[], from: number, to: number): number {
 
 export function parseMassif(text: string, file = '<input>'): ParsedMassif {
   if (!isMassif(text))
-    throw new ImportError('not-this-format', 'no "desc:" / "cmd:" / "time_unit:" header of valgrind massif', file);
+    throw new ImportError('not-this-format', 'no "desc:" / "cmd:" / "time_unit:" header of valgrind massif', file, 1);
   const lines = text.split(/\r?\n/);
   if (lines[lines.length - 1] === '') lines.pop();
   const warnings: Warning[] = [];
