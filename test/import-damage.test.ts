@@ -248,6 +248,16 @@ describe('absurd values and broken structure', () => {
     for (const s of r2.series!) expect(Math.max(...s.bytes)).toBeLessThan(2 ** 46);
   });
 
+  it('a massif snapshot whose time goes back is dropped and counted: a series goes forward', async () => {
+    const massif = readFileSync(fx('massif', 'gxx-O2.massif.out.4217'), 'utf8');
+    const r = await importFile(copy('massif.time-back.out.4217', massif.replace('\ntime=558\n', '\ntime=5\n')));
+    expect(r.warnings!.find((w) => w.code === 'dropped-out-of-order-sample')!.message).toBe(
+      '1 memory samples earlier than the sample before them were dropped (a series goes forward in time) (first: a sample of "heap of as (pid 4217) (massif: useful + allocator overhead)" at 5 ms after one at 543 ms)',
+    );
+    for (const series of r.series!)
+      for (let i = 1; i < series.tMs.length; i++) expect(series.tMs[i]).toBeGreaterThanOrEqual(series.tMs[i - 1]!);
+  });
+
   it('a phase that is its own parent, or points past the end, becomes a root with a counted warning', async () => {
     const file = fx('rustc', 'time-passes.regex-syntax.debug.txt');
     const r = await importFile(file);

@@ -16,6 +16,7 @@ export const DROP_CODES = {
   parent: 'invalid-parent',
   origin: 'dropped-implausible-origin',
   depth: 'dropped-too-deep',
+  order: 'dropped-out-of-order-sample',
 } as const;
 
 /**
@@ -54,6 +55,8 @@ const WHAT: Record<DropCode, string> = {
   'dropped-implausible-bytes': 'memory figures that no machine can have (negative, NaN, over 64 TiB) were dropped',
   'invalid-parent': 'phases whose parent is not an earlier phase (out of range or a cycle) were made roots',
   'dropped-implausible-origin': 'wall-clock origins outside 2000–2100 were ignored (times stay relative)',
+  'dropped-out-of-order-sample':
+    'memory samples earlier than the sample before them were dropped (a series goes forward in time)',
   'dropped-too-deep': `phases nested deeper than ${MAX_PHASE_DEPTH} levels were dropped`,
 };
 
@@ -136,19 +139,30 @@ function phases(list: readonly Phase[], count: Count): Phase[] {
   return kept;
 }
 
+/** A series without implausible samples, nor samples earlier than the one before (times ascend). */
 function series(s: MemorySeries, count: Count): MemorySeries {
-  let bad = 0;
-  for (let i = 0; i < s.tMs.length; i++) if (!pointOk(s.tMs[i]!, s.bytes[i]!, s.name, count)) bad++;
-  if (!bad) return s;
-  const tMs = new Float64Array(s.tMs.length - bad);
-  const bytes = new Float64Array(s.tMs.length - bad);
-  let k = 0;
+  const keep = new Uint8Array(s.tMs.length);
+  let kept = 0;
+  let last = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < s.tMs.length; i++) {
     const t = s.tMs[i]!;
-    const b = s.bytes[i]!;
-    if (!isPlausibleMs(t) || !isPlausibleBytes(b)) continue;
-    tMs[k] = t;
-    bytes[k++] = b;
+    if (!pointOk(t, s.bytes[i]!, s.name, count)) continue;
+    if (t < last) {
+      count(DROP_CODES.order, `a sample of ${q(s.name)} at ${t} ms after one at ${last} ms`);
+      continue;
+    }
+    last = t;
+    keep[i] = 1;
+    kept++;
+  }
+  if (kept === s.tMs.length) return s;
+  const tMs = new Float64Array(kept);
+  const bytes = new Float64Array(kept);
+  let k = 0;
+  for (let i = 0; i < s.tMs.length; i++) {
+    if (!keep[i]) continue;
+    tMs[k] = s.tMs[i]!;
+    bytes[k++] = s.bytes[i]!;
   }
   return { ...s, tMs, bytes };
 }
