@@ -1,8 +1,9 @@
 // What no importer may pass on, checked once for all of them (the registry applies it to every
 // import): times and sizes outside what a build can report (plausible.ts: NaN, 1e305 ms, 1e29 bytes,
-// a negative heap), spans that end before they begin, and parent indices that do not point to an
-// earlier phase (out of range, or a cycle). Values are dropped, never clamped, and each kind of drop
-// is one warning with its count and first example, as Perfetto counts what it drops in its stats.
+// a negative heap), spans that end before they begin, parent indices that do not point to an earlier
+// phase (out of range, or a cycle), phases nested deeper than any real trace, and series samples that
+// go back in time. Values are dropped, never clamped, and each kind of drop is one warning with its
+// count and first example, as Perfetto counts what it drops in its stats (docs/import-limits.md).
 
 import type { Arena, Marker, MemorySeries, Phase, ProcessInfo, Warning } from '../model';
 import { isPlausibleBytes, isPlausibleDurationMs, isPlausibleEpochMs, isPlausibleMs } from '../plausible';
@@ -29,11 +30,11 @@ export type DropCode = (typeof DROP_CODES)[keyof typeof DROP_CODES];
 
 /** Counts of what was dropped, by code, with the first example of each. */
 class DropCounts {
-  private readonly counts = new Map<DropCode, { n: number; what: string; first: string }>();
-  add(code: DropCode, what: string, example: string): void {
+  private readonly counts = new Map<DropCode, { n: number; first: string }>();
+  add(code: DropCode, example: string): void {
     const c = this.counts.get(code);
     if (c) c.n++;
-    else this.counts.set(code, { n: 1, what, first: example });
+    else this.counts.set(code, { n: 1, first: example });
   }
   warnings(file: string): Warning[] {
     return [...this.counts].map(([code, c]) => droppedWarning(code, c.n, c.first, file));
@@ -68,7 +69,7 @@ const q = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` :
  */
 export function dropImplausible(r: ImportResult, file: string): ImportResult {
   const d = new DropCounts();
-  const count = (code: DropCode, example: string) => d.add(code, WHAT[code], example);
+  const count = (code: DropCode, example: string) => d.add(code, example);
   const out: ImportResult = { ...r };
   if (r.originEpochMs !== undefined && !isPlausibleEpochMs(r.originEpochMs)) {
     count(DROP_CODES.origin, String(r.originEpochMs));
