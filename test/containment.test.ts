@@ -171,7 +171,11 @@ for (const { kind, env, base, skip } of supervised) {
       await untilRunning(b);
       run.child.kill('SIGHUP');
       expect((await run.ended).code).toBe(4);
-      expect((await readProfile(run.out)).run).toMatchObject({ status: 'cancelled', containment: kind });
+      expect((await readProfile(run.out)).run).toMatchObject({
+        status: 'cancelled',
+        statusReason: 'cancelled by SIGHUP',
+        containment: kind,
+      });
       expect(await survivors(a, 0)).toEqual([]);
       expect(await survivors(b, 0)).toEqual([]);
       expect(cmiRunDirs(run.tmpdir)).toEqual([]);

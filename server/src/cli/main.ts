@@ -214,7 +214,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
       process.stderr.write(
         `cmi: ${signal === 'SIGINT' ? '' : `${signal}: `}stopping the build (Ctrl-C again to kill it at once)…\n`,
       );
-      abort.abort();
+      abort.abort(signal === 'SIGINT' ? undefined : signal);
     } else if (interrupts === 2 && signal === 'SIGINT') {
       process.stderr.write('cmi: killing the build…\n');
       killNow.abort();

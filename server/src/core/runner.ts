@@ -34,7 +34,7 @@ export interface RunOptions {
   intervalMs?: Ms;
   /** Stop the tree after this long (0 or absent: no limit). The profile is marked `killed`. */
   timeoutMs?: Ms;
-  /** Abort to cancel: the tree is stopped and the profile marked `cancelled`. */
+  /** Abort to cancel: the tree is stopped and the profile marked `cancelled` (by `reason`, if a string). */
   signal?: AbortSignal;
   /** Abort to SIGKILL the whole build at once (a second Ctrl-C); the profile is still returned. */
   killNowSignal?: AbortSignal;
@@ -127,7 +127,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
   const container = openContainer({
     distDir,
     graceMs: opts.killGraceMs ?? ms(2000),
-    removeOnToolDeath: workDir,
+    ...(process.env.CMI_KEEP_WORKDIR ? {} : { removeOnToolDeath: workDir }),
     knownPids: () => sampler?.knownPids() ?? [],
   });
   try {
@@ -228,7 +228,11 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
       stoppedBy = { status, reason };
       container.stop();
     };
-    const onAbort = () => stopTree('cancelled', 'cancelled by the user');
+    // A reason given as a string names who cancelled (cmi passes the signal it got: `SIGHUP`).
+    const onAbort = () => {
+      const by = opts.signal?.reason;
+      stopTree('cancelled', typeof by === 'string' ? `cancelled by ${by}` : 'cancelled by the user');
+    };
     const onKillNow = () => {
       stopTree('cancelled', 'cancelled by the user');
       container.killNow();
