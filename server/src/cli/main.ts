@@ -42,8 +42,6 @@ export const EXIT = {
   buildStopped: 4,
   /** `cmi compare --fail-on-…`: the peak or the wall time grew beyond the threshold and beyond noise. */
   gateFailed: 5,
-  /** A bug: the stack trace is printed. */
-  internal: 70,
   /** A second Ctrl-C: the build was killed at once (the profile written if that was quick). */
   interrupted: 130,
 } as const;
@@ -623,7 +621,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.input;
     }
     process.stderr.write(`cmi: internal error: ${(e as Error).stack ?? String(e)}\n`);
-    return EXIT.internal;
+    return 70;
   }
 }
 
