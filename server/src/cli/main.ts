@@ -43,6 +43,8 @@ export const EXIT = {
   buildStopped: 4,
   /** `cmi compare --fail-on-…`: the peak or the wall time grew beyond the threshold and beyond noise. */
   gateFailed: 5,
+  /** A second Ctrl-C: the build was killed at once (the profile written if that was quick). */
+  interrupted: 130,
 } as const;
 
 const HELP = `cmi — Compiler Memory Insight: which phase of a build holds the peak of memory.
@@ -119,8 +121,10 @@ compare options:
   --dir D             the baseline store (default .cmi)
 
 Exit codes: 0 ok · 1 build failed (profile written) · 2 usage · 3 unreadable input or command not
-found · 4 build cancelled, timed out or killed (profile written) · 5 compare: a --fail-on-… threshold
-was crossed.`;
+found · 4 build cancelled (Ctrl-C, SIGTERM, SIGHUP), timed out or killed (profile written) · 5 compare:
+a --fail-on-… threshold was crossed · 70 internal error (a bug: please report it) · 130 a second
+Ctrl-C killed the build at once (the profile written if that was quick) · 128+n cmi itself was killed
+by signal n (e.g. 137: SIGKILL); the build is stopped all the same (docs/processes.md).`;
 
 class UsageError extends Error {}
 
@@ -196,18 +200,28 @@ async function cmdProfile(argv: string[]): Promise<number> {
     if (progressLine) process.stderr.write('\r\x1b[2K');
     progressLine = '';
   };
+  // Ctrl-C, SIGTERM, SIGHUP (a closed terminal): stop the build, write the profile, exit 4. A second
+  // Ctrl-C: SIGKILL to the whole build, the profile if it can be written at once, exit 130. A third,
+  // or 2 s later: exit 130 now (the supervisor sees us die and stops what is left: docs/processes.md).
   const abort = new AbortController();
+  const killNow = new AbortController();
   let interrupts = 0;
-  const onSigint = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
       clearProgress();
-      process.stderr.write('cmi: stopping the build (Ctrl-C again to quit at once)…\n');
-      abort.abort();
-    } else process.exit(130);
+      process.stderr.write(
+        `cmi: ${signal === 'SIGINT' ? '' : `${signal}: `}stopping the build (Ctrl-C again to kill it at once)…\n`,
+      );
+      abort.abort(signal === 'SIGINT' ? undefined : signal);
+    } else if (interrupts === 2 && signal === 'SIGINT') {
+      process.stderr.write('cmi: killing the build…\n');
+      killNow.abort();
+      setTimeout(() => process.exit(EXIT.interrupted), 2000).unref();
+    } else if (signal === 'SIGINT') process.exit(EXIT.interrupted);
   };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of stopSignals) process.on(s, onSignal);
 
   const profiles: Profile[] = [];
   try {
@@ -220,6 +234,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
         intervalMs: positiveMs('interval-ms', values['interval-ms']),
         timeoutMs: positiveMs('timeout-ms', values['timeout-ms']),
         signal: abort.signal,
+        killNowSignal: killNow.signal,
         sampler: sampler as 'auto',
         noNodePreload: values['no-node-preload'],
         preciseHeap: values['precise-heap'],
@@ -253,8 +268,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
       if (result.profile.run.status !== 'ok') break;
     }
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    for (const s of stopSignals) process.off(s, onSignal);
     clearProgress();
   }
   const profile = aggregateRuns(profiles);
@@ -275,6 +289,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
       `${repeatLine}${summaryText(analysis, { run: profile.run })}\n\nProfile written to ${displayPath(out)}\n`,
     );
   const status = profiles[profiles.length - 1]!.run.status;
+  if (killNow.signal.aborted) return EXIT.interrupted;
   if (status === 'ok') return EXIT.ok;
   return status === 'failed' ? EXIT.buildFailed : EXIT.buildStopped;
 }
