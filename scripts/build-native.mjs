@@ -1,6 +1,8 @@
-// Compiles the live-heap library (native/cmi-heap.c → dist/libcmi-heap.so) with the system's C
-// compiler, on Linux only. Without a compiler (or elsewhere) nothing is built and nothing fails:
-// `cmi profile` then warns that it measures RSS only (server/src/core/collect/live-heap/).
+// Compiles the native helpers with the system's C compiler, on Linux only: the live-heap library
+// (native/cmi-heap.c → dist/libcmi-heap.so) and the build's supervisor (native/cmi-contain.c →
+// dist/cmi-contain). Without a compiler (or elsewhere) nothing is built and nothing fails: `cmi
+// profile` then warns that it measures RSS only (server/src/core/collect/live-heap/), and that it
+// contains the build in a process group only (server/src/core/containment/, docs/processes.md).
 //
 //   node scripts/build-native.mjs [OUT_DIR]      (scripts/build.mjs calls buildNative() itself)
 //
@@ -11,25 +13,41 @@ import { mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
 export const LIVE_HEAP_LIBRARY = 'libcmi-heap.so';
+export const CONTAIN_HELPER = 'cmi-contain';
 
-/** Builds the library into outDir; returns what happened, in words, and never throws. */
+/** Builds the library and the supervisor into outDir; returns what happened, in words, and never throws. */
 export function buildNative(outDir = 'dist') {
-  const out = path.join(outDir, LIVE_HEAP_LIBRARY);
-  if (process.platform !== 'linux') return { built: false, message: `no ${LIVE_HEAP_LIBRARY}: Linux only` };
+  const heap = compile(
+    outDir,
+    LIVE_HEAP_LIBRARY,
+    ['-shared', '-fPIC', 'native/cmi-heap.c', '-ldl', '-pthread'],
+    'cmi profile will record RSS only',
+  );
+  const contain = compile(
+    outDir,
+    CONTAIN_HELPER,
+    ['native/cmi-contain.c'],
+    'cmi profile will contain builds in a process group only',
+  );
+  return { built: heap.built && contain.built, message: `${heap.message}\n${contain.message}` };
+}
+
+function compile(outDir, name, sources, without) {
+  const out = path.join(outDir, name);
+  if (process.platform !== 'linux') return { built: false, message: `no ${name}: Linux only` };
   mkdirSync(outDir, { recursive: true });
-  rmSync(out, { force: true }); // never leave a stale library beside fresh bundles
+  rmSync(out, { force: true }); // never leave a stale binary beside fresh bundles
   const cc = process.env.CC || 'cc';
-  const args = ['-O2', '-Wall', '-Wextra', '-shared', '-fPIC', '-o', out, 'native/cmi-heap.c', '-ldl', '-pthread'];
-  const r = spawnSync(cc, args, { encoding: 'utf8' });
+  const r = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-o', out, ...sources], { encoding: 'utf8' });
   if (r.error) {
     const why = r.error.code === 'ENOENT' ? `no C compiler (\`${cc}\` not found)` : r.error.message;
-    return { built: false, message: `no ${LIVE_HEAP_LIBRARY}: ${why}; cmi profile will record RSS only` };
+    return { built: false, message: `no ${name}: ${why}; ${without}` };
   }
   if (r.status !== 0) {
     rmSync(out, { force: true });
     return {
       built: false,
-      message: `no ${LIVE_HEAP_LIBRARY}: \`${cc}\` failed (${r.stderr.trim().split('\n').slice(-3).join(' / ')}); cmi profile will record RSS only`,
+      message: `no ${name}: \`${cc}\` failed (${r.stderr.trim().split('\n').slice(-3).join(' / ')}); ${without}`,
     };
   }
   if (r.stderr.trim()) return { built: true, message: `${out} built with warnings:\n${r.stderr.trim()}` };

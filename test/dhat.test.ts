@@ -179,8 +179,9 @@ describe('dhat: cut and broken files', () => {
 
   it('a frame index outside ftbl is broken', () => {
     const text = read(FILES[2]!).replace('"fs":[1,2,3', '"fs":[9999,2,3');
+    const at = Buffer.byteLength(text.slice(0, text.indexOf('"fs":[9999,2,3')));
     expect(() => importDhat(text, FILES[2])).toThrow(
-      `${FILES[2]}: program point 0 has a frame index outside ftbl (186 frames)`,
+      `${FILES[2]} (byte ${at}): program point 0 has a frame index outside ftbl (186 frames)`,
     );
   });
 

@@ -1,6 +1,6 @@
 // Shared by the test files: where things are, and small utilities over real processes.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Profile, RunFacts } from '../server/src/core/model';
 import { profileBuild } from '../server/src/core/profile-build';
@@ -67,4 +67,21 @@ export function blankRunFacts(overrides: Partial<RunFacts> = {}): RunFacts {
     sources: [],
     ...overrides,
   };
+}
+
+/** Living processes (not zombies) with `marker` in one of their arguments, from /proc (Linux). */
+export function processesWithArg(marker: string): { pid: number; argv: string[] }[] {
+  const found: { pid: number; argv: string[] }[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (argv.some((a) => a.includes(marker)) && isAlive(pid)) found.push({ pid, argv });
+  }
+  return found;
 }

@@ -23,6 +23,7 @@ describe('the packaged extension', () => {
       .map((e) => `dist/${e.name}`);
     expect(runtime).toContain('dist/cc-wrapper.sh');
     if (process.platform === 'linux') expect(runtime).toContain('dist/libcmi-heap.so');
+    if (process.platform === 'linux') expect(runtime).toContain('dist/cmi-contain');
     expect(runtime.filter((f) => !listed.has(f))).toEqual([]);
     expect(
       [...listed].filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f)),

@@ -1,5 +1,7 @@
 // Every real fixture is recognised by sniffing alone, and importing it without naming its format
 // gives the same profile as naming it: "re-import without the file name gives the same".
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectImporter, importFile } from '../server/src/core/importers';
@@ -52,4 +54,22 @@ describe('sniffing', () => {
       expect(dump(await importFile(file))).toBe(dump(await importFile(file, { format })));
     });
   }
+});
+
+describe('sniffing by content, not by name', () => {
+  it('every fixture copied to a name that says nothing is recognised as the same format', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-sniff-'));
+    try {
+      const found: string[] = [];
+      for (const [file, format] of cases) {
+        const neutral = path.join(tmp, 'input.dat');
+        copyFileSync(file, neutral);
+        found.push(`${path.basename(file)} ${(await detectImporter(neutral)).format}`);
+        expect(found[found.length - 1]).toBe(`${path.basename(file)} ${format}`);
+      }
+      expect(found).toHaveLength(cases.length);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });

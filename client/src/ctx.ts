@@ -3,6 +3,8 @@
 // activation, and exist while the server is starting or down: they then say so instead of failing.
 import * as vscode from 'vscode';
 import * as config from './config';
+import { configurationMiddleware } from './configuration-middleware';
+import { notificationText } from '../../common/untrusted-text';
 import type { LanguageClient, LanguageClientOptions, RequestParam, ServerOptions } from 'vscode-languageclient/node';
 import type {
   BuildProgressParams,
@@ -193,6 +195,7 @@ export class Ctx {
       ]),
       outputChannel: this.log,
       initializationOptions,
+      middleware: configurationMiddleware,
     };
     const client = new LanguageClient('compilerMemory', 'Compiler Memory Insight', serverOptions, clientOptions);
     this.client = client;
@@ -305,12 +308,14 @@ export class Ctx {
     this.lastNotice = { severity, message };
     this.log[severity === 'warning' ? 'warn' : severity](message);
     const items = Object.keys(actions);
+    // Notifications turn `[label](target)` into a link, `command:` targets included: not from a trace.
+    const text = notificationText(message);
     const shown =
       severity === 'info'
-        ? vscode.window.showInformationMessage(message, ...items)
+        ? vscode.window.showInformationMessage(text, ...items)
         : severity === 'warning'
-          ? vscode.window.showWarningMessage(message, ...items)
-          : vscode.window.showErrorMessage(message, ...items);
+          ? vscode.window.showWarningMessage(text, ...items)
+          : vscode.window.showErrorMessage(text, ...items);
     void Promise.resolve(shown).then((picked) => {
       if (picked) void actions[picked]?.();
     });

@@ -2,6 +2,7 @@
 // result (with its change against the baseline when one is set). Kept apart from the item itself so
 // that the text is decided in one place.
 import * as vscode from 'vscode';
+import { labelText, markdownCode, markdownText } from '../../common/untrusted-text';
 import type {
   BaselineDigest,
   BuildProgressParams,
@@ -34,19 +35,21 @@ const TIMELINE = 'compilerMemory.openTimeline';
 const COMPARE = 'compilerMemory.compareWithBaseline';
 const COPY_MARKDOWN = 'compilerMemory.copySummaryMarkdown';
 
+/**
+ * The tooltip: Markdown whose command links run only our own commands (the links are ours; every
+ * value from a trace goes through `bullet`, which escapes it), and no HTML.
+ */
 function tooltip(): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
-  // Command links run only our own commands.
   md.isTrusted = { enabledCommands: [SHOW_OUTPUT, PROFILE, CANCEL, TIMELINE, COMPARE, COPY_MARKDOWN] };
+  md.supportHtml = false;
   md.appendMarkdown('**Compiler Memory Insight**\n\n');
   return md;
 }
 
+/** One line of the tooltip: our label, then `value` (text from a trace) escaped, as text or as code. */
 function bullet(md: vscode.MarkdownString, label: string, value: string, code = false): void {
-  md.appendMarkdown(`- ${label}: `);
-  if (code) md.appendMarkdown(`\`${value.replace(/`/g, "'")}\``);
-  else md.appendText(value);
-  md.appendMarkdown('\n');
+  md.appendMarkdown(`- ${label}: ${code ? markdownCode(value) : markdownText(value)}\n`);
 }
 
 /** The change against the baseline as the status bar says it: "−19.4 % vs baseline", "≈ +0.3 % vs baseline" within noise. */
@@ -58,8 +61,9 @@ export function baselineText(b: BaselineDigest): string {
 export function peakPhaseName(result: ProfileBuildResult): string {
   const peak = result.summary.peak;
   const after = peak?.afterPhasePath?.at(-1);
-  if (after !== undefined) return `at exit, after ${after}`;
-  return peak?.phasePath.at(-1) ?? 'no phase';
+  if (after !== undefined) return `at exit, after ${labelText(after)}`;
+  const inner = peak?.phasePath.at(-1);
+  return inner !== undefined ? labelText(inner) : 'no phase';
 }
 
 export function renderResult(result: ProfileBuildResult): StatusView {
@@ -173,7 +177,9 @@ export function renderLive(live: LiveBuild): StatusView {
     bullet(md, 'Elapsed', p.elapsedText);
   }
   md.appendMarkdown(`\n[Cancel](command:${CANCEL}) · [Show Build Output](command:${SHOW_OUTPUT})`);
-  const text = p ? `$(loading~spin) ${p.treeRssText}${p.phase ? ` · ${p.phase}` : ''}` : '$(loading~spin) profiling…';
+  const text = p
+    ? `$(loading~spin) ${p.treeRssText}${p.phase ? ` · ${labelText(p.phase)}` : ''}`
+    : '$(loading~spin) profiling…';
   return { text, tooltip: md, command: CANCEL };
 }
 
@@ -189,8 +195,10 @@ export function renderServer(state: ServerState): StatusView {
       return { text: '$(pulse) Compiler Memory', tooltip: md, command: PROFILE };
     case 'error':
     case 'stopped':
-      md.appendText(
-        `The language server ${state.health === 'stopped' ? 'stopped' : 'reported an error'}${state.message ? `: ${state.message}` : ''}. See the "Compiler Memory Insight" output.`,
+      md.appendMarkdown(
+        markdownText(
+          `The language server ${state.health === 'stopped' ? 'stopped' : 'reported an error'}${state.message ? `: ${state.message}` : ''}. See the "Compiler Memory Insight" output.`,
+        ),
       );
       return {
         text: '$(error) Compiler Memory',

@@ -15,6 +15,8 @@ import type { HostToViewMessage, RevealSourceMessage, TimelineModel, ViewToHostM
 import { TimelineModelRequest, TimelineSeriesRequest } from '../../protocol/custom-messages';
 import { SERVER_START_TIMEOUT_MS, ServerNotUp, type Ctx } from './ctx';
 import { webviewPage } from './webview-page';
+import { resolveSourceLocation } from './source-location';
+import { terminalText } from '../../common/untrusted-text';
 
 export const TIMELINE_VIEW_TYPE = 'compilerMemory.timeline';
 
@@ -189,11 +191,27 @@ export class TimelinePanel {
     }
   }
 
-  /** Opens a phase's source location beside the panel; a relative path is taken from the workspace folder. */
+  /**
+   * Opens a phase's source location beside the panel; a relative path is taken from the workspace
+   * folder. A path outside the workspace folders (the trace may name any file) opens only after a
+   * modal question naming it.
+   */
   private async revealSource(m: RevealSourceMessage): Promise<void> {
     if (typeof m.file !== 'string' || !m.file) return;
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    const file = path.isAbsolute(m.file) || !folder ? m.file : path.join(folder, m.file);
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const { file, inside } = resolveSourceLocation(m.file, folders);
+    if (!inside) {
+      const open = 'Open';
+      const picked = await vscode.window.showWarningMessage(
+        'Open a file outside the workspace?',
+        {
+          modal: true,
+          detail: `The trace names ${terminalText(file)}, which is outside ${folders.length ? 'the workspace folders' : 'any workspace folder'}. Open it only if you expected this file.`,
+        },
+        open,
+      );
+      if (picked !== open) return;
+    }
     const line = Math.max(0, (Number.isFinite(m.line) ? m.line! : 1) - 1);
     const column = Math.max(0, (Number.isFinite(m.column) ? m.column! : 1) - 1);
     try {

@@ -30,6 +30,7 @@ import { readProfile } from './core/profile-file';
 import { registerCodeLens } from './lsp/code-lens';
 import { registerHover, type CurrentIndex } from './lsp/hover';
 import { CurrentProfile, PROFILE_SUFFIX, profilesDir, setHistorySize, useNewestReadable } from './lsp/profile-store';
+import { notificationText } from '../../common/untrusted-text';
 
 const connection = createConnection();
 const serverStatus = notificationType(ServerStatusNotification.type);
@@ -91,7 +92,7 @@ async function followProfiles(): Promise<void> {
     await useNewestReadable(currentProfile, dir, (file, reason) => {
       const message = `Compiler Memory: skipped the stored profile ${file}: ${reason}`;
       connection.console.warn(message);
-      void connection.window.showWarningMessage(message);
+      void connection.window.showWarningMessage(notificationText(message));
     });
     profilesWatcher = watch(dir, (_event, name) => {
       // writeProfile renames a finished temp file into place: a name with the suffix is complete.

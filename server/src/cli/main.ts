@@ -23,6 +23,7 @@ import type { Comparison } from '../../../protocol/compare';
 import { clearBaseline, DEFAULT_BASELINE_DIR, readBaseline, setBaseline } from '../core/compare/baseline';
 import { compareProfiles, dependsOnAllocatorSettings } from '../core/compare/compare';
 import { detectBuilds, type DetectedBuild } from '../../../common/detect-builds';
+import { oneLine, terminalJson, terminalText } from '../../../common/untrusted-text';
 import { comparisonMarkdown, comparisonText } from '../core/compare/markdown';
 import { buildOverlayModel } from '../core/compare/overlay';
 import { writeCompareHtml } from '../compare-report/compare-html';
@@ -44,6 +45,8 @@ export const EXIT = {
   buildStopped: 4,
   /** `cmi compare --fail-on-…`: the peak or the wall time grew beyond the threshold and beyond noise. */
   gateFailed: 5,
+  /** A second Ctrl-C: the build was killed at once (the profile written if that was quick). */
+  interrupted: 130,
 } as const;
 
 const HELP = `cmi — Compiler Memory Insight: which phase of a build holds the peak of memory.
@@ -122,10 +125,13 @@ compare options:
   --dir D             the baseline store (default .cmi)
 
 Exit codes: 0 ok · 1 build failed (profile written) · 2 usage · 3 unreadable input or command not
-found · 4 build cancelled, timed out or killed (profile written) · 5 compare: a --fail-on-… threshold
-was crossed · 130 a second Ctrl-C quit at once (the run so far stays in <out>.journal/).
+found · 4 build cancelled (Ctrl-C, SIGTERM, SIGHUP), timed out or killed (profile written) · 5 compare:
+a --fail-on-… threshold was crossed · 70 internal error (a bug: please report it) · 130 a second
+Ctrl-C killed the build at once (the profile written if that was quick) · 128+n cmi itself was killed
+by signal n (e.g. 137: SIGKILL); the build is stopped all the same (docs/processes.md).
 
-A killed cmi leaves the run so far in <out>.journal/: \`cmi summary\` or \`cmi import\` it (docs/journal.md).`;
+A cmi that quits or is killed leaves the run so far in <out>.journal/: \`cmi summary\` or
+\`cmi import\` it (docs/journal.md).`;
 
 class UsageError extends Error {}
 
@@ -179,7 +185,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
     throw new UsageError('--build picks a detected build: give it or a command, not both');
   if (!command.length) {
     const chosen = await chooseDetectedBuild(buildCwd, values.build);
-    process.stderr.write(`cmi: profiling \`${chosen.name}\` (from ${chosen.source})\n`);
+    process.stderr.write(terminalText(`cmi: profiling \`${chosen.name}\` (from ${chosen.source})\n`));
     command.push(...chosen.argv);
     buildCwd = chosen.cwd;
     buildEnv = chosen.env;
@@ -209,24 +215,36 @@ async function cmdProfile(argv: string[]): Promise<number> {
     if (progressLine) process.stderr.write('\r\x1b[2K');
     progressLine = '';
   };
+  // Ctrl-C, SIGTERM, SIGHUP (a closed terminal): stop the build, write the profile, exit 4. A second
+  // Ctrl-C: SIGKILL to the whole build, the profile if it can be written at once, exit 130. A third,
+  // or 2 s later: exit 130 now (the supervisor sees us die and stops what is left: docs/processes.md).
   const abort = new AbortController();
+  const killNow = new AbortController();
   let interrupts = 0;
-  const onSigint = () => {
+  // Exits before the profile is written: the journal, if one is still there, holds the run so far.
+  const quit = () => {
+    if (journalDir && journalDirOf(journalDir))
+      process.stderr.write(
+        `cmi: quit; the run so far is in ${displayPath(journalDir)} (cmi summary ${displayPath(journalDir)})\n`,
+      );
+    process.exit(EXIT.interrupted);
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
       clearProgress();
-      process.stderr.write('cmi: stopping the build (Ctrl-C again to quit at once)…\n');
-      abort.abort();
-    } else {
-      if (journalDir)
-        process.stderr.write(
-          `cmi: quit; the run so far is in ${displayPath(journalDir)} (cmi summary ${displayPath(journalDir)})\n`,
-        );
-      process.exit(130);
-    }
+      process.stderr.write(
+        `cmi: ${signal === 'SIGINT' ? '' : `${signal}: `}stopping the build (Ctrl-C again to kill it at once)…\n`,
+      );
+      abort.abort(signal === 'SIGINT' ? undefined : signal);
+    } else if (interrupts === 2 && signal === 'SIGINT') {
+      process.stderr.write('cmi: killing the build…\n');
+      killNow.abort();
+      setTimeout(quit, 2000).unref();
+    } else if (signal === 'SIGINT') quit();
   };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of stopSignals) process.on(s, onSignal);
 
   const profiles: Profile[] = [];
   try {
@@ -240,6 +258,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
         intervalMs: positiveMs('interval-ms', values['interval-ms']),
         timeoutMs: positiveMs('timeout-ms', values['timeout-ms']),
         signal: abort.signal,
+        killNowSignal: killNow.signal,
         sampler: sampler as 'auto',
         noNodePreload: values['no-node-preload'],
         preciseHeap: values['precise-heap'],
@@ -261,7 +280,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
             },
         onProgress: tty
           ? (p) => {
-              const line = `⏱ ${formatMs(p.elapsedMs)} · RSS ${formatBytes(p.treeRssBytes)} · peak ${formatBytes(p.peakTreeRssBytes)} · ${p.processCount} process${p.processCount === 1 ? '' : 'es'}${p.phase ? ` · ${p.phase}` : ''}`;
+              const line = `⏱ ${formatMs(p.elapsedMs)} · RSS ${formatBytes(p.treeRssBytes)} · peak ${formatBytes(p.peakTreeRssBytes)} · ${p.processCount} process${p.processCount === 1 ? '' : 'es'}${p.phase ? ` · ${oneLine(p.phase)}` : ''}`;
               process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 100) - 1)}`);
               progressLine = line;
             }
@@ -274,8 +293,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
       if (result.profile.run.status !== 'ok') break;
     }
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    for (const s of stopSignals) process.off(s, onSignal);
     clearProgress();
     if (journalDir) removeJournal(journalDir); // a run that ended (or never started) is in memory: the journal is no longer needed
   }
@@ -290,13 +308,14 @@ async function cmdProfile(argv: string[]): Promise<number> {
     : '';
   if (values.json)
     process.stdout.write(
-      `${JSON.stringify({ profile: out, ...summaryJson(analysis), ...(rep ? { repeat: rep } : {}) }, null, 2)}\n`,
+      `${terminalJson(JSON.stringify({ profile: out, ...summaryJson(analysis), ...(rep ? { repeat: rep } : {}) }, null, 2))}\n`,
     );
   else
     process.stdout.write(
       `${repeatLine}${summaryText(analysis, { run: profile.run })}\n\nProfile written to ${displayPath(out)}\n`,
     );
   const status = profiles[profiles.length - 1]!.run.status;
+  if (killNow.signal.aborted) return EXIT.interrupted;
   if (status === 'ok') return EXIT.ok;
   return status === 'failed' ? EXIT.buildFailed : EXIT.buildStopped;
 }
@@ -352,7 +371,8 @@ async function cmdImport(argv: string[]): Promise<number> {
   const out = path.resolve(values.out ?? 'cmi-profile.json');
   await writeProfile(out, profile);
   const analysis = analyze(profile);
-  if (values.json) process.stdout.write(`${JSON.stringify({ profile: out, ...summaryJson(analysis) }, null, 2)}\n`);
+  if (values.json)
+    process.stdout.write(`${terminalJson(JSON.stringify({ profile: out, ...summaryJson(analysis) }, null, 2))}\n`);
   else process.stdout.write(`${summaryText(analysis)}\n\nProfile written to ${displayPath(out)}\n`);
   return EXIT.ok;
 }
@@ -420,20 +440,23 @@ async function cmdBuilds(argv: string[]): Promise<number> {
   }
   const builds = await detectBuilds(dir);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(builds, null, 2)}\n`);
+    process.stdout.write(`${terminalJson(JSON.stringify(builds, null, 2))}\n`);
     return EXIT.ok;
   }
   if (!builds.length) {
     process.stdout.write(`No build detected in ${dir}.\n`);
     return EXIT.ok;
   }
+  // Names and commands from the folder's files (package.json scripts, Makefile targets): shown, not acted on.
   for (const b of builds) {
     process.stdout.write(
-      `${b.name}\n    from ${b.source}: ${b.argv.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`,
+      terminalText(
+        `${b.name}\n    from ${b.source}: ${b.argv.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`,
+      ),
     );
-    if (b.detail) process.stdout.write(`    ${b.detail}\n`);
+    if (b.detail) process.stdout.write(terminalText(`    ${b.detail}\n`));
   }
-  process.stdout.write(`\nProfile one with: cmi profile --build "${builds[0]!.name}"\n`);
+  process.stdout.write(terminalText(`\nProfile one with: cmi profile --build "${builds[0]!.name}"\n`));
   return EXIT.ok;
 }
 
@@ -447,7 +470,7 @@ async function cmdSummary(argv: string[]): Promise<number> {
     throw new UsageError('cmi summary takes one profile file: cmi summary <profile.json> [--json]');
   const profile = await readProfileOrJournal(positionals[0]!);
   const analysis = analyze(profile);
-  if (values.json) process.stdout.write(`${JSON.stringify(summaryJson(analysis), null, 2)}\n`);
+  if (values.json) process.stdout.write(`${terminalJson(JSON.stringify(summaryJson(analysis), null, 2))}\n`);
   else process.stdout.write(`${summaryText(analysis, { top: positiveNumber('top', values.top), run: profile.run })}\n`);
   return EXIT.ok;
 }
@@ -533,12 +556,12 @@ async function cmdCompare(argv: string[]): Promise<number> {
   }
   if (values.json)
     process.stdout.write(
-      `${JSON.stringify({ format: COMPARISON_FORMAT, version: COMPARISON_VERSION, ...c, gate: { ...gate, failures: fails } }, null, 2)}\n`,
+      `${terminalJson(JSON.stringify({ format: COMPARISON_FORMAT, version: COMPARISON_VERSION, ...c, gate: { ...gate, failures: fails } }, null, 2))}\n`,
     );
   else if (values.markdown)
     process.stdout.write(`${comparisonMarkdown(c, top !== undefined ? { topPhases: top } : {})}\n`);
   else process.stdout.write(`${comparisonText(c, top !== undefined ? { topPhases: top } : {})}\n`);
-  for (const f of fails) process.stderr.write(`cmi: gate failed: ${f}\n`);
+  for (const f of fails) process.stderr.write(terminalText(`cmi: gate failed: ${f}\n`));
   return fails.length ? EXIT.gateFailed : EXIT.ok;
 }
 
@@ -556,7 +579,9 @@ async function cmdBaseline(argv: string[]): Promise<number> {
         throw new UsageError('cmi baseline set takes one profile: cmi baseline set FILE [--dir D]');
       const b = await setBaseline(dir, files[0]!);
       process.stderr.write(
-        `Baseline set from ${displayPath(b.source!)} (${b.profile.run.command.join(' ')}${b.profile.repeat ? `, ${b.profile.repeat.runs} runs` : ''}), stored in ${displayPath(b.file)}\n`,
+        terminalText(
+          `Baseline set from ${displayPath(b.source!)} (${b.profile.run.command.join(' ')}${b.profile.repeat ? `, ${b.profile.repeat.runs} runs` : ''}), stored in ${displayPath(b.file)}\n`,
+        ),
       );
       return EXIT.ok;
     }
@@ -575,16 +600,18 @@ async function cmdBaseline(argv: string[]): Promise<number> {
       }
       const peak = analyze(b.profile).peak;
       process.stdout.write(
-        `${[
-          `Baseline: ${displayPath(b.file)}${b.source ? ` (from ${displayPath(b.source)}${b.setAt ? `, set ${b.setAt}` : ''})` : ''}`,
-          `Build: ${b.profile.run.command.join(' ')} · ${b.profile.repeat ? `${b.profile.repeat.runs} runs` : '1 run'} · ${b.profile.run.status} · wall ${formatMs(b.profile.run.wallMs)}`,
-          `Peak: ${peak ? `${formatBytes(peak.bytes)} (${peak.seriesName}) in ${peak.phasePath.join(' › ') || '(no phase)'}` : 'none recorded'}`,
-          `Tools: ${
-            Object.entries(b.profile.run.tools)
-              .map(([k, v]) => `${k} ${v}`)
-              .join(', ') || '(none recorded)'
-          }`,
-        ].join('\n')}\n`,
+        `${terminalText(
+          [
+            `Baseline: ${displayPath(b.file)}${b.source ? ` (from ${displayPath(b.source)}${b.setAt ? `, set ${b.setAt}` : ''})` : ''}`,
+            `Build: ${b.profile.run.command.join(' ')} · ${b.profile.repeat ? `${b.profile.repeat.runs} runs` : '1 run'} · ${b.profile.run.status} · wall ${formatMs(b.profile.run.wallMs)}`,
+            `Peak: ${peak ? `${formatBytes(peak.bytes)} (${peak.seriesName}) in ${peak.phasePath.join(' › ') || '(no phase)'}` : 'none recorded'}`,
+            `Tools: ${
+              Object.entries(b.profile.run.tools)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ') || '(none recorded)'
+            }`,
+          ].join('\n'),
+        )}\n`,
       );
       return EXIT.ok;
     }
@@ -630,14 +657,14 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`cmi: ${(e as Error).message}\n`);
+      process.stderr.write(terminalText(`cmi: ${(e as Error).message}\n`));
       return EXIT.usage;
     }
     if (e instanceof ProfileFileError || e instanceof SpawnError || e instanceof ImportError) {
-      process.stderr.write(`cmi: ${e.message}\n`);
+      process.stderr.write(terminalText(`cmi: ${e.message}\n`));
       return EXIT.input;
     }
-    process.stderr.write(`cmi: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    process.stderr.write(terminalText(`cmi: internal error: ${(e as Error).stack ?? String(e)}\n`));
     return 70;
   }
 }

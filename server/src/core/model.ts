@@ -17,6 +17,9 @@ export type { Bytes, EpochMs, Ms };
 /** `incomplete`: recovered from the journal of a tool that stopped before the build ended (docs/journal.md). */
 export type RunStatus = 'ok' | 'failed' | 'cancelled' | 'killed' | 'incomplete';
 
+/** What held the build's processes, strongest first (docs/processes.md). */
+export type ContainmentKind = 'cgroup' | 'subreaper' | 'process-group' | 'none';
+
 /** Where a memory series comes from: they measure different things and must not be mixed up. */
 export type SeriesKind =
   | 'rss-tree' // sum of the RSS of every process of the build (process-tree sampler)
@@ -70,6 +73,8 @@ export interface RunFacts {
    * Two profiles with different settings do not compare RSS.
    */
   allocatorSettings?: { mode: 'eager-purge'; env: Record<string, string> };
+  /** What held the build's processes so that all could be stopped (absent in imported profiles). */
+  containment?: ContainmentKind;
   /** What contributed data: e.g. `["sampler:procfs", "node-preload", "rustc-time-passes"]`. */
   sources: string[];
   /** Set for profiles made by importing files rather than running a build. */

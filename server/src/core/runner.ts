@@ -13,7 +13,8 @@ import { processLabel } from './collect/sampler/process-label';
 import { ProcessTreeSampler } from './collect/sampler/process-tree-sampler';
 import type { Bytes, EpochMs, HostFacts, Ms, Profile, RunFacts, RunStatus } from './model';
 import { addProcessRootPhases, emptyProfile, mergeContribution } from './model';
-import { killTree } from './collect/sampler/process-tree';
+import { containmentWarning } from './containment/container';
+import { openContainer } from './containment/open-container';
 import { createJournalDir, JournalWriter } from './journal/writer';
 import { bytes, epochMs, epochToProfileMs, ms } from './units';
 
@@ -35,8 +36,10 @@ export interface RunOptions {
   intervalMs?: Ms;
   /** Stop the tree after this long (0 or absent: no limit). The profile is marked `killed`. */
   timeoutMs?: Ms;
-  /** Abort to cancel: the tree is stopped and the profile marked `cancelled`. */
+  /** Abort to cancel: the tree is stopped and the profile marked `cancelled` (by `reason`, if a string). */
   signal?: AbortSignal;
+  /** Abort to SIGKILL the whole build at once (a second Ctrl-C); the profile is still returned. */
+  killNowSignal?: AbortSignal;
   instrumentations?: Instrumentation[];
   /** Sampler backend; `auto` picks /proc on Linux. */
   sampler?: 'auto' | 'procfs' | 'ps' | 'none';
@@ -73,6 +76,8 @@ export class SpawnError extends Error {
 }
 
 const OUTPUT_KEEP_CHARS = 4 * 1024 * 1024;
+/** After the build's root and its leftovers are gone, how long its output pipes may stay open. */
+const PIPE_GRACE_MS = 1500;
 
 /** Finds the folder with the bundled helper scripts: beside this bundle, or <repo>/dist from sources. */
 export function findDistDir(): string {
@@ -126,6 +131,15 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
   };
   const warnings: Profile['warnings'] = [];
   const active: Instrumentation[] = [];
+  let sampler: ProcessTreeSampler | undefined;
+  // If cmi dies, the supervisor stops the build and removes workDir, unless it is a journal's work/:
+  // that must survive cmi (docs/journal.md).
+  const container = openContainer({
+    distDir,
+    graceMs: opts.killGraceMs ?? ms(2000),
+    ...(process.env.CMI_KEEP_WORKDIR || opts.journalDir ? {} : { removeOnToolDeath: workDir }),
+    knownPids: () => sampler?.knownPids() ?? [],
+  });
   try {
     for (const inst of instrumentations) {
       try {
@@ -144,10 +158,11 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v;
     ctx.startEpochMs = nowEpochMs();
     const startedAt = new Date(ctx.startEpochMs).toISOString();
-    const child = spawn(ctx.argv[0]!, ctx.argv.slice(1), {
+    const launch = container.launch(ctx.argv, env);
+    const child = spawn(launch.file, launch.args, {
       cwd: ctx.cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: launch.env,
+      stdio: launch.stdio,
       // Its own process group on POSIX, so the whole tree can be signalled; no console window on Windows.
       detached: process.platform !== 'win32',
       windowsHide: true,
@@ -156,15 +171,17 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
       child.once('spawn', () => resolve(null));
       child.once('error', (e) => resolve(e));
     });
-    if (spawned || child.pid === undefined) {
-      const code = (spawned as NodeJS.ErrnoException | null)?.code;
+    const start = spawned || child.pid === undefined ? undefined : await container.started(child);
+    if (!start || 'errorCode' in start) {
+      const code = start?.errorCode ?? (spawned as NodeJS.ErrnoException | null)?.code;
       throw new SpawnError(
         code === 'ENOENT'
           ? `cannot run \`${opts.argv[0]}\`: command not found (cwd ${opts.cwd})`
-          : `cannot run \`${opts.argv.join(' ')}\`: ${spawned?.message ?? 'no process id'}`,
+          : `cannot run \`${opts.argv.join(' ')}\`: ${spawned?.message ?? code ?? 'no process id'}`,
       );
     }
-    const rootPid = child.pid;
+    // The build's own root: under the supervisor, its child.
+    const rootPid = start.rootPid;
 
     const stdout = new Tail();
     const stderr = new Tail();
@@ -184,7 +201,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     const distPrefix = distDir + path.sep;
     let lastProgress = -Infinity;
     const progressEvery = opts.progressEveryMs ?? 250;
-    const sampler: ProcessTreeSampler = new ProcessTreeSampler({
+    sampler = new ProcessTreeSampler({
       rootPid,
       intervalMs,
       startEpochMs: ctx.startEpochMs,
@@ -202,7 +219,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
         }
         if (opts.onProgress && nowMs - lastProgress >= progressEvery) {
           lastProgress = nowMs;
-          const live = sampler.live();
+          const live = sampler!.live();
           let phase: string | undefined;
           for (const inst of active) phase ??= inst.currentPhase?.();
           opts.onProgress({
@@ -237,39 +254,51 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     const stopTree = (status: RunStatus, reason: string) => {
       if (stoppedBy) return;
       stoppedBy = { status, reason };
-      // Pids the sampler saw include processes that left the group (setsid) or were orphaned.
-      void killTree(rootPid, { graceMs: opts.killGraceMs ?? ms(2000), extraPids: sampler.knownPids() });
+      container.stop();
     };
-    const onAbort = () => stopTree('cancelled', 'cancelled by the user');
+    // A reason given as a string names who cancelled (cmi passes the signal it got: `SIGHUP`).
+    const onAbort = () => {
+      const by = opts.signal?.reason;
+      stopTree('cancelled', typeof by === 'string' ? `cancelled by ${by}` : 'cancelled by the user');
+    };
+    const onKillNow = () => {
+      stopTree('cancelled', 'cancelled by the user');
+      container.killNow();
+    };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    opts.killNowSignal?.addEventListener('abort', onKillNow, { once: true });
+    if (opts.killNowSignal?.aborted) onKillNow();
     const timer =
       opts.timeoutMs && opts.timeoutMs > 0
         ? setTimeout(() => stopTree('killed', `timed out after ${opts.timeoutMs} ms`), opts.timeoutMs)
         : undefined;
 
-    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-    });
+    const exit = await container.rootExit();
     const endEpochMs = nowEpochMs();
     if (timer) clearTimeout(timer);
-    opts.signal?.removeEventListener('abort', onAbort);
 
-    // Processes that outlive the root (daemons, stragglers) would be orphans: stop them too.
-    const leftovers = sampler.knownPids().filter((pid) => pid !== rootPid && isAlive(pid));
-    if (leftovers.length) {
-      await killTree(rootPid, { graceMs: ms(500), extraPids: leftovers });
+    // Processes that outlive the root (daemons, stragglers) would be orphans: stop them too. A
+    // cancel stopped everything itself: what it stopped is no news.
+    const leftovers = await container.stopLeftovers();
+    opts.signal?.removeEventListener('abort', onAbort);
+    opts.killNowSignal?.removeEventListener('abort', onKillNow);
+    if (leftovers.length && !stoppedBy) {
+      const named = leftovers.slice(0, 8).map((p) => `${p.name} (pid ${p.pid})`);
       warnings.push({
-        code: 'stragglers-stopped',
-        message: `${leftovers.length} process(es) of the build were still running after it ended and were stopped (pids ${leftovers.slice(0, 8).join(', ')})`,
+        code: 'daemons-stopped',
+        message: `${leftovers.length} process(es) started by the build were still running after it ended and were stopped: ${named.join(', ')}${leftovers.length > 8 ? ', …' : ''}`,
       });
     }
-    // The pipes close once every holder has exited; don't wait forever for a stray holder.
+    // The pipes close once every holder has exited. A holder that could not be stopped (or one the
+    // process group did not contain) must not keep us open: after a grace period they are closed.
     let pipeWait: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       Promise.all([once(child.stdout!), once(child.stderr!)]),
-      new Promise((r) => (pipeWait = setTimeout(r, 2000))),
+      new Promise((r) => (pipeWait = setTimeout(r, PIPE_GRACE_MS))),
     ]);
-    clearTimeout(pipeWait); // or it would keep the CLI alive 2 s after its work is done
+    clearTimeout(pipeWait); // or it would keep the CLI alive after its work is done
+    child.stdout!.destroy();
+    child.stderr!.destroy();
     const sampled = await sampler.stop();
     journal?.close();
 
@@ -301,6 +330,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
       host: hostFacts(),
       sampler: sampled.facts,
       sources: [`sampler:${sampled.facts.kind}`],
+      containment: container.kind,
     };
     const profile = emptyProfile(run);
     // A build shorter than the sampler's first look (a few ms, or a busy machine) still has its
@@ -308,7 +338,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     if (sampled.facts.kind !== 'none' && !sampled.processes.some((p) => p.pid === rootPid)) {
       sampled.processes.unshift({
         pid: rootPid,
-        ppid: process.pid,
+        ppid: child.pid === rootPid ? process.pid : child.pid!,
         argv: [...ctx.argv],
         startMs: ms(0),
         endMs: run.wallMs,
@@ -322,6 +352,8 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
         message: `the build's process (pid ${rootPid}) ended before the sampler's first look at it (${run.wallMs.toFixed(1)} ms): its memory was not recorded`,
       });
     }
+    const weak = containmentWarning(container.kind);
+    if (weak) warnings.push(weak);
     mergeContribution(profile, {
       series: sampled.series,
       processes: sampled.processes,
@@ -341,6 +373,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
     return { profile, stdout: stdout.toString(), stderr: stderr.toString() };
   } finally {
     journal?.close();
+    await container.dispose();
     if (!process.env.CMI_KEEP_WORKDIR) rmSync(workDir, { recursive: true, force: true });
   }
 }
@@ -351,15 +384,6 @@ function journalWorkDir(dir: string): string {
     return createJournalDir(dir);
   } catch (e) {
     throw new SpawnError(`cannot keep the run's journal: ${(e as Error).message}`);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -12,6 +12,7 @@ import type { FileStats, PhaseIndex, PhaseStat } from '../core/analysis/phase-in
 import { lookupFile, lookupInclude, lookupName } from '../core/analysis/phase-index';
 import type { SeriesKind } from '../core/model';
 import { formatBytes, formatMs, formatPercent } from '../core/units';
+import { labelText, markdownCode, markdownText } from '../../../common/untrusted-text';
 
 /** The profile hovers and lenses speak of, loaded and indexed on first use. */
 export interface CurrentIndex {
@@ -69,15 +70,18 @@ export function timeText(s: PhaseStat): string {
   return s.count > 1 ? `${formatMs(s.totalMs)} over ${s.count} spans` : formatMs(s.totalMs);
 }
 
-/** The figures of one phase, joined by ` · `: time and share, heap change, peak inside, the global peak, arenas. */
-export function statFigures(s: PhaseStat): string[] {
+/**
+ * The figures of one phase, joined by ` · `: time and share, heap change, peak inside, the global peak,
+ * arenas. `label` writes the arena groups' labels (text from the trace) for where they are shown.
+ */
+export function statFigures(s: PhaseStat, label: (text: string) => string = (t) => t): string[] {
   const out = [`${timeText(s)}${s.shareOfWall !== null ? ` (${formatPercent(s.shareOfWall)} of the build)` : ''}`];
   if (s.memDeltaBytes !== null) out.push(`${heapLabel(s.memDeltaKind)} ${signedBytes(s.memDeltaBytes)}`);
   if (s.peakInsideBytes !== null) out.push(`peak inside ${formatBytes(s.peakInsideBytes)}`);
   if (s.holdsPeak) out.push("⚑ holds the build's peak");
   if (s.arenas) {
     const groups = s.arenas.groups
-      .map((g) => `${g.label}${s.arenas!.groups.length > 1 ? ` ×${g.count}` : ''}`)
+      .map((g) => `${label(g.label)}${s.arenas!.groups.length > 1 ? ` ×${g.count}` : ''}`)
       .join(', ');
     out.push(`arenas live: ${s.arenas.count} (${groups}, ${formatBytes(s.arenas.bytes)})`);
   }
@@ -87,7 +91,7 @@ export function statFigures(s: PhaseStat): string[] {
 /** The short form for a CodeLens title: "1.20 s · 34.0 % · +96.6 MiB". */
 export function lensTitle(s: PhaseStat, withName = false): string {
   const parts = [
-    `${withName ? `${s.name} ` : ''}${s.repeat && s.repeat.n > 1 ? `${formatMs(s.repeat.median)} (median of ${s.repeat.n})` : formatMs(s.totalMs)}`,
+    `${withName ? `${labelText(s.name)} ` : ''}${s.repeat && s.repeat.n > 1 ? `${formatMs(s.repeat.median)} (median of ${s.repeat.n})` : formatMs(s.totalMs)}`,
   ];
   if (s.shareOfWall !== null) parts.push(formatPercent(s.shareOfWall));
   if (s.memDeltaBytes !== null) parts.push(signedBytes(s.memDeltaBytes));
@@ -96,7 +100,9 @@ export function lensTitle(s: PhaseStat, withName = false): string {
 }
 
 function whereLine(s: PhaseStat): string {
-  const paths = s.paths.map((p) => `\`${p.path.join(' › ')}\`${p.count > 1 ? ` ×${p.count}` : ''}`).join(', ');
+  const paths = s.paths
+    .map((p) => `${markdownCode(p.path.join(' › '))}${p.count > 1 ? ` ×${p.count}` : ''}`)
+    .join(', ');
   return `${paths}${s.selfMs < s.totalMs - 0.0005 ? ` · self ${formatMs(s.selfMs)}` : ''}`;
 }
 
@@ -104,21 +110,26 @@ function whereLine(s: PhaseStat): string {
 export function profileLine(index: PhaseIndex): string {
   const f = index.facts;
   const what = f.importedFrom?.length
-    ? `imported from ${f.importedFrom.map((x) => `\`${x.replace(/^.*[\\/]/, '')}\``).join(', ')}`
-    : `\`${f.command.map((a, i) => (i > 0 && a.includes('/') ? a.replace(/^.*[\\/]/, '') : a)).join(' ')}\``;
-  const when = f.startedAt ? `, ${f.startedAt.replace('T', ' ').slice(0, 16)}` : '';
+    ? `imported from ${f.importedFrom.map((x) => markdownCode(x.replace(/^.*[\\/]/, ''))).join(', ')}`
+    : markdownCode(f.command.map((a, i) => (i > 0 && a.includes('/') ? a.replace(/^.*[\\/]/, '') : a)).join(' '));
+  const when = f.startedAt ? `, ${markdownText(f.startedAt.replace('T', ' ').slice(0, 16))}` : '';
   return `_Profile: ${what}${when} (wall ${formatMs(f.wallMs)}${f.peakBytes !== null ? `, peak ${formatBytes(f.peakBytes)}` : ''})._`;
 }
 
 export function phaseMarkdown(index: PhaseIndex, s: PhaseStat): string {
-  return [`**${s.name}** — ${statFigures(s).join(' · ')}`, whereLine(s), profileLine(index)].join('\n\n');
+  return [`**${markdownText(s.name)}** — ${figuresMarkdown(s)}`, whereLine(s), profileLine(index)].join('\n\n');
+}
+
+/** The figures as Markdown: ours as they are, the arena groups' labels (from the trace) escaped. */
+function figuresMarkdown(s: PhaseStat): string {
+  return statFigures(s, markdownText).join(' · ');
 }
 
 export function fileMarkdown(index: PhaseIndex, files: FileStats[], heading: string): string {
   const lines = [heading];
   for (const f of files.slice(0, 3)) {
-    if (files.length > 1) lines.push(`\`${f.file}\``);
-    for (const s of f.phases.slice(0, 4)) lines.push(`- **${s.name}** — ${statFigures(s).join(' · ')}`);
+    if (files.length > 1) lines.push(markdownCode(f.file));
+    for (const s of f.phases.slice(0, 4)) lines.push(`- **${markdownText(s.name)}** — ${figuresMarkdown(s)}`);
   }
   if (files.length > 3) lines.push(`…and ${files.length - 3} more files`);
   lines.push(profileLine(index));
@@ -164,7 +175,7 @@ export function hoverAt(
         markdown: fileMarkdown(
           index,
           files,
-          `**\`#include ${inc[1]}${inc[2]}${inc[1] === '<' ? '>' : '"'}\`** as the trace timed it:`,
+          `**${markdownCode(`#include ${inc[1]}${inc[2]}${inc[1] === '<' ? '>' : '"'}`)}** as the trace timed it:`,
         ),
         span: { start, end: start + inc[2]!.length + 2 },
       };
@@ -182,7 +193,7 @@ export function hoverAt(
         markdown: fileMarkdown(
           index,
           [{ ...f, phases: stats }],
-          `**${f.file.replace(/^.*[\\/]/, '')}:${line + 1}** in the trace:`,
+          `**${markdownText(`${f.file.replace(/^.*[\\/]/, '')}:${line + 1}`)}** in the trace:`,
         ),
         span: { start: 0, end: lineText.length },
       };

@@ -22,6 +22,7 @@ import { writeProfile } from '../core/profile-file';
 import { requestType } from './messages';
 import { importedProfileFileName, profilesDir, pruneProfiles } from './profile-store';
 import { summarize } from './summarize';
+import { notificationText } from '../../../common/untrusted-text';
 
 export interface ImportProfileDeps {
   connection: Connection;
@@ -49,7 +50,8 @@ function cancelled(): ResponseError<void> {
 
 /**
  * The setting `compilerMemory.arenas.rules` ("NAME=REGEX" strings) merged before the built-in rules;
- * undefined when unset. A malformed rule is reported in the log and skipped.
+ * undefined when unset. A malformed rule (or one RE2 can't run: a backreference, lookaround) is
+ * skipped, and said in the log and in a warning naming it.
  */
 async function userArenaRules(connection: Connection): Promise<ArenaRule[] | undefined> {
   let specs: unknown;
@@ -64,7 +66,9 @@ async function userArenaRules(connection: Connection): Promise<ArenaRule[] | und
     try {
       rules.push(parseArenaRule(String(spec)));
     } catch (e) {
-      connection.console.warn(`compilerMemory.arenas.rules: ${(e as Error).message}`);
+      const message = `compilerMemory.arenas.rules: ${(e as Error).message}`;
+      connection.console.warn(message);
+      void connection.window.showWarningMessage(notificationText(`Compiler Memory: ${message} (skipped)`));
     }
   }
   return mergeRules(rules, DEFAULT_ARENA_RULES);

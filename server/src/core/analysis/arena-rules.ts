@@ -24,6 +24,7 @@
 //
 // Pure: imports only the model's helpers and the heap profilers' shapes (heap/), which the importers fill.
 
+import { RE2JS } from 're2js';
 import type { Arena, Ms, Warning } from '../model';
 import { SeriesBuilder } from '../model';
 import { bytes as asBytes, ms } from '../units';
@@ -31,15 +32,24 @@ import { VALGRIND_FRAME } from '../heap/allocation-site';
 import type { HeaptrackData } from '../heap/heaptrack-data';
 import { BELOW_THRESHOLD, type ParsedMassif } from '../heap/parsed-massif';
 
+/**
+ * What a rule tests a name with. The built-in rules are our own RegExps; the user's (settings a
+ * repository can set, `--arena-rule`) are compiled by RE2 (re2js), whose matching time is linear in
+ * the name's length whatever the pattern: `^(a+)+$` can't make it backtrack.
+ */
+export interface NamePattern {
+  test(name: string): boolean;
+}
+
 export interface ArenaRule {
   /** The lane's name, e.g. `rustc_arena::DroplessArena`. */
   name: string;
   /** The arena's category, e.g. `arena`. */
   category: string;
   /** Tested on a frame's function name (raw, and the path form of a Rust v0 symbol). */
-  match: RegExp;
+  match: NamePattern;
   /** When given, the frame's file (or `in module` location) must match too. */
-  file?: RegExp;
+  file?: NamePattern;
 }
 
 /** The rules for well-known arena allocators. Order matters: the first matching rule wins. */
@@ -67,9 +77,48 @@ export class ArenaRuleError extends Error {
 }
 
 /**
+ * What RE2 can't run in linear time, as the pattern says it: a backreference (`\1`, `\k<name>`) or
+ * lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`) outside a character class; undefined when there is none.
+ */
+function nonLinearConstruct(source: string): string | undefined {
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') {
+      const next = source[i + 1] ?? '';
+      if (!inClass && (/[1-9]/.test(next) || (next === 'k' && source[i + 2] === '<'))) return 'a backreference';
+      i++;
+    } else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(' && /^\(\?<?[=!]/.test(source.slice(i, i + 4))) return 'a lookahead or lookbehind';
+  }
+  return undefined;
+}
+
+/**
+ * A user's pattern compiled by RE2 (linear-time matching). The syntax is RE2's, which is the
+ * JavaScript syntax less backreferences and lookaround (and with repeat counts of at most 1000);
+ * those are refused with a message naming the rule. Throws ArenaRuleError.
+ */
+export function compileUserPattern(source: string, what: string): NamePattern {
+  const unsupported = nonLinearConstruct(source);
+  if (unsupported)
+    throw new ArenaRuleError(
+      `${what}: the pattern uses ${unsupported}, which arena rules don't support: they run in RE2, a linear-time engine (so that a pattern from a repository's settings can't hang the tool); write it without`,
+    );
+  try {
+    return RE2JS.compile(source);
+  } catch (e) {
+    throw new ArenaRuleError(
+      `${what}: not a valid regular expression for RE2 (the linear-time engine arena rules run in): ${(e as Error).message}`,
+    );
+  }
+}
+
+/**
  * Parses a rule given on the command line or in settings: `NAME=REGEX`, or `NAME[CATEGORY]=REGEX`
- * (category `arena` when omitted). The regex is a JavaScript regular expression, without slashes.
- * Throws ArenaRuleError saying what is wrong.
+ * (category `arena` when omitted). The regex is in RE2's syntax (JavaScript's without backreferences
+ * and lookaround), without slashes. Throws ArenaRuleError saying what is wrong.
  */
 export function parseArenaRule(spec: string): ArenaRule {
   const eq = spec.indexOf('=');
@@ -82,12 +131,7 @@ export function parseArenaRule(spec: string): ArenaRule {
       `arena rule "${spec}": the name before "=" is empty or malformed (NAME or NAME[CATEGORY])`,
     );
   if (!source) throw new ArenaRuleError(`arena rule "${spec}": the regular expression after "=" is empty`);
-  let match: RegExp;
-  try {
-    match = new RegExp(source);
-  } catch (e) {
-    throw new ArenaRuleError(`arena rule "${spec}": not a valid regular expression: ${(e as Error).message}`);
-  }
+  const match = compileUserPattern(source, `arena rule "${m[1]!}"`);
   return { name: m[1]!, category: m[2]?.trim() || 'arena', match };
 }
 

@@ -4,6 +4,7 @@ import { formatBytes, formatMs, formatPercent } from '../units';
 import type { RunFacts } from '../model';
 import type { Analysis, Peak, PhaseRow } from './analyze';
 import { peakMeasure } from './analyze';
+import { terminalText } from '../../../../common/untrusted-text';
 
 export const SUMMARY_FORMAT = 'compiler-memory-insight/summary';
 // 2: `peak` is of the live heap where one was measured (`peak.measure`), `retainedPeak` beside it.
@@ -187,7 +188,7 @@ function arenaLines(a: Analysis, top: number): string[] {
   return out;
 }
 
-/** A readable summary: the peak with its phase, the top phases by time and by memory. */
+/** A readable summary: the peak with its phase, the top phases by time and by memory; control characters from the trace shown, not acted on. */
 export function summaryText(a: Analysis, opts: { top?: number; run?: RunFacts } = {}): string {
   const top = opts.top ?? 8;
   const out: string[] = [];
@@ -250,5 +251,5 @@ export function summaryText(a: Analysis, opts: { top?: number; run?: RunFacts } 
       out.push(`  [${w.code}] ${w.message}${w.file ? ` (${w.file}${w.line !== undefined ? `:${w.line}` : ''})` : ''}`);
     if (a.warnings.length > 10) out.push(`  … and ${a.warnings.length - 10} more (see --json)`);
   }
-  return out.join('\n');
+  return terminalText(out.join('\n'));
 }

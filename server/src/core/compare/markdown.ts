@@ -8,6 +8,7 @@ import { analyze } from '../analysis/analyze';
 import type { Profile } from '../model';
 import { formatBytes, formatMs, formatPercent } from '../units';
 import { significant } from './compare';
+import { markdownCode, markdownText, terminalText } from '../../../../common/untrusted-text';
 
 export interface MarkdownOptions {
   /** Phases listed by |Δ time| and, separately, by |Δ peak in the phase| (default 5 each). */
@@ -74,18 +75,21 @@ export function topPhaseRows(phases: PhaseDelta[], n: number): { p: PhaseDelta; 
   ];
 }
 
-function runsLine(side: string, r: RunSetInfo): string {
+/** Where a side comes from: its command, runs and source, as Markdown (`md`) or as text. */
+function runsLine(side: string, r: RunSetInfo, md: boolean): string {
   const statuses = [...new Set(r.statuses)].join(', ');
-  return `${side}: \`${r.command.join(' ')}\` — ${r.runs} run${r.runs === 1 ? '' : 's'} (${statuses})${r.source ? ` · ${r.source}` : ''}`;
+  const text = md ? markdownText : (x: string) => x;
+  return `${side}: ${md ? markdownCode(r.command.join(' ')) : r.command.join(' ')} — ${r.runs} run${r.runs === 1 ? '' : 's'} (${text(statuses)})${r.source ? ` · ${text(r.source)}` : ''}`;
 }
 
 function peakMoveLine(c: Comparison, md: boolean): string | null {
   const { base, head, moved } = c.peakMove;
   if (!base || !head) return null;
-  const q = (s: string) => (md ? `\`${s}\`` : s);
+  const q = (s: string) => (md ? markdownCode(s) : s);
+  const series = md ? markdownText(head.seriesName) : head.seriesName;
   if (moved)
-    return `${md ? '**The peak moved**' : 'The peak moved'}: ${q(pathLabel(base.phasePath))} (${formatBytes(base.bytes)} at ${formatMs(base.atMs)}) → ${q(pathLabel(head.phasePath))} (${formatBytes(head.bytes)} at ${formatMs(head.atMs)}), ${head.seriesName}`;
-  return `The peak stayed in ${q(pathLabel(head.phasePath))} (${formatBytes(base.bytes)} → ${formatBytes(head.bytes)}, ${head.seriesName})`;
+    return `${md ? '**The peak moved**' : 'The peak moved'}: ${q(pathLabel(base.phasePath))} (${formatBytes(base.bytes)} at ${formatMs(base.atMs)}) → ${q(pathLabel(head.phasePath))} (${formatBytes(head.bytes)} at ${formatMs(head.atMs)}), ${series}`;
+  return `The peak stayed in ${q(pathLabel(head.phasePath))} (${formatBytes(base.bytes)} → ${formatBytes(head.bytes)}, ${series})`;
 }
 
 function arenaChangeLabel(a: ArenaDelta): string {
@@ -97,16 +101,19 @@ function arenaChangeLabel(a: ArenaDelta): string {
   return `${count} | ${held}`;
 }
 
-/** The comparison as Markdown: metrics table, where the peak moved, arena groups, commands and run counts, warnings. */
+/**
+ * The comparison as Markdown: metrics table, where the peak moved, arena groups, commands and run
+ * counts, warnings. Every name from the traces is escaped (common/untrusted-text.ts): no link, image
+ * or HTML from a trace reaches the pull request it is pasted into.
+ */
 export function comparisonMarkdown(c: Comparison, opts: MarkdownOptions = {}): string {
   const out: string[] = [];
   const bold = (s: string, d: Delta) => (significant(d) && s !== '–' ? `**${s}**` : s);
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
   out.push('| metric | base | head | Δ | Δ % |', '|---|---:|---:|---:|---:|');
   for (const r of metricRows(c, opts.topPhases ?? 5)) {
     const [d, pct] = deltaCells(r.unit, r.d);
     out.push(
-      `| ${esc(r.label)} | ${statCell(r.unit, r.d.base)} | ${statCell(r.unit, r.d.head)} | ${bold(d, r.d)} | ${bold(pct, r.d)} |`,
+      `| ${markdownText(r.label)} | ${statCell(r.unit, r.d.base)} | ${statCell(r.unit, r.d.head)} | ${bold(d, r.d)} | ${bold(pct, r.d)} |`,
     );
   }
   const move = peakMoveLine(c, true);
@@ -124,7 +131,7 @@ export function comparisonMarkdown(c: Comparison, opts: MarkdownOptions = {}): s
       for (const a of arenas.slice(0, opts.topArenas ?? 8)) {
         const [d] = deltaCells('bytes', a.bytesAtPeak);
         out.push(
-          `| \`${esc(a.name)}\` (${esc(a.category)}) | ${a.change} | ${arenaChangeLabel(a)} | ${statCell('bytes', a.bytesAtPeak.base)} | ${statCell('bytes', a.bytesAtPeak.head)} | ${bold(d, a.bytesAtPeak)} |`,
+          `| ${markdownCode(a.name, { inTable: true })} (${markdownText(a.category)}) | ${a.change} | ${arenaChangeLabel(a)} | ${statCell('bytes', a.bytesAtPeak.base)} | ${statCell('bytes', a.bytesAtPeak.head)} | ${bold(d, a.bytesAtPeak)} |`,
         );
       }
       if (arenas.length > (opts.topArenas ?? 8))
@@ -139,17 +146,17 @@ export function comparisonMarkdown(c: Comparison, opts: MarkdownOptions = {}): s
     const list = (ps: string[][]) =>
       ps
         .slice(0, 8)
-        .map((p) => `\`${pathLabel(p)}\``)
+        .map((p) => markdownCode(pathLabel(p)))
         .join(', ') + (ps.length > 8 ? `, … (${ps.length} in all)` : '');
     out.push('');
     if (baseOnly.length) out.push(`Phases only in base: ${list(baseOnly)}`);
     if (headOnly.length) out.push(`${baseOnly.length ? '\n' : ''}Phases only in head: ${list(headOnly)}`);
   }
-  out.push('', `${runsLine('Base', c.base)}  `, `${runsLine('Head', c.head)}  `);
+  out.push('', `${runsLine('Base', c.base, true)}  `, `${runsLine('Head', c.head, true)}  `);
   out.push(
     'Medians over the runs (± half their range); **bold**: beyond noise (the difference exceeds the larger spread of the runs).',
   );
-  for (const w of c.warnings) out.push('', `> ⚠ ${w}`);
+  for (const w of c.warnings) out.push('', `> ⚠ ${markdownText(w)}`);
   return out.join('\n');
 }
 
@@ -160,7 +167,10 @@ function padLeft(s: string, n: number): string {
   return s.length >= n ? s : ' '.repeat(n - s.length) + s;
 }
 
-/** The comparison as text for a terminal: the same rows, `*` marking a difference beyond noise. */
+/**
+ * The comparison as text for a terminal: the same rows, `*` marking a difference beyond noise. Control
+ * characters from the traces are shown, not acted on (terminalText).
+ */
 export function comparisonText(c: Comparison, opts: MarkdownOptions = {}): string {
   const out: string[] = [];
   const rows = metricRows(c, opts.topPhases ?? 5);
@@ -197,30 +207,30 @@ export function comparisonText(c: Comparison, opts: MarkdownOptions = {}): strin
       '',
       `Phases only in head (${c.unmatched.headOnly.length}): ${c.unmatched.headOnly.slice(0, 8).map(pathLabel).join(', ')}`,
     );
-  out.push('', runsLine('Base', c.base).replace(/`/g, ''), runsLine('Head', c.head).replace(/`/g, ''));
+  out.push('', runsLine('Base', c.base, false), runsLine('Head', c.head, false));
   out.push('Medians over the runs (± half their range); *: beyond noise.');
   if (c.warnings.length) out.push('', 'Warnings:', ...c.warnings.map((x) => `  ${x}`));
-  return out.join('\n');
+  return terminalText(out.join('\n'));
 }
 
-/** One profile as Markdown: the peak and its phase, the top phases, the arenas held past their last use. */
+/** One profile as Markdown: the peak and its phase, the top phases, the arenas held past their last use. Names escaped. */
 export function summaryMarkdown(profile: Profile, opts: { top?: number } = {}): string {
   const a = analyze(profile);
   const top = opts.top ?? 5;
   const out: string[] = [];
   out.push(
-    `**Build**: \`${a.command.join(' ')}\` — ${a.status}, wall ${formatMs(a.wallMs)}${profile.repeat ? ` (${profile.repeat.runs} runs, median ${formatMs(profile.repeat.wallMs.median)})` : ''}`,
+    `**Build**: ${markdownCode(a.command.join(' '))} — ${markdownText(a.status)}, wall ${formatMs(a.wallMs)}${profile.repeat ? ` (${profile.repeat.runs} runs, median ${formatMs(profile.repeat.wallMs.median)})` : ''}`,
   );
   out.push('');
   if (a.peak)
     out.push(
-      `**Peak**: ${formatBytes(a.peak.bytes)} (${a.peak.seriesName}) at ${formatMs(a.peak.atMs)} in \`${pathLabel(a.peak.phasePath)}\``,
+      `**Peak**: ${formatBytes(a.peak.bytes)} (${markdownText(a.peak.seriesName)}) at ${formatMs(a.peak.atMs)} in ${markdownCode(pathLabel(a.peak.phasePath))}`,
     );
   else out.push('**Peak**: no memory was recorded');
   if (a.phases.length) {
     out.push('', '| phase | time | self | peak in it | of peak |', '|---|---:|---:|---:|---:|');
     for (const r of [...a.phases].sort((x, y) => y.selfMs - x.selfMs).slice(0, top)) {
-      const name = `${pathLabel(r.path)}${r.count > 1 ? ` ×${r.count}` : ''}`.replace(/\|/g, '\\|');
+      const name = markdownText(`${pathLabel(r.path)}${r.count > 1 ? ` ×${r.count}` : ''}`);
       out.push(
         `| ${r.holdsPeak ? `**${name}**` : name} | ${formatMs(r.durationMs)} | ${formatMs(r.selfMs)} | ${formatBytes(r.memPeakBytes)} | ${formatPercent(r.shareOfPeak)} |`,
       );
@@ -235,7 +245,9 @@ export function summaryMarkdown(profile: Profile, opts: { top?: number } = {}): 
     );
     out.push('', '| arena | category | at peak | last use |', '|---|---|---:|---|');
     for (const r of held.slice(0, top))
-      out.push(`| \`${r.name}\` | ${r.category} | ${formatBytes(r.bytesAtPeak)} | ${r.lastUsePhase ?? '(no phase)'} |`);
+      out.push(
+        `| ${markdownCode(r.name, { inTable: true })} | ${markdownText(r.category)} | ${formatBytes(r.bytesAtPeak)} | ${markdownText(r.lastUsePhase ?? '(no phase)')} |`,
+      );
   } else if (a.arenas.length) out.push('', `Arenas: ${a.arenas.length}, none held past its last use at the peak.`);
   return out.join('\n');
 }

@@ -28,7 +28,7 @@ import type { Marker, MemorySeries, Ms, Warning } from '../model';
 import { SeriesBuilder } from '../model';
 import { bytes, ms, us, usToMs } from '../units';
 import { defineImporter, type ImportResult } from './importer';
-import { ImportError } from './import-error';
+import { byteOffsetOf, ImportError } from './import-error';
 import {
   ALLOCATOR,
   parseSite,
@@ -84,7 +84,13 @@ export function isDhat(text: string): boolean {
 
 export function parseDhat(text: string, file = '<input>'): DhatFile {
   if (!isDhat(text))
-    throw new ImportError('not-this-format', 'no {"dhatFileVersion": … of valgrind DHAT / the dhat crate', file);
+    throw new ImportError(
+      'not-this-format',
+      'no {"dhatFileVersion": … of valgrind DHAT / the dhat crate',
+      file,
+      undefined,
+      0,
+    );
   let j: unknown;
   try {
     j = JSON.parse(text);
@@ -107,11 +113,25 @@ export function parseDhat(text: string, file = '<input>'): DhatFile {
       'broken',
       `unsupported dhatFileVersion ${String(d.dhatFileVersion)} (this reader knows 2)`,
       file,
+      undefined,
+      byteOffsetOf(text, '"dhatFileVersion"'),
     );
   if (!Array.isArray(d.pps) || !Array.isArray(d.ftbl))
-    throw new ImportError('broken', 'no "pps" or "ftbl" array', file);
+    throw new ImportError(
+      'broken',
+      'no "pps" or "ftbl" array',
+      file,
+      undefined,
+      byteOffsetOf(text, Array.isArray(d.pps) ? '"ftbl"' : '"pps"'),
+    );
   if (!/heap/.test(d.mode ?? ''))
-    throw new ImportError('broken', `mode "${d.mode}" is not a heap profile (copy / ad-hoc modes are not read)`, file);
+    throw new ImportError(
+      'broken',
+      `mode "${d.mode}" is not a heap profile (copy / ad-hoc modes are not read)`,
+      file,
+      undefined,
+      byteOffsetOf(text, '"mode"'),
+    );
   for (let i = 0; i < d.pps.length; i++) {
     const pp = d.pps[i]!;
     if (!Array.isArray(pp.fs) || pp.fs.some((f) => !Number.isInteger(f) || f < 0 || f >= d.ftbl!.length)) {
@@ -119,6 +139,9 @@ export function parseDhat(text: string, file = '<input>'): DhatFile {
         'broken',
         `program point ${i} has a frame index outside ftbl (${d.ftbl.length} frames)`,
         file,
+        undefined,
+        // DHAT writes each program point's frames compactly: found as written, else at "pps".
+        byteOffsetOf(text, `"fs":${JSON.stringify(pp.fs)}`) || byteOffsetOf(text, '"pps"'),
       );
     }
   }

@@ -54,16 +54,23 @@ export function parseEsbuildTiming(text: string, file = '<input>', warnings: War
   const lines = stripAnsi(text)
     .split('\n')
     .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const total = lines.length;
   while (lines.length && lines[lines.length - 1] === '') lines.pop();
+  // esbuild ends the table with a blank line: "row\n\n" leaves two empty strings after the split.
+  const blankAtEnd = total - lines.length >= 2;
   const h = lines.findIndex((l) => HEADER.test(l));
   if (h < 0)
     throw new ImportError('not-this-format', 'no esbuild --timing report (no "Timing information" header)', file);
   const timings: EsbuildTiming[] = [];
   let i = h + 1;
   while (i < lines.length && lines[i]!.trim() === '') i++;
+  let ended = false;
   for (; i < lines.length; i++) {
     const line = lines[i]!;
-    if (line.trim() === '') break;
+    if (line.trim() === '') {
+      ended = true;
+      break;
+    }
     const m = ROW.exec(line);
     const depth = m ? m[1]!.length / 2 - 1 : -1;
     const prevDepth = timings.length ? timings[timings.length - 1]!.depth : -1;
@@ -78,6 +85,7 @@ export function parseEsbuildTiming(text: string, file = '<input>', warnings: War
         file,
         line: i + 1,
       });
+      ended = true; // warned
       break;
     }
     throw new ImportError(
@@ -91,6 +99,13 @@ export function parseEsbuildTiming(text: string, file = '<input>', warnings: War
   }
   if (!timings.length)
     throw new ImportError('broken', 'the "Timing information" header is followed by no timing row', file, h + 1);
+  if (!ended && !blankAtEnd)
+    warnings.push({
+      code: 'esbuild-timing-truncated',
+      message: `${file}:${lines.length}: the input ends right after a timing row, without the blank line that ends esbuild's table: the report may be cut short; kept the ${timings.length} row(s)`,
+      file,
+      line: lines.length,
+    });
   const done = DONE.exec(lines.slice(i).join('\n'));
   const report: EsbuildTimingReport = { timings };
   if (done) report.doneMs = done[2] === 's' ? secondsToMs(Number(done[1])) : ms(Number(done[1]));

@@ -20,55 +20,34 @@
 // allocations' stacks; the parsed data (heap/heaptrack-data.ts) keeps the tables and the +/- event stream for that.
 
 import * as path from 'node:path';
-import { Decompress } from 'fzstd';
 import type { Marker, MemorySeries, Ms, Warning } from '../model';
 import { bytes as asBytes, ms as asMs } from '../units';
 import { SeriesBuilder } from '../model';
 import { defineImporter, type ImportOptions, type ImportResult } from './importer';
 import { ImportError } from './import-error';
+import { inflateZstd, isZstd, MAX_INFLATED_BYTES } from './decompress';
+import { decodeUtf8, inflatedContent } from './read-file';
 import { ALLOCATOR, peakSiteMarkers, type AllocationSite } from '../heap/allocation-site';
 import type { HeaptrackData } from '../heap/heaptrack-data';
 import { inferArenas, type ArenaRule } from '../analysis/arena-rules';
+import { isPlausibleBytes, isPlausibleMs } from '../plausible';
+import { DROP_CODES, droppedWarning } from './drop-implausible';
 
-const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+export { isZstd } from './decompress';
 
-export function isZstd(b: Uint8Array): boolean {
-  return b.length >= 4 && ZSTD_MAGIC.every((x, i) => b[i] === x);
-}
-
-/** Sniffs heaptrack data: a zstd file named *heaptrack*, or (decompressed) text starting "v <hex> <hex>\nX ". */
-export function isHeaptrack(head: string, fileName: string, bytes: Uint8Array): boolean {
-  if (isZstd(bytes)) return /heaptrack/.test(fileName) && !/\.raw\.zst$/.test(fileName);
-  return /^v [0-9a-f]+ [0-9a-f]+\nX /.test(head);
+/**
+ * Sniffs heaptrack data by its content (decompressed by the registry): "v <hex> <hex>" then the
+ * command line ("X ", or "x " in a RAW recording, which the importer refuses with a hint).
+ */
+export function isHeaptrack(head: string): boolean {
+  return /^v [0-9a-f]+ [0-9a-f]+\r?\n[Xx] /.test(head);
 }
 
 /** Decompresses a zstd stream; a cut or corrupt stream yields what decoded before the damage. */
 export function decompressZstd(bytes: Uint8Array): { data: Uint8Array; error?: string; byteOffset?: number } {
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  const d = new Decompress((chunk) => {
-    chunks.push(chunk);
-    n += chunk.length;
-  });
-  const CHUNK = 1 << 16;
-  let off = 0;
-  try {
-    for (; off < bytes.length; off += CHUNK)
-      d.push(bytes.subarray(off, Math.min(off + CHUNK, bytes.length)), off + CHUNK >= bytes.length);
-  } catch (e) {
-    return { data: concat(chunks, n), error: (e as Error).message, byteOffset: Math.min(off, bytes.length) };
-  }
-  return { data: concat(chunks, n) };
-}
-
-function concat(chunks: Uint8Array[], n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  const z = inflateZstd(bytes, MAX_INFLATED_BYTES);
+  if (z.tooBig) return { data: z.data, error: `more than ${MAX_INFLATED_BYTES} bytes`, byteOffset: 0 };
+  return { data: z.data, ...(z.error !== undefined ? { error: z.error, byteOffset: z.byteOffset! } : {}) };
 }
 
 /** A growable Int32Array. */
@@ -145,6 +124,8 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
   }
   let lineNo = 0;
   let l = '';
+  let implausibleTicks = 0;
+  let firstImplausibleTick: string | undefined;
   const broken = (why: string): never => {
     throw new ImportError('broken', `${why}: "${l.slice(0, 80)}"`, file, lineNo);
   };
@@ -213,18 +194,35 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
           ipInlined.push(inl);
         } else ipInlined.push(undefined);
         break;
-      case 't':
-        traceIp.push(hex(f[1]));
-        traceParent.push(hex(f[2]));
+      case 't': {
+        // heaptrack defines a trace after its parent and its ip: an index that points forward (or at
+        // itself) is damage, and would make the walks up the tree loop forever.
+        const ip = hex(f[1]);
+        const parent = hex(f[2]);
+        if (!(ip >= 0 && ip < ipModule.length)) broken('trace points to an undefined instruction pointer');
+        if (!(parent >= 0 && parent < traceIp.length)) broken('trace parent is not an earlier trace (a cycle?)');
+        traceIp.push(ip);
+        traceParent.push(parent);
         break;
-      case 'a':
-        infoSize.push(hex(f[1]));
-        infoTrace.push(hex(f[2]));
-        if (Number.isNaN(infoSize[infoSize.length - 1])) broken('not an allocation info');
+      }
+      case 'a': {
+        const size = hex(f[1]);
+        const trace = hex(f[2]);
+        if (!isPlausibleBytes(size)) broken('not an allocation info (size)');
+        if (!(trace >= 0 && trace < traceIp.length)) broken('allocation info points to an undefined trace');
+        infoSize.push(size);
+        infoTrace.push(trace);
         break;
+      }
       case 'c': {
         const ms = hex(f[1]);
         if (Number.isNaN(ms)) broken('not a timestamp');
+        if (!isPlausibleMs(ms)) {
+          // A time no run can have: the tick is skipped, its events stay at the tick before.
+          implausibleTicks++;
+          firstImplausibleTick ??= `line ${lineNo}: c ${f[1]}`;
+          break;
+        }
         t = asMs(ms);
         out.heap.push(t, asBytes(live));
         tickEvent.push(event);
@@ -253,6 +251,8 @@ export function parseHeaptrack(text: string, file = '<input>'): HeaptrackData {
         broken('unknown record');
     }
   }
+  if (implausibleTicks)
+    out.warnings.push(droppedWarning(DROP_CODES.time, implausibleTicks, firstImplausibleTick!, file));
   out.lastTimeMs = t;
   out.events = events.build();
   out.tickEvent = tickEvent.build();
@@ -390,37 +390,23 @@ export function heaptrackToResult(
 
 /** Imports heaptrack data from the file's bytes (zstd, or already decompressed text). */
 export function importHeaptrackBytes(bytes: Uint8Array, file = '<input>', opts: ImportOptions = {}): ImportResult {
-  const warnings: Warning[] = [];
-  let data = bytes;
-  if (isZstd(bytes)) {
-    const z = decompressZstd(bytes);
-    if (z.error !== undefined) {
-      if (!z.data.length)
-        throw new ImportError(
-          'broken',
-          `zstd data is damaged (${z.error}): nothing could be decoded`,
-          file,
-          undefined,
-          z.byteOffset,
-        );
-      warnings.push({
-        code: 'zstd-truncated',
-        message: `zstd data is damaged or cut near byte ${z.byteOffset} (${z.error}): ${z.data.length} bytes decoded before it are kept`,
-        file,
-        byteOffset: z.byteOffset!,
-      });
-    }
-    data = z.data;
-  }
-  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  // Inflated already when read through the registry; zstd bytes given directly are inflated here.
+  const { bytes: data, warnings } = isZstd(bytes)
+    ? inflatedContent(inflateZstd(bytes), bytes.length, file)
+    : { bytes, warnings: [] as Warning[] };
+  const decoded = decodeUtf8(data);
+  // heaptrack writes \n; a file that went through a CRLF conversion is read all the same.
+  const cr = decoded.indexOf('\r');
+  const text = cr >= 0 && cr < 4096 ? decoded.replace(/\r\n/g, '\n') : decoded;
   if (/^v [0-9a-f]+ [0-9a-f]+\nx /.test(text))
     throw new ImportError(
       'broken',
       'this is a RAW heaptrack recording (heaptrack -r): run heaptrack_interpret on it first',
       file,
+      2,
     );
   if (!/^v [0-9a-f]+ [0-9a-f]+\n/.test(text)) {
-    throw new ImportError('not-this-format', 'no "v <version> <format>" line of heaptrack data', file);
+    throw new ImportError('not-this-format', 'no "v <version> <format>" line of heaptrack data', file, 1);
   }
   return heaptrackToResult(parseHeaptrack(text, file), file, warnings, opts.arenaRules);
 }

@@ -20,3 +20,9 @@ export class ImportError extends Error {
     this.name = 'ImportError';
   }
 }
+
+/** The byte offset of the first `needle` in `text` (0 when absent): where a JSON key's value is. */
+export function byteOffsetOf(text: string, needle: string): number {
+  const at = text.indexOf(needle);
+  return at > 0 ? Buffer.byteLength(text.slice(0, at)) : 0;
+}

@@ -4,8 +4,8 @@
 // Each importer file declares its importer with `defineImporter` below (copy one to add a format).
 
 import type { ArenaRule } from '../analysis/arena-rules';
-import type { Contribution, EpochMs, RunFacts } from '../model';
-import { readFileBytes, readFileText } from './read-file';
+import type { Contribution, EpochMs, RunFacts, Warning } from '../model';
+import { readContent, readInputText } from './read-file';
 
 /** What an importer returns: the profile parts, plus what it knows of the clock and the run. */
 export interface ImportResult extends Contribution {
@@ -29,8 +29,9 @@ export interface Importer {
   readonly format: string;
   readonly description: string;
   /**
-   * Cheap: is this file of my format? `head` is the start of the file (up to 64 KiB) as text,
-   * already gunzipped when the file is gzip; `fileName` is its base name.
+   * Cheap: is this file of my format? `head` is the start of the file's content (up to 64 KiB) as
+   * text, inflated when gzip or zstd, without a BOM; decide by it, not by `fileName` (its base name,
+   * for a pid at most) nor `bytes` (the raw first bytes).
    */
   sniff(head: string, fileName: string, bytes: Uint8Array): boolean;
   /** Reads the whole file (streaming where the format can be big). Throws ImportError. */
@@ -39,8 +40,8 @@ export interface Importer {
 
 /**
  * What an importer file declares: its format's name, description and sniffer, and how it reads the
- * whole file, as text (`importText`, gunzipped when the file is gzip) or as bytes (`importBytes`, for
- * binary formats). Both throw ImportError.
+ * whole file, as text (`importText`: inflated when gzip or zstd, UTF-8 without its BOM) or as bytes
+ * (`importBytes`, for binary formats: inflated likewise). Both throw ImportError.
  */
 export type ImporterDeclaration = Pick<Importer, 'format' | 'description' | 'sniff'> &
   (
@@ -59,8 +60,15 @@ export function defineImporter(d: ImporterDeclaration): Importer {
     description: d.description,
     sniff: d.sniff,
     async importFile(file, opts = {}) {
-      if ('importText' in d) return d.importText(await readFileText(file), file, opts);
-      return d.importBytes(await readFileBytes(file), file, opts);
+      // A compressed file cut short gives its prefix and a warning saying so (read-file.ts).
+      const withWarnings = (r: ImportResult, warnings: Warning[]): ImportResult =>
+        warnings.length ? { ...r, warnings: [...warnings, ...(r.warnings ?? [])] } : r;
+      if ('importText' in d) {
+        const { text, warnings } = await readInputText(file);
+        return withWarnings(d.importText(text, file, opts), warnings);
+      }
+      const { bytes, warnings } = await readContent(file);
+      return withWarnings(d.importBytes(bytes, file, opts), warnings);
     },
   };
 }

@@ -8,7 +8,9 @@ import { epochMs, ms, type EpochMs, type Ms } from '../units';
 import { DEFAULT_ARENA_RULES } from '../analysis/arena-rules';
 import type { ImportOptions, ImportResult, Importer } from './importer';
 import { ImportError } from './import-error';
-import { isGzip, readFileBytes } from './read-file';
+import { dropImplausible } from './drop-implausible';
+import { inflate } from './decompress';
+import { decodeUtf8, isGzip, isZstd, readFileBytes, refuseUtf16 } from './read-file';
 import { chromeTraceImporter } from './trace-event/chrome-trace-importer';
 import { dhatImporter } from './dhat';
 import { gccTimeReportImporter } from './gcc-time-report';
@@ -26,6 +28,7 @@ export { readFileText } from './read-file';
 export type { Importer, ImportResult } from './importer';
 
 const HEAD_BYTES = 64 * 1024;
+const ZSTD_HEAD_BYTES = 1024 * 1024;
 
 // Sniffed in this order: the JSON formats with distinctive keys (DHAT) before generic ones.
 export const importers: Importer[] = [
@@ -42,26 +45,17 @@ export const importers: Importer[] = [
   tscDiagnosticsImporter,
 ];
 
-/** The start of a file as text (gunzipped when gzip: as much as the first 64 KiB of it inflate to). */
+/**
+ * The start of a file as text: as much as the first 64 KiB of it inflate to when gzip or zstd (a zstd
+ * block can hold 128 KiB, so 1 MiB of a zstd file is read), without a BOM. UTF-16 is refused here.
+ */
 export async function readHead(file: string): Promise<{ head: string; bytes: Buffer }> {
-  const bytes = await readFileBytes(file, HEAD_BYTES);
-  if (!isGzip(bytes)) return { head: bytes.toString('utf8'), bytes };
-  const { createGunzip } = await import('node:zlib');
-  const head = await new Promise<string>((resolve) => {
-    const z = createGunzip();
-    const chunks: Buffer[] = [];
-    let n = 0;
-    z.on('data', (c: Buffer) => {
-      chunks.push(c);
-      n += c.length;
-      if (n >= HEAD_BYTES) z.destroy();
-    });
-    const done = () => resolve(Buffer.concat(chunks).subarray(0, HEAD_BYTES).toString('utf8'));
-    z.on('close', done);
-    z.on('error', done);
-    z.end(bytes);
-  });
-  return { head, bytes };
+  let bytes = await readFileBytes(file, HEAD_BYTES);
+  if (isZstd(bytes)) bytes = await readFileBytes(file, ZSTD_HEAD_BYTES);
+  const content =
+    isGzip(bytes) || isZstd(bytes) ? (await inflate(bytes, { limit: HEAD_BYTES, head: true })).data : bytes;
+  refuseUtf16(content, file);
+  return { head: decodeUtf8(content.subarray(0, HEAD_BYTES)), bytes };
 }
 
 export function importerFor(format: string): Importer {
@@ -90,10 +84,14 @@ export async function detectImporter(file: string): Promise<Importer> {
 /**
  * Imports one file. Heap-profiler data gets arena lanes inferred with the default rules for
  * well-known arena allocators unless `arenaRules` says otherwise (an empty list turns it off).
+ * Implausible values, negative spans and bad parent indices are dropped with counted warnings
+ * (drop-implausible.ts).
  */
 export async function importFile(file: string, opts: ImportOptions & { format?: string } = {}): Promise<ImportResult> {
   const imp = opts.format ? importerFor(opts.format) : await detectImporter(file);
-  const result = await imp.importFile(file, { ...opts, arenaRules: opts.arenaRules ?? DEFAULT_ARENA_RULES });
+  const imported = await imp.importFile(file, { ...opts, arenaRules: opts.arenaRules ?? DEFAULT_ARENA_RULES });
+  // Every format's result goes through the same checks: no importer passes on an absurd value.
+  const result = dropImplausible(imported, file);
   return { ...result, sources: result.sources?.length ? result.sources : [imp.format] };
 }
 

@@ -40,7 +40,7 @@ import { BELOW_THRESHOLD, type MassifSnapshot, type MassifTreeNode, type ParsedM
 
 /** Sniffs massif output: starts with "desc:" then "cmd:" then "time_unit:". */
 export function isMassif(text: string): boolean {
-  return /^desc:.*\ncmd:.*\ntime_unit:\s*(?:ms|i|B)\s*\n/.test(text);
+  return /^desc:.*\r?\ncmd:.*\r?\ntime_unit:\s*(?:ms|i|B)\s*\n/.test(text);
 }
 
 const NODE = /^( *)n(\d+): (\d+) (.*)$/;
@@ -55,31 +55,47 @@ type TreeLine = MassifTreeNode;
  */
 export function sitesOf(tree: { depth: number; bytes: number; desc: string }[]): AllocationSite[] {
   const found = new Map<string, AllocationSite>();
-  const visit = (i: number): void => {
+  if (!tree.length) return [];
+  // Children by one pass over the pre-order lines (the last line one level up is the parent), and
+  // the walk with a stack of its own: a damaged tree can be thousands of levels deep.
+  const kids: number[][] = tree.map(() => []);
+  const open: number[] = [];
+  for (let j = 0; j < tree.length; j++) {
+    const d = tree[j]!.depth;
+    while (open.length && tree[open[open.length - 1]!]!.depth >= d) open.pop();
+    if (open.length && tree[open[open.length - 1]!]!.depth === d - 1) kids[open[open.length - 1]!]!.push(j);
+    open.push(j);
+  }
+  const todo = [0];
+  while (todo.length) {
+    const i = todo.pop()!;
     const node = tree[i]!;
     const site = parseSite(node.bytes, node.desc);
-    const kids: number[] = [];
-    for (let j = i + 1; j < tree.length && tree[j]!.depth > node.depth; j++)
-      if (tree[j]!.depth === node.depth + 1) kids.push(j);
-    const lookThrough = node.depth === 0 || (ALLOCATOR.test(site.fn) && kids.length > 0);
+    const lookThrough = node.depth === 0 || (ALLOCATOR.test(site.fn) && kids[i]!.length > 0);
     if (lookThrough) {
-      for (const k of kids) visit(k);
-      return;
+      for (let k = kids[i]!.length - 1; k >= 0; k--) todo.push(kids[i]![k]!);
+      continue;
     }
-    if (BELOW_THRESHOLD.test(node.desc)) return;
+    if (BELOW_THRESHOLD.test(node.desc)) continue;
     const key = `${site.fn}\u0000${site.location ?? ''}`;
     const known = found.get(key);
     if (known) known.bytes += site.bytes;
     else found.set(key, site);
-  };
-  if (tree.length) visit(0);
+  }
   return [...found.values()].sort((a, b) => b.bytes - a.bytes);
+}
+
+/** The number of lines a heap tree declares: its root and every node's children count ("nN:"). */
+function treeSize(lines: readonly string[], from: number, to: number): number {
+  let n = 1;
+  for (let k = from; k < to; k++) n += Number(NODE.exec(lines[k]!)?.[2] ?? 0);
+  return n;
 }
 
 export function parseMassif(text: string, file = '<input>'): ParsedMassif {
   if (!isMassif(text))
-    throw new ImportError('not-this-format', 'no "desc:" / "cmd:" / "time_unit:" header of valgrind massif', file);
-  const lines = text.split('\n');
+    throw new ImportError('not-this-format', 'no "desc:" / "cmd:" / "time_unit:" header of valgrind massif', file, 1);
+  const lines = text.split(/\r?\n/);
   if (lines[lines.length - 1] === '') lines.pop();
   const warnings: Warning[] = [];
   if (!text.endsWith('\n')) {
@@ -156,6 +172,15 @@ export function parseMassif(text: string, file = '<input>'): ParsedMassif {
       i++;
     }
     if (tree.length) snap.heapTree = tree;
+    // "nN:" says how many children follow: a tree with fewer lines at the end of the file was cut.
+    const cutSaid = out.warnings.some((w) => w.code === 'massif-truncated');
+    if (tree.length && i >= lines.length && !cutSaid && tree.length < treeSize(lines, treeStart, i))
+      out.warnings.push({
+        code: 'massif-truncated',
+        message: `the file ends inside the heap tree of snapshot ${index} (cut?): the tree is incomplete`,
+        file,
+        line: i,
+      });
     if (snap.tree === 'peak') peakTree = tree;
     if (snap.tree !== 'empty' && i === treeStart)
       out.warnings.push({

@@ -26,7 +26,7 @@ import type { Bytes, MemorySeries, Ms, Phase, Warning } from '../model';
 import { SeriesBuilder } from '../model';
 import { bytes as asBytes, ms } from '../units';
 import { defineImporter, type ImportResult } from './importer';
-import { ImportError } from './import-error';
+import { byteOffsetOf, ImportError } from './import-error';
 
 export const ROLLUP_PERF_FORMAT = 'rollup-perf';
 
@@ -127,7 +127,20 @@ export function parseRollupPerf(text: string, file = '<input>', warnings: Warnin
   }
   if (!reports.length || !reports.some((r) => r.timings.length))
     throw new ImportError('not-this-format', 'no rollup --perf report (no "# BUILD: <n>ms, …" row)', file);
-  return reports.filter((r) => r.timings.length);
+  const found = reports.filter((r) => r.timings.length);
+  // rollup prints BUILD, then GENERATE, whose last step is "generate bundle", then WRITE when it
+  // writes files: a report that stops elsewhere was cut (unless a cut row was already warned of).
+  const last = found[found.length - 1]!.timings;
+  const end = last[last.length - 1]!;
+  const complete = (end.level === 1 && end.name === 'WRITE') || end.name === 'generate bundle';
+  if (!complete && !warnings.some((w) => w.code === 'rollup-perf-truncated'))
+    warnings.push({
+      code: 'rollup-perf-truncated',
+      message: `${file}:${end.line}: the report stops at "${end.label}", before "generate bundle" and "WRITE": it is cut short; kept the ${last.length} row(s)`,
+      file,
+      line: end.line,
+    });
+  return found;
 }
 
 function bytes(value: string, unit: string): Bytes {
@@ -157,6 +170,8 @@ function parseApi(text: string, file: string): RollupReport {
         'broken',
         `"${label}": expected [ms, heapUsed delta bytes, max heapUsed bytes], got ${JSON.stringify(v)}`,
         file,
+        undefined,
+        byteOffsetOf(text, JSON.stringify(label)),
       );
     }
     timings.push({
@@ -310,11 +325,13 @@ export function layoutReportTree<N extends ReportNode>(
     parent.push(stack.length ? stack[stack.length - 1]! : null);
     stack.push(i);
   });
-  const children = new Map<number | null, number[]>();
-  parent.forEach((p, i) => children.set(p, [...(children.get(p) ?? []), i]));
+  // Children lists, then placement parent by parent in input order (pre-order: a parent before its
+  // children), without recursion: a damaged report can nest thousands of levels deep.
+  const roots: number[] = [];
+  const children: number[][] = nodes.map(() => []);
+  parent.forEach((p, i) => (p === null ? roots : children[p]!).push(i));
   const start = new Array<Ms>(nodes.length);
-  const place = (p: number | null, from: Ms) => {
-    const kids = children.get(p) ?? [];
+  const place = (p: number | null, kids: number[], from: Ms): Ms => {
     const sumMs = kids.reduce((s, k) => s + nodes[k]!.ms, 0);
     const overlap = p !== null && sumMs > nodes[p]!.ms;
     if (overlap) {
@@ -334,11 +351,11 @@ export function layoutReportTree<N extends ReportNode>(
     for (const k of kids) {
       start[k] = overlap ? from : at;
       if (!overlap) at = ms(at + nodes[k]!.ms);
-      place(k, start[k]!);
     }
-    return p === null ? at : undefined;
+    return at;
   };
-  const endMs = place(null, startMs)!;
+  const endMs = place(null, roots, startMs);
+  for (let i = 0; i < nodes.length; i++) if (children[i]!.length) place(i, children[i]!, start[i]!);
   return { placed: nodes.map((node, i) => ({ node, parent: parent[i]!, startMs: start[i]! })), endMs, warnings };
 }
 

@@ -32,6 +32,8 @@ export interface TscDiagnostics {
   timesMs: Record<string, number>;
   /** "Memory used" in bytes (K = 1000 B for TS 6, 1024 B for TS 7). */
   memoryUsedBytes?: number;
+  /** The 1-based line of the table's last row. */
+  endLine: number;
 }
 
 const TABLE_START = /^(?:Files:[ \t]+\d+[ \t]*\r?\n(?:Lines|Lines of Library):|Projects in scope:[ \t]+\d+[ \t]*\r?$)/m;
@@ -62,6 +64,7 @@ export function parseTscDiagnostics(text: string, fileName = '<input>'): TscDiag
   const rows = new Map<string, string>();
   const timesMs: Record<string, number> = {};
   let decimals: number | undefined;
+  let endLine = start + 1;
   for (let i = start; i < lines.length; i++) {
     const line = lines[i]!;
     const named = ROW_NAME.exec(line);
@@ -81,6 +84,7 @@ export function parseTscDiagnostics(text: string, fileName = '<input>'): TscDiag
       if (!/^\d+K$/.test(value)) throw fail(`"${value}" is not a size like "181613K"`);
     } else if (!/^\d+$/.test(value)) throw fail(`"${value}" is not a count`);
     rows.set(name, value);
+    endLine = i + 1;
   }
 
   const version: TscDiagnosticsVersion =
@@ -90,7 +94,7 @@ export function parseTscDiagnostics(text: string, fileName = '<input>'): TscDiag
         ? 6
         : 'unknown';
   const memory = rows.get('Memory used') ?? rows.get('Aggregate Memory used');
-  const result: TscDiagnostics = { version, rows, timesMs };
+  const result: TscDiagnostics = { version, rows, timesMs, endLine };
   // TS 6 prints Math.round(bytes / 1000) + "K"; TS 7 prints Go's bytes / 1024. Without timings the
   // version is unknown; TS 7 always prints "Memory allocs", so it is TS 6's unit then.
   if (memory) result.memoryUsedBytes = Number(memory.slice(0, -1)) * (version === 7 ? 1024 : 1000);
@@ -153,11 +157,13 @@ export function importTscDiagnostics(text: string, fileName: string): Contributi
   const d = parseTscDiagnostics(text, fileName);
   const phases = tscDiagnosticsPhases(d, { endMs: ms(topLevelTimes(d).reduce((s, [, durMs]) => s + durMs, 0)) });
   const warnings: Warning[] = [reconstructedWarning(d, phases, fileName)];
-  if (!('Total' in d.timesMs) && d.version !== 'unknown') {
+  // "Total time" is the table's last row in every tsc version: without it the output was cut.
+  if (!('Total' in d.timesMs) && !('Aggregate Total' in d.timesMs)) {
     warnings.push({
-      code: 'tsc-diagnostics-incomplete',
-      message: `${fileName}: the table has no "Total time" row: it may be cut short`,
+      code: 'tsc-diagnostics-truncated',
+      message: `${fileName}:${d.endLine}: the table ends without its last row, "Total time": the output is cut short; kept the ${d.rows.size} row(s) before it`,
       file: fileName,
+      line: d.endLine,
     });
   }
   return { phases, warnings, sources: ['tsc-diagnostics'] };

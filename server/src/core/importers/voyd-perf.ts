@@ -87,6 +87,15 @@ export function parseVoydPerf(text: string, file = '<input>', warnings: Warning[
   return found.map((f) => readSummary(f.json, f.line, f.last, file, warnings));
 }
 
+/** The value of a JSON text, or undefined when it does not parse (NaN, a cut number …). */
+function parseOrUndefined(json: string): unknown {
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 function readSummary(json: string, line: number, last: boolean, file: string, warnings: Warning[]): VoydPerfSummary {
   let o: Record<string, unknown>;
   try {
@@ -94,7 +103,8 @@ function readSummary(json: string, line: number, last: boolean, file: string, wa
   } catch (e) {
     // A line cut short (a killed compile) still holds its phasesMs, which come before the counters.
     const phases = /"phasesMs":(\{[^{}]*\})/.exec(json);
-    if (last && phases) {
+    const phasesJson = phases ? parseOrUndefined(phases[1]!) : undefined;
+    if (last && phasesJson !== undefined) {
       warnings.push({
         code: 'voyd-perf-truncated',
         message: `${file}:${line}: the perf summary is cut short after ${json.length} characters: kept its phasesMs, lost its counters`,
@@ -102,7 +112,7 @@ function readSummary(json: string, line: number, last: boolean, file: string, wa
         line,
       });
       return {
-        phasesMs: checkPhases(JSON.parse(phases[1]!), file, line),
+        phasesMs: checkPhases(phasesJson, file, line),
         counters: {},
         line,
         truncated: true,
@@ -111,7 +121,7 @@ function readSummary(json: string, line: number, last: boolean, file: string, wa
     }
     throw new ImportError(
       'broken',
-      `the perf summary is not valid JSON (${(e as Error).message})${phases ? '' : ' and has no complete "phasesMs"'}`,
+      `the perf summary is not valid JSON (${(e as Error).message})${phasesJson !== undefined ? '' : ' and has no complete "phasesMs"'}`,
       file,
       line,
     );

@@ -24,6 +24,8 @@
 
 import type { Bytes, Ms, Warning } from '../../model';
 import { bytes, epochSecondsToMs, ms, secondsToMs } from '../../units';
+import { isPlausibleBytes, isPlausibleDurationMs } from '../../plausible';
+import { DROP_CODES, droppedWarning } from '../drop-implausible';
 import { ImportError } from '../import-error';
 
 /** One `time:` line: a finished pass. */
@@ -107,6 +109,14 @@ const ONCE_PER_INVOCATION = new Set([
 
 /** Passes run by rustc's codegen threads: they overlap main-thread passes and are nobody's parent. */
 export const OFF_THREAD = /^LLVM_/;
+
+/** Whether a pass's RSS figures, when it has them, are amounts a machine can have. */
+function plausibleRss(p: { rssStartBytes: Bytes | null; rssEndBytes: Bytes | null }): boolean {
+  return (
+    (p.rssStartBytes === null || isPlausibleBytes(p.rssStartBytes)) &&
+    (p.rssEndBytes === null || isPlausibleBytes(p.rssEndBytes))
+  );
+}
 
 /** A wrapper stamp (`EPOCHREALTIME`, seconds, a decimal comma in some locales) in epoch ms. */
 function stampToEpochMs(s: string): number {
@@ -206,6 +216,8 @@ export function parseTimePasses(text: string, fileName?: string): ParsedTimePass
   let sawPrefix = false;
   let brokenCount = 0;
   let firstBrokenLine: number | undefined;
+  let implausible = 0;
+  let firstImplausible: string | undefined;
 
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -275,6 +287,12 @@ export function parseTimePasses(text: string, fileName?: string): ParsedTimePass
       });
       continue;
     }
+    // A duration or RSS no build can have would be clamped out of sight by the nesting: dropped here.
+    if (!isPlausibleDurationMs(body.pass.durationMs) || !plausibleRss(body.pass)) {
+      implausible++;
+      firstImplausible ??= `line ${lineNo}: ${line.length > 80 ? `${line.slice(0, 77)}...` : line}`;
+      continue;
+    }
     const pass: TimePass = {
       ...body.pass,
       endOrder: 0,
@@ -307,6 +325,11 @@ export function parseTimePasses(text: string, fileName?: string): ParsedTimePass
     if (pass.name === 'total') inv.complete = true;
   }
 
+  if (implausible)
+    warnings.push({
+      ...droppedWarning(DROP_CODES.time, implausible, firstImplausible!),
+      ...(fileName !== undefined ? { file: fileName } : {}),
+    });
   const totalPasses = groups.reduce((n, g) => n + g.passes.length, 0) + loose.length;
   if (!sawHeader && totalPasses === 0) {
     const file = fileName ?? '<input>';
@@ -371,6 +394,18 @@ function splitLoose(
   const totals = loose.filter((p) => p.name === 'total');
   if (interleaved) {
     // Nothing tells which process printed which line: only the "total" lines can be attributed.
+    // Pass lines after the last "total" belong to an invocation that never finished (killed, or cut).
+    const tail = loose[loose.length - 1]!;
+    const unfinished: Warning[] =
+      tail.name === 'total'
+        ? []
+        : [
+            {
+              code: 'rustc-incomplete',
+              message: `the output ends with a pass ("${tail.name}") after the last "total" line: an invocation did not finish (rustc was killed or crashed, or the output is cut); only the ${totals.length} finished one(s) are kept`,
+              line: tail.line,
+            },
+          ];
     return {
       attribution: 'interleaved',
       invocations: totals.map((t) => ({ format, passes: [{ ...t, endOrder: 0 }], complete: true, firstLine: t.line })),
@@ -384,6 +419,7 @@ function splitLoose(
             `Profile the build itself (the profiler's RUSTC_WRAPPER attributes every line), or use -j1.`,
           line: loose[0]!.line,
         },
+        ...unfinished,
       ],
     };
   }

@@ -93,6 +93,11 @@ export class TraceReader {
       }
       switch (this.state) {
         case 'start':
+          // A UTF-8 byte order mark (an editor's) before the JSON is skipped.
+          if (c === 0xef && this.base + i === 0 && buf[i + 1] === 0xbb && buf[i + 2] === 0xbf) {
+            i += 3;
+            break;
+          }
           if (c === C.LBracket) {
             this.form = 'array';
             this.state = 'events';
@@ -446,7 +451,14 @@ async function readGzip(file: string, reader: TraceReader, builder: TraceBuilder
     }
   } catch (e) {
     if (e instanceof ImportError || (e as Error).name === 'AbortError') throw e;
-    if (builder.events === 0) throw new ImportError('broken', `cannot gunzip: ${(e as Error).message}`, file);
+    if (builder.events === 0)
+      throw new ImportError(
+        'broken',
+        `cannot gunzip (${(e as Error).message}) near compressed byte ${raw.bytesRead}: no event could be read`,
+        file,
+        undefined,
+        raw.bytesRead,
+      );
     builder.warn('gzip', `the gzip data is broken (${(e as Error).message}); the events before it are kept`);
   } finally {
     raw.destroy();
