@@ -44,8 +44,8 @@ const step = () => {
 step();`;
 
 /**
- * Stops what a killed cmi left running, as the process supervisor will: the build's process group
- * (its pgid is the root's pid), and waits until it is gone.
+ * Stops what a killed cmi left running, as its supervisor does (a no-op when it did): the build's
+ * process group (its pgid is the root's pid), and waits until it is gone.
  */
 async function stopBuild(journal: string): Promise<void> {
   const { rootPid } = JSON.parse(readFileSync(path.join(journal, 'header.json'), 'utf8')) as { rootPid: number };
