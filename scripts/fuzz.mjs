@@ -54,11 +54,19 @@ if (!o['no-build'] && !o.cli)
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'cmi-fuzz-'));
 const cleanUp = () => rmSync(work, { recursive: true, force: true });
+// The first Ctrl-C (or SIGTERM) ends the run early with the report of what ran; a second one at once.
+let stopEarly = null;
 for (const [signal, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],
 ])
   process.on(signal, () => {
+    if (stopEarly) {
+      const stop = stopEarly;
+      stopEarly = null;
+      stop();
+      return;
+    }
     cleanUp();
     process.exit(code);
   });
@@ -106,8 +114,9 @@ async function fuzz() {
   for (const [format, files] of Object.entries(seeds))
     for (const f of files) baselines.set(f, await baselineOf(cli, format, f, work, bounds));
 
+  // Round-robin over the formats: a run stopped early (Ctrl-C) has covered all of them evenly.
   const tasks = [];
-  for (const format of formats) for (let index = 0; index < perFormat; index++) tasks.push({ format, index });
+  for (let index = 0; index < perFormat; index++) for (const format of formats) tasks.push({ format, index });
   const results = [];
   let next = 0;
   let done = 0;
@@ -130,6 +139,10 @@ async function fuzz() {
         process.stderr.write(`fuzz: ${done}/${tasks.length} (${Math.round((Date.now() - t0) / 1000)} s)\n`);
     }
   };
+  stopEarly = () => {
+    tasks.length = next; // the workers finish the mutants they hold and take no more
+    process.stderr.write('fuzz: stopping; the report covers the mutants run so far\n');
+  };
   await Promise.all(Array.from({ length: Number(o.jobs) }, worker));
 
   const table = tally(results, formats);
@@ -139,6 +152,7 @@ async function fuzz() {
   const report = {
     seed,
     perFormat,
+    stoppedEarly: results.length < formats.length * perFormat,
     jobs: Number(o.jobs),
     bounds,
     big: o.big,

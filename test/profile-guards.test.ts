@@ -89,6 +89,20 @@ describe('a phase tree that is not a tree', () => {
   });
 });
 
+describe('fields of the wrong type are named', () => {
+  it('a version that is not a number says so (not "newer than this tool reads")', () => {
+    const doc = JSON.parse(readFileSync(tsc, 'utf8')) as Doc;
+    doc.version = true;
+    expect(() => parseProfile(JSON.stringify(doc), 'run.json')).toThrow('run.json: "version": true is not a number');
+  });
+
+  it('a phase name that is not a string is refused at its JSON path', () => {
+    const doc = JSON.parse(readFileSync(tsc, 'utf8')) as Doc;
+    doc.phases[2].name = 42;
+    expect(() => parseProfile(JSON.stringify(doc), 'run.json')).toThrow('run.json: phases[2].name: must be a string');
+  });
+});
+
 describe('absurd values are dropped and counted', () => {
   it('an arena without uses is summarised (its uses taken as none)', async () => {
     const file = hostile(heaptrack, 'no-uses.json', (d) => {

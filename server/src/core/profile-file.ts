@@ -99,7 +99,9 @@ export function parseProfile(text: string, file = '<profile>'): Profile {
       file,
     );
   }
-  if (typeof doc.version !== 'number' || doc.version > PROFILE_VERSION) {
+  if (typeof doc.version !== 'number')
+    throw new ProfileFileError(`"version": ${JSON.stringify(doc.version)} is not a number`, file);
+  if (doc.version > PROFILE_VERSION) {
     throw new ProfileFileError(
       `profile format version ${String(doc.version)} is newer than this tool reads (${PROFILE_VERSION}); update Compiler Memory Insight`,
       file,
