@@ -123,7 +123,14 @@ async function fuzz() {
   const worker = async () => {
     while (next < tasks.length) {
       const { format, index } = tasks[next++];
-      const m = makeMutant({ format, fixtures: seeds[format], index, seed, big: o.big, bomb, bombs });
+      let m;
+      try {
+        m = makeMutant({ format, fixtures: seeds[format], index, seed, big: o.big, bomb, bombs });
+      } catch (e) {
+        // A fault of the harness, not of cmi: said, and the run goes on.
+        process.stderr.write(`fuzz: cannot make ${format} #${index}: ${e.message}\n`);
+        continue;
+      }
       const dir = path.join(work, `${format}-${index}`);
       mkdirSync(dir);
       const mutantFile = path.join(dir, m.name);
