@@ -9,6 +9,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Arena, MemorySeries, Profile } from './model';
+import { checkProfile, ProfileShapeError } from './profile-check';
 import type { EncodedSamples } from './sample-codec';
 import { decodeSamples, encodeSamples } from './sample-codec';
 
@@ -40,11 +41,12 @@ function decodeFileSamples(e: FileSamples, where: string, file: string): { tMs: 
   if (!e || !Array.isArray(e.tUs) || !Array.isArray(e.bytes) || e.tUs.length !== e.bytes.length) {
     throw new ProfileFileError(`${where}: tUs and bytes must be arrays of the same length`, file);
   }
-  const out = decodeSamples(e);
-  const n = out.tMs.length;
-  if (n && (!Number.isFinite(out.tMs[n - 1]!) || !Number.isFinite(out.bytes[n - 1]!)))
-    throw new ProfileFileError(`${where}: samples are not all numbers`, file);
-  return out;
+  for (const key of ['tUs', 'bytes'] as const) {
+    const bad = e[key].findIndex((v) => typeof v !== 'number');
+    if (bad >= 0) throw new ProfileFileError(`${where}.${key}[${bad}]: not a number`, file);
+  }
+  // Absurd values (a delta of 1e305) are dropped by checkProfile, sample by sample.
+  return decodeSamples(e);
 }
 
 /** The profile as the JSON text of the file. */
@@ -97,27 +99,34 @@ export function parseProfile(text: string, file = '<profile>'): Profile {
       file,
     );
   }
-  if (typeof doc.version !== 'number' || doc.version > PROFILE_VERSION) {
+  if (typeof doc.version !== 'number')
+    throw new ProfileFileError(`"version": ${JSON.stringify(doc.version)} is not a number`, file);
+  if (doc.version > PROFILE_VERSION) {
     throw new ProfileFileError(
       `profile format version ${String(doc.version)} is newer than this tool reads (${PROFILE_VERSION}); update Compiler Memory Insight`,
       file,
     );
   }
   for (const key of ['run', 'processes', 'series', 'phases', 'markers', 'arenas', 'warnings']) {
-    if (doc[key] === undefined || (key !== 'run' && !Array.isArray(doc[key])))
+    const v = doc[key];
+    if (key === 'run' ? typeof v !== 'object' || v === null || Array.isArray(v) : !Array.isArray(v))
       throw new ProfileFileError(`missing or malformed "${key}"`, file);
+  }
+  for (const key of ['series', 'arenas'] as const) {
+    const bad = (doc[key] as unknown[]).findIndex((x) => typeof x !== 'object' || x === null);
+    if (bad >= 0) throw new ProfileFileError(`${key}[${bad}]: must be an object`, file);
   }
   checkAllocatorSettings((doc.run as Profile['run']).allocatorSettings, file);
   type Enc<T> = Omit<T, 'tMs' | 'bytes'> & { samples: FileSamples };
   const series = (doc.series as Enc<MemorySeries>[]).map(({ samples, ...meta }, i) => ({
     ...meta,
-    ...decodeFileSamples(samples, `series[${i}] (${meta.id})`, file),
+    ...decodeFileSamples(samples, `series[${i}].samples`, file),
   }));
   const arenas = (doc.arenas as Enc<Arena>[]).map(({ samples, ...meta }, i) => ({
     ...meta,
-    ...decodeFileSamples(samples, `arenas[${i}] (${meta.id})`, file),
+    ...decodeFileSamples(samples, `arenas[${i}].samples`, file),
   }));
-  return {
+  const profile: Profile = {
     run: doc.run as Profile['run'],
     processes: doc.processes as Profile['processes'],
     series,
@@ -128,6 +137,13 @@ export function parseProfile(text: string, file = '<profile>'): Profile {
     // Optional (files written before `cmi profile --runs` have none).
     ...(doc.repeat !== undefined && doc.repeat !== null ? { repeat: parseRepeat(doc.repeat, file) } : {}),
   };
+  try {
+    checkProfile(profile, file);
+  } catch (e) {
+    if (e instanceof ProfileShapeError) throw new ProfileFileError(e.message, file);
+    throw e;
+  }
+  return profile;
 }
 
 /** `run.allocatorSettings`: absent, or `{ mode: "eager-purge", env: { NAME: "value", … } }`. */

@@ -8,6 +8,7 @@ import type { AllocationSite } from '../heap/allocation-site';
 import { peakSiteOf } from '../heap/allocation-site';
 import type { ArenaRow, ArenasAtPeak } from './arenas';
 import { arenaEventsPerPhase, arenaRows, arenasAtPeak, freedRightAfterTest } from './arenas';
+import { ancestorsOf, selfAndAncestors } from './phase-ancestry';
 
 export type { ArenaRow, ArenasAtPeak } from './arenas';
 
@@ -192,16 +193,15 @@ export function phaseDepths(phases: Phase[]): number[] {
   const depth = new Array<number>(phases.length);
   for (let i = 0; i < phases.length; i++) {
     const parent = phases[i]!.parent;
-    depth[i] = parent === null || parent >= i ? 0 : depth[parent]! + 1;
+    depth[i] = parent === null || parent >= i || parent < 0 ? 0 : (depth[parent] ?? 0) + 1;
   }
   return depth;
 }
 
 export function phasePath(phases: Phase[], index: number): string[] {
-  const names: string[] = [];
-  for (let i: number | null = index; i !== null && names.length <= phases.length; i = phases[i]!.parent)
-    names.push(phases[i]!.name);
-  return names.reverse();
+  return selfAndAncestors(phases, index)
+    .map((i) => phases[i]!.name)
+    .reverse();
 }
 
 /** The innermost phase that contains `tMs`, preferring phases of process `pid`. */
@@ -298,9 +298,7 @@ function endedJustBefore(p: Profile, tMs: Ms, covering: number, depths: number[]
 }
 
 function descendsFrom(p: Profile, i: number, ancestor: number): boolean {
-  for (let j = p.phases[i]!.parent, n = 0; j !== null && n <= p.phases.length; j = p.phases[j]!.parent, n++)
-    if (j === ancestor) return true;
-  return false;
+  return ancestorsOf(p.phases, i).includes(ancestor);
 }
 
 /**
@@ -423,8 +421,7 @@ export function analyze(p: Profile): Analysis {
   });
 
   // Ancestors of the phase holding the peak hold it too.
-  const holding = new Set<number>();
-  for (let i = peak?.phaseIndex ?? null; i !== null && i !== undefined; i = p.phases[i]!.parent) holding.add(i);
+  const holding = new Set(selfAndAncestors(p.phases, peak?.phaseIndex));
 
   const phaseAt = (tMs: Ms, pid?: number) => innermostPhaseAt(p, tMs, pid, depths);
   const arenaEvents = arenaEventsPerPhase(p, phaseAt);

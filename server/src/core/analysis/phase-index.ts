@@ -12,6 +12,7 @@ import { pathKey } from '../compare/repeat';
 import { valueAt } from '../model';
 import { bytes as asBytes, ms } from '../units';
 import { findPeak, maxInRange, phaseDepths, phasePath, primarySeries } from './analyze';
+import { ancestorsOf, selfAndAncestors } from './phase-ancestry';
 
 /** A phase's duration over repeated runs (`profile.repeat`, compare/repeat.ts). */
 export type RepeatStat = RunStat;
@@ -216,7 +217,7 @@ function statOf(c: Ctx, key: string, spans: number[], inGroup: (i: number) => bo
     selfMs += c.selfMs[i]!;
     holdsPeak ||= c.holding.has(i);
     let nested = false;
-    for (let p = ph.parent, guard = 0; p !== null && guard < 256; p = phases[p]!.parent, guard++) {
+    for (const p of ancestorsOf(phases, i)) {
       if (inGroup(p)) {
         nested = true;
         break;
@@ -284,8 +285,7 @@ export function buildPhaseIndex(profile: Profile): PhaseIndex {
   const depths = phaseDepths(phases);
   const peak = findPeak(profile, depths);
   const primary = peak ? profile.series.find((s) => s.id === peak.series) : primarySeries(profile);
-  const holding = new Set<number>();
-  for (let i = peak?.phaseIndex ?? null; i !== null && i !== undefined; i = phases[i]!.parent) holding.add(i);
+  const holding = new Set(selfAndAncestors(phases, peak?.phaseIndex));
 
   // Self time: duration minus the union of the children's spans (children sorted by start).
   const children = new Map<number, number[]>();

@@ -18,6 +18,7 @@
 
 import { createWriteStream } from 'node:fs';
 import { analyze } from '../analysis/analyze';
+import { ancestorsOf } from '../analysis/phase-ancestry';
 import type { Ms, Phase, Profile } from '../model';
 import { formatBytes, ms, msToUs } from '../units';
 
@@ -30,8 +31,7 @@ function assignLanes(phases: Phase[], indices: number[]): Map<number, number> {
   const depthOf = (i: number): number => {
     const known = depth.get(i);
     if (known !== undefined) return known;
-    const parent = phases[i]!.parent;
-    const d = parent === null ? 0 : 1 + depthOf(parent);
+    const d = ancestorsOf(phases, i).length;
     depth.set(i, d);
     return d;
   };
