@@ -194,6 +194,32 @@ describe('truncation at a line boundary', () => {
 });
 
 describe('absurd values and broken structure', () => {
+  it('esbuild cut inside the indentation of a row (spaces, no newline) warns as cut, not as a finished table', async () => {
+    const src = readFileSync(fx('esbuild', 'esbuild.three.timing.stderr.txt'), 'utf8');
+    const at = src.indexOf('    Link: 148ms');
+    const r = await importFile(copy('esbuild.cut-in-indent.txt', src.slice(0, at + 3)));
+    expect(r.warnings!.map((w) => w.code)).toContain('esbuild-timing-truncated');
+  });
+
+  it('a pid of 1e305 in a clang trace is removed from its phases with a counted warning', async () => {
+    const src = readFileSync(fx('chrome-trace', 'clang14.better_sqlite3.O2.json'), 'utf8');
+    const n = (src.match(/"pid":\s*\d+/g) ?? []).length;
+    expect(n).toBeGreaterThan(10);
+    const r = await importFile(copy('clang.huge-pid.json', src.replace(/"pid":\s*\d+/g, '"pid":1e305')));
+    expect(r.phases!.length).toBeGreaterThan(10);
+    expect(r.phases!.some((p) => p.pid !== undefined)).toBe(false);
+    const w = r.warnings!.find((x) => x.code === 'dropped-implausible-pid')!;
+    expect(w.message).toMatch(/^\d+ process ids that no system gives .* were removed \(first: pid 1e\+305 of "/);
+  });
+
+  it('a DHAT file whose "cmd" is not a string is an error naming the field, not a crash', () => {
+    const src = readFileSync(fx('dhat', 'dhat-rs-pk_range_dhat.dhat-heap.json'), 'utf8');
+    const f = copy('dhat.cmd-number.json', src.replace(/"cmd":\s*"[^"]*"/, '"cmd":42'));
+    const r = spawnSync(process.execPath, [cliPath, 'import', f], { encoding: 'utf8' });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(new RegExp(`^cmi: ${f} \\(byte \\d+\\): "cmd" must be a string`));
+  });
+
   it('a tsc trace with repeated begin/end lines: the spans ending before they begin are dropped and counted', async () => {
     const lines = readFileSync(fx('chrome-trace', 'tsc6.rxjs.trace.json'), 'utf8').split('\n');
     const out: string[] = [];

@@ -50,7 +50,13 @@ export async function runMutant({ cli, format, op, index, mutantFile, base, work
     const res = await runBounded(cli, args, { ...bounds, cwd: work });
     let c = classifyExit(res, input);
     if (c.outcome === 'ok' && oracle) {
-      const bad = oracle(res);
+      let bad;
+      try {
+        bad = oracle(res);
+      } catch (e) {
+        // Exit 0 without a readable result (no profile written, say) is wrong, not a harness fault.
+        bad = `exit 0, but its result cannot be read: ${e.message}`;
+      }
       if (bad) c = { outcome: 'silently-wrong', why: bad };
     }
     steps.push({ step: name, ...c, code: res.code, signal: res.signal, ms: res.ms, maxRssMb: res.maxRssMb });

@@ -27,6 +27,14 @@ export function isPlausibleBytes(b: number): b is Bytes {
   return Number.isFinite(b) && b >= 0 && b <= MAX_PLAUSIBLE_BYTES;
 }
 
+/**
+ * A process id: a whole number within 32 bits either side of 0 (Linux's limit is 2^22, Windows'
+ * ids fit 32 bits; synthetic traces use small or negative ones). 1e305 is damage.
+ */
+export function isPlausiblePid(pid: number): boolean {
+  return Number.isSafeInteger(pid) && Math.abs(pid) <= 2 ** 32;
+}
+
 /** An epoch time in milliseconds between 2000 and 2100 (so `new Date(t)` is always valid). */
 export function isPlausibleEpochMs(t: number): boolean {
   return Number.isFinite(t) && t >= MIN_PLAUSIBLE_EPOCH_MS && t <= MAX_PLAUSIBLE_EPOCH_MS;

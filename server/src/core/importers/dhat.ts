@@ -82,6 +82,29 @@ export function isDhat(text: string): boolean {
   return /^\s*\{\s*"dhatFileVersion"\s*:/.test(text);
 }
 
+const STRING_FIELDS = ['mode', 'tu', 'cmd'] as const;
+const NUMBER_FIELDS = ['pid', 'te', 'tg'] as const;
+const PP_NUMBER_FIELDS = ['tb', 'tbk', 'tl', 'mb', 'mbk', 'gb', 'gbk', 'eb', 'ebk', 'rb', 'wb'] as const;
+
+/** The first field whose JSON type is not DHAT's (a damaged or hand-edited file), or none. */
+function fieldOfWrongType(d: Partial<DhatFile>): { field: string; type: string } | undefined {
+  for (const k of STRING_FIELDS) if (typeof d[k] !== 'string') return { field: k, type: 'a string' };
+  for (const k of NUMBER_FIELDS)
+    if (d[k] !== undefined && typeof d[k] !== 'number') return { field: k, type: 'a number' };
+  const ftbl = d.ftbl ?? [];
+  for (let i = 0; i < ftbl.length; i++)
+    if (typeof ftbl[i] !== 'string') return { field: `ftbl[${i}]`, type: 'a string' };
+  const pps = d.pps ?? [];
+  for (let i = 0; i < pps.length; i++) {
+    const pp = pps[i] as unknown as Record<string, unknown> | null;
+    if (typeof pp !== 'object' || pp === null) return { field: `pps[${i}]`, type: 'an object' };
+    for (const k of PP_NUMBER_FIELDS)
+      if ((k === 'tb' || pp[k] !== undefined) && typeof pp[k] !== 'number')
+        return { field: `pps[${i}].${k}`, type: 'a number' };
+  }
+  return undefined;
+}
+
 export function parseDhat(text: string, file = '<input>'): DhatFile {
   if (!isDhat(text))
     throw new ImportError(
@@ -131,6 +154,15 @@ export function parseDhat(text: string, file = '<input>'): DhatFile {
       file,
       undefined,
       byteOffsetOf(text, '"mode"'),
+    );
+  const wrongType = fieldOfWrongType(d);
+  if (wrongType)
+    throw new ImportError(
+      'broken',
+      `"${wrongType.field}" must be ${wrongType.type}`,
+      file,
+      undefined,
+      byteOffsetOf(text, `"${wrongType.field.split('[')[0]!.split('.').pop()}"`),
     );
   for (let i = 0; i < d.pps.length; i++) {
     const pp = d.pps[i]!;

@@ -6,7 +6,13 @@
 // count and first example, as Perfetto counts what it drops in its stats (docs/import-limits.md).
 
 import type { Arena, Marker, MemorySeries, Phase, ProcessInfo, Warning } from '../model';
-import { isPlausibleBytes, isPlausibleDurationMs, isPlausibleEpochMs, isPlausibleMs } from '../plausible';
+import {
+  isPlausibleBytes,
+  isPlausibleDurationMs,
+  isPlausibleEpochMs,
+  isPlausibleMs,
+  isPlausiblePid,
+} from '../plausible';
 import type { ImportResult } from './importer';
 
 /** The warning codes this module emits, one per kind of drop. */
@@ -18,6 +24,7 @@ export const DROP_CODES = {
   origin: 'dropped-implausible-origin',
   depth: 'dropped-too-deep',
   order: 'dropped-out-of-order-sample',
+  pid: 'dropped-implausible-pid',
 } as const;
 
 /**
@@ -58,6 +65,7 @@ const WHAT: Record<DropCode, string> = {
   'dropped-implausible-origin': 'wall-clock origins outside 2000–2100 were ignored (times stay relative)',
   'dropped-out-of-order-sample':
     'memory samples earlier than the sample before them were dropped (a series goes forward in time)',
+  'dropped-implausible-pid': 'process ids that no system gives (not a whole number within 32 bits) were removed',
   'dropped-too-deep': `phases nested deeper than ${MAX_PHASE_DEPTH} levels were dropped`,
 };
 
@@ -76,10 +84,11 @@ export function dropImplausible(r: ImportResult, file: string): ImportResult {
     delete out.originEpochMs;
   }
   if (r.phases) out.phases = phases(r.phases, count);
-  if (r.series) out.series = r.series.map((s) => series(s, count));
-  if (r.markers) out.markers = r.markers.filter((m) => markerOk(m, count));
+  if (r.series) out.series = r.series.map((s) => withPlausiblePid(series(s, count), s.name, count));
+  if (r.markers)
+    out.markers = r.markers.filter((m) => markerOk(m, count)).map((m) => withPlausiblePid(m, m.name, count));
   if (r.arenas) out.arenas = r.arenas.flatMap((a) => arena(a, count));
-  if (r.processes) out.processes = r.processes.map((p) => processInfo(p, count));
+  if (r.processes) out.processes = r.processes.flatMap((p) => processInfo(p, count));
   if (r.run?.wallMs !== undefined && !isPlausibleDurationMs(r.run.wallMs)) {
     count(DROP_CODES.time, `the run's wall time ${r.run.wallMs}`);
     const { wallMs: _, ...run } = r.run;
@@ -126,7 +135,7 @@ function phases(list: readonly Phase[], count: Count): Phase[] {
     }
     let up = parent[i]!;
     while (up !== null && newIndex[up] === -1) up = parent[up]!;
-    const phase: Phase = { ...p, parent: up === null ? null : newIndex[up]! };
+    const phase: Phase = withPlausiblePid({ ...p, parent: up === null ? null : newIndex[up]! }, p.name, count);
     for (const key of ['memStartBytes', 'memEndBytes'] as const) {
       const v = phase[key];
       if (v !== undefined && !isPlausibleBytes(v)) {
@@ -138,6 +147,14 @@ function phases(list: readonly Phase[], count: Count): Phase[] {
     kept.push(phase);
   });
   return kept;
+}
+
+/** The record without its pid when that pid is no process id (the record itself is kept). */
+function withPlausiblePid<T extends { pid?: number }>(x: T, name: string, count: Count): T {
+  if (x.pid === undefined || isPlausiblePid(x.pid)) return x;
+  count(DROP_CODES.pid, `pid ${x.pid} of ${q(name)}`);
+  const { pid: _, ...rest } = x;
+  return rest as T;
 }
 
 /** A series without implausible samples, nor samples earlier than the one before (times ascend). */
@@ -216,7 +233,14 @@ function arena(a: Arena, count: Count): Arena[] {
   return [s.tMs === a.tMs && uses.length === a.uses.length ? a : { ...a, tMs: s.tMs, bytes: s.bytes, uses }];
 }
 
-function processInfo(p: Partial<ProcessInfo> & { pid: number }, count: Count): Partial<ProcessInfo> & { pid: number } {
+function processInfo(
+  p: Partial<ProcessInfo> & { pid: number },
+  count: Count,
+): (Partial<ProcessInfo> & { pid: number })[] {
+  if (!isPlausiblePid(p.pid)) {
+    count(DROP_CODES.pid, `process ${p.pid}`);
+    return [];
+  }
   const out = { ...p };
   let changed = false;
   for (const key of ['startMs', 'endMs'] as const) {
@@ -232,5 +256,5 @@ function processInfo(p: Partial<ProcessInfo> & { pid: number }, count: Count): P
     delete out.peakRssBytes;
     changed = true;
   }
-  return changed ? out : p;
+  return [changed ? out : p];
 }

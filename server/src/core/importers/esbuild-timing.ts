@@ -68,7 +68,9 @@ export function parseEsbuildTiming(text: string, file = '<input>', warnings: War
   for (; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.trim() === '') {
-      ended = true;
+      // Spaces that end the input without a newline are the start of a row cut short, not the
+      // blank line that ends the table.
+      ended = i < lines.length - 1 || total > lines.length;
       break;
     }
     const m = ROW.exec(line);
