@@ -228,14 +228,17 @@ describe('rollup --perf', () => {
     ).toBe(495 + 5717 + 631 + 149);
   });
 
-  it('puts the peak heapUsed in WRITE (124 MB), with a js-heap series of heapUsed at timer starts and ends', () => {
+  it('finds the peak heapUsed (124 MB, at the end of WRITE) but gives it to no phase: their times are guessed', () => {
     const r = importRollupPerf(read('rollup', 'rollup.three.perf.stdout.txt'));
     const s = r.series![0]!;
     expect(s.kind).toBe('js-heap');
     expect(Math.max(...s.bytes)).toBe(124_000_000);
     const p = emptyProfile(blankRunFacts());
     mergeContribution(p, r);
-    expect(findPeak(p)).toMatchObject({ bytes: 124_000_000, phasePath: ['WRITE'] });
+    // rollup reports durations only: WRITE's place in time is laid out by the importer, so the peak
+    // that falls in it is not blamed on it (a phase placed by guess never receives the peak).
+    expect(r.phases!.every((ph) => ph.args?.reconstructed === true)).toBe(true);
+    expect(findPeak(p)).toMatchObject({ bytes: 124_000_000, phasePath: [] });
   });
 
   it('reads bundle.getTimings() JSON with the same tree, fractional ms and exact bytes', () => {

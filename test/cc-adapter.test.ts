@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { peakOf } from '../server/src/core/analysis/analyze';
+import { peakPlaceText } from '../server/src/core/analysis/summary';
 import { ccCommandKind, ccInstrumentation, ccSourceOf } from '../server/src/core/collect/cc';
 import type { Profile } from '../server/src/core/model';
 import { runBuild } from '../server/src/core/runner';
@@ -97,6 +99,25 @@ describe('C/C++ adapter (gcc, make -j2)', () => {
       }
     }
     expect(profile.warnings.map((w) => w.code)).toContain('cc-placement-reconstructed');
+  });
+
+  it("gives a compiler's peak to its translation unit, never to a pass gcc did not time", () => {
+    // -ftime-report has durations only: the passes are laid out by guess, so the peak of each cc1
+    // process goes to its file (or to "after" it, at exit), and the headline says what was not timed.
+    let inside = 0;
+    for (const tu of tuPhases(profile)) {
+      const rss = profile.series.find((s) => s.kind === 'rss-process' && s.pid === tu.pid);
+      if (!rss?.tMs.length) continue;
+      const peak = peakOf(profile, rss)!;
+      const path = peak.afterPhasePath ?? peak.phasePath;
+      expect(path[path.length - 1], `${tu.name}: ${path.join(' › ')}`).toBe(tu.name);
+      if (!peak.afterPhasePath) {
+        inside++;
+        expect(peak.untimedInside).toBe('passes');
+        expect(peakPlaceText(peak).endsWith(`${tu.name} (passes not timed)`), peakPlaceText(peak)).toBe(true);
+      }
+    }
+    expect(inside).toBeGreaterThan(0);
   });
 
   it("keeps the build's output and objects as without the profiler", () => {

@@ -268,7 +268,8 @@ export function markerNames(markers: Marker[]): string[] {
 
 /**
  * "peak 125.41 MB in BUILD › generate module graph": the peak the analysis finds once the contribution is
- * merged into an empty profile, and the phase it falls in; nothing without series.
+ * merged into an empty profile, and the timed phase it falls in (phases placed by guess get no peak);
+ * nothing without series.
  */
 export function peakLines(c: Contribution): string[] {
   if (!c.series?.length) return [];
@@ -276,7 +277,8 @@ export function peakLines(c: Contribution): string[] {
   mergeContribution(p, c);
   const peak = findPeak(p);
   const bytes = peak?.bytes === undefined ? '' : `${megabytes(peak.bytes, 2)} MB`;
-  return [`peak ${bytes} in ${peak?.phasePath.join(' › ')}`];
+  const where = peak?.phasePath.length ? `in ${peak.phasePath.join(' › ')}` : 'in no timed phase';
+  return [`peak ${bytes} ${where}${peak?.untimedInside ? ` (${peak.untimedInside} not timed)` : ''}`];
 }
 
 /** "warning no-timeline: …": one line per warning; or only the codes. */

@@ -87,7 +87,9 @@ describe('gcc -ftime-report: one cc1plus block', () => {
       sysMs: 1710,
       wallMs: 7520,
       ggcAllocatedBytes: 175 * 1024 * 1024,
+      reconstructed: true, // laid out from its duration: never given a peak
     });
+    expect(byName('cc1plus #1').args!.reconstructed).toBeUndefined();
     expect(byName('phase setup').args!.ggcAllocatedBytes).toBe(1448 * 1024); // "1448k"
     expect(byName('tree CFG cleanup').args!.ggcAllocatedBytes).toBe(3160); // "3160 " (bytes, blank unit)
     expect(byName('dump files').args!.ggcAllocatedBytes).toBe(0);

@@ -30,6 +30,11 @@ export interface Peak {
    * output): the path of that last phase. The peak is then "at exit, after X", never the bare process.
    */
   afterPhasePath?: string[];
+  /**
+   * Set when phases placed by guess (durations without time stamps, see `placedByGuess`) cover the
+   * peak inside the phase named: they are not given it, and the headline says what was not timed.
+   */
+  untimedInside?: 'passes' | 'phases';
 }
 
 /** What a peak measures: the live heap (what the program holds) or retained memory (what the OS gave it). */
@@ -204,7 +209,17 @@ export function phasePath(phases: Phase[], index: number): string[] {
     .reverse();
 }
 
-/** The innermost phase that contains `tMs`, preferring phases of process `pid`. */
+/**
+ * Whether a phase's start and end were laid out by the tool from durations alone (gcc's
+ * -ftime-report, esbuild --timing, tsc --diagnostics, rollup --perf, Voyd's totals: the importer
+ * marks them `args.reconstructed`). Such a phase never receives a peak: its place in time is a
+ * guess, so the peak goes to the timed phase around it.
+ */
+export function placedByGuess(ph: Phase): boolean {
+  return ph.args?.reconstructed === true;
+}
+
+/** The innermost timed phase that contains `tMs`, preferring phases of process `pid`. */
 export function innermostPhaseAt(
   p: Profile,
   tMs: Ms,
@@ -214,6 +229,7 @@ export function innermostPhaseAt(
   const containing: number[] = [];
   for (let i = 0; i < p.phases.length; i++) {
     const ph = p.phases[i]!;
+    if (placedByGuess(ph)) continue;
     if (ph.startMs - TIME_RESOLUTION_MS <= tMs && tMs <= ph.endMs + TIME_RESOLUTION_MS) containing.push(i);
   }
   const pick = (list: number[]) =>
@@ -263,6 +279,7 @@ export function peakOf(p: Profile, primary: MemorySeries, depths = phaseDepths(p
   let phaseIndex = innermostPhaseAt(p, max.atMs, pid, depths);
   const after = pid === undefined ? undefined : lastPhaseBefore(p, max.atMs, pid, phaseIndex, depths);
   if (after === undefined && phaseIndex !== undefined) phaseIndex = endedJustBefore(p, max.atMs, phaseIndex, depths);
+  const untimed = phaseIndex === undefined ? undefined : untimedInside(p, phaseIndex);
   return {
     bytes: max.bytes,
     atMs: max.atMs,
@@ -273,7 +290,17 @@ export function peakOf(p: Profile, primary: MemorySeries, depths = phaseDepths(p
     phasePath: phaseIndex === undefined ? [] : phasePath(p.phases, phaseIndex),
     ...(phaseIndex !== undefined ? { phaseIndex } : {}),
     ...(after !== undefined ? { afterPhasePath: phasePath(p.phases, after) } : {}),
+    ...(untimed ? { untimedInside: untimed } : {}),
   };
+}
+
+/** What phase `i` holds that was placed by guess: gcc's passes, or another format's phases; else none. */
+function untimedInside(p: Profile, i: number): Peak['untimedInside'] {
+  for (let j = i + 1; j < p.phases.length; j++) {
+    const ph = p.phases[j]!;
+    if (ph.parent === i && placedByGuess(ph)) return ph.category?.startsWith('gcc-') ? 'passes' : 'phases';
+  }
+  return undefined;
 }
 
 /**
@@ -287,7 +314,8 @@ function endedJustBefore(p: Profile, tMs: Ms, covering: number, depths: number[]
   let later = false;
   for (let i = covering + 1; i < p.phases.length; i++) {
     const ph = p.phases[i]!;
-    if (ph.pid !== parent.pid || depths[i]! <= depths[covering]! || !descendsFrom(p, i, covering)) continue;
+    if (ph.pid !== parent.pid || placedByGuess(ph) || depths[i]! <= depths[covering]! || !descendsFrom(p, i, covering))
+      continue;
     if (ph.startMs > tMs + TIME_RESOLUTION_MS) later = true;
     else if (ph.endMs < tMs - TIME_RESOLUTION_MS) {
       const b = before === undefined ? undefined : p.phases[before]!;
@@ -317,7 +345,7 @@ function lastPhaseBefore(
   let last: number | undefined;
   for (let i = 0; i < p.phases.length; i++) {
     const ph = p.phases[i]!;
-    if (ph.pid !== pid || i === covering || depths[i] === 0) continue;
+    if (ph.pid !== pid || i === covering || depths[i] === 0 || placedByGuess(ph)) continue;
     if (ph.endMs > tMs + TIME_RESOLUTION_MS) return undefined;
     if (
       last === undefined ||
@@ -330,7 +358,7 @@ function lastPhaseBefore(
     // No outermost span: the process's own phases are all roots.
     for (let i = 0; i < p.phases.length; i++) {
       const ph = p.phases[i]!;
-      if (ph.pid !== pid) continue;
+      if (ph.pid !== pid || placedByGuess(ph)) continue;
       if (ph.endMs > tMs + TIME_RESOLUTION_MS) return undefined;
       if (last === undefined || ph.endMs > p.phases[last]!.endMs) last = i;
     }

@@ -97,14 +97,19 @@ function peakJson(peak: Peak | null): Record<string, unknown> | null {
       pid: peak.pid ?? null,
       phasePath: peak.phasePath,
       afterPhasePath: peak.afterPhasePath ?? null,
+      untimedInside: peak.untimedInside ?? null,
     }
   );
 }
 
-/** Where a peak is, in words: "in Program › Check", "at exit, after Emit", "(no phase covers it)". */
+/**
+ * Where a peak is, in words: "in Program › Check", "in sqlite3.c (passes not timed)", "at exit, after
+ * Emit", "(no phase covers it)".
+ */
 export function peakPlaceText(peak: Peak): string {
   if (peak.afterPhasePath) return `at exit, after ${peak.afterPhasePath.join(' › ')}`;
-  return peak.phasePath.length ? `in ${peak.phasePath.join(' › ')}` : '(no phase covers it)';
+  if (!peak.phasePath.length) return '(no phase covers it)';
+  return `in ${peak.phasePath.join(' › ')}${peak.untimedInside ? ` (${peak.untimedInside} not timed)` : ''}`;
 }
 
 function peakLine(label: string, peak: Peak): string {

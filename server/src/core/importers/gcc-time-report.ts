@@ -220,13 +220,27 @@ export function gccTimeReportToResult(parsed: ParsedGccTimeReport, file = '<inpu
     let pt = t;
     for (const r of phaseRows) {
       const end = ms(Math.min(pt + durOf(r), rootEndMs));
-      phases.push({ name: r.name, parent: root, startMs: pt, endMs: end, category: 'gcc-phase', args: argsOf(r) });
+      phases.push({
+        name: r.name,
+        parent: root,
+        startMs: pt,
+        endMs: end,
+        category: 'gcc-phase',
+        args: { ...argsOf(r), reconstructed: true },
+      });
       pt = end;
     }
     const timevars = b.rows.filter((r) => r.kind === 'timevar' || r.kind === 'detail');
     if (timevars.length) {
       const group = phases.length;
-      phases.push({ name: 'timevars', parent: root, startMs: t, endMs: t, category: 'gcc-timevar-group' });
+      phases.push({
+        name: 'timevars',
+        parent: root,
+        startMs: t,
+        endMs: t,
+        category: 'gcc-timevar-group',
+        args: { reconstructed: true },
+      });
       let tt = t;
       let parentIdx = -1;
       let childT = t;
@@ -239,7 +253,7 @@ export function gccTimeReportToResult(parsed: ParsedGccTimeReport, file = '<inpu
             startMs: tt,
             endMs: ms(tt + durOf(r)),
             category: 'gcc-timevar',
-            args: argsOf(r),
+            args: { ...argsOf(r), reconstructed: true },
           });
           childT = tt;
           tt = ms(tt + durOf(r));
@@ -253,7 +267,7 @@ export function gccTimeReportToResult(parsed: ParsedGccTimeReport, file = '<inpu
             startMs: start,
             endMs: end,
             category: 'gcc-timevar-detail',
-            args: argsOf(r),
+            args: { ...argsOf(r), reconstructed: true },
           });
           childT = end;
         }
@@ -277,6 +291,7 @@ export function gccTimeReportToResult(parsed: ParsedGccTimeReport, file = '<inpu
         startMs: t,
         endMs: t,
         category: 'gcc-overlapping-group',
+        args: { reconstructed: true },
       });
       let ot = t;
       for (const r of overlapping) {
@@ -287,7 +302,7 @@ export function gccTimeReportToResult(parsed: ParsedGccTimeReport, file = '<inpu
           startMs: ot,
           endMs: end,
           category: 'gcc-overlapping',
-          args: argsOf(r),
+          args: { ...argsOf(r), reconstructed: true },
         });
         ot = end;
       }
