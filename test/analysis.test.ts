@@ -110,3 +110,51 @@ describe('analyze', () => {
     expect(summaryText(a)).toContain('Peak: 90.0 MiB (rss-tree) at 50.0 ms in b › b2 [pid 2]');
   });
 });
+
+describe("the peak of one process is never given to another process's phase", () => {
+  // make -j2: cc1 (pid 11) compiles big.cc until 50 ms (gcc's reported TOTAL) and exits at 61 ms;
+  // cc1 (pid 12) compiles small.cc from 30 to 90 ms. The tree peaks at 50.5 ms, while pid 11 holds most.
+  const p = profile(
+    [
+      // gcc's TOTAL covers most of the process's life: no process row is added above it.
+      { name: 'big.cc', parent: null, startMs: ms(0), endMs: ms(50), pid: 11, category: 'translation-unit' },
+      { name: 'phase parsing', parent: 0, startMs: ms(0), endMs: ms(20), pid: 11, args: { reconstructed: true } },
+      { name: 'small.cc', parent: null, startMs: ms(30), endMs: ms(90), pid: 12, category: 'translation-unit' },
+    ],
+    [
+      series('rss-tree', 'rss-tree', [
+        [0, 10 * MiB],
+        [50.5, 200 * MiB],
+        [70, 80 * MiB],
+      ]),
+      series(
+        'rss:11',
+        'rss-process',
+        [
+          [0, 10 * MiB],
+          [50.5, 127 * MiB],
+          [61, 0],
+        ],
+        11,
+      ),
+      series(
+        'rss:12',
+        'rss-process',
+        [
+          [0, 0],
+          [50.5, 73 * MiB],
+          [70, 80 * MiB],
+        ],
+        12,
+      ),
+    ],
+  );
+
+  it('names the last phase of the process holding it, not the compile running beside it', () => {
+    const peak = analyze(p).peak!;
+    expect(peak.pid).toBe(11);
+    expect(peak.phasePath).toEqual([]);
+    expect(peak.afterPhasePath).toEqual(['big.cc']);
+    expect(summaryText(analyze(p))).toContain('at exit, after big.cc [pid 11]');
+  });
+});

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { peakOf } from '../server/src/core/analysis/analyze';
+import { analyze, peakOf } from '../server/src/core/analysis/analyze';
 import { peakPlaceText } from '../server/src/core/analysis/summary';
 import { ccCommandKind, ccInstrumentation, ccSourceOf } from '../server/src/core/collect/cc';
 import type { Profile } from '../server/src/core/model';
@@ -118,6 +118,10 @@ describe('C/C++ adapter (gcc, make -j2)', () => {
       }
     }
     expect(inside).toBeGreaterThan(0);
+    // The headline: its phase is of the process that holds the peak, never of the compile beside it.
+    const head = analyze(profile).peak!;
+    const at = head.phaseIndex === undefined ? undefined : profile.phases[head.phaseIndex]!;
+    if (at?.pid !== undefined && head.pid !== undefined) expect(at.pid).toBe(head.pid);
   });
 
   it("keeps the build's output and objects as without the profiler", () => {

@@ -41,7 +41,9 @@ suite('A folder with nothing to build', () => {
       summary.topPhasesByTime.map((p) => p.path.join(' › ')),
       ['Check', 'Emit', 'Parse', 'Bind', 'Config'],
     );
-    assert.equal((await state()).statusBar.text, `$(pulse) ${summary.peak?.bytesText} peak · Emit`);
+    // tsc --diagnostics gives totals, not times: its phases are laid out by guess and never get the
+    // peak (tsc's "Memory used" at the end), so no phase is named.
+    assert.equal((await state()).statusBar.text, `$(pulse) ${summary.peak?.bytesText} peak · no phase`);
   });
 
   test('Show Build Output works whatever the server is doing', async () => {

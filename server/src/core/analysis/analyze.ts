@@ -219,7 +219,10 @@ export function placedByGuess(ph: Phase): boolean {
   return ph.args?.reconstructed === true;
 }
 
-/** The innermost timed phase that contains `tMs`, preferring phases of process `pid`. */
+/**
+ * The innermost timed phase that contains `tMs`: of process `pid` when given (else of no process in
+ * particular), never of another process.
+ */
 export function innermostPhaseAt(
   p: Profile,
   tMs: Ms,
@@ -238,11 +241,11 @@ export function innermostPhaseAt(
       const d = depths[i]! - depths[best]!;
       return d > 0 || (d === 0 && p.phases[i]!.startMs > p.phases[best]!.startMs) ? i : best;
     }, undefined);
-  if (pid !== undefined) {
-    const own = pick(containing.filter((i) => p.phases[i]!.pid === pid));
-    if (own !== undefined) return own;
-  }
-  return pick(containing);
+  if (pid === undefined) return pick(containing);
+  // Another process's phase never holds this process's peak (under make -j2, the compile that ended
+  // 0.5 ms before the peak is not the one running beside it); phases with no process can.
+  const own = pick(containing.filter((i) => p.phases[i]!.pid === pid));
+  return own ?? pick(containing.filter((i) => p.phases[i]!.pid === undefined));
 }
 
 /** The headline peak (of the live heap where there is one; see `Analysis.peak`). */
