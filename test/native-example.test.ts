@@ -132,8 +132,10 @@ describe.skipIf(process.platform !== 'linux')(
       const c = compareProfiles(profiles.held!, profiles.free!);
       expect(c.peaks[0]!.kind).toBe('allocator-heap');
       expect(c.peaks[0]!.peak.deltaPct!).toBeLessThan(-0.3);
+      // RSS of a 13 MiB program moves by up to ~1.6 MiB from run to run (shared pages, where the heap
+      // lands): "barely moved" is judged against the live heap's fall (~5.8 MiB), not in percent.
       const rss = c.peaks.find((x) => x.kind === 'rss-tree')!;
-      expect(Math.abs(rss.peak.deltaPct!)).toBeLessThan(0.1);
+      expect(Math.abs(rss.peak.delta!)).toBeLessThan(0.5 * Math.abs(c.peaks[0]!.peak.delta!));
     }, 180_000);
   },
 );
