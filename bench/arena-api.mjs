@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { defaultReport, median, pairRange } from './stats.mjs';
+import { defaultReport, median, pairRange, runWhenMain } from './stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ws = path.join(root, 'examples', 'workspace');
@@ -102,8 +102,4 @@ export async function benchArenaApi({ report = defaultReport, tmpDir, runs = 5 }
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const runs = Number(args[args.indexOf('--runs') + 1]) || 5;
-  await benchArenaApi({ runs });
-}
+await runWhenMain(import.meta.url, 5, benchArenaApi);

@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, pairRange } from './stats.mjs';
+import { median, pairRange, runWhenMain } from './stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -94,7 +94,4 @@ async function pairs(tmp, runs) {
   );
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  await benchJournal({ runs: Number(args[args.indexOf('--runs') + 1]) || 5 });
-}
+await runWhenMain(import.meta.url, 5, benchJournal);

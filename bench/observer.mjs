@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultReport, median, pairRange } from './stats.mjs';
+import { defaultReport, median, pairRange, runWhenMain } from './stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ws = path.join(root, 'examples', 'workspace');
@@ -152,8 +152,4 @@ export async function benchObserver({ report = defaultReport, tmpDir, runs = 5 }
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const runs = Number(args[args.indexOf('--runs') + 1]) || 5;
-  await benchObserver({ runs });
-}
+await runWhenMain(import.meta.url, 5, benchObserver);

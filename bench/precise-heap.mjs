@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultReport, median, pairRange } from './stats.mjs';
+import { defaultReport, median, pairRange, runWhenMain } from './stats.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ws = path.join(root, 'examples', 'workspace');
@@ -63,8 +63,4 @@ export async function benchPreciseHeap({ report = defaultReport, tmpDir, runs = 
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const runs = Number(args[args.indexOf('--runs') + 1]) || 3;
-  await benchPreciseHeap({ runs });
-}
+await runWhenMain(import.meta.url, 3, benchPreciseHeap);

@@ -21,9 +21,11 @@
 //   hover      hovers on phase names with a 50,000-phase profile: index build, p50/p95 vs 20 ms (bench/hover.mjs)
 //   observer   tsc's peak RSS under `cmi profile` vs alone, paired (bench/observer.mjs; 5 pairs unless --runs)
 //   journal    cmi's own CPU and ticks/s with its run journal vs --no-journal, paired (bench/journal.mjs)
+//   containment  `cmi profile` of make -j2 and of `true` in a cgroup / under the supervisor vs the
+//              process group alone, alternated (bench/containment.mjs)
 //   precise    the cost of --precise-heap: the example compiler's and tsc's wall time with it vs without
 //
-// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover|eager-purge|live-heap|agreement|observer|journal|precise, --gb1
+// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover|eager-purge|live-heap|agreement|observer|journal|containment|precise, --gb1
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -304,6 +306,10 @@ try {
   if (!only || only === 'journal') {
     const { benchJournal } = await import('./journal.mjs');
     await benchJournal({ tmpDir: tmp, runs: args.includes('--runs') ? runs : 5 });
+  }
+  if (!only || only === 'containment') {
+    const { benchContainment } = await import('./containment.mjs');
+    await benchContainment({ tmpDir: tmp, runs: args.includes('--runs') ? runs : 7 });
   }
   if (!only || only === 'precise') {
     const { benchPreciseHeap } = await import('./precise-heap.mjs');
