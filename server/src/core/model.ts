@@ -121,6 +121,26 @@ export interface Phase {
   memKind?: SeriesKind;
   /** Free-form details from the source (file path of a tsc check, rustc crate type ...). */
   args?: Record<string, string | number | boolean>;
+  /**
+   * Parts of this phase known only by their durations (a compiler's totals without time stamps, such as
+   * gcc's `-ftime-report` without the plugin): listed inside the phase as a table, never placed in time,
+   * never given the peak, never matched by compare against phases that were timed.
+   */
+  durations?: PhaseDuration[];
+}
+
+/** One row of a phase's table of durations (see `Phase.durations`). */
+export interface PhaseDuration {
+  name: string;
+  /** Total wall time the source reports for it. */
+  ms: Ms;
+  /** Nesting in the table: 0 for a top row, 1 for a row inside the previous row of depth 0, ... */
+  depth?: number;
+  /** Times it ran, where the source counts them. */
+  count?: number;
+  /** Memory the source attributes to it, and what that figure is (`GGC allocated` for gcc). */
+  bytes?: Bytes;
+  bytesMeaning?: string;
 }
 
 export interface Marker {
