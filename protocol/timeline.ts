@@ -133,6 +133,43 @@ export interface TimelinePhaseRow {
   holdsPeak: boolean;
 }
 
+/** One job of a parallel build (a translation unit, a crate …: one process), for the jobs table. */
+export interface TimelineJob {
+  /** What it compiled: its translation unit or crate, else its outermost phase, else its process's name. */
+  name: string;
+  pid: number;
+  /** The process's recorded name, e.g. "cc1 main.c". */
+  process: string;
+  /** `translation-unit`, `crate`, … or `compiler` (a compiler with no phase). */
+  kind: string;
+  /** Its span: its process's life, widened to its phases (what a click selects). */
+  startMs: number;
+  endMs: number;
+  /** Its process's own peak RSS (VmHWM where read, else sampled); null when unknown. */
+  peakRssBytes: number | null;
+  /** Its process's live-heap peak; null when no live heap of it was measured (unknown, never guessed). */
+  liveHeapPeakBytes: number | null;
+  runningAtPeak: boolean;
+  /** Its process's sampled RSS at the peak's tick; null when not running then. */
+  rssAtPeakBytes: number | null;
+}
+
+/** A parallel build's jobs, most memory first, and which of them overlapped at the tree's peak. */
+export interface TimelineJobs {
+  /** The build in one sentence, as `cmi summary` says it ("2 jobs overlapped at the peak holding …"). */
+  headline: string;
+  jobs: TimelineJob[];
+  /** The instant of the overlap (the tree's RSS peak) and the tree's memory then; null without one. */
+  peakAtMs: number | null;
+  peakBytes: number | null;
+  /** Indices into `jobs` of those running at the peak, most held first, and their sum. */
+  atPeak: number[];
+  heldAtPeakBytes: number | null;
+  /** The most jobs that ran at once, and the sum of that many largest job peaks. */
+  maxConcurrent: number;
+  largestTogetherBytes: number | null;
+}
+
 export interface TimelineModel {
   run: TimelineRun;
   /** The headline peak: of the live heap where one was measured, else of retained memory. */
@@ -149,6 +186,8 @@ export interface TimelineModel {
   /** Number of arena lanes. */
   arenaLanes: number;
   phaseRows: TimelinePhaseRow[];
+  /** The jobs of a parallel build; absent for a build of fewer than two jobs. */
+  jobs?: TimelineJobs;
 }
 
 /** The samples of one series in a window, decimated: ascending times, at most 2 × columns + 2 points. */

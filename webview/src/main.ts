@@ -14,7 +14,7 @@ import type {
 } from '../../protocol/timeline';
 import { el } from './dom';
 import { formatBytes, formatMs } from './format';
-import { arenaTable, phaseTable } from './tables';
+import { arenaTable, jobTable, phaseTable } from './tables';
 import { Timeline } from './timeline';
 import { hashStore, validViewState, type ViewState, type ViewStateStore } from './view-state';
 import { vscodePort } from './vscode-port';
@@ -134,6 +134,16 @@ function show(model: TimelineModel): void {
         phaseTable(model.phaseRows, revealer(model), sortKept('phases')),
       ),
     );
+    if (model.jobs)
+      tables.append(
+        el(
+          'section',
+          { id: 'cmi-jobs' },
+          el('h2', {}, `Jobs of the parallel build (${model.jobs.jobs.length})`),
+          el('p', { class: 'cmi-note' }, `${model.jobs.headline}.`),
+          jobTable(model.jobs.jobs, (j) => () => timeline.setSelection([j.startMs, j.endMs]), sortKept('jobs')),
+        ),
+      );
     if (model.arenas.length)
       tables.append(
         el(

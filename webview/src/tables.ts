@@ -1,6 +1,6 @@
 // The phase table and the arena table: sortable by any column (click its header), all text set as text.
 
-import type { TimelineArena, TimelinePhaseRow } from '../../protocol/timeline';
+import type { TimelineArena, TimelineJob, TimelinePhaseRow } from '../../protocol/timeline';
 import { el } from './dom';
 import { formatBytes, formatMs, formatPercent } from './format';
 
@@ -29,6 +29,7 @@ function sortableTable<T>(
   rowClass: (r: T) => string,
   activate?: Activate<T>,
   kept: SortKept = {},
+  activateTitle = 'Reveal in the editor',
 ): HTMLElement {
   const table = el('table', { class: 'cmi-table' });
   const thead = el('thead');
@@ -77,7 +78,7 @@ function sortableTable<T>(
         if (action) {
           tr.classList.add('cmi-link');
           tr.tabIndex = 0;
-          tr.title = 'Reveal in the editor';
+          tr.title = activateTitle;
           tr.addEventListener('click', action);
           tr.addEventListener('keydown', (e) => e.key === 'Enter' && action());
         }
@@ -165,5 +166,38 @@ export function arenaTable(arenas: TimelineArena[], kept?: SortKept): HTMLElemen
     (a) => (a.heldPastLastUse ? 'cmi-held' : ''),
     undefined,
     kept,
+  );
+}
+
+/** The jobs of a parallel build, most memory first; `select` is what clicking a row does (selects its span). */
+export function jobTable(jobs: TimelineJob[], select?: Activate<TimelineJob>, kept?: SortKept): HTMLElement {
+  return sortableTable(
+    'Jobs',
+    jobs,
+    [
+      { title: 'Job', value: (j) => j.name, text: (j) => `${j.name} [${j.kind}]` },
+      { title: 'Process', value: (j) => j.pid, text: (j) => `${j.process} (pid ${j.pid})` },
+      { title: 'Peak RSS', value: (j) => j.peakRssBytes, text: (j) => formatBytes(j.peakRssBytes) },
+      {
+        title: 'Live heap peak',
+        value: (j) => j.liveHeapPeakBytes,
+        text: (j) => (j.liveHeapPeakBytes === null ? 'unknown' : formatBytes(j.liveHeapPeakBytes)),
+      },
+      {
+        title: 'At the peak',
+        value: (j) => j.rssAtPeakBytes,
+        text: (j) => (j.runningAtPeak ? `${formatBytes(j.rssAtPeakBytes)} ◀ running` : '–'),
+      },
+      {
+        title: 'Span',
+        value: (j) => j.endMs - j.startMs,
+        text: (j) => `${formatMs(j.startMs)} → ${formatMs(j.endMs)} (${formatMs(j.endMs - j.startMs)})`,
+      },
+    ],
+    2,
+    (j) => (j.runningAtPeak ? 'cmi-hot' : ''),
+    select,
+    kept,
+    'Select its span on the timeline',
   );
 }

@@ -4,14 +4,16 @@
 
 import type {
   TimelineArena,
+  TimelineJobs,
   TimelineLaneGroup,
   TimelineModel,
   TimelinePeak,
   TimelinePhase,
 } from '../../../protocol/timeline';
-import type { Analysis, Peak } from '../core/analysis/analyze';
+import type { Analysis, JobsView, Peak } from '../core/analysis/analyze';
 import { peakMeasure, phaseDepths } from '../core/analysis/analyze';
 import { recordedProcessName } from '../core/analysis/recorded-process-name';
+import { jobsHeadline } from '../core/analysis/summary';
 import type { Ms, Profile } from '../core/model';
 import { ms, msToUs, us, usToMs } from '../core/units';
 
@@ -156,6 +158,31 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
       shareOfPeak: r.shareOfPeak,
       holdsPeak: r.holdsPeak,
     })),
+    ...(a.jobs ? { jobs: timelineJobs(a.jobs) } : {}),
+  };
+}
+
+function timelineJobs(v: JobsView): TimelineJobs {
+  return {
+    headline: jobsHeadline(v),
+    jobs: v.jobs.map((r) => ({
+      name: r.name,
+      pid: r.pid,
+      process: r.process,
+      kind: r.kind,
+      startMs: roundToUs(r.startMs),
+      endMs: roundToUs(r.endMs),
+      peakRssBytes: r.peakRssBytes,
+      liveHeapPeakBytes: r.liveHeapPeakBytes,
+      runningAtPeak: r.runningAtPeak,
+      rssAtPeakBytes: r.rssAtPeakBytes,
+    })),
+    peakAtMs: v.peak?.atMs ?? null,
+    peakBytes: v.peak?.bytes ?? null,
+    atPeak: [...v.atPeak.jobs],
+    heldAtPeakBytes: v.atPeak.heldBytes,
+    maxConcurrent: v.maxConcurrent,
+    largestTogetherBytes: v.largestTogetherBytes,
   };
 }
 

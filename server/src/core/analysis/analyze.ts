@@ -8,9 +8,12 @@ import type { AllocationSite } from '../heap/allocation-site';
 import { peakSiteOf } from '../heap/allocation-site';
 import type { ArenaRow, ArenasAtPeak } from './arenas';
 import { arenaEventsPerPhase, arenaRows, arenasAtPeak, freedRightAfterTest } from './arenas';
+import type { JobsView } from './jobs';
+import { parallelJobs } from './jobs';
 import { ancestorsOf, selfAndAncestors } from './phase-ancestry';
 
 export type { ArenaRow, ArenasAtPeak } from './arenas';
+export type { JobRow, JobsView } from './jobs';
 
 export interface Peak {
   bytes: Bytes;
@@ -118,6 +121,11 @@ export interface Analysis {
    * them. Empty without a heap profile.
    */
   peakSites: (AllocationSite & { pid?: number })[];
+  /**
+   * A parallel build's jobs (one compile each), their own peaks, and which overlapped at the tree's
+   * RSS peak with what each held (jobs.ts); null for a build of fewer than two jobs.
+   */
+  jobs: JobsView | null;
   warnings: Warning[];
 }
 
@@ -563,6 +571,8 @@ export function analyze(p: Profile): Analysis {
     arenas,
     arenasAtPeak: arenasAtPeak(p, peak, arenas, freedRightAfter),
     peakSites: peakSites(p, peak),
+    // At the tree's RSS peak: what a CI runner's memory limit is about.
+    jobs: parallelJobs(p, retainedPeak ?? peak, depths),
     warnings: p.warnings,
   };
 }

@@ -2,7 +2,7 @@
 
 import { formatBytes, formatMs, formatPercent } from '../units';
 import type { RunFacts } from '../model';
-import type { Analysis, Peak, PhaseRow } from './analyze';
+import type { Analysis, JobsView, Peak, PhaseRow } from './analyze';
 import { peakMeasure } from './analyze';
 import { terminalText } from '../../../../common/untrusted-text';
 
@@ -81,8 +81,95 @@ export function summaryJson(a: Analysis): Record<string, unknown> {
       location: x.location ?? null,
       pid: x.pid ?? null,
     })),
+    jobs: jobsJson(a.jobs),
     warnings: a.warnings,
   };
+}
+
+/** The parallel-build view (docs/parallel-builds.md); null for a build of fewer than two jobs. */
+function jobsJson(v: JobsView | null): Record<string, unknown> | null {
+  return (
+    v && {
+      count: v.jobs.length,
+      maxConcurrent: v.maxConcurrent,
+      largestTogetherBytes: v.largestTogetherBytes,
+      peak: v.peak && { atMs: v.peak.atMs, bytes: v.peak.bytes, series: v.peak.series, seriesName: v.peak.seriesName },
+      atPeak: {
+        count: v.atPeak.jobs.length,
+        pids: v.atPeak.jobs.map((i) => v.jobs[i]!.pid),
+        heldBytes: v.atPeak.heldBytes,
+        shareOfPeak: v.atPeak.shareOfPeak,
+      },
+      rows: v.jobs.map((r) => ({
+        name: r.name,
+        pid: r.pid,
+        process: r.process,
+        kind: r.kind,
+        phasePath: r.phasePath,
+        startMs: r.startMs,
+        endMs: r.endMs,
+        peakRssBytes: r.peakRssBytes,
+        peakRssSource: r.peakRssSource,
+        liveHeapPeakBytes: r.liveHeapPeakBytes,
+        runningAtPeak: r.runningAtPeak,
+        rssAtPeakBytes: r.rssAtPeakBytes,
+        liveHeapAtPeakBytes: r.liveHeapAtPeakBytes,
+      })),
+    }
+  );
+}
+
+/**
+ * The parallel build in one sentence: "2 jobs overlapped at the peak holding 127.0 + 76.0 MiB (203.0 MiB
+ * of 250.0 MiB); the largest single job peaks at 127.0 MiB (db_impl.cc)".
+ */
+export function jobsHeadline(v: JobsView): string {
+  const running = v.atPeak.jobs.map((i) => v.jobs[i]!);
+  const held = running.filter((r) => r.rssAtPeakBytes !== null);
+  let first: string;
+  if (!v.peak) first = 'no memory peak to set them against';
+  else if (!running.length) first = `no job was running at the peak (${formatMs(v.peak.atMs)})`;
+  else {
+    const parts = held.map((r) => formatBytes(r.rssAtPeakBytes).replace(/ MiB$/, ''));
+    const unit = held.every((r) => formatBytes(r.rssAtPeakBytes).endsWith(' MiB')) ? ' MiB' : '';
+    const sum =
+      held.length > 1 && unit
+        ? `${parts.join(' + ')}${unit}`
+        : held.map((r) => formatBytes(r.rssAtPeakBytes)).join(' + ');
+    const of =
+      v.atPeak.heldBytes !== null && held.length > 1
+        ? ` (${formatBytes(v.atPeak.heldBytes)} of ${formatBytes(v.peak.bytes)})`
+        : '';
+    first = `${running.length} job${running.length === 1 ? ' was' : 's'} ${running.length === 1 ? 'running' : 'overlapped'} at the peak${held.length ? ` holding ${sum}${of}` : ''}`;
+  }
+  const top = v.jobs[0]!;
+  const largest =
+    top.peakRssBytes !== null ? `; the largest single job peaks at ${formatBytes(top.peakRssBytes)} (${top.name})` : '';
+  return `${first}${largest}`;
+}
+
+/** The jobs of a parallel build: the headline, then the largest `top` as a table. */
+function jobLines(v: JobsView, top: number): string[] {
+  const out = [
+    `Jobs of the parallel build (${v.jobs.length}; at most ${v.maxConcurrent} at once):`,
+    `  ${jobsHeadline(v)}`,
+  ];
+  if (v.largestTogetherBytes !== null && v.maxConcurrent > 1)
+    out.push(
+      `  The ${v.maxConcurrent} largest together would peak at ${formatBytes(v.largestTogetherBytes)} (sum of their own peaks: what -j${v.maxConcurrent} needs at worst).`,
+    );
+  const width = 32;
+  out.push(
+    `  ${pad('job', width)} ${padLeft('pid', 8)} ${padLeft('peak RSS', 11)} ${padLeft('live heap', 11)} ${padLeft('at the peak', 13)}  span`,
+  );
+  for (const r of v.jobs.slice(0, top)) {
+    const name = r.name.length > width ? `${r.name.slice(0, width - 1)}…` : r.name;
+    out.push(
+      `  ${pad(name, width)} ${padLeft(String(r.pid), 8)} ${padLeft(formatBytes(r.peakRssBytes), 11)} ${padLeft(r.liveHeapPeakBytes === null ? 'unknown' : formatBytes(r.liveHeapPeakBytes), 11)} ${padLeft(r.runningAtPeak ? formatBytes(r.rssAtPeakBytes) : '', 13)}${r.runningAtPeak ? ' ◀' : '  '} ${formatMs(r.startMs)} → ${formatMs(r.endMs)}`,
+    );
+  }
+  if (v.jobs.length > top) out.push(`  … and ${v.jobs.length - top} more (see --json)`);
+  return out;
 }
 
 function peakJson(peak: Peak | null): Record<string, unknown> | null {
@@ -236,6 +323,8 @@ export function summaryText(a: Analysis, opts: { top?: number; run?: RunFacts } 
       '',
       'No phases were recorded (the compiler is not one this tool instruments yet; memory is still sampled).',
     );
+
+  if (a.jobs) out.push('', ...jobLines(a.jobs, opts.top ?? 10));
 
   if (a.series.length) {
     out.push('', 'Memory series:');
