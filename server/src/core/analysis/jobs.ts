@@ -89,10 +89,10 @@ const LIVE_KINDS: readonly SeriesKind[] = ['allocator-heap', 'js-live-heap'];
 export function parallelJobs(p: Profile, peak: JobsInstant | null, depths: readonly number[]): JobsView | null {
   const phasesOf = new Map<number, number[]>();
   p.phases.forEach((ph, i) => {
-    if (ph.pid !== undefined) phasesOf.set(ph.pid, [...(phasesOf.get(ph.pid) ?? []), i]);
+    if (ph.pid !== undefined) pushTo(phasesOf, ph.pid, i);
   });
   const seriesOf = new Map<number, MemorySeries[]>();
-  for (const s of p.series) if (s.pid !== undefined) seriesOf.set(s.pid, [...(seriesOf.get(s.pid) ?? []), s]);
+  for (const s of p.series) if (s.pid !== undefined) pushTo(seriesOf, s.pid, s);
   const procOf = new Map<number, ProcessInfo>();
   for (const q of p.processes) if (!procOf.has(q.pid)) procOf.set(q.pid, q);
 
@@ -100,13 +100,13 @@ export function parallelJobs(p: Profile, peak: JobsInstant | null, depths: reado
   for (const [pid, own] of phasesOf) {
     const proc = procOf.get(pid);
     if (proc?.role === 'instrumentation') continue;
-    const top = Math.min(...own.map((i) => depths[i]!));
+    const top = own.reduce((m, i) => Math.min(m, depths[i]!), Infinity);
     const outermost = own.filter((i) => depths[i] === top);
     // Phases nested in another process's phase (a linker under its crate) are part of that job.
     if (outermost.some((i) => ancestorsOf(p.phases, i).some((a) => otherPid(p.phases[a]!, pid)))) continue;
     const byStart = (a: number, b: number) => p.phases[a]!.startMs - p.phases[b]!.startMs;
     const named = own.filter((i) => JOB_CATEGORIES.has(p.phases[i]!.category ?? ''));
-    const namedTop = Math.min(...named.map((i) => depths[i]!));
+    const namedTop = named.reduce((m, i) => Math.min(m, depths[i]!), Infinity);
     const phaseIndex = named.length
       ? named.filter((i) => depths[i] === namedTop).sort(byStart)[0]!
       : outermost.sort(byStart)[0]!;
@@ -119,8 +119,8 @@ export function parallelJobs(p: Profile, peak: JobsInstant | null, depths: reado
         phasePath: selfAndAncestors(p.phases, phaseIndex)
           .map((i) => p.phases[i]!.name)
           .reverse(),
-        startMs: Math.min(...own.map((i) => p.phases[i]!.startMs)),
-        endMs: Math.max(...own.map((i) => p.phases[i]!.endMs)),
+        startMs: own.reduce((m, i) => Math.min(m, p.phases[i]!.startMs), Infinity),
+        endMs: own.reduce((m, i) => Math.max(m, p.phases[i]!.endMs), -Infinity),
       }),
     );
   }
@@ -170,6 +170,12 @@ export function parallelJobs(p: Profile, peak: JobsInstant | null, depths: reado
     maxConcurrent,
     largestTogetherBytes: peaks.length ? bytes(peaks.slice(0, maxConcurrent).reduce((s, x) => s + x, 0)) : null,
   };
+}
+
+function pushTo<T>(map: Map<number, T[]>, key: number, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function otherPid(ph: Phase, pid: number): boolean {
