@@ -95,7 +95,10 @@ export function buildGccPlugin(outDir = 'dist') {
     return { built: false, message: `no ${GCC_PLUGIN}: ${why}; ${without}` };
   }
   writeFileSync(info, `${JSON.stringify({ gccVersion, cc1Dir: path.dirname(cc1) })}\n`);
-  return { built: true, message: `${out} built for gcc ${gccVersion}${r.stderr.trim() ? ` with warnings:\n${r.stderr.trim()}` : ''}` };
+  return {
+    built: true,
+    message: `${out} built for gcc ${gccVersion}${r.stderr.trim() ? ` with warnings:\n${r.stderr.trim()}` : ''}`,
+  };
 }
 
 function compile(outDir, name, sources, without) {
