@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond npm packages, on a bare machine of this project's kind
-# (Debian 12): /usr/bin/time, a C compiler, clang and valgrind (the live-heap library's test
+# (Debian 12): /usr/bin/time, a C compiler and its GCC plugin headers, clang and valgrind (the live-heap library's test
 # compares clang's live heap with DHAT's), a Rust toolchain with cargo, and (through
 # install-vscode-test-deps.sh) Debian's chromium and code-server. Idempotent and quick when
 # everything is present.
@@ -13,6 +13,10 @@ command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
 command -v ps >/dev/null 2>&1 || need_apt+=(procps)
 command -v clang++ >/dev/null 2>&1 || need_apt+=(clang)
 command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind)
+# The GCC plugin's headers (dist/cmi_gcc.so, native/README.md), for the gcc on PATH: gcc-N-plugin-dev.
+if command -v gcc >/dev/null 2>&1 && [ ! -f "$(gcc -print-file-name=plugin)/include/gcc-plugin.h" ]; then
+  need_apt+=("gcc-$(gcc -dumpversion | cut -d. -f1)-plugin-dev")
+fi
 if ! command -v cargo >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo" ]; then need_apt+=(cargo rustc); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -1,6 +1,6 @@
 // The C/C++ adapter on a real build: `make -j2` of test/workspaces/c-multi with the real gcc, through
-// the runner. Each .c file becomes a phase attached to the cc1 process that compiled it, with gcc's
-// -ftime-report phases nested under it.
+// the runner. Each .c file becomes a phase attached to the cc1 process that compiled it, with the
+// stages the GCC plugin timed nested under it; without the plugin, with gcc's -ftime-report as a table.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -82,43 +82,47 @@ describe('C/C++ adapter (gcc, make -j2)', () => {
     expect(tus.some((t, i) => i > 0 && t.startMs < tus[i - 1]!.endMs) || tus.length < 2).toBe(true);
   });
 
-  it("nests gcc's phases, and the file's span is gcc's TOTAL", () => {
+  it("nests gcc's stages as timed by the plugin, in order, inside the file's span", () => {
     for (const tu of tuPhases(profile)) {
       const idx = profile.phases.indexOf(tu);
-      const children = profile.phases.filter((p) => p.parent === idx).map((p) => p.name);
-      expect(children, tu.name).toEqual(
-        expect.arrayContaining(['phase setup', 'phase parsing', 'phase opt and generate']),
+      expect(tu.args!.gccPlugin, tu.name).toBe(true);
+      const stages = profile.phases.filter((p) => p.parent === idx);
+      expect(stages.map((p) => p.name)).toEqual(
+        expect.arrayContaining(['setup', 'parsing', 'IPA passes', 'optimisation and expansion', 'output']),
       );
-      // gcc's TOTAL (wall, in the report's 10 ms resolution) is the file's span.
-      expect(typeof tu.args!.wallMs).toBe('number');
-      expect(tu.endMs - tu.startMs).toBeCloseTo(tu.args!.wallMs as number, 6);
-      for (const p of profile.phases.filter((q) => q.parent === idx)) {
+      for (const [i, p] of stages.entries()) {
+        expect(p.category).toBe('gcc-stage');
         expect(p.pid).toBe(tu.pid);
+        expect(p.args?.reconstructed).toBeUndefined();
         expect(p.startMs).toBeGreaterThanOrEqual(tu.startMs - 1e-6);
         expect(p.endMs).toBeLessThanOrEqual(tu.endMs + 1e-6);
+        if (i > 0) expect(p.startMs).toBeGreaterThanOrEqual(stages[i - 1]!.endMs - 1e-6);
       }
+      // Per-function passes are totals inside their stage, with the GGC bytes they allocated.
+      const expansion = stages.find((p) => p.name === 'optimisation and expansion')!;
+      const expand = expansion.durations?.find((d) => d.name === 'expand');
+      expect(expand?.count, tu.name).toBe(expansion.args!.functions);
+      expect(expand?.bytesMeaning).toBe('GGC allocated');
     }
-    expect(profile.warnings.map((w) => w.code)).toContain('cc-placement-reconstructed');
+    expect(profile.warnings.map((w) => w.code)).not.toContain('cc-passes-not-timed');
   });
 
-  it("gives a compiler's peak to its translation unit, never to a pass gcc did not time", () => {
-    // -ftime-report has durations only: the passes are laid out by guess, so the peak of each cc1
-    // process goes to its file (or to "after" it, at exit), and the headline says what was not timed.
+  it("gives a compiler's peak to a phase the plugin timed, of that compiler", () => {
     let inside = 0;
     for (const tu of tuPhases(profile)) {
       const rss = profile.series.find((s) => s.kind === 'rss-process' && s.pid === tu.pid);
       if (!rss?.tMs.length) continue;
       const peak = peakOf(profile, rss)!;
       const path = peak.afterPhasePath ?? peak.phasePath;
-      expect(path[path.length - 1], `${tu.name}: ${path.join(' › ')}`).toBe(tu.name);
-      if (!peak.afterPhasePath) {
+      expect(path, `${tu.name}: ${path.join(' › ')}`).toContain(tu.name);
+      if (peak.phaseIndex !== undefined) {
         inside++;
-        expect(peak.untimedInside).toBe('passes');
-        expect(peakPlaceText(peak).endsWith(`${tu.name} (passes not timed)`), peakPlaceText(peak)).toBe(true);
+        const at = profile.phases[peak.phaseIndex]!;
+        expect(at.pid).toBe(tu.pid);
+        expect(at.args?.reconstructed).toBeUndefined();
       }
     }
     expect(inside).toBeGreaterThan(0);
-    // The headline: its phase is of the process that holds the peak, never of the compile beside it.
     const head = analyze(profile).peak!;
     const at = head.phaseIndex === undefined ? undefined : profile.phases[head.phaseIndex]!;
     if (at?.pid !== undefined && head.pid !== undefined) expect(at.pid).toBe(head.pid);
@@ -147,6 +151,67 @@ describe('C/C++ adapter (gcc, make -j2)', () => {
     expect(r.stderr).toMatch(/warn\.c:1:.*uninitialized/);
     expect(r.stderr).not.toMatch(/Time variable/);
     expect(tuPhases(r.profile).map((p) => p.name)).toEqual(['warn.c']);
+  });
+});
+
+describe('C/C++ adapter without the GCC plugin (CMI_CC_NO_PLUGIN=1, make -j2)', () => {
+  let ws = '';
+  let profile: Profile;
+
+  beforeAll(async () => {
+    ws = copyWorkspace();
+    const r = await runBuild({
+      argv: ['make', '-j2'],
+      cwd: ws,
+      distDir,
+      env: { CMI_CC_NO_PLUGIN: '1' },
+      instrumentations: [ccInstrumentation()],
+    });
+    profile = r.profile;
+  });
+  afterAll(() => {
+    if (ws) fs.rmSync(ws, { recursive: true, force: true });
+  });
+
+  it("lists gcc's report inside each file, placing nothing in time; the file's span is gcc's TOTAL", () => {
+    expect(
+      tuPhases(profile)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(SOURCES);
+    for (const tu of tuPhases(profile)) {
+      const idx = profile.phases.indexOf(tu);
+      expect(
+        profile.phases.filter((p) => p.parent === idx),
+        tu.name,
+      ).toEqual([]);
+      const names = (tu.durations ?? []).map((d) => d.name);
+      expect(names).toEqual(expect.arrayContaining(['phase setup', 'phase parsing', 'phase opt and generate']));
+      const parsing = tu.durations!.find((d) => d.name === 'phase parsing')!;
+      expect(parsing.bytesMeaning).toBe('GGC allocated');
+      expect(parsing.bytes).toBeGreaterThan(0);
+      // gcc's TOTAL (wall, in the report's 10 ms resolution) is the file's span.
+      expect(typeof tu.args!.wallMs).toBe('number');
+      expect(tu.endMs - tu.startMs).toBeCloseTo(tu.args!.wallMs as number, 6);
+    }
+    expect(profile.warnings.find((w) => w.code === 'cc-passes-not-timed')?.message).toMatch(/turned off/);
+  });
+
+  it("gives a compiler's peak to its translation unit, never to a pass gcc did not time", () => {
+    let inside = 0;
+    for (const tu of tuPhases(profile)) {
+      const rss = profile.series.find((s) => s.kind === 'rss-process' && s.pid === tu.pid);
+      if (!rss?.tMs.length) continue;
+      const peak = peakOf(profile, rss)!;
+      const path = peak.afterPhasePath ?? peak.phasePath;
+      expect(path[path.length - 1], `${tu.name}: ${path.join(' › ')}`).toBe(tu.name);
+      if (!peak.afterPhasePath) {
+        inside++;
+        expect(peak.untimedInside).toBe('passes');
+        expect(peakPlaceText(peak).endsWith(`${tu.name} (passes not timed)`), peakPlaceText(peak)).toBe(true);
+      }
+    }
+    expect(inside).toBeGreaterThan(0);
   });
 });
 

@@ -87,6 +87,7 @@ profile options:
                       live V8 heap is exact there (slower: see docs/node-heap.md)
   --no-rustc          don't instrument rustc/cargo
   --no-cc             don't instrument gcc/clang (per translation unit -ftime-report/-ftime-trace)
+  --no-gcc-plugin     gcc: don't load the pass-timing plugin; read -ftime-report (passes not timed)
   --no-bundlers       don't add rollup --perf, esbuild --timing, rolldown RD_LOG, Voyd's perf switch
   --no-trace-file     don't offer CMI_TRACE_FILE/CMI_TRACE_DIR (Trace Event files the build writes)
   --no-live-heap      don't preload libcmi-heap.so (each process's live malloc'd bytes; Linux)
@@ -165,6 +166,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
       'precise-heap': { type: 'boolean' },
       'no-rustc': { type: 'boolean' },
       'no-cc': { type: 'boolean' },
+      'no-gcc-plugin': { type: 'boolean' },
       'no-bundlers': { type: 'boolean' },
       'no-trace-file': { type: 'boolean' },
       'no-live-heap': { type: 'boolean' },
@@ -264,6 +266,7 @@ async function cmdProfile(argv: string[]): Promise<number> {
         preciseHeap: values['precise-heap'],
         noRustc: values['no-rustc'],
         noCc: values['no-cc'],
+        noGccPlugin: values['no-gcc-plugin'],
         noBundlers: values['no-bundlers'],
         noTraceFile: values['no-trace-file'],
         allocatorDefaults: values['allocator-defaults'],

@@ -18,6 +18,9 @@
 #   clang, clang++ (mode clang / clang++, only on PATH, the real compiler in CMI_CC_REAL_CLANG /
 #                 CMI_CC_REAL_CLANGXX): a compile (`-c`) gets -ftime-trace (clang writes <obj>.json
 #                 beside the object); every call records its argv and start the same way.
+# With the GCC plugin (CMI_CC_PLUGIN, for the gcc whose cc1 is in CMI_CC_PLUGIN_CC1DIR; see
+# native/README.md): step 2 and 3 become: exec cc1 in place with -fplugin and CMI_CC_PASSES=<f>.passes,
+# no -ftime-report, no filter; the .tr file holds the header line and "# plugin".
 # The .tr file: "# cmi-cc-wrapper 1 pid=P filter=F ppid=D prog=M start=S cwd=C", then
 # "# report <epoch s.us>", the report's lines, "# end <epoch s.us>" when the compiler's stderr closed.
 # Preprocessing only (-E), runs without CMI_CC_DIR, and compilers that already have -ftime-report
@@ -80,6 +83,14 @@ case $mode in
     exec "$real" "$@"
     ;;
 esac
+
+# gcc with the plugin (dist/cmi_gcc.so, built for this cc1's gcc: same directory): the plugin writes
+# the passes itself to $f.passes; cc1 runs in place with its stderr untouched and no -ftime-report.
+if [ -n "$CMI_CC_PLUGIN" ] && [ -f "$CMI_CC_PLUGIN" ] && [ "${real%/*}" = "$CMI_CC_PLUGIN_CC1DIR" ]; then
+  printf '# cmi-cc-wrapper 1 pid=%s filter= ppid=%s prog=%s start=%s cwd=%s\n# plugin\n' "$$" "$PPID" "$mode" "$t0" "$PWD" 2>/dev/null >"$f.tr"
+  export CMI_CC_PASSES=$f.passes
+  exec "$real" "$@" "-fplugin=$CMI_CC_PLUGIN"
+fi
 
 # Splits the compiler's stderr (stdin here): the time report to the file, the rest to the build.
 filter() {

@@ -28,6 +28,8 @@ export interface ProfileBuildOptions extends Omit<RunOptions, 'instrumentations'
   noRustc?: boolean;
   /** Leave out the C/C++ adapter (gcc -ftime-report, clang -ftime-trace per translation unit). */
   noCc?: boolean;
+  /** gcc: read -ftime-report (durations only) instead of loading the pass-timing plugin (dist/cmi_gcc.so). */
+  noGccPlugin?: boolean;
   /** Leave out the bundler adapters (rollup --perf, rolldown RD_LOG, esbuild --timing, Voyd's perf switch). */
   noBundlers?: boolean;
   /** Don't offer CMI_TRACE_FILE / CMI_TRACE_DIR to the build. */
@@ -52,6 +54,7 @@ export type InstrumentationChoice = Pick<
   | 'preciseHeap'
   | 'noRustc'
   | 'noCc'
+  | 'noGccPlugin'
   | 'noBundlers'
   | 'noTraceFile'
   | 'heapProfiler'
@@ -66,7 +69,7 @@ export function defaultInstrumentations(opts: InstrumentationChoice = {}): Instr
   if (!opts.allocatorDefaults) list.push(allocatorSettingsInstrumentation());
   if (!opts.noNodePreload) list.push(nodePreloadInstrumentation({ preciseHeap: opts.preciseHeap }));
   if (!opts.noRustc) list.push(rustcInstrumentation());
-  if (!opts.noCc) list.push(ccInstrumentation());
+  if (!opts.noCc) list.push(ccInstrumentation({ noGccPlugin: opts.noGccPlugin }));
   if (!opts.noBundlers) list.push(...bundlerInstrumentations());
   if (!opts.noTraceFile) list.push(traceFileInstrumentation());
   // Not under a heap profiler: valgrind replaces malloc itself, and measures the heap already.

@@ -305,8 +305,16 @@ export function peakOf(p: Profile, primary: MemorySeries, depths = phaseDepths(p
   };
 }
 
-/** What phase `i` holds that was placed by guess: gcc's passes, or another format's phases; else none. */
+/**
+ * What phase `i` holds that was not timed: parts known only by duration (its `durations` table when
+ * it has no timed child, as gcc's report without the plugin), or children placed by guess; gcc's
+ * passes, or another format's phases; else none.
+ */
 function untimedInside(p: Profile, i: number): Peak['untimedInside'] {
+  const ph = p.phases[i]!;
+  const gcc = (q: Phase) => q.category === 'translation-unit' || !!q.category?.startsWith('gcc-');
+  if (ph.durations?.length && !p.phases.some((q, j) => j > i && q.parent === i && !placedByGuess(q)))
+    return gcc(ph) ? 'passes' : 'phases';
   for (let j = i + 1; j < p.phases.length; j++) {
     const ph = p.phases[j]!;
     if (ph.parent === i && placedByGuess(ph)) return ph.category?.startsWith('gcc-') ? 'passes' : 'phases';

@@ -19,10 +19,17 @@
 // as a Chrome trace (clang's `beginningOfTime` puts it on the run's clock) and then removed, so the
 // build directory holds only what the user's build writes.
 //
-// Placement: gcc's report has durations only. A TU's phase spans TOTAL (wall) and ends when cc1
-// printed its report (the wrapper's filter stamps that moment), so its length is exactly gcc's TOTAL;
-// the phases inside are laid out by the gcc-time-report importer one after the other (reconstructed,
-// a warning says so).
+// gcc's passes, two ways:
+//  - with the GCC plugin (dist/cmi_gcc.so, built by scripts/build-native.mjs for the system's gcc;
+//    native/README.md): the wrapper loads it into cc1 with -fplugin and no -ftime-report; it writes
+//    `<f>.passes`, stages and IPA passes with real times on the wall clock, per-function passes as
+//    per-pass totals. The TU's phase spans the plugin's first to last stamp; the stages and IPA passes
+//    are phases below it; the totals are `Phase.durations` rows of the phase they ran in.
+//  - without it (another gcc than the plugin's, no plugin headers, CMI_CC_NO_PLUGIN=1,
+//    --no-gcc-plugin): -ftime-report has durations only, so nothing inside the TU is placed in time.
+//    The TU's phase spans TOTAL (wall) and ends when cc1 printed its report (the wrapper's filter
+//    stamps that moment); the report's rows are its `durations` table; the peak goes to the TU and the
+//    headline says "(passes not timed)".
 //
 // Up-to-date builds: nothing is forced to rebuild (no private build directory, unlike cargo's): when
 // nothing was compiled, a warning says so and suggests `make -B` or a clean build.
@@ -30,18 +37,42 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Contribution, EpochMs, Ms, Phase, ProcessInfo, Warning } from '../model';
-import { epochSecondsToMs, epochToProfileMs, ms } from '../units';
+import type { Contribution, EpochMs, Ms, Phase, PhaseDuration, ProcessInfo, Warning } from '../model';
+import { bytes, epochSecondsToMs, epochToProfileMs, ms } from '../units';
 import { importFile } from '../importers/index';
 import type { ImportOptions, ImportResult } from '../importers/importer';
+import { type GccTimeReportBlock, parseGccTimeReport } from '../importers/gcc-time-report';
+import { type GccPluginRecord, parseGccPluginRecord } from './gcc-plugin-record';
 import type { CollectContext, InstrumentContext, Instrumentation } from './instrumentation';
 import { matchProcess, readOr, readRecordArgs, recordNames, sampledEndBoundMs } from './wrapper-records';
 
 export const CC_WRAPPER_FILE = 'cc-wrapper.sh';
+/** The GCC plugin and what it was built for (scripts/build-native.mjs), in the dist directory. */
+export const GCC_PLUGIN_FILE = 'cmi_gcc.so';
+export const GCC_PLUGIN_INFO_FILE = 'cmi_gcc.json';
 
 export interface CcInstrumentationOptions {
   /** Instrument whatever the command is (a script that runs make, a custom build tool). Default: only make, cmake, ninja, meson, scons and compiler commands. */
   always?: boolean;
+  /** gcc: never load the plugin; read -ftime-report (passes not timed). Also CMI_CC_NO_PLUGIN=1 in the build's env. */
+  noGccPlugin?: boolean;
+}
+
+/** The plugin for the build's env (CMI_CC_PLUGIN, CMI_CC_PLUGIN_CC1DIR), when it was built and is wanted. */
+export function gccPluginFor(
+  distDir: string,
+  env: Record<string, string | undefined>,
+  options: CcInstrumentationOptions = {},
+): { plugin: string; cc1Dir: string } | undefined {
+  if (process.platform !== 'linux' || options.noGccPlugin || (env.CMI_CC_NO_PLUGIN ?? '') !== '') return undefined;
+  const plugin = path.resolve(distDir, GCC_PLUGIN_FILE);
+  if (!fs.existsSync(plugin)) return undefined;
+  try {
+    const info = JSON.parse(fs.readFileSync(path.join(distDir, GCC_PLUGIN_INFO_FILE), 'utf8')) as { cc1Dir?: unknown };
+    return typeof info.cc1Dir === 'string' && info.cc1Dir ? { plugin, cc1Dir: info.cc1Dir } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function ccInstrumentation(options: CcInstrumentationOptions = {}): Instrumentation {
@@ -146,6 +177,8 @@ interface Record_ {
   endEpochMs?: EpochMs;
   report: string;
   argv: string[];
+  /** The wrapper loaded the GCC plugin: the passes are in `<f>.passes`, there is no report. */
+  plugin: boolean;
 }
 
 function parseRecord(name: string, text: string, argv: string[]): Record_ | undefined {
@@ -157,7 +190,7 @@ function parseRecord(name: string, text: string, argv: string[]): Record_ | unde
   // bash's EPOCHREALTIME: epoch seconds, with a decimal comma in some locales.
   const stamp = (s: string | undefined) =>
     s && /^\d+[.,]\d+$/.test(s) ? epochSecondsToMs(Number(s.replace(',', '.'))) : undefined;
-  const r: Record_ = { name, pid: Number(h[1]), prog: h[4]!, cwd: h[6]!, report: '', argv };
+  const r: Record_ = { name, pid: Number(h[1]), prog: h[4]!, cwd: h[6]!, report: '', argv, plugin: false };
   if (h[2]) r.filterPid = Number(h[2]);
   if (h[3]) r.ppid = Number(h[3]);
   const start = stamp(h[5]);
@@ -171,7 +204,8 @@ function parseRecord(name: string, text: string, argv: string[]): Record_ | unde
     } else if ((m = /^# end (\S*)$/.exec(l))) {
       const s = stamp(m[1]);
       if (s !== undefined) r.endEpochMs = s;
-    } else report.push(l);
+    } else if (l === '# plugin') r.plugin = true;
+    else report.push(l);
   }
   r.report = report.join('\n').trim();
   return r;
@@ -190,6 +224,8 @@ class CcInstrumentation implements Instrumentation {
   private shimDir = '';
   private readonly warnings: Warning[] = [];
   private readonly tools: Record<string, string> = {};
+  /** Why compiles may go without the plugin, when it was not offered to the build. */
+  private pluginOff = '';
 
   constructor(private readonly options: CcInstrumentationOptions) {}
 
@@ -231,6 +267,18 @@ class CcInstrumentation implements Instrumentation {
     else delete ctx.env.CMI_CC_USER_COMPILER_PATH;
     ctx.env.COMPILER_PATH = userCompilerPath ? `${this.shimDir}${path.delimiter}${userCompilerPath}` : this.shimDir;
     ctx.env.CMI_CC_DIR = this.dir;
+    const plugin = gccPluginFor(ctx.distDir, ctx.env, this.options);
+    if (plugin) {
+      ctx.env.CMI_CC_PLUGIN = plugin.plugin;
+      ctx.env.CMI_CC_PLUGIN_CC1DIR = plugin.cc1Dir;
+    } else {
+      delete ctx.env.CMI_CC_PLUGIN;
+      delete ctx.env.CMI_CC_PLUGIN_CC1DIR;
+      this.pluginOff =
+        this.options.noGccPlugin || (ctx.env.CMI_CC_NO_PLUGIN ?? '') !== ''
+          ? 'turned off'
+          : `${GCC_PLUGIN_FILE} was not built: the system gcc has no plugin headers, see \`npm run build\``;
+    }
 
     // clang: through the wrapper for a direct call, and on PATH for make (never for a CMake configure,
     // which would cache the shim's path in the user's build directory).
@@ -285,6 +333,8 @@ class CcInstrumentation implements Instrumentation {
     const sources = new Set<string>();
     const tools: Record<string, string> = {};
     let reconstructed = 0;
+    let untimed = 0;
+    let timedByPlugin = 0;
     for (const rec of records) {
       const proc = matchProcess(
         ctx.processes,
@@ -336,7 +386,27 @@ class CcInstrumentation implements Instrumentation {
         continue;
       }
 
-      // gcc: the report, placed so that it ends when cc1 printed it.
+      if (rec.plugin) {
+        const passesFile = path.join(this.dir, rec.name.replace(/\.tr$/, '.passes'));
+        const passes = parseGccPluginRecord(readOr(passesFile, ''));
+        const ph = pluginPhases(passes, rec, tuName, args, procStart, procEnd, rel, warnings);
+        sources.add('gcc-plugin');
+        timedByPlugin++;
+        placed.push({ startMs: ph[0]!.startMs, phases: ph });
+        continue;
+      }
+
+      // gcc without the plugin: the report, placed so that it ends when cc1 printed it.
+      const root: Phase = {
+        name: tuName,
+        parent: null,
+        startMs: procStart,
+        endMs: procEnd,
+        pid: rec.pid,
+        category: 'translation-unit',
+        args: { ...args },
+      };
+      placed.push({ startMs: procStart, phases: [root] });
       if (!rec.report) {
         const stopped = rec.endEpochMs === undefined;
         warnings.push({
@@ -344,42 +414,25 @@ class CcInstrumentation implements Instrumentation {
           message: `${rec.prog} ${tuName} (pid ${rec.pid}) printed no time report (${stopped ? 'it was stopped' : 'it failed or crashed'})`,
           file: rec.name,
         });
-        placed.push({
-          startMs: procStart,
-          phases: [
-            {
-              name: tuName,
-              parent: null,
-              startMs: procStart,
-              endMs: procEnd,
-              pid: rec.pid,
-              category: 'translation-unit',
-              args: { ...args, incomplete: true },
-            },
-          ],
-        });
+        root.args!.incomplete = true;
         continue;
       }
-      const reportFile = path.join(this.dir, rec.name.replace(/\.tr$/, '.ftime-report.txt'));
-      let result: ImportResult;
+      let block: GccTimeReportBlock | undefined;
       try {
-        fs.writeFileSync(reportFile, `\n${rec.report}\n`);
-        result = await importAs(reportFile, 'gcc-time-report');
+        block = parseGccTimeReport(`\n${rec.report}\n`, rec.name).blocks[0];
       } catch (e) {
         warnings.push({
           code: 'cc-report-unreadable',
           message: `the time report of ${tuName} (pid ${rec.pid}) could not be read: ${(e as Error).message}`,
           file: rec.name,
         });
-        continue;
       }
-      for (const s of result.sources ?? ['gcc-time-report']) sources.add(s);
-      Object.assign(tools, result.tools ?? {});
-      const local = result.phases ?? [];
-      const rootIdx = local.findIndex((p) => p.parent === null);
-      const root = local[rootIdx];
-      if (!root) continue;
-      const totalMs = ms(root.endMs - root.startMs);
+      if (!block) continue;
+      sources.add('gcc-time-report');
+      untimed++;
+      const totalMs = ms(
+        block.total?.wallMs ?? block.rows.filter((r) => r.kind === 'phase').reduce((t, r) => t + (r.wallMs ?? 0), 0),
+      );
       let endMs = rec.reportEpochMs !== undefined ? rel(rec.reportEpochMs) : procEnd;
       if (rec.reportEpochMs === undefined) reconstructed++;
       // The filter reads byte by byte and can lag behind on a busy machine: the report cannot come
@@ -389,25 +442,14 @@ class CcInstrumentation implements Instrumentation {
       if (rec.endEpochMs !== undefined) endMs = ms(Math.min(endMs, rel(rec.endEpochMs)));
       // TOTAL is rounded to 10 ms: never start before the process did.
       if (endMs - totalMs < procStart) endMs = ms(procStart + totalMs);
-      const shiftMs = endMs - totalMs - root.startMs;
-      const phases: Phase[] = [];
-      const indexMap = new Map<number, number>();
-      local.forEach((p, i) => {
-        // Only the first block's tree (one cc1 prints one report).
-        if (i !== rootIdx && (p.parent === null || !indexMap.has(p.parent))) return;
-        indexMap.set(i, phases.length);
-        const isRoot = i === rootIdx;
-        phases.push({
-          ...p,
-          name: isRoot ? tuName : p.name,
-          parent: isRoot ? null : indexMap.get(p.parent!)!,
-          startMs: ms(p.startMs + shiftMs),
-          endMs: ms(p.endMs + shiftMs),
-          pid: rec.pid,
-          ...(isRoot ? { category: 'translation-unit', args: { ...(p.args ?? {}), ...args } } : {}),
-        });
-      });
-      placed.push({ startMs: phases[0]!.startMs, phases });
+      root.startMs = ms(endMs - totalMs);
+      root.endMs = endMs;
+      placed[placed.length - 1]!.startMs = root.startMs;
+      for (const k of ['usrMs', 'sysMs', 'wallMs', 'ggcAllocatedBytes'] as const) {
+        const v = block.total?.[k];
+        if (v !== undefined) root.args![k] = v;
+      }
+      root.durations = reportDurations(block);
     }
 
     // The wrapper's own processes (the shims and bash before their exec, the process substitution).
@@ -426,18 +468,24 @@ class CcInstrumentation implements Instrumentation {
       const offset = phases.length;
       for (const p of local) phases.push({ ...p, parent: p.parent === null ? null : p.parent + offset });
     }
-    if (records.some((r) => r.prog.startsWith('cc1'))) {
+    if (untimed) {
       warnings.push({
-        code: 'cc-placement-reconstructed',
+        code: 'cc-passes-not-timed',
         message:
-          "gcc -ftime-report has durations, no time stamps: each file's span is gcc's TOTAL, ending when cc1 printed its report; the phases inside it are laid out one after the other (reconstructed)" +
+          `${untimed} gcc compile(s) without the pass-timing plugin (${this.pluginWhy(timedByPlugin)}): gcc -ftime-report has durations, no time stamps: each file's span is gcc's TOTAL, ending when cc1 printed its report, and its passes are listed as a table inside it, not placed in time` +
           (reconstructed
             ? `; ${reconstructed} report(s) had no time stamp (bash < 5) and end at the process's end`
             : ''),
       });
     }
-    // The gcc importer's own placement warning is said above, once for the build.
     return { ...base, tools: { ...this.tools, ...tools }, phases, processes, sources: [...sources] };
+  }
+
+  private pluginWhy(timedByPlugin: number): string {
+    if (this.pluginOff) return this.pluginOff;
+    return timedByPlugin
+      ? 'their gcc is not the one the plugin was built for'
+      : `the plugin is built for another gcc than the build's (see ${GCC_PLUGIN_INFO_FILE})`;
   }
 
   private async clangPhases(
@@ -506,6 +554,93 @@ class CcInstrumentation implements Instrumentation {
       fs.rmSync(json, { force: true });
     }
   }
+}
+
+/** The rows of gcc's report as the durations table of its file (print order; nested rows one deeper). */
+function reportDurations(block: GccTimeReportBlock): PhaseDuration[] {
+  return block.rows.map((r) => ({
+    name: r.kind === 'overlapping' ? `|${r.name}` : r.name,
+    ms: ms(r.wallMs ?? (r.usrMs ?? 0) + (r.sysMs ?? 0)),
+    depth: r.kind === 'detail' ? 1 : 0,
+    ...(r.ggcAllocatedBytes !== undefined ? { bytes: bytes(r.ggcAllocatedBytes), bytesMeaning: 'GGC allocated' } : {}),
+  }));
+}
+
+/**
+ * The phases of one compile timed by the plugin: the file's phase from the plugin's first to its last
+ * stamp (to the process's end when gcc stopped before PLUGIN_FINISH), its stages and their IPA passes
+ * below it with their real times, and each phase's per-function passes as its durations table.
+ */
+function pluginPhases(
+  passes: GccPluginRecord,
+  rec: Record_,
+  tuName: string,
+  args: Record<string, string | number | boolean>,
+  procStart: Ms,
+  procEnd: Ms,
+  rel: (t: EpochMs) => Ms,
+  warnings: Warning[],
+): Phase[] {
+  const root: Phase = {
+    name: tuName,
+    parent: null,
+    startMs: passes.firstEpochMs !== undefined ? rel(passes.firstEpochMs) : procStart,
+    endMs: procEnd,
+    pid: rec.pid,
+    category: 'translation-unit',
+    args: { ...args, gccPlugin: true },
+  };
+  if (passes.mismatch !== undefined || passes.firstEpochMs === undefined) {
+    warnings.push({
+      code: 'cc-plugin-no-record',
+      message:
+        passes.mismatch !== undefined
+          ? `${rec.prog} ${tuName} (pid ${rec.pid}): the pass-timing plugin is built for gcc ${passes.builtFor ?? '?'}, this is gcc ${passes.mismatch}: its passes were not recorded (run \`npm run build\` again)`
+          : `${rec.prog} ${tuName} (pid ${rec.pid}) wrote no pass record (it failed before the plugin started, or was stopped)`,
+      file: rec.name,
+    });
+    root.args!.incomplete = true;
+    return [root];
+  }
+  const finished = passes.finishEpochMs !== undefined;
+  if (finished) root.endMs = rel(passes.finishEpochMs!);
+  else {
+    root.args!.incomplete = true;
+    if (passes.lastEpochMs !== undefined) root.endMs = ms(Math.max(procEnd, rel(passes.lastEpochMs)));
+    warnings.push({
+      code: 'cc-plugin-cut',
+      message: `${rec.prog} ${tuName} (pid ${rec.pid}) ${passes.exitedEarly ? 'exited' : 'was stopped or crashed'} before gcc finished: its passes are recorded up to then`,
+      file: rec.name,
+    });
+  }
+  if (passes.ggcTotalBytes !== undefined) root.args!.ggcAllocatedBytes = passes.ggcTotalBytes;
+  if (passes.counts.parsed !== undefined) root.args!.functionsParsed = passes.counts.parsed;
+  const phases: Phase[] = [root];
+  for (const p of passes.phases) {
+    const phaseArgs: Record<string, string | number | boolean> = {};
+    if (p.ggcEndBytes !== undefined) phaseArgs.ggcAllocatedBytes = p.ggcEndBytes - p.ggcStartBytes;
+    if (p.counts.functions !== undefined) phaseArgs.functions = p.counts.functions;
+    if (p.endEpochMs === undefined) phaseArgs.incomplete = true;
+    const phase: Phase = {
+      name: p.name,
+      parent: p.parent === null ? 0 : p.parent + 1,
+      startMs: rel(p.startEpochMs),
+      endMs: p.endEpochMs !== undefined ? rel(p.endEpochMs) : root.endMs,
+      pid: rec.pid,
+      category: p.kind === 'stage' ? 'gcc-stage' : 'gcc-pass',
+      args: phaseArgs,
+    };
+    if (p.rows.length)
+      phase.durations = p.rows.map((r) => ({
+        name: r.name,
+        ms: r.ms,
+        count: r.runs,
+        bytes: r.ggcAllocatedBytes,
+        bytesMeaning: 'GGC allocated',
+      }));
+    phases.push(phase);
+  }
+  return phases;
 }
 
 function probeVersion(cmd: string, ctx: InstrumentContext): string | undefined {
