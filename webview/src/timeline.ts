@@ -183,7 +183,10 @@ export class Timeline {
         chart.ctx.fillRect(a, top, b - a, bottom - top);
         chart.ctx.restore();
       },
-      afterDraw: () => this.drawLanes(),
+      afterDraw: (chart) => {
+        this.drawLanes();
+        this.showPeakLabelBox(chart);
+      },
     };
     const peakLabel = peak
       ? [
@@ -331,6 +334,15 @@ export class Timeline {
         },
       },
     };
+  }
+
+  /** Where the peak's label and the plot are, in canvas pixels, on the root (for tests and bug reports). */
+  private showPeakLabelBox(chart: Chart): void {
+    const { left, top, right, bottom } = chart.chartArea;
+    const label = annotationPlugin.getAnnotations(chart).find((e) => e.options.id === 'peakLabel');
+    const d = this.root.dataset;
+    d.plotBox = [left, top, right, bottom].map((v) => v.toFixed(1)).join(' ');
+    if (label) d.peakLabelBox = [label.x, label.y, label.x2, label.y2].map((v) => v.toFixed(1)).join(' ');
   }
 
   /** Starts drawing: sizes the lanes and fetches the first window. */
