@@ -60,6 +60,40 @@ export interface TimelineSeries {
   maxAtMs: number | null;
 }
 
+/** What kind of program a process is (analysis/process-kind.ts); `tree` for the build's totals. */
+export type TimelineProcessKind =
+  | 'tree'
+  | 'compiler'
+  | 'driver'
+  | 'build-tool'
+  | 'linker'
+  | 'program'
+  | 'helper'
+  | 'instrumentation';
+
+/**
+ * One row of the legend: the build's totals (and series of no process), or one process with all its
+ * series (RSS, live heap …). The model lists them in legend order: totals, then by kind, then peak.
+ */
+export interface TimelineSeriesGroup {
+  kind: TimelineProcessKind;
+  /** The kind's name in the legend, e.g. "compilers". */
+  kindTitle: string;
+  /** e.g. "cc1 main.c (pid 8264)", "whole build". */
+  label: string;
+  pid?: number;
+  peakBytes: number | null;
+  /**
+   * Place among the processes by peak, highest first, helpers and the profiler's own last; -1 for the
+   * totals. The view shows the first few and folds the rest into "other processes (N)".
+   */
+  rank: number;
+  /** Indices into `TimelineModel.series`. */
+  series: number[];
+  /** Those of `series` measuring a program the process replaced by exec: not drawn at first. */
+  beforeExec?: number[];
+}
+
 /** One group of phase lanes: a process, or the whole profile when there is one process or none. */
 export interface TimelineLaneGroup {
   /** e.g. "tsc (pid 1234)". */
@@ -177,6 +211,8 @@ export interface TimelineModel {
   /** The RSS peak beside a live-heap headline; null when the headline is already it. */
   retainedPeak: TimelinePeak | null;
   series: TimelineSeries[];
+  /** Every series in exactly one group, in legend order. */
+  seriesGroups: TimelineSeriesGroup[];
   groups: TimelineLaneGroup[];
   /** Sorted by group, then depth, then start. */
   phases: TimelinePhase[];

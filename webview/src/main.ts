@@ -34,11 +34,11 @@ const pending = new Map<number, { resolve: (s: SeriesWindow[]) => void; reject: 
 let nextId = 1;
 let shown = false;
 
-function requestSeries(startMs: number, endMs: number, columns: number): Promise<SeriesWindow[]> {
+function requestSeries(startMs: number, endMs: number, columns: number, seriesIds?: string[]): Promise<SeriesWindow[]> {
   const id = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
-    host!.postMessage({ type: 'requestSeries', id, startMs, endMs, columns });
+    host!.postMessage({ type: 'requestSeries', id, startMs, endMs, columns, ...(seriesIds ? { seriesIds } : {}) });
   });
 }
 

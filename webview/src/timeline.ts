@@ -11,7 +11,6 @@
 import {
   Chart,
   Filler,
-  Legend,
   LinearScale,
   LineController,
   LineElement,
@@ -21,26 +20,18 @@ import {
   type Plugin,
   type Scale,
 } from 'chart.js';
+import { toFont } from 'chart.js/helpers';
 import annotationPlugin from 'chartjs-plugin-annotation';
 import zoomPlugin from 'chartjs-plugin-zoom';
-import type { SeriesWindow, TimelineArena, TimelineModel, TimelinePhase } from '../../protocol/timeline';
+import type { SeriesWindow, TimelineArena, TimelineModel, TimelinePeak, TimelinePhase } from '../../protocol/timeline';
 import { cssVar, el } from './dom';
 import { byteTicks, formatBytes, formatMs } from './format';
 import { type Hit, Lanes, type Viewport } from './lanes';
+import { Legend } from './legend';
 import { phaseRowPath } from './tables';
 import type { ViewState } from './view-state';
 
-Chart.register(
-  LineController,
-  LineElement,
-  PointElement,
-  LinearScale,
-  Legend,
-  Tooltip,
-  Filler,
-  zoomPlugin,
-  annotationPlugin,
-);
+Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Filler, zoomPlugin, annotationPlugin);
 
 /** Width of the left gutter (y axis ticks, lane labels). */
 const GUTTER = 150;
@@ -64,17 +55,24 @@ function readTheme(): ChartTheme {
     grid: cssVar('--cmi-grid', 'rgba(128,128,128,0.18)'),
     peak: cssVar('--cmi-peak', '#cf222e'),
     bg: cssVar('--cmi-bg', '#ffffff'),
-    palette: [1, 2, 3, 4, 5, 6].map((i) => cssVar(`--cmi-series-${i}`, '#0969da')),
+    palette: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => cssVar(`--cmi-series-${i}`, '#0969da')),
   };
 }
 
-export type SeriesRequester = (startMs: number, endMs: number, columns: number) => Promise<SeriesWindow[]>;
+/** The decimated samples of the window, of the series named (all without `seriesIds`). */
+export type SeriesRequester = (
+  startMs: number,
+  endMs: number,
+  columns: number,
+  seriesIds?: string[],
+) => Promise<SeriesWindow[]>;
 
 export class Timeline {
   readonly root: HTMLElement;
   private chart!: Chart<'line', Point[]>;
   private readonly chartCanvas: HTMLCanvasElement;
   private readonly lanes: Lanes;
+  private readonly legend: Legend;
   private readonly tooltip: HTMLElement;
   private readonly selectionBox: HTMLElement;
   private readonly visiblePhases: HTMLUListElement;
@@ -84,7 +82,7 @@ export class Timeline {
   private requestSeq = 0;
   private firstRenderPending = true;
   private stepPending = false;
-  /** The window last asked for (min:max:columns). */
+  /** The window last asked for (min:max:columns:visible series). */
   private lastWindowKey = '';
   private inFlight = false;
   private a11yTimer: ReturnType<typeof setTimeout> | undefined;
@@ -108,6 +106,11 @@ export class Timeline {
     model.phaseRows.forEach((r, i) => r.holdsPeak && this.peakRows.add(i));
     const canvas = el('canvas', { role: 'img', 'aria-label': 'Memory over time' });
     const chartBox = el('div', { class: 'cmi-chart-box' }, canvas);
+    this.legend = new Legend(model, {
+      hidden: new Set(state.hiddenSeries ?? []),
+      shown: new Set(state.shownSeries ?? []),
+      onToggle: (i, visible) => this.setSeriesVisible(i, visible),
+    });
     this.lanes = new Lanes(model);
     this.lanes.canvas.setAttribute('role', 'img');
     this.lanes.canvas.setAttribute('aria-label', 'Phases, markers and arenas over time');
@@ -124,6 +127,7 @@ export class Timeline {
     this.root = el(
       'div',
       { class: 'cmi-timeline', tabindex: '0', 'aria-label': 'Timeline: + and − zoom, arrows pan, 0 resets' },
+      this.legend.root,
       chartBox,
       this.lanes.canvas,
       el(
@@ -147,7 +151,7 @@ export class Timeline {
     const m = this.model;
     const theme = readTheme();
     this.themeKey = JSON.stringify(theme);
-    const { fg, muted, grid, peak: peakColor, bg, palette } = theme;
+    const { muted, grid, peak: peakColor, bg, palette } = theme;
     Chart.defaults.color = muted;
     Chart.defaults.borderColor = grid;
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
@@ -179,20 +183,9 @@ export class Timeline {
         chart.ctx.fillRect(a, top, b - a, bottom - top);
         chart.ctx.restore();
       },
-      afterDraw: () => this.drawLanes(),
-    };
-    // Room between the legend and the plot, so that the top y tick's label does not run into it.
-    const legendGap: Plugin<'line'> = {
-      id: 'cmiLegendGap',
-      beforeInit: (chart) => {
-        const legend = chart.legend as unknown as { fit: () => void; height: number } | undefined;
-        if (!legend) return;
-        const fit = legend.fit.bind(legend);
-        legend.fit = () => {
-          // biome-ignore lint/suspicious/noFocusedTests: chart.js's legend fit(), not a focused test
-          fit();
-          legend.height += 12;
-        };
+      afterDraw: (chart) => {
+        this.drawLanes();
+        this.showPeakLabelBox(chart);
       },
     };
     const peakLabel = peak
@@ -205,15 +198,17 @@ export class Timeline {
               : '(no phase)',
         ]
       : [];
-    const peakOnRight = peak ? (peak.atMs - m.run.startMs) / (m.run.endMs - m.run.startMs) > 0.6 : false;
+    this.legend.setPalette(palette);
     return {
       type: 'line',
       data: {
         datasets: m.series.map((s, i) => ({
           label: `${s.name} · ${s.source}`,
           data: [],
-          borderColor: palette[i % palette.length]!,
-          backgroundColor: palette[i % palette.length]!,
+          hidden: !this.legend.isVisible(i),
+          borderColor: this.legend.color(i),
+          backgroundColor: this.legend.color(i),
+          borderDash: this.legend.dashOf(i),
           borderWidth: s.id === peak?.series ? 2 : 1.25,
           pointRadius: 0,
           pointHitRadius: 4,
@@ -223,13 +218,13 @@ export class Timeline {
           spanGaps: true,
         })),
       },
-      plugins: [lanesPlugin, legendGap],
+      plugins: [lanesPlugin],
       options: {
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
-        layout: { padding: { right: 8 } },
+        layout: { padding: { right: 8, top: 8 } },
         scales: {
           x: {
             type: 'linear',
@@ -263,16 +258,8 @@ export class Timeline {
           },
         },
         plugins: {
-          legend: {
-            position: 'top',
-            align: 'start',
-            labels: { color: fg, boxWidth: 14, boxHeight: 2 },
-            // Shows or hides a series, and keeps that in the view state.
-            onClick: (_e, item) => {
-              if (item.datasetIndex === undefined) return;
-              this.setSeriesVisible(item.datasetIndex, !this.chart.isDatasetVisible(item.datasetIndex));
-            },
-          },
+          // The legend is HTML, above the chart (legend.ts): hundreds of processes do not take its place.
+          legend: { display: false },
           tooltip: {
             callbacks: {
               title: (items) => (items[0] ? formatMs(items[0].parsed.x) : ''),
@@ -311,9 +298,11 @@ export class Timeline {
                     borderRadius: 3,
                     padding: 4,
                     font: { weight: 'bold' },
-                    position: { x: peakOnRight ? 'end' : 'start', y: 'end' },
-                    xAdjust: peakOnRight ? -10 : 10,
-                    yAdjust: -8,
+                    // Kept inside the plot: right of the point, or left of it near the right edge, or
+                    // below it near the top (peakLabelPlace).
+                    position: { x: 'start', y: 'end' },
+                    xAdjust: (ctx: { chart: Chart }) => peakLabelPlace(ctx.chart, peak, peakLabel).xAdjust,
+                    yAdjust: (ctx: { chart: Chart }) => peakLabelPlace(ctx.chart, peak, peakLabel).yAdjust,
                   },
                 }
               : {},
@@ -347,6 +336,15 @@ export class Timeline {
     };
   }
 
+  /** Where the peak's label and the plot are, in canvas pixels, on the root (for tests and bug reports). */
+  private showPeakLabelBox(chart: Chart): void {
+    const { left, top, right, bottom } = chart.chartArea;
+    const label = annotationPlugin.getAnnotations(chart).find((e) => e.options.id === 'peakLabel');
+    const d = this.root.dataset;
+    d.plotBox = [left, top, right, bottom].map((v) => v.toFixed(1)).join(' ');
+    if (label) d.peakLabelBox = [label.x, label.y, label.x2, label.y2].map((v) => v.toFixed(1)).join(' ');
+  }
+
   /** Starts drawing: sizes the lanes and fetches the first window. */
   start(): void {
     // Created once the canvas is in the document, so that chart.js lays it out at once.
@@ -359,9 +357,8 @@ export class Timeline {
     }).observe(this.root);
     this.watchTheme();
     this.applyTheme();
-    // The kept view: hidden series, then the window (drawn with its first samples).
-    const hidden = new Set(this.state.hiddenSeries ?? []);
-    this.model.series.forEach((s, i) => hidden.has(s.id) && this.chart.setDatasetVisibility(i, false));
+    // The kept view: hidden series (the legend's, set on the datasets), then the window (drawn with its
+    // first samples).
     this.showHiddenSeries();
     if (this.state.window) this.setWindow(this.state.window[0], this.state.window[1], false);
     this.fetchWindow();
@@ -409,9 +406,9 @@ export class Timeline {
       axis.ticks!.color = t.muted;
     }
     (o.scales!.y as { title: { color: string } }).title.color = t.muted;
-    o.plugins!.legend!.labels!.color = t.fg;
+    this.legend.setPalette(t.palette);
     this.chart.data.datasets.forEach((d, i) => {
-      d.borderColor = d.backgroundColor = t.palette[i % t.palette.length]!;
+      d.borderColor = d.backgroundColor = this.legend.color(i);
     });
     const ann = (o.plugins as { annotation?: { annotations?: Record<string, Record<string, unknown>> } }).annotation
       ?.annotations;
@@ -423,18 +420,34 @@ export class Timeline {
     this.chart.update('none');
   }
 
+  /** Shows or hides a series (a legend click): its samples are asked for when it is shown. */
   private setSeriesVisible(i: number, visible: boolean): void {
     this.chart.setDatasetVisibility(i, visible);
-    this.chart.update('none');
     this.showHiddenSeries();
     this.saveState();
+    if (visible) {
+      this.lastWindowKey = '';
+      this.fetchWindow();
+    } else this.chart.update('none');
   }
 
-  /** The hidden series, in the view state and on the root (for tests and bug reports). */
+  /**
+   * What differs from the legend's default (series hidden among those shown, shown among those folded),
+   * in the view state, and on the root (for tests and bug reports): the hidden ones and the ones drawn.
+   */
   private showHiddenSeries(): void {
-    const hidden = this.model.series.filter((_, i) => !this.chart.isDatasetVisible(i)).map((s) => s.id);
+    const hidden: string[] = [];
+    const shown: string[] = [];
+    const drawn: string[] = [];
+    this.model.series.forEach((s, i) => {
+      const visible = this.legend.isVisible(i);
+      if (visible) drawn.push(s.id);
+      if (this.legend.isOpenByDefault(i) ? !visible : visible) (visible ? shown : hidden).push(s.id);
+    });
     this.state.hiddenSeries = hidden;
+    this.state.shownSeries = shown;
     this.root.dataset.hiddenSeries = hidden.join(' ');
+    this.root.dataset.drawnSeries = drawn.join(' ');
   }
 
   private resizeLanes(): void {
@@ -506,7 +519,9 @@ export class Timeline {
     if (!this.chart.chartArea) return;
     const [min, max] = this.currentWindow();
     const columns = Math.max(1, Math.ceil(this.chart.chartArea.right - this.chart.chartArea.left));
-    const key = `${min}:${max}:${columns}`;
+    // Only the series drawn: a build of 180 processes draws ten by default.
+    const ids = this.model.series.filter((_, i) => this.legend.isVisible(i)).map((s) => s.id);
+    const key = `${min}:${max}:${columns}:${ids.join(' ')}`;
     if (this.inFlight) return;
     if (key === this.lastWindowKey) {
       // Nothing new to ask (e.g. a pan against the end of the run): the step ends with this redraw.
@@ -517,7 +532,7 @@ export class Timeline {
     this.lastWindowKey = key;
     this.inFlight = true;
     const seq = ++this.requestSeq;
-    void this.requestSeries(min, max, columns).then(
+    void this.requestSeries(min, max, columns, ids).then(
       (series) => {
         if (seq !== this.requestSeq) return;
         if (this.firstRenderPending) performance.mark('cmi:first-data');
@@ -530,7 +545,7 @@ export class Timeline {
           this.chart.data.datasets[i]!.data = data;
         });
         const [a, b] = this.currentWindow();
-        if (`${a}:${b}:${columns}` !== key) {
+        if (`${a}:${b}:${columns}:${ids.join(' ')}` !== key) {
           // The window moved meanwhile: ask for it; these samples are drawn if it is late.
           this.fetchWindow();
           return;
@@ -736,9 +751,15 @@ export class Timeline {
     }
     const [a, b] = range;
     // The maximum of every series in the range: one column of min/max from the host.
-    void this.requestSeries(a, b, 1).then((series) => {
+    const drawn = this.model.series.filter((_, i) => this.legend.isVisible(i));
+    void this.requestSeries(
+      a,
+      b,
+      1,
+      drawn.map((s) => s.id),
+    ).then((series) => {
       if (this.selection !== range) return;
-      const maxima = this.model.series.map((s) => {
+      const maxima = drawn.map((s) => {
         const w = series.find((x) => x.id === s.id);
         let max = -Infinity;
         if (w)
@@ -771,6 +792,40 @@ export class Timeline {
       this.selectionBox.hidden = false;
     });
   }
+}
+
+/**
+ * Where the peak's label goes so that all of it stays inside the plot: right of the point, else left
+ * of it (near the right edge), else against the plot's left edge (a plot narrower than it); above the
+ * point, else below it (near the top). As the annotation's `xAdjust`/`yAdjust` for a label anchored by
+ * its left edge and its bottom (`position: { x: 'start', y: 'end' }`).
+ */
+function peakLabelPlace(chart: Chart, peak: TimelinePeak, lines: string[]): { xAdjust: number; yAdjust: number } {
+  const area = chart.chartArea;
+  const xs = chart.scales.x;
+  const ys = chart.scales.y;
+  if (!area || !xs || !ys) return { xAdjust: 10, yAdjust: -8 };
+  const px = xs.getPixelForValue(peak.atMs);
+  const py = ys.getPixelForValue(peak.bytes);
+  // As the annotation plugin measures it: the widest line, the lines' heights, padding 4, border 1.
+  const font = toFont({ ...Chart.defaults.font, weight: 'bold' });
+  const ctx = chart.ctx;
+  ctx.save();
+  ctx.font = font.string;
+  let textWidth = 0;
+  for (const line of lines) textWidth = Math.max(textWidth, ctx.measureText(line).width);
+  ctx.restore();
+  const w = textWidth + 8 + 1;
+  const h = lines.length * font.lineHeight + 8 + 1;
+  const gap = 10;
+  const margin = 2;
+  let left = px + gap;
+  if (left + w > area.right - margin) left = px - gap - w;
+  if (left < area.left + margin) left = Math.max(area.left + margin, Math.min(px + gap, area.right - margin - w));
+  let top = py - 8 - h;
+  if (top < area.top + margin) top = py + 8;
+  if (top + h > area.bottom - margin) top = Math.max(area.top + margin, area.bottom - margin - h);
+  return { xAdjust: left - px, yAdjust: top + h - py };
 }
 
 function describeArena(a: TimelineArena, endMs: number): string {

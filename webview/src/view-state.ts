@@ -11,8 +11,10 @@ export interface ViewState {
   window?: [number, number];
   /** Per table ("phases", "arenas"): the sorted column and whether descending. */
   sorts?: Record<string, [number, boolean]>;
-  /** Ids of the series hidden from the chart (legend). */
+  /** Ids of the series hidden from the chart among those the legend shows by default. */
   hiddenSeries?: string[];
+  /** Ids of the series drawn among those the legend folds by default ("other processes"). */
+  shownSeries?: string[];
 }
 
 export interface ViewStateStore {
@@ -35,6 +37,7 @@ export function validViewState(v: unknown, key: string): ViewState | undefined {
   }
   if (Array.isArray(s.hiddenSeries))
     out.hiddenSeries = s.hiddenSeries.filter((x): x is string => typeof x === 'string');
+  if (Array.isArray(s.shownSeries)) out.shownSeries = s.shownSeries.filter((x): x is string => typeof x === 'string');
   return out;
 }
 

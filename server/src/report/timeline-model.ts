@@ -9,9 +9,11 @@ import type {
   TimelineModel,
   TimelinePeak,
   TimelinePhase,
+  TimelineSeriesGroup,
 } from '../../../protocol/timeline';
 import type { Analysis, JobsView, Peak } from '../core/analysis/analyze';
 import { peakMeasure, phaseDepths } from '../core/analysis/analyze';
+import { PROCESS_KINDS, seriesGroups } from '../core/analysis/process-kind';
 import { recordedProcessName } from '../core/analysis/recorded-process-name';
 import { jobsHeadline } from '../core/analysis/summary';
 import type { Ms, Profile } from '../core/model';
@@ -133,6 +135,7 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
       maxBytes: a.series[i]?.maxBytes ?? null,
       maxAtMs: a.series[i]?.maxAtMs ?? null,
     })),
+    seriesGroups: timelineSeriesGroups(p, a),
     groups,
     phases,
     markers: p.markers.map((m) => ({
@@ -212,4 +215,22 @@ function roundToUs(tMs: Ms): Ms {
 function laneGroupLabel(p: Profile, pid: number): string {
   const name = recordedProcessName(p.processes, pid);
   return name ? `${name} (pid ${pid})` : `pid ${pid}`;
+}
+
+/** The legend's rows: the analysis's groups with the kinds' names. */
+function timelineSeriesGroups(p: Profile, a: Analysis): TimelineSeriesGroup[] {
+  const titles = new Map<string, string>(PROCESS_KINDS.map((k) => [k.kind, k.title]));
+  return seriesGroups(
+    p,
+    a.series.map((s) => s.maxBytes),
+  ).map((g) => ({
+    kind: g.kind,
+    kindTitle: titles.get(g.kind) ?? 'whole build',
+    label: g.label,
+    ...(g.pid !== undefined ? { pid: g.pid } : {}),
+    peakBytes: g.peakBytes,
+    rank: g.rank,
+    series: g.series,
+    ...(g.beforeExec.length ? { beforeExec: g.beforeExec } : {}),
+  }));
 }

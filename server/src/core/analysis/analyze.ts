@@ -11,6 +11,7 @@ import { arenaEventsPerPhase, arenaRows, arenasAtPeak, freedRightAfterTest } fro
 import type { JobsView } from './jobs';
 import { parallelJobs } from './jobs';
 import { ancestorsOf, selfAndAncestors } from './phase-ancestry';
+import { type ProcessKind, processKind } from './process-kind';
 
 export type { ArenaRow, ArenasAtPeak } from './arenas';
 export type { JobRow, JobsView } from './jobs';
@@ -83,6 +84,8 @@ export interface SeriesRow {
   name: string;
   kind: SeriesKind;
   pid?: number;
+  /** What the series' process is (process-kind.ts); absent for the tree's totals and series of no process. */
+  processKind?: ProcessKind;
   samples: number;
   maxBytes: Bytes | null;
   maxAtMs: Ms | null;
@@ -548,11 +551,13 @@ export function analyze(p: Profile): Analysis {
 
   const series: SeriesRow[] = p.series.map((s) => {
     const m = seriesMax(s);
+    const proc = s.pid === undefined || s.kind === 'rss-tree' ? undefined : p.processes.find((q) => q.pid === s.pid);
     return {
       id: s.id,
       name: s.name,
       kind: s.kind,
       ...(s.pid !== undefined ? { pid: s.pid } : {}),
+      ...(proc ? { processKind: processKind(proc) } : {}),
       samples: s.tMs.length,
       maxBytes: m?.bytes ?? null,
       maxAtMs: m?.atMs ?? null,

@@ -52,6 +52,7 @@ export function summaryJson(a: Analysis): Record<string, unknown> {
       name: s.name,
       kind: s.kind,
       pid: s.pid ?? null,
+      processKind: s.processKind ?? null,
       samples: s.samples,
       maxBytes: s.maxBytes,
       maxAtMs: s.maxAtMs,

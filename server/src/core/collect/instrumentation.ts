@@ -9,6 +9,7 @@
 import type { Contribution, EpochMs, Ms, ProcessInfo, Profile } from '../model';
 import { mergeContribution } from '../model';
 import { ms } from '../units';
+import { nameSeriesAfterProcesses } from './series-names';
 
 export interface InstrumentContext {
   /** The command that will be spawned; a collector may rewrite it (e.g. add a flag). */
@@ -66,7 +67,8 @@ export function tickSlackMs(ctx: CollectContext): Ms {
 
 /**
  * Runs each instrumentation's collect() and merges what it returns into the profile; one that throws
- * becomes a warning and the others go on. The runner calls it at the end of a run, the journal's
+ * becomes a warning and the others go on; then the per-process series are named after their
+ * processes' final labels (series-names.ts). The runner calls it at the end of a run, the journal's
  * recovery on what a killed run left.
  */
 export async function collectAll(
@@ -84,4 +86,6 @@ export async function collectAll(
       });
     }
   }
+  // Every collector has said what each process is: its series are named after what it became.
+  nameSeriesAfterProcesses(profile);
 }
