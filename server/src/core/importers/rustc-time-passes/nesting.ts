@@ -100,6 +100,7 @@ export function inferNesting(passes: readonly TimePass[], options: NestingOption
     } else {
       let kMax = 0;
       while (kMax < m && durationTopMs[kMax + 1]! <= p.durationMs + durationSlackMs(kMax + 1)) kMax++;
+      const kMaxByDuration = kMax;
       let kMin = 0;
       if (stamped) {
         const pStart = start(i);
@@ -109,7 +110,7 @@ export function inferNesting(passes: readonly TimePass[], options: NestingOption
         kMax = Math.min(kMax, kNotBefore);
         kMin = Math.min(kMin, kMax);
       }
-      const candidates = knownAdoptions(passes, stack, p, kMin, kMax);
+      const candidates = knownAdoptions(passes, stack, p, kMin, kMax, kMaxByDuration);
       k =
         candidates.length === 1 ? candidates[0]! : chooseAdoption(passes, stack, p, candidates, durationTopMs, coarse);
     }
@@ -224,7 +225,7 @@ export const RUSTC_PASS_PARENTS: Readonly<Record<string, readonly string[]>> = {
   link_crate: ['link'],
 };
 /**
- * The adoptions (how many of the stack's top passes `p` adopts, kMin..kMax) that agree best with
+ * The adoptions (how many of the stack's top passes `p` adopts) that agree best with
  * RUSTC_PASS_PARENTS: each adopted pass known to run inside `p` counts +1, each known to run elsewhere
  * -1 (the top-level passes are known to run inside "total" only); passes of names unknown here count
  * 0. The inference chooses among the best.
@@ -235,21 +236,22 @@ function knownAdoptions(
   p: TimePass,
   kMin: number,
   kMax: number,
+  kMaxByDuration: number,
 ): number[] {
-  if (kMin === kMax) return [kMin];
   const m = stack.length;
-  let score = 0;
-  for (let k = 1; k <= kMin; k++) score += agreement(passes[stack[m - k]!]!.name, p.name);
-  let best = [kMin];
-  let bestScore = score;
-  for (let k = kMin + 1; k <= kMax; k++) {
-    score += agreement(passes[stack[m - k]!]!.name, p.name);
-    if (score > bestScore) {
-      bestScore = score;
-      best = [k];
-    } else if (score === bestScore) best.push(k);
-  }
-  return best;
+  // Scores of every adoption the durations allow (exact: rustc's own clock). The stamps narrow that to
+  // kMin..kMax unless the filter stalled longer than STAMP_STALL_MS (a loaded machine): a known
+  // nesting outside that range wins over the stamps, never over the durations.
+  const scores = [0];
+  for (let k = 1; k <= kMaxByDuration; k++)
+    scores.push(scores[k - 1]! + agreement(passes[stack[m - k]!]!.name, p.name));
+  const bestOf = (lo: number, hi: number) => {
+    const top = Math.max(...scores.slice(lo, hi + 1));
+    return scores.map((s, k) => (k >= lo && k <= hi && s === top ? k : -1)).filter((k) => k >= 0);
+  };
+  const inRange = bestOf(kMin, kMax);
+  const overall = bestOf(0, kMaxByDuration);
+  return scores[overall[0]!]! > scores[inRange[0]!]! ? overall : inRange;
 }
 
 function agreement(child: string, parent: string): number {
