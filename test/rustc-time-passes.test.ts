@@ -247,8 +247,9 @@ describe('rustc time-passes: cargo builds', () => {
     expect(parents).toEqual(parentsByName(inferNesting(passes)));
     expect(parents.get('link_rlib')).toBe('link_binary');
     expect(parents.get('link_binary')).toBe('link_crate');
-    // With the stall bound at the lag bound (5 ms), the stamps alone would have orphaned link_rlib.
-    expect(parentsByName(inferNesting(stalled, { stampStallMs: ms(5) })).get('link_rlib')).toBe('total');
+    // With the stall bound at the lag bound (5 ms), the stamps alone would have orphaned link_rlib:
+    // rustc's known call sites keep it (a stall can outlast any bound on a loaded machine).
+    expect(parentsByName(inferNesting(stalled, { stampStallMs: ms(5) })).get('link_rlib')).toBe('link_binary');
 
     // The other way: crate_injection read 17 ms late, with the line of the next pass (expand_crate,
     // 17.5 ms): the stamps would put it inside that pass, which started after it ended.
@@ -258,7 +259,9 @@ describe('rustc time-passes: cargo builds', () => {
       i === at('crate_injection') ? { ...p, endEpochMs: passes[at('expand_crate')]!.endEpochMs } : p,
     );
     expect(parentsByName(inferNesting(together)).get('crate_injection')).toBe('total');
-    expect(parentsByName(inferNesting(together, { stampStallMs: ms(5) })).get('crate_injection')).toBe('expand_crate');
+    expect(parentsByName(inferNesting(together, { stampStallMs: ms(5) })).get('crate_injection')).toBe('total');
+    const unknown = together.map((p) => (p.name === 'crate_injection' ? { ...p, name: 'crate_injection_2' } : p));
+    expect(parentsByName(inferNesting(unknown, { stampStallMs: ms(5) })).get('crate_injection_2')).toBe('expand_crate');
   });
 
   it('concatenated wrapper files: one invocation per header, on one time axis', () => {

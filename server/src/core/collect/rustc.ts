@@ -57,6 +57,8 @@ export interface RustcCrateInfo {
   edition?: string;
   optLevel?: string;
   target?: string;
+  /** `--out-dir`: for a build script, the folder cargo runs it from (`.../build/<package>-<hash>`). */
+  outDir?: string;
 }
 
 export function rustcCrateInfo(args: readonly string[]): RustcCrateInfo {
@@ -75,6 +77,7 @@ export function rustcCrateInfo(args: readonly string[]): RustcCrateInfo {
     else if ((v = optionValue('--crate-type')) !== undefined) info.crateTypes.push(...v.split(',').filter(Boolean));
     else if ((v = optionValue('--edition')) !== undefined) info.edition = v;
     else if ((v = optionValue('--target')) !== undefined) info.target = v;
+    else if ((v = optionValue('--out-dir')) !== undefined) info.outDir = v;
     else if (a === '-C' || a.startsWith('-C')) {
       const c = a === '-C' ? (args[++i] ?? '') : a.slice(2);
       if (c.startsWith('opt-level=')) info.optLevel = c.slice(10);
@@ -312,7 +315,7 @@ class RustcInstrumentation implements Instrumentation {
     const phases: Phase[] = [];
     const processes: (Partial<ProcessInfo> & { pid: number })[] = [];
     const rustcPids = new Set<number>();
-    const placedPhases: { startMs: Ms; phases: Phase[] }[] = [];
+    const units: CrateUnit[] = [];
     let reconstructed = 0;
 
     for (const { inv, argv, file } of recorded) {
@@ -358,6 +361,14 @@ class RustcInstrumentation implements Instrumentation {
       }
       startMs = ms(Math.min(startMs ?? Infinity, treeOffsetMs + treeSpan.s));
       endMs = ms(Math.max(endMs ?? -Infinity, treeOffsetMs + treeSpan.e));
+      // The crate's phase is its process, from the wrapper's start (the sampler may see the wrapper a
+      // few ms before its stamp) to the process's exit (seen up to a tick after the end stamp, or later
+      // while cargo has not reaped it): a phase shorter than the process would get an outer phase of
+      // the process itself (addProcessRootPhases) in some runs and not in others.
+      if (proc) {
+        startMs = ms(Math.min(startMs, proc.startMs));
+        endMs = ms(Math.max(endMs, proc.endMs ?? ctx.endMs));
+      }
       if (!Number.isFinite(startMs)) startMs = endMs = ms(0); // nothing at all (rustc failed at once)
 
       const args: Record<string, string | number | boolean> = {};
@@ -378,7 +389,16 @@ class RustcInstrumentation implements Instrumentation {
         ...(inv.pid !== undefined ? { pid: inv.pid } : {}),
         args,
       });
-      placedPhases.push({ startMs, phases: local });
+      if (inv.pid !== undefined) processes.push(...addLinkerPhase(local, crate, inv.pid, proc, ctx.processes));
+      units.push({
+        startMs,
+        endMs: endMs!,
+        phases: local,
+        crate,
+        ...(inv.packageName ? { packageName: inv.packageName } : {}),
+        ...(crate.startsWith('build_script_') && info.outDir ? { buildScriptOutDir: info.outDir } : {}),
+        ...(info.crateTypes.length ? { crateTypes: info.crateTypes } : {}),
+      });
 
       if (inv.pid !== undefined) {
         rustcPids.add(inv.pid);
@@ -417,16 +437,14 @@ class RustcInstrumentation implements Instrumentation {
     // be read, a sampler shows the 15-character kernel name), probes seen before they exec'd rustc.
     for (const p of ctx.processes) {
       if (rustcPids.has(p.pid) || processes.some((q) => q.pid === p.pid)) continue;
-      if (
-        p.argv.some((a) => path.basename(a) === RUSTC_WRAPPER_FILE) ||
-        p.argv[0] === RUSTC_WRAPPER_FILE.slice(0, 15)
-      ) {
+      if (isWrapperProcess(p)) {
         processes.push({ pid: p.pid, label: 'rustc-wrapper', role: 'instrumentation' });
       }
     }
 
-    placedPhases.sort((a, b) => a.startMs - b.startMs);
-    for (const { phases: local } of placedPhases) {
+    const roots = nestBuildScripts(units, ctx, processes, warnings);
+    roots.sort((a, b) => a.startMs - b.startMs);
+    for (const { phases: local } of roots) {
       const offset = phases.length;
       for (const p of local) phases.push({ ...p, parent: p.parent === null ? null : p.parent + offset });
     }
@@ -505,4 +523,219 @@ function invocationProcess(
     inv.pid,
     inv.startEpochMs === undefined ? undefined : toProfileMs(epochMs(inv.startEpochMs)),
   );
+}
+
+/** One rustc invocation's phases (root first, parents before children) and what places it in its package. */
+interface CrateUnit {
+  startMs: Ms;
+  endMs: Ms;
+  phases: Phase[];
+  crate: string;
+  packageName?: string;
+  crateTypes?: string[];
+  /** A build script's compile: its `--out-dir`, where cargo then runs it from. */
+  buildScriptOutDir?: string;
+}
+
+/** The wrapper's own processes (its filter, forked before it exec'd rustc, is rustc's child). */
+function isWrapperProcess(p: ProcessInfo): boolean {
+  return p.argv.some((a) => path.basename(a) === RUSTC_WRAPPER_FILE) || p.argv[0] === RUSTC_WRAPPER_FILE.slice(0, 15);
+}
+
+/** The processes below `pid` (the linker rustc spawns: cc, collect2, ld / rust-lld), during `proc`'s life. */
+function descendants(processes: readonly ProcessInfo[], pid: number, proc: ProcessInfo | undefined): ProcessInfo[] {
+  const during = (p: ProcessInfo) =>
+    !proc || (p.startMs >= proc.startMs && (proc.endMs === null || p.startMs <= proc.endMs + 1));
+  const out: ProcessInfo[] = [];
+  let parents = new Set([pid]);
+  for (let depth = 0; depth < 8 && parents.size; depth++) {
+    const next = processes.filter(
+      (p) => p.ppid !== null && parents.has(p.ppid) && during(p) && !out.includes(p) && !isWrapperProcess(p),
+    );
+    out.push(...next);
+    parents = new Set(next.map((p) => p.pid));
+  }
+  return out;
+}
+
+/**
+ * The linker rustc runs for a crate, as a phase `linker` inside rustc's `run_linker` pass: timed by
+ * that pass (rustc's own clock for spawning the linker and waiting for it, exact where the sampler sees
+ * each process only to a tick), its pid the linker process that held the most memory (ld or rust-lld
+ * rather than the cc driver and collect2 that wait for it). Always there when rustc linked, whether or
+ * not the sampler saw the linker, so that the same build has the same phases. Returns the labels of
+ * the linker processes (`rust-lld (link calc)`).
+ */
+function addLinkerPhase(
+  local: Phase[],
+  crate: string,
+  pid: number,
+  proc: ProcessInfo | undefined,
+  processes: readonly ProcessInfo[],
+): (Partial<ProcessInfo> & { pid: number })[] {
+  const at = local.findIndex((p) => p.name === 'run_linker' && p.category === 'rustc-pass');
+  if (at < 0) return [];
+  const runLinker = local[at]!;
+  const linkers = descendants(processes, pid, proc);
+  const program = (p: ProcessInfo) => path.basename(p.argv[0] ?? '?');
+  const heaviest = linkers.reduce<ProcessInfo | undefined>(
+    (best, p) => (!best || (p.peakRssBytes ?? 0) >= (best.peakRssBytes ?? 0) ? p : best),
+    undefined,
+  );
+  local.push({
+    name: 'linker',
+    parent: at,
+    startMs: runLinker.startMs,
+    endMs: runLinker.endMs,
+    category: 'linker',
+    ...(heaviest ? { pid: heaviest.pid } : {}),
+    args: linkers.length
+      ? { processes: linkers.map(program).join(' › ') }
+      : { processes: 'not sampled (shorter than a tick)' },
+  });
+  return linkers.map((p) => ({ pid: p.pid, label: `${program(p)} (link ${crate})`, role: 'build' }));
+}
+
+/** The times cargo recorded around a build script's run: `invoked.timestamp` just before, `root-output` just after. */
+interface RunFiles {
+  startMs: Ms;
+  endMs: Ms;
+}
+
+/** Cargo's files of the runs of `packageName`'s build scripts in `buildDir` (`.../build`), in profile time. */
+function buildScriptRunFiles(buildDir: string, packageName: string, ctx: CollectContext): RunFiles[] {
+  const pattern = new RegExp(`^${packageName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[0-9a-f]{16}$`);
+  let names: string[];
+  try {
+    names = fs.readdirSync(buildDir).filter((n) => pattern.test(n));
+  } catch {
+    return [];
+  }
+  const toMs = (file: string): Ms | undefined => {
+    try {
+      return epochToProfileMs(epochMs(fs.statSync(file).mtimeMs), ctx.startEpochMs);
+    } catch {
+      return undefined;
+    }
+  };
+  const out: RunFiles[] = [];
+  for (const name of names) {
+    const dir = path.join(buildDir, name);
+    const startMs = toMs(path.join(dir, 'invoked.timestamp'));
+    const ends = ['root-output', 'stderr'].map((f) => toMs(path.join(dir, f))).filter((t) => t !== undefined);
+    if (startMs === undefined || !ends.length) continue;
+    out.push({ startMs, endMs: ms(Math.max(startMs, ...ends)) });
+  }
+  return out.sort((a, b) => a.startMs - b.startMs);
+}
+
+/**
+ * Puts each build script inside the crate of its package: `tokenizer › build script`, with the
+ * compile of build.rs (`› compile`, its rustc passes below) and its run (`› run`: the process cargo
+ * starts as `<out-dir>/build-script-build`). The run is timed by the files cargo writes around it
+ * (`invoked.timestamp` just before it starts, `root-output` and `stderr` as soon as it exits; the
+ * kernel stamps them to a clock tick, a few ms) joined with the sampler's sight of the process, which
+ * gives its pid when it lived long enough to be seen. The package's crate (its library, else its
+ * first crate) then starts with its build script. Returns the root units.
+ */
+function nestBuildScripts(
+  units: CrateUnit[],
+  ctx: CollectContext,
+  processes: (Partial<ProcessInfo> & { pid: number })[],
+  warnings: Warning[],
+): CrateUnit[] {
+  const roots = units.filter((u) => !u.buildScriptOutDir || !u.packageName);
+  const usedRuns = new Set<string>();
+  for (const bs of units) {
+    const outDir = bs.buildScriptOutDir;
+    const pkg = bs.packageName;
+    if (!outDir || !pkg) continue;
+
+    // The run: cargo's files after this compile, and the process with the compile's output as argv[0].
+    const exe = path.join(outDir, 'build-script-build');
+    const runProc = ctx.processes.find((p) => p.argv[0] === exe && p.startMs >= bs.startMs);
+    const files = buildScriptRunFiles(path.dirname(outDir), pkg, ctx).find(
+      (f) => f.startMs >= bs.startMs && !usedRuns.has(`${pkg}:${f.startMs}`),
+    );
+    if (files) usedRuns.add(`${pkg}:${files.startMs}`);
+    let run: { startMs: Ms; endMs: Ms } | undefined;
+    if (files || runProc) {
+      const starts = [files?.startMs, runProc?.startMs].filter((t) => t !== undefined);
+      const ends = [files?.endMs, runProc ? (runProc.endMs ?? ctx.endMs) : undefined].filter((t) => t !== undefined);
+      run = { startMs: ms(Math.min(...starts)), endMs: ms(Math.max(...ends)) };
+    } else {
+      warnings.push({
+        code: 'rustc-build-script-run-unseen',
+        message: `the build script of ${pkg} was compiled, but its run was not seen (cargo wrote no record of it in ${path.dirname(outDir)}, and the sampler did not see it)`,
+      });
+    }
+    if (runProc) processes.push({ pid: runProc.pid, label: `build-script-build (${pkg})`, role: 'build' });
+
+    // The package's crate: its library (crate named after the package), else its first other crate.
+    const libName = pkg.replace(/-/g, '_');
+    const siblings = roots.filter((u) => u.packageName === pkg);
+    const isLib = (u: CrateUnit) => !u.crateTypes || u.crateTypes.some((t) => t !== 'bin');
+    let target =
+      siblings.find((u) => u.crate === libName && isLib(u)) ??
+      siblings.find((u) => u.crate === libName) ??
+      siblings.sort((a, b) => a.startMs - b.startMs)[0];
+    if (!target) {
+      // The build stopped before the package's crates compiled: a phase for the package alone.
+      target = {
+        startMs: bs.startMs,
+        endMs: run?.endMs ?? bs.endMs,
+        phases: [
+          {
+            name: libName,
+            parent: null,
+            startMs: bs.startMs,
+            endMs: run?.endMs ?? bs.endMs,
+            category: 'crate',
+            args: { package: pkg },
+          },
+        ],
+        crate: libName,
+        packageName: pkg,
+      };
+      roots.push(target);
+    }
+
+    const startMs = ms(Math.min(bs.startMs, run?.startMs ?? Infinity));
+    const endMs = ms(Math.max(bs.endMs, run?.endMs ?? -Infinity));
+    const at = target.phases.length;
+    target.phases.push({
+      name: 'build script',
+      parent: 0,
+      startMs,
+      endMs,
+      category: 'build-script',
+      args: { package: pkg },
+    });
+    for (const [i, p] of bs.phases.entries()) {
+      target.phases.push({
+        ...p,
+        ...(i === 0 ? { name: 'compile' } : {}),
+        parent: p.parent === null ? at : p.parent + at + 1,
+      });
+    }
+    if (run) {
+      target.phases.push({
+        name: 'run',
+        parent: at,
+        startMs: run.startMs,
+        endMs: run.endMs,
+        category: 'build-script-run',
+        ...(runProc ? { pid: runProc.pid } : {}),
+        args: {
+          program: exe,
+          timing: files ? (runProc ? 'cargo files, sampled process' : 'cargo files') : 'sampled process',
+        },
+      });
+    }
+    const root = target.phases[0]!;
+    target.startMs = ms(Math.min(target.startMs, startMs));
+    target.endMs = ms(Math.max(target.endMs, endMs));
+    target.phases[0] = { ...root, startMs: target.startMs, endMs: target.endMs };
+  }
+  return roots;
 }

@@ -100,6 +100,7 @@ export function inferNesting(passes: readonly TimePass[], options: NestingOption
     } else {
       let kMax = 0;
       while (kMax < m && durationTopMs[kMax + 1]! <= p.durationMs + durationSlackMs(kMax + 1)) kMax++;
+      const kMaxByDuration = kMax;
       let kMin = 0;
       if (stamped) {
         const pStart = start(i);
@@ -109,7 +110,9 @@ export function inferNesting(passes: readonly TimePass[], options: NestingOption
         kMax = Math.min(kMax, kNotBefore);
         kMin = Math.min(kMin, kMax);
       }
-      k = kMin === kMax ? kMin : chooseAdoption(passes, stack, p, kMin, kMax, durationTopMs, coarse);
+      const candidates = knownAdoptions(passes, stack, p, kMin, kMax, kMaxByDuration);
+      k =
+        candidates.length === 1 ? candidates[0]! : chooseAdoption(passes, stack, p, candidates, durationTopMs, coarse);
     }
     for (let j = m - k; j < m; j++) parent[stack[j]!] = i;
     stack.length = m - k;
@@ -139,8 +142,125 @@ export function inferNesting(passes: readonly TimePass[], options: NestingOption
 }
 
 /**
- * How many of the most recent parentless passes (`stack`'s top) pass `p` adopts, between kMin and
- * kMax. Each choice implies an order of pass boundaries (p's start, its children's starts and ends,
+ * Where rustc's passes run: the pass (or passes) each one is timed inside, from rustc's own source as
+ * observed on rustc 1.95 (exact end times of every line under strace, so exact intervals) in debug,
+ * release, check and test builds of libraries, binaries and build scripts. rustc times a pass always
+ * from the same call site, so a pass's parent is a fact of the compiler, not of the run; the stamps
+ * and durations alone leave it open for passes of a few microseconds (anything fits in a parent's
+ * slack, and the stamps lag by more than such a pass lasts), and the RSS at their boundaries is noise:
+ * an inference from them nests such passes differently from one run of the same build to the next.
+ * Passes missing here (another rustc version) are nested by the inference alone.
+ */
+export const RUSTC_PASS_PARENTS: Readonly<Record<string, readonly string[]>> = {
+  ...Object.fromEntries(
+    [
+      'parse_crate',
+      'incr_comp_prepare_session_directory',
+      'incr_comp_garbage_collect_session_directories',
+      'crate_injection',
+      'macro_expand_crate',
+      'maybe_building_test_harness',
+      'AST_validation',
+      'maybe_create_a_macro_crate',
+      'resolve_crate',
+      'write_dep_info',
+      'complete_gated_feature_checking',
+      'drop_ast',
+      'misc_checking_1',
+      'type_check_crate',
+      'MIR_borrow_checking',
+      'layout_testing',
+      'abi_testing',
+      'misc_checking_3',
+      'codegen_crate',
+      'generate_crate_metadata',
+      'serialize_dep_graph',
+      'finish_ongoing_codegen',
+      'link',
+    ].map((name) => [name, ['total']]),
+  ),
+  expand_crate: ['macro_expand_crate'],
+  check_unused_macros: ['macro_expand_crate'],
+  finalize_imports: ['resolve_crate'],
+  compute_effective_visibilities: ['resolve_crate'],
+  lint_reexports: ['resolve_crate'],
+  finalize_macro_resolutions: ['resolve_crate'],
+  late_resolve_crate: ['resolve_crate'],
+  resolve_main: ['resolve_crate'],
+  resolve_check_unused: ['resolve_crate'],
+  resolve_report_errors: ['resolve_crate'],
+  resolve_postprocess: ['resolve_crate'],
+  looking_for_entry_point: ['misc_checking_1'],
+  check_externally_implementable_items: ['misc_checking_1'],
+  looking_for_derive_registrar: ['misc_checking_1'],
+  unused_lib_feature_checking: ['misc_checking_1'],
+  coherence_checking: ['type_check_crate'],
+  emit_ast_lowering_delayed_lints: ['type_check_crate'],
+  crate_lints: ['lint_checking'],
+  module_lints: ['lint_checking'],
+  lint_checking: ['misc_checking_3'],
+  privacy_checking_modules: ['misc_checking_3'],
+  check_lint_expectations: ['misc_checking_3'],
+  monomorphization_collector_root_collections: ['codegen_crate', 'generate_crate_metadata'],
+  monomorphization_collector_graph_walk: ['codegen_crate', 'generate_crate_metadata'],
+  partition_and_assert_distinct_symbols: ['codegen_crate', 'generate_crate_metadata'],
+  write_allocator_module: ['codegen_crate'],
+  find_cgu_reuse: ['codegen_crate'],
+  codegen_to_LLVM_IR: ['codegen_crate'],
+  assert_dep_graph: ['serialize_dep_graph'],
+  check_clean: ['serialize_dep_graph'],
+  incr_comp_persist_dep_graph: ['serialize_dep_graph'],
+  encode_query_results: ['incr_comp_serialize_result_cache'],
+  incr_comp_serialize_result_cache: ['incr_comp_persist_result_cache'],
+  incr_comp_persist_result_cache: ['serialize_dep_graph'],
+  join_worker_thread: ['finish_ongoing_codegen'],
+  copy_all_cgu_workproducts_to_incr_comp_cache_dir: ['finish_ongoing_codegen'],
+  serialize_work_products: ['link'],
+  incr_comp_finalize_session_directory: ['link'],
+  link_binary_check_files_are_writeable: ['link_binary', 'link_crate'],
+  run_linker: ['link_binary'],
+  link_binary_remove_temps: ['link_binary'],
+  link_rlib: ['link_binary'],
+  link_binary: ['link_crate'],
+  link_crate: ['link'],
+};
+/**
+ * The adoptions (how many of the stack's top passes `p` adopts) that agree best with
+ * RUSTC_PASS_PARENTS: each adopted pass known to run inside `p` counts +1, each known to run elsewhere
+ * -1 (the top-level passes are known to run inside "total" only); passes of names unknown here count
+ * 0. The inference chooses among the best.
+ */
+function knownAdoptions(
+  passes: readonly TimePass[],
+  stack: number[],
+  p: TimePass,
+  kMin: number,
+  kMax: number,
+  kMaxByDuration: number,
+): number[] {
+  const m = stack.length;
+  // Scores of every adoption the durations allow (exact: rustc's own clock). The stamps narrow that to
+  // kMin..kMax unless the filter stalled longer than STAMP_STALL_MS (a loaded machine): a known
+  // nesting outside that range wins over the stamps, never over the durations.
+  const scores = [0];
+  for (let k = 1; k <= kMaxByDuration; k++)
+    scores.push(scores[k - 1]! + agreement(passes[stack[m - k]!]!.name, p.name));
+  const bestOf = (lo: number, hi: number) => {
+    const top = Math.max(...scores.slice(lo, hi + 1));
+    return scores.map((s, k) => (k >= lo && k <= hi && s === top ? k : -1)).filter((k) => k >= 0);
+  };
+  const inRange = bestOf(kMin, kMax);
+  const overall = bestOf(0, kMaxByDuration);
+  return scores[overall[0]!]! > scores[inRange[0]!]! ? overall : inRange;
+}
+
+function agreement(child: string, parent: string): number {
+  const known = Object.hasOwn(RUSTC_PASS_PARENTS, child) ? RUSTC_PASS_PARENTS[child] : undefined;
+  return known === undefined ? 0 : known.includes(parent) ? 1 : -1;
+}
+
+/**
+ * How many of the most recent parentless passes (`stack`'s top) pass `p` adopts, among `candidates`. Each choice implies an order of pass boundaries (p's start, its children's starts and ends,
  * p's end); the RSS readings along that order should change as little as possible, since RSS moves
  * only while time passes. Near-ties (within the RSS noise): a run that fills >= 90 % of a pass of a
  * few ms or more is a wrapping timer; otherwise the fewest.
@@ -149,8 +269,7 @@ function chooseAdoption(
   passes: readonly TimePass[],
   stack: number[],
   p: TimePass,
-  kMin: number,
-  kMax: number,
+  candidates: readonly number[],
   durationTopMs: number[],
   coarse: boolean,
 ): number {
@@ -173,7 +292,7 @@ function chooseAdoption(
   // Text durations are rounded to 0.5 ms each way: a wrapper is at least as long as what it wraps
   // within one rounding, and fills >= 90 % of itself within the rounding of every term.
   const oneRoundingMs = coarse ? 0.5 : 0.001;
-  for (let k = kMin; k <= kMax; k++) {
+  for (const k of candidates) {
     const sumMs = durationTopMs[k]!;
     const wraps =
       k > 0 &&
