@@ -85,8 +85,11 @@ describe('cmi profile: TypeScript 6 (the real tsc)', () => {
       const oursMs = rows.reduce((s, r) => s + r.durationMs, 0);
       const tscMs = printed.timesMs[name];
       expect(tscMs, `tsc printed "${name} time"`).toBeDefined();
-      // tsc prints seconds with two decimals.
-      expect(Math.abs(oursMs - tscMs!), `${name}: ours ${oursMs} ms, tsc ${tscMs} ms`).toBeLessThanOrEqual(15);
+      // tsc prints seconds with two decimals. Bind and Check are one phase per pass, which also covers
+      // the moments between two files that tsc does not time (0.3 % of Check here, more on a busy machine).
+      const between = name === 'Bind' || name === 'Check' ? 0.01 * tscMs! : 0;
+      expect(oursMs - tscMs!, `${name}: ours ${oursMs} ms, tsc ${tscMs} ms`).toBeGreaterThanOrEqual(-15);
+      expect(oursMs - tscMs!, `${name}: ours ${oursMs} ms, tsc ${tscMs} ms`).toBeLessThanOrEqual(15 + between);
     }
   });
 

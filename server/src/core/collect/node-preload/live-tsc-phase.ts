@@ -4,16 +4,25 @@
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { type MarkKind, classifyMark } from './tsc-mark-names';
+import { LAZY_CHECK } from './tsc-passes';
+
+interface FileState {
+  offset: number;
+  rest: string;
+  tsc: boolean | undefined;
+  names: string[];
+  stack: MarkKind[];
+  lastTop?: string;
+  /** The program's emit has begun: a top-level Check is the emitter's (see tsc-passes.ts). */
+  emitting?: boolean;
+}
 
 /**
  * What tsc is doing now, for progress reports ("Check", "Emit › printTime"): reads what the preload
  * has flushed so far (at most FLUSH_EVERY_MS old), incrementally, from tsc processes only.
  */
 export class LiveTscPhase {
-  private readonly files = new Map<
-    string,
-    { offset: number; rest: string; tsc: boolean | undefined; names: string[]; stack: MarkKind[]; lastTop?: string }
-  >();
+  private readonly files = new Map<string, FileState>();
   private lastPollMs = -Infinity;
   private current: string | undefined;
 
@@ -48,10 +57,7 @@ export class LiveTscPhase {
     return this.current;
   }
 
-  private feed(
-    f: { tsc: boolean | undefined; names: string[]; stack: MarkKind[]; lastTop?: string },
-    line: string,
-  ): void {
+  private feed(f: FileState, line: string): void {
     if (f.tsc === undefined) {
       const h = JSON.parse(line) as { t?: string; tsc?: { hooked?: boolean } };
       f.tsc = h.t === 'header' && h.tsc?.hooked !== false && !!h.tsc;
@@ -61,8 +67,12 @@ export class LiveTscPhase {
     const rec = JSON.parse(line) as { newNames: string[]; mark: number[] };
     f.names.push(...rec.newNames);
     for (const id of rec.mark) {
-      const k = classifyMark(f.names[id] ?? '');
+      let k = classifyMark(f.names[id] ?? '');
       if (k.kind === 'begin') {
+        if (k.measure === 'Program') f.emitting = false;
+        else if (k.measure === 'Emit') f.emitting = true;
+        else if (k.measure === 'Check' && f.emitting)
+          k = { ...k, measure: f.stack.at(-1)?.measure === 'Emit' ? LAZY_CHECK : `Emit › ${LAZY_CHECK}` };
         if (!f.stack.length) f.lastTop = k.measure;
         f.stack.push(k);
       } else if (k.kind === 'end') {

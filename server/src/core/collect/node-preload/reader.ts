@@ -10,6 +10,7 @@ import type { CollectContext } from '../instrumentation';
 import type { ProcessRecords } from './process-records';
 import { ARENA_BYTES, ARENA_CREATE, ARENA_FREE, ARENA_USE, type HeaderRecord } from './records';
 import { TSC_MEASURE_NAMES, classifyMark } from './tsc-mark-names';
+import { groupTscPasses } from './tsc-passes';
 
 const SOURCE = 'node preload';
 
@@ -352,7 +353,8 @@ function placeGcs(r: ProcessRecords): PlacedGc[] {
 /**
  * tsc's marks → nested phases, by a stack of before<X>/after<X> pairs. The spans the preload summed
  * (commentTime, Source Map) go to the args of the phase that was innermost while they ran:
- * "commentTime ms", "commentTime spans".
+ * "commentTime ms", "commentTime spans". Then grouped as tsc's passes (tsc-passes.ts): one Bind and
+ * one Check per program, the checks the emitter triggers inside their Emit.
  */
 function tscPhases(
   r: ProcessRecords,
@@ -439,7 +441,7 @@ function tscPhases(
       code: 'tsc-marks-unpaired',
       message: `${misnested} phase(s) ended outside their parent: closed with the parent`,
     });
-  return { phases, markers, warnings };
+  return { phases: groupTscPasses(phases), markers, warnings };
 }
 
 /** The program's performance.measure() entries → phases, nested where one contains another. */

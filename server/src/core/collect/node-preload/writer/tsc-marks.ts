@@ -16,6 +16,13 @@ const MARK_INSTANT = 0;
 const MARK_BEGIN = 1;
 const MARK_END = 2;
 
+/** What a begin mark starts, where it matters to the phase boundaries (see TopPhase.emitting). */
+const ROLE_OTHER = 0;
+const ROLE_PROGRAM = 1;
+const ROLE_CHECK = 2;
+const ROLE_EMIT = 3;
+const ROLES: Record<string, number> = { Program: ROLE_PROGRAM, Check: ROLE_CHECK, Emit: ROLE_EMIT };
+
 /** The next tscMarks record: the marks since the last flush, and the name table so far. */
 export interface TscMarks {
   readonly tMs: Float64Array;
@@ -31,6 +38,8 @@ export interface TscMarks {
   readonly index: Map<string, number>;
   /** By mark id: MARK_INSTANT, MARK_BEGIN or MARK_END. */
   readonly kind: number[];
+  /** By mark id: ROLE_PROGRAM, ROLE_CHECK, ROLE_EMIT for their begin marks, else ROLE_OTHER. */
+  readonly role: number[];
   /** By mark id: index in FOLDED_MARK_KEYS, or -1. */
   readonly foldSlot: number[];
   readonly folds: FoldedSpans;
@@ -54,6 +63,11 @@ interface TopPhase {
   /** The top-level phase last begun (its mark id), and when. */
   topId: number;
   topBeginMs: number;
+  /**
+   * The program's emit has begun: a top-level Check now is the emitter asking the checker again
+   * (getEmitResolver, once per emitted file in incremental and build mode), not a phase of its own.
+   */
+  emitting: boolean;
 }
 
 export function tscMarks(): TscMarks {
@@ -67,6 +81,7 @@ export function tscMarks(): TscMarks {
     namesWritten: 0,
     index: new Map(),
     kind: [],
+    role: [],
     foldSlot: [],
     folds: {
       beginMs: FOLDED_MARK_KEYS.map(() => NaN),
@@ -75,7 +90,7 @@ export function tscMarks(): TscMarks {
       pending: false,
       columns: [[], [], [], []],
     },
-    phase: { depth: 0, topId: -1, topBeginMs: 0 },
+    phase: { depth: 0, topId: -1, topBeginMs: 0, emitting: false },
   };
 }
 
@@ -99,6 +114,7 @@ function intern(marks: TscMarks, name: string): number {
   marks.index.set(name, id);
   const m = TSC_MARK_NAME.exec(name);
   marks.kind.push(!m ? MARK_INSTANT : m[2] === 'before' || m[2] === 'begin' ? MARK_BEGIN : MARK_END);
+  marks.role.push(m && !m[1] && m[2] === 'before' ? (ROLES[m[3]!] ?? ROLE_OTHER) : ROLE_OTHER);
   marks.foldSlot.push(m && !m[1] && (m[2] === 'before' || m[2] === 'after') ? FOLDED_MARK_KEYS.indexOf(m[3]!) : -1);
   return id;
 }
@@ -118,7 +134,17 @@ export function installTscHook(
   flush: () => void,
   atBoundary?: () => void,
 ): void {
-  const { tMs: markT, id: markId, heapBytes: markHeap, index, kind: markKind, foldSlot, folds, phase } = marks;
+  const {
+    tMs: markT,
+    id: markId,
+    heapBytes: markHeap,
+    index,
+    kind: markKind,
+    role: markRole,
+    foldSlot,
+    folds,
+    phase,
+  } = marks;
   const onMark = (name: string): void => {
     try {
       const t = performance.now();
@@ -139,12 +165,20 @@ export function installTscHook(
       // Read the heap (~1 µs, plus ~10 µs to drain the GC profiler) at most once per interval, and
       // also where a top-level phase (depth 0: Program, Bind, Check, Emit) begins after one of
       // another kind, or ends after lasting an interval or more. tsc binds and checks file by
-      // file: reading at both ends of every file's span cost 2 % of the compile.
+      // file: reading at both ends of every file's span cost 2 % of the compile. Once the emit has
+      // begun, the emitter's checks and the per-file Emits alternate: the heap is read there, but
+      // that is no phase boundary (no forced GC in precise heap mode).
       let read = t - heap.lastReadMs >= intervalMs;
       let boundary = false;
       if (kind === MARK_BEGIN) {
         if (phase.depth === 0) {
-          if (id !== phase.topId) read = boundary = true;
+          const role = markRole[id];
+          if (role === ROLE_PROGRAM) phase.emitting = false;
+          if (id !== phase.topId) {
+            read = true;
+            boundary = !(phase.emitting && (role === ROLE_CHECK || role === ROLE_EMIT));
+          }
+          if (role === ROLE_EMIT) phase.emitting = true;
           phase.topId = id;
           phase.topBeginMs = t;
         }
