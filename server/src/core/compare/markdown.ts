@@ -230,7 +230,9 @@ function padLeft(s: string, n: number): string {
 export function comparisonText(c: Comparison, opts: MarkdownOptions = {}): string {
   const out: string[] = [];
   const rows = metricRows(c, opts.topPhases ?? 5);
-  const w = Math.min(64, Math.max(20, ...rows.map((r) => r.label.length)));
+  const totals = topDurationRows(c.phases, opts.topDurations ?? 8);
+  const totalLabel = (t: (typeof totals)[number]) => `${pathLabel(t.phase)} › ${t.path.join(' › ')}`;
+  const w = Math.min(64, Math.max(20, ...rows.map((r) => r.label.length), ...totals.map((t) => totalLabel(t).length)));
   const label = (s: string) => (s.length > w ? `…${s.slice(s.length - w + 1)}` : s);
   out.push(
     `  ${pad('metric', w)} ${padLeft('base', 20)} ${padLeft('head', 20)} ${padLeft('Δ', 12)} ${padLeft('Δ %', 9)}`,
@@ -252,13 +254,12 @@ export function comparisonText(c: Comparison, opts: MarkdownOptions = {}): strin
         .map((g) => `${pathLabel(g.path)} (guessed in ${g.side})`)
         .join(', ')}`,
     );
-  const totals = topDurationRows(c.phases, opts.topDurations ?? 8);
   if (totals.length) {
     out.push('', `Parts known by their totals only (${TOTALS_NOTE}):`);
     for (const t of totals) {
       const [d, pct] = deltaCells('ms', t.d);
       out.push(
-        `  ${pad(label(`${pathLabel(t.phase)} › ${t.path.join(' › ')}`), w)} ${padLeft(statCell('ms', t.d.base), 20)} ${padLeft(statCell('ms', t.d.head), 20)} ${padLeft(d, 12)} ${padLeft(pct, 9)}${significant(t.d) ? ' *' : ''}`,
+        `  ${pad(label(totalLabel(t)), w)} ${padLeft(statCell('ms', t.d.base), 20)} ${padLeft(statCell('ms', t.d.head), 20)} ${padLeft(d, 12)} ${padLeft(pct, 9)}${significant(t.d) ? ' *' : ''}`,
       );
     }
   }

@@ -267,6 +267,10 @@ export function buildOverlayModel(
   else if (series.base.kind !== findPeak(base)?.seriesKind || series.head.kind !== findPeak(head)?.seriesKind) {
     warnings.push(`the curves are ${series.head.name}, not the series each peak is measured on`);
   }
+  if (base.phases.some(placedByGuess) || head.phases.some(placedByGuess))
+    warnings.push(
+      'phases placed by guess (their source gives durations only) anchor nothing; their times are totals, not compared with timed spans',
+    );
   if (!align.segments.length)
     warnings.push('no phase is matched on both sides: the curves are aligned by their start and end only');
   const runsLabel = (name: string, runs: number) => (runs > 1 ? `${name} (median run of ${runs})` : name);
