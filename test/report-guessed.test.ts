@@ -10,11 +10,14 @@ import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFiles } from '../server/src/core/importers';
+import { analyze } from '../server/src/core/analysis/analyze';
 import type { Phase, PhaseDuration, Profile } from '../server/src/core/model';
+import { emptyProfile } from '../server/src/core/model';
 import { bytes, ms } from '../server/src/core/units';
 import { reportHtml } from '../server/src/report/html';
+import { buildTimelineModel } from '../server/src/report/timeline-model';
 import { launchOfflineChromium } from './browser';
-import { repoRoot } from './helpers';
+import { blankRunFacts, repoRoot } from './helpers';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cmi-report-guessed-'));
 const artifacts = path.join(repoRoot, 'test-artifacts', 'report');
@@ -167,5 +170,40 @@ describe('gcc without the plugin in the HTML report', () => {
     const inner = table.locator('details.cmi-durations table tbody tr');
     expect(await inner.count()).toBe(n);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('the timeline model of a peak inside passes placed by guess', () => {
+  it('names the compile as the phase of the peak, says the passes were not timed, and marks the guessed span', () => {
+    const p = emptyProfile(blankRunFacts({ command: ['gcc', '-c', 'sqlite3.c'], cwd: '/', wallMs: ms(100) }));
+    p.phases = [
+      { name: 'sqlite3.c', parent: null, startMs: ms(0), endMs: ms(100), pid: 7 },
+      {
+        name: 'phase parsing',
+        parent: 0,
+        startMs: ms(0),
+        endMs: ms(60),
+        pid: 7,
+        category: 'gcc-phase',
+        args: { reconstructed: true },
+      },
+    ];
+    p.series = [
+      {
+        id: 'rss-tree',
+        name: 'RSS of the process tree',
+        kind: 'rss-tree',
+        source: 'test',
+        unit: 'bytes',
+        tMs: Float64Array.from([0, 30, 90]),
+        bytes: Float64Array.from([1e6, 9e6, 2e6]),
+      },
+    ];
+    const m = buildTimelineModel(p, analyze(p));
+    expect(m.peak).toMatchObject({ phasePath: ['sqlite3.c'], untimedInside: 'passes' });
+    const parsing = m.phases.find((ph) => ph.name === 'phase parsing')!;
+    expect(parsing.guessedBy).toBe('gcc -ftime-report');
+    expect(m.phases.find((ph) => ph.name === 'sqlite3.c')!.guessedBy).toBeUndefined();
+    expect(m.phaseRows[parsing.row]!.placedByGuess).toBe(true);
   });
 });
