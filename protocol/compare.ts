@@ -37,6 +37,23 @@ export interface PhaseDelta {
   memPeak: Delta;
   /** Sum over the spans of (memory at end − memory at start), when both sides have it. */
   heapChange?: Delta;
+  /**
+   * Set when a side placed the path by guess (its source gives durations only, no time stamps).
+   * `base` or `head`: a guess is never matched against timed spans, so `time`, `memPeak` and
+   * `heapChange` show both sides with no delta ("placed by guess on one side: times not compared").
+   * `both`: `time` compares the two sources' totals.
+   */
+  placedByGuess?: 'base' | 'head' | 'both';
+  /** The rows of the phase's table of durations on either side, matched by their path in the table. */
+  durations?: DurationDelta[];
+}
+
+/** One row of a phase's table of durations (parts known only by their total time), base against head. */
+export interface DurationDelta {
+  /** The names of the rows above it in the table, outermost first, then its own. */
+  path: string[];
+  /** Totals the source reports (summed over the phase's spans); a side without the row has null. */
+  time: Delta;
 }
 
 /** The peak of one memory series, matched across profiles by `key`. */

@@ -45,6 +45,8 @@ export interface TimelinePeak {
   measure: 'live-heap' | 'retained';
   /** Set when the peak falls after the last phase of its process: that phase's path ("at exit, after …"). */
   afterPhasePath?: string[];
+  /** Set when phases placed by guess cover the peak inside the phase named: what was not timed there. */
+  untimedInside?: 'passes' | 'phases';
 }
 
 export interface TimelineSeries {
@@ -115,6 +117,26 @@ export interface TimelinePhase {
   /** Index into `TimelineModel.phaseRows` of the row this span adds up into. */
   row: number;
   source?: { file: string; line?: number; column?: number };
+  /**
+   * Set when the span was placed by guess: the tool that gave its duration only (`gcc -ftime-report`,
+   * `rollup --perf` …). Its length is that tool's; its start and end are laid out, not measured.
+   */
+  guessedBy?: string;
+}
+
+/** One part of a phase known only by its total time (a row of the phase's table of durations). */
+export interface TimelineDurationRow {
+  name: string;
+  /** Nesting in the table: 0 for a top row. */
+  depth: number;
+  /** Total over the phase row's spans. */
+  ms: number;
+  /** ms / the phase row's duration; null when it has none. */
+  shareOfPhase: number | null;
+  count: number | null;
+  bytes: number | null;
+  /** What `bytes` measures, e.g. `GGC allocated` (volume allocated, not live memory). */
+  bytesMeaning: string | null;
 }
 
 export interface TimelineMarker {
@@ -165,6 +187,10 @@ export interface TimelinePhaseRow {
   /** memPeakBytes / the global peak. */
   shareOfPeak: number | null;
   holdsPeak: boolean;
+  /** Set when a span of the row was placed by guess: its time is a total, its memory figures are not measured. */
+  placedByGuess?: true;
+  /** The parts of the phase known only by their totals, never placed in time. */
+  durations?: TimelineDurationRow[];
 }
 
 /** One job of a parallel build (a translation unit, a crate …: one process), for the jobs table. */

@@ -137,10 +137,26 @@ function phaseTable(model: OverlayModel): HTMLElement {
     const path = p.path.join(SEP);
     tr.dataset.path = path;
     tr.className = [path === basePeak ? 'peak-base' : '', path === headPeak ? 'peak-head' : ''].join(' ').trim();
-    tr.append(el('td', '', path));
+    const guessed =
+      p.placedByGuess === 'both'
+        ? ' (times are totals)'
+        : p.placedByGuess
+          ? ` (placed by guess in ${p.placedByGuess}: times not compared)`
+          : '';
+    if (p.placedByGuess) tr.dataset.guessed = p.placedByGuess;
+    tr.append(el('td', '', `${path}${guessed}`));
     deltaCells(tr, p.time, formatMs);
     deltaCells(tr, p.memPeak, formatBytes);
     body.append(tr);
+    // The parts of the phase known only by their totals, under it.
+    for (const d of p.durations ?? []) {
+      const sub = el('tr', 'ov-total');
+      sub.dataset.total = 'true';
+      sub.append(el('td', '', `${path}${SEP}${d.path.join(SEP)} (total, not placed in time)`));
+      deltaCells(sub, d.time, formatMs);
+      for (let k = 0; k < 4; k++) sub.append(el('td', '', ''));
+      body.append(sub);
+    }
   }
   table.append(head, body);
   wrap.append(table);

@@ -19,6 +19,8 @@ export const ARENA_MIN_ROW_H = 6;
 const ARENA_MAX_ROW_H = 16;
 /** At most this many arena rows are drawn; the rest are counted in a "… N more" note (all are in the table). */
 const ARENA_MAX_ROWS = Math.floor(ARENA_AREA_MAX_H / ARENA_MIN_ROW_H);
+/** Spacing of the hatching of spans placed by guess (CSS px). */
+const HATCH = 6;
 
 type Row =
   | { kind: 'phase'; y: number; h: number; group: number; depth: number; lane: PhaseLane }
@@ -270,7 +272,8 @@ export class Lanes {
       flushMerged();
       this.visible.push(p);
       ctx.fillStyle = this.phaseColor(p);
-      ctx.fillRect(a, y, b - a, h);
+      if (p.guessedBy) this.drawGuessed(a, b, y, h);
+      else ctx.fillRect(a, y, b - a, h);
       if (peakRows.has(p.row)) {
         ctx.strokeStyle = this.colors.peak!;
         ctx.lineWidth = 1.5;
@@ -289,6 +292,33 @@ export class Lanes {
       }
     }
     flushMerged();
+  }
+
+  /**
+   * A span placed by guess (durations only): its colour faded, hatched, with a dashed outline, so that
+   * it never reads as a measured span. The fill style is the phase's colour.
+   */
+  private drawGuessed(a: number, b: number, y: number, h: number): void {
+    const ctx = this.ctx;
+    ctx.save();
+    ctx.globalAlpha = 0.45;
+    ctx.fillRect(a, y, b - a, h);
+    ctx.globalAlpha = 1;
+    ctx.beginPath();
+    ctx.rect(a, y, b - a, h);
+    ctx.clip();
+    ctx.strokeStyle = this.colors.muted!;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    // Diagonal hatching every HATCH px, on absolute x so neighbouring spans' lines meet.
+    for (let x = Math.floor((a - h) / HATCH) * HATCH; x < b; x += HATCH) {
+      ctx.moveTo(x, y + h);
+      ctx.lineTo(x + h, y);
+    }
+    ctx.stroke();
+    ctx.setLineDash([3, 2]);
+    ctx.strokeRect(a + 0.5, y + 0.5, b - a - 1, h - 1);
+    ctx.restore();
   }
 
   private drawMarkers(

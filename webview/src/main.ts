@@ -76,7 +76,11 @@ function show(model: TimelineModel): void {
     const place = (p: TimelinePeak) =>
       p.afterPhasePath
         ? [' at exit, after ', el('strong', {}, p.afterPhasePath.join(' › '))]
-        : [' in ', el('strong', {}, p.phasePath.length ? p.phasePath.join(' › ') : 'no phase')];
+        : [
+            ' in ',
+            el('strong', {}, p.phasePath.length ? p.phasePath.join(' › ') : 'no phase'),
+            p.untimedInside ? ` (${p.untimedInside} not timed)` : '',
+          ];
     peakLine.append(
       peak.measure === 'live-heap' ? 'Peak of the live heap ' : 'Peak ',
       el('strong', {}, formatBytes(peak.bytes)),
@@ -118,7 +122,14 @@ function show(model: TimelineModel): void {
         ...model.run.warnings.slice(0, 200).map((w) => el('div', {}, w)),
       )
     : '';
-  root.replaceChildren(header, timeline.root, timeline.selectionElement, tables, warnings);
+  root.replaceChildren(
+    header,
+    timeline.root,
+    timeline.selectionElement,
+    timeline.phaseDetailsElement,
+    tables,
+    warnings,
+  );
   // The tables (sorting thousands of rows, a thousand table rows) come after the chart is on screen,
   // or after 2 s if it is not drawn by then (a panel opened hidden has no size to draw in).
   let tablesBuilt = false;

@@ -1,6 +1,6 @@
 // The phase table and the arena table: sortable by any column (click its header), all text set as text.
 
-import type { TimelineArena, TimelineJob, TimelinePhaseRow } from '../../protocol/timeline';
+import type { TimelineArena, TimelineDurationRow, TimelineJob, TimelinePhaseRow } from '../../protocol/timeline';
 import { el } from './dom';
 import { formatBytes, formatMs, formatPercent } from './format';
 
@@ -8,6 +8,8 @@ interface Column<T> {
   title: string;
   value: (r: T) => number | string | null;
   text: (r: T) => string;
+  /** Shown after the text in the cell, when the row has it (a phase's table of durations). */
+  more?: (r: T) => HTMLElement | undefined;
 }
 
 const MAX_ROWS = 500;
@@ -73,7 +75,10 @@ function sortableTable<T>(
     tbody.replaceChildren(
       ...sorted.slice(0, MAX_ROWS).map((r) => {
         const tr = el('tr', { class: rowClass(r) });
-        for (const c of columns) tr.append(el('td', {}, c.text(r)));
+        for (const c of columns) {
+          const more = c.more?.(r);
+          tr.append(more ? el('td', {}, c.text(r), more) : el('td', {}, c.text(r)));
+        }
         const action = activate?.(r);
         if (action) {
           tr.classList.add('cmi-link');
@@ -117,9 +122,15 @@ export function phaseTable(
       {
         title: 'Phase',
         value: (r) => phaseRowPath(rows, r),
-        text: (r) => `${phaseRowPath(rows, r)}${r.count > 1 ? ` ×${r.count}` : ''}`,
+        text: (r) =>
+          `${phaseRowPath(rows, r)}${r.count > 1 ? ` ×${r.count}` : ''}${r.placedByGuess ? ' (placed by guess)' : ''}`,
+        more: (r) => (r.durations ? durationsDetails(r.durations) : undefined),
       },
-      { title: 'Time', value: (r) => r.durationMs, text: (r) => formatMs(r.durationMs) },
+      {
+        title: 'Time',
+        value: (r) => r.durationMs,
+        text: (r) => `${formatMs(r.durationMs)}${r.placedByGuess ? ' (total)' : ''}`,
+      },
       { title: 'Self', value: (r) => r.selfMs, text: (r) => formatMs(r.selfMs) },
       {
         title: 'Start → end',
@@ -134,10 +145,58 @@ export function phaseTable(
       },
     ],
     2,
-    (r) => (r.holdsPeak ? 'cmi-hot' : ''),
+    (r) => [r.holdsPeak ? 'cmi-hot' : '', r.placedByGuess ? 'cmi-guessed' : ''].join(' ').trim(),
     reveal,
     kept,
   );
+}
+
+/** A durations row's place in its table, "group › pass", from the rows above it by depth. */
+function durationPaths(list: readonly TimelineDurationRow[]): Map<TimelineDurationRow, string> {
+  const out = new Map<TimelineDurationRow, string>();
+  const above: string[] = [];
+  for (const d of list) {
+    above.length = Math.min(above.length, d.depth);
+    out.set(d, [...above, d.name].join(' › '));
+    above.push(d.name);
+  }
+  return out;
+}
+
+/** The parts of a phase known only by their totals (never placed in time): name, time, share, count, bytes. */
+export function durationsTable(list: TimelineDurationRow[]): HTMLElement {
+  const paths = durationPaths(list);
+  return sortableTable(
+    'Parts of the phase known only by their total time',
+    list,
+    [
+      { title: 'Part (total only)', value: (d) => paths.get(d)!, text: (d) => paths.get(d)! },
+      { title: 'Time', value: (d) => d.ms, text: (d) => formatMs(d.ms) },
+      { title: 'Of the phase', value: (d) => d.shareOfPhase, text: (d) => formatPercent(d.shareOfPhase) },
+      { title: 'Count', value: (d) => d.count, text: (d) => (d.count === null ? '–' : String(d.count)) },
+      {
+        title: 'Bytes',
+        value: (d) => d.bytes,
+        text: (d) => `${formatBytes(d.bytes)}${d.bytes !== null && d.bytesMeaning ? ` ${d.bytesMeaning}` : ''}`,
+      },
+    ],
+    1,
+    () => 'cmi-total',
+  );
+}
+
+/** The durations table folded under a phase row's name: opened on demand, so long tables stay out of the way. */
+function durationsDetails(list: TimelineDurationRow[]): HTMLElement {
+  const details = el('details', { class: 'cmi-durations' });
+  details.append(el('summary', {}, `${list.length} part${list.length === 1 ? '' : 's'} timed by total only`));
+  // Opening it is not a click on the row (which may reveal the phase's source).
+  details.addEventListener('click', (e) => e.stopPropagation());
+  details.addEventListener('keydown', (e) => e.stopPropagation());
+  // Built when first opened: a build of 500 translation units has 500 such tables.
+  details.addEventListener('toggle', () => {
+    if (details.open && details.childElementCount === 1) details.append(durationsTable(list));
+  });
+  return details;
 }
 
 export function arenaTable(arenas: TimelineArena[], kept?: SortKept): HTMLElement {

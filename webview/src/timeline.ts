@@ -28,7 +28,7 @@ import { cssVar, el } from './dom';
 import { byteTicks, formatBytes, formatMs } from './format';
 import { type Hit, Lanes, type Viewport } from './lanes';
 import { Legend } from './legend';
-import { phaseRowPath } from './tables';
+import { durationsTable, phaseRowPath } from './tables';
 import type { ViewState } from './view-state';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Filler, zoomPlugin, annotationPlugin);
@@ -75,6 +75,7 @@ export class Timeline {
   private readonly legend: Legend;
   private readonly tooltip: HTMLElement;
   private readonly selectionBox: HTMLElement;
+  private readonly phaseBox: HTMLElement;
   private readonly visiblePhases: HTMLUListElement;
   private readonly visibleArenas: HTMLUListElement;
   private selection: [number, number] | null = null;
@@ -116,6 +117,12 @@ export class Timeline {
     this.lanes.canvas.setAttribute('aria-label', 'Phases, markers and arenas over time');
     this.tooltip = el('div', { class: 'cmi-tooltip', role: 'tooltip', id: 'cmi-tooltip', hidden: '' });
     this.selectionBox = el('div', { class: 'cmi-selection', id: 'cmi-selection', 'aria-live': 'polite', hidden: '' });
+    this.phaseBox = el('section', {
+      class: 'cmi-phase-details',
+      id: 'cmi-phase-details',
+      'aria-live': 'polite',
+      hidden: '',
+    });
     this.visiblePhases = el('ul', { class: 'cmi-sr', id: 'cmi-visible-phases', 'aria-label': 'Phases in view' });
     this.visibleArenas = el('ul', {
       class: 'cmi-sr',
@@ -145,6 +152,11 @@ export class Timeline {
   /** The section showing the selected range's figures (placed by the caller). */
   get selectionElement(): HTMLElement {
     return this.selectionBox;
+  }
+
+  /** The section showing the phase last clicked in the lanes (placed by the caller). */
+  get phaseDetailsElement(): HTMLElement {
+    return this.phaseBox;
   }
 
   private config(): ChartConfiguration<'line', Point[]> {
@@ -194,7 +206,7 @@ export class Timeline {
           peak.afterPhasePath
             ? `at exit, after ${peak.afterPhasePath.join(' › ')}`
             : peak.phasePath.length
-              ? peak.phasePath.join(' › ')
+              ? `${peak.phasePath.join(' › ')}${peak.untimedInside ? ` (${peak.untimedInside} not timed)` : ''}`
               : '(no phase)',
         ]
       : [];
@@ -693,10 +705,16 @@ export class Timeline {
       lanes.setPointerCapture(e.pointerId);
       const move = (ev: PointerEvent) =>
         this.setWindow(min0 - (ev.clientX - x0) * perPx, max0 - (ev.clientX - x0) * perPx, false);
-      const up = () => {
+      const up = (ev: PointerEvent) => {
         lanes.removeEventListener('pointermove', move);
         lanes.removeEventListener('pointerup', up);
         this.fetchWindow();
+        // A click (no drag) on a phase shows its details.
+        if (Math.abs(ev.clientX - x0) < 3) {
+          const r = lanes.getBoundingClientRect();
+          const hit = this.lanes.hitTest(ev.clientX - r.left, ev.clientY - r.top, this.viewport());
+          if (hit?.kind === 'phase') this.showPhase(hit.phase);
+        }
       };
       lanes.addEventListener('pointermove', move);
       lanes.addEventListener('pointerup', up);
@@ -722,13 +740,15 @@ export class Timeline {
         row ? phaseRowPath(this.model.phaseRows, row) : p.name,
         `${formatMs(p.endMs - p.startMs)}  (${formatMs(p.startMs)} → ${formatMs(p.endMs)})`,
       ];
+      if (p.guessedBy) lines.push(guessNote(p.guessedBy));
       if (p.category) lines.push(`category: ${p.category}`);
       if (row) {
         lines.push(
-          `memory: ${formatBytes(row.memStartBytes)} → ${formatBytes(row.memEndBytes)}, peak in it ${formatBytes(row.memPeakBytes)}`,
+          `memory${p.guessedBy ? ' (at guessed times)' : ''}: ${formatBytes(row.memStartBytes)} → ${formatBytes(row.memEndBytes)}, peak in it ${formatBytes(row.memPeakBytes)}`,
         );
         if (row.count > 1) lines.push(`(memory figures over all ${row.count} spans of this phase)`);
         if (row.holdsPeak) lines.push('holds the peak');
+        if (row.durations) lines.push(`${row.durations.length} parts timed by total only (click for the table)`);
       }
       if (p.source) lines.push(`${p.source.file}${p.source.line ? `:${p.source.line}` : ''}`);
       return lines.join('\n');
@@ -739,6 +759,28 @@ export class Timeline {
       `${m.name} (${m.kind})`,
       `at ${formatMs(m.tMs)}${m.durMs !== undefined ? `, ${formatMs(m.durMs)}` : ''}`,
     ].join('\n');
+  }
+
+  /** Shows a phase's details: its figures, how it was timed, and its table of durations where it has one. */
+  showPhase(p: TimelinePhase): void {
+    const row = this.model.phaseRows[p.row];
+    const title = row ? phaseRowPath(this.model.phaseRows, row) : p.name;
+    const facts = [
+      `${formatMs(p.endMs - p.startMs)} (${formatMs(p.startMs)} → ${formatMs(p.endMs)})${row && row.count > 1 ? `; ${row.count} spans, ${formatMs(row.durationMs)} in all` : ''}`,
+    ];
+    if (p.guessedBy) facts.push(guessNote(p.guessedBy));
+    if (row)
+      facts.push(
+        `memory: ${formatBytes(row.memStartBytes)} → ${formatBytes(row.memEndBytes)}, peak in it ${formatBytes(row.memPeakBytes)}${row.holdsPeak ? ' · holds the peak' : ''}`,
+      );
+    this.phaseBox.replaceChildren(el('h2', {}, title), ...facts.map((f) => el('p', {}, f)));
+    if (row?.durations)
+      this.phaseBox.append(
+        el('h3', {}, 'Parts known only by their total time (not placed in time)'),
+        durationsTable(row.durations),
+      );
+    this.phaseBox.dataset.phase = title;
+    this.phaseBox.hidden = false;
   }
 
   /** Selects [startMs, endMs] (or clears the selection) and shows its figures. */
@@ -826,6 +868,11 @@ function peakLabelPlace(chart: Chart, peak: TimelinePeak, lines: string[]): { xA
   if (top < area.top + margin) top = py + 8;
   if (top + h > area.bottom - margin) top = Math.max(area.top + margin, area.bottom - margin - h);
   return { xAdjust: left - px, yAdjust: top + h - py };
+}
+
+/** What a span placed by guess says about itself. */
+function guessNote(tool: string): string {
+  return `placed by guess: ${tool} gives durations only (its length is measured, its start and end are not)`;
 }
 
 function describeArena(a: TimelineArena, endMs: number): string {

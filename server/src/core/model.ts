@@ -226,7 +226,16 @@ export interface RepeatStats {
   perRun: { wallMs: Ms; status: RunStatus; peakBytes: Bytes | null }[];
   wallMs: RunStat;
   /** Per phase path (rows aggregated as by analyze.ts): the summed duration, the peak inside, the summed memory change. */
-  phases: { path: string[]; durationMs: RunStat; memPeakBytes: RunStat | null; memDeltaBytes: RunStat | null }[];
+  phases: {
+    path: string[];
+    durationMs: RunStat;
+    memPeakBytes: RunStat | null;
+    memDeltaBytes: RunStat | null;
+    /** Set when a run placed a span of this path by guess (durations only, `args.reconstructed`). */
+    placedByGuess?: boolean;
+    /** The rows of its table of durations (`Phase.durations`), by their path inside the table. */
+    durations?: { path: string[]; ms: RunStat }[];
+  }[];
   /** Per series key (kind plus a pid-free identity, e.g. `rss-tree`, `js-heap:tsc`): its peak. */
   series: { key: string; kind: SeriesKind; name: string; peakBytes: RunStat }[];
   /** Per arena group (category plus normalised name): bytes at the global peak and the sum of the arenas' own peaks. */

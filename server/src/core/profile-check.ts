@@ -10,7 +10,7 @@
 //
 // Pure: no Node imports. profile-file.ts calls it on every parsed file.
 
-import type { Arena, Marker, MemorySeries, Phase, ProcessInfo, Profile, Warning } from './model';
+import type { Arena, Marker, MemorySeries, Phase, PhaseDuration, ProcessInfo, Profile, Warning } from './model';
 import { isPlausibleBytes, isPlausibleDurationMs, isPlausibleEpochMs, isPlausibleMs } from './plausible';
 
 /** Broken structure at a JSON path; profile-file.ts turns it into a ProfileFileError naming the file. */
@@ -206,6 +206,7 @@ function checkPhases(phases: Phase[], dropped: Dropped): Phase[] {
     optional(ph as unknown as Json, 'pid', 'number', at);
     need(ph.args === undefined || isObject(ph.args), `${at}.args`, 'must be an object');
     need(ph.source === undefined || isObject(ph.source), `${at}.source`, 'must be an object');
+    need(ph.durations === undefined || Array.isArray(ph.durations), `${at}.durations`, 'must be an array');
     const parent = ph.parent as unknown;
     need(
       parent === null || (typeof parent === 'number' && Number.isInteger(parent) && parent >= 0 && parent < n),
@@ -232,8 +233,52 @@ function checkPhases(phases: Phase[], dropped: Dropped): Phase[] {
         delete ph[k];
       }
     }
-    out.push({ ...ph, parent: parent === null ? null : newIndex[parent]! });
+    const next: Phase = { ...ph, parent: parent === null ? null : newIndex[parent]! };
+    if (ph.durations) {
+      const durations = checkDurations(ph.durations, `phases[${i}].durations`, dropped);
+      if (durations.length) next.durations = durations;
+      else delete next.durations;
+    }
+    out.push(next);
   }
+  return out;
+}
+
+/** Deepest nesting a table of durations may claim (gcc's has 2 levels). */
+const MAX_DURATION_DEPTH = 16;
+
+/**
+ * A phase's table of durations: rows with an absurd or negative time are dropped (a row nested
+ * under a dropped one moves up to its depth), absurd byte figures and counts are dropped from their row.
+ */
+function checkDurations(list: PhaseDuration[], at: string, dropped: Dropped): PhaseDuration[] {
+  const out: PhaseDuration[] = [];
+  let maxDepth = 0;
+  list.forEach((d, j) => {
+    need(isObject(d), `${at}[${j}]`, 'must be an object');
+    need(typeof d.name === 'string', `${at}[${j}].name`, 'must be a string');
+    optional(d as unknown as Json, 'bytesMeaning', 'string', `${at}[${j}]`);
+    if (!isPlausibleDurationMs(d.ms)) {
+      dropped.add('phase durations rows with an absurd or negative time');
+      return;
+    }
+    const row: PhaseDuration = { ...d };
+    const depth = d.depth ?? 0;
+    if (!Number.isInteger(depth) || depth < 0 || depth > MAX_DURATION_DEPTH) {
+      dropped.add('phase durations row depths');
+      delete row.depth;
+    } else if (depth > maxDepth) row.depth = maxDepth;
+    maxDepth = (row.depth ?? 0) + 1;
+    if (d.count !== undefined && !(Number.isSafeInteger(d.count) && d.count >= 0)) {
+      dropped.add('phase durations row counts');
+      delete row.count;
+    }
+    if (d.bytes !== undefined && !isPlausibleBytes(d.bytes)) {
+      dropped.add('phase durations row byte figures');
+      delete row.bytes;
+    }
+    out.push(row);
+  });
   return out;
 }
 

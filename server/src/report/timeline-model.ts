@@ -12,11 +12,11 @@ import type {
   TimelineSeriesGroup,
 } from '../../../protocol/timeline';
 import type { Analysis, JobsView, Peak } from '../core/analysis/analyze';
-import { peakMeasure, phaseDepths } from '../core/analysis/analyze';
+import { peakMeasure, phaseDepths, placedByGuess } from '../core/analysis/analyze';
 import { PROCESS_KINDS, seriesGroups } from '../core/analysis/process-kind';
 import { recordedProcessName } from '../core/analysis/recorded-process-name';
 import { jobsHeadline } from '../core/analysis/summary';
-import type { Ms, Profile } from '../core/model';
+import type { Ms, Phase, Profile } from '../core/model';
 import { ms, msToUs, us, usToMs } from '../core/units';
 
 export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
@@ -77,6 +77,7 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
       ...(ph.category !== undefined ? { category: ph.category } : {}),
       row: rowIndex.get(key) ?? -1,
       ...(ph.source ? { source: { ...ph.source } } : {}),
+      ...(placedByGuess(ph) ? { guessedBy: guessSource(ph) } : {}),
     };
   });
   phases.sort((x, y) => x.group - y.group || x.depth - y.depth || x.startMs - y.startMs);
@@ -160,6 +161,20 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
       memPeakBytes: r.memPeakBytes,
       shareOfPeak: r.shareOfPeak,
       holdsPeak: r.holdsPeak,
+      ...(r.placedByGuess ? { placedByGuess: true as const } : {}),
+      ...(r.durations
+        ? {
+            durations: r.durations.map((d) => ({
+              name: d.name,
+              depth: d.depth,
+              ms: roundToUs(d.ms),
+              shareOfPhase: d.shareOfPhase,
+              count: d.count,
+              bytes: d.bytes,
+              bytesMeaning: d.bytesMeaning,
+            })),
+          }
+        : {}),
     })),
     ...(a.jobs ? { jobs: timelineJobs(a.jobs) } : {}),
   };
@@ -204,7 +219,24 @@ function timelinePeak(peak: Peak | null): TimelinePeak | null {
     ...(peak.pid !== undefined ? { pid: peak.pid } : {}),
     measure: peakMeasure(peak.seriesKind),
     ...(peak.afterPhasePath ? { afterPhasePath: [...peak.afterPhasePath] } : {}),
+    ...(peak.untimedInside ? { untimedInside: peak.untimedInside } : {}),
   };
+}
+
+/** The tools whose reports give durations only, by the category their importer gives the phases. */
+const GUESS_SOURCES: [prefix: string, tool: string][] = [
+  ['gcc', 'gcc -ftime-report'],
+  ['rollup', 'rollup --perf'],
+  ['esbuild', 'esbuild --timing'],
+  ['tsc', 'tsc --diagnostics'],
+  ['voyd', "Voyd's perf summary"],
+  ['rustc', 'rustc -Z time-passes'],
+];
+
+/** Which tool gave a phase placed by guess its duration, for "placed by guess: <tool> gives durations only". */
+function guessSource(ph: Phase): string {
+  const category = ph.category ?? '';
+  return GUESS_SOURCES.find(([prefix]) => category.startsWith(prefix))?.[1] ?? (category || 'its source');
 }
 
 function roundToUs(tMs: Ms): Ms {

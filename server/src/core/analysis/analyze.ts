@@ -10,11 +10,14 @@ import type { ArenaRow, ArenasAtPeak } from './arenas';
 import { arenaEventsPerPhase, arenaRows, arenasAtPeak, freedRightAfterTest } from './arenas';
 import type { JobsView } from './jobs';
 import { parallelJobs } from './jobs';
+import type { DurationRow } from './durations';
+import { DurationsTable } from './durations';
 import { ancestorsOf, selfAndAncestors } from './phase-ancestry';
 import { type ProcessKind, processKind } from './process-kind';
 
 export type { ArenaRow, ArenasAtPeak } from './arenas';
 export type { JobRow, JobsView } from './jobs';
+export type { DurationRow } from './durations';
 
 export interface Peak {
   bytes: Bytes;
@@ -77,6 +80,13 @@ export interface PhaseRow {
   /** Arenas created and freed while this row's spans were the innermost phase of their process. */
   arenasCreated: number;
   arenasFreed: number;
+  /**
+   * True when a span of this path was placed by guess (`placedByGuess`): its duration is the source's
+   * total, its start, end and the memory sampled inside it are not measured.
+   */
+  placedByGuess: boolean;
+  /** The parts of the phase known only by duration (`Phase.durations`), summed over the spans. */
+  durations?: DurationRow[];
 }
 
 export interface SeriesRow {
@@ -477,6 +487,7 @@ export function analyze(p: Profile): Analysis {
   const arenaEvents = arenaEventsPerPhase(p, phaseAt);
 
   const rows = new Map<string, PhaseRow>();
+  const durations = new Map<PhaseRow, DurationsTable>();
   p.phases.forEach((ph, i) => {
     const created = arenaEvents.created.get(i) ?? 0;
     const freed = arenaEvents.freed.get(i) ?? 0;
@@ -495,9 +506,9 @@ export function analyze(p: Profile): Analysis {
     const repStart = ph.memStartBytes ?? null;
     const repEnd = ph.memEndBytes ?? null;
     const repDelta = repStart !== null && repEnd !== null ? bytes(repEnd - repStart) : null;
-    const row = rows.get(key);
+    let row = rows.get(key);
     if (!row) {
-      rows.set(key, {
+      row = {
         name: ph.name,
         path,
         count: 1,
@@ -518,7 +529,9 @@ export function analyze(p: Profile): Analysis {
         holdsPeak: holding.has(i),
         arenasCreated: created,
         arenasFreed: freed,
-      });
+        placedByGuess: placedByGuess(ph),
+      };
+      rows.set(key, row);
     } else {
       row.count++;
       row.durationMs = ms(row.durationMs + durationMs);
@@ -538,8 +551,18 @@ export function analyze(p: Profile): Analysis {
       row.holdsPeak ||= holding.has(i);
       row.arenasCreated += created;
       row.arenasFreed += freed;
+      row.placedByGuess ||= placedByGuess(ph);
+    }
+    if (ph.durations?.length) {
+      const table = durations.get(row) ?? new DurationsTable();
+      table.add(ph.durations);
+      durations.set(row, table);
     }
   });
+  for (const [row, table] of durations) {
+    const list = table.result(row.durationMs);
+    if (list) row.durations = list;
+  }
   const phases = [...rows.values()];
   // A share of the peak only in the peak's own measure: a phase's RSS is no share of a live heap.
   if (peak)

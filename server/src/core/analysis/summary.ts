@@ -46,6 +46,17 @@ export function summaryJson(a: Analysis): Record<string, unknown> {
       holdsPeak: r.holdsPeak,
       arenasCreated: r.arenasCreated,
       arenasFreed: r.arenasFreed,
+      placedByGuess: r.placedByGuess,
+      durations:
+        r.durations?.map((d) => ({
+          name: d.name,
+          path: d.path,
+          ms: d.ms,
+          shareOfPhase: d.shareOfPhase,
+          count: d.count,
+          bytes: d.bytes,
+          bytesMeaning: d.bytesMeaning,
+        })) ?? null,
     })),
     series: a.series.map((s) => ({
       id: s.id,

@@ -8,6 +8,7 @@ import type {
   ArenaDelta,
   Comparison,
   Delta,
+  DurationDelta,
   PeakMove,
   PhaseDelta,
   RunSetInfo,
@@ -123,12 +124,24 @@ export function compareProfiles(base: Profile, head: Profile, opts: CompareOptio
     const phaseMem = (d: Delta) => (allocatorSettingsDiffer ? notCompared(d) : d);
     const heap =
       b.memDeltaBytes && h.memDeltaBytes ? { heapChange: phaseMem(delta(b.memDeltaBytes, h.memDeltaBytes)) } : {};
-    phases.push({
+    const guessed = guessedSide(b.placedByGuess, h.placedByGuess);
+    const durations = durationDeltas(b.durations, h.durations);
+    const row: PhaseDelta = {
       path: h.path,
       time: delta(b.durationMs, h.durationMs),
       memPeak: phaseMem(delta(b.memPeakBytes, h.memPeakBytes)),
       ...heap,
-    });
+      ...(guessed ? { placedByGuess: guessed } : {}),
+      ...(durations.length ? { durations } : {}),
+    };
+    // A span laid out by guess against a timed one: its time and the memory sampled inside it are not
+    // measured on one side, so no difference is claimed.
+    if (guessed === 'base' || guessed === 'head') {
+      row.time = notCompared(row.time);
+      row.memPeak = notCompared(row.memPeak);
+      if (row.heapChange) row.heapChange = notCompared(row.heapChange);
+    }
+    phases.push(row);
   }
   const unmatched = {
     baseOnly: bs.phases.filter((r) => !hPhases.has(pathKey(r.path))).map((r) => r.path),
@@ -179,6 +192,24 @@ export function compareProfiles(base: Profile, head: Profile, opts: CompareOptio
     ...(allocatorSettingsDiffer ? { allocatorSettingsDiffer } : {}),
     warnings,
   };
+}
+
+/** Which side placed a phase path by guess, if any. */
+function guessedSide(base: boolean | undefined, head: boolean | undefined): PhaseDelta['placedByGuess'] {
+  return base && head ? 'both' : base ? 'base' : head ? 'head' : undefined;
+}
+
+type DurationStats = RepeatStats['phases'][number]['durations'];
+
+/** A phase's durations rows matched by their path in the table: the head's order, then the base's own. */
+function durationDeltas(base: DurationStats, head: DurationStats): DurationDelta[] {
+  const b = new Map((base ?? []).map((d) => [pathKey(d.path), d]));
+  const h = new Map((head ?? []).map((d) => [pathKey(d.path), d]));
+  const keys = [...new Set([...h.keys(), ...b.keys()])];
+  return keys.map((k) => ({
+    path: (h.get(k) ?? b.get(k))!.path,
+    time: delta(b.get(k)?.ms ?? null, h.get(k)?.ms ?? null),
+  }));
 }
 
 /** Both sides shown, no difference claimed. */

@@ -15,6 +15,8 @@ export interface MarkdownOptions {
   topPhases?: number;
   /** Arena groups listed (default 8). */
   topArenas?: number;
+  /** Rows of the phases' tables of durations listed, changed ones first (default 8). */
+  topDurations?: number;
 }
 
 type Unit = 'ms' | 'bytes';
@@ -51,12 +53,40 @@ function metricRows(c: Comparison, topPhases: number): MetricRow[] {
   for (const { p, what } of topPhaseRows(c.phases, topPhases)) {
     rows.push(
       what === 'time'
-        ? { label: `${pathLabel(p.path)} · time`, unit: 'ms', d: p.time }
+        ? {
+            label: `${pathLabel(p.path)} · time${p.placedByGuess === 'both' ? ' (totals)' : ''}`,
+            unit: 'ms',
+            d: p.time,
+          }
         : { label: `${pathLabel(p.path)} · peak in it`, unit: 'bytes', d: p.memPeak },
     );
   }
   return rows;
 }
+
+/** The paths placed by guess on one side only, with that side: their times are not compared. */
+function guessedOnOneSide(c: Comparison): { path: string[]; side: 'base' | 'head' }[] {
+  return c.phases.flatMap((p) =>
+    p.placedByGuess === 'base' || p.placedByGuess === 'head' ? [{ path: p.path, side: p.placedByGuess }] : [],
+  );
+}
+
+/** The durations rows of the matched phases (totals, never placed in time), changed ones first by |Δ|. */
+export function topDurationRows(phases: PhaseDelta[], n: number): { phase: string[]; path: string[]; d: Delta }[] {
+  const rows = phases.flatMap((p) => (p.durations ?? []).map((r) => ({ phase: p.path, path: r.path, d: r.time })));
+  const size = (d: Delta) => Math.abs(d.delta ?? 0);
+  return rows
+    .sort(
+      (x, y) =>
+        Number(significant(y.d)) - Number(significant(x.d)) ||
+        Number(y.d.delta !== null) - Number(x.d.delta !== null) ||
+        size(y.d) - size(x.d),
+    )
+    .slice(0, n);
+}
+
+const GUESSED_NOTE = 'placed by guess on one side: times not compared';
+const TOTALS_NOTE = 'totals the compiler reports for parts of a phase, never placed in time';
 
 /** The phases with the largest |Δ time| and the largest |Δ peak in the phase| (non-zero), time first. */
 export function topPhaseRows(phases: PhaseDelta[], n: number): { p: PhaseDelta; what: 'time' | 'memory' }[] {
@@ -119,6 +149,32 @@ export function comparisonMarkdown(c: Comparison, opts: MarkdownOptions = {}): s
   const move = peakMoveLine(c, true);
   if (move) out.push('', move);
 
+  const guessed = guessedOnOneSide(c);
+  if (guessed.length)
+    out.push(
+      '',
+      `Phases ${GUESSED_NOTE}: ${guessed
+        .slice(0, 8)
+        .map((g) => `${markdownCode(pathLabel(g.path))} (guessed in ${g.side})`)
+        .join(', ')}${guessed.length > 8 ? `, … (${guessed.length} in all)` : ''}`,
+    );
+  const totals = topDurationRows(c.phases, opts.topDurations ?? 8);
+  if (totals.length) {
+    out.push(
+      '',
+      `Parts known by their totals only (${TOTALS_NOTE}):`,
+      '',
+      '| phase › part | base total | head total | Δ | Δ % |',
+      '|---|---:|---:|---:|---:|',
+    );
+    for (const t of totals) {
+      const [d, pct] = deltaCells('ms', t.d);
+      out.push(
+        `| ${markdownText(`${pathLabel(t.phase)} › ${t.path.join(' › ')}`)} | ${statCell('ms', t.d.base)} | ${statCell('ms', t.d.head)} | ${bold(d, t.d)} | ${bold(pct, t.d)} |`,
+      );
+    }
+  }
+
   const arenas = c.arenas.filter((a) => a.change !== 'unchanged');
   if (c.arenas.length) {
     out.push('');
@@ -174,7 +230,9 @@ function padLeft(s: string, n: number): string {
 export function comparisonText(c: Comparison, opts: MarkdownOptions = {}): string {
   const out: string[] = [];
   const rows = metricRows(c, opts.topPhases ?? 5);
-  const w = Math.min(64, Math.max(20, ...rows.map((r) => r.label.length)));
+  const totals = topDurationRows(c.phases, opts.topDurations ?? 8);
+  const totalLabel = (t: (typeof totals)[number]) => `${pathLabel(t.phase)} › ${t.path.join(' › ')}`;
+  const w = Math.min(64, Math.max(20, ...rows.map((r) => r.label.length), ...totals.map((t) => totalLabel(t).length)));
   const label = (s: string) => (s.length > w ? `…${s.slice(s.length - w + 1)}` : s);
   out.push(
     `  ${pad('metric', w)} ${padLeft('base', 20)} ${padLeft('head', 20)} ${padLeft('Δ', 12)} ${padLeft('Δ %', 9)}`,
@@ -187,6 +245,24 @@ export function comparisonText(c: Comparison, opts: MarkdownOptions = {}): strin
   }
   const move = peakMoveLine(c, false);
   if (move) out.push('', move);
+  const guessed = guessedOnOneSide(c);
+  if (guessed.length)
+    out.push(
+      '',
+      `Phases ${GUESSED_NOTE} (${guessed.length}): ${guessed
+        .slice(0, 8)
+        .map((g) => `${pathLabel(g.path)} (guessed in ${g.side})`)
+        .join(', ')}`,
+    );
+  if (totals.length) {
+    out.push('', `Parts known by their totals only (${TOTALS_NOTE}):`);
+    for (const t of totals) {
+      const [d, pct] = deltaCells('ms', t.d);
+      out.push(
+        `  ${pad(label(totalLabel(t)), w)} ${padLeft(statCell('ms', t.d.base), 20)} ${padLeft(statCell('ms', t.d.head), 20)} ${padLeft(d, 12)} ${padLeft(pct, 9)}${significant(t.d) ? ' *' : ''}`,
+      );
+    }
+  }
   const arenas = c.arenas.filter((a) => a.change !== 'unchanged');
   if (arenas.length) {
     out.push('', `Arena groups changed (${arenas.length} of ${c.arenas.length}):`);
@@ -230,7 +306,9 @@ export function summaryMarkdown(profile: Profile, opts: { top?: number } = {}): 
   if (a.phases.length) {
     out.push('', '| phase | time | self | peak in it | of peak |', '|---|---:|---:|---:|---:|');
     for (const r of [...a.phases].sort((x, y) => y.selfMs - x.selfMs).slice(0, top)) {
-      const name = markdownText(`${pathLabel(r.path)}${r.count > 1 ? ` ×${r.count}` : ''}`);
+      const name = markdownText(
+        `${pathLabel(r.path)}${r.count > 1 ? ` ×${r.count}` : ''}${r.placedByGuess ? ' (placed by guess: time is a total)' : ''}`,
+      );
       out.push(
         `| ${r.holdsPeak ? `**${name}**` : name} | ${formatMs(r.durationMs)} | ${formatMs(r.selfMs)} | ${formatBytes(r.memPeakBytes)} | ${formatPercent(r.shareOfPeak)} |`,
       );

@@ -15,7 +15,7 @@ import type { Comparison } from '../../../../protocol/compare';
 import type { OverlayModel, OverlayPoint, OverlaySegment, OverlaySide } from '../../../../protocol/overlay';
 import { partitionPoint } from '../../../../common/bisect';
 import { decimatedIndices, upperBound } from '../analysis/decimate';
-import { findPeak, innermostPhaseAt, phaseDepths, phasePath, seriesMax } from '../analysis/analyze';
+import { findPeak, innermostPhaseAt, phaseDepths, phasePath, placedByGuess, seriesMax } from '../analysis/analyze';
 import type { MemorySeries, Ms, Profile, SeriesKind } from '../model';
 import { ms } from '../units';
 import { pathKey } from './repeat';
@@ -58,7 +58,8 @@ function spansByPath(p: Profile): Map<string, Span[]> {
   const depths = phaseDepths(p.phases);
   const out = new Map<string, Span[]>();
   p.phases.forEach((ph, i) => {
-    if (depths[i]! > MAX_ANCHOR_DEPTH || !(ph.endMs >= ph.startMs)) return;
+    // A span placed by guess (durations only) is no instant of the build: it anchors nothing.
+    if (depths[i]! > MAX_ANCHOR_DEPTH || !(ph.endMs >= ph.startMs) || placedByGuess(ph)) return;
     const path = phasePath(p.phases, i);
     const key = pathKey(path);
     const list = out.get(key) ?? [];
@@ -266,6 +267,10 @@ export function buildOverlayModel(
   else if (series.base.kind !== findPeak(base)?.seriesKind || series.head.kind !== findPeak(head)?.seriesKind) {
     warnings.push(`the curves are ${series.head.name}, not the series each peak is measured on`);
   }
+  if (base.phases.some(placedByGuess) || head.phases.some(placedByGuess))
+    warnings.push(
+      'phases placed by guess (their source gives durations only) anchor nothing; their times are totals, not compared with timed spans',
+    );
   if (!align.segments.length)
     warnings.push('no phase is matched on both sides: the curves are aligned by their start and end only');
   const runsLabel = (name: string, runs: number) => (runs > 1 ? `${name} (median run of ${runs})` : name);

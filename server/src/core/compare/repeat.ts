@@ -67,7 +67,17 @@ export function seriesDisplayName(name: string): string {
 interface RunFigures {
   wallMs: Ms;
   peakBytes: Bytes | null;
-  phases: Map<string, { path: string[]; durationMs: Ms; memPeakBytes: Bytes | null; memDeltaBytes: Bytes | null }>;
+  phases: Map<
+    string,
+    {
+      path: string[];
+      durationMs: Ms;
+      memPeakBytes: Bytes | null;
+      memDeltaBytes: Bytes | null;
+      placedByGuess: boolean;
+      durations: Map<string, { path: string[]; ms: Ms }>;
+    }
+  >;
   series: Map<string, { kind: SeriesKind; name: string; peakBytes: Bytes }>;
   arenaGroups: Map<
     string,
@@ -83,6 +93,8 @@ function figuresOf(p: Profile, a: Analysis): RunFigures {
       durationMs: r.durationMs,
       memPeakBytes: r.memPeakBytes,
       memDeltaBytes: r.memDeltaBytes,
+      placedByGuess: r.placedByGuess,
+      durations: new Map((r.durations ?? []).map((d) => [pathKey(d.path), { path: d.path, ms: d.ms }])),
     });
   const keys = seriesKeys(p);
   const series: RunFigures['series'] = new Map();
@@ -135,12 +147,24 @@ export function repeatStats(
     for (const f of figures) for (const [k, v] of pick(f)) if (!out.has(k)) out.set(k, v);
     return out;
   };
-  const phases = [...union((f) => f.phases)].map(([k, v]) => ({
-    path: v.path,
-    durationMs: statOf(figures.flatMap((f) => (f.phases.has(k) ? [f.phases.get(k)!.durationMs] : []))),
-    memPeakBytes: statOrNull(figures.map((f) => f.phases.get(k)?.memPeakBytes)),
-    memDeltaBytes: statOrNull(figures.map((f) => f.phases.get(k)?.memDeltaBytes)),
-  }));
+  const phases = [...union((f) => f.phases)].map(([k, v]) => {
+    const present = figures.flatMap((f) => (f.phases.has(k) ? [f.phases.get(k)!] : []));
+    // Durations rows in the order of the first run that has them, each over the runs that have it.
+    const rows = new Map<string, string[]>();
+    for (const f of present) for (const [dk, d] of f.durations) if (!rows.has(dk)) rows.set(dk, d.path);
+    const durations = [...rows].map(([dk, path]) => ({
+      path,
+      ms: statOf(present.flatMap((f) => (f.durations.has(dk) ? [f.durations.get(dk)!.ms] : []))),
+    }));
+    return {
+      path: v.path,
+      durationMs: statOf(present.map((f) => f.durationMs)),
+      memPeakBytes: statOrNull(figures.map((f) => f.phases.get(k)?.memPeakBytes)),
+      memDeltaBytes: statOrNull(figures.map((f) => f.phases.get(k)?.memDeltaBytes)),
+      ...(present.some((f) => f.placedByGuess) ? { placedByGuess: true } : {}),
+      ...(durations.length ? { durations } : {}),
+    };
+  });
   const series = [...union((f) => f.series)].map(([key, v]) => ({
     key,
     kind: v.kind,
