@@ -203,11 +203,14 @@ export class Timeline {
     const peakLabel = peak
       ? [
           `${peak.measure === 'live-heap' ? 'live heap peak' : 'peak'} ${formatBytes(peak.bytes)}`,
-          peak.afterPhasePath
-            ? `at exit, after ${peak.afterPhasePath.join(' › ')}`
+          ...(peak.afterPhasePath
+            ? wrapPath('at exit, after ', peak.afterPhasePath)
             : peak.phasePath.length
-              ? `${peak.phasePath.join(' › ')}${peak.untimedInside ? ` (${peak.untimedInside} not timed)` : ''}`
-              : '(no phase)',
+              ? [
+                  ...wrapPath('', peak.phasePath),
+                  ...(peak.untimedInside ? [`(${peak.untimedInside} not timed)`] : []),
+                ]
+              : ['(no phase)']),
         ]
       : [];
     this.legend.setPalette(palette);
@@ -868,6 +871,21 @@ function peakLabelPlace(chart: Chart, peak: TimelinePeak, lines: string[]): { xA
   if (top < area.top + margin) top = py + 8;
   if (top + h > area.bottom - margin) top = Math.max(area.top + margin, area.bottom - margin - h);
   return { xAdjust: left - px, yAdjust: top + h - py };
+}
+
+/** The peak label's phase path, `›`-joined, broken before a `›` so that no line is much wider than a narrow panel allows. */
+function wrapPath(lead: string, path: readonly string[], maxChars = 44): string[] {
+  const lines: string[] = [];
+  let line = lead;
+  for (const [i, part] of path.entries()) {
+    const piece = i === 0 ? part : ` › ${part}`;
+    if (i > 0 && line.length + piece.length > maxChars) {
+      lines.push(line);
+      line = `› ${part}`;
+    } else line += piece;
+  }
+  lines.push(line);
+  return lines;
 }
 
 /** What a span placed by guess says about itself. */
