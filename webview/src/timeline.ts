@@ -206,10 +206,7 @@ export class Timeline {
           ...(peak.afterPhasePath
             ? wrapPath('at exit, after ', peak.afterPhasePath)
             : peak.phasePath.length
-              ? [
-                  ...wrapPath('', peak.phasePath),
-                  ...(peak.untimedInside ? [`(${peak.untimedInside} not timed)`] : []),
-                ]
+              ? [...wrapPath('', peak.phasePath), ...(peak.untimedInside ? [`(${peak.untimedInside} not timed)`] : [])]
               : ['(no phase)']),
         ]
       : [];
