@@ -142,6 +142,8 @@ export interface PhaseViewSelect {
 /** view → host: what the view now shows, after every render (for the tests, and to keep the sort). */
 export interface PhaseViewRendered {
   type: 'rendered';
+  /** The profile whose tree is shown; null when none is. */
+  profilePath: string | null;
   sort: PhaseSort;
   /** The rows shown, top to bottom. */
   visibleRows: number[];

@@ -242,10 +242,11 @@ export function registerSideBar(ctx: Ctx): void {
   });
   command('compilerMemory.history.delete', (arg, how) => deleteProfile(ctx, bar, arg, how));
   command('compilerMemory.internal.sideBar', async (message?: unknown) => {
-    // With a message: post it to the Phases view and wait for the view to show the result.
+    // With a message: post it to the Phases view; after a sort, wait for the view to show the result.
     if (message && typeof message === 'object') {
-      const rendered = bar.phases.nextRender(10_000);
-      if (await bar.phases.post(message as PhaseHostToView)) await rendered;
+      const m = message as PhaseHostToView;
+      const rendered = m.type === 'sortBy' ? bar.phases.nextRender(10_000) : undefined;
+      if ((await bar.phases.post(m)) && rendered) await rendered;
     }
     return bar.state();
   });

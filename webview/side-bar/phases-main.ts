@@ -95,6 +95,7 @@ function render(): void {
   if (first) first.tabIndex = 0;
   api.postMessage({
     type: 'rendered',
+    profilePath: tree.profilePath,
     sort,
     visibleRows: shown.map((s) => s.row),
     expandedRows: [...expanded].sort((a, b) => a - b),
@@ -140,7 +141,7 @@ function onKey(e: KeyboardEvent, row: number, hasChildren: boolean, open: boolea
 
 function showMessage(text: string): void {
   root.replaceChildren(el('p', 'ph-empty', text));
-  api.postMessage({ type: 'rendered', sort, visibleRows: [], expandedRows: [] });
+  api.postMessage({ type: 'rendered', profilePath: null, sort, visibleRows: [], expandedRows: [] });
 }
 
 window.addEventListener('message', (e: MessageEvent) => {
