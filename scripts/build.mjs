@@ -55,6 +55,18 @@ const entries = [
     entryPoints: ['webview/overlay/overlay-main.ts'],
     outfile: 'dist/overlay.js',
   },
+  // The side bar's phase view (VS Code's "Compiler Memory" view container).
+  {
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    bundle: true,
+    sourcemap: !production,
+    minify: production,
+    logLevel: quiet ? 'error' : 'info',
+    entryPoints: ['webview/side-bar/phases-main.ts'],
+    outfile: 'dist/side-bar.js',
+  },
   // The in-page host of `cmi report --html` (answers the view with decimated samples embedded in the page).
   {
     platform: 'browser',

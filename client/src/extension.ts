@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type * as vscode from 'vscode';
 import { commands } from './commands';
 import { Ctx } from './ctx';
+import { registerSideBar } from './side-bar';
 import { TimelinePanel } from './timeline-panel';
 
 /** Every import above has been evaluated by now: the bundle is loaded. */
@@ -18,6 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
   ctx.registerCommands(commands);
   ctx.push(TimelinePanel.registerSerializer(ctx));
   ctx.push({ dispose: () => TimelinePanel.disposeCurrent() });
+  registerSideBar(ctx);
   const started = ctx.startServer();
   const doneMs = performance.now();
   // Between loading the bundle and calling activate(), VS Code prepares the extension's context

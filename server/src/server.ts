@@ -24,6 +24,7 @@ import { registerExport } from './lsp/export-handler';
 import { registerImportProfile } from './lsp/import-profile-handler';
 import { recoverLeftoverJournal } from './lsp/leftover-journal';
 import { registerProfileBuild } from './lsp/profile-build-handler';
+import { registerSideBar } from './lsp/side-bar-handler';
 import { registerTimeline, TimelineCache } from './lsp/timeline-handler';
 import { buildPhaseIndex } from './core/analysis/phase-index';
 import { readProfile } from './core/profile-file';
@@ -132,7 +133,14 @@ registerProfileBuild({ connection, storageDir: profileStorageDir, setHealth });
 registerImportProfile({ connection, storageDir: profileStorageDir });
 registerExport({ connection });
 registerCompare({ connection, storageDir: profileStorageDir });
-registerTimeline({ connection, cache: new FollowingTimelineCache() });
+const timelineCache = new FollowingTimelineCache();
+registerTimeline({ connection, cache: timelineCache });
+registerSideBar({
+  connection,
+  storageDir: profileStorageDir,
+  current: currentProfile,
+  load: async (file) => (await timelineCache.get(file)).profile,
+});
 registerHover({ connection, documents, current: currentIndex });
 registerCodeLens({ connection, documents, current: currentIndex });
 connection.onShutdown(() => profilesWatcher?.close());

@@ -10,5 +10,6 @@ export function run(): Promise<void> {
     'build-outcomes.test.js',
     'import-profile.test.js',
     'compare.test.js',
+    'side-bar.test.js',
   ]);
 }
