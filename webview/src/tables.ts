@@ -39,6 +39,8 @@ function sortableTable<T>(
   const restored = kept.sort && kept.sort[0] >= 0 && kept.sort[0] < columns.length ? kept.sort : undefined;
   let sortCol = restored?.[0] ?? initial;
   let desc = restored?.[1] ?? true;
+  // Each row keeps its index among `rows` (data-index), for the view to find and mark it.
+  const indexOf = new Map(rows.map((r, i) => [r, i]));
   const headRow = el('tr');
   const buttons = columns.map((c, i) => {
     const b = el('button', { type: 'button' }, c.title);
@@ -72,8 +74,12 @@ function sortableTable<T>(
     );
     tbody.replaceChildren(
       ...sorted.slice(0, MAX_ROWS).map((r) => {
-        const tr = el('tr', { class: rowClass(r) });
-        for (const c of columns) tr.append(el('td', {}, c.text(r)));
+        const tr = el('tr', { class: rowClass(r), 'data-index': String(indexOf.get(r)) });
+        for (const c of columns) {
+          const text = c.text(r);
+          // A cell never wraps (view.css); one cut with an ellipsis keeps its whole text as its title.
+          tr.append(el('td', text.length > 24 ? { title: text } : {}, text));
+        }
         const action = activate?.(r);
         if (action) {
           tr.classList.add('cmi-link');
