@@ -168,6 +168,36 @@ export interface TimelineArena {
 }
 
 /**
+ * One group of arena lanes: the arenas of one kind, as compare matches them across runs (their category
+ * and their name with numbers and hashes folded: `module 12` and `module 7` are `module #`). The view
+ * draws a group as a header lane (all its arenas on one row) and, unfolded, one named lane per arena.
+ */
+export interface TimelineArenaGroup {
+  /** e.g. "module # [module]". */
+  label: string;
+  category: string;
+  /** Indices into `TimelineModel.arenas`: held past their last use first (largest saving first), then by peak. */
+  arenas: number[];
+  /** How many of them are held past their last use, and what freeing those after it saves at the peak (summed). */
+  held: number;
+  savingBytes: number;
+  /** Their bytes at the global peak, summed, and the largest of their own peaks. */
+  bytesAtPeak: number;
+  peakBytes: number;
+}
+
+/**
+ * What the profile says, in one line at the top of the view ("peak 140.0 MiB in codegen; 1 arena held
+ * past its last use in link, freeing it there saves 80.0 MiB"): written by the analysis, drawn as is.
+ */
+export interface TimelineFindings {
+  text: string;
+  /** Arenas held past their last use, and what freeing them after it lowers the peak by (null: no peak). */
+  heldArenas: number;
+  savingBytes: number | null;
+}
+
+/**
  * One row of the phase table: spans with the same phase path add up. The path is not repeated on
  * every row (with 50,000 phases it was most of the model): a row names itself and points to the row
  * of its parent path, so path = the parent row's path + name.
@@ -247,6 +277,10 @@ export interface TimelineModel {
   arenas: TimelineArena[];
   /** Number of arena lanes. */
   arenaLanes: number;
+  /** The arenas by group, groups holding arenas past their last use first (largest saving first), then by bytes at the peak. */
+  arenaGroups: TimelineArenaGroup[];
+  /** The findings line; null for a profile with no memory and no arenas. */
+  findings: TimelineFindings | null;
   phaseRows: TimelinePhaseRow[];
   /** The jobs of a parallel build; absent for a build of fewer than two jobs. */
   jobs?: TimelineJobs;
@@ -276,7 +310,11 @@ export interface RequestSeriesMessage {
   seriesIds?: string[];
 }
 
-/** Open a phase's source location in the editor (VS Code only; `line` and `column` are 1-based). */
+/**
+ * Open a phase's source location in the editor (VS Code only; `line` and `column` are 1-based): sent
+ * when the user clicks a phase that has one, in the lanes or in the phase table. The host opens the file
+ * beside the timeline (it does not replace the timeline's editor).
+ */
 export interface RevealSourceMessage {
   type: 'revealSource';
   file: string;
@@ -284,7 +322,14 @@ export interface RevealSourceMessage {
   column?: number;
 }
 
-export type ViewToHostMessage = ReadyMessage | RequestSeriesMessage | RevealSourceMessage;
+/** The answer to a `selectPhase` the view found no phase for (the host may tell the user). */
+export interface PhaseNotFoundMessage {
+  type: 'phaseNotFound';
+  row?: number;
+  path?: string[];
+}
+
+export type ViewToHostMessage = ReadyMessage | RequestSeriesMessage | RevealSourceMessage | PhaseNotFoundMessage;
 
 // ---- host → view ---------------------------------------------------------------------------------
 
@@ -308,7 +353,22 @@ export interface HostStateMessage {
   state: unknown;
 }
 
-export type HostToViewMessage = ModelMessage | SeriesDataMessage | HostStateMessage;
+/**
+ * Select a phase and zoom to it (a hover's, a CodeLens's or the side bar's "Show in Timeline"): the view
+ * zooms to the phase's span with a margin, selects the span (its figures shown under the chart) and
+ * marks its row in the phase table. The phase is named by its row (index into `phaseRows`, when the host
+ * has the same model) or by its path (names outermost first, as `TimelinePeak.phasePath`), optionally of
+ * one process; of a phase run several times, its longest span. A phase the view does not find is ignored
+ * (the view then posts `phaseNotFound`).
+ */
+export interface SelectPhaseMessage {
+  type: 'selectPhase';
+  row?: number;
+  path?: string[];
+  pid?: number;
+}
+
+export type HostToViewMessage = ModelMessage | SeriesDataMessage | HostStateMessage | SelectPhaseMessage;
 
 /** How the view talks to its host: VS Code's webview API, or the in-page host of the HTML report. */
 export interface TimelineHostPort {

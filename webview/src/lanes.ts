@@ -1,31 +1,22 @@
 // The lanes under the chart, on one canvas aligned to the chart's x scale: phases as nested lanes (one
-// group per process), the markers (GC …), and the arenas (creation → free, shaded by size, the last
-// use marked, the part held past it highlighted). Drawing is synchronous over the visible window:
+// group per process) and the markers (GC …); the arenas have lanes of their own (arena-lanes.ts). Drawing is synchronous over the visible window:
 // each lane is indexed by start time (with a running maximum of end times) so only visible spans are
 // visited, spans narrower than a pixel are merged into one block (a run of them skipped by binary
-// search), and each arena row (whose arenas do not overlap) is searched the same way. Labels are
-// measured once per text.
+// search). Labels are measured once per text.
 
 import { partitionPoint } from '../../common/bisect';
-import type { TimelineArena, TimelineMarker, TimelineModel, TimelinePhase } from '../../protocol/timeline';
+import type { TimelineMarker, TimelineModel, TimelinePhase } from '../../protocol/timeline';
 import { cssVar } from './dom';
 
 export const LANE_H = 18;
 const MARKER_H = 14;
 const GROUP_GAP = 6;
-const ARENA_AREA_MAX_H = 220;
-/** An arena row is never thinner than this (a held arena must stay visible among hundreds). */
-export const ARENA_MIN_ROW_H = 6;
-const ARENA_MAX_ROW_H = 16;
-/** At most this many arena rows are drawn; the rest are counted in a "… N more" note (all are in the table). */
-const ARENA_MAX_ROWS = Math.floor(ARENA_AREA_MAX_H / ARENA_MIN_ROW_H);
 /** Spacing of the hatching of spans placed by guess (CSS px). */
 const HATCH = 6;
 
 type Row =
   | { kind: 'phase'; y: number; h: number; group: number; depth: number; lane: PhaseLane }
-  | { kind: 'markers'; y: number; h: number }
-  | { kind: 'arenas'; y: number; h: number; rowH: number; rows: number };
+  | { kind: 'markers'; y: number; h: number };
 
 interface PhaseLane {
   /** Indices into model.phases, ascending start. */
@@ -35,10 +26,7 @@ interface PhaseLane {
   maxEnd: Float64Array;
 }
 
-export type Hit =
-  | { kind: 'phase'; phase: TimelinePhase }
-  | { kind: 'arena'; arena: TimelineArena }
-  | { kind: 'marker'; marker: TimelineMarker };
+export type Hit = { kind: 'phase'; phase: TimelinePhase } | { kind: 'marker'; marker: TimelineMarker };
 
 export interface Viewport {
   xMin: number;
@@ -53,16 +41,6 @@ export class Lanes {
   private readonly rows: Row[] = [];
   private readonly height: number;
   private readonly markers: TimelineMarker[];
-  private readonly arenaPeakMax: number;
-  /** Row of each arena (index into model.arenas), -1 for those not drawn (over the row cap). */
-  private readonly arenaRow: Int32Array;
-  /** Per drawn arena row: its arenas (indices into model.arenas) by start, and the running maximum of their ends. */
-  private readonly arenaLanes: { idx: Int32Array; start: Float64Array; maxEnd: Float64Array }[];
-  /** The window of the last draw (for the accessible list of the arenas in view). */
-  private lastWindow: [number, number] = [0, 0];
-  /** Arena rows drawn, and arenas left out of them. */
-  readonly arenaRows: number;
-  readonly arenasHidden: number;
   private colors!: Record<string, string>;
   /** Phases drawn at least a pixel wide in the last draw (for the accessible list). */
   visible: TimelinePhase[] = [];
@@ -99,40 +77,7 @@ export class Lanes {
       this.rows.push({ kind: 'markers', y, h: MARKER_H });
       y += MARKER_H;
     }
-    const packed = packArenas(model.arenas, model.run.endMs, ARENA_MAX_ROWS);
-    this.arenaRow = packed.row;
-    this.arenaRows = packed.rows;
-    this.arenasHidden = packed.hidden;
-    const byRow: number[][] = Array.from({ length: packed.rows }, () => []);
-    model.arenas.forEach((_, i) => packed.row[i]! >= 0 && byRow[packed.row[i]!]!.push(i));
-    this.arenaLanes = byRow.map((ids) => {
-      const lane = {
-        idx: Int32Array.from(ids),
-        start: new Float64Array(ids.length),
-        maxEnd: new Float64Array(ids.length),
-      };
-      let m = -Infinity;
-      ids.forEach((i, k) => {
-        const a = model.arenas[i]!;
-        lane.start[k] = a.startMs;
-        m = Math.max(m, a.endMs ?? model.run.endMs);
-        lane.maxEnd[k] = m;
-      });
-      return lane;
-    });
-    if (model.arenas.length) {
-      y += GROUP_GAP;
-      const rowH = Math.max(
-        ARENA_MIN_ROW_H,
-        Math.min(ARENA_MAX_ROW_H, Math.floor(ARENA_AREA_MAX_H / Math.max(1, packed.rows))),
-      );
-      // Room in the gutter for the label and the "… N more" note.
-      const h = Math.max(packed.hidden ? 30 : 16, rowH * packed.rows);
-      this.rows.push({ kind: 'arenas', y, h, rowH, rows: packed.rows });
-      y += h;
-    }
     this.height = y + 4;
-    this.arenaPeakMax = model.arenas.reduce((m, a) => Math.max(m, a.peakBytes), 0);
     this.readColors();
   }
 
@@ -143,8 +88,6 @@ export class Lanes {
       text: cssVar('--cmi-phase-text', '#1f2328'),
       merged: cssVar('--cmi-merged', '#9aa4ae'),
       peak: cssVar('--cmi-peak', '#cf222e'),
-      held: cssVar('--cmi-held', '#d4640b'),
-      arena: cssVar('--cmi-arena', '#4c6ef5'),
       gc: cssVar('--cmi-gc', '#8c959f'),
       grid: cssVar('--cmi-grid', 'rgba(128,128,128,0.18)'),
       selection: cssVar('--cmi-selection', 'rgba(9,105,218,0.14)'),
@@ -180,7 +123,6 @@ export class Lanes {
     ctx.font = '11px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
     this.visible = [];
-    this.lastWindow = [xMin, xMax];
     let lastGroup = -1;
     for (const row of this.rows) {
       if (row.kind === 'phase') {
@@ -195,20 +137,10 @@ export class Lanes {
         ctx.clip();
         this.drawPhaseLane(row, xMin, xMax, px, peakPhaseRows);
         ctx.restore();
-      } else if (row.kind === 'markers') {
+      } else {
         ctx.fillStyle = this.colors.muted!;
         ctx.fillText('GC / markers', 2, row.y + row.h / 2);
         this.drawMarkers(row, xMin, xMax, px, left, right);
-      } else {
-        ctx.fillStyle = this.colors.muted!;
-        ctx.fillText(`arenas (${this.model.arenas.length})`, 2, row.y + 8);
-        if (this.arenasHidden) ctx.fillText(this.fitText(`… ${this.arenasHidden} more`, left - 10), 2, row.y + 22);
-        ctx.save();
-        ctx.beginPath();
-        ctx.rect(left, row.y, right - left, row.h);
-        ctx.clip();
-        this.drawArenas(row, xMin, xMax, px);
-        ctx.restore();
       }
     }
     // Lane grid line at the plot's left edge, and the selection.
@@ -347,65 +279,6 @@ export class Lanes {
     }
   }
 
-  private drawArenas(
-    row: Extract<Row, { kind: 'arenas' }>,
-    xMin: number,
-    xMax: number,
-    px: (t: number) => number,
-  ): void {
-    const ctx = this.ctx;
-    const end = this.model.run.endMs;
-    const rh = row.rowH;
-    const gap = rh >= 6 ? 1 : 0;
-    const arenas = this.model.arenas;
-    this.arenaLanes.forEach(({ idx, start, maxEnd }, lane) => {
-      // The first arena of the row reaching the window, then on until one starts after it.
-      const lo = partitionPoint(0, idx.length, (k) => maxEnd[k]! < xMin);
-      const y = row.y + lane * rh;
-      for (let k = lo; k < idx.length && start[k]! <= xMax; k++) {
-        const ar = arenas[idx[k]!]!;
-        const stop = ar.endMs ?? end;
-        if (stop < xMin) continue;
-        const a = px(ar.startMs);
-        const b = Math.max(a + 1, px(stop));
-        const share = this.arenaPeakMax > 0 ? ar.peakBytes / this.arenaPeakMax : 0;
-        ctx.globalAlpha = 0.2 + 0.8 * Math.sqrt(share);
-        ctx.fillStyle = this.colors.arena!;
-        ctx.fillRect(a, y + gap, b - a, rh - 2 * gap);
-        ctx.globalAlpha = 1;
-        if (ar.heldPastLastUse && ar.lastUseMs !== null) {
-          const h0 = px(ar.lastUseMs);
-          ctx.fillStyle = this.colors.held!;
-          ctx.globalAlpha = 0.55;
-          ctx.fillRect(h0, y + gap, b - h0, rh - 2 * gap);
-          ctx.globalAlpha = 1;
-          ctx.strokeStyle = this.colors.held!;
-          ctx.lineWidth = 1.5;
-          ctx.strokeRect(a + 0.75, y + gap + 0.75, b - a - 1.5, rh - 2 * gap - 1.5);
-        }
-        if (ar.lastUseMs !== null) {
-          ctx.fillStyle = this.colors.fg!;
-          ctx.fillRect(px(ar.lastUseMs) - 1, y, 2, rh);
-        }
-        if (rh >= 12 && b - a > 40) {
-          ctx.fillStyle = this.colors.fg!;
-          ctx.fillText(this.fitText(ar.name, b - a - 6), Math.max(a, px(xMin)) + 3, y + rh / 2);
-        }
-      }
-    });
-  }
-
-  /** The arenas alive in the window of the last draw, drawn or over the row cap (for the accessible list). */
-  arenasInView(): TimelineArena[] {
-    const [xMin, xMax] = this.lastWindow;
-    const out: TimelineArena[] = [];
-    for (const ar of this.model.arenas) {
-      if (ar.startMs > xMax) break; // sorted by start
-      if ((ar.endMs ?? this.model.run.endMs) >= xMin) out.push(ar);
-    }
-    return out;
-  }
-
   /** The text cut with an ellipsis to fit `width` pixels, from its width measured once (the font is fixed). */
   private fitText(s: string, width: number): string {
     let full = this.textWidths.get(s);
@@ -419,20 +292,6 @@ export class Lanes {
     return chars <= 0 ? '' : `${s.slice(0, chars)}…`;
   }
   private readonly textWidths = new Map<string, number>();
-
-  /** The arena row an arena is drawn in (0 = top), or -1 when it is over the row cap. */
-  arenaRowOf(arena: TimelineArena): number {
-    if (!this.arenaIndex) this.arenaIndex = new Map(this.model.arenas.map((a, i) => [a, i]));
-    const i = this.arenaIndex.get(arena);
-    return i === undefined ? -1 : this.arenaRow[i]!;
-  }
-  private arenaIndex: Map<TimelineArena, number> | undefined;
-
-  /** The drawn height of an arena row in CSS pixels. */
-  get arenaRowHeight(): number {
-    const r = this.rows.find((x) => x.kind === 'arenas');
-    return r && r.kind === 'arenas' ? r.rowH : 0;
-  }
 
   /** What is under a point of the canvas (CSS pixels), with a tolerance of a few pixels for thin spans. */
   hitTest(x: number, y: number, v: Viewport): Hit | undefined {
@@ -456,22 +315,12 @@ export class Lanes {
         }
         return best ? { kind: 'phase', phase: best } : undefined;
       }
-      if (row.kind === 'markers') {
-        let best: TimelineMarker | undefined;
-        for (const m of this.markers) {
-          if (m.tMs - tol <= t && t <= m.tMs + (m.durMs ?? 0) + tol) best = m;
-          if (m.tMs > t + tol) break;
-        }
-        return best ? { kind: 'marker', marker: best } : undefined;
+      let best: TimelineMarker | undefined;
+      for (const m of this.markers) {
+        if (m.tMs - tol <= t && t <= m.tMs + (m.durMs ?? 0) + tol) best = m;
+        if (m.tMs > t + tol) break;
       }
-      const lane = Math.floor((y - row.y) / row.rowH);
-      const arenas = this.model.arenas;
-      for (let i = 0; i < arenas.length; i++) {
-        const ar = arenas[i]!;
-        if (ar.startMs > t + tol) break;
-        if (this.arenaRow[i] === lane && t <= (ar.endMs ?? this.model.run.endMs) + tol)
-          return { kind: 'arena', arena: ar };
-      }
+      return best ? { kind: 'marker', marker: best } : undefined;
     }
     return undefined;
   }
@@ -480,72 +329,4 @@ export class Lanes {
 function lowerBoundBy<T>(xs: T[], v: number, key: (x: T) => number): number {
   // Markers are sorted by start; ends are not monotonic, so step back over long markers.
   return Math.max(0, partitionPoint(0, xs.length, (k) => key(xs[k]!) < v) - 8);
-}
-
-/**
- * Packs the arenas into at most `maxRows` rows whose arenas do not overlap in time (interval
- * packing). When they all fit, first fit in order of creation (the fewest rows). When they do not,
- * the ones that matter are placed first — held past their last use (largest saving first), then by
- * peak size — so that a held arena is always drawn; the rest take the room left or are not drawn.
- */
-export function packArenas(
-  arenas: readonly TimelineArena[],
-  endMs: number,
-  maxRows: number,
-): { row: Int32Array; rows: number; hidden: number } {
-  const n = arenas.length;
-  const row = new Int32Array(n).fill(-1);
-  const stopOf = (a: TimelineArena) => a.endMs ?? endMs;
-  // First fit in order of creation (arenas are sorted by start): optimal for intervals.
-  const ends: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const a = arenas[i]!;
-    let r = -1;
-    for (let k = 0; k < ends.length; k++)
-      if (ends[k]! <= a.startMs) {
-        r = k;
-        break;
-      }
-    if (r < 0) r = ends.push(0) - 1;
-    ends[r] = stopOf(a);
-    row[i] = r;
-    if (ends.length > maxRows) break;
-  }
-  if (ends.length <= maxRows) return { row, rows: ends.length, hidden: 0 };
-  // Too many: place by importance, each row keeping its intervals sorted by start.
-  row.fill(-1);
-  const order = [...arenas.keys()].sort((x, y) => {
-    const a = arenas[x]!;
-    const b = arenas[y]!;
-    return (
-      Number(b.heldPastLastUse) - Number(a.heldPastLastUse) ||
-      b.potentialSavingBytes - a.potentialSavingBytes ||
-      b.peakBytes - a.peakBytes ||
-      a.startMs - b.startMs
-    );
-  });
-  const starts: number[][] = [];
-  const stops: number[][] = [];
-  let hidden = 0;
-  for (const i of order) {
-    const a = arenas[i]!;
-    const s = a.startMs;
-    const e = Math.max(s, stopOf(a));
-    let placed = false;
-    for (let r = 0; r < maxRows && !placed; r++) {
-      if (r === starts.length) starts.push([]), stops.push([]);
-      const rs = starts[r]!;
-      const re = stops[r]!;
-      // The first interval starting after s; it and the one before must not overlap [s, e].
-      const lo = partitionPoint(0, rs.length, (k) => rs[k]! <= s);
-      if (lo > 0 && re[lo - 1]! > s) continue;
-      if (lo < rs.length && rs[lo]! < e) continue;
-      rs.splice(lo, 0, s);
-      re.splice(lo, 0, e);
-      row[i] = r;
-      placed = true;
-    }
-    if (!placed) hidden++;
-  }
-  return { row, rows: starts.length, hidden };
 }

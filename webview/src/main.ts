@@ -5,6 +5,7 @@
 import './view.css';
 import type {
   HostToViewMessage,
+  SelectPhaseMessage,
   SeriesWindow,
   TimelineHostPort,
   TimelineModel,
@@ -33,6 +34,9 @@ const host = found?.port;
 const pending = new Map<number, { resolve: (s: SeriesWindow[]) => void; reject: (e: Error) => void }>();
 let nextId = 1;
 let shown = false;
+/** What a `selectPhase` does once the model is drawn (one that comes before it waits for it). */
+let selectPhase: ((m: SelectPhaseMessage) => void) | undefined;
+let pendingSelect: SelectPhaseMessage | undefined;
 
 function requestSeries(startMs: number, endMs: number, columns: number, seriesIds?: string[]): Promise<SeriesWindow[]> {
   const id = nextId++;
@@ -42,7 +46,7 @@ function requestSeries(startMs: number, endMs: number, columns: number, seriesId
   });
 }
 
-/** In VS Code, clicking a phase row whose phase has a source location asks the host to reveal it. */
+/** In VS Code, clicking a phase (a row of the phase table, a span in the lanes) whose phase has a source location asks the host to reveal it. */
 function revealer(model: TimelineModel): (r: TimelinePhaseRow) => (() => void) | undefined {
   const sources = new Map<TimelinePhaseRow, NonNullable<TimelinePhase['source']>>();
   for (const ph of model.phases) {
@@ -57,6 +61,34 @@ function revealer(model: TimelineModel): (r: TimelinePhaseRow) => (() => void) |
   };
 }
 
+/**
+ * The phase a `selectPhase` names: its row (when valid and, with a path, of that path) or the row of its
+ * path (and process), then of that row's spans the longest. Undefined when there is none.
+ */
+function findPhase(model: TimelineModel, m: SelectPhaseMessage): TimelinePhase | undefined {
+  const rows = model.phaseRows;
+  const pathOf = (i: number): string[] => {
+    const out: string[] = [];
+    for (let r: number | null = i, n = 0; r !== null && rows[r] && n < 1000; r = rows[r]!.parentRow, n++)
+      out.unshift(rows[r]!.name);
+    return out;
+  };
+  const same = (a: string[], b: readonly string[]) => a.length === b.length && a.every((x, k) => x === b[k]);
+  const fits = (i: number) =>
+    (m.path === undefined || same(pathOf(i), m.path)) && (m.pid === undefined || rows[i]!.pid === m.pid);
+  let row = -1;
+  if (m.row !== undefined && Number.isInteger(m.row) && rows[m.row] && fits(m.row)) row = m.row;
+  else if (Array.isArray(m.path) && m.path.length) {
+    const leaf = m.path[m.path.length - 1];
+    row = rows.findIndex((r, i) => r.name === leaf && fits(i));
+  }
+  if (row < 0) return undefined;
+  let best: TimelinePhase | undefined;
+  for (const p of model.phases)
+    if (p.row === row && (!best || p.endMs - p.startMs > best.endMs - best.startMs)) best = p;
+  return best;
+}
+
 function show(model: TimelineModel): void {
   performance.mark('cmi:show');
   const root = document.getElementById('cmi-root') ?? document.body.appendChild(el('div', { id: 'cmi-root' }));
@@ -65,6 +97,8 @@ function show(model: TimelineModel): void {
     'header',
     { class: 'cmi-header' },
     el('h1', {}, model.run.title),
+    // What the analysis found, in one line (written by the host: timeline-model.ts).
+    ...(model.findings ? [el('p', { class: 'cmi-findings', id: 'cmi-findings' }, model.findings.text)] : []),
     el(
       'p',
       { class: 'cmi-facts' },
@@ -113,6 +147,8 @@ function show(model: TimelineModel): void {
     },
   });
   const timeline = new Timeline(model, requestSeries, state, save);
+  const reveal = revealer(model);
+  timeline.onPhaseClick = (p) => reveal(model.phaseRows[p.row]!)?.();
   const tables = el('div', { class: 'cmi-tables', 'aria-busy': 'true' });
   const warnings = model.run.warnings.length
     ? el(
@@ -140,9 +176,9 @@ function show(model: TimelineModel): void {
     tables.append(
       el(
         'section',
-        {},
+        { id: 'cmi-phases' },
         el('h2', {}, `Phases (${model.phaseRows.length})`),
-        phaseTable(model.phaseRows, revealer(model), sortKept('phases')),
+        phaseTable(model.phaseRows, reveal, sortKept('phases')),
       ),
     );
     if (model.jobs)
@@ -166,11 +202,38 @@ function show(model: TimelineModel): void {
       );
     tables.removeAttribute('aria-busy');
     tables.dataset.ready = 'true';
+    if (selectedRow !== undefined) markRow(selectedRow);
     performance.measure('cmi:tables', { start: t0 });
+  };
+  // "Show in Timeline": zoom to the phase, select it, mark its row in the phase table.
+  let selectedRow: number | undefined;
+  const markRow = (row: number) => {
+    for (const tr of tables.querySelectorAll('#cmi-phases tr.cmi-selected')) tr.classList.remove('cmi-selected');
+    const tr = tables.querySelector<HTMLElement>(`#cmi-phases tr[data-index="${row}"]`);
+    if (!tr) return;
+    tr.classList.add('cmi-selected');
+    // Scrolls the table's own box, not the page (the chart stays in view).
+    const wrap = tr.closest<HTMLElement>('.cmi-table-wrap');
+    if (wrap) wrap.scrollTop = Math.max(0, tr.offsetTop - wrap.clientHeight / 2);
+  };
+  selectPhase = (m) => {
+    const p = findPhase(model, m);
+    if (!p) {
+      host?.postMessage({
+        type: 'phaseNotFound',
+        ...(m.row !== undefined ? { row: m.row } : {}),
+        ...(m.path ? { path: m.path } : {}),
+      });
+      return;
+    }
+    timeline.showPhase(p);
+    selectedRow = p.row;
+    markRow(p.row);
   };
   timeline.onFirstRender = () => setTimeout(buildTables);
   setTimeout(buildTables, 2000);
   timeline.start();
+  if (pendingSelect) selectPhase(pendingSelect), (pendingSelect = undefined);
   performance.measure('cmi:show-chart', 'cmi:show');
 }
 
@@ -179,6 +242,9 @@ function receive(m: HostToViewMessage): void {
   if (m.type === 'model' && !shown) {
     shown = true;
     show(m.model);
+  } else if (m.type === 'selectPhase') {
+    if (selectPhase) selectPhase(m);
+    else pendingSelect = m;
   } else if (m.type === 'seriesData') {
     const p = pending.get(m.id);
     if (!p) return;
@@ -188,8 +254,14 @@ function receive(m: HostToViewMessage): void {
   }
 }
 
-if (host?.onMessage) host.onMessage(receive);
-else window.addEventListener('message', (e: MessageEvent) => receive(e.data as HostToViewMessage));
+if (host?.onMessage) {
+  host.onMessage(receive);
+  // The report's page itself may ask for a phase (`selectPhase` posted to its own window): a link, a test.
+  window.addEventListener('message', (e: MessageEvent) => {
+    const m = e.data as HostToViewMessage;
+    if (e.source === window && m && typeof m === 'object' && m.type === 'selectPhase') receive(m);
+  });
+} else window.addEventListener('message', (e: MessageEvent) => receive(e.data as HostToViewMessage));
 
 if (host) host.postMessage({ type: 'ready' });
 else document.body.append(el('p', {}, 'This view needs a host (VS Code or the HTML report) to send it a profile.'));

@@ -41,6 +41,8 @@ function sortableTable<T>(
   const restored = kept.sort && kept.sort[0] >= 0 && kept.sort[0] < columns.length ? kept.sort : undefined;
   let sortCol = restored?.[0] ?? initial;
   let desc = restored?.[1] ?? true;
+  // Each row keeps its index among `rows` (data-index), for the view to find and mark it.
+  const indexOf = new Map(rows.map((r, i) => [r, i]));
   const headRow = el('tr');
   const buttons = columns.map((c, i) => {
     const b = el('button', { type: 'button' }, c.title);
@@ -74,10 +76,13 @@ function sortableTable<T>(
     );
     tbody.replaceChildren(
       ...sorted.slice(0, MAX_ROWS).map((r) => {
-        const tr = el('tr', { class: rowClass(r) });
+        const tr = el('tr', { class: rowClass(r), 'data-index': String(indexOf.get(r)) });
         for (const c of columns) {
+          const text = c.text(r);
           const more = c.more?.(r);
-          tr.append(more ? el('td', {}, c.text(r), more) : el('td', {}, c.text(r)));
+          // A cell never wraps (view.css); one cut with an ellipsis keeps its whole text as its title.
+          const attrs: Record<string, string> = text.length > 24 ? { title: text } : {};
+          tr.append(more ? el('td', attrs, text, more) : el('td', attrs, text));
         }
         const action = activate?.(r);
         if (action) {

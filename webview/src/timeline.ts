@@ -23,7 +23,15 @@ import {
 import { toFont } from 'chart.js/helpers';
 import annotationPlugin from 'chartjs-plugin-annotation';
 import zoomPlugin from 'chartjs-plugin-zoom';
-import type { SeriesWindow, TimelineArena, TimelineModel, TimelinePeak, TimelinePhase } from '../../protocol/timeline';
+import type {
+  SeriesWindow,
+  TimelineArena,
+  TimelineArenaGroup,
+  TimelineModel,
+  TimelinePeak,
+  TimelinePhase,
+} from '../../protocol/timeline';
+import { type ArenaHit, ArenaLanes } from './arena-lanes';
 import { cssVar, el } from './dom';
 import { byteTicks, formatBytes, formatMs } from './format';
 import { type Hit, Lanes, type Viewport } from './lanes';
@@ -72,6 +80,8 @@ export class Timeline {
   private chart!: Chart<'line', Point[]>;
   private readonly chartCanvas: HTMLCanvasElement;
   private readonly lanes: Lanes;
+  /** The arena lanes (arena-lanes.ts); absent for a profile without arenas. */
+  private readonly arenaLanes: ArenaLanes | undefined;
   private readonly legend: Legend;
   private readonly tooltip: HTMLElement;
   private readonly selectionBox: HTMLElement;
@@ -96,6 +106,8 @@ export class Timeline {
   private themeKey = '';
   /** Called once, when the chart and the lanes have first been drawn with samples. */
   onFirstRender: (() => void) | undefined;
+  /** Called when the user clicks a phase in the lanes (after it is selected). */
+  onPhaseClick: ((phase: TimelinePhase) => void) | undefined;
 
   constructor(
     private readonly model: TimelineModel,
@@ -124,12 +136,17 @@ export class Timeline {
       hidden: '',
     });
     this.visiblePhases = el('ul', { class: 'cmi-sr', id: 'cmi-visible-phases', 'aria-label': 'Phases in view' });
+    this.arenaLanes = model.arenas.length ? new ArenaLanes(model) : undefined;
+    if (this.arenaLanes)
+      this.arenaLanes.onChange = () => {
+        this.arenaLanes!.redraw();
+        this.scheduleAccessibleLists();
+      };
     this.visibleArenas = el('ul', {
       class: 'cmi-sr',
       id: 'cmi-visible-arenas',
       'aria-label': 'Arenas in view',
-      'data-rows': String(this.lanes.arenaRows),
-      'data-hidden': String(this.lanes.arenasHidden),
+      'data-lanes': String(this.arenaLanes?.lanes.length ?? 0),
     });
     this.root = el(
       'div',
@@ -137,6 +154,7 @@ export class Timeline {
       this.legend.root,
       chartBox,
       this.lanes.canvas,
+      ...(this.arenaLanes ? [this.arenaLanes.root] : []),
       el(
         'p',
         { class: 'cmi-help' },
@@ -236,7 +254,8 @@ export class Timeline {
         responsive: true,
         maintainAspectRatio: false,
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
-        layout: { padding: { right: 8, top: 8 } },
+        // On the right, room for the arena lanes' scroll bar: the lanes keep the chart's x scale.
+        layout: { padding: { right: 8 + this.arenaScrollbarWidth(), top: 8 } },
         scales: {
           x: {
             type: 'linear',
@@ -348,6 +367,12 @@ export class Timeline {
     };
   }
 
+  /** The width of the arena lanes' scroll bar (0 when they do not scroll). */
+  private arenaScrollbarWidth(): number {
+    const box = this.arenaLanes?.box;
+    return box ? Math.max(0, box.offsetWidth - box.clientWidth) : 0;
+  }
+
   /** Where the peak's label and the plot are, in canvas pixels, on the root (for tests and bug reports). */
   private showPeakLabelBox(chart: Chart): void {
     const { left, top, right, bottom } = chart.chartArea;
@@ -428,6 +453,7 @@ export class Timeline {
     if (ann?.peakPoint) Object.assign(ann.peakPoint, { backgroundColor: t.peak, borderColor: t.bg });
     if (ann?.peakLabel) Object.assign(ann.peakLabel, { color: t.peak, backgroundColor: t.bg, borderColor: t.peak });
     this.lanes.readColors();
+    this.arenaLanes?.readColors();
     this.lanesKey = '';
     this.chart.update('none');
   }
@@ -464,6 +490,7 @@ export class Timeline {
 
   private resizeLanes(): void {
     this.lanes.resize(this.chart.width);
+    this.arenaLanes?.resize(this.chart.width);
     this.lanesKey = '';
   }
 
@@ -486,12 +513,17 @@ export class Timeline {
     if (key === this.lanesKey) return;
     this.lanesKey = key;
     this.lanes.draw(v, this.selection, this.peakRows);
+    this.arenaLanes?.draw(v, this.selection);
     this.root.dataset.xMin = String(v.xMin);
     this.root.dataset.xMax = String(v.xMax);
     if (!this.pendingWindow && !this.firstRenderPending) {
       this.state.window = [v.xMin, v.xMax];
       this.saveState();
     }
+    this.scheduleAccessibleLists();
+  }
+
+  private scheduleAccessibleLists(): void {
     if (this.a11yTimer) clearTimeout(this.a11yTimer);
     this.a11yTimer = setTimeout(() => this.updateAccessibleLists(), 80);
   }
@@ -503,23 +535,32 @@ export class Timeline {
         el('li', {}, `${p.name} ${formatMs(p.startMs)}–${formatMs(p.endMs)} (${formatMs(p.endMs - p.startMs)})`),
       ),
     );
-    const arenas = this.lanes
-      .arenasInView()
-      .sort((a, b) => Number(b.heldPastLastUse) - Number(a.heldPastLastUse) || b.peakBytes - a.peakBytes)
-      .slice(0, 200);
-    this.visibleArenas.replaceChildren(
-      ...arenas.map((a) =>
-        el(
-          'li',
-          {
-            'data-held': String(a.heldPastLastUse),
-            'data-row': String(this.lanes.arenaRowOf(a)),
-            'data-row-h': String(this.lanes.arenaRowHeight),
-          },
-          `${a.name}: peak ${formatBytes(a.peakBytes)}${a.heldPastLastUse ? `, held past its last use (saving ${formatBytes(a.potentialSavingBytes)})` : ''}`,
-        ),
-      ),
-    );
+    // The arenas alive in the window, in the order of their lanes (held ones first), with their lane.
+    const lanes = this.arenaLanes;
+    const [xMin, xMax] = this.currentWindow();
+    const items: HTMLElement[] = [];
+    const end = this.model.run.endMs;
+    for (const g of this.model.arenaGroups) {
+      for (const i of g.arenas) {
+        if (items.length >= 200) break;
+        const a = this.model.arenas[i]!;
+        if (a.startMs > xMax || (a.endMs ?? end) < xMin) continue;
+        items.push(
+          el(
+            'li',
+            {
+              'data-held': String(a.heldPastLastUse),
+              'data-lane': String(lanes?.laneOf(i) ?? -1),
+              'data-group': g.label,
+            },
+            `${a.name}: peak ${formatBytes(a.peakBytes)}${a.heldPastLastUse ? `, held past its last use (saving ${formatBytes(a.potentialSavingBytes)})` : ''}`,
+          ),
+        );
+      }
+    }
+    this.visibleArenas.replaceChildren(...items);
+    this.visibleArenas.dataset.lanes = String(lanes?.lanes.length ?? 0);
+    if (lanes) this.visibleArenas.dataset.lanesInBox = lanes.visibleRows().join(' ');
   }
 
   /**
@@ -695,44 +736,79 @@ export class Timeline {
     chartCanvas.addEventListener('pointerdown', (e) => void chartSelect(e), true);
     chartCanvas.addEventListener('mousedown', (e) => e.shiftKey && e.stopPropagation(), true);
 
-    // Lanes: drag pans, hover shows a tooltip.
-    const laneSelect = selectFrom(lanes);
-    lanes.addEventListener('pointerdown', (e) => {
-      if (laneSelect(e) || e.button !== 0) return;
-      const x0 = e.clientX;
-      const [min0, max0] = this.currentWindow();
-      const perPx = (max0 - min0) / (this.chart.chartArea.right - this.chart.chartArea.left);
-      lanes.setPointerCapture(e.pointerId);
-      const move = (ev: PointerEvent) =>
-        this.setWindow(min0 - (ev.clientX - x0) * perPx, max0 - (ev.clientX - x0) * perPx, false);
-      const up = (ev: PointerEvent) => {
-        lanes.removeEventListener('pointermove', move);
-        lanes.removeEventListener('pointerup', up);
-        this.fetchWindow();
-        // A click (no drag) on a phase shows its details.
-        if (Math.abs(ev.clientX - x0) < 3) {
-          const r = lanes.getBoundingClientRect();
-          const hit = this.lanes.hitTest(ev.clientX - r.left, ev.clientY - r.top, this.viewport());
-          if (hit?.kind === 'phase') this.showPhase(hit.phase);
-        }
-      };
-      lanes.addEventListener('pointermove', move);
-      lanes.addEventListener('pointerup', up);
-    });
-    lanes.addEventListener('mousemove', (e) => {
-      const r = lanes.getBoundingClientRect();
-      const hit = this.lanes.hitTest(e.clientX - r.left, e.clientY - r.top, this.viewport());
-      if (!hit) return void (this.tooltip.hidden = true);
-      this.tooltip.textContent = this.describe(hit);
-      this.tooltip.hidden = false;
-      const tw = this.tooltip.offsetWidth;
-      this.tooltip.style.left = `${Math.min(e.clientX + 12, window.innerWidth - tw - 8)}px`;
-      this.tooltip.style.top = `${e.clientY + 14}px`;
-    });
-    lanes.addEventListener('mouseleave', () => (this.tooltip.hidden = true));
+    // Lanes (phases and arenas): drag pans, a click (no drag) acts on what is under it, hover shows a
+    // tooltip.
+    const wireLanes = (
+      canvas: HTMLCanvasElement,
+      hitTest: (x: number, y: number) => Hit | ArenaHit | { kind: 'fold'; group: number } | undefined,
+    ) => {
+      const laneSelect = selectFrom(canvas);
+      canvas.addEventListener('pointerdown', (e) => {
+        if (laneSelect(e) || e.button !== 0) return;
+        const x0 = e.clientX;
+        const [min0, max0] = this.currentWindow();
+        const perPx = (max0 - min0) / (this.chart.chartArea.right - this.chart.chartArea.left);
+        canvas.setPointerCapture(e.pointerId);
+        let moved = false;
+        const move = (ev: PointerEvent) => {
+          if (!moved && Math.abs(ev.clientX - x0) < 3) return;
+          moved = true;
+          this.setWindow(min0 - (ev.clientX - x0) * perPx, max0 - (ev.clientX - x0) * perPx, false);
+        };
+        const up = (ev: PointerEvent) => {
+          canvas.removeEventListener('pointermove', move);
+          canvas.removeEventListener('pointerup', up);
+          if (moved) return this.fetchWindow();
+          const r = canvas.getBoundingClientRect();
+          const hit = hitTest(ev.clientX - r.left, ev.clientY - r.top);
+          if (hit?.kind === 'fold') this.arenaLanes?.toggle(hit.group);
+          else if (hit?.kind === 'phase') {
+            this.setSelection([hit.phase.startMs, hit.phase.endMs]);
+            this.showPhaseDetails(hit.phase);
+            this.onPhaseClick?.(hit.phase);
+          } else if (hit?.kind === 'arena')
+            this.setSelection([hit.arena.startMs, hit.arena.endMs ?? this.model.run.endMs]);
+        };
+        canvas.addEventListener('pointermove', move);
+        canvas.addEventListener('pointerup', up);
+      });
+      canvas.addEventListener('mousemove', (e) => {
+        const r = canvas.getBoundingClientRect();
+        const hit = hitTest(e.clientX - r.left, e.clientY - r.top);
+        canvas.style.cursor = hit?.kind === 'fold' ? 'pointer' : '';
+        if (!hit) return void (this.tooltip.hidden = true);
+        this.tooltip.textContent = this.describe(hit);
+        this.tooltip.hidden = false;
+        const tw = this.tooltip.offsetWidth;
+        this.tooltip.style.left = `${Math.min(e.clientX + 12, window.innerWidth - tw - 8)}px`;
+        this.tooltip.style.top = `${e.clientY + 14}px`;
+      });
+      canvas.addEventListener('mouseleave', () => (this.tooltip.hidden = true));
+    };
+    wireLanes(lanes, (x, y) => this.lanes.hitTest(x, y, this.viewport()));
+    const arenas = this.arenaLanes;
+    if (arenas) wireLanes(arenas.canvas, (x, y) => arenas.hitTest(x, y, this.viewport()));
   }
 
-  private describe(hit: Hit): string {
+  /**
+   * Zooms to a phase's span (with a margin on each side) and selects it: "Show in Timeline" (the host's
+   * `selectPhase`). Marks it on the root (`data-selected-phase`, its row) for tests and bug reports.
+   */
+  showPhase(p: TimelinePhase): void {
+    const span = Math.max(p.endMs - p.startMs, (this.model.run.endMs - this.model.run.startMs) / 1e6);
+    const margin = span * 0.15;
+    this.setWindow(p.startMs - margin, p.endMs + margin);
+    this.setSelection([p.startMs, p.endMs]);
+    this.showPhaseDetails(p);
+    this.root.dataset.selectedPhase = String(p.row);
+  }
+
+  private describe(hit: Hit | ArenaHit | { kind: 'fold'; group: number }): string {
+    if (hit.kind === 'fold') {
+      const g = this.model.arenaGroups[hit.group]!;
+      return `${describeGroup(g)}\n(click to ${this.arenaLanes?.isFolded(hit.group) ? 'unfold' : 'fold'})`;
+    }
+    if (hit.kind === 'group') return describeGroup(hit.group);
     if (hit.kind === 'phase') {
       const p = hit.phase;
       const row = this.model.phaseRows[p.row];
@@ -762,7 +838,7 @@ export class Timeline {
   }
 
   /** Shows a phase's details: its figures, how it was timed, and its table of durations where it has one. */
-  showPhase(p: TimelinePhase): void {
+  showPhaseDetails(p: TimelinePhase): void {
     const row = this.model.phaseRows[p.row];
     const title = row ? phaseRowPath(this.model.phaseRows, row) : p.name;
     const facts = [
@@ -888,6 +964,18 @@ function wrapPath(lead: string, path: readonly string[], maxChars = 44): string[
 /** What a span placed by guess says about itself. */
 function guessNote(tool: string): string {
   return `placed by guess: ${tool} gives durations only (its length is measured, its start and end are not)`;
+}
+
+function describeGroup(g: TimelineArenaGroup): string {
+  const lines = [
+    `${g.label}: ${g.arenas.length} arena${g.arenas.length === 1 ? '' : 's'}`,
+    `at the global peak ${formatBytes(g.bytesAtPeak)}; largest peak ${formatBytes(g.peakBytes)}`,
+  ];
+  if (g.held)
+    lines.push(
+      `${g.held} held past their last use: freeing each after it would save ${formatBytes(g.savingBytes)} at the peak`,
+    );
+  return lines.join('\n');
 }
 
 function describeArena(a: TimelineArena, endMs: number): string {

@@ -4,6 +4,7 @@
 
 import type {
   TimelineArena,
+  TimelineArenaGroup,
   TimelineJobs,
   TimelineLaneGroup,
   TimelineModel,
@@ -15,7 +16,8 @@ import type { Analysis, JobsView, Peak } from '../core/analysis/analyze';
 import { peakMeasure, phaseDepths, placedByGuess } from '../core/analysis/analyze';
 import { PROCESS_KINDS, seriesGroups } from '../core/analysis/process-kind';
 import { recordedProcessName } from '../core/analysis/recorded-process-name';
-import { jobsHeadline } from '../core/analysis/summary';
+import { findingsLine, jobsHeadline } from '../core/analysis/summary';
+import { arenaGroupKey, arenaGroupName } from '../core/compare/repeat';
 import type { Ms, Phase, Profile } from '../core/model';
 import { ms, msToUs, us, usToMs } from '../core/units';
 
@@ -148,6 +150,8 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
     })),
     arenas,
     arenaLanes: laneEnds.length,
+    arenaGroups: timelineArenaGroups(arenas),
+    findings: findingsLine(a),
     phaseRows: a.phases.map((r) => ({
       name: r.name,
       parentRow: r.path.length > 1 ? (rowIndex.get(r.path.slice(0, -1).join('\u0000')) ?? null) : null,
@@ -178,6 +182,56 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
     })),
     ...(a.jobs ? { jobs: timelineJobs(a.jobs) } : {}),
   };
+}
+
+/**
+ * The arenas by group (compare's groups: category and name with numbers folded), each group's arenas
+ * held first (largest saving first), then by peak; groups with held arenas first (largest saving
+ * first), then by bytes at the peak, then by peak.
+ */
+function timelineArenaGroups(arenas: readonly TimelineArena[]): TimelineArenaGroup[] {
+  const byKey = new Map<string, TimelineArenaGroup>();
+  arenas.forEach((ar, i) => {
+    const key = arenaGroupKey(ar.category, ar.name);
+    let g = byKey.get(key);
+    if (!g) {
+      const name = arenaGroupName(ar.name);
+      g = {
+        label: name === ar.category ? name : `${name} [${ar.category}]`,
+        category: ar.category,
+        arenas: [],
+        held: 0,
+        savingBytes: 0,
+        bytesAtPeak: 0,
+        peakBytes: 0,
+      };
+      byKey.set(key, g);
+    }
+    g.arenas.push(i);
+    if (ar.heldPastLastUse) g.held++;
+    g.savingBytes += ar.potentialSavingBytes;
+    g.bytesAtPeak += ar.bytesAtPeak;
+    g.peakBytes = Math.max(g.peakBytes, ar.peakBytes);
+  });
+  const groups = [...byKey.values()];
+  for (const g of groups)
+    g.arenas.sort((x, y) => {
+      const a = arenas[x]!;
+      const b = arenas[y]!;
+      return (
+        Number(b.heldPastLastUse) - Number(a.heldPastLastUse) ||
+        b.potentialSavingBytes - a.potentialSavingBytes ||
+        b.peakBytes - a.peakBytes ||
+        a.startMs - b.startMs
+      );
+    });
+  return groups.sort(
+    (x, y) =>
+      Number(y.held > 0) - Number(x.held > 0) ||
+      y.savingBytes - x.savingBytes ||
+      y.bytesAtPeak - x.bytesAtPeak ||
+      y.peakBytes - x.peakBytes,
+  );
 }
 
 function timelineJobs(v: JobsView): TimelineJobs {
