@@ -17,6 +17,7 @@ export function activate(context: vscode.ExtensionContext): void {
   ctx = new Ctx(context);
   ctx.registerCommands(commands);
   ctx.push(TimelinePanel.registerSerializer(ctx));
+  ctx.push(TimelinePanel.followLiveRuns(ctx));
   ctx.push({ dispose: () => TimelinePanel.disposeCurrent() });
   const started = ctx.startServer();
   const doneMs = performance.now();

@@ -15,6 +15,7 @@ import type {
 import { el } from './dom';
 import { formatBytes, formatMs } from './format';
 import { arenaTable, jobTable, phaseTable } from './tables';
+import { LiveView } from './live';
 import { Timeline } from './timeline';
 import { hashStore, validViewState, type ViewState, type ViewStateStore } from './view-state';
 import { vscodePort } from './vscode-port';
@@ -33,6 +34,7 @@ const host = found?.port;
 const pending = new Map<number, { resolve: (s: SeriesWindow[]) => void; reject: (e: Error) => void }>();
 let nextId = 1;
 let shown = false;
+let live: LiveView | undefined;
 
 function requestSeries(startMs: number, endMs: number, columns: number, seriesIds?: string[]): Promise<SeriesWindow[]> {
   const id = nextId++;
@@ -168,6 +170,14 @@ function receive(m: HostToViewMessage): void {
   if (m.type === 'model' && !shown) {
     shown = true;
     show(m.model);
+  } else if (m.type === 'live' && !shown) {
+    live ??= new LiveView(
+      document.getElementById('cmi-root') ?? document.body.appendChild(el('div', { id: 'cmi-root' })),
+      host!,
+    );
+    live.update(m.update);
+  } else if (m.type === 'liveEnd') {
+    live?.ended(m.runId, m.end);
   } else if (m.type === 'seriesData') {
     const p = pending.get(m.id);
     if (!p) return;
