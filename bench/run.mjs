@@ -23,9 +23,11 @@
 //   journal    cmi's own CPU and ticks/s with its run journal vs --no-journal, paired (bench/journal.mjs)
 //   containment  `cmi profile` of make -j2 and of `true` in a cgroup / under the supervisor vs the
 //              process group alone, alternated (bench/containment.mjs)
+//   live       a tsc build with its live timeline streamed (the server's side, with the engine) vs
+//              progress reports only, alternated pairs (bench/live-timeline.mjs)
 //   precise    the cost of --precise-heap: the example compiler's and tsc's wall time with it vs without
 //
-// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover|eager-purge|live-heap|agreement|observer|journal|containment|precise, --gb1
+// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover|eager-purge|live-heap|agreement|observer|journal|live|containment|precise, --gb1
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -306,6 +308,10 @@ try {
   if (!only || only === 'journal') {
     const { benchJournal } = await import('./journal.mjs');
     await benchJournal({ tmpDir: tmp, runs: args.includes('--runs') ? runs : 5 });
+  }
+  if (!only || only === 'live') {
+    const { benchLiveTimeline } = await import('./live-timeline.mjs');
+    await benchLiveTimeline({ runs: args.includes('--runs') ? runs : 6 });
   }
   if (!only || only === 'containment') {
     const { benchContainment } = await import('./containment.mjs');

@@ -16,6 +16,7 @@
 import type { SeriesWindow, TimelineModel } from './timeline';
 import type { Comparison } from './compare';
 import type { OverlayModel } from './overlay';
+import type { LiveTimelineUpdate } from './live';
 
 /** A request declared once: its literal method name, its params P and result R (types only). */
 export interface RequestDecl<P, R> {
@@ -266,6 +267,19 @@ export interface BuildOutputParams {
 export namespace BuildOutputNotification {
   export const method = 'compilerMemory/buildOutput' as const;
   export const type = notification<BuildOutputParams>(method);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// compilerMemory/liveTimeline
+
+/**
+ * server → client: what the running build recorded since the last update (protocol/live.ts), at most
+ * every LIVE_EVERY_MS, for a timeline panel to draw as it arrives. The last one is sent before the
+ * Profile Build answer; the client then knows how the run ended from that answer.
+ */
+export namespace LiveTimelineNotification {
+  export const method = 'compilerMemory/liveTimeline' as const;
+  export const type = notification<LiveTimelineUpdate>(method);
 }
 
 // ---------------------------------------------------------------------------------------------------

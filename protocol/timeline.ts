@@ -8,6 +8,8 @@
 //
 // Units are part of every name: `...Ms` milliseconds since the start of the run, `...Bytes` bytes.
 
+import type { LiveEnd, LiveTimelineUpdate } from './live';
+
 /** Where a memory series comes from (the profile model's SeriesKind). */
 export type TimelineSeriesKind =
   | 'rss-tree'
@@ -329,7 +331,21 @@ export interface PhaseNotFoundMessage {
   path?: string[];
 }
 
-export type ViewToHostMessage = ReadyMessage | RequestSeriesMessage | RevealSourceMessage | PhaseNotFoundMessage;
+/** The live view drew (live.ts): how many points and phases it holds now, and its redraws so far. */
+export interface LiveDrawnMessage {
+  type: 'liveDrawn';
+  runId: string;
+  points: number;
+  phases: number;
+  redraws: number;
+}
+
+export type ViewToHostMessage =
+  | ReadyMessage
+  | RequestSeriesMessage
+  | RevealSourceMessage
+  | PhaseNotFoundMessage
+  | LiveDrawnMessage;
 
 // ---- host → view ---------------------------------------------------------------------------------
 
@@ -368,7 +384,29 @@ export interface SelectPhaseMessage {
   pid?: number;
 }
 
-export type HostToViewMessage = ModelMessage | SeriesDataMessage | HostStateMessage | SelectPhaseMessage;
+/**
+ * A running build's timeline so far (protocol/live.ts), instead of a model: a view that gets one draws
+ * it live; the panel loads the final profile (a fresh view) when the build ends.
+ */
+export interface LiveMessage {
+  type: 'live';
+  update: LiveTimelineUpdate;
+}
+
+/** The live run ended with no profile to show (or before it is loaded): the view says how, and keeps what it drew. */
+export interface LiveEndMessage {
+  type: 'liveEnd';
+  runId: string;
+  end: LiveEnd;
+}
+
+export type HostToViewMessage =
+  | ModelMessage
+  | SeriesDataMessage
+  | HostStateMessage
+  | SelectPhaseMessage
+  | LiveMessage
+  | LiveEndMessage;
 
 /** How the view talks to its host: VS Code's webview API, or the in-page host of the HTML report. */
 export interface TimelineHostPort {

@@ -13,6 +13,8 @@ import type {
   ProfileBuildResult,
   RequestDecl,
 } from '../../protocol/custom-messages';
+import type { LiveEnd, LivePhase, LiveTimelineUpdate } from '../../protocol/live';
+import { LiveCopy } from '../../common/live-copy';
 import { BuildOutput } from './build-output';
 import { messageTypes, type MessageTypes } from './messages';
 import { renderLive, renderResult, renderServer, type ServerState } from './status-bar';
@@ -40,12 +42,19 @@ export class ActiveRun {
   readonly cancellation = new vscode.CancellationTokenSource();
   progress: BuildProgressParams | undefined;
   onProgress: ((p: BuildProgressParams) => void) | undefined;
+  /** Its live timeline so far (bounded: protocol/live.ts), for a timeline panel open or opened meanwhile. */
+  readonly live = new LiveCopy<LivePhase, LiveTimelineUpdate>();
+  /** How it ended, once it did (set by Ctx.endRun). */
+  end: LiveEnd | undefined;
 
   constructor(
     readonly runId: string,
     readonly label: string,
   ) {}
 }
+
+/** A running build's live timeline moved on (`update`), or the build ended (`end`). */
+export type LiveEvent = { run: ActiveRun; update: LiveTimelineUpdate } | { run: ActiveRun; end: LiveEnd };
 
 /** What the last Profile Build or Import Profile command came to, for the status bar and the tests. */
 export type ProfileOutcome =
@@ -64,6 +73,9 @@ export class Ctx {
   private messages: MessageTypes | undefined;
   private server: ServerState = { health: 'starting' };
   private readonly serverChanged = this.push(new vscode.EventEmitter<ServerState>());
+  private readonly liveEmitter = this.push(new vscode.EventEmitter<LiveEvent>());
+  /** The running build's live timeline (the timeline panel follows it). */
+  readonly onLive = this.liveEmitter.event;
   private active: ActiveRun | undefined;
   private last: ProfileBuildResult | undefined;
   lastOutcome: ProfileOutcome | undefined;
@@ -206,6 +218,12 @@ export class Ctx {
     );
     this.push(client.onNotification(messages.buildProgress, (p) => this.onBuildProgress(p)));
     this.push(
+      client.onNotification(messages.liveTimeline, (u) => {
+        const run = this.active;
+        if (run && u.runId === run.runId && run.live.apply(u)) this.liveEmitter.fire({ run, update: u });
+      }),
+    );
+    this.push(
       client.onNotification(messages.buildOutput, (o) => {
         if (o.runId === this.active?.runId) this.buildOutput.append(o.text);
       }),
@@ -272,6 +290,15 @@ export class Ctx {
     }
     run.cancellation.dispose();
     if (result) this.last = result;
+    const summary = result?.summary;
+    run.end = summary
+      ? {
+          status: summary.status,
+          ...(summary.statusReason ? { statusReason: summary.statusReason } : {}),
+          profilePath: result.profilePath,
+        }
+      : { status: 'incomplete', statusReason: 'no profile was written' };
+    this.liveEmitter.fire({ run, end: run.end });
     this.updateStatusBar();
   }
 

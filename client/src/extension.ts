@@ -18,6 +18,7 @@ export function activate(context: vscode.ExtensionContext): void {
   ctx = new Ctx(context);
   ctx.registerCommands(commands);
   ctx.push(TimelinePanel.registerSerializer(ctx));
+  ctx.push(TimelinePanel.followLiveRuns(ctx));
   ctx.push({ dispose: () => TimelinePanel.disposeCurrent() });
   registerSideBar(ctx);
   const started = ctx.startServer();

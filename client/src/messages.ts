@@ -6,6 +6,7 @@ import type * as lc from 'vscode-languageclient/node';
 import {
   BuildOutputNotification,
   BuildProgressNotification,
+  LiveTimelineNotification,
   ServerStatusNotification,
   type NotificationDecl,
   type RequestDecl,
@@ -21,6 +22,7 @@ export function messageTypes(lib: LanguageClientModule) {
     serverStatus: notification(ServerStatusNotification.type),
     buildProgress: notification(BuildProgressNotification.type),
     buildOutput: notification(BuildOutputNotification.type),
+    liveTimeline: notification(LiveTimelineNotification.type),
   };
 }
 

@@ -9,11 +9,17 @@
 // state (the profile path) with setState, with its own beside it under `view` (the visible window,
 // sort orders, hidden series); VS Code hands both back when the panel is shown again or revived after
 // a reload, so the view comes back as it was left.
+//
+// While a build is profiled, an open panel (or one opened meanwhile) follows it live: the view is
+// reloaded to draw the run's live timeline (webview/src/live.ts), sent everything so far and then each
+// update the server streams (protocol/live.ts); when the build ends the panel loads its profile, or,
+// when none was written, tells the view how the run ended and leaves it what it drew.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HostToViewMessage, RevealSourceMessage, TimelineModel, ViewToHostMessage } from '../../protocol/timeline';
+import type { LiveEnd } from '../../protocol/live';
 import { TimelineModelRequest, TimelineSeriesRequest } from '../../protocol/custom-messages';
-import { SERVER_START_TIMEOUT_MS, ServerNotUp, type Ctx } from './ctx';
+import { type ActiveRun, SERVER_START_TIMEOUT_MS, ServerNotUp, type Ctx, type LiveEvent } from './ctx';
 import { webviewPage } from './webview-page';
 import { resolveSourceLocation } from './source-location';
 import { terminalText } from '../../common/untrusted-text';
@@ -32,12 +38,31 @@ export interface TimelinePanelState {
   profilePath: string;
   visible: boolean;
   /** Set once the view has been sent the model. */
-  model: { title: string; peakBytes: number | null; phasePath: string[]; phases: number; series: number } | null;
+  model: {
+    title: string;
+    peakBytes: number | null;
+    phasePath: string[];
+    phases: number;
+    series: number;
+    /** Samples of the tree's RSS series (`rss-tree`), null without one. */
+    treeSamples: number | null;
+  } | null;
+  /** Set while the panel shows a running build (and after, when it ended without a profile). */
+  live: {
+    runId: string;
+    /** Updates posted to the view (the first one with everything so far). */
+    posted: number;
+    /** What the view last said it drew. */
+    drawn: LiveDrawn | null;
+    end: LiveEnd | null;
+  } | null;
   /** How many of the view's series requests were answered ok, and the last error. */
   seriesAnswered: number;
   lastError: string | null;
   revived: boolean;
 }
+
+type LiveDrawn = { points: number; phases: number; redraws: number };
 
 function isHostState(s: unknown): s is TimelineHostState {
   return (
@@ -56,6 +81,8 @@ export class TimelinePanel {
   private seriesAnswered = 0;
   private lastError: string | null = null;
   private disposed = false;
+  /** The run shown live, if any: the view draws it instead of a profile. */
+  private live: { run: ActiveRun; streaming: boolean; posted: number; drawn: LiveDrawn | null } | undefined;
 
   /** Shows the timeline of `profilePath`: in the open panel (reloaded) or in a new one. */
   static createOrShow(ctx: Ctx, profilePath: string): TimelinePanel {
@@ -63,7 +90,8 @@ export class TimelinePanel {
     const open = TimelinePanel.current;
     if (open) {
       open.panel.reveal(column);
-      if (open.profilePath !== profilePath) open.load(profilePath);
+      if (open.live && !open.live.run.end) return open; // it follows the running build
+      if (open.profilePath !== profilePath || open.live) open.load(profilePath);
       return open;
     }
     const panel = vscode.window.createWebviewPanel(
@@ -73,6 +101,28 @@ export class TimelinePanel {
       TimelinePanel.webviewOptions(ctx),
     );
     return (TimelinePanel.current = new TimelinePanel(ctx, panel, profilePath, false));
+  }
+
+  /** Open Timeline while a build runs: the panel (opened, or the open one) shows it live. */
+  static showLive(ctx: Ctx, run: ActiveRun): TimelinePanel {
+    const open = TimelinePanel.current;
+    if (open) {
+      open.panel.reveal(vscode.window.activeTextEditor?.viewColumn);
+      if (open.live?.run !== run) open.follow(run);
+      return open;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      TIMELINE_VIEW_TYPE,
+      'Memory Timeline',
+      vscode.window.activeTextEditor?.viewColumn ?? vscode.ViewColumn.One,
+      TimelinePanel.webviewOptions(ctx),
+    );
+    return (TimelinePanel.current = new TimelinePanel(ctx, panel, ctx.lastResult?.profilePath ?? '', false, run));
+  }
+
+  /** Registers the open panel's following of running builds (at activation). */
+  static followLiveRuns(ctx: Ctx): vscode.Disposable {
+    return ctx.onLive((e) => TimelinePanel.current?.onLive(e));
   }
 
   /** Brings back a panel VS Code restored after a reload, with the state its view kept. */
@@ -105,16 +155,45 @@ export class TimelinePanel {
     private readonly panel: vscode.WebviewPanel,
     private profilePath: string,
     private readonly revived: boolean,
+    liveRun?: ActiveRun,
   ) {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: ViewToHostMessage) => void this.onMessage(m)),
     );
-    this.load(profilePath);
+    if (liveRun) this.follow(liveRun);
+    else this.load(profilePath);
+  }
+
+  /** Reloads the view to draw a running build live: it starts over with `ready`, answered with the run so far. */
+  private follow(run: ActiveRun): void {
+    this.live = { run, streaming: false, posted: 0, drawn: null };
+    this.model = undefined;
+    this.lastError = null;
+    this.panel.title = 'Memory Timeline: running…';
+    this.panel.webview.html = this.html();
+  }
+
+  /** A running build moved on or ended. */
+  private onLive(e: LiveEvent): void {
+    if ('update' in e) {
+      if (this.live?.run !== e.run) return this.follow(e.run); // a new build: the view starts over with it
+      if (this.live.streaming) void this.postLive({ type: 'live', update: e.update });
+      return;
+    }
+    if (this.live?.run !== e.run) return;
+    if (e.end.profilePath) this.load(e.end.profilePath);
+    else void this.postLive({ type: 'liveEnd', runId: e.run.runId, end: e.end });
+  }
+
+  private async postLive(m: HostToViewMessage): Promise<void> {
+    const live = this.live;
+    if (live && (await this.post(m)) && m.type === 'live') live.posted++;
   }
 
   /** (Re)loads the view for a profile: it starts over with `ready`. */
   private load(profilePath: string): void {
+    this.live = undefined;
     this.profilePath = profilePath;
     this.model = undefined;
     this.seriesAnswered = 0;
@@ -135,6 +214,15 @@ export class TimelinePanel {
             phasePath: m.peak?.phasePath ?? [],
             phases: m.phases.length,
             series: m.series.length,
+            treeSamples: m.series.find((s) => s.kind === 'rss-tree')?.samples ?? null,
+          }
+        : null,
+      live: this.live
+        ? {
+            runId: this.live.run.runId,
+            posted: this.live.posted,
+            drawn: this.live.drawn,
+            end: this.live.run.end ?? null,
           }
         : null,
       seriesAnswered: this.seriesAnswered,
@@ -152,6 +240,16 @@ export class TimelinePanel {
     const profilePath = this.profilePath;
     switch (m.type) {
       case 'ready': {
+        const live = this.live;
+        if (live) {
+          // A live view (or one reloaded while hidden): everything so far, then each update as it comes.
+          // Streaming from the snapshot on (set before awaiting: an update may come meanwhile).
+          const snapshot = live.run.live.snapshot();
+          live.streaming = true;
+          if (snapshot) await this.postLive({ type: 'live', update: snapshot });
+          if (live.run.end) await this.postLive({ type: 'liveEnd', runId: live.run.runId, end: live.run.end });
+          return;
+        }
         try {
           // After a reload the panel comes back before the language server is up.
           if (!(await this.ctx.whenServerUp(SERVER_START_TIMEOUT_MS))) throw new ServerNotUp();
@@ -187,6 +285,10 @@ export class TimelinePanel {
       }
       case 'revealSource':
         await this.revealSource(m);
+        return;
+      case 'liveDrawn':
+        if (this.live && m.runId === this.live.run.runId)
+          this.live.drawn = { points: m.points, phases: m.phases, redraws: m.redraws };
         return;
     }
   }

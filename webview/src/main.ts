@@ -16,6 +16,7 @@ import type {
 import { el } from './dom';
 import { formatBytes, formatMs } from './format';
 import { arenaTable, jobTable, phaseTable } from './tables';
+import { LiveView } from './live';
 import { Timeline } from './timeline';
 import { hashStore, validViewState, type ViewState, type ViewStateStore } from './view-state';
 import { vscodePort } from './vscode-port';
@@ -37,6 +38,7 @@ let shown = false;
 /** What a `selectPhase` does once the model is drawn (one that comes before it waits for it). */
 let selectPhase: ((m: SelectPhaseMessage) => void) | undefined;
 let pendingSelect: SelectPhaseMessage | undefined;
+let live: LiveView | undefined;
 
 function requestSeries(startMs: number, endMs: number, columns: number, seriesIds?: string[]): Promise<SeriesWindow[]> {
   const id = nextId++;
@@ -245,6 +247,14 @@ function receive(m: HostToViewMessage): void {
   } else if (m.type === 'selectPhase') {
     if (selectPhase) selectPhase(m);
     else pendingSelect = m;
+  } else if (m.type === 'live' && !shown) {
+    live ??= new LiveView(
+      document.getElementById('cmi-root') ?? document.body.appendChild(el('div', { id: 'cmi-root' })),
+      host!,
+    );
+    live.update(m.update);
+  } else if (m.type === 'liveEnd') {
+    live?.ended(m.runId, m.end);
   } else if (m.type === 'seriesData') {
     const p = pending.get(m.id);
     if (!p) return;

@@ -104,6 +104,8 @@ export class Timeline {
   /** What the lanes were last drawn for: an unchanged view (a tooltip on the chart) is not redrawn. */
   private lanesKey = '';
   private themeKey = '';
+  /** What dispose() undoes (observers). */
+  private readonly disposers: (() => void)[] = [];
   /** Called once, when the chart and the lanes have first been drawn with samples. */
   onFirstRender: (() => void) | undefined;
   /** Called when the user clicks a phase in the lanes (after it is selected). */
@@ -388,10 +390,12 @@ export class Timeline {
     this.chart = new Chart(this.chartCanvas, this.config());
     this.wire(this.chartCanvas);
     this.resizeLanes();
-    new ResizeObserver(() => {
+    const resized = new ResizeObserver(() => {
       this.resizeLanes();
       this.drawLanes();
-    }).observe(this.root);
+    });
+    resized.observe(this.root);
+    this.disposers.push(() => resized.disconnect());
     this.watchTheme();
     this.applyTheme();
     // The kept view: hidden series (the legend's, set on the datasets), then the window (drawn with its
@@ -399,6 +403,16 @@ export class Timeline {
     this.showHiddenSeries();
     if (this.state.window) this.setWindow(this.state.window[0], this.state.window[1], false);
     this.fetchWindow();
+  }
+
+  /** Lets go of the chart, its observers and its tooltip (the live view replaces its timeline as the run grows). */
+  dispose(): void {
+    for (const d of this.disposers.splice(0)) d();
+    if (this.a11yTimer) clearTimeout(this.a11yTimer);
+    if (this.renderFrame) cancelAnimationFrame(this.renderFrame);
+    this.requestSeq++;
+    this.chart?.destroy();
+    this.tooltip.remove();
   }
 
   /** Redraws in the theme's colours when VS Code changes theme (body class, CSS variables) or the system does. */
@@ -412,12 +426,15 @@ export class Timeline {
       });
     };
     const observer = new MutationObserver(changed);
+    this.disposers.push(() => observer.disconnect());
     observer.observe(document.body, {
       attributes: true,
       attributeFilter: ['class', 'style', 'data-vscode-theme-kind'],
     });
     observer.observe(document.documentElement, { attributes: true, attributeFilter: ['class', 'style'] });
-    window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', changed);
+    const scheme = window.matchMedia?.('(prefers-color-scheme: dark)');
+    scheme?.addEventListener?.('change', changed);
+    this.disposers.push(() => scheme?.removeEventListener?.('change', changed));
   }
 
   /** Takes the theme's colours again; redraws only when they changed. */

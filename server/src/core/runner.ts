@@ -47,6 +47,8 @@ export interface RunOptions {
   /** Called at most every `progressEveryMs` (default 250 ms). */
   onProgress?: (p: LiveProgress) => void;
   progressEveryMs?: Ms;
+  /** At every sampler tick, the last one included: the tree's RSS then (a live timeline). Cheap: it runs every few ms. */
+  onSample?: (tMs: Ms, treeRssBytes: Bytes) => void;
   /** Where preload.js and rustc-wrapper.sh are; found automatically next to the bundle or in <repo>/dist. */
   distDir?: string;
   /** Grace period between SIGTERM and SIGKILL when stopping the tree. */
@@ -210,6 +212,7 @@ export async function runBuild(opts: RunOptions): Promise<RunResult> {
       isInstrumentation: (_pid, argv) => argv.some((a) => a.startsWith(distPrefix) && !a.endsWith('preload.js')),
       ...(opts.journalDir ? { journal: { tick: (t, b, p) => journal?.tick(t, b, p) } } : {}),
       onTick: (nowMs) => {
+        if (opts.onSample) opts.onSample(nowMs, sampler!.live().treeRssBytes);
         for (const inst of active) {
           try {
             inst.onTick?.(nowMs);

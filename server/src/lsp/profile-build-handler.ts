@@ -9,6 +9,7 @@ import { LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import {
   BuildOutputNotification,
   BuildProgressNotification,
+  LiveTimelineNotification,
   ProfileBuildErrorCodes,
   ProfileBuildRequest,
   type ProfileBuildParams,
@@ -23,6 +24,7 @@ import { writeProfile } from '../core/profile-file';
 import { formatBytes, formatMs, ms } from '../core/units';
 import { notificationType, requestType } from './messages';
 import { OutputBatcher } from './output-batcher';
+import { LiveTimeline } from './live-timeline';
 import { digestAgainstBaseline } from './compare-handler';
 import { removeJournal, setAsideJournal } from '../core/journal/writer';
 import { JOURNAL_DIR_NAME, profileFileName, profilesDir, pruneProfiles } from './profile-store';
@@ -61,6 +63,7 @@ function checkParams(p: ProfileBuildParams): string | undefined {
 const profileBuildType = requestType(ProfileBuildRequest.type);
 const buildProgress = notificationType(BuildProgressNotification.type);
 const buildOutput = notificationType(BuildOutputNotification.type);
+const liveTimeline = notificationType(LiveTimelineNotification.type);
 
 export function registerProfileBuild(deps: ProfileBuildDeps): void {
   const { connection } = deps;
@@ -94,6 +97,14 @@ export function registerProfileBuild(deps: ProfileBuildDeps): void {
       for (let i = 0; i < runs && !abort.signal.aborted; i++) {
         if (runs > 1) connection.console.info(`run ${i + 1} of ${runs}: \`${label}\``);
         const runOf = runs > 1 ? { run: i + 1, runs } : {};
+        // For a timeline panel open meanwhile: a few small notifications a second (live-timeline.ts).
+        const live = new LiveTimeline({
+          runId: params.runId,
+          title: label,
+          startedAt: new Date().toISOString(),
+          ...(runs > 1 ? { run: { run: i + 1, runs } } : {}),
+          send: (u) => void connection.sendNotification(liveTimeline, u),
+        });
         let one: Profile;
         try {
           one = await profileBuild({
@@ -107,7 +118,9 @@ export function registerProfileBuild(deps: ProfileBuildDeps): void {
             signal: abort.signal,
             progressEveryMs: PROGRESS_EVERY_MS,
             onOutput: output.push,
-            onProgress: (p) =>
+            onSample: (t, b) => live.sample(t, b),
+            onProgress: (p) => {
+              live.progress(p);
               void connection.sendNotification(buildProgress, {
                 runId: params.runId,
                 ...p,
@@ -115,8 +128,10 @@ export function registerProfileBuild(deps: ProfileBuildDeps): void {
                 treeRssText: formatBytes(p.treeRssBytes),
                 peakTreeRssText: formatBytes(p.peakTreeRssBytes),
                 ...runOf,
-              }),
+              });
+            },
           });
+          live.finish(one.run.wallMs);
         } catch (e) {
           // Cancelled after some runs were done: those runs are the answer.
           if (profiles.length && abort.signal.aborted) break;

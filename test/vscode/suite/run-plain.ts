@@ -2,5 +2,5 @@
 import { runMocha } from './mocha-runner';
 
 export function run(): Promise<void> {
-  return runMocha('ext-plain', ['no-build.test.js', 'hostile-trace.test.js']);
+  return runMocha('ext-plain', ['no-build.test.js', 'hostile-trace.test.js', 'live-timeline.test.js']);
 }
