@@ -62,7 +62,7 @@ export function startHeader(
     // for the outcome. The flag is the fallback, still in time: tsc reads its arguments when its
     // code runs, after it is compiled.
     if (flag[0] === '--diagnostics') {
-      switchTscPerformanceOn(tsc.main, (switched) => {
+      switchTscPerformanceOn(tsc.code, (switched) => {
         tscInfo.switchedOn = switched;
         if (!switched) process.argv.push(...(tscInfo.addedArgs = flag));
         writeHeader(h, file);

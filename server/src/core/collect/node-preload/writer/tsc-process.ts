@@ -55,8 +55,8 @@ function switched(content: string): string | undefined {
 }
 
 /**
- * Turns tsc's performance module on in memory: the file holding tsc's code (next to its main script)
- * is given to the CommonJS loader with the switch made (`done(true)`), or unchanged when the code does
+ * Turns tsc's performance module on in memory: `target`, the file holding tsc's compiler
+ * (TscScript.code), is given to the CommonJS loader with the switch made (`done(true)`), or unchanged when the code does
  * not read as expected (`done(false)`: another version's layout). The file on disk is never written.
  *
  * Where: at the loader's read (fs.readFileSync, wrapped until that file is read), so that the
@@ -66,9 +66,7 @@ function switched(content: string): string | undefined {
  * with TypeScript 6, +3 % of the example's peak RSS). The compile step is still wrapped, as the
  * fallback for a Node whose loader reads otherwise.
  */
-export function switchTscPerformanceOn(main: string, done: (switched: boolean) => void): void {
-  const lib = path.dirname(main);
-  const target = fs.existsSync(path.join(lib, '_tsc.js')) ? path.join(lib, '_tsc.js') : main;
+export function switchTscPerformanceOn(target: string, done: (switched: boolean) => void): void {
   const isTarget = (file: unknown) =>
     file === target ||
     (typeof file === 'string' && path.basename(file) === path.basename(target) && safeRealpath(file) === target);
@@ -81,7 +79,7 @@ export function switchTscPerformanceOn(main: string, done: (switched: boolean) =
 
   type ReadFileSync = (this: unknown, file: unknown, ...rest: unknown[]) => unknown;
   // The fs module object itself (the loader reads through it), not this bundle's namespace copy of it.
-  const fsMutable = Module.createRequire(main)('node:fs') as { readFileSync: ReadFileSync };
+  const fsMutable = Module.createRequire(target)('node:fs') as { readFileSync: ReadFileSync };
   const originalRead = fsMutable.readFileSync;
   const read: ReadFileSync = function (file, ...rest) {
     const encoding = typeof rest[0] === 'object' && rest[0] ? (rest[0] as { encoding?: unknown }).encoding : rest[0];
@@ -131,11 +129,26 @@ export function switchTscPerformanceOn(main: string, done: (switched: boolean) =
 export interface TscScript {
   version: string;
   major: number;
-  /** The real path of the main script. */
+  /** The real path of the main script: `bin/tsc`, `lib/tsc.js` or `lib/_tsc.js` of the package. */
   main: string;
+  /**
+   * The file holding the compiler, which the main script loads: `lib/_tsc.js` where there is one
+   * (newer versions: their `lib/tsc.js` only enables Node's compile cache and requires it), else
+   * `lib/tsc.js`. `bin/tsc` (what `npm run`, `npx`, pnpm, yarn and `node_modules/.bin/tsc` run)
+   * only requires `../lib/tsc.js`.
+   */
+  code: string;
 }
 
-/** The main script is TypeScript's tsc: the compiler itself up to 6, a launcher of the native binary from 7. */
+/** Main scripts of the typescript package that run tsc, relative to the package's folder. */
+const TSC_MAIN = /[\\/](?:lib[\\/]_?tsc\.js|bin[\\/]tsc)$/;
+
+/**
+ * The main script is TypeScript's tsc: the compiler itself up to 6, a launcher of the native binary
+ * from 7. However it was started (a package manager's script or shim, a symlink, a path of its own):
+ * the real path of the script, in the folder of a package named `typescript` (whatever that folder
+ * is called: pnpm's store, an npm alias, a vendored copy).
+ */
 export function detectTsc(): TscScript | undefined {
   const script = process.argv[1];
   if (!script || !/tsc(\.js)?$/i.test(script)) return undefined;
@@ -145,17 +158,20 @@ export function detectTsc(): TscScript | undefined {
   } catch {
     return undefined;
   }
-  const m = /[\\/]typescript[\\/](?:lib[\\/]_?tsc\.js|bin[\\/]tsc)$/.exec(main);
+  const m = TSC_MAIN.exec(main);
   if (!m) return undefined;
   try {
-    const pkgDir = main.slice(0, m.index + '/typescript'.length);
+    const pkgDir = main.slice(0, m.index);
     const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as {
       name?: string;
       version?: string;
     };
     const major = Number(/^(\d+)\./.exec(pkg.version ?? '')?.[1]);
     if (pkg.name !== 'typescript' || !Number.isFinite(major)) return undefined;
-    return { version: pkg.version!, major, main };
+    const lib = path.join(pkgDir, 'lib');
+    const inner = path.join(lib, '_tsc.js');
+    const code = fs.existsSync(inner) ? inner : path.join(lib, 'tsc.js');
+    return { version: pkg.version!, major, main, code };
   } catch {
     return undefined;
   }
