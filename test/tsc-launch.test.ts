@@ -51,13 +51,13 @@ function packageManager(name: 'pnpm' | 'yarn', spec: string): { bin: string } | 
  * tsc-small as a project whose `build` script is `tsc -p .`, with `typescript` (the folder of an
  * installed TypeScript) in its node_modules as npm or pnpm puts it there.
  */
-function project(name: string, typescript: string, layout: 'npm' | 'pnpm' = 'npm'): string {
+function project(name: string, typescript: string, layout: 'npm' | 'pnpm' = 'npm', build = 'tsc -p .'): string {
   const dir = path.join(tmp, name);
   cpSync(SMALL, dir, { recursive: true });
   rmSync(path.join(dir, 'README.md'));
   writeFileSync(
     path.join(dir, 'package.json'),
-    `${JSON.stringify({ name, version: '1.0.0', private: true, scripts: { build: 'tsc -p .' } }, null, 2)}\n`,
+    `${JSON.stringify({ name, version: '1.0.0', private: true, scripts: { build } }, null, 2)}\n`,
   );
   const nm = path.join(dir, 'node_modules');
   mkdirSync(path.join(nm, '.bin'), { recursive: true });
@@ -106,6 +106,7 @@ const untimed = (s: string) => s.replace(TIMING_LINE, 'Done in <time>.');
 /** The build run without cmi. */
 function plainRun(argv: string[], cwd: string, env: NodeJS.ProcessEnv): Run {
   rmSync(path.join(cwd, 'out'), { recursive: true, force: true });
+  rmSync(path.join(cwd, 'tsconfig.tsbuildinfo'), { force: true });
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd, env, encoding: 'utf8' });
   return { stdout: r.stdout, stderr: r.stderr, code: r.status };
 }
@@ -113,6 +114,7 @@ function plainRun(argv: string[], cwd: string, env: NodeJS.ProcessEnv): Run {
 /** The build profiled as `cmi profile` profiles it. */
 async function profiledRun(argv: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run & { profile: Profile }> {
   rmSync(path.join(cwd, 'out'), { recursive: true, force: true });
+  rmSync(path.join(cwd, 'tsconfig.tsbuildinfo'), { force: true });
   const out = { stdout: '', stderr: '' };
   const { profile } = await profileBuildWithOutput({
     argv,
@@ -130,7 +132,7 @@ async function profiledRun(argv: string[], cwd: string, env: NodeJS.ProcessEnv):
 async function expectInstrumentedInMemory(
   argv: string[],
   cwd: string,
-  opts: { env?: NodeJS.ProcessEnv; tsVersion?: string } = {},
+  opts: { env?: NodeJS.ProcessEnv; tsVersion?: string; phases?: string[] } = {},
 ): Promise<void> {
   const env = { ...process.env, ...opts.env };
   const plain = plainRun(argv, cwd, env);
@@ -146,7 +148,8 @@ async function expectInstrumentedInMemory(
   const tscPids = new Set(tscProc.map((proc) => proc.pid));
   expect(tscPids.size, p.processes.map((x) => x.argv.join(' ')).join('\n')).toBeGreaterThan(0);
   const names = new Set(p.phases.filter((ph) => ph.category === 'tsc' && tscPids.has(ph.pid!)).map((ph) => ph.name));
-  for (const name of ['Program', 'Parse', 'Bind', 'Check', 'Emit']) expect(names, name).toContain(name);
+  for (const name of ['Program', 'Parse', 'Bind', 'Check', 'Emit', ...(opts.phases ?? [])])
+    expect(names, name).toContain(name);
   if (opts.tsVersion) expect(p.run.tools.typescript).toBe(opts.tsVersion);
 
   // The build's output, as the user sees it without cmi.
@@ -179,6 +182,11 @@ describe('tsc launched through npm and its bins (TypeScript 6)', () => {
 
   it('node node_modules/typescript/bin/tsc -p .', { timeout: SLOW }, async () => {
     await expectInstrumentedInMemory(['node', 'node_modules/typescript/bin/tsc', '-p', '.'], dir);
+  });
+
+  it('npm run build ("build": "tsc -b"): the build mode too, with its own phases', { timeout: SLOW }, async () => {
+    const build = project('npm-build-mode', TS6, 'npm', 'tsc -b');
+    await expectInstrumentedInMemory(['npm', 'run', 'build'], build, { phases: ['Up-to-date check'] });
   });
 
   it('with errors: tsc prints them and fails as it would (bin/tsc)', { timeout: SLOW }, async () => {

@@ -14,44 +14,84 @@ function safeRealpath(file: string): string | undefined {
   }
 }
 
+/** A condition of tsc's code made true in memory: a pattern in the function that holds it, and what is inserted after group 1. */
+interface Switch {
+  /** The start of the function: where the pattern is searched for, in a window of SWITCH_WINDOW bytes. */
+  readonly fn: string;
+  readonly pattern: RegExp;
+  readonly insert: string;
+}
+
 /**
  * The condition under which tsc turns its performance module on (TypeScript 4 to 6, in `lib/_tsc.js`
  * where there is one, else in `lib/tsc.js`): a diagnostics flag. Made true in the code as
  * it is compiled, the module records its marks (and calls onProfilerEvent), while tsc's statistics,
  * printed only under the flag, stay off.
  */
-const TSC_PERFORMANCE_SWITCH =
-  /(function enableStatisticsAndTracing\(system, compilerOptions, isBuildMode\) \{\s*if \()(canReportDiagnostics\(system, compilerOptions\)\))/;
+const PERFORMANCE_SWITCH: Switch = {
+  fn: 'function enableStatisticsAndTracing(',
+  pattern:
+    /(function enableStatisticsAndTracing\(system, compilerOptions, isBuildMode\) \{\s*if \()(canReportDiagnostics\(system, compilerOptions\)\))/,
+  insert: 'true || ',
+};
+
+/**
+ * With --build: the switch above turns the module on only when the first project's program is
+ * created, after the SolutionBuilder's first marks (config parsing, the first up-to-date check). tsc
+ * turns it on for those under --extendedDiagnostics, where it also collects and prints the build's
+ * statistics: it is turned on here alone, as the build starts, and the statistics stay off.
+ */
+const BUILD_SWITCH: Switch = {
+  fn: 'function enableSolutionPerformance(',
+  pattern:
+    /(function enableSolutionPerformance\(system, options\) \{)(\s*if \(system === sys && options\.extendedDiagnostics\) \{)/,
+  insert: ' if (system === sys) enable();',
+};
 
 const EMPTY_MATCH = /(?:)/;
 
-/** Where the switch is searched for, from the start of the function that holds it (bytes). */
+/** Where a switch is searched for, from the start of the function that holds it (bytes). */
 const SWITCH_WINDOW = 512;
-const SWITCH_FUNCTION = 'function enableStatisticsAndTracing(';
 
 /**
- * tsc's code, read as bytes, with the switch made, decoded into one new string that shares nothing
- * with any other; undefined when it does not read as expected. The pattern is matched on a small
- * window only: the whole text would stay alive as the realm's last match.
+ * tsc's code, read as bytes, with the switches made, decoded into one new string that shares nothing
+ * with any other; undefined when one does not read as expected. The patterns are matched on small
+ * windows only: the whole text would stay alive as the realm's last match.
  */
-function switchedBytes(buf: Buffer): string | undefined {
-  const at = buf.indexOf(SWITCH_FUNCTION);
-  if (at < 0) return undefined;
-  const window = buf.toString('latin1', at, at + SWITCH_WINDOW); // one character per byte
-  const m = TSC_PERFORMANCE_SWITCH.exec(window);
-  EMPTY_MATCH.exec('');
-  if (m?.index !== 0) return undefined;
-  const insertAt = at + m[1]!.length;
-  return Buffer.concat([buf.subarray(0, insertAt), Buffer.from('true || '), buf.subarray(insertAt)]).toString('utf8');
+function switchedBytes(buf: Buffer, switches: readonly Switch[]): string | undefined {
+  const cuts: [at: number, insert: string][] = [];
+  for (const sw of switches) {
+    const at = buf.indexOf(sw.fn);
+    if (at < 0) return undefined;
+    const window = buf.toString('latin1', at, at + SWITCH_WINDOW); // one character per byte
+    const m = sw.pattern.exec(window);
+    EMPTY_MATCH.exec('');
+    if (m?.index !== 0) return undefined;
+    cuts.push([at + m[1]!.length, sw.insert]);
+  }
+  cuts.sort((x, y) => x[0] - y[0]);
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const [at, insert] of cuts) {
+    parts.push(buf.subarray(from, at), Buffer.from(insert));
+    from = at;
+  }
+  parts.push(buf.subarray(from));
+  return Buffer.concat(parts).toString('utf8');
 }
 
-/** tsc's code with the switch made, or undefined when it does not read as expected. */
-function switched(content: string): string | undefined {
-  const code = content.replace(TSC_PERFORMANCE_SWITCH, '$1true || $2');
-  // The match left `content` as RegExp.input, the realm's last match, until another successful
+/** tsc's code with the switches made, or undefined when one does not read as expected. */
+function switched(content: string, switches: readonly Switch[]): string | undefined {
+  let code: string | undefined = content;
+  for (const sw of switches) {
+    const next: string = code.replace(sw.pattern, (_, head: string, tail: string) => head + sw.insert + tail);
+    code = next === code ? undefined : next;
+    if (code === undefined) break;
+  }
+  // The match left the text as RegExp.input, the realm's last match, until another successful
   // match replaces it: one on an empty string does.
   EMPTY_MATCH.exec('');
-  return code === content ? undefined : code;
+  return code;
 }
 
 /**
@@ -66,7 +106,8 @@ function switched(content: string): string | undefined {
  * with TypeScript 6, +3 % of the example's peak RSS). The compile step is still wrapped, as the
  * fallback for a Node whose loader reads otherwise.
  */
-export function switchTscPerformanceOn(target: string, done: (switched: boolean) => void): void {
+export function switchTscPerformanceOn(target: string, buildMode: boolean, done: (switched: boolean) => void): void {
+  const switches = buildMode ? [PERFORMANCE_SWITCH, BUILD_SWITCH] : [PERFORMANCE_SWITCH];
   const isTarget = (file: unknown) =>
     file === target ||
     (typeof file === 'string' && path.basename(file) === path.basename(target) && safeRealpath(file) === target);
@@ -86,7 +127,7 @@ export function switchTscPerformanceOn(target: string, done: (switched: boolean)
     if ((encoding !== 'utf8' && encoding !== 'utf-8') || !isTarget(file)) return originalRead.call(this, file, ...rest);
     if (fsMutable.readFileSync === read) fsMutable.readFileSync = originalRead;
     try {
-      const code = switchedBytes(originalRead.call(this, file) as Buffer);
+      const code = switchedBytes(originalRead.call(this, file) as Buffer, switches);
       settle(code !== undefined);
       if (code !== undefined) return code;
     } catch {
@@ -115,7 +156,7 @@ export function switchTscPerformanceOn(target: string, done: (switched: boolean)
     if (outcome !== undefined) return original.call(this, content, filename, ...rest); // switched at the read
     let code: string | undefined;
     try {
-      code = switched(content);
+      code = switched(content, switches);
     } catch {
       // keep the code as it is
     }
