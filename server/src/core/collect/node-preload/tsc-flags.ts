@@ -12,7 +12,7 @@
  * without any flag: this is its fallback): `--diagnostics`, which turns on the same
  * marks without the per-node comment and source-map timers that `--extendedDiagnostics` adds to the
  * emitter; in build mode (`-b`) still `--extendedDiagnostics`, the flag that turns on the
- * SolutionBuilder's own marks.
+ * SolutionBuilder's own marks (which the preload's second switch turns on in memory otherwise).
  */
 export function tscDiagnosticsFlagToAdd(args: string[], lean = false): string[] {
   const opts = args.map((a) => (a.startsWith('-') ? a.replace(/^--?/, '').toLowerCase() : ''));

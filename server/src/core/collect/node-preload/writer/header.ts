@@ -58,19 +58,17 @@ export function startHeader(
     };
     h.record.tsc = tscInfo;
     // --diagnostics would turn the marks on, and also make tsc count every file's lines and print a
-    // table at the end (2 % of the compile). The switch turns on the marks alone; the header waits
-    // for the outcome. The flag is the fallback, still in time: tsc reads its arguments when its
-    // code runs, after it is compiled.
-    if (flag[0] === '--diagnostics') {
-      switchTscPerformanceOn(tsc.main, (switched) => {
+    // table at the end (2 % of the compile); with --build, --extendedDiagnostics, the build's and
+    // every project's tables. The switches turn on the marks alone; the header waits for the
+    // outcome. The flag is the fallback where tsc's code reads otherwise, still in time: tsc reads
+    // its arguments when its code runs, after it is compiled.
+    if (flag.length) {
+      switchTscPerformanceOn(tsc.code, flag[0] === '--extendedDiagnostics', (switched) => {
         tscInfo.switchedOn = switched;
         if (!switched) process.argv.push(...(tscInfo.addedArgs = flag));
         writeHeader(h, file);
       });
-    } else {
-      process.argv.push(...(tscInfo.addedArgs = flag)); // before tsc reads it: tsc's sys.args is taken when _tsc.js loads
-      writeHeader(h, file);
-    }
+    } else writeHeader(h, file); // a diagnostics flag is there already, or a command that compiles nothing
   } else {
     if (typescript) h.record.tsc = { version: typescript.version, main: typescript.main, addedArgs: [], hooked: false };
     writeHeader(h, file);

@@ -11,9 +11,11 @@
 //     flag. When the command has none, the preload turns the module on in memory: the condition is
 //     made true in tsc's code as Node compiles it (switchTscPerformanceOn; the file is not touched),
 //     so that tsc neither counts lines nor prints its statistics table as --diagnostics would. Where
-//     the code does not read as expected (another version), and with --build (whose own marks need
-//     the flag), `--diagnostics` (`--extendedDiagnostics` with --build) is appended to process.argv
-//     instead, and tsc then also prints its statistics table after its usual output;
+//     the code does not read as expected (another version) only, `--diagnostics`
+//     (`--extendedDiagnostics` with --build, whose own marks are turned on by a second switch) is
+//     appended to process.argv instead, and tsc then also prints its statistics table after its
+//     usual output. However tsc is started (npm/pnpm/yarn scripts, npx, .bin/tsc, bin/tsc, lib/tsc.js:
+//     tsc-process.ts finds its code from the package's folder);
 //   - listeners for SIGTERM/SIGINT/SIGHUP in processes other than tsc. They flush the records; when no
 //     other listener exists, the preload removes its own and re-raises the signal, so the process
 //     still dies by that signal. (A JavaScript signal listener only runs when the event loop turns:

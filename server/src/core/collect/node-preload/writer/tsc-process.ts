@@ -14,49 +14,89 @@ function safeRealpath(file: string): string | undefined {
   }
 }
 
+/** A condition of tsc's code made true in memory: a pattern in the function that holds it, and what is inserted after group 1. */
+interface Switch {
+  /** The start of the function: where the pattern is searched for, in a window of SWITCH_WINDOW bytes. */
+  readonly fn: string;
+  readonly pattern: RegExp;
+  readonly insert: string;
+}
+
 /**
  * The condition under which tsc turns its performance module on (TypeScript 4 to 6, in `lib/_tsc.js`
  * where there is one, else in `lib/tsc.js`): a diagnostics flag. Made true in the code as
  * it is compiled, the module records its marks (and calls onProfilerEvent), while tsc's statistics,
  * printed only under the flag, stay off.
  */
-const TSC_PERFORMANCE_SWITCH =
-  /(function enableStatisticsAndTracing\(system, compilerOptions, isBuildMode\) \{\s*if \()(canReportDiagnostics\(system, compilerOptions\)\))/;
+const PERFORMANCE_SWITCH: Switch = {
+  fn: 'function enableStatisticsAndTracing(',
+  pattern:
+    /(function enableStatisticsAndTracing\(system, compilerOptions, isBuildMode\) \{\s*if \()(canReportDiagnostics\(system, compilerOptions\)\))/,
+  insert: 'true || ',
+};
+
+/**
+ * With --build: the switch above turns the module on only when the first project's program is
+ * created, after the SolutionBuilder's first marks (config parsing, the first up-to-date check). tsc
+ * turns it on for those under --extendedDiagnostics, where it also collects and prints the build's
+ * statistics: it is turned on here alone, as the build starts, and the statistics stay off.
+ */
+const BUILD_SWITCH: Switch = {
+  fn: 'function enableSolutionPerformance(',
+  pattern:
+    /(function enableSolutionPerformance\(system, options\) \{)(\s*if \(system === sys && options\.extendedDiagnostics\) \{)/,
+  insert: ' if (system === sys) enable();',
+};
 
 const EMPTY_MATCH = /(?:)/;
 
-/** Where the switch is searched for, from the start of the function that holds it (bytes). */
+/** Where a switch is searched for, from the start of the function that holds it (bytes). */
 const SWITCH_WINDOW = 512;
-const SWITCH_FUNCTION = 'function enableStatisticsAndTracing(';
 
 /**
- * tsc's code, read as bytes, with the switch made, decoded into one new string that shares nothing
- * with any other; undefined when it does not read as expected. The pattern is matched on a small
- * window only: the whole text would stay alive as the realm's last match.
+ * tsc's code, read as bytes, with the switches made, decoded into one new string that shares nothing
+ * with any other; undefined when one does not read as expected. The patterns are matched on small
+ * windows only: the whole text would stay alive as the realm's last match.
  */
-function switchedBytes(buf: Buffer): string | undefined {
-  const at = buf.indexOf(SWITCH_FUNCTION);
-  if (at < 0) return undefined;
-  const window = buf.toString('latin1', at, at + SWITCH_WINDOW); // one character per byte
-  const m = TSC_PERFORMANCE_SWITCH.exec(window);
-  EMPTY_MATCH.exec('');
-  if (m?.index !== 0) return undefined;
-  const insertAt = at + m[1]!.length;
-  return Buffer.concat([buf.subarray(0, insertAt), Buffer.from('true || '), buf.subarray(insertAt)]).toString('utf8');
+function switchedBytes(buf: Buffer, switches: readonly Switch[]): string | undefined {
+  const cuts: [at: number, insert: string][] = [];
+  for (const sw of switches) {
+    const at = buf.indexOf(sw.fn);
+    if (at < 0) return undefined;
+    const window = buf.toString('latin1', at, at + SWITCH_WINDOW); // one character per byte
+    const m = sw.pattern.exec(window);
+    EMPTY_MATCH.exec('');
+    if (m?.index !== 0) return undefined;
+    cuts.push([at + m[1]!.length, sw.insert]);
+  }
+  cuts.sort((x, y) => x[0] - y[0]);
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const [at, insert] of cuts) {
+    parts.push(buf.subarray(from, at), Buffer.from(insert));
+    from = at;
+  }
+  parts.push(buf.subarray(from));
+  return Buffer.concat(parts).toString('utf8');
 }
 
-/** tsc's code with the switch made, or undefined when it does not read as expected. */
-function switched(content: string): string | undefined {
-  const code = content.replace(TSC_PERFORMANCE_SWITCH, '$1true || $2');
-  // The match left `content` as RegExp.input, the realm's last match, until another successful
+/** tsc's code with the switches made, or undefined when one does not read as expected. */
+function switched(content: string, switches: readonly Switch[]): string | undefined {
+  let code: string | undefined = content;
+  for (const sw of switches) {
+    const next: string = code.replace(sw.pattern, (_, head: string, tail: string) => head + sw.insert + tail);
+    code = next === code ? undefined : next;
+    if (code === undefined) break;
+  }
+  // The match left the text as RegExp.input, the realm's last match, until another successful
   // match replaces it: one on an empty string does.
   EMPTY_MATCH.exec('');
-  return code === content ? undefined : code;
+  return code;
 }
 
 /**
- * Turns tsc's performance module on in memory: the file holding tsc's code (next to its main script)
- * is given to the CommonJS loader with the switch made (`done(true)`), or unchanged when the code does
+ * Turns tsc's performance module on in memory: `target`, the file holding tsc's compiler
+ * (TscScript.code), is given to the CommonJS loader with the switch made (`done(true)`), or unchanged when the code does
  * not read as expected (`done(false)`: another version's layout). The file on disk is never written.
  *
  * Where: at the loader's read (fs.readFileSync, wrapped until that file is read), so that the
@@ -66,9 +106,8 @@ function switched(content: string): string | undefined {
  * with TypeScript 6, +3 % of the example's peak RSS). The compile step is still wrapped, as the
  * fallback for a Node whose loader reads otherwise.
  */
-export function switchTscPerformanceOn(main: string, done: (switched: boolean) => void): void {
-  const lib = path.dirname(main);
-  const target = fs.existsSync(path.join(lib, '_tsc.js')) ? path.join(lib, '_tsc.js') : main;
+export function switchTscPerformanceOn(target: string, buildMode: boolean, done: (switched: boolean) => void): void {
+  const switches = buildMode ? [PERFORMANCE_SWITCH, BUILD_SWITCH] : [PERFORMANCE_SWITCH];
   const isTarget = (file: unknown) =>
     file === target ||
     (typeof file === 'string' && path.basename(file) === path.basename(target) && safeRealpath(file) === target);
@@ -81,14 +120,14 @@ export function switchTscPerformanceOn(main: string, done: (switched: boolean) =
 
   type ReadFileSync = (this: unknown, file: unknown, ...rest: unknown[]) => unknown;
   // The fs module object itself (the loader reads through it), not this bundle's namespace copy of it.
-  const fsMutable = Module.createRequire(main)('node:fs') as { readFileSync: ReadFileSync };
+  const fsMutable = Module.createRequire(target)('node:fs') as { readFileSync: ReadFileSync };
   const originalRead = fsMutable.readFileSync;
   const read: ReadFileSync = function (file, ...rest) {
     const encoding = typeof rest[0] === 'object' && rest[0] ? (rest[0] as { encoding?: unknown }).encoding : rest[0];
     if ((encoding !== 'utf8' && encoding !== 'utf-8') || !isTarget(file)) return originalRead.call(this, file, ...rest);
     if (fsMutable.readFileSync === read) fsMutable.readFileSync = originalRead;
     try {
-      const code = switchedBytes(originalRead.call(this, file) as Buffer);
+      const code = switchedBytes(originalRead.call(this, file) as Buffer, switches);
       settle(code !== undefined);
       if (code !== undefined) return code;
     } catch {
@@ -117,7 +156,7 @@ export function switchTscPerformanceOn(main: string, done: (switched: boolean) =
     if (outcome !== undefined) return original.call(this, content, filename, ...rest); // switched at the read
     let code: string | undefined;
     try {
-      code = switched(content);
+      code = switched(content, switches);
     } catch {
       // keep the code as it is
     }
@@ -131,11 +170,26 @@ export function switchTscPerformanceOn(main: string, done: (switched: boolean) =
 export interface TscScript {
   version: string;
   major: number;
-  /** The real path of the main script. */
+  /** The real path of the main script: `bin/tsc`, `lib/tsc.js` or `lib/_tsc.js` of the package. */
   main: string;
+  /**
+   * The file holding the compiler, which the main script loads: `lib/_tsc.js` where there is one
+   * (newer versions: their `lib/tsc.js` only enables Node's compile cache and requires it), else
+   * `lib/tsc.js`. `bin/tsc` (what `npm run`, `npx`, pnpm, yarn and `node_modules/.bin/tsc` run)
+   * only requires `../lib/tsc.js`.
+   */
+  code: string;
 }
 
-/** The main script is TypeScript's tsc: the compiler itself up to 6, a launcher of the native binary from 7. */
+/** Main scripts of the typescript package that run tsc, relative to the package's folder. */
+const TSC_MAIN = /[\\/](?:lib[\\/]_?tsc\.js|bin[\\/]tsc)$/;
+
+/**
+ * The main script is TypeScript's tsc: the compiler itself up to 6, a launcher of the native binary
+ * from 7. However it was started (a package manager's script or shim, a symlink, a path of its own):
+ * the real path of the script, in the folder of a package named `typescript` (whatever that folder
+ * is called: pnpm's store, an npm alias, a vendored copy).
+ */
 export function detectTsc(): TscScript | undefined {
   const script = process.argv[1];
   if (!script || !/tsc(\.js)?$/i.test(script)) return undefined;
@@ -145,17 +199,20 @@ export function detectTsc(): TscScript | undefined {
   } catch {
     return undefined;
   }
-  const m = /[\\/]typescript[\\/](?:lib[\\/]_?tsc\.js|bin[\\/]tsc)$/.exec(main);
+  const m = TSC_MAIN.exec(main);
   if (!m) return undefined;
   try {
-    const pkgDir = main.slice(0, m.index + '/typescript'.length);
+    const pkgDir = main.slice(0, m.index);
     const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as {
       name?: string;
       version?: string;
     };
     const major = Number(/^(\d+)\./.exec(pkg.version ?? '')?.[1]);
     if (pkg.name !== 'typescript' || !Number.isFinite(major)) return undefined;
-    return { version: pkg.version!, major, main };
+    const lib = path.join(pkgDir, 'lib');
+    const inner = path.join(lib, '_tsc.js');
+    const code = fs.existsSync(inner) ? inner : path.join(lib, 'tsc.js');
+    return { version: pkg.version!, major, main, code };
   } catch {
     return undefined;
   }
