@@ -1,6 +1,7 @@
 // Hovers and CodeLens on phase names, on real profiles imported from real compilers' output
 // (test/fixtures: rustc -Z time-passes=json of regex-syntax, clang 14 -ftime-trace of better-sqlite3,
 // tsc 6 --generateTrace of rxjs; the commands are in each folder's COMMAND.txt).
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../server/src/core/analysis/analyze';
@@ -10,6 +11,8 @@ import { buildPhaseIndex, normalizeName, type PhaseIndex } from '../server/src/c
 import { importFiles } from '../server/src/core/importers';
 import type { Profile } from '../server/src/core/model';
 import { lensesFor } from '../server/src/lsp/code-lens';
+import { codeOnly } from '../server/src/lsp/code-text';
+import { readProfile } from '../server/src/core/profile-file';
 import { hoverAt } from '../server/src/lsp/hover';
 
 const fixtures = path.join(__dirname, 'fixtures');
@@ -141,5 +144,49 @@ describe('hover on a profile of repeated runs', () => {
     const row = profile.repeat!.phases.find((r) => r.path.at(-1) === 'type_check_crate')!;
     expect(row.durationMs.n).toBe(2);
     expect(md).toContain(`${formatMs(row.durationMs.median)} (median of 2 runs`);
+  });
+});
+
+describe('names in comments are not code (a cargo workspace, issue 19 item 7)', () => {
+  let index: PhaseIndex;
+  const libRs = path.join(__dirname, 'workspaces', 'cargo-std', 'parser', 'src', 'lib.rs');
+  beforeAll(
+    async () => (index = buildPhaseIndex(await readProfile(path.join(fixtures, 'cmi-profile/cargo-std.profile.json')))),
+  );
+
+  it("another crate's lib.rs naming `tokenizer` in its doc comment gets no lens and no peak flag", () => {
+    const text = readFileSync(libRs, 'utf8');
+    expect(text.split('\n')[0]).toContain('`tokenizer`');
+    // The profile has a phase the comment's word names, holding the peak: the comment alone must not show it.
+    expect(hover(index, 'let t = "tokenizer";', 'tokenizer')).toContain('**tokenizer**');
+    const lenses = lensesFor(index, text, libRs, 'rust');
+    expect(lenses.find((l) => l.line === 0)).toBeUndefined();
+    expect(lenses.some((l) => l.title.includes('⚑ peak'))).toBe(false);
+    // The doc comment of `run` names `source` in backticks: no lens there either.
+    expect(lenses.map((l) => text.split('\n')[l.line]!.trim()).filter((l) => l.startsWith('//'))).toEqual([]);
+  });
+
+  it('a hover on a word inside a comment shows nothing; in a string or identifier it does', () => {
+    const raw = '//! lexed by `tokenizer`\nlet t = "tokenizer"; /* tokenizer */\n';
+    const [comment, code] = codeOnly(raw, 'rust').split('\n') as [string, string];
+    const rawCode = raw.split('\n')[1]!;
+    expect(hoverAt(index, comment, 0, 16)).toBeUndefined();
+    expect(hoverAt(index, raw.split('\n')[0]!, 0, 16)?.markdown).toContain('**tokenizer**'); // what it was before
+    expect(hoverAt(index, code, 1, rawCode.indexOf('tokenizer') + 1)?.markdown).toContain('**tokenizer**');
+    expect(hoverAt(index, code, 1, rawCode.lastIndexOf('tokenizer') + 1)).toBeUndefined();
+  });
+});
+
+describe('codeOnly', () => {
+  it('blanks comments and keeps literals, offsets and line breaks', () => {
+    const rust = "/* a /* nested */ still */ fn f<'a>(x: &'a str) -> char { '/' } // tail\nlet s = r#\"// not\"#;";
+    const out = codeOnly(rust, 'rust');
+    expect(out.length).toBe(rust.length);
+    expect(out).toBe(`${' '.repeat(26)} fn f<'a>(x: &'a str) -> char { '/' } ${' '.repeat(7)}\nlet s = r#"// not"#;`);
+    expect(codeOnly('const u = "http://x"; // c\n`/* t */` /* c */', 'typescript')).toBe(
+      `const u = "http://x";     \n\`/* t */\`        `,
+    );
+    // A C block comment does not nest; a backtick is plain text.
+    expect(codeOnly('/* a /* b */ x `y` /* z */', 'c')).toBe(`${' '.repeat(12)} x \`y\` ${' '.repeat(7)}`);
   });
 });

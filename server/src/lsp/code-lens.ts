@@ -1,12 +1,14 @@
 // CodeLens on phase names: above a function or method definition or a string literal naming a phase
 // of the current profile (`fn type_check_crate`, `function checkSourceFile`, `"instantiate_chunks"`),
 // above a line the trace names, and at the top of a file the trace timed (tsc's per-file check time,
-// clang's `Source` time of a header). The lens opens the timeline of that profile.
+// clang's `Source` time of a header). The lens opens the timeline of that profile. Names are read in
+// code only: a comment mentioning a phase gets no lens (code-text.ts).
 
 import type { CodeLens, Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { PhaseIndex, PhaseStat } from '../core/analysis/phase-index';
 import { lookupFile, lookupInclude, lookupName } from '../core/analysis/phase-index';
+import { codeOnly, languageOf } from './code-text';
 import { INCLUDE_LINE, lensTitle, uriPath, type IndexSource } from './hover';
 
 export const OPEN_TIMELINE_COMMAND = 'compilerMemory.openTimeline';
@@ -41,8 +43,11 @@ export interface LensSpec {
   title: string;
 }
 
-/** The lenses of a document's text: line and title. Pure, for tests. */
-export function lensesFor(index: PhaseIndex, text: string, filePath?: string): LensSpec[] {
+/**
+ * The lenses of a document's text: line and title. Pure, for tests. `languageId` (VS Code's; else
+ * taken from the file's extension) says how comments are written.
+ */
+export function lensesFor(index: PhaseIndex, text: string, filePath?: string, languageId?: string): LensSpec[] {
   const out: LensSpec[] = [];
   const file = filePath ? lookupFile(index, filePath) : undefined;
   if (file?.phases.length)
@@ -53,7 +58,7 @@ export function lensesFor(index: PhaseIndex, text: string, filePath?: string): L
         .map((s) => lensTitle(s, true))
         .join('  '),
     });
-  const lines = text.split(/\r?\n/);
+  const lines = codeOnly(text, languageOf(languageId, filePath)).split(/\r?\n/);
   for (let ln = 0; ln < lines.length && out.length < MAX_LENSES; ln++) {
     const l = lines[ln]!;
     const seen = new Set<string>();
@@ -94,7 +99,7 @@ export function registerCodeLens(deps: {
     if (!doc) return [];
     const current = await deps.current();
     if (!current) return [];
-    return lensesFor(current.index, doc.getText(), uriPath(doc.uri)).map((l) => ({
+    return lensesFor(current.index, doc.getText(), uriPath(doc.uri), doc.languageId).map((l) => ({
       range: { start: { line: l.line, character: 0 }, end: { line: l.line, character: 0 } },
       command: { title: l.title, command: OPEN_TIMELINE_COMMAND, arguments: [current.profilePath] },
     }));

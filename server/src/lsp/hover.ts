@@ -2,7 +2,8 @@
 // (in any case style: `checkAllTranslationUnits`, `"type_check_crate"`), an `#include` line naming a
 // header the trace timed (clang's `Source`), a line the trace names. The text is Markdown built from
 // the phase index (core/analysis/phase-index.ts); only the word or string under the cursor is
-// tokenised, so a hover is one Map lookup.
+// tokenised, so a hover is one Map lookup. Comments name no phase: the line is read from the
+// document's code (code-text.ts), where comments are blanks.
 
 import { fileURLToPath } from 'node:url';
 import type { Connection, Hover, TextDocuments } from 'vscode-languageserver/node';
@@ -13,6 +14,7 @@ import { lookupFile, lookupInclude, lookupName } from '../core/analysis/phase-in
 import type { SeriesKind } from '../core/model';
 import { formatBytes, formatMs, formatPercent } from '../core/units';
 import { labelText, markdownCode, markdownText } from '../../../common/untrusted-text';
+import { MaskedDocuments } from './code-text';
 
 /** The profile hovers and lenses speak of, loaded and indexed on first use. */
 export interface CurrentIndex {
@@ -208,16 +210,22 @@ export function registerHover(deps: {
   current: IndexSource;
 }): void {
   const { connection, documents } = deps;
+  const masked = new MaskedDocuments();
+  documents.onDidClose((e) => masked.forget(e.document.uri));
   connection.onHover(async (params): Promise<Hover | null> => {
     const doc = documents.get(params.textDocument.uri);
     if (!doc) return null;
     const current = await deps.current();
     if (!current) return null;
     const { line, character } = params.position;
-    const lineText = doc
-      .getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } })
+    const filePath = uriPath(doc.uri);
+    const start = doc.offsetAt({ line, character: 0 });
+    const end = doc.offsetAt({ line: line + 1, character: 0 });
+    const lineText = masked
+      .get(doc, filePath)
+      .slice(start, end)
       .replace(/\r?\n$/, '');
-    const h = hoverAt(current.index, lineText, line, character, uriPath(doc.uri));
+    const h = hoverAt(current.index, lineText, line, character, filePath);
     if (!h) return null;
     return {
       contents: { kind: MarkupKind.Markdown, value: h.markdown },
