@@ -13,6 +13,7 @@ import { detectedBuildsCommand, selectBuildCommand } from './select-build-comman
 import type { ServerState } from './status-bar';
 import { openTimelineCommand } from './open-timeline-command';
 import { TimelinePanel, type TimelinePanelState } from './timeline-panel';
+import { ComparePanel, type ComparePanelState } from './compare-panel';
 
 function cancelProfiling(ctx: Ctx) {
   return () => {
@@ -45,7 +46,16 @@ function internalState(ctx: Ctx) {
     lastNotice: ctx.lastNotice ?? null,
     workspaceTrusted: vscode.workspace.isTrusted,
     timeline: TimelinePanel.state,
+    comparePanel: ComparePanel.state,
   });
+}
+
+/** Internal, for the tests: a button of the compare panel, as its view's message would press it. */
+function internalComparePanelAction() {
+  return (type: unknown, saveTo?: unknown) =>
+    type === 'copyMarkdown' || type === 'saveMarkdown'
+      ? ComparePanel.act(type, typeof saveTo === 'string' ? vscode.Uri.file(saveTo) : undefined)
+      : null;
 }
 
 export interface InternalState {
@@ -63,6 +73,8 @@ export interface InternalState {
   workspaceTrusted: boolean;
   /** The timeline panel, when one is open. */
   timeline: TimelinePanelState | null;
+  /** The compare panel, when one is open. */
+  comparePanel: ComparePanelState | null;
 }
 
 export const commands: Record<string, CommandFactory> = {
@@ -87,5 +99,6 @@ export const commands: Record<string, CommandFactory> = {
   'compilerMemory.copySummaryMarkdown': copySummaryMarkdownCommand,
   'compilerMemory.internal.state': internalState,
   'compilerMemory.internal.baseline': internalBaselineCommand,
+  'compilerMemory.internal.comparePanelAction': internalComparePanelAction,
   'compilerMemory.internal.detectedBuilds': detectedBuildsCommand,
 };
