@@ -250,12 +250,13 @@ export interface RequestSeriesMessage {
   seriesIds?: string[];
 }
 
-/** Open a phase's source location in the editor (VS Code only; `line` and `column` are 1-based). */
+/**
+ * Open a phase's source location in the editor (VS Code only): `phase` indexes `TimelineModel.phases`;
+ * the host reads the place from its own model (`TimelinePhase.source`), never a path from the view.
+ */
 export interface RevealSourceMessage {
   type: 'revealSource';
-  file: string;
-  line?: number;
-  column?: number;
+  phase: number;
 }
 
 export type ViewToHostMessage = ReadyMessage | RequestSeriesMessage | RevealSourceMessage;
@@ -282,7 +283,18 @@ export interface HostStateMessage {
   state: unknown;
 }
 
-export type HostToViewMessage = ModelMessage | SeriesDataMessage | HostStateMessage;
+/**
+ * Select a phase and zoom to it ("Show in Timeline" from a hover, a CodeLens or the side bar): `phase`
+ * indexes `TimelineModel.phases` (a span of `path`, the longest one), null when the model has no span
+ * of that path; `path` is the phase path asked for, outermost first. Sent after the model.
+ */
+export interface SelectPhaseMessage {
+  type: 'selectPhase';
+  phase: number | null;
+  path: string[];
+}
+
+export type HostToViewMessage = ModelMessage | SeriesDataMessage | HostStateMessage | SelectPhaseMessage;
 
 /** How the view talks to its host: VS Code's webview API, or the in-page host of the HTML report. */
 export interface TimelineHostPort {

@@ -13,7 +13,7 @@ import type { Profile } from '../server/src/core/model';
 import { lensesFor } from '../server/src/lsp/code-lens';
 import { codeOnly } from '../server/src/lsp/code-text';
 import { readProfile } from '../server/src/core/profile-file';
-import { hoverAt } from '../server/src/lsp/hover';
+import { hoverAt, showInTimelineLink } from '../server/src/lsp/hover';
 
 const fixtures = path.join(__dirname, 'fixtures');
 
@@ -87,8 +87,9 @@ describe('hover on rustc -Z time-passes (regex-syntax)', () => {
     expect(
       lensesFor(index, 'fn type_check_crate() {}\nfn unrelated() {}\nlet _t = timer("MIR_borrow_checking");\n'),
     ).toEqual([
-      { line: 0, title: '382.0 ms · 29.3 % · +99.3 MiB' },
-      { line: 2, title: '250.2 ms · 19.2 % · +21.7 MiB' },
+      // The phase path "Show in Timeline" selects.
+      { line: 0, title: '382.0 ms · 29.3 % · +99.3 MiB', phasePath: ['rustc #1', 'type_check_crate'] },
+      { line: 2, title: '250.2 ms · 19.2 % · +21.7 MiB', phasePath: ['rustc #1', 'MIR_borrow_checking'] },
     ]);
   });
 });
@@ -113,7 +114,11 @@ describe('hover on clang -ftime-trace (better-sqlite3)', () => {
 
   it('a CodeLens on the #include line', () => {
     expect(lensesFor(index, 'int a;\n#include <bits/os_defines.h>\n')).toEqual([
-      { line: 1, title: 'Source 4.08 ms · 0.1 %' },
+      {
+        line: 1,
+        title: 'Source 4.08 ms · 0.1 %',
+        phasePath: ['ExecuteCompiler', 'Frontend', 'Source', 'Source', 'Source'],
+      },
     ]);
   });
 });
@@ -174,6 +179,15 @@ describe('names in comments are not code (a cargo workspace, issue 19 item 7)', 
     expect(hoverAt(index, raw.split('\n')[0]!, 0, 16)?.markdown).toContain('**tokenizer**'); // what it was before
     expect(hoverAt(index, code, 1, rawCode.indexOf('tokenizer') + 1)?.markdown).toContain('**tokenizer**');
     expect(hoverAt(index, code, 1, rawCode.lastIndexOf('tokenizer') + 1)).toBeUndefined();
+  });
+});
+
+describe('Show in Timeline', () => {
+  it("a hover's link carries the profile and the phase path, parentheses escaped", () => {
+    const link = showInTimelineLink('/p/x.json', ['rustc #1', 'fn (a)](command:evil)']);
+    expect(link).toMatch(/^\[Show in Timeline\]\(command:compilerMemory\.showInTimeline\?[^()\s]+\)$/);
+    const args = JSON.parse(decodeURIComponent(link.slice(link.indexOf('?') + 1, -1)));
+    expect(args).toEqual(['/p/x.json', ['rustc #1', 'fn (a)](command:evil)']]);
   });
 });
 

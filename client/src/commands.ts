@@ -11,7 +11,12 @@ import { importProfileCommand } from './import-profile-command';
 import { profileBuildCommand, profileBuildRepeatCommand } from './profile-build-command';
 import { detectedBuildsCommand, selectBuildCommand } from './select-build-command';
 import type { ServerState } from './status-bar';
-import { openTimelineCommand } from './open-timeline-command';
+import {
+  internalTimelineMessageCommand,
+  openTimelineCommand,
+  pinTimelineCommand,
+  showInTimelineCommand,
+} from './open-timeline-command';
 import { TimelinePanel, type TimelinePanelState } from './timeline-panel';
 import { ComparePanel, type ComparePanelState } from './compare-panel';
 
@@ -86,6 +91,9 @@ export const commands: Record<string, CommandFactory> = {
   'compilerMemory.importProfile': importProfileCommand,
   // The panel waits for a server that is starting; it says so in the panel when the server is down.
   'compilerMemory.openTimeline': openTimelineCommand,
+  'compilerMemory.showInTimeline': showInTimelineCommand,
+  'compilerMemory.pinTimeline': pinTimelineCommand(true),
+  'compilerMemory.unpinTimeline': pinTimelineCommand(false),
   'compilerMemory.cancelProfiling': cancelProfiling,
   'compilerMemory.showBuildOutput': showBuildOutput,
   // Reads settings and files only: works whatever the server is doing, trusted or not.
@@ -100,5 +108,6 @@ export const commands: Record<string, CommandFactory> = {
   'compilerMemory.internal.state': internalState,
   'compilerMemory.internal.baseline': internalBaselineCommand,
   'compilerMemory.internal.comparePanelAction': internalComparePanelAction,
+  'compilerMemory.internal.timelineMessage': internalTimelineMessageCommand,
   'compilerMemory.internal.detectedBuilds': detectedBuildsCommand,
 };

@@ -64,6 +64,9 @@ export class Ctx {
   private messages: MessageTypes | undefined;
   private server: ServerState = { health: 'starting' };
   private readonly serverChanged = this.push(new vscode.EventEmitter<ServerState>());
+  private readonly resultChanged = this.push(new vscode.EventEmitter<ProfileBuildResult>());
+  /** Fires with each new last result (a build's or an import's): the timeline follows it unless pinned. */
+  readonly onDidChangeResult = this.resultChanged.event;
   private active: ActiveRun | undefined;
   private last: ProfileBuildResult | undefined;
   lastOutcome: ProfileOutcome | undefined;
@@ -194,6 +197,8 @@ export class Ctx {
         { scheme: 'untitled', language },
       ]),
       outputChannel: this.log,
+      // Hovers end with a "Show in Timeline" link: trusted for that command only.
+      markdown: { isTrusted: { enabledCommands: ['compilerMemory.showInTimeline'] }, supportHtml: false },
       initializationOptions,
       middleware: configurationMiddleware,
     };
@@ -273,12 +278,14 @@ export class Ctx {
     run.cancellation.dispose();
     if (result) this.last = result;
     this.updateStatusBar();
+    if (result) this.resultChanged.fire(result);
   }
 
   /** Shows a profile that was not built here (imported) as the last result, as a build's would be. */
   showResult(result: ImportProfileResult): void {
     this.last = result;
     this.updateStatusBar();
+    this.resultChanged.fire(result);
   }
 
   private onBuildProgress(p: BuildProgressParams): void {

@@ -9,9 +9,20 @@
 // state (the profile path) with setState, with its own beside it under `view` (the visible window,
 // sort orders, hidden series); VS Code hands both back when the panel is shown again or revived after
 // a reload, so the view comes back as it was left.
+//
+// Navigation (issue 19, item 4): the panel follows the newest profile (a build's or an import's) unless
+// pinned; "Show in Timeline" (a hover, a CodeLens) opens it beside the code without taking the focus
+// and sends the view `selectPhase` once it has the model; the view's `revealSource` names a phase by
+// its index and the host opens that phase's place from its own model, in the code's group.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { HostToViewMessage, RevealSourceMessage, TimelineModel, ViewToHostMessage } from '../../protocol/timeline';
+import type {
+  HostToViewMessage,
+  RevealSourceMessage,
+  SelectPhaseMessage,
+  TimelineModel,
+  ViewToHostMessage,
+} from '../../protocol/timeline';
 import { TimelineModelRequest, TimelineSeriesRequest } from '../../protocol/custom-messages';
 import { SERVER_START_TIMEOUT_MS, ServerNotUp, type Ctx } from './ctx';
 import { webviewPage } from './webview-page';
@@ -23,6 +34,8 @@ export const TIMELINE_VIEW_TYPE = 'compilerMemory.timeline';
 /** What the host keeps in the view (setState) to bring the panel back after a reload. */
 export interface TimelineHostState {
   profilePath: string;
+  /** Kept on this profile: a newer one does not replace it. */
+  pinned?: boolean;
   /** The view's own state (webview/src/view-state.ts), kept beside the host's; opaque here. */
   view?: unknown;
 }
@@ -30,13 +43,66 @@ export interface TimelineHostState {
 /** A snapshot for the tests and bug reports (`compilerMemory.internal.state`). */
 export interface TimelinePanelState {
   profilePath: string;
+  /** The tab's title: what was built. */
+  title: string;
   visible: boolean;
+  /** The panel's editor group (1-based), as VS Code numbers them. */
+  viewColumn: number | null;
+  pinned: boolean;
   /** Set once the view has been sent the model. */
   model: { title: string; peakBytes: number | null; phasePath: string[]; phases: number; series: number } | null;
   /** How many of the view's series requests were answered ok, and the last error. */
   seriesAnswered: number;
   lastError: string | null;
   revived: boolean;
+  /** The last `selectPhase` sent to the view; null before any. */
+  selected: Omit<SelectPhaseMessage, 'type'> | null;
+  /** The last place opened on the view's `revealSource`; null before any. */
+  revealed: { file: string; line: number; column: number } | null;
+}
+
+/** Where and how to show the panel: "Show in Timeline" keeps the focus in the code and selects a phase. */
+export interface ShowOptions {
+  /** A phase path, outermost first, to select and zoom to once the view has the model. */
+  select?: string[];
+  preserveFocus?: boolean;
+}
+
+/** The tab's title: what was built, its program names without their folders ("Memory: cargo build"). */
+export function timelineTitle(runTitle: string | undefined, pinned: boolean): string {
+  const what = runTitle
+    ?.split(' ')
+    .map((a, i) => (i === 0 || a.includes('/') ? a.replace(/^.*[\\/](?=.)/, '') : a))
+    .join(' ');
+  const short = what && what.length > 48 ? `${what.slice(0, 47)}…` : what;
+  return `Memory${short ? `: ${short}` : ' Timeline'}${pinned ? ' (pinned)' : ''}`;
+}
+
+/** The index of the longest span whose path is `path` (else whose name is its last element); null when none. */
+export function phaseIndexOf(model: TimelineModel, path: string[]): number | null {
+  const rowPath = new Map<number, string>();
+  const pathOfRow = (r: number): string => {
+    let p = rowPath.get(r);
+    if (p === undefined) {
+      const row = model.phaseRows[r]!;
+      p = row.parentRow === null ? row.name : `${pathOfRow(row.parentRow)}\u0000${row.name}`;
+      rowPath.set(r, p);
+    }
+    return p;
+  };
+  const want = path.join('\u0000');
+  const last = path.at(-1);
+  let best: number | null = null;
+  let bestByName: number | null = null;
+  const longer = (i: number, than: number | null) =>
+    than === null ||
+    model.phases[i]!.endMs - model.phases[i]!.startMs > model.phases[than]!.endMs - model.phases[than]!.startMs;
+  model.phases.forEach((ph, i) => {
+    if (model.phaseRows[ph.row] && pathOfRow(ph.row) === want) {
+      if (longer(i, best)) best = i;
+    } else if (ph.name === last && longer(i, bestByName)) bestByName = i;
+  });
+  return best ?? bestByName;
 }
 
 function isHostState(s: unknown): s is TimelineHostState {
@@ -56,23 +122,58 @@ export class TimelinePanel {
   private seriesAnswered = 0;
   private lastError: string | null = null;
   private disposed = false;
+  private pinned = false;
+  /** A phase to select once the view has the model. */
+  private pendingSelect: string[] | undefined;
+  private selected: TimelinePanelState['selected'] = null;
+  private revealed: TimelinePanelState['revealed'] = null;
 
-  /** Shows the timeline of `profilePath`: in the open panel (reloaded) or in a new one. */
-  static createOrShow(ctx: Ctx, profilePath: string): TimelinePanel {
-    const column = vscode.window.activeTextEditor?.viewColumn;
+  /**
+   * Shows the timeline of `profilePath`: in the open panel (reloaded) or in a new one, beside the code
+   * (never in the source editor's place).
+   */
+  static createOrShow(ctx: Ctx, profilePath: string, options: ShowOptions = {}): TimelinePanel {
+    const codeColumn = vscode.window.activeTextEditor?.viewColumn;
+    const preserveFocus = options.preserveFocus ?? false;
     const open = TimelinePanel.current;
     if (open) {
-      open.panel.reveal(column);
+      // In the code's own group it would hide the code: move it beside.
+      const column = open.panel.viewColumn;
+      open.panel.reveal(
+        column === undefined || column === codeColumn ? vscode.ViewColumn.Beside : column,
+        preserveFocus,
+      );
+      open.pendingSelect = options.select;
       if (open.profilePath !== profilePath) open.load(profilePath);
+      else if (open.model && options.select) void open.select(options.select);
       return open;
     }
     const panel = vscode.window.createWebviewPanel(
       TIMELINE_VIEW_TYPE,
-      'Memory Timeline',
-      column ?? vscode.ViewColumn.One,
+      timelineTitle(undefined, false),
+      { viewColumn: codeColumn ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active, preserveFocus },
       TimelinePanel.webviewOptions(ctx),
     );
-    return (TimelinePanel.current = new TimelinePanel(ctx, panel, profilePath, false));
+    const created = new TimelinePanel(ctx, panel, profilePath, false, options.select);
+    TimelinePanel.current = created;
+    return created;
+  }
+
+  /** Keeps the open panel on its profile (true), or lets it follow the newest one (false). */
+  static setPinned(pinned: boolean): boolean {
+    const open = TimelinePanel.current;
+    if (!open) return false;
+    open.pinned = pinned;
+    open.updateTitle();
+    void vscode.commands.executeCommand('setContext', 'compilerMemory.timelinePinned', pinned);
+    void open.post({ type: 'hostState', state: open.hostState() });
+    return true;
+  }
+
+  /** For the tests (`compilerMemory.internal.timelineMessage`): a message as the view would send it. */
+  static async receive(message: ViewToHostMessage): Promise<TimelinePanelState | null> {
+    await TimelinePanel.current?.onMessage(message);
+    return TimelinePanel.state;
   }
 
   /** Brings back a panel VS Code restored after a reload, with the state its view kept. */
@@ -85,7 +186,9 @@ export class TimelinePanel {
       );
       return;
     }
-    TimelinePanel.current = new TimelinePanel(ctx, panel, state.profilePath, true);
+    const revived = new TimelinePanel(ctx, panel, state.profilePath, true);
+    TimelinePanel.current = revived;
+    if (state.pinned) TimelinePanel.setPinned(true);
   }
 
   static get state(): TimelinePanelState | null {
@@ -105,12 +208,34 @@ export class TimelinePanel {
     private readonly panel: vscode.WebviewPanel,
     private profilePath: string,
     private readonly revived: boolean,
+    select?: string[],
   ) {
+    this.pendingSelect = select;
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: ViewToHostMessage) => void this.onMessage(m)),
+      // The newest profile replaces the shown one, unless pinned.
+      ctx.onDidChangeResult((r) => {
+        if (!this.pinned && r.profilePath !== this.profilePath) this.load(r.profilePath);
+      }),
     );
     this.load(profilePath);
+  }
+
+  private hostState(): TimelineHostState {
+    return { profilePath: this.profilePath, ...(this.pinned ? { pinned: true } : {}) };
+  }
+
+  private updateTitle(): void {
+    this.panel.title = timelineTitle(this.model?.run.title, this.pinned);
+  }
+
+  /** Sends the view `selectPhase` for `path` (the view selects the span and zooms to it). */
+  private async select(path: string[]): Promise<void> {
+    if (!this.model) return;
+    const message: SelectPhaseMessage = { type: 'selectPhase', phase: phaseIndexOf(this.model, path), path };
+    this.pendingSelect = undefined;
+    if (await this.post(message)) this.selected = { phase: message.phase, path };
   }
 
   /** (Re)loads the view for a profile: it starts over with `ready`. */
@@ -119,7 +244,8 @@ export class TimelinePanel {
     this.model = undefined;
     this.seriesAnswered = 0;
     this.lastError = null;
-    this.panel.title = `Memory Timeline: ${path.basename(profilePath).replace(/\.cmi-profile\.json$/, '')}`;
+    this.selected = null;
+    this.updateTitle();
     this.panel.webview.html = this.html();
   }
 
@@ -127,7 +253,10 @@ export class TimelinePanel {
     const m = this.model;
     return {
       profilePath: this.profilePath,
+      title: this.panel.title,
       visible: this.panel.visible,
+      viewColumn: this.panel.viewColumn ?? null,
+      pinned: this.pinned,
       model: m
         ? {
             title: m.run.title,
@@ -140,6 +269,8 @@ export class TimelinePanel {
       seriesAnswered: this.seriesAnswered,
       lastError: this.lastError,
       revived: this.revived,
+      selected: this.selected,
+      revealed: this.revealed,
     };
   }
 
@@ -157,9 +288,12 @@ export class TimelinePanel {
           if (!(await this.ctx.whenServerUp(SERVER_START_TIMEOUT_MS))) throw new ServerNotUp();
           const model = await this.ctx.request(TimelineModelRequest.type, { profilePath });
           if (profilePath !== this.profilePath) return; // another profile was loaded meanwhile
-          const state: TimelineHostState = { profilePath };
-          await this.post({ type: 'hostState', state });
-          if (await this.post({ type: 'model', model })) this.model = model;
+          await this.post({ type: 'hostState', state: this.hostState() });
+          if (await this.post({ type: 'model', model })) {
+            this.model = model;
+            this.updateTitle();
+            if (this.pendingSelect) await this.select(this.pendingSelect);
+          }
         } catch (e) {
           this.lastError = (e as Error).message;
           this.ctx.log.error(`timeline of ${profilePath}: ${this.lastError}`);
@@ -192,14 +326,16 @@ export class TimelinePanel {
   }
 
   /**
-   * Opens a phase's source location beside the panel; a relative path is taken from the workspace
+   * Opens the source location of the phase the view names (from the host's model), in the code's
+   * group (beside the panel when no code is shown); a relative path is taken from the workspace
    * folder. A path outside the workspace folders (the trace may name any file) opens only after a
    * modal question naming it.
    */
   private async revealSource(m: RevealSourceMessage): Promise<void> {
-    if (typeof m.file !== 'string' || !m.file) return;
+    const source = Number.isInteger(m.phase) ? this.model?.phases[m.phase]?.source : undefined;
+    if (!source || typeof source.file !== 'string' || !source.file) return;
     const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-    const { file, inside } = resolveSourceLocation(m.file, folders);
+    const { file, inside } = resolveSourceLocation(source.file, folders);
     if (!inside) {
       const open = 'Open';
       const picked = await vscode.window.showWarningMessage(
@@ -212,14 +348,16 @@ export class TimelinePanel {
       );
       if (picked !== open) return;
     }
-    const line = Math.max(0, (Number.isFinite(m.line) ? m.line! : 1) - 1);
-    const column = Math.max(0, (Number.isFinite(m.column) ? m.column! : 1) - 1);
+    const line = Math.max(0, (Number.isFinite(source.line) ? source.line! : 1) - 1);
+    const column = Math.max(0, (Number.isFinite(source.column) ? source.column! : 1) - 1);
+    const codeColumn = vscode.window.visibleTextEditors.find((e) => e.viewColumn !== this.panel.viewColumn)?.viewColumn;
     try {
       const pos = new vscode.Position(line, column);
       await vscode.window.showTextDocument(vscode.Uri.file(file), {
-        viewColumn: vscode.ViewColumn.Beside,
+        viewColumn: codeColumn ?? vscode.ViewColumn.Beside,
         selection: new vscode.Range(pos, pos),
       });
+      this.revealed = { file, line: line + 1, column: column + 1 };
     } catch (e) {
       this.ctx.notify('warning', `Compiler Memory: can't open ${file}: ${(e as Error).message}`);
     }
@@ -236,7 +374,10 @@ export class TimelinePanel {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (TimelinePanel.current === this) TimelinePanel.current = undefined;
+    if (TimelinePanel.current === this) {
+      TimelinePanel.current = undefined;
+      void vscode.commands.executeCommand('setContext', 'compilerMemory.timelinePinned', false);
+    }
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }

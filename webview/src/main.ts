@@ -44,15 +44,15 @@ function requestSeries(startMs: number, endMs: number, columns: number, seriesId
 
 /** In VS Code, clicking a phase row whose phase has a source location asks the host to reveal it. */
 function revealer(model: TimelineModel): (r: TimelinePhaseRow) => (() => void) | undefined {
-  const sources = new Map<TimelinePhaseRow, NonNullable<TimelinePhase['source']>>();
-  for (const ph of model.phases) {
+  const sources = new Map<TimelinePhaseRow, number>();
+  model.phases.forEach((ph: TimelinePhase, i) => {
     const row = model.phaseRows[ph.row];
-    if (ph.source && row && !sources.has(row)) sources.set(row, ph.source);
-  }
+    if (ph.source && row && !sources.has(row)) sources.set(row, i);
+  });
   return (r) => {
-    const s = sources.get(r);
-    return s && host && typeof acquireVsCodeApi === 'function'
-      ? () => host.postMessage({ type: 'revealSource', ...s })
+    const phase = sources.get(r);
+    return phase !== undefined && host && typeof acquireVsCodeApi === 'function'
+      ? () => host.postMessage({ type: 'revealSource', phase })
       : undefined;
   };
 }

@@ -1,7 +1,8 @@
 // CodeLens on phase names: above a function or method definition or a string literal naming a phase
 // of the current profile (`fn type_check_crate`, `function checkSourceFile`, `"instantiate_chunks"`),
 // above a line the trace names, and at the top of a file the trace timed (tsc's per-file check time,
-// clang's `Source` time of a header). The lens opens the timeline of that profile. Names are read in
+// clang's `Source` time of a header). The lens shows the phase in the timeline of that profile, beside
+// the code ("Show in Timeline": the phase selected and zoomed to). Names are read in
 // code only: a comment mentioning a phase gets no lens (code-text.ts).
 
 import type { CodeLens, Connection, TextDocuments } from 'vscode-languageserver/node';
@@ -9,9 +10,10 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { PhaseIndex, PhaseStat } from '../core/analysis/phase-index';
 import { lookupFile, lookupInclude, lookupName } from '../core/analysis/phase-index';
 import { codeOnly, languageOf } from './code-text';
-import { INCLUDE_LINE, lensTitle, uriPath, type IndexSource } from './hover';
+import { INCLUDE_LINE, lensTitle, pathOf, uriPath, type IndexSource } from './hover';
 
-export const OPEN_TIMELINE_COMMAND = 'compilerMemory.openTimeline';
+/** `(profilePath, phasePath)`: the client's "Show in Timeline". */
+export const SHOW_IN_TIMELINE_COMMAND = 'compilerMemory.showInTimeline';
 /** A document with more lenses than this gets the first ones only. */
 export const MAX_LENSES = 200;
 
@@ -41,6 +43,8 @@ const STRING_LITERAL = /(["'`])((?:\\.|(?!\1)[^\\])*)\1/g;
 export interface LensSpec {
   line: number;
   title: string;
+  /** The path of the (first) phase the lens names, to select in the timeline. */
+  phasePath?: string[];
 }
 
 /**
@@ -57,6 +61,7 @@ export function lensesFor(index: PhaseIndex, text: string, filePath?: string, la
         .slice(0, 2)
         .map((s) => lensTitle(s, true))
         .join('  '),
+      ...pathOf(file.phases[0]),
     });
   const lines = codeOnly(text, languageOf(languageId, filePath)).split(/\r?\n/);
   for (let ln = 0; ln < lines.length && out.length < MAX_LENSES; ln++) {
@@ -72,7 +77,8 @@ export function lensesFor(index: PhaseIndex, text: string, filePath?: string, la
     const inc = INCLUDE_LINE.exec(l);
     if (inc) {
       const files = lookupInclude(index, inc[2]!);
-      if (files[0]?.phases[0]) out.push({ line: ln, title: lensTitle(files[0].phases[0], true) });
+      if (files[0]?.phases[0])
+        out.push({ line: ln, title: lensTitle(files[0].phases[0], true), ...pathOf(files[0].phases[0]) });
       continue;
     }
     for (const re of DEFINITION) {
@@ -83,7 +89,12 @@ export function lensesFor(index: PhaseIndex, text: string, filePath?: string, la
     for (let m; (m = STRING_LITERAL.exec(l)); ) if (m[2] && m[2].length <= 120) add(lookupName(index, m[2]));
     const atLine = file?.lines.get(ln + 1);
     if (atLine) for (const s of atLine) add(s);
-    if (found.length) out.push({ line: ln, title: found.map((s) => lensTitle(s, found.length > 1)).join('  ') });
+    if (found.length)
+      out.push({
+        line: ln,
+        title: found.map((s) => lensTitle(s, found.length > 1)).join('  '),
+        ...pathOf(found[0]),
+      });
   }
   return out.slice(0, MAX_LENSES);
 }
@@ -101,7 +112,11 @@ export function registerCodeLens(deps: {
     if (!current) return [];
     return lensesFor(current.index, doc.getText(), uriPath(doc.uri), doc.languageId).map((l) => ({
       range: { start: { line: l.line, character: 0 }, end: { line: l.line, character: 0 } },
-      command: { title: l.title, command: OPEN_TIMELINE_COMMAND, arguments: [current.profilePath] },
+      command: {
+        title: l.title,
+        command: SHOW_IN_TIMELINE_COMMAND,
+        arguments: [current.profilePath, ...(l.phasePath ? [l.phasePath] : [])],
+      },
     }));
   });
 }
