@@ -52,6 +52,7 @@ function internalState(ctx: Ctx) {
     workspaceTrusted: vscode.workspace.isTrusted,
     timeline: TimelinePanel.state,
     comparePanel: ComparePanel.state,
+    contextKeys: ctx.contextKeyValues,
   });
 }
 
@@ -69,7 +70,7 @@ export interface InternalState {
   storageDir: string;
   running: { label: string; progress: BuildProgressParams | undefined } | null;
   /** What the status bar item says, and the command its click runs. */
-  statusBar: { text: string; tooltip: string; command: string | null };
+  statusBar: { text: string; tooltip: string; command: string | null; accessibilityLabel: string };
   /** The end of what the Build Output channel shows. */
   buildOutputTail: string;
   lastResult: ProfileBuildResult | null;
@@ -80,6 +81,8 @@ export interface InternalState {
   timeline: TimelinePanelState | null;
   /** The compare panel, when one is open. */
   comparePanel: ComparePanelState | null;
+  /** The keys of the `when` clauses as the extension set them (`compilerMemory.hasProfile` …). */
+  contextKeys: Record<string, boolean>;
 }
 
 export const commands: Record<string, CommandFactory> = {

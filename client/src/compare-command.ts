@@ -42,6 +42,7 @@ export function compareWithBaselineCommand(ctx: Ctx): Cmd {
     if (!headPath) return noProfileYet(ctx, 'compare with the baseline');
     const noBaseline = (e: unknown): Refused | undefined => {
       if (responseErrorCode(e) !== CompareErrorCodes.noBaseline) return undefined;
+      ctx.setBaselineKnown(false);
       const reason =
         'Compiler Memory: no baseline is set. Set a profile as the baseline, then compare later builds with it.';
       ctx.notify('info', reason, {
