@@ -106,7 +106,7 @@ async function importProfile(ctx: Ctx, arg: unknown, options: unknown): Promise<
     ctx.buildOutput.appendLine(summary.report);
   }
   // What was imported, drawn: the timeline (beside the code), and what the importers warned of.
-  TimelinePanel.createOrShow(ctx, result.profilePath, { preserveFocus: true });
+  if (!TimelinePanel.pinnedOpen) TimelinePanel.createOrShow(ctx, result.profilePath, { preserveFocus: true });
   const warnings = summary.firstWarnings ?? [];
   if (summary.warningsCount) {
     ctx.notify(

@@ -74,7 +74,7 @@ export function timelineTitle(runTitle: string | undefined, pinned: boolean): st
     ?.split(' ')
     .map((a, i) => (i === 0 || a.includes('/') ? a.replace(/^.*[\\/](?=.)/, '') : a))
     .join(' ');
-  const short = what && what.length > 48 ? `${what.slice(0, 47)}…` : what;
+  const short = what && what.length > 64 ? `${what.slice(0, 63)}…` : what;
   return `Memory${short ? `: ${short}` : ' Timeline'}${pinned ? ' (pinned)' : ''}`;
 }
 
@@ -157,6 +157,11 @@ export class TimelinePanel {
     const created = new TimelinePanel(ctx, panel, profilePath, false, options.select);
     TimelinePanel.current = created;
     return created;
+  }
+
+  /** An open panel is pinned to its profile: what opens a timeline by itself (an import) leaves it. */
+  static get pinnedOpen(): boolean {
+    return TimelinePanel.current?.pinned ?? false;
   }
 
   /** Keeps the open panel on its profile (true), or lets it follow the newest one (false). */
