@@ -161,6 +161,8 @@ export interface BuildSummary {
   topPhasesByMemory: PhaseSummary[];
   phaseCount: number;
   warningsCount: number;
+  /** The first warnings' messages (at most 5), to show after an import or a build. */
+  firstWarnings?: string[];
   /** The engine's plain-text summary (peak, top phases, series, warnings), for the log. */
   report: string;
   /** The files a profile was imported from (`compilerMemory/importProfile`); null for a profiled build. */

@@ -9,7 +9,7 @@
 // proportional to the mean of its two durations. Times are milliseconds since each run's start; bytes
 // are bytes.
 
-import type { Comparison, PhaseDelta } from './compare';
+import type { ArenaDelta, Comparison, PhaseDelta } from './compare';
 
 export interface OverlayPoint {
   /** Phase-aligned time in [0, 1]. */
@@ -55,6 +55,8 @@ export interface OverlayModel {
   segments: OverlaySegment[];
   /** The per-phase delta table (from the Comparison). */
   phases: PhaseDelta[];
+  /** The arena groups, changed ones first (from the Comparison); empty when neither side has arenas. */
+  arenas: ArenaDelta[];
   peakMove: Comparison['peakMove'];
   /** Wall time, base against head (ms). */
   wall: Comparison['wall'];
@@ -72,4 +74,15 @@ export interface OverlayRenderedMessage {
   peakLabels: string[];
   /** Rows of the per-phase delta table. */
   phaseRows: number;
+  /** Rows of the arena table (0: no table). */
+  arenaRows: number;
+  /** The labels of the panel's buttons (VS Code only: "Copy as Markdown", "Save as…"). */
+  buttons: string[];
 }
+
+/** view → host (VS Code's compare panel): a button of the panel was pressed. */
+export interface OverlayActionMessage {
+  type: 'copyMarkdown' | 'saveMarkdown';
+}
+
+export type OverlayToHostMessage = OverlayRenderedMessage | OverlayActionMessage;

@@ -313,15 +313,14 @@ export interface RequestSeriesMessage {
 }
 
 /**
- * Open a phase's source location in the editor (VS Code only; `line` and `column` are 1-based): sent
- * when the user clicks a phase that has one, in the lanes or in the phase table. The host opens the file
- * beside the timeline (it does not replace the timeline's editor).
+ * Open a phase's source location in the editor (VS Code only): `phase` indexes `TimelineModel.phases`;
+ * the host reads the place from its own model (`TimelinePhase.source`), never a path from the view. Sent
+ * when the user clicks a phase that has one, in the lanes or in the phase table; the host opens the file
+ * in the code's group (it does not replace the timeline's editor).
  */
 export interface RevealSourceMessage {
   type: 'revealSource';
-  file: string;
-  line?: number;
-  column?: number;
+  phase: number;
 }
 
 /** The answer to a `selectPhase` the view found no phase for (the host may tell the user). */
@@ -375,10 +374,13 @@ export interface HostStateMessage {
  * marks its row in the phase table. The phase is named by its row (index into `phaseRows`, when the host
  * has the same model) or by its path (names outermost first, as `TimelinePeak.phasePath`), optionally of
  * one process; of a phase run several times, its longest span. A phase the view does not find is ignored
- * (the view then posts `phaseNotFound`).
+ * (the view then posts `phaseNotFound`). The host may name the very span by `phase` (an index into
+ * `TimelineModel.phases`), which the view prefers when it exists and fits `path`.
  */
 export interface SelectPhaseMessage {
   type: 'selectPhase';
+  /** An index into `TimelineModel.phases` (the host's own model: it is the view's), null when the host found none. */
+  phase?: number | null;
   row?: number;
   path?: string[];
   pid?: number;

@@ -1,6 +1,7 @@
 // Hovers and CodeLens on phase names, on real profiles imported from real compilers' output
 // (test/fixtures: rustc -Z time-passes=json of regex-syntax, clang 14 -ftime-trace of better-sqlite3,
 // tsc 6 --generateTrace of rxjs; the commands are in each folder's COMMAND.txt).
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../server/src/core/analysis/analyze';
@@ -10,7 +11,9 @@ import { buildPhaseIndex, normalizeName, type PhaseIndex } from '../server/src/c
 import { importFiles } from '../server/src/core/importers';
 import type { Profile } from '../server/src/core/model';
 import { lensesFor } from '../server/src/lsp/code-lens';
-import { hoverAt } from '../server/src/lsp/hover';
+import { codeOnly } from '../server/src/lsp/code-text';
+import { readProfile } from '../server/src/core/profile-file';
+import { hoverAt, showInTimelineLink } from '../server/src/lsp/hover';
 
 const fixtures = path.join(__dirname, 'fixtures');
 
@@ -84,8 +87,9 @@ describe('hover on rustc -Z time-passes (regex-syntax)', () => {
     expect(
       lensesFor(index, 'fn type_check_crate() {}\nfn unrelated() {}\nlet _t = timer("MIR_borrow_checking");\n'),
     ).toEqual([
-      { line: 0, title: '382.0 ms · 29.3 % · +99.3 MiB' },
-      { line: 2, title: '250.2 ms · 19.2 % · +21.7 MiB' },
+      // The phase path "Show in Timeline" selects.
+      { line: 0, title: '382.0 ms · 29.3 % · +99.3 MiB', phasePath: ['rustc #1', 'type_check_crate'] },
+      { line: 2, title: '250.2 ms · 19.2 % · +21.7 MiB', phasePath: ['rustc #1', 'MIR_borrow_checking'] },
     ]);
   });
 });
@@ -110,7 +114,11 @@ describe('hover on clang -ftime-trace (better-sqlite3)', () => {
 
   it('a CodeLens on the #include line', () => {
     expect(lensesFor(index, 'int a;\n#include <bits/os_defines.h>\n')).toEqual([
-      { line: 1, title: 'Source 4.08 ms · 0.1 %' },
+      {
+        line: 1,
+        title: 'Source 4.08 ms · 0.1 %',
+        phasePath: ['ExecuteCompiler', 'Frontend', 'Source', 'Source', 'Source'],
+      },
     ]);
   });
 });
@@ -141,5 +149,58 @@ describe('hover on a profile of repeated runs', () => {
     const row = profile.repeat!.phases.find((r) => r.path.at(-1) === 'type_check_crate')!;
     expect(row.durationMs.n).toBe(2);
     expect(md).toContain(`${formatMs(row.durationMs.median)} (median of 2 runs`);
+  });
+});
+
+describe('names in comments are not code (a cargo workspace, issue 19 item 7)', () => {
+  let index: PhaseIndex;
+  const libRs = path.join(__dirname, 'workspaces', 'cargo-std', 'parser', 'src', 'lib.rs');
+  beforeAll(
+    async () => (index = buildPhaseIndex(await readProfile(path.join(fixtures, 'cmi-profile/cargo-std.profile.json')))),
+  );
+
+  it("another crate's lib.rs naming `tokenizer` in its doc comment gets no lens and no peak flag", () => {
+    const text = readFileSync(libRs, 'utf8');
+    expect(text.split('\n')[0]).toContain('`tokenizer`');
+    // The profile has a phase the comment's word names, holding the peak: the comment alone must not show it.
+    expect(hover(index, 'let t = "tokenizer";', 'tokenizer')).toContain('**tokenizer**');
+    const lenses = lensesFor(index, text, libRs, 'rust');
+    expect(lenses.find((l) => l.line === 0)).toBeUndefined();
+    expect(lenses.some((l) => l.title.includes('⚑ peak'))).toBe(false);
+    // The doc comment of `run` names `source` in backticks: no lens there either.
+    expect(lenses.map((l) => text.split('\n')[l.line]!.trim()).filter((l) => l.startsWith('//'))).toEqual([]);
+  });
+
+  it('a hover on a word inside a comment shows nothing; in a string or identifier it does', () => {
+    const raw = '//! lexed by `tokenizer`\nlet t = "tokenizer"; /* tokenizer */\n';
+    const [comment, code] = codeOnly(raw, 'rust').split('\n') as [string, string];
+    const rawCode = raw.split('\n')[1]!;
+    expect(hoverAt(index, comment, 0, 16)).toBeUndefined();
+    expect(hoverAt(index, raw.split('\n')[0]!, 0, 16)?.markdown).toContain('**tokenizer**'); // what it was before
+    expect(hoverAt(index, code, 1, rawCode.indexOf('tokenizer') + 1)?.markdown).toContain('**tokenizer**');
+    expect(hoverAt(index, code, 1, rawCode.lastIndexOf('tokenizer') + 1)).toBeUndefined();
+  });
+});
+
+describe('Show in Timeline', () => {
+  it("a hover's link carries the profile and the phase path, parentheses escaped", () => {
+    const link = showInTimelineLink('/p/x.json', ['rustc #1', 'fn (a)](command:evil)']);
+    expect(link).toMatch(/^\[Show in Timeline\]\(command:compilerMemory\.showInTimeline\?[^()\s]+\)$/);
+    const args = JSON.parse(decodeURIComponent(link.slice(link.indexOf('?') + 1, -1)));
+    expect(args).toEqual(['/p/x.json', ['rustc #1', 'fn (a)](command:evil)']]);
+  });
+});
+
+describe('codeOnly', () => {
+  it('blanks comments and keeps literals, offsets and line breaks', () => {
+    const rust = "/* a /* nested */ still */ fn f<'a>(x: &'a str) -> char { '/' } // tail\nlet s = r#\"// not\"#;";
+    const out = codeOnly(rust, 'rust');
+    expect(out.length).toBe(rust.length);
+    expect(out).toBe(`${' '.repeat(26)} fn f<'a>(x: &'a str) -> char { '/' } ${' '.repeat(7)}\nlet s = r#"// not"#;`);
+    expect(codeOnly('const u = "http://x"; // c\n`/* t */` /* c */', 'typescript')).toBe(
+      `const u = "http://x";     \n\`/* t */\`        `,
+    );
+    // A C block comment does not nest; a backtick is plain text.
+    expect(codeOnly('/* a /* b */ x `y` /* z */', 'c')).toBe(`${' '.repeat(12)} x \`y\` ${' '.repeat(7)}`);
   });
 });

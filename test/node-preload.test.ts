@@ -314,7 +314,8 @@ describe('node preload: TypeScript 6 tsc', () => {
     const again = await r.collectAgain();
     expect(again.warnings).toContainEqual({
       code: 'preload-truncated',
-      message: `${file}: line ${lines} is incomplete (the process was probably killed): kept the ${lines - 1} line(s) before it`,
+      // The message names the process, not the internal records file (issue 19: no internal file names).
+      message: `the Node process of pid ${/^node-(\d+)/.exec(file)![1]}: line ${lines} is incomplete (the process was probably killed): kept the ${lines - 1} line(s) before it`,
       file,
       line: lines,
     });

@@ -38,6 +38,7 @@ export function setBaselineCommand(ctx: Ctx): Cmd {
     );
     if (answer.kind !== 'answer') return answer;
     const baseline = answer.result;
+    ctx.setBaselineKnown(true);
     ctx.notify(
       'info',
       `Compiler Memory: baseline set to ${describe(baseline)}. Profile Build now shows the change against it.`,
@@ -62,6 +63,7 @@ export function clearBaselineCommand(ctx: Ctx): Cmd {
     );
     if (answer.kind !== 'answer') return answer;
     const { cleared } = answer.result;
+    ctx.setBaselineKnown(false);
     // The last result no longer speaks of a baseline.
     const last = ctx.lastResult;
     if (last?.summary.baseline) {

@@ -11,8 +11,14 @@ import { importProfileCommand } from './import-profile-command';
 import { profileBuildCommand, profileBuildRepeatCommand } from './profile-build-command';
 import { detectedBuildsCommand, selectBuildCommand } from './select-build-command';
 import type { ServerState } from './status-bar';
-import { openTimelineCommand } from './open-timeline-command';
+import {
+  internalTimelineMessageCommand,
+  openTimelineCommand,
+  pinTimelineCommand,
+  showInTimelineCommand,
+} from './open-timeline-command';
 import { TimelinePanel, type TimelinePanelState } from './timeline-panel';
+import { ComparePanel, type ComparePanelState } from './compare-panel';
 
 function cancelProfiling(ctx: Ctx) {
   return () => {
@@ -45,7 +51,17 @@ function internalState(ctx: Ctx) {
     lastNotice: ctx.lastNotice ?? null,
     workspaceTrusted: vscode.workspace.isTrusted,
     timeline: TimelinePanel.state,
+    comparePanel: ComparePanel.state,
+    contextKeys: ctx.contextKeyValues,
   });
+}
+
+/** Internal, for the tests: a button of the compare panel, as its view's message would press it. */
+function internalComparePanelAction() {
+  return (type: unknown, saveTo?: unknown) =>
+    type === 'copyMarkdown' || type === 'saveMarkdown'
+      ? ComparePanel.act(type, typeof saveTo === 'string' ? vscode.Uri.file(saveTo) : undefined)
+      : null;
 }
 
 export interface InternalState {
@@ -54,7 +70,7 @@ export interface InternalState {
   storageDir: string;
   running: { label: string; progress: BuildProgressParams | undefined } | null;
   /** What the status bar item says, and the command its click runs. */
-  statusBar: { text: string; tooltip: string; command: string | null };
+  statusBar: { text: string; tooltip: string; command: string | null; accessibilityLabel: string };
   /** The end of what the Build Output channel shows. */
   buildOutputTail: string;
   lastResult: ProfileBuildResult | null;
@@ -63,6 +79,10 @@ export interface InternalState {
   workspaceTrusted: boolean;
   /** The timeline panel, when one is open. */
   timeline: TimelinePanelState | null;
+  /** The compare panel, when one is open. */
+  comparePanel: ComparePanelState | null;
+  /** The keys of the `when` clauses as the extension set them (`compilerMemory.hasProfile` …). */
+  contextKeys: Record<string, boolean>;
 }
 
 export const commands: Record<string, CommandFactory> = {
@@ -74,6 +94,9 @@ export const commands: Record<string, CommandFactory> = {
   'compilerMemory.importProfile': importProfileCommand,
   // The panel waits for a server that is starting; it says so in the panel when the server is down.
   'compilerMemory.openTimeline': openTimelineCommand,
+  'compilerMemory.showInTimeline': showInTimelineCommand,
+  'compilerMemory.pinTimeline': pinTimelineCommand(true),
+  'compilerMemory.unpinTimeline': pinTimelineCommand(false),
   'compilerMemory.cancelProfiling': cancelProfiling,
   'compilerMemory.showBuildOutput': showBuildOutput,
   // Reads settings and files only: works whatever the server is doing, trusted or not.
@@ -87,5 +110,7 @@ export const commands: Record<string, CommandFactory> = {
   'compilerMemory.copySummaryMarkdown': copySummaryMarkdownCommand,
   'compilerMemory.internal.state': internalState,
   'compilerMemory.internal.baseline': internalBaselineCommand,
+  'compilerMemory.internal.comparePanelAction': internalComparePanelAction,
+  'compilerMemory.internal.timelineMessage': internalTimelineMessageCommand,
   'compilerMemory.internal.detectedBuilds': detectedBuildsCommand,
 };

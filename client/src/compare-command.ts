@@ -1,7 +1,7 @@
 // "Compiler Memory: Compare with Baseline" (the last profile, or the profile file given as the
-// argument, against the baseline: the Markdown of `cmi compare --markdown` in an untitled document
-// beside, with its preview, and both memory curves aligned by phase in a panel beside
-// (compare-panel.ts); differing environment facts in a warning) and "Compiler Memory: Copy
+// argument, against the baseline: one panel beside (compare-panel.ts) with both memory curves aligned
+// by phase, the per-phase and arena tables, and buttons to copy or save the Markdown of
+// `cmi compare --markdown`; differing environment facts in a warning) and "Compiler Memory: Copy
 // Summary as Markdown" (against the baseline when one is set, else the profile's own summary, to the
 // clipboard). The language server compares (`compilerMemory/compare`, `compilerMemory/summaryMarkdown`).
 import * as vscode from 'vscode';
@@ -21,7 +21,6 @@ export type CompareOutcome =
   | {
       kind: 'compared';
       result: CompareResult;
-      document: string;
       envWarnings: string[];
       panel: ComparePanelState | null;
     }
@@ -37,22 +36,13 @@ export function envWarnings(c: Comparison): string[] {
     .map((d) => `${d.fact}: ${d.base ?? '(none)'} → ${d.head ?? '(none)'}`);
 }
 
-async function showMarkdown(ctx: Ctx, markdown: string): Promise<vscode.TextDocument> {
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
-  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
-  // The rendered tables beside the source (the built-in Markdown extension; without it the source stays).
-  await Promise.resolve(vscode.commands.executeCommand('markdown.showPreview', doc.uri)).catch((e: Error) =>
-    ctx.log.warn(`no Markdown preview: ${e.message}`),
-  );
-  return doc;
-}
-
 export function compareWithBaselineCommand(ctx: Ctx): Cmd {
   return async (arg?: unknown): Promise<CompareOutcome> => {
     const headPath = absolutePathOf(arg) ?? ctx.lastResult?.profilePath;
     if (!headPath) return noProfileYet(ctx, 'compare with the baseline');
     const noBaseline = (e: unknown): Refused | undefined => {
       if (responseErrorCode(e) !== CompareErrorCodes.noBaseline) return undefined;
+      ctx.setBaselineKnown(false);
       const reason =
         'Compiler Memory: no baseline is set. Set a profile as the baseline, then compare later builds with it.';
       ctx.notify('info', reason, {
@@ -73,9 +63,10 @@ export function compareWithBaselineCommand(ctx: Ctx): Cmd {
     if (answer.kind !== 'answer') return answer;
     const result: CompareResult = answer.result;
     ctx.log.info(`compared ${headPath} with the baseline:\n${result.text}`);
-    const doc = await showMarkdown(ctx, result.markdown);
-    // Both curves aligned by phase, with the per-phase deltas, in a panel beside.
-    const panel = result.overlay ? await ComparePanel.createOrShow(ctx, result.overlay).whenRendered(5_000) : null;
+    // Both curves aligned by phase, the per-phase and arena deltas, in one panel beside.
+    const panel = result.overlay
+      ? await ComparePanel.createOrShow(ctx, result.overlay, result.markdown).whenRendered(5_000)
+      : null;
     const env = envWarnings(result.comparison);
     if (env.length) {
       ctx.notify(
@@ -86,7 +77,7 @@ export function compareWithBaselineCommand(ctx: Ctx): Cmd {
         },
       );
     }
-    return { kind: 'compared', result, document: doc.uri.toString(), envWarnings: env, panel };
+    return { kind: 'compared', result, envWarnings: env, panel };
   };
 }
 

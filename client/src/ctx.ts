@@ -5,13 +5,15 @@ import * as vscode from 'vscode';
 import * as config from './config';
 import { configurationMiddleware } from './configuration-middleware';
 import { notificationText } from '../../common/untrusted-text';
+import { plainText } from './plain-text';
 import type { LanguageClient, LanguageClientOptions, RequestParam, ServerOptions } from 'vscode-languageclient/node';
-import type {
-  BuildProgressParams,
-  ImportProfileResult,
-  InitializationOptions,
-  ProfileBuildResult,
-  RequestDecl,
+import {
+  GetBaselineRequest,
+  type BuildProgressParams,
+  type ImportProfileResult,
+  type InitializationOptions,
+  type ProfileBuildResult,
+  type RequestDecl,
 } from '../../protocol/custom-messages';
 import type { LiveEnd, LivePhase, LiveTimelineUpdate } from '../../protocol/live';
 import { LiveCopy } from '../../common/live-copy';
@@ -76,6 +78,9 @@ export class Ctx {
   private readonly liveEmitter = this.push(new vscode.EventEmitter<LiveEvent>());
   /** The running build's live timeline (the timeline panel follows it). */
   readonly onLive = this.liveEmitter.event;
+  private readonly resultChanged = this.push(new vscode.EventEmitter<ProfileBuildResult>());
+  /** Fires with each new last result (a build's or an import's): the timeline follows it unless pinned. */
+  readonly onDidChangeResult = this.resultChanged.event;
   private active: ActiveRun | undefined;
   private last: ProfileBuildResult | undefined;
   lastOutcome: ProfileOutcome | undefined;
@@ -148,10 +153,11 @@ export class Ctx {
     return this.last;
   }
 
-  get statusBarText(): { text: string; tooltip: string; command: string | null } {
+  get statusBarText(): { text: string; tooltip: string; command: string | null; accessibilityLabel: string } {
     const tooltip = this.statusBar.tooltip;
     const command = this.statusBar.command;
     return {
+      accessibilityLabel: this.statusBar.accessibilityInformation?.label ?? '',
       text: this.statusBar.text,
       tooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? ''),
       command: typeof command === 'string' ? command : (command?.command ?? null),
@@ -206,6 +212,8 @@ export class Ctx {
         { scheme: 'untitled', language },
       ]),
       outputChannel: this.log,
+      // Hovers end with a "Show in Timeline" link: trusted for that command only.
+      markdown: { isTrusted: { enabledCommands: ['compilerMemory.showInTimeline'] }, supportHtml: false },
       initializationOptions,
       middleware: configurationMiddleware,
     };
@@ -252,9 +260,16 @@ export class Ctx {
   setServerState(state: ServerState): void {
     if (state.health !== this.server.health)
       this.log.info(`server: ${state.health}${state.message ? ` (${state.message})` : ''}`);
+    const wasUp = this.serverIsUp;
     this.server = state;
     this.serverChanged.fire(state);
     this.updateStatusBar();
+    // Whether a baseline is kept (from an earlier session): Compare with Baseline is offered then.
+    if (!wasUp && this.serverIsUp)
+      this.request(GetBaselineRequest.type, {}).then(
+        (b) => this.setBaselineKnown(b !== null),
+        (e: Error) => this.log.warn(`reading the baseline: ${e.message}`),
+      );
   }
 
   /** Resolves true once the server is up, false when it is down or not up within `timeoutMs`. */
@@ -300,12 +315,14 @@ export class Ctx {
       : { status: 'incomplete', statusReason: 'no profile was written' };
     this.liveEmitter.fire({ run, end: run.end });
     this.updateStatusBar();
+    if (result) this.resultChanged.fire(result);
   }
 
   /** Shows a profile that was not built here (imported) as the last result, as a build's would be. */
   showResult(result: ImportProfileResult): void {
     this.last = result;
     this.updateStatusBar();
+    this.resultChanged.fire(result);
   }
 
   private onBuildProgress(p: BuildProgressParams): void {
@@ -326,17 +343,52 @@ export class Ctx {
           : renderServer(this.server);
     this.statusBar.text = view.text;
     this.statusBar.tooltip = view.tooltip;
+    // Screen readers read this, not the Markdown tooltip.
+    this.statusBar.accessibilityInformation = { label: view.label };
     this.statusBar.command = view.command;
     this.statusBar.backgroundColor = view.background;
+    this.updateContextKeys();
   }
 
-  /** Shows a message (not waiting for it to be dismissed) and runs the action picked, if any. */
+  private contextKeys: Record<string, boolean> = {};
+  /** Whether the baseline is set, as last learnt (set or cleared here, or a result compared with one). */
+  private baselineSet = false;
+
+  /** Notes that a baseline is set (or not): Compare with Baseline is offered only then. */
+  setBaselineKnown(set: boolean): void {
+    this.baselineSet = set;
+    this.updateContextKeys();
+  }
+
+  /** The `when` clauses' keys: commands that can't act (Compare, Export without a profile) are not offered. */
+  private updateContextKeys(): void {
+    const keys = {
+      'compilerMemory.hasProfile': this.last !== undefined,
+      'compilerMemory.hasBaseline': this.baselineSet || this.last?.summary.baseline !== undefined,
+    };
+    for (const [key, value] of Object.entries(keys)) {
+      if (this.contextKeys[key] === value) continue;
+      this.contextKeys[key] = value;
+      void vscode.commands.executeCommand('setContext', key, value);
+    }
+  }
+
+  /** The `when` clause keys as last set, for the tests. */
+  get contextKeyValues(): Record<string, boolean> {
+    return { ...this.contextKeys };
+  }
+
+  /**
+   * Shows a message (not waiting for it to be dismissed) and runs the action picked, if any.
+   * Notifications draw no code spans: a `command` written in backticks is shown in quotes instead.
+   */
   notify(severity: 'info' | 'warning' | 'error', message: string, actions: Record<string, () => unknown> = {}): void {
-    this.lastNotice = { severity, message };
+    const plain = plainText(message);
+    this.lastNotice = { severity, message: plain };
     this.log[severity === 'warning' ? 'warn' : severity](message);
     const items = Object.keys(actions);
     // Notifications turn `[label](target)` into a link, `command:` targets included: not from a trace.
-    const text = notificationText(message);
+    const text = notificationText(plain);
     const shown =
       severity === 'info'
         ? vscode.window.showInformationMessage(text, ...items)

@@ -14,6 +14,7 @@ import {
 import { ServerNotUp, type Cmd, type Ctx, type ProfileOutcome } from './ctx';
 import { REQUEST_CANCELLED, responseErrorCode } from './messages';
 import { notUp } from './server-request';
+import { TimelinePanel } from './timeline-panel';
 
 /** The command's optional second argument. */
 export interface ImportProfileOptions {
@@ -103,6 +104,16 @@ async function importProfile(ctx: Ctx, arg: unknown, options: unknown): Promise<
     ctx.buildOutput.clear();
     ctx.buildOutput.appendLine(`── imported ${files.join(', ')} · profile: ${result.profilePath}`);
     ctx.buildOutput.appendLine(summary.report);
+  }
+  // What was imported, drawn: the timeline (beside the code), and what the importers warned of.
+  if (!TimelinePanel.pinnedOpen) TimelinePanel.createOrShow(ctx, result.profilePath, { preserveFocus: true });
+  const warnings = summary.firstWarnings ?? [];
+  if (summary.warningsCount) {
+    ctx.notify(
+      'warning',
+      `Compiler Memory: imported ${label} with ${summary.warningsCount} warning${summary.warningsCount === 1 ? '' : 's'}: ${warnings.slice(0, 2).join('; ')}${summary.warningsCount > 2 ? '; …' : ''}`,
+      { 'Show Build Output': () => ctx.buildOutput.show() },
+    );
   }
   ctx.log.info(
     `imported ${files.join(', ')}: ${summary.phaseCount} phases, peak ${summary.peak ? `${summary.peak.bytesText} in ${summary.peak.phasePath.join(' › ') || 'no phase'}` : 'not recorded'}; profile ${result.profilePath}`,

@@ -24,6 +24,8 @@ import * as config from './config';
 import { REQUEST_CANCELLED, responseErrorCode } from './messages';
 import { ActiveRun, ServerNotUp, type Cmd, type Ctx, type ProfileOutcome } from './ctx';
 import { notUp } from './server-request';
+import { plainText } from './plain-text';
+import { peakPhaseName } from './status-bar';
 
 /** `runs`: profile the build that many times ("Profile Build (repeat N)"), else as often as the chosen build asks. */
 export function profileBuildCommand(ctx: Ctx, options: { runs?: number } = {}): Cmd {
@@ -167,7 +169,7 @@ async function runChosen(ctx: Ctx, build: BuildChoice, runsAsked?: number): Prom
   let result: ProfileBuildResult | undefined;
   try {
     result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Profiling \`${label}\``, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: plainText(`Profiling \`${label}\``), cancellable: true },
       async (progress, token) => {
         const onCancel = token.onCancellationRequested(() => run.cancellation.cancel());
         run.onProgress = (p) => progress.report({ message: progressMessage(p) });
@@ -195,7 +197,15 @@ async function runChosen(ctx: Ctx, build: BuildChoice, runsAsked?: number): Prom
   ctx.log.info(
     `${summary.status}: \`${label}\` in ${summary.wallText}, peak ${summary.peak ? `${summary.peak.bytesText} in ${summary.peak.phasePath.join(' › ') || 'no phase'}` : 'not recorded'}; profile ${result.profilePath}`,
   );
-  if (summary.status !== 'ok') {
+  if (summary.status === 'ok') {
+    // Done: say so where the eyes are, with the way to the timeline.
+    const peak = summary.peak
+      ? ` · ${summary.peak.measure === 'live-heap' ? 'live heap' : 'peak'} ${summary.peak.bytesText} ${peakPhaseName(result).startsWith('at exit') ? peakPhaseName(result) : `in ${peakPhaseName(result)}`}`
+      : '';
+    ctx.notify('info', `Compiler Memory: \`${label}\` done in ${summary.wallText}${peak}.`, {
+      'Open Timeline': () => vscode.commands.executeCommand('compilerMemory.openTimeline', result.profilePath),
+    });
+  } else {
     const how = summary.status === 'failed' ? 'failed' : `was ${summary.status}`;
     ctx.notify(
       summary.status === 'failed' ? 'error' : 'warning',

@@ -1,10 +1,8 @@
 // "Show in Timeline" for one phase: the one call the side bar (and, later, hovers and CodeLens) make
 // to bring a phase up in the timeline. It opens the timeline of the phase's profile (or shows the open
 // one) and asks it to select the phase and zoom to it.
-//
-// The timeline's `selectPhase` message (host → view, protocol/timeline.ts) is added beside this by
-// the timeline's own work; until it is wired here, the panel opens on the profile and the selection is
-// kept (`lastPhaseShown`) for the tests and for the panel to pick up.
+// The panel sends its view `selectPhase` once it has the model; the last phase asked for is kept
+// (`lastPhaseShown`) for the tests and bug reports.
 import type { Ctx } from './ctx';
 import { TimelinePanel } from './timeline-panel';
 
@@ -29,7 +27,7 @@ export function lastPhaseShown(): PhaseInTimeline | null {
 
 /** Opens (or shows) the timeline of the phase's profile and selects the phase in it. */
 export function showPhaseInTimeline(ctx: Ctx, phase: PhaseInTimeline): void {
-  TimelinePanel.createOrShow(ctx, phase.profilePath);
+  TimelinePanel.createOrShow(ctx, phase.profilePath, { preserveFocus: true, select: phase.path });
   lastShown = phase;
   ctx.log.info(`show in the timeline: ${phase.path.join(' › ')} (row ${phase.phaseRow}) of ${phase.profilePath}`);
 }

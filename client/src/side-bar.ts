@@ -165,7 +165,7 @@ async function compareWith(ctx: Ctx, bar: SideBar, arg: unknown, baseArg: unknow
   });
   if (answer.kind !== 'answer') return answer;
   ctx.log.info(`compared ${headPath} with ${basePath ?? 'the baseline'}:\n${answer.result.text}`);
-  if (answer.result.overlay) ComparePanel.createOrShow(ctx, answer.result.overlay);
+  if (answer.result.overlay) ComparePanel.createOrShow(ctx, answer.result.overlay, answer.result.markdown);
   return { kind: 'compared', basePath: basePath ?? null, headPath };
 }
 

@@ -24,6 +24,8 @@ export interface LiveBuild {
 export interface StatusView {
   text: string;
   tooltip: vscode.MarkdownString;
+  /** What a screen reader says: plain words, no icons, no Markdown. */
+  label: string;
   command?: string;
   background?: vscode.ThemeColor;
 }
@@ -141,13 +143,25 @@ export function renderResult(result: ProfileBuildResult): StatusView {
   );
   md.appendMarkdown(`\n${links.join(' · ')}`);
 
+  const words = [
+    imported ? 'imported profile' : `build ${summary.status}`,
+    summary.peak
+      ? `${summary.peak.measure === 'live-heap' ? 'live heap peak' : 'peak'} ${summary.peak.bytesText} ${peakPhaseName(result).startsWith('at exit') ? peakPhaseName(result) : `in ${peakPhaseName(result)}`}`
+      : 'no memory recorded',
+  ];
+  if (summary.baseline)
+    words.push(
+      `${summary.baseline.peakDeltaText.replace('\u2212', 'minus ')} against the baseline${summary.baseline.noise ? ', within noise' : ''}`,
+    );
+  const label = `Compiler Memory Insight: ${words.join(', ')}. Press to open the timeline.`;
   switch (summary.status) {
     case 'ok':
-      return { text: `$(pulse) ${peak}`, tooltip: md, command: TIMELINE };
+      return { text: `$(pulse) ${peak}`, tooltip: md, label, command: TIMELINE };
     case 'failed':
       return {
         text: `$(error) build failed · ${peak}`,
         tooltip: md,
+        label,
         command: TIMELINE,
         background: new vscode.ThemeColor('statusBarItem.errorBackground'),
       };
@@ -157,6 +171,7 @@ export function renderResult(result: ProfileBuildResult): StatusView {
       return {
         text: `$(warning) ${summary.status} · ${peak}`,
         tooltip: md,
+        label,
         command: TIMELINE,
         background: new vscode.ThemeColor('statusBarItem.warningBackground'),
       };
@@ -180,7 +195,8 @@ export function renderLive(live: LiveBuild): StatusView {
   const text = p
     ? `$(loading~spin) ${p.treeRssText}${p.phase ? ` · ${labelText(p.phase)}` : ''}`
     : '$(loading~spin) profiling…';
-  return { text, tooltip: md, command: CANCEL };
+  const label = `Compiler Memory Insight: profiling ${live.label}${p ? `, RSS ${p.treeRssText}, ${p.phase ? `phase ${p.phase.replace(/\s+/g, ' ')}` : 'no phase yet'}, ${p.elapsedText}` : ''}. Press to cancel.`;
+  return { text, tooltip: md, label, command: CANCEL };
 }
 
 export function renderServer(state: ServerState): StatusView {
@@ -188,11 +204,20 @@ export function renderServer(state: ServerState): StatusView {
   switch (state.health) {
     case 'starting':
       md.appendText('The language server is starting.');
-      return { text: '$(loading~spin) Compiler Memory', tooltip: md };
+      return {
+        text: '$(loading~spin) Compiler Memory',
+        tooltip: md,
+        label: 'Compiler Memory Insight: the language server is starting.',
+      };
     case 'ready':
     case 'busy':
       md.appendMarkdown(`Ready. [Profile Build](command:${PROFILE})`);
-      return { text: '$(pulse) Compiler Memory', tooltip: md, command: PROFILE };
+      return {
+        text: '$(pulse) Compiler Memory',
+        tooltip: md,
+        label: 'Compiler Memory Insight: ready. Press to profile the build.',
+        command: PROFILE,
+      };
     case 'error':
     case 'stopped':
       md.appendMarkdown(
@@ -203,6 +228,7 @@ export function renderServer(state: ServerState): StatusView {
       return {
         text: '$(error) Compiler Memory',
         tooltip: md,
+        label: `Compiler Memory Insight: the language server ${state.health === 'stopped' ? 'stopped' : 'reported an error'}. See its output.`,
         background: new vscode.ThemeColor('statusBarItem.errorBackground'),
       };
   }

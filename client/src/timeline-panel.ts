@@ -10,14 +10,25 @@
 // sort orders, hidden series); VS Code hands both back when the panel is shown again or revived after
 // a reload, so the view comes back as it was left.
 //
-// While a build is profiled, an open panel (or one opened meanwhile) follows it live: the view is
-// reloaded to draw the run's live timeline (webview/src/live.ts), sent everything so far and then each
-// update the server streams (protocol/live.ts); when the build ends the panel loads its profile, or,
-// when none was written, tells the view how the run ended and leaves it what it drew.
+// While a build is profiled, an open panel (or one opened meanwhile) follows it live (unless pinned):
+// the view is reloaded to draw the run's live timeline (webview/src/live.ts), sent everything so far and
+// then each update the server streams (protocol/live.ts); when the build ends the panel loads its
+// profile, or, when none was written, tells the view how the run ended and leaves it what it drew.
+//
+// Navigation (issue 19, item 4): the panel follows the newest profile (a build's or an import's) unless
+// pinned; "Show in Timeline" (a hover, a CodeLens) opens it beside the code without taking the focus
+// and sends the view `selectPhase` once it has the model; the view's `revealSource` names a phase by
+// its index and the host opens that phase's place from its own model, in the code's group.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { HostToViewMessage, RevealSourceMessage, TimelineModel, ViewToHostMessage } from '../../protocol/timeline';
 import type { LiveEnd } from '../../protocol/live';
+import type {
+  HostToViewMessage,
+  RevealSourceMessage,
+  SelectPhaseMessage,
+  TimelineModel,
+  ViewToHostMessage,
+} from '../../protocol/timeline';
 import { TimelineModelRequest, TimelineSeriesRequest } from '../../protocol/custom-messages';
 import { type ActiveRun, SERVER_START_TIMEOUT_MS, ServerNotUp, type Ctx, type LiveEvent } from './ctx';
 import { webviewPage } from './webview-page';
@@ -29,6 +40,8 @@ export const TIMELINE_VIEW_TYPE = 'compilerMemory.timeline';
 /** What the host keeps in the view (setState) to bring the panel back after a reload. */
 export interface TimelineHostState {
   profilePath: string;
+  /** Kept on this profile: a newer one does not replace it. */
+  pinned?: boolean;
   /** The view's own state (webview/src/view-state.ts), kept beside the host's; opaque here. */
   view?: unknown;
 }
@@ -36,7 +49,12 @@ export interface TimelineHostState {
 /** A snapshot for the tests and bug reports (`compilerMemory.internal.state`). */
 export interface TimelinePanelState {
   profilePath: string;
+  /** The tab's title: what was built. */
+  title: string;
   visible: boolean;
+  /** The panel's editor group (1-based), as VS Code numbers them. */
+  viewColumn: number | null;
+  pinned: boolean;
   /** Set once the view has been sent the model. */
   model: {
     title: string;
@@ -60,6 +78,54 @@ export interface TimelinePanelState {
   seriesAnswered: number;
   lastError: string | null;
   revived: boolean;
+  /** The last `selectPhase` sent to the view; null before any. */
+  selected: Omit<SelectPhaseMessage, 'type'> | null;
+  /** The last place opened on the view's `revealSource`; null before any. */
+  revealed: { file: string; line: number; column: number } | null;
+}
+
+/** Where and how to show the panel: "Show in Timeline" keeps the focus in the code and selects a phase. */
+export interface ShowOptions {
+  /** A phase path, outermost first, to select and zoom to once the view has the model. */
+  select?: string[];
+  preserveFocus?: boolean;
+}
+
+/** The tab's title: what was built, its program names without their folders ("Memory: cargo build"). */
+export function timelineTitle(runTitle: string | undefined, pinned: boolean): string {
+  const what = runTitle
+    ?.split(' ')
+    .map((a, i) => (i === 0 || a.includes('/') ? a.replace(/^.*[\\/](?=.)/, '') : a))
+    .join(' ');
+  const short = what && what.length > 64 ? `${what.slice(0, 63)}…` : what;
+  return `Memory${short ? `: ${short}` : ' Timeline'}${pinned ? ' (pinned)' : ''}`;
+}
+
+/** The index of the longest span whose path is `path` (else whose name is its last element); null when none. */
+export function phaseIndexOf(model: TimelineModel, path: string[]): number | null {
+  const rowPath = new Map<number, string>();
+  const pathOfRow = (r: number): string => {
+    let p = rowPath.get(r);
+    if (p === undefined) {
+      const row = model.phaseRows[r]!;
+      p = row.parentRow === null ? row.name : `${pathOfRow(row.parentRow)}\u0000${row.name}`;
+      rowPath.set(r, p);
+    }
+    return p;
+  };
+  const want = path.join('\u0000');
+  const last = path.at(-1);
+  let best: number | null = null;
+  let bestByName: number | null = null;
+  const longer = (i: number, than: number | null) =>
+    than === null ||
+    model.phases[i]!.endMs - model.phases[i]!.startMs > model.phases[than]!.endMs - model.phases[than]!.startMs;
+  model.phases.forEach((ph, i) => {
+    if (model.phaseRows[ph.row] && pathOfRow(ph.row) === want) {
+      if (longer(i, best)) best = i;
+    } else if (ph.name === last && longer(i, bestByName)) bestByName = i;
+  });
+  return best ?? bestByName;
 }
 
 type LiveDrawn = { points: number; phases: number; redraws: number };
@@ -83,24 +149,64 @@ export class TimelinePanel {
   private disposed = false;
   /** The run shown live, if any: the view draws it instead of a profile. */
   private live: { run: ActiveRun; streaming: boolean; posted: number; drawn: LiveDrawn | null } | undefined;
+  private pinned = false;
+  /** A phase to select once the view has the model. */
+  private pendingSelect: string[] | undefined;
+  private selected: TimelinePanelState['selected'] = null;
+  private revealed: TimelinePanelState['revealed'] = null;
 
-  /** Shows the timeline of `profilePath`: in the open panel (reloaded) or in a new one. */
-  static createOrShow(ctx: Ctx, profilePath: string): TimelinePanel {
-    const column = vscode.window.activeTextEditor?.viewColumn;
+  /**
+   * Shows the timeline of `profilePath`: in the open panel (reloaded) or in a new one, beside the code
+   * (never in the source editor's place).
+   */
+  static createOrShow(ctx: Ctx, profilePath: string, options: ShowOptions = {}): TimelinePanel {
+    const codeColumn = vscode.window.activeTextEditor?.viewColumn;
+    const preserveFocus = options.preserveFocus ?? false;
     const open = TimelinePanel.current;
     if (open) {
-      open.panel.reveal(column);
+      // In the code's own group it would hide the code: move it beside.
+      const column = open.panel.viewColumn;
+      open.panel.reveal(
+        column === undefined || column === codeColumn ? vscode.ViewColumn.Beside : column,
+        preserveFocus,
+      );
       if (open.live && !open.live.run.end) return open; // it follows the running build
+      open.pendingSelect = options.select;
       if (open.profilePath !== profilePath || open.live) open.load(profilePath);
+      else if (open.model && options.select) void open.select(options.select);
       return open;
     }
     const panel = vscode.window.createWebviewPanel(
       TIMELINE_VIEW_TYPE,
-      'Memory Timeline',
-      column ?? vscode.ViewColumn.One,
+      timelineTitle(undefined, false),
+      { viewColumn: codeColumn ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active, preserveFocus },
       TimelinePanel.webviewOptions(ctx),
     );
-    return (TimelinePanel.current = new TimelinePanel(ctx, panel, profilePath, false));
+    const created = new TimelinePanel(ctx, panel, profilePath, false, options.select);
+    TimelinePanel.current = created;
+    return created;
+  }
+
+  /** An open panel is pinned to its profile: what opens a timeline by itself (an import) leaves it. */
+  static get pinnedOpen(): boolean {
+    return TimelinePanel.current?.pinned ?? false;
+  }
+
+  /** Keeps the open panel on its profile (true), or lets it follow the newest one (false). */
+  static setPinned(pinned: boolean): boolean {
+    const open = TimelinePanel.current;
+    if (!open) return false;
+    open.pinned = pinned;
+    open.updateTitle();
+    void vscode.commands.executeCommand('setContext', 'compilerMemory.timelinePinned', pinned);
+    void open.post({ type: 'hostState', state: open.hostState() });
+    return true;
+  }
+
+  /** For the tests (`compilerMemory.internal.timelineMessage`): a message as the view would send it. */
+  static async receive(message: ViewToHostMessage): Promise<TimelinePanelState | null> {
+    await TimelinePanel.current?.onMessage(message);
+    return TimelinePanel.state;
   }
 
   /** Open Timeline while a build runs: the panel (opened, or the open one) shows it live. */
@@ -117,7 +223,14 @@ export class TimelinePanel {
       vscode.window.activeTextEditor?.viewColumn ?? vscode.ViewColumn.One,
       TimelinePanel.webviewOptions(ctx),
     );
-    return (TimelinePanel.current = new TimelinePanel(ctx, panel, ctx.lastResult?.profilePath ?? '', false, run));
+    return (TimelinePanel.current = new TimelinePanel(
+      ctx,
+      panel,
+      ctx.lastResult?.profilePath ?? '',
+      false,
+      undefined,
+      run,
+    ));
   }
 
   /** Registers the open panel's following of running builds (at activation). */
@@ -135,7 +248,9 @@ export class TimelinePanel {
       );
       return;
     }
-    TimelinePanel.current = new TimelinePanel(ctx, panel, state.profilePath, true);
+    const revived = new TimelinePanel(ctx, panel, state.profilePath, true);
+    TimelinePanel.current = revived;
+    if (state.pinned) TimelinePanel.setPinned(true);
   }
 
   static get state(): TimelinePanelState | null {
@@ -155,11 +270,17 @@ export class TimelinePanel {
     private readonly panel: vscode.WebviewPanel,
     private profilePath: string,
     private readonly revived: boolean,
+    select?: string[],
     liveRun?: ActiveRun,
   ) {
+    this.pendingSelect = select;
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: ViewToHostMessage) => void this.onMessage(m)),
+      // The newest profile replaces the shown one, unless pinned.
+      ctx.onDidChangeResult((r) => {
+        if (!this.pinned && r.profilePath !== this.profilePath) this.load(r.profilePath);
+      }),
     );
     if (liveRun) this.follow(liveRun);
     else this.load(profilePath);
@@ -177,7 +298,10 @@ export class TimelinePanel {
   /** A running build moved on or ended. */
   private onLive(e: LiveEvent): void {
     if ('update' in e) {
-      if (this.live?.run !== e.run) return this.follow(e.run); // a new build: the view starts over with it
+      if (this.live?.run !== e.run) {
+        if (this.pinned) return; // pinned to its profile: a new build does not take it
+        return this.follow(e.run); // a new build: the view starts over with it
+      }
       if (this.live.streaming) void this.postLive({ type: 'live', update: e.update });
       return;
     }
@@ -191,6 +315,22 @@ export class TimelinePanel {
     if (live && (await this.post(m)) && m.type === 'live') live.posted++;
   }
 
+  private hostState(): TimelineHostState {
+    return { profilePath: this.profilePath, ...(this.pinned ? { pinned: true } : {}) };
+  }
+
+  private updateTitle(): void {
+    this.panel.title = timelineTitle(this.model?.run.title, this.pinned);
+  }
+
+  /** Sends the view `selectPhase` for `path` (the view selects the span and zooms to it). */
+  private async select(path: string[]): Promise<void> {
+    if (!this.model) return;
+    const message: SelectPhaseMessage = { type: 'selectPhase', phase: phaseIndexOf(this.model, path), path };
+    this.pendingSelect = undefined;
+    if (await this.post(message)) this.selected = { phase: message.phase, path };
+  }
+
   /** (Re)loads the view for a profile: it starts over with `ready`. */
   private load(profilePath: string): void {
     this.live = undefined;
@@ -198,7 +338,8 @@ export class TimelinePanel {
     this.model = undefined;
     this.seriesAnswered = 0;
     this.lastError = null;
-    this.panel.title = `Memory Timeline: ${path.basename(profilePath).replace(/\.cmi-profile\.json$/, '')}`;
+    this.selected = null;
+    this.updateTitle();
     this.panel.webview.html = this.html();
   }
 
@@ -206,7 +347,10 @@ export class TimelinePanel {
     const m = this.model;
     return {
       profilePath: this.profilePath,
+      title: this.panel.title,
       visible: this.panel.visible,
+      viewColumn: this.panel.viewColumn ?? null,
+      pinned: this.pinned,
       model: m
         ? {
             title: m.run.title,
@@ -228,6 +372,8 @@ export class TimelinePanel {
       seriesAnswered: this.seriesAnswered,
       lastError: this.lastError,
       revived: this.revived,
+      selected: this.selected,
+      revealed: this.revealed,
     };
   }
 
@@ -255,9 +401,12 @@ export class TimelinePanel {
           if (!(await this.ctx.whenServerUp(SERVER_START_TIMEOUT_MS))) throw new ServerNotUp();
           const model = await this.ctx.request(TimelineModelRequest.type, { profilePath });
           if (profilePath !== this.profilePath) return; // another profile was loaded meanwhile
-          const state: TimelineHostState = { profilePath };
-          await this.post({ type: 'hostState', state });
-          if (await this.post({ type: 'model', model })) this.model = model;
+          await this.post({ type: 'hostState', state: this.hostState() });
+          if (await this.post({ type: 'model', model })) {
+            this.model = model;
+            this.updateTitle();
+            if (this.pendingSelect) await this.select(this.pendingSelect);
+          }
         } catch (e) {
           this.lastError = (e as Error).message;
           this.ctx.log.error(`timeline of ${profilePath}: ${this.lastError}`);
@@ -294,14 +443,16 @@ export class TimelinePanel {
   }
 
   /**
-   * Opens a phase's source location beside the panel; a relative path is taken from the workspace
+   * Opens the source location of the phase the view names (from the host's model), in the code's
+   * group (beside the panel when no code is shown); a relative path is taken from the workspace
    * folder. A path outside the workspace folders (the trace may name any file) opens only after a
    * modal question naming it.
    */
   private async revealSource(m: RevealSourceMessage): Promise<void> {
-    if (typeof m.file !== 'string' || !m.file) return;
+    const source = Number.isInteger(m.phase) ? this.model?.phases[m.phase]?.source : undefined;
+    if (!source || typeof source.file !== 'string' || !source.file) return;
     const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-    const { file, inside } = resolveSourceLocation(m.file, folders);
+    const { file, inside } = resolveSourceLocation(source.file, folders);
     if (!inside) {
       const open = 'Open';
       const picked = await vscode.window.showWarningMessage(
@@ -314,14 +465,16 @@ export class TimelinePanel {
       );
       if (picked !== open) return;
     }
-    const line = Math.max(0, (Number.isFinite(m.line) ? m.line! : 1) - 1);
-    const column = Math.max(0, (Number.isFinite(m.column) ? m.column! : 1) - 1);
+    const line = Math.max(0, (Number.isFinite(source.line) ? source.line! : 1) - 1);
+    const column = Math.max(0, (Number.isFinite(source.column) ? source.column! : 1) - 1);
+    const codeColumn = vscode.window.visibleTextEditors.find((e) => e.viewColumn !== this.panel.viewColumn)?.viewColumn;
     try {
       const pos = new vscode.Position(line, column);
       await vscode.window.showTextDocument(vscode.Uri.file(file), {
-        viewColumn: vscode.ViewColumn.Beside,
+        viewColumn: codeColumn ?? vscode.ViewColumn.Beside,
         selection: new vscode.Range(pos, pos),
       });
+      this.revealed = { file, line: line + 1, column: column + 1 };
     } catch (e) {
       this.ctx.notify('warning', `Compiler Memory: can't open ${file}: ${(e as Error).message}`);
     }
@@ -338,7 +491,10 @@ export class TimelinePanel {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (TimelinePanel.current === this) TimelinePanel.current = undefined;
+    if (TimelinePanel.current === this) {
+      TimelinePanel.current = undefined;
+      void vscode.commands.executeCommand('setContext', 'compilerMemory.timelinePinned', false);
+    }
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }

@@ -1,6 +1,7 @@
 // The phase-aligned overlay of two runs (protocol/overlay.ts): both memory curves over phase-aligned
 // time (0–100 %), the matched phases as bands and lines, each side's peak marked, and the per-phase
-// delta table. Draws the model embedded in the page as <script type="application/json"
+// delta table, and the arena groups' table. In VS Code's panel, "Copy as Markdown" and "Save as…"
+// buttons ask the host for the comparison's Markdown (the host has it). Draws the model embedded in the page as <script type="application/json"
 // id="cmi-overlay-model"> (by `cmi compare --html` and by VS Code's compare panel); does no analysis
 // and imports nothing from vscode, server/ or client/. Every string from a trace is set as text.
 //
@@ -18,14 +19,16 @@ import {
   type TooltipItem,
 } from 'chart.js';
 import annotationPlugin from 'chartjs-plugin-annotation';
-import type { Delta, PhaseDelta } from '../../protocol/compare';
+import type { ArenaDelta, Delta, PhaseDelta } from '../../protocol/compare';
 import { formatBytes, formatMs, formatPercent } from '../../common/format';
 import type {
+  OverlayActionMessage,
   OverlayModel,
   OverlayPoint,
   OverlayRenderedMessage,
   OverlaySegment,
   OverlaySide,
+  OverlayToHostMessage,
 } from '../../protocol/overlay';
 import './overlay.css';
 
@@ -161,6 +164,52 @@ function phaseTable(model: OverlayModel): HTMLElement {
   table.append(head, body);
   wrap.append(table);
   return wrap;
+}
+
+/** The arena groups matched across the runs (`module_#` for 300 per-module arenas), changed ones first. */
+function arenaTable(arenas: ArenaDelta[]): HTMLElement {
+  const wrap = el('div', 'ov-table-wrap');
+  const table = el('table', 'ov-table');
+  table.id = 'cmi-overlay-arenas';
+  table.append(el('caption', '', 'Arena groups, matched by name with numbers as # (bold: beyond noise)'));
+  const head = el('thead');
+  const groups = el('tr');
+  groups.append(el('th', '', ''), el('th', '', ''));
+  const atPeak = el('th', '', 'bytes at the peak');
+  atPeak.colSpan = 4;
+  const held = el('th', '', 'held past last use');
+  held.colSpan = 2;
+  groups.append(atPeak, held);
+  const cols = el('tr');
+  for (const c of ['arena group', 'arenas', 'base', 'head', 'Δ', 'Δ %', 'base', 'head']) cols.append(el('th', '', c));
+  head.append(groups, cols);
+  const body = el('tbody');
+  for (const a of arenas) {
+    const tr = el('tr');
+    tr.dataset.change = a.change;
+    tr.append(el('td', '', a.category ? `${a.name} (${a.category})` : a.name));
+    tr.append(el('td', '', a.count.base === a.count.head ? String(a.count.head) : `${a.count.base} → ${a.count.head}`));
+    deltaCells(tr, a.bytesAtPeak, formatBytes);
+    tr.append(el('td', '', String(a.heldPastLastUse.base)), el('td', '', String(a.heldPastLastUse.head)));
+    body.append(tr);
+  }
+  table.append(head, body);
+  wrap.append(table);
+  return wrap;
+}
+
+/** VS Code's panel: the buttons that copy or save the comparison's Markdown (the host has it). */
+function actions(post: (m: OverlayToHostMessage) => void): HTMLElement {
+  const bar = el('div', 'ov-actions');
+  const button = (label: string, type: OverlayActionMessage['type']) => {
+    const b = el('button', '', label);
+    b.type = 'button';
+    b.dataset.action = type;
+    b.addEventListener('click', () => post({ type }));
+    return b;
+  };
+  bar.append(button('Copy as Markdown', 'copyMarkdown'), button('Save as…', 'saveMarkdown'));
+  return bar;
 }
 
 function sideLine(cls: 'base' | 'head', s: OverlaySide, wallMs: number | undefined): HTMLElement {
@@ -344,7 +393,12 @@ function chartConfig(
 function render(model: OverlayModel, root: HTMLElement): void {
   root.replaceChildren();
   root.className = 'ov-root';
-  root.append(el('h1', 'ov-title', model.title));
+  const vscodeApi = typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : undefined;
+  const titleRow = el('div', 'ov-title-row');
+  titleRow.append(el('h1', 'ov-title', model.title));
+  const bar = vscodeApi ? actions((m) => vscodeApi.postMessage(m)) : undefined;
+  if (bar) titleRow.append(bar);
+  root.append(titleRow);
   const sides = el('div', 'ov-sides');
   sides.append(
     sideLine('base', model.base, model.wall.base?.median),
@@ -369,6 +423,8 @@ function render(model: OverlayModel, root: HTMLElement): void {
     root.append(ul);
   }
   root.append(phaseTable(model));
+  const arenas = model.arenas ?? [];
+  if (arenas.length) root.append(arenaTable(arenas));
 
   const { config, segmentLabels, peakLabels } = chartConfig(model, colors());
   const chart = new Chart(canvas, config);
@@ -385,15 +441,17 @@ function render(model: OverlayModel, root: HTMLElement): void {
   }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
   document.body.dataset.rendered = 'true';
   // Inside VS Code, tell the panel what is drawn (its state for tests and bug reports).
-  if (typeof acquireVsCodeApi === 'function') {
+  if (vscodeApi) {
     const message: OverlayRenderedMessage = {
       type: 'rendered',
       curves: chart.data.datasets.map((d) => d.data.length),
       segmentLabels,
       peakLabels,
       phaseRows: model.phases.length,
+      arenaRows: arenas.length,
+      buttons: [...(bar?.querySelectorAll('button') ?? [])].map((b) => b.textContent ?? ''),
     };
-    acquireVsCodeApi().postMessage(message);
+    vscodeApi.postMessage(message);
   }
 }
 

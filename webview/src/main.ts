@@ -50,15 +50,15 @@ function requestSeries(startMs: number, endMs: number, columns: number, seriesId
 
 /** In VS Code, clicking a phase (a row of the phase table, a span in the lanes) whose phase has a source location asks the host to reveal it. */
 function revealer(model: TimelineModel): (r: TimelinePhaseRow) => (() => void) | undefined {
-  const sources = new Map<TimelinePhaseRow, NonNullable<TimelinePhase['source']>>();
-  for (const ph of model.phases) {
+  const sources = new Map<TimelinePhaseRow, number>();
+  model.phases.forEach((ph: TimelinePhase, i) => {
     const row = model.phaseRows[ph.row];
-    if (ph.source && row && !sources.has(row)) sources.set(row, ph.source);
-  }
+    if (ph.source && row && !sources.has(row)) sources.set(row, i);
+  });
   return (r) => {
-    const s = sources.get(r);
-    return s && host && typeof acquireVsCodeApi === 'function'
-      ? () => host.postMessage({ type: 'revealSource', ...s })
+    const phase = sources.get(r);
+    return phase !== undefined && host && typeof acquireVsCodeApi === 'function'
+      ? () => host.postMessage({ type: 'revealSource', phase })
       : undefined;
   };
 }
@@ -78,6 +78,10 @@ function findPhase(model: TimelineModel, m: SelectPhaseMessage): TimelinePhase |
   const same = (a: string[], b: readonly string[]) => a.length === b.length && a.every((x, k) => x === b[k]);
   const fits = (i: number) =>
     (m.path === undefined || same(pathOf(i), m.path)) && (m.pid === undefined || rows[i]!.pid === m.pid);
+  if (typeof m.phase === 'number' && Number.isInteger(m.phase)) {
+    const p = model.phases[m.phase];
+    if (p && rows[p.row] && fits(p.row)) return p;
+  }
   let row = -1;
   if (m.row !== undefined && Number.isInteger(m.row) && rows[m.row] && fits(m.row)) row = m.row;
   else if (Array.isArray(m.path) && m.path.length) {

@@ -2,7 +2,8 @@
 // (in any case style: `checkAllTranslationUnits`, `"type_check_crate"`), an `#include` line naming a
 // header the trace timed (clang's `Source`), a line the trace names. The text is Markdown built from
 // the phase index (core/analysis/phase-index.ts); only the word or string under the cursor is
-// tokenised, so a hover is one Map lookup.
+// tokenised, so a hover is one Map lookup. Comments name no phase: the line is read from the
+// document's code (code-text.ts), where comments are blanks.
 
 import { fileURLToPath } from 'node:url';
 import type { Connection, Hover, TextDocuments } from 'vscode-languageserver/node';
@@ -13,6 +14,7 @@ import { lookupFile, lookupInclude, lookupName } from '../core/analysis/phase-in
 import type { SeriesKind } from '../core/model';
 import { formatBytes, formatMs, formatPercent } from '../core/units';
 import { labelText, markdownCode, markdownText } from '../../../common/untrusted-text';
+import { MaskedDocuments } from './code-text';
 
 /** The profile hovers and lenses speak of, loaded and indexed on first use. */
 export interface CurrentIndex {
@@ -136,6 +138,12 @@ export function fileMarkdown(index: PhaseIndex, files: FileStats[], heading: str
   return lines.join('\n\n');
 }
 
+/** A stat's first path (the one "Show in Timeline" selects). */
+export function pathOf(s: PhaseStat | undefined): { phasePath?: string[] } {
+  const p = s?.paths[0]?.path;
+  return p ? { phasePath: p } : {};
+}
+
 /** The string literal or the word at `character`, with its span; undefined on blanks and punctuation. */
 export function tokenAt(lineText: string, character: number): { text: string; span: Span; literal: boolean }[] {
   const out: { text: string; span: Span; literal: boolean }[] = [];
@@ -165,7 +173,7 @@ export function hoverAt(
   line: number,
   character: number,
   filePath?: string,
-): { markdown: string; span: Span } | undefined {
+): { markdown: string; span: Span; phasePath?: string[] } | undefined {
   const inc = INCLUDE_LINE.exec(lineText);
   if (inc) {
     const files = lookupInclude(index, inc[2]!);
@@ -178,12 +186,13 @@ export function hoverAt(
           `**${markdownCode(`#include ${inc[1]}${inc[2]}${inc[1] === '<' ? '>' : '"'}`)}** as the trace timed it:`,
         ),
         span: { start, end: start + inc[2]!.length + 2 },
+        ...pathOf(files[0]!.phases[0]),
       };
     }
   }
   for (const t of tokenAt(lineText, character)) {
     const s = lookupName(index, t.text);
-    if (s) return { markdown: phaseMarkdown(index, s), span: t.span };
+    if (s) return { markdown: phaseMarkdown(index, s), span: t.span, ...pathOf(s) };
   }
   if (filePath) {
     const f = lookupFile(index, filePath);
@@ -196,10 +205,23 @@ export function hoverAt(
           `**${markdownText(`${f.file.replace(/^.*[\\/]/, '')}:${line + 1}`)}** in the trace:`,
         ),
         span: { start: 0, end: lineText.length },
+        ...pathOf(stats[0]),
       };
     }
   }
   return undefined;
+}
+
+/**
+ * "Show in Timeline": a command link the client trusts for this command only (ctx.ts). The arguments
+ * are JSON in the URI, parentheses escaped too so that a phase name cannot end the link.
+ */
+export function showInTimelineLink(profilePath: string, phasePath?: string[]): string {
+  const args = encodeURIComponent(JSON.stringify([profilePath, ...(phasePath ? [phasePath] : [])])).replace(
+    /[()]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `[Show in Timeline](command:compilerMemory.showInTimeline?${args})`;
 }
 
 export function registerHover(deps: {
@@ -208,19 +230,28 @@ export function registerHover(deps: {
   current: IndexSource;
 }): void {
   const { connection, documents } = deps;
+  const masked = new MaskedDocuments();
+  documents.onDidClose((e) => masked.forget(e.document.uri));
   connection.onHover(async (params): Promise<Hover | null> => {
     const doc = documents.get(params.textDocument.uri);
     if (!doc) return null;
     const current = await deps.current();
     if (!current) return null;
     const { line, character } = params.position;
-    const lineText = doc
-      .getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } })
+    const filePath = uriPath(doc.uri);
+    const start = doc.offsetAt({ line, character: 0 });
+    const end = doc.offsetAt({ line: line + 1, character: 0 });
+    const lineText = masked
+      .get(doc, filePath)
+      .slice(start, end)
       .replace(/\r?\n$/, '');
-    const h = hoverAt(current.index, lineText, line, character, uriPath(doc.uri));
+    const h = hoverAt(current.index, lineText, line, character, filePath);
     if (!h) return null;
     return {
-      contents: { kind: MarkupKind.Markdown, value: h.markdown },
+      contents: {
+        kind: MarkupKind.Markdown,
+        value: `${h.markdown}\n\n${showInTimelineLink(current.profilePath, h.phasePath)}`,
+      },
       range: { start: { line, character: h.span.start }, end: { line, character: h.span.end } },
     };
   });

@@ -74,6 +74,7 @@ export function summarize(a: Analysis): BuildSummary {
     topPhasesByMemory: topPhasesByMemory(a.phases).map(phaseSummary),
     phaseCount: a.phases.length,
     warningsCount: a.warnings.length,
+    firstWarnings: a.warnings.slice(0, 5).map((w) => w.message),
     report: summaryText(a),
     importedFrom: a.importedFrom ?? null,
   };

@@ -33,11 +33,14 @@ suite('Activation', () => {
       'compilerMemory.history.setBaseline',
       'compilerMemory.importProfile',
       'compilerMemory.openTimeline',
+      'compilerMemory.pinTimeline',
       'compilerMemory.profileBuild',
       'compilerMemory.profileBuildRepeat',
       'compilerMemory.selectBuild',
       'compilerMemory.setBaseline',
       'compilerMemory.showBuildOutput',
+      'compilerMemory.showInTimeline',
+      'compilerMemory.unpinTimeline',
     ]);
     const registered = new Set(await vscode.commands.getCommands(true));
     for (const c of [...contributed, 'compilerMemory.internal.state'])
@@ -47,6 +50,9 @@ suite('Activation', () => {
   test('starts the language server, which reports ready; the status bar says so', async () => {
     const s = await waitForServerReady();
     assert.equal(s.statusBar.text, '$(pulse) Compiler Memory');
+    assert.equal(s.statusBar.accessibilityLabel, 'Compiler Memory Insight: ready. Press to profile the build.');
+    // No profile yet: Compare, Export and the like are not offered in the palette.
+    assert.equal(s.contextKeys['compilerMemory.hasProfile'], false);
     assert.equal(s.running, null);
     assert.equal(s.workspaceTrusted, true);
   });

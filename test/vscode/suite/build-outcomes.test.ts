@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { readProfile } from '../../../server/src/core/profile-file';
 import { isAlive, profileBuild, profiled, setBuildCommand, state, waitFor, waitForServerReady } from './helpers';
 
 const MiB = 1024 * 1024;
@@ -68,8 +69,12 @@ suite('Profile Build: failing, cancelled and unstartable builds', () => {
     assert.match((second as { reason: string }).reason, /slow-build\.js .* is being profiled already/);
     assert.equal(await vscode.commands.executeCommand('compilerMemory.cancelProfiling'), true);
 
-    const { summary } = profiled(await pending);
+    const cancelled = profiled(await pending);
+    const { summary } = cancelled;
     assert.equal(summary.status, 'cancelled');
+    // The user's own cancel stopped the processes: no warning says so.
+    const warnings = (await readProfile(cancelled.profilePath)).warnings;
+    assert.ok(!warnings.some((w) => /stopped/.test(w.code)), `warnings: ${warnings.map((w) => w.code).join(', ')}`);
     assert.ok(
       summary.peak && summary.peak.bytes > 64 * MiB,
       `peak ${summary.peak?.bytesText}: the child's 64 MiB should be in the tree's RSS`,

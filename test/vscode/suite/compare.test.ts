@@ -1,7 +1,11 @@
 // Compare runs in the real editor, on the TypeScript workspace: Set as Baseline on the last profile,
-// Profile Build (repeat N) with the change against it in the status bar, Compare with Baseline (the
-// Markdown table beside), Copy Summary as Markdown (the clipboard), Clear Baseline.
+// Profile Build (repeat N) with the change against it in the status bar, Compare with Baseline (one
+// panel beside: curves, per-phase and arena tables, Copy as Markdown and Save as… buttons; nothing
+// else opens), Copy Summary as Markdown (the clipboard), Clear Baseline.
 import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BaselineOutcome } from '../../../client/src/baseline-commands';
 import type { CompareOutcome, CopyOutcome } from '../../../client/src/compare-command';
@@ -74,7 +78,8 @@ suite('Compare runs: baseline, repeated runs, Markdown', () => {
     );
   });
 
-  test('Compare with Baseline shows the Markdown table beside, with the commands and run counts', async () => {
+  test('Compare with Baseline opens one panel beside, and no Markdown document', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const outcome = (await vscode.commands.executeCommand<CompareOutcome>('compilerMemory.compareWithBaseline'))!;
     assert.equal(outcome.kind, 'compared', JSON.stringify(outcome));
     const { markdown, comparison } = (outcome as Extract<CompareOutcome, { kind: 'compared' }>).result;
@@ -82,23 +87,54 @@ suite('Compare runs: baseline, repeated runs, Markdown', () => {
     assert.match(markdown, /^Base: `.*tsc\.js -p \.` — 1 run \(ok\)/m);
     assert.match(markdown, /^Head: `.*tsc\.js -p \.` — 2 runs \(ok\)/m);
     assert.equal(comparison.head.runs, 2);
-    const doc = vscode.workspace.textDocuments.find(
-      (d) => d.uri.toString() === (outcome as Extract<CompareOutcome, { kind: 'compared' }>).document,
+    // What the editor shows: one tab, the panel; no untitled Markdown, no preview, nothing dirty.
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+    assert.deepEqual(
+      tabs.map((t) => t.label),
+      ['Memory Compared by Phase'],
+      `tabs: ${tabs.map((t) => t.label).join(', ')}`,
     );
-    assert.ok(doc, 'the Markdown document is not open');
-    assert.equal(doc.languageId, 'markdown');
-    assert.equal(doc.getText(), markdown);
-    // Beside it, the panel with both curves aligned by phase and the per-phase deltas, drawn by its view.
+    assert.ok(
+      !vscode.workspace.textDocuments.some((d) => d.isUntitled || d.languageId === 'markdown'),
+      'a Markdown or untitled document was opened',
+    );
+    assert.ok(!tabs.some((t) => t.isDirty), 'a tab asks to be saved');
+    // The panel: both curves aligned by phase, the per-phase deltas, the arena groups, the two buttons.
     const { panel, result } = outcome as Extract<CompareOutcome, { kind: 'compared' }>;
     assert.ok(result.overlay, 'the comparison has no overlay model');
     assert.ok(panel?.rendered, `the compare panel did not draw: ${JSON.stringify(panel)}`);
     assert.equal(panel.title, 'Memory Compared by Phase');
+    assert.deepEqual(panel.rendered.buttons, ['Copy as Markdown', 'Save as…']);
+    assert.equal(panel.rendered.arenaRows, comparison.arenas.length);
     assert.equal(panel.rendered.curves.length, 2);
     for (const n of panel.rendered.curves) assert.ok(n > 1, `a curve has ${n} points`);
     assert.equal(panel.rendered.peakLabels.length, 2, JSON.stringify(panel.rendered));
     assert.match(panel.rendered.peakLabels[0]!, /^base peak [\d.]+ MiB at /);
     assert.match(panel.rendered.peakLabels[1]!, /^head peak [\d.]+ MiB at /);
     assert.equal(panel.rendered.phaseRows, comparison.phases.length);
+  });
+
+  test('the panel\'s "Copy as Markdown" and "Save as…" give the comparison\'s Markdown', async () => {
+    const s = await state();
+    assert.ok(s.comparePanel, 'no compare panel is open');
+    await vscode.env.clipboard.writeText('');
+    const copied = await vscode.commands.executeCommand('compilerMemory.internal.comparePanelAction', 'copyMarkdown');
+    assert.deepEqual(copied, { kind: 'copied', lines: (await vscode.env.clipboard.readText()).split('\n').length });
+    const markdown = await vscode.env.clipboard.readText();
+    assert.ok(markdown.includes('| metric | base | head | Δ | Δ % |'), markdown);
+    assert.match(
+      (await state()).lastNotice?.message ?? '',
+      /^Compiler Memory: copied the comparison as Markdown \(\d+ lines\)\.$/,
+    );
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'cmi-compare-')), 'comparison.md');
+    const saved = await vscode.commands.executeCommand(
+      'compilerMemory.internal.comparePanelAction',
+      'saveMarkdown',
+      file,
+    );
+    assert.deepEqual(saved, { kind: 'saved', file });
+    assert.equal(readFileSync(file, 'utf8'), markdown);
+    assert.equal((await state()).lastNotice?.message, 'Compiler Memory: saved the comparison to comparison.md.');
   });
 
   test('Copy Summary as Markdown puts the comparison with the baseline on the clipboard', async () => {

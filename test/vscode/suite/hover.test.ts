@@ -64,8 +64,9 @@ suite('Hovers and CodeLens on phase names', () => {
     });
     const check = lenses.find((l) => l.range.start.line === 1)!;
     assert.match(check.command?.title ?? '', /^\d+(\.\d+)? (ms|s) · \d+\.\d % · [+-]\d/);
-    assert.equal(check.command?.command, 'compilerMemory.openTimeline');
-    assert.deepEqual(check.command?.arguments, [s.lastResult!.profilePath]);
+    assert.equal(check.command?.command, 'compilerMemory.showInTimeline');
+    assert.equal(check.command?.arguments?.[0], s.lastResult!.profilePath);
+    assert.equal((check.command?.arguments?.[1] as string[] | undefined)?.at(-1), 'Check');
     assert.ok(
       lenses.some((l) => l.range.start.line === 2),
       'no lens above `function bind()`',

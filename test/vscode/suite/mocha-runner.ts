@@ -7,7 +7,11 @@ import { writeResults, type TestRecord } from '../harness/results';
 
 export function runMocha(step: string, testFiles: string[]): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000, reporter: 'spec' });
-  for (const f of testFiles) mocha.addFile(path.resolve(__dirname, f));
+  // CMI_E2E_SUITES="profile-tsc navigation" runs only those files of the step (the extension host
+  // inherits code-server's environment): one suite while working on it.
+  const only = process.env.CMI_E2E_SUITES?.split(/[\s,]+/).filter(Boolean);
+  for (const f of testFiles)
+    if (!only || only.includes(f.replace(/\.test\.js$/, ''))) mocha.addFile(path.resolve(__dirname, f));
   const records: TestRecord[] = [];
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {

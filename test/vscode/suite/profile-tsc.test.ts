@@ -28,6 +28,12 @@ suite('Profile Build: TypeScript workspace', () => {
     assert.equal(`${m[1]} ${m[2]}`, summary.peak.bytesText);
     assert.equal(m[2], 'MiB', 'a Node process peaks in MiB');
     assert.equal(m[3], peakPlace(summary.peak));
+    // The build's end is said where the eyes are, with the way to the timeline; no literal backticks.
+    assert.equal(s.lastNotice?.severity, 'info');
+    assert.match(
+      s.lastNotice?.message ?? '',
+      /^Compiler Memory: “node .*tsc\.js -p \.” done in \d+(\.\d+)? (ms|s) · (live heap|peak) \d+(\.\d)? MiB (in |at exit, after ).+\.$/,
+    );
     assert.match(s.statusBar.tooltip, /Phase at the peak/);
     assert.match(s.buildOutputTail, /── ok in .* · profile: .*\.cmi-profile\.json\n/);
     assert.ok(s.buildOutputTail.includes(summary.report), 'the Build Output channel ends with the summary');

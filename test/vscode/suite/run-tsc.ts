@@ -7,6 +7,7 @@ export function run(): Promise<void> {
     'profile-tsc.test.js',
     'hover.test.js',
     'timeline.test.js',
+    'navigation.test.js',
     'build-outcomes.test.js',
     'import-profile.test.js',
     'compare.test.js',

@@ -280,6 +280,7 @@ export function buildOverlayModel(
     head: side(runsLabel('head', comparison.head.runs), head, comparison.head.runs, series?.head, align.headX, columns),
     segments: align.segments,
     phases: comparison.phases,
+    arenas: comparison.arenas,
     peakMove: comparison.peakMove,
     wall: comparison.wall,
     warnings,

@@ -50,11 +50,14 @@ export interface ProcessRecords {
 /** Reads one node-<pid>.ndjson; a damaged line (typically the last one of a killed process) is skipped with a warning. */
 export function readPreloadFile(file: string, warnings: Warning[]): ProcessRecords | undefined {
   const name = path.basename(file);
+  // Warnings name the process, not the records file (an internal name the user never sees elsewhere).
+  const pid = /^node-(\d+)/.exec(name)?.[1];
+  const who = pid ? `the Node process of pid ${pid}` : 'a Node process';
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    warnings.push({ code: 'preload-unreadable', message: `${name}: ${(e as Error).message}`, file: name });
+    warnings.push({ code: 'preload-unreadable', message: `${who}: ${(e as Error).message}`, file: name });
     return undefined;
   }
   const lines = text.split('\n');
@@ -70,8 +73,8 @@ export function readPreloadFile(file: string, warnings: Warning[]): ProcessRecor
       warnings.push({
         code: last ? 'preload-truncated' : 'preload-bad-line',
         message: last
-          ? `${name}: line ${i + 1} is incomplete (the process was probably killed): kept the ${i} line(s) before it`
-          : `${name}: line ${i + 1} is not valid JSON: skipped`,
+          ? `${who}: line ${i + 1} is incomplete (the process was probably killed): kept the ${i} line(s) before it`
+          : `${who}: line ${i + 1} is not valid JSON: skipped`,
         file: name,
         line: i + 1,
       });
@@ -81,7 +84,7 @@ export function readPreloadFile(file: string, warnings: Warning[]): ProcessRecor
       if (r) {
         warnings.push({
           code: 'preload-bad-line',
-          message: `${name}: line ${i + 1}: a second header: skipped`,
+          message: `${who}: line ${i + 1}: a second header: skipped`,
           file: name,
           line: i + 1,
         });
@@ -116,7 +119,7 @@ export function readPreloadFile(file: string, warnings: Warning[]): ProcessRecor
     if (!r) {
       warnings.push({
         code: 'preload-bad-file',
-        message: `${name}: no header before line ${i + 1}: file skipped`,
+        message: `${who}: no header before line ${i + 1}: file skipped`,
         file: name,
         line: i + 1,
       });
@@ -127,7 +130,7 @@ export function readPreloadFile(file: string, warnings: Warning[]): ProcessRecor
   if (!r)
     warnings.push({
       code: 'preload-bad-file',
-      message: `${name}: empty (the process ended before the preload wrote anything)`,
+      message: `${who}: empty (the process ended before the preload wrote anything)`,
       file: name,
     });
   return r;
