@@ -162,7 +162,7 @@ static char *real_compiler_proper(const char *dir, const char *mode) {
       }
     }
   }
-  // COMPILER_PATH is already the user's (or unset) here.
+  // COMPILER_PATH is the user's (or unset) here: main() set it.
   char *real = ask_driver(driver, mode);
   if (!real || real[0] != '/')
     die("cmi cc-wrapper: cannot find the real %s of %s (got '%s')\n", mode, driver, real ? real : "");
@@ -363,6 +363,10 @@ int main(int argc, char **argv) {
   prog_mode = base ? base + 1 : (argv[0] ? argv[0] : "");
   const char *dir = getenv("CMI_CC_DIR");
   if (dir && !*dir) dir = NULL;
+  // The compiler (and the driver asked for cc1's path) see the user's COMPILER_PATH, not the profiler's.
+  const char *user_path = getenv("CMI_CC_USER_COMPILER_PATH");
+  if (user_path) setenv("COMPILER_PATH", user_path, 1);
+  else unsetenv("COMPILER_PATH");
   int clang = 0;
   char *real;
   if (strcmp(prog_mode, "clang") == 0 || strcmp(prog_mode, "clang++") == 0) {
@@ -372,21 +376,11 @@ int main(int argc, char **argv) {
                        prog_mode[5] ? "CMI_CC_REAL_CLANGXX" : "CMI_CC_REAL_CLANG", "");
     real = strdup(r);
   } else if (strcmp(prog_mode, "cc1") == 0 || strcmp(prog_mode, "cc1plus") == 0) {
-    // The compiler proper (and the driver asked for its path) see the user's COMPILER_PATH.
-    const char *user = getenv("CMI_CC_USER_COMPILER_PATH");
-    if (user) setenv("COMPILER_PATH", user, 1);
-    else unsetenv("COMPILER_PATH");
     real = real_compiler_proper(dir, prog_mode);
   } else {
     die("cmi cc-wrapper: unknown mode '%s'%s%s\n", prog_mode, "", "");
     return 1;
   }
-  if (clang) {
-    const char *user = getenv("CMI_CC_USER_COMPILER_PATH");
-    if (user) setenv("COMPILER_PATH", user, 1);
-    else unsetenv("COMPILER_PATH");
-  }
-
   int compile = 0;
   for (int i = 1; i < argc && dir; i++) {
     const char *a = argv[i];

@@ -29,11 +29,11 @@ afterAll(() => {
 });
 
 /** What prepare() gives a gcc build: its env (shims on COMPILER_PATH, the records' folder) and the workDir. */
-function prepared(shim: Shim, dist = distDir, argv = ['make']) {
+function prepared(shim: Shim, dist = distDir, argv = ['make'], userEnv: Record<string, string> = {}) {
   const workDir = fs.mkdtempSync(path.join(tmp, 'work-'));
   const ctx: InstrumentContext = {
     argv,
-    env: { ...process.env, CMI_CC_SHIM: shim === 'bash' ? 'bash' : undefined },
+    env: { ...process.env, ...userEnv, CMI_CC_SHIM: shim === 'bash' ? 'bash' : undefined },
     cwd: tmp,
     workDir,
     startEpochMs: epochMs(Date.now()),
@@ -142,14 +142,14 @@ describe.runIf(hasShim)('the compiled shim and the GCC plugin protocol', () => {
   const cc1Dir = path.dirname(spawnSync('gcc', ['-print-prog-name=cc1'], { encoding: 'utf8' }).stdout.trim());
 
   it.runIf(hasHeaders)('execs cc1 in place with -fplugin when the plugin is for this cc1, else -ftime-report', () => {
-    // A stand-in plugin: it writes its argv-free mark to $CMI_CC_PASSES, as the real one writes pass times.
+    // A stand-in plugin: it writes its pid and COMPILER_PATH to $CMI_CC_PASSES (the real one: pass times).
     const dir = fs.mkdtempSync(path.join(tmp, 'plugin-'));
     fs.writeFileSync(
       path.join(dir, 'mark.cc'),
       '#include "gcc-plugin.h"\n#include <cstdio>\n#include <cstdlib>\n#include <unistd.h>\nint plugin_is_GPL_compatible;\n' +
         'int plugin_init(struct plugin_name_args *, struct plugin_gcc_version *) {\n' +
         '  const char *f = getenv("CMI_CC_PASSES"); if (!f) return 0;\n' +
-        '  FILE *o = fopen(f, "w"); if (o) { fprintf(o, "pid=%d\\n", (int)getpid()); fclose(o); } return 0; }\n',
+        '  FILE *o = fopen(f, "w"); if (o) { const char *cp = getenv("COMPILER_PATH"); fprintf(o, "pid=%d COMPILER_PATH=%s\\n", (int)getpid(), cp ? cp : "(unset)"); fclose(o); } return 0; }\n',
     );
     execFileSync('g++', ['-shared', '-fPIC', '-fno-rtti', `-I${pluginDir}/include`, 'mark.cc', '-o', 'mark.so'], {
       cwd: dir,
@@ -160,7 +160,9 @@ describe.runIf(hasShim)('the compiled shim and the GCC plugin protocol', () => {
       [cc1Dir, true],
       ['/elsewhere', false],
     ] as const) {
-      const { env, records: rec } = prepared('compiled');
+      // The user's own COMPILER_PATH: the driver searches the shims first, the compiler sees the user's.
+      const { env, records: rec } = prepared('compiled', distDir, ['make'], { COMPILER_PATH: '/user/libexec' });
+      expect(env.COMPILER_PATH?.endsWith(':/user/libexec')).toBe(true);
       env.CMI_CC_PLUGIN = plugin;
       env.CMI_CC_PLUGIN_CC1DIR = cc1dir;
       const r = spawnSync('gcc', ['-O2', '-c', 'a.c', '-o', 'a.o'], { cwd: dir, env, encoding: 'utf8' });
@@ -174,7 +176,7 @@ describe.runIf(hasShim)('the compiled shim and the GCC plugin protocol', () => {
         const passes = names.find((n) => n.endsWith('.passes'))!;
         expect(passes.replace(/\.passes$/, '.tr')).toBe(names.find((n) => n.endsWith('.tr')));
         // The plugin ran in the process the record names: cc1 kept the shim's pid.
-        expect(fs.readFileSync(path.join(rec, passes), 'utf8')).toBe(`pid=${pid}\n`);
+        expect(fs.readFileSync(path.join(rec, passes), 'utf8')).toBe(`pid=${pid} COMPILER_PATH=/user/libexec\n`);
         expect(records(rec).argv[0]).not.toContain(`-fplugin=${plugin}`);
       } else {
         expect(names.some((n) => n.endsWith('.passes'))).toBe(false);
