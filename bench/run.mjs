@@ -26,8 +26,11 @@
 //   live       a tsc build with its live timeline streamed (the server's side, with the engine) vs
 //              progress reports only, alternated pairs (bench/live-timeline.mjs)
 //   precise    the cost of --precise-heap: the example compiler's and tsc's wall time with it vs without
+//   cc-overhead  `cmi profile` of make -B -j2 of leveldb (40 C++ files, g++ -O2) vs plain make, alternated:
+//              the compiled shim (with the GCC plugin when built), -ftime-report, --no-cc, the old bash
+//              wrapper; wall time and system CPU (bench/cc-overhead.mjs)
 //
-// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover|eager-purge|live-heap|agreement|observer|journal|live|containment|precise, --gb1
+// Options: --runs N (paired runs per build, default 15), --only overhead|overhead-tsc|overhead-cargo|fidelity|file|import|arena|timeline|hover|eager-purge|live-heap|agreement|observer|journal|live|containment|precise|cc-overhead, --gb1
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -320,6 +323,10 @@ try {
   if (!only || only === 'precise') {
     const { benchPreciseHeap } = await import('./precise-heap.mjs');
     await benchPreciseHeap({ tmpDir: tmp, runs: args.includes('--runs') ? runs : 3 });
+  }
+  if (!only || only === 'cc-overhead') {
+    const { benchCcOverhead } = await import('./cc-overhead.mjs');
+    await benchCcOverhead({ tmpDir: tmp, runs: args.includes('--runs') ? runs : 7 });
   }
   if (!only || only === 'fidelity') fidelity();
   if (!only || only === 'overhead' || only === 'overhead-tsc') overheadTsc();

@@ -1,8 +1,10 @@
 // Compiles the native helpers with the system's C compiler, on Linux only: the live-heap library
-// (native/cmi-heap.c → dist/libcmi-heap.so) and the build's supervisor (native/cmi-contain.c →
-// dist/cmi-contain). Without a compiler (or elsewhere) nothing is built and nothing fails: `cmi
-// profile` then warns that it measures RSS only (server/src/core/collect/live-heap/), and that it
-// contains the build in a process group only (server/src/core/containment/, docs/processes.md).
+// (native/cmi-heap.c → dist/libcmi-heap.so), the build's supervisor (native/cmi-contain.c →
+// dist/cmi-contain) and the C/C++ compiler shim (native/cmi-cc-shim.c → dist/cmi-cc-shim). Without a
+// compiler (or elsewhere) nothing is built and nothing fails: `cmi profile` then warns that it
+// measures RSS only (server/src/core/collect/live-heap/), contains the build in a process group only
+// (server/src/core/containment/, docs/processes.md), and profiles C/C++ compiles through the slower
+// bash wrapper (server/src/collect-scripts/cc-wrapper.sh).
 //
 //   node scripts/build-native.mjs [OUT_DIR]      (scripts/build.mjs calls buildNative() itself)
 //
@@ -22,8 +24,9 @@ export const LIVE_HEAP_LIBRARY = 'libcmi-heap.so';
 export const CONTAIN_HELPER = 'cmi-contain';
 export const GCC_PLUGIN = 'cmi_gcc.so';
 export const GCC_PLUGIN_INFO = 'cmi_gcc.json';
+export const CC_SHIM = 'cmi-cc-shim';
 
-/** Builds the library and the supervisor into outDir; returns what happened, in words, and never throws. */
+/** Builds the library, the supervisor and the compiler shim into outDir; returns what happened, in words, and never throws. */
 export function buildNative(outDir = 'dist') {
   const heap = compile(
     outDir,
@@ -37,10 +40,16 @@ export function buildNative(outDir = 'dist') {
     ['native/cmi-contain.c'],
     'cmi profile will contain builds in a process group only',
   );
+  const shim = compile(
+    outDir,
+    CC_SHIM,
+    ['native/cmi-cc-shim.c'],
+    'cmi profile will profile C/C++ compiles through the bash wrapper (slower)',
+  );
   const plugin = buildGccPlugin(outDir);
   return {
-    built: heap.built && contain.built,
-    message: `${heap.message}\n${contain.message}\n${plugin.message}`,
+    built: heap.built && contain.built && shim.built,
+    message: `${heap.message}\n${contain.message}\n${shim.message}\n${plugin.message}`,
   };
 }
 

@@ -24,6 +24,7 @@ describe('the packaged extension', () => {
     expect(runtime).toContain('dist/cc-wrapper.sh');
     if (process.platform === 'linux') expect(runtime).toContain('dist/libcmi-heap.so');
     if (process.platform === 'linux') expect(runtime).toContain('dist/cmi-contain');
+    if (process.platform === 'linux') expect(runtime).toContain('dist/cmi-cc-shim');
     expect(runtime.filter((f) => !listed.has(f))).toEqual([]);
     expect(
       [...listed].filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f)),

@@ -8,10 +8,12 @@
 // cc1 and cc1plus in a directory of the run's workDir and prepends it to COMPILER_PATH: so even the
 // absolute compiler paths that CMake and ninja bake into their build files go through it, and nothing
 // is written into the user's build configuration (a CMake configure run under the profiler caches
-// nothing of it). The shims run <distDir>/cc-wrapper.sh, which execs the real cc1 in place (same pid)
-// with `-ftime-report` and captures that process's report into a file of its own, so the reports of
-// `make -j` compiles never interleave; warnings and errors still reach the build's stderr. See the
-// script for the file layout. -ftime-report does not change the generated code or the object files.
+// nothing of it). The shims are symlinks to <distDir>/cmi-cc-shim (native/cmi-cc-shim.c, built on
+// Linux with a C compiler), else (no binary, or CMI_CC_SHIM=bash) scripts running
+// <distDir>/cc-wrapper.sh: both exec the real cc1 in place (same pid) with `-ftime-report` and capture
+// that process's report into a file of its own, so the reports of `make -j` compiles never
+// interleave; warnings and errors still reach the build's stderr. See either for the file layout.
+// -ftime-report does not change the generated code or the object files.
 //
 // clang: clang has no separate cc1 process. A `clang`/`clang++` command, and `clang`/`clang++` found
 // on PATH by make (not by a CMake configure, which would cache the shim's path), run the same wrapper,
@@ -50,6 +52,21 @@ export const CC_WRAPPER_FILE = 'cc-wrapper.sh';
 /** The GCC plugin and what it was built for (scripts/build-native.mjs), in the dist directory. */
 export const GCC_PLUGIN_FILE = 'cmi_gcc.so';
 export const GCC_PLUGIN_INFO_FILE = 'cmi_gcc.json';
+
+/** The compiled shim (native/cmi-cc-shim.c, scripts/build-native.mjs): its mode is the name it is called by. */
+export const CC_SHIM_FILE = 'cmi-cc-shim';
+
+/** The compiled shim of distDir, unless it is missing or the build's env asks for the bash wrapper (CMI_CC_SHIM=bash). */
+function compiledShim(distDir: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (env.CMI_CC_SHIM === 'bash') return undefined;
+  const file = path.join(distDir, CC_SHIM_FILE);
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return file;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface CcInstrumentationOptions {
   /** Instrument whatever the command is (a script that runs make, a custom build tool). Default: only make, cmake, ninja, meson, scons and compiler commands. */
@@ -241,7 +258,8 @@ class CcInstrumentation implements Instrumentation {
       return;
     }
     const wrapper = path.join(ctx.distDir, CC_WRAPPER_FILE);
-    if (!fs.existsSync(wrapper)) {
+    const compiled = compiledShim(ctx.distDir, ctx.env);
+    if (!compiled && !fs.existsSync(wrapper)) {
       this.warnings.push({
         code: 'cc-wrapper-missing',
         message: `${wrapper} is missing (run \`npm run build\`): C/C++ compiles were not profiled`,
@@ -252,15 +270,19 @@ class CcInstrumentation implements Instrumentation {
     this.shimDir = path.join(ctx.workDir, 'cc-shims');
     fs.mkdirSync(this.dir, { recursive: true });
     fs.mkdirSync(this.shimDir, { recursive: true });
-    const shim = (name: string, mode: string) => {
-      const file = path.join(this.shimDir, name);
-      fs.writeFileSync(file, `#!/bin/sh\nexec /bin/bash '${wrapper.replace(/'/g, `'\\''`)}' ${mode} "$@"\n`, {
-        mode: 0o755,
-      });
+    // A shim named after its mode: a symlink to the compiled shim, else a script running the bash wrapper.
+    const shim = (mode: 'cc1' | 'cc1plus' | 'clang' | 'clang++') => {
+      const file = path.join(this.shimDir, mode);
+      fs.rmSync(file, { force: true });
+      if (compiled) fs.symlinkSync(compiled, file);
+      else
+        fs.writeFileSync(file, `#!/bin/sh\nexec /bin/bash '${wrapper.replace(/'/g, `'\\''`)}' ${mode} "$@"\n`, {
+          mode: 0o755,
+        });
       return file;
     };
-    shim('cc1', 'cc1');
-    shim('cc1plus', 'cc1plus');
+    shim('cc1');
+    shim('cc1plus');
 
     const userCompilerPath = ctx.env.COMPILER_PATH;
     if (userCompilerPath !== undefined) ctx.env.CMI_CC_USER_COMPILER_PATH = userCompilerPath;
@@ -289,15 +311,16 @@ class CcInstrumentation implements Instrumentation {
       ctx.env[isxx ? 'CMI_CC_REAL_CLANGXX' : 'CMI_CC_REAL_CLANG'] = ctx.argv[0]!.includes('/')
         ? ctx.argv[0]!
         : (which(ctx.argv[0]!, ctx.env.PATH, this.shimDir) ?? ctx.argv[0]!);
-      ctx.argv = ['/bin/bash', wrapper, isxx ? 'clang++' : 'clang', ...ctx.argv.slice(1)];
+      const mode = isxx ? 'clang++' : 'clang';
+      ctx.argv = compiled ? [shim(mode), ...ctx.argv.slice(1)] : ['/bin/bash', wrapper, mode, ...ctx.argv.slice(1)];
     } else if (kind !== 'cmake-configure' && (realClang || realClangxx)) {
       if (realClang) {
         ctx.env.CMI_CC_REAL_CLANG = realClang;
-        shim('clang', 'clang');
+        shim('clang');
       }
       if (realClangxx) {
         ctx.env.CMI_CC_REAL_CLANGXX = realClangxx;
-        shim('clang++', 'clang++');
+        shim('clang++');
       }
       ctx.env.PATH = `${this.shimDir}${path.delimiter}${ctx.env.PATH ?? ''}`;
     }
