@@ -167,7 +167,9 @@ describe('gcc without the plugin in the HTML report', () => {
     const n = profile.phases[0]!.durations!.length;
     expect(await summary.textContent()).toBe(`${n} parts timed by total only`);
     await summary.click();
+    // The table is built on the details' toggle event, which fires after the click returns.
     const inner = table.locator('details.cmi-durations table tbody tr');
+    await inner.first().waitFor();
     expect(await inner.count()).toBe(n);
     expect(errors).toEqual([]);
   });
