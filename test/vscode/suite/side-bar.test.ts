@@ -18,7 +18,18 @@ function sideBar(message?: PhaseHostToView): Promise<SideBarState> {
 }
 
 async function sortBy(sort: PhaseSort): Promise<number[]> {
-  const s = await sideBar({ type: 'sortBy', sort });
+  const sorted = (st: SideBarState) => JSON.stringify(st.phases.rendered?.sort) === JSON.stringify(sort);
+  let s = await sideBar({ type: 'sortBy', sort });
+  // The view's next report may be of a reload the store's watcher asked for just before: wait for the sort's.
+  if (!sorted(s))
+    s = await waitFor(
+      'the Phases view to report the sort',
+      async () => {
+        const now = await sideBar();
+        return sorted(now) ? now : undefined;
+      },
+      10_000,
+    );
   assert.deepEqual(s.phases.rendered?.sort, sort, 'the view did not sort');
   return s.phases.rendered!.visibleRows;
 }
