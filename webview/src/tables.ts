@@ -77,12 +77,13 @@ function sortableTable<T>(
     tbody.replaceChildren(
       ...sorted.slice(0, MAX_ROWS).map((r) => {
         const tr = el('tr', { class: rowClass(r), 'data-index': String(indexOf.get(r)) });
+        const more: HTMLElement[] = [];
         for (const c of columns) {
           const text = c.text(r);
-          const more = c.more?.(r);
+          const m = c.more?.(r);
+          if (m) more.push(m);
           // A cell never wraps (view.css); one cut with an ellipsis keeps its whole text as its title.
-          const attrs: Record<string, string> = text.length > 24 ? { title: text } : {};
-          tr.append(more ? el('td', attrs, text, more) : el('td', attrs, text));
+          tr.append(el('td', text.length > 24 ? { title: text } : {}, text));
         }
         const action = activate?.(r);
         if (action) {
@@ -92,8 +93,11 @@ function sortableTable<T>(
           tr.addEventListener('click', action);
           tr.addEventListener('keydown', (e) => e.key === 'Enter' && action());
         }
-        return tr;
-      }),
+        // What a row folds out (a phase's table of durations) goes on a row of its own under it.
+        if (!more.length) return [tr];
+        const td = el('td', { colspan: String(columns.length) }, ...more);
+        return [tr, el('tr', { class: 'cmi-more' }, td)];
+      }).flat(),
     );
     note.textContent = rows.length > MAX_ROWS ? `Showing the first ${MAX_ROWS} of ${rows.length} rows.` : '';
   };
