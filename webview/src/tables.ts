@@ -75,7 +75,7 @@ function sortableTable<T>(
       th.setAttribute('aria-sort', i === sortCol ? (desc ? 'descending' : 'ascending') : 'none'),
     );
     tbody.replaceChildren(
-      ...sorted.slice(0, MAX_ROWS).map((r) => {
+      ...sorted.slice(0, MAX_ROWS).flatMap((r) => {
         const tr = el('tr', { class: rowClass(r), 'data-index': String(indexOf.get(r)) });
         const more: HTMLElement[] = [];
         for (const c of columns) {
@@ -97,7 +97,7 @@ function sortableTable<T>(
         if (!more.length) return [tr];
         const td = el('td', { colspan: String(columns.length) }, ...more);
         return [tr, el('tr', { class: 'cmi-more' }, td)];
-      }).flat(),
+      }),
     );
     note.textContent = rows.length > MAX_ROWS ? `Showing the first ${MAX_ROWS} of ${rows.length} rows.` : '';
   };
