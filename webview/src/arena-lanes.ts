@@ -11,6 +11,7 @@ import type { TimelineArena, TimelineArenaGroup, TimelineModel } from '../../pro
 import { cssVar, el } from './dom';
 import { formatBytes } from './format';
 import type { Viewport } from './lanes';
+import { TextFitter } from './text-fit';
 
 /** Height of one arena lane, a group's or an arena's (CSS pixels). */
 export const ARENA_ROW_H = 16;
@@ -41,6 +42,7 @@ export class ArenaLanes {
   /** The names of the lanes in the box, as text (the canvas has none): for screen readers and tests. */
   private readonly names: HTMLUListElement;
   private readonly ctx: CanvasRenderingContext2D;
+  private readonly text: TextFitter;
   private readonly index: GroupIndex[];
   private readonly folded: boolean[];
   private rows: ArenaRowRef[] = [];
@@ -81,6 +83,7 @@ export class ArenaLanes {
       'aria-label': 'Arena lifetimes by group: created, last used, freed',
     });
     this.ctx = this.canvas.getContext('2d')!;
+    this.text = new TextFitter(this.ctx);
     this.spacer = el('div', { class: 'cmi-arena-spacer' });
     this.box = el('div', { class: 'cmi-arena-box' }, this.canvas, this.spacer);
     const held = model.arenas.filter((a) => a.heldPastLastUse).length;
@@ -221,12 +224,12 @@ export class ArenaLanes {
       // The gutter: the lane's name.
       if (row.kind === 'group') {
         ctx.fillStyle = g.held ? this.colors.held! : this.colors.fg!;
-        ctx.fillText(this.fitText(this.laneName(r), left - 8), 2, y + ARENA_ROW_H / 2);
+        ctx.fillText(this.text.fit(this.laneName(r), left - 8), 2, y + ARENA_ROW_H / 2);
       } else {
         const a = this.model.arenas[row.arena]!;
         ctx.fillStyle = a.heldPastLastUse ? this.colors.held! : this.colors.muted!;
         const indent = g.arenas.length > 1 ? 12 : 2;
-        ctx.fillText(this.fitText(a.name, left - 8 - indent), indent, y + ARENA_ROW_H / 2);
+        ctx.fillText(this.text.fit(a.name, left - 8 - indent), indent, y + ARENA_ROW_H / 2);
       }
       ctx.save();
       ctx.beginPath();
@@ -324,7 +327,7 @@ export class ArenaLanes {
       const tb = Math.min(b, px(xMax)) - 4;
       if (tb - ta > 24) {
         ctx.fillStyle = this.colors.fg!;
-        ctx.fillText(this.fitText(text, tb - ta), ta, y + ARENA_ROW_H / 2);
+        ctx.fillText(this.text.fit(text, tb - ta), ta, y + ARENA_ROW_H / 2);
       }
     }
   }
@@ -360,18 +363,4 @@ export class ArenaLanes {
     }
     return best ? { kind: 'arena', arena: best } : { kind: 'group', group: g };
   }
-
-  /** The text cut with an ellipsis to fit `width` pixels, from its width measured once (the font is fixed). */
-  private fitText(s: string, width: number): string {
-    let full = this.textWidths.get(s);
-    if (full === undefined) {
-      full = this.ctx.measureText(s).width;
-      if (this.textWidths.size > 20_000) this.textWidths.clear();
-      this.textWidths.set(s, full);
-    }
-    if (full <= width) return s;
-    const chars = Math.floor((s.length * width) / full) - 1;
-    return chars <= 0 ? '' : `${s.slice(0, chars)}…`;
-  }
-  private readonly textWidths = new Map<string, number>();
 }

@@ -7,6 +7,7 @@
 import { partitionPoint } from '../../common/bisect';
 import type { TimelineMarker, TimelineModel, TimelinePhase } from '../../protocol/timeline';
 import { cssVar } from './dom';
+import { TextFitter } from './text-fit';
 
 export const LANE_H = 18;
 const MARKER_H = 14;
@@ -38,6 +39,7 @@ export interface Viewport {
 export class Lanes {
   readonly canvas: HTMLCanvasElement;
   private readonly ctx: CanvasRenderingContext2D;
+  private readonly text: TextFitter;
   private readonly rows: Row[] = [];
   private readonly height: number;
   private readonly markers: TimelineMarker[];
@@ -49,6 +51,7 @@ export class Lanes {
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'cmi-lanes';
     this.ctx = this.canvas.getContext('2d')!;
+    this.text = new TextFitter(this.ctx);
     this.markers = [...model.markers].sort((a, b) => a.tMs - b.tMs);
     let y = 0;
     // Phases are sorted by group, depth, start: each lane is one contiguous run.
@@ -129,7 +132,7 @@ export class Lanes {
         if (row.group !== lastGroup) {
           lastGroup = row.group;
           ctx.fillStyle = this.colors.fg!;
-          ctx.fillText(this.fitText(this.model.groups[row.group]!.label, left - 10), 2, row.y + row.h / 2);
+          ctx.fillText(this.text.fit(this.model.groups[row.group]!.label, left - 10), 2, row.y + row.h / 2);
         }
         ctx.save();
         ctx.beginPath();
@@ -219,7 +222,7 @@ export class Lanes {
         const tb = Math.min(b, px(xMax)) - 3;
         if (tb - ta > 12) {
           ctx.fillStyle = this.colors.text!;
-          ctx.fillText(this.fitText(p.name, tb - ta), ta, y + h / 2);
+          ctx.fillText(this.text.fit(p.name, tb - ta), ta, y + h / 2);
         }
       }
     }
@@ -278,20 +281,6 @@ export class Lanes {
       lastX = Math.max(a, b);
     }
   }
-
-  /** The text cut with an ellipsis to fit `width` pixels, from its width measured once (the font is fixed). */
-  private fitText(s: string, width: number): string {
-    let full = this.textWidths.get(s);
-    if (full === undefined) {
-      full = this.ctx.measureText(s).width;
-      if (this.textWidths.size > 20_000) this.textWidths.clear();
-      this.textWidths.set(s, full);
-    }
-    if (full <= width) return s;
-    const chars = Math.floor((s.length * width) / full) - 1;
-    return chars <= 0 ? '' : `${s.slice(0, chars)}…`;
-  }
-  private readonly textWidths = new Map<string, number>();
 
   /** What is under a point of the canvas (CSS pixels), with a tolerance of a few pixels for thin spans. */
   hitTest(x: number, y: number, v: Viewport): Hit | undefined {
