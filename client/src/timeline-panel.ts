@@ -212,15 +212,18 @@ export class TimelinePanel {
   /** Open Timeline while a build runs: the panel (opened, or the open one) shows it live. */
   static showLive(ctx: Ctx, run: ActiveRun): TimelinePanel {
     const open = TimelinePanel.current;
+    const codeColumn = vscode.window.activeTextEditor?.viewColumn;
     if (open) {
-      open.panel.reveal(vscode.window.activeTextEditor?.viewColumn);
+      // Beside the code, never in its place.
+      const column = open.panel.viewColumn;
+      open.panel.reveal(column === undefined || column === codeColumn ? vscode.ViewColumn.Beside : column);
       if (open.live?.run !== run) open.follow(run);
       return open;
     }
     const panel = vscode.window.createWebviewPanel(
       TIMELINE_VIEW_TYPE,
       'Memory Timeline',
-      vscode.window.activeTextEditor?.viewColumn ?? vscode.ViewColumn.One,
+      codeColumn ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active,
       TimelinePanel.webviewOptions(ctx),
     );
     return (TimelinePanel.current = new TimelinePanel(
