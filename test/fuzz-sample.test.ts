@@ -16,6 +16,7 @@ const CI_FORMATS = [
   'gcc-time-report',
   'heaptrack',
   'massif',
+  'ninja-log',
   'rolldown-log',
   'rollup-perf',
   'rustc-time-passes',

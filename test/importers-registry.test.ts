@@ -119,5 +119,6 @@ describe('cmi import', () => {
     const r = spawnSync(process.execPath, [cliPath, 'import', '--list-formats'], { encoding: 'utf8' });
     expect(r.stdout).toMatch(/^rustc-time-passes\s+rustc -Z time-passes/m);
     expect(r.stdout).toMatch(/^tsc-diagnostics\s+/m);
+    expect(r.stdout).toMatch(/^ninja-log\s+Ninja's \.ninja_log/m);
   });
 });

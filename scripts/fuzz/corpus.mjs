@@ -19,6 +19,7 @@ const TABLE = [
   ['heaptrack', 'arena-inference', /^heaptrack\.rustc-tokenizer\.zst$/],
   ['massif', 'massif', /massif\.out\.\d+(\.cut-\d+)?$/],
   ['massif', 'heaptrack', /heaptrack_print\.massif\.out$/],
+  ['ninja-log', 'ninja-log', /\.ninja_log(\.cut-\d+)?$/],
   ['rolldown-log', 'rolldown', /\.txt$/],
   ['rollup-perf', 'rollup', /\.(txt|json)$/],
   ['rustc-time-passes', 'rustc', /\.txt$/],

@@ -17,6 +17,7 @@ import { gccTimeReportImporter } from './gcc-time-report';
 import { heaptrackImporter } from './heaptrack';
 import { massifImporter } from './massif';
 import { esbuildTimingImporter } from './esbuild-timing';
+import { ninjaLogImporter } from './ninja-log';
 import { rolldownLogImporter } from './rolldown-log';
 import { rollupPerfImporter } from './rollup-perf';
 import { voydPerfImporter } from './voyd-perf';
@@ -41,6 +42,7 @@ export const importers: Importer[] = [
   rolldownLogImporter,
   voydPerfImporter,
   esbuildTimingImporter,
+  ninjaLogImporter,
   rustcTimePassesImporter,
   tscDiagnosticsImporter,
 ];
