@@ -4,7 +4,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { importFile } from '../server/src/core/importers';
+import { importFile, importFiles } from '../server/src/core/importers';
+import { analyze } from '../server/src/core/analysis/analyze';
+import { buildTimelineModel } from '../server/src/report/timeline-model';
 import { ImportError } from '../server/src/core/importers/import-error';
 import type { ImportResult } from '../server/src/core/importers/importer';
 import { importNinjaLog, isNinjaLog, parseNinjaLog } from '../server/src/core/importers/ninja-log';
@@ -122,5 +124,19 @@ describe('ninja-log', () => {
     const r = importNinjaLog('# ninja log v5\n', 'empty');
     expect(r.phases).toEqual([]);
     expect(r.warnings?.map((w) => w.code)).toEqual(['ninja-log-empty']);
+  });
+});
+
+describe('ninja-log on the timeline', () => {
+  it('draws jobs that overlapped on lanes of their own, one per slot', async () => {
+    const p = await importFiles([fx('cmake-c-multi.j4.ninja_log')]);
+    const m = buildTimelineModel(p, analyze(p));
+    const slots = new Set(p.phases.map((ph) => ph.args?.slot));
+    expect(m.groups.map((g) => g.label)).toEqual([...slots].sort().map((s) => `slot ${s}`));
+    // No two spans of one lane group overlap.
+    for (const g of m.groups.keys()) {
+      const spans = m.phases.filter((ph) => ph.group === g).sort((x, y) => x.startMs - y.startMs);
+      for (let i = 1; i < spans.length; i++) expect(spans[i]!.startMs).toBeGreaterThanOrEqual(spans[i - 1]!.endMs);
+    }
   });
 });

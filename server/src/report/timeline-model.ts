@@ -38,25 +38,38 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
   see(p.run.wallMs);
   if (!(endMs > startMs)) endMs = startMs + 1;
 
-  // One lane group per process when the phases come from several; depth within the group.
-  const pids = [...new Set(p.phases.map((ph) => ph.pid))];
+  // One lane group per process when the phases come from several; depth within the group. Phases of no
+  // process that say which parallel slot they ran in (Ninja's jobs) get a lane group per slot, so that
+  // jobs that overlapped are drawn apart.
+  const laneKey = (ph: Phase): number | string | undefined =>
+    ph.pid ?? (typeof ph.args?.slot === 'number' ? `slot ${ph.args.slot}` : undefined);
+  const pids = [...new Set(p.phases.map(laneKey))];
   const groups: TimelineLaneGroup[] = [];
-  const groupOf = new Map<number | undefined, number>();
+  const groupOf = new Map<number | string | undefined, number>();
+  const labelOf = (key: number | string | undefined, none: string) =>
+    typeof key === 'number' ? laneGroupLabel(p, key) : (key ?? none);
   if (pids.length <= 1) {
     groups.push({
-      label: pids[0] !== undefined ? laneGroupLabel(p, pids[0]) : 'phases',
-      ...(pids[0] !== undefined ? { pid: pids[0] } : {}),
+      label: labelOf(pids[0], 'phases'),
+      ...(typeof pids[0] === 'number' ? { pid: pids[0] } : {}),
       depth: 0,
     });
     groupOf.set(pids[0], 0);
   } else {
-    const first = new Map<number | undefined, number>();
-    for (const ph of p.phases) first.set(ph.pid, Math.min(first.get(ph.pid) ?? Infinity, ph.startMs));
-    for (const pid of [...pids].sort((x, y) => first.get(x)! - first.get(y)!)) {
+    const first = new Map<number | string | undefined, number>();
+    for (const ph of p.phases) {
+      const k = laneKey(ph);
+      first.set(k, Math.min(first.get(k) ?? Infinity, ph.startMs));
+    }
+    const slotOrder = (k: number | string | undefined) => (typeof k === 'string' ? Number(k.slice(5)) : 0);
+    const order = [...pids].sort((x, y) =>
+      typeof x === 'string' && typeof y === 'string' ? slotOrder(x) - slotOrder(y) : first.get(x)! - first.get(y)!,
+    );
+    for (const pid of order) {
       groupOf.set(pid, groups.length);
       groups.push({
-        label: pid !== undefined ? laneGroupLabel(p, pid) : 'other phases',
-        ...(pid !== undefined ? { pid } : {}),
+        label: labelOf(pid, 'other phases'),
+        ...(typeof pid === 'number' ? { pid } : {}),
         depth: 0,
       });
     }
@@ -68,7 +81,7 @@ export function buildTimelineModel(p: Profile, a: Analysis): TimelineModel {
   const phases: TimelinePhase[] = p.phases.map((ph, i) => {
     const key = ph.parent !== null && ph.parent < i ? `${paths[ph.parent]}\u0000${ph.name}` : ph.name;
     paths[i] = key;
-    const group = groupOf.get(ph.pid) ?? 0;
+    const group = groupOf.get(laneKey(ph)) ?? 0;
     groups[group]!.depth = Math.max(groups[group]!.depth, depths[i]! + 1);
     return {
       name: ph.name,
