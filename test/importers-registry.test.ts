@@ -119,5 +119,7 @@ describe('cmi import', () => {
     const r = spawnSync(process.execPath, [cliPath, 'import', '--list-formats'], { encoding: 'utf8' });
     expect(r.stdout).toMatch(/^rustc-time-passes\s+rustc -Z time-passes/m);
     expect(r.stdout).toMatch(/^tsc-diagnostics\s+/m);
+    expect(r.stdout).toMatch(/^go-gctrace\s+the Go runtime's GC trace \(GODEBUG=gctrace=1/m);
+    expect(r.stdout).toMatch(/^jvm-gc-log\s+the JVM's unified GC log \(-Xlog:gc/m);
   });
 });

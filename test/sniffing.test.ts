@@ -28,6 +28,8 @@ const cases: [string, string][] = [
   [fx('rolldown', 'api.RD_LOG-stages-filter.NO_COLOR.stdout.txt'), 'rolldown-log'],
   [fx('voyd', 'markdown.emit-wasm.node22.stderr+time-v.txt'), 'voyd-perf'],
   [fx('esbuild', 'esbuild.three.timing.stderr.txt'), 'esbuild-timing'],
+  [fx('go-gctrace', 'gctrace.go-types.stderr.txt'), 'go-gctrace'],
+  [fx('jvm-gc-log', 'javac25.juc.Xlog-gc.log'), 'jvm-gc-log'],
   [fx('chrome-trace', 'clang14.better_sqlite3.O2.json'), 'chrome-trace'],
   [fx('chrome-trace', 'clang14.better_sqlite3.O2.gran0.json.gz'), 'chrome-trace'],
   [fx('chrome-trace', 'tsc6.rxjs.trace.json'), 'chrome-trace'],

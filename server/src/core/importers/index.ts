@@ -20,6 +20,8 @@ import { esbuildTimingImporter } from './esbuild-timing';
 import { rolldownLogImporter } from './rolldown-log';
 import { rollupPerfImporter } from './rollup-perf';
 import { voydPerfImporter } from './voyd-perf';
+import { goGctraceImporter } from './go-gctrace';
+import { jvmGcLogImporter } from './jvm-gc-log';
 import { rustcTimePassesImporter } from './rustc-time-passes/rustc-time-passes-importer';
 import { tscDiagnosticsImporter } from './tsc-diagnostics';
 
@@ -40,6 +42,8 @@ export const importers: Importer[] = [
   rollupPerfImporter,
   rolldownLogImporter,
   voydPerfImporter,
+  goGctraceImporter,
+  jvmGcLogImporter,
   esbuildTimingImporter,
   rustcTimePassesImporter,
   tscDiagnosticsImporter,
