@@ -77,7 +77,7 @@ describe('go-gctrace', () => {
     expect(names(cut)).toEqual(names({ markers: r.markers!.filter((m) => firstLines.has(lineOf(m.detail!))) }));
     const w = cut.warnings!.find((x) => x.code === 'go-gctrace-truncated')!;
     expect(w.message).toMatch(
-      new RegExp(`^${GO_CUT.replace(/\./g, '\\.')}:${lines.length}: the last GC line is cut short`),
+      new RegExp(`^${GO_CUT.replace(/\./g, '\\.')}:${lines.length}: the file ends in the middle of a line`),
     );
     expect(w.line).toBe(lines.length);
   });
@@ -138,7 +138,7 @@ describe('jvm-gc-log', () => {
     const n = read('jvm-gc-log', JVM_CUT).split('\n').length;
     expect(series(cut, 'jvm-heap-after-gc').mib).toEqual(series(r, 'jvm-heap-after-gc').mib.slice(0, 10));
     expect(cut.warnings!.map((w) => w.message)).toEqual([
-      `${JVM_CUT}:${n}: the last line is cut short after 25 characters: dropped`,
+      `${JVM_CUT}:${n}: the file ends in the middle of a line (25 characters, no newline): it was cut short; that line is dropped`,
     ]);
   });
 

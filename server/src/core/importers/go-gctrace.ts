@@ -64,25 +64,31 @@ export function importGoGctrace(text: string, file = '<input>'): ImportResult {
     const last = p.gcs[p.gcs.length - 1]!;
     return e.n === last.n + 1 && e.startMs >= last.startMs;
   };
+  // A file that does not end with a newline was cut (a killed build): its last line is suspect.
+  const cutLine = text.endsWith('\n') ? -1 : lines.length - 1;
   lines.forEach((raw, i) => {
     const l = raw.replace(/\r$/, '');
     const lineNo = i + 1;
+    const cut = i === cutLine && l.trim() !== '';
+    const m = GC_LINE.exec(l);
+    // Go ends each line with a newline: a last line without one was cut, even when it reads whole (a
+    // whole line ends with its processor count, and "(forced)"): kept then, dropped otherwise.
+    const whole = m !== null && /, \d+ P( \(forced\))?\s*$/.test(l);
+    if (cut)
+      warnings.push({
+        code: 'go-gctrace-truncated',
+        message: `${file}:${lineNo}: the file ends in the middle of a line (${l.length} characters, no newline): it was cut short; that line is ${whole ? 'kept: it reads whole' : 'dropped'}`,
+        file,
+        line: lineNo,
+      });
+    if (cut && !whole) return;
     if (l.startsWith('# ')) {
       header = l.slice(2).trim();
       return;
     }
     if (!/^gc \d+ @/.test(l)) return;
-    const m = GC_LINE.exec(l);
     if (!m) {
-      const last = lines.slice(i + 1).every((x) => x.trim() === '');
-      if (last)
-        warnings.push({
-          code: 'go-gctrace-truncated',
-          message: `${file}:${lineNo}: the last GC line is cut short after ${l.length} characters: dropped`,
-          file,
-          line: lineNo,
-        });
-      else if (badLines++ === 0)
+      if (badLines++ === 0)
         warnings.push({
           code: 'go-gctrace-bad-line',
           message: `${file}:${lineNo}: a GC line that does not read as Go's gctrace format was skipped (the first such)`,

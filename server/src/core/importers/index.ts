@@ -42,11 +42,12 @@ export const importers: Importer[] = [
   rollupPerfImporter,
   rolldownLogImporter,
   voydPerfImporter,
-  goGctraceImporter,
-  jvmGcLogImporter,
   esbuildTimingImporter,
   rustcTimePassesImporter,
   tscDiagnosticsImporter,
+  // GC logs last: a compiler's stderr that also holds GC lines is read as the compiler's report.
+  goGctraceImporter,
+  jvmGcLogImporter,
 ];
 
 /**

@@ -71,10 +71,17 @@ export function importJvmGcLog(text: string, file = '<input>'): ImportResult {
     const cut = i === cutLine && l.trim() !== '';
     const s = splitLine(l);
     if (!s) {
-      if (cut) warnings.push(cutWarning(file, lineNo, l));
+      if (cut) warnings.push(cutWarning(file, lineNo, l, false));
       return;
     }
     decorated++;
+    // The JVM ends each line with a newline: a last line without one was cut, even when it reads whole
+    // (ending in its duration): kept then, dropped otherwise.
+    if (cut) {
+      const whole = / \d+(\.\d+)?ms\s*$/.test(s.msg);
+      warnings.push(cutWarning(file, lineNo, l, whole));
+      if (!whole) return;
+    }
     const p = PAUSE.exec(s.msg);
     if (p) {
       const id = Number(p[1]);
@@ -110,7 +117,6 @@ export function importJvmGcLog(text: string, file = '<input>'): ImportResult {
       }
       return;
     }
-    if (cut && /^GC\(\d+\)/.test(s.msg)) warnings.push(cutWarning(file, lineNo, l));
   });
   if (!decorated)
     throw new ImportError(
@@ -145,10 +151,10 @@ export function importJvmGcLog(text: string, file = '<input>'): ImportResult {
   return { series, markers, warnings, sources: [JVM_GC_LOG_FORMAT] };
 }
 
-function cutWarning(file: string, line: number, l: string): Warning {
+function cutWarning(file: string, line: number, l: string, kept: boolean): Warning {
   return {
     code: 'jvm-gc-log-truncated',
-    message: `${file}:${line}: the last line is cut short after ${l.length} characters: dropped`,
+    message: `${file}:${line}: the file ends in the middle of a line (${l.length} characters, no newline): it was cut short; that line is ${kept ? 'kept: it reads whole' : 'dropped'}`,
     file,
     line,
   };
