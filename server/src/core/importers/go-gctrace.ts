@@ -16,7 +16,8 @@
 // GC numbers (a process's GCs are numbered 1, 2, 3 … on a clock that only grows): a line continues the
 // current process, else another process it follows, else (gc 1) starts a new one, named by the header
 // before it. Each process's series are on its own clock: time 0 is that process's start, so processes
-// overlap at 0 (a warning says so). Other lines are ignored.
+// overlap at 0 (a warning says so). Other lines are ignored. A last line without its newline was cut
+// (a killed build): warned of with its line, kept only when it reads whole.
 
 import type { MemorySeries, Marker, Warning } from '../model';
 import { ms } from '../units';

@@ -9,7 +9,8 @@
 // happened, heap used before -> after (committed heap) and the pause. K/M/G are 2^10/2^20/2^30 bytes
 // (HotSpot's byte_size_in_proper_unit, truncated). Decorations may also be `uptimemillis` ([172ms]),
 // `time`/`uptimenanos`/`pid`/`tid` …: the uptime one gives the clock; a log without one is refused.
-// Other lines (`Using G1`, gc+heap details, safepoints) are ignored.
+// Other lines (`Using G1`, gc+heap details, safepoints) are ignored. A last line without its newline
+// was cut (a killed JVM): warned of with its line, kept only when it reads whole.
 //
 // Series: heap before each GC (at the pause's start), heap after it (the live heap left after the
 // collection, at its end) and the committed heap; markers for each pause and each concurrent cycle.
