@@ -42,6 +42,8 @@ const TEXT_FIXTURES: [string, string][] = [
   [fx('rustc', 'cargo-build.debug.j2.stderr.txt'), 'rustc-time-passes'],
   [fx('typescript', 'ts6-extendedDiagnostics.stdout.txt'), 'tsc-diagnostics'],
   [fx('voyd', 'markdown.emit-wasm.node22.perf.json'), 'voyd-perf'],
+  [fx('go-gctrace', 'gctrace.go-types.stderr.txt'), 'go-gctrace'],
+  [fx('jvm-gc-log', 'javac25.juc.Xlog-gc.log'), 'jvm-gc-log'],
 ];
 
 /** What a user compares: the phase tree with times, the series, the warning codes. */

@@ -120,5 +120,7 @@ describe('cmi import', () => {
     expect(r.stdout).toMatch(/^rustc-time-passes\s+rustc -Z time-passes/m);
     expect(r.stdout).toMatch(/^tsc-diagnostics\s+/m);
     expect(r.stdout).toMatch(/^ninja-log\s+Ninja's \.ninja_log/m);
+    expect(r.stdout).toMatch(/^go-gctrace\s+the Go runtime's GC trace \(GODEBUG=gctrace=1/m);
+    expect(r.stdout).toMatch(/^jvm-gc-log\s+the JVM's unified GC log \(-Xlog:gc/m);
   });
 });

@@ -30,6 +30,8 @@ const cases: [string, string][] = [
   [fx('esbuild', 'esbuild.three.timing.stderr.txt'), 'esbuild-timing'],
   [fx('ninja-log', 'cmake-c-multi.j4.ninja_log'), 'ninja-log'],
   [fx('ninja-log', 'cmake-c-multi.j4.rebuild.ninja_log'), 'ninja-log'],
+  [fx('go-gctrace', 'gctrace.go-types.stderr.txt'), 'go-gctrace'],
+  [fx('jvm-gc-log', 'javac25.juc.Xlog-gc.log'), 'jvm-gc-log'],
   [fx('chrome-trace', 'clang14.better_sqlite3.O2.json'), 'chrome-trace'],
   [fx('chrome-trace', 'clang14.better_sqlite3.O2.gran0.json.gz'), 'chrome-trace'],
   [fx('chrome-trace', 'tsc6.rxjs.trace.json'), 'chrome-trace'],

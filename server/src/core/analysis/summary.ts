@@ -348,7 +348,12 @@ export function summaryText(a: Analysis, opts: { top?: number; run?: RunFacts } 
   if (a.peak) {
     const live = peakMeasure(a.peak.seriesKind) === 'live-heap';
     out.push(peakLine(live ? 'Peak of the live heap' : 'Peak', a.peak));
-    if (a.retainedPeak) out.push(peakLine('Peak of RSS', a.retainedPeak));
+    if (a.retainedPeak) {
+      // RSS where it is RSS (sampled, or a compiler's own RSS); else what the tool says it holds (a JVM's committed heap).
+      const r = a.retainedPeak;
+      const rss = r.seriesKind.startsWith('rss') || /\bRSS\b/.test(r.seriesName);
+      out.push(peakLine(rss ? 'Peak of RSS' : 'Peak of retained memory', r));
+    }
     if (a.liveHeapPartial) out.push(`  (${a.liveHeapPartial})`);
   } else out.push('Peak: no memory was recorded');
 

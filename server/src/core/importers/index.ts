@@ -21,6 +21,8 @@ import { ninjaLogImporter } from './ninja-log';
 import { rolldownLogImporter } from './rolldown-log';
 import { rollupPerfImporter } from './rollup-perf';
 import { voydPerfImporter } from './voyd-perf';
+import { goGctraceImporter } from './go-gctrace';
+import { jvmGcLogImporter } from './jvm-gc-log';
 import { rustcTimePassesImporter } from './rustc-time-passes/rustc-time-passes-importer';
 import { tscDiagnosticsImporter } from './tsc-diagnostics';
 
@@ -45,6 +47,9 @@ export const importers: Importer[] = [
   ninjaLogImporter,
   rustcTimePassesImporter,
   tscDiagnosticsImporter,
+  // GC logs last: a compiler's stderr that also holds GC lines is read as the compiler's report.
+  goGctraceImporter,
+  jvmGcLogImporter,
 ];
 
 /**
