@@ -19,6 +19,18 @@ const node = {
   minify: production,
   logLevel: quiet ? 'error' : 'info',
 };
+/** A view's bundle, run in a webview or a report page. */
+const view = (entry, outfile) => ({
+  platform: 'browser',
+  target: 'es2022',
+  format: 'iife',
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: quiet ? 'error' : 'info',
+  entryPoints: [entry],
+  outfile,
+});
 const entries = [
   { ...node, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
   { ...node, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
@@ -32,41 +44,11 @@ const entries = [
   },
   // The arena API for Node-based compilers (`require('compiler-memory-insight/arena')`): no dependencies.
   { ...node, entryPoints: ['server/src/arena-api/index.ts'], outfile: 'dist/arena.js', sourcemap: false },
-  {
-    platform: 'browser',
-    target: 'es2022',
-    format: 'iife',
-    bundle: true,
-    sourcemap: !production,
-    minify: production,
-    logLevel: quiet ? 'error' : 'info',
-    entryPoints: ['webview/src/main.ts'],
-    outfile: 'dist/webview.js',
-  },
+  view('webview/src/main.ts', 'dist/webview.js'),
   // The phase-aligned overlay of two runs (`cmi compare --html`, VS Code's compare panel).
-  {
-    platform: 'browser',
-    target: 'es2022',
-    format: 'iife',
-    bundle: true,
-    sourcemap: !production,
-    minify: production,
-    logLevel: quiet ? 'error' : 'info',
-    entryPoints: ['webview/overlay/overlay-main.ts'],
-    outfile: 'dist/overlay.js',
-  },
+  view('webview/overlay/overlay-main.ts', 'dist/overlay.js'),
   // The side bar's phase view (VS Code's "Compiler Memory" view container).
-  {
-    platform: 'browser',
-    target: 'es2022',
-    format: 'iife',
-    bundle: true,
-    sourcemap: !production,
-    minify: production,
-    logLevel: quiet ? 'error' : 'info',
-    entryPoints: ['webview/side-bar/phases-main.ts'],
-    outfile: 'dist/side-bar.js',
-  },
+  view('webview/side-bar/phases-main.ts', 'dist/side-bar.js'),
   // The in-page host of `cmi report --html` (answers the view with decimated samples embedded in the page).
   {
     platform: 'browser',

@@ -3,9 +3,7 @@
 // this is a webview, as the JavaScript profiler's table view is. The host asks the server for the tree
 // (`compilerMemory/phaseTree`) and relays; the view draws and reports what it shows (`rendered`).
 // A click on a phase becomes showPhaseInTimeline().
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { viewPage } from '../../common/html';
 import type {
   PhaseHostToView,
   PhaseSort,
@@ -16,6 +14,7 @@ import type {
 import { PhaseTreeRequest } from '../../protocol/side-bar';
 import { SERVER_START_TIMEOUT_MS, ServerNotUp, type Ctx } from './ctx';
 import { showPhaseInTimeline } from './show-phase-in-timeline';
+import { webviewPage } from './webview-page';
 
 export const PHASES_VIEW_ID = 'compilerMemory.phases';
 
@@ -162,20 +161,11 @@ export class PhasesView implements vscode.WebviewViewProvider {
   }
 
   private html(webview: vscode.Webview): string {
-    const dist = vscode.Uri.joinPath(this.ctx.extensionContext.extensionUri, 'dist');
-    const nonce = randomBytes(18).toString('base64');
-    return viewPage({
-      csp: [
-        `default-src 'none'`,
-        `script-src 'nonce-${nonce}'`,
-        `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-      ].join('; '),
+    return webviewPage(webview, this.ctx.extensionContext.extensionUri, {
+      bundle: 'side-bar',
       title: 'Phases',
-      head: `<link rel="stylesheet" href="${webview.asWebviewUri(vscode.Uri.joinPath(dist, 'side-bar.css')).toString()}" nonce="${nonce}">`,
       rootId: 'cmi-phases',
-      scripts: [
-        `<script nonce="${nonce}" src="${webview.asWebviewUri(vscode.Uri.joinPath(dist, 'side-bar.js')).toString()}"></script>`,
-      ],
     });
   }
+
 }

@@ -1,4 +1,4 @@
-// The page of a webview panel (the timeline, the compare overlay): the view's bundle and style sheet
+// The page of a webview (the timeline, the compare overlay, the side bar's phases): the view's bundle and style sheet
 // from dist/ with a nonce, a Content Security Policy of default-src 'none', and the data as inert
 // JSON blocks. The page layout is shared with the CLI's reports (common/html.ts).
 import { randomBytes } from 'node:crypto';
@@ -8,7 +8,7 @@ import { viewPage } from '../../common/html';
 export function webviewPage(
   webview: vscode.Webview,
   extensionUri: vscode.Uri,
-  page: { bundle: 'webview' | 'overlay'; title: string; rootId: string; data?: { id: string; value: unknown }[] },
+  page: { bundle: 'webview' | 'overlay' | 'side-bar'; title: string; rootId: string; data?: { id: string; value: unknown }[] },
 ): string {
   const dist = vscode.Uri.joinPath(extensionUri, 'dist');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, `${page.bundle}.js`));
