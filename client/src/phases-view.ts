@@ -167,5 +167,4 @@ export class PhasesView implements vscode.WebviewViewProvider {
       rootId: 'cmi-phases',
     });
   }
-
 }

@@ -8,7 +8,12 @@ import { viewPage } from '../../common/html';
 export function webviewPage(
   webview: vscode.Webview,
   extensionUri: vscode.Uri,
-  page: { bundle: 'webview' | 'overlay' | 'side-bar'; title: string; rootId: string; data?: { id: string; value: unknown }[] },
+  page: {
+    bundle: 'webview' | 'overlay' | 'side-bar';
+    title: string;
+    rootId: string;
+    data?: { id: string; value: unknown }[];
+  },
 ): string {
   const dist = vscode.Uri.joinPath(extensionUri, 'dist');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, `${page.bundle}.js`));
